@@ -1,0 +1,3 @@
+module github.com/corsguard/corsguard
+
+go 1.26

@@ -1,0 +1,174 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Canonical returns p in canonical form: rule order kept (the first matching rule wins), each
+// list sorted with duplicates removed (order inside a list means nothing to the service), and
+// absent lists as empty ones. A missing MaxAgeSeconds is already 0. Method names keep their case.
+func Canonical(p Policy) Policy {
+	out := make(Policy, len(p))
+	for i, r := range p {
+		out[i] = Rule{
+			ID:             r.ID,
+			AllowedOrigins: set(r.AllowedOrigins),
+			AllowedMethods: set(r.AllowedMethods),
+			AllowedHeaders: set(r.AllowedHeaders),
+			ExposeHeaders:  set(r.ExposeHeaders),
+			MaxAgeSeconds:  r.MaxAgeSeconds,
+		}
+	}
+	return out
+}
+
+func set(items []string) []string {
+	out := slices.Clone(items)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// Equal reports whether a and b mean the same to the service: same rules in the same order,
+// each with the same sets of origins, methods and headers and the same max age.
+func Equal(a, b Policy) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	ca, cb := Canonical(a), Canonical(b)
+	for i := range ca {
+		if !ruleEqual(ca[i], cb[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func ruleEqual(a, b Rule) bool {
+	return a.ID == b.ID &&
+		slices.Equal(a.AllowedOrigins, b.AllowedOrigins) &&
+		slices.Equal(a.AllowedMethods, b.AllowedMethods) &&
+		slices.Equal(a.AllowedHeaders, b.AllowedHeaders) &&
+		slices.Equal(a.ExposeHeaders, b.ExposeHeaders) &&
+		a.MaxAgeSeconds == b.MaxAgeSeconds
+}
+
+// Hash identifies a policy by meaning: "sha256:" and the hex SHA-256 of its canonical JSON.
+// Equal policies have equal hashes.
+func Hash(p Policy) string {
+	data, err := json.Marshal(Canonical(p))
+	if err != nil { // a Policy holds only strings and integers
+		panic(err)
+	}
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Change is one difference between an actual policy and the wanted one.
+type Change struct {
+	// Path is the rule or field that differs, such as "CorsPolicy[1].AllowedOrigins".
+	Path string `json:"path"`
+	// Op is "add" (a rule the actual policy lacks), "remove" (a rule the baseline lacks) or
+	// "change" (a field of a rule at the same position).
+	Op string `json:"op"`
+	// Added and Removed hold list items to add and to remove, for a changed list field.
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+	// From and To hold the old and new value of a changed scalar field or a whole rule, as JSON.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+}
+
+func (c Change) String() string {
+	switch c.Op {
+	case "add":
+		return fmt.Sprintf("%s: missing rule, want %s", c.Path, c.To)
+	case "remove":
+		return fmt.Sprintf("%s: rule not in baseline: %s", c.Path, c.From)
+	}
+	if c.From != "" || c.To != "" {
+		return fmt.Sprintf("%s: %s -> %s", c.Path, c.From, c.To)
+	}
+	var parts []string
+	for _, s := range c.Added {
+		parts = append(parts, "+"+s)
+	}
+	for _, s := range c.Removed {
+		parts = append(parts, "-"+s)
+	}
+	return c.Path + ": " + strings.Join(parts, " ")
+}
+
+// Diff lists what must change to turn actual into want, rule by rule in order. A nil actual is
+// a container without a policy: every wanted rule is missing. Diff is empty exactly when
+// Equal(actual, want).
+func Diff(actual, want Policy) []Change {
+	a, w := Canonical(actual), Canonical(want)
+	var out []Change
+	for i := 0; i < max(len(a), len(w)); i++ {
+		path := fmt.Sprintf("CorsPolicy[%d]", i)
+		switch {
+		case i >= len(a):
+			out = append(out, Change{Path: path, Op: "add", To: compact(w[i])})
+		case i >= len(w):
+			out = append(out, Change{Path: path, Op: "remove", From: compact(a[i])})
+		default:
+			out = append(out, ruleDiff(path, a[i], w[i])...)
+		}
+	}
+	return out
+}
+
+func ruleDiff(path string, a, w Rule) []Change {
+	var out []Change
+	if a.ID != w.ID {
+		out = append(out, Change{Path: path + ".ID", Op: "change", From: fmt.Sprintf("%q", a.ID), To: fmt.Sprintf("%q", w.ID)})
+	}
+	lists := []struct {
+		name   string
+		aw, ww []string
+	}{
+		{"AllowedOrigins", a.AllowedOrigins, w.AllowedOrigins},
+		{"AllowedMethods", a.AllowedMethods, w.AllowedMethods},
+		{"AllowedHeaders", a.AllowedHeaders, w.AllowedHeaders},
+		{"ExposeHeaders", a.ExposeHeaders, w.ExposeHeaders},
+	}
+	for _, l := range lists {
+		added, removed := minus(l.ww, l.aw), minus(l.aw, l.ww)
+		if len(added) > 0 || len(removed) > 0 {
+			out = append(out, Change{Path: path + "." + l.name, Op: "change", Added: added, Removed: removed})
+		}
+	}
+	if a.MaxAgeSeconds != w.MaxAgeSeconds {
+		out = append(out, Change{Path: path + ".MaxAgeSeconds", Op: "change",
+			From: fmt.Sprint(a.MaxAgeSeconds), To: fmt.Sprint(w.MaxAgeSeconds)})
+	}
+	return out
+}
+
+// minus returns the items of sorted set a that are not in sorted set b.
+func minus(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if _, found := slices.BinarySearch(b, s); !found {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func compact(r Rule) string {
+	data, err := json.Marshal(r)
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}

@@ -1,0 +1,92 @@
+// Package policy is corsguard's CORS model: it parses a baseline, validates it against the
+// service's own rules, compares policies canonically, explains the difference, and selects the
+// containers a baseline applies to. It is pure: no I/O and no AWS types.
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// MaxChars is the largest policy document MediaStore accepts, in characters. Parse refuses
+// larger input before decoding it.
+const MaxChars = 398000
+
+// Rule is one CORS rule. Field names and JSON tags are the MediaStore API's, so a policy printed
+// by `aws mediastore get-cors-policy` parses as it is. ID exists only for S3 targets.
+type Rule struct {
+	ID             string   `json:"ID,omitempty"`
+	AllowedOrigins []string `json:"AllowedOrigins"`
+	AllowedMethods []string `json:"AllowedMethods"`
+	AllowedHeaders []string `json:"AllowedHeaders"`
+	ExposeHeaders  []string `json:"ExposeHeaders,omitempty"`
+	MaxAgeSeconds  int64    `json:"MaxAgeSeconds,omitempty"`
+}
+
+// Policy is an ordered list of rules: the first rule that matches a request wins, so order is
+// part of its meaning.
+type Policy []Rule
+
+// Parse decodes a policy given either as a bare rule array or as {"CorsPolicy": [...]}, the
+// shape that `aws mediastore get-cors-policy` prints. Unknown fields are an error, so that a typo
+// such as "AllowedOrigin" can never silently drop part of a rule. Parse does not validate; call
+// Validate for the service's rules.
+func Parse(data []byte) (Policy, error) {
+	if n := utf8.RuneCount(data); n > MaxChars {
+		return nil, fmt.Errorf("policy is %d characters, more than the %d allowed", n, MaxChars)
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, errors.New("policy is empty")
+	}
+	var p Policy
+	switch trimmed[0] {
+	case '[':
+		if err := decodeStrict(trimmed, &p); err != nil {
+			return nil, err
+		}
+	case '{':
+		var doc struct {
+			CorsPolicy *Policy `json:"CorsPolicy"`
+		}
+		if err := decodeStrict(trimmed, &doc); err != nil {
+			return nil, err
+		}
+		if doc.CorsPolicy == nil {
+			return nil, errors.New(`policy object has no "CorsPolicy" field`)
+		}
+		p = *doc.CorsPolicy
+	default:
+		return nil, errors.New(`policy must be a JSON array of rules or an object {"CorsPolicy": [...]}`)
+	}
+	if p == nil {
+		return nil, errors.New("policy is null")
+	}
+	return p, nil
+}
+
+// decodeStrict decodes exactly one JSON value, refusing unknown fields and trailing data.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("parse policy: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("parse policy: unexpected data after the policy")
+	}
+	return nil
+}
+
+// JSON returns the policy as the indented bare rule array that Parse reads back.
+func (p Policy) JSON() []byte {
+	out, err := json.MarshalIndent(p, "", "  ")
+	if err != nil { // a Policy holds only strings and integers
+		panic(err)
+	}
+	return out
+}
