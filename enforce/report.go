@@ -1,0 +1,113 @@
+// Package enforce is corsguard's reconciler: it reads the baseline, finds the matching
+// resources, and makes each one's CORS policy equal to the baseline (or, in audit mode, reports
+// how it differs), with backoff while a resource is being created, bounded workers, a shared
+// request rate and the Lambda deadline. Events only say what to look at; the truth is always
+// read back from AWS, so running it twice is harmless.
+package enforce
+
+import (
+	"time"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// Mode says whether a run repairs drift or only reports it.
+type Mode string
+
+const (
+	// ModeEnforce writes the baseline where a resource drifted.
+	ModeEnforce Mode = "enforce"
+	// ModeAudit only reports what would change.
+	ModeAudit Mode = "audit"
+)
+
+// ParseMode returns the Mode named by s.
+func ParseMode(s string) (Mode, bool) {
+	switch m := Mode(s); m {
+	case ModeEnforce, ModeAudit:
+		return m, true
+	}
+	return "", false
+}
+
+// Outcome is what happened to one resource in a run.
+type Outcome string
+
+// The outcomes of one resource.
+const (
+	Compliant  Outcome = "compliant"   // already equal to the baseline; nothing written
+	Remediated Outcome = "remediated"  // drifted, and the baseline was written
+	Drifted    Outcome = "drifted"     // drifted; audit mode, nothing written
+	Exempt     Outcome = "exempt"      // carries the exemption tag; skipped
+	Gone       Outcome = "gone"        // deleted, being deleted, or never existed
+	Failed     Outcome = "failed"      // could not be finished; the run fails and is retried
+	NotStarted Outcome = "not_started" // not begun before the deadline; the run fails
+)
+
+// Outcomes lists every outcome in a stable order, for totals and metrics.
+func Outcomes() []Outcome {
+	return []Outcome{Compliant, Remediated, Drifted, Exempt, Gone, Failed, NotStarted}
+}
+
+// Work is what one run must do: the resources to reconcile (all matching ones when Containers
+// is empty), in which mode, and why (for the report).
+type Work struct {
+	Containers []string `json:"containers,omitempty"`
+	Mode       Mode     `json:"mode"`
+	Reason     string   `json:"reason"`
+}
+
+// Baseline identifies the baseline a run enforced.
+type Baseline struct {
+	Parameter string `json:"parameter"`
+	Version   int64  `json:"version"`
+	Hash      string `json:"hash,omitempty"`
+	// Valid is false when the baseline was missing, did not parse or broke the service's rules;
+	// Error then says why, and nothing was touched.
+	Valid  bool             `json:"valid"`
+	Error  string           `json:"error,omitempty"`
+	Errors []policy.Problem `json:"errors,omitempty"`
+}
+
+// Entry is the result for one resource.
+type Entry struct {
+	Name     string          `json:"name"`
+	Kind     policy.Kind     `json:"kind"`
+	Outcome  Outcome         `json:"outcome"`
+	Attempts int             `json:"attempts"`
+	Duration time.Duration   `json:"duration_ns"`
+	Diff     []policy.Change `json:"diff,omitempty"`
+	Error    string          `json:"error,omitempty"`
+}
+
+// Report is the result of one run: the Lambda's return value, the CLI's JSON output and the
+// source of the log summary and metrics.
+type Report struct {
+	Baseline Baseline        `json:"baseline"`
+	Mode     Mode            `json:"mode"`
+	Reason   string          `json:"reason"`
+	Started  time.Time       `json:"started"`
+	Duration time.Duration   `json:"duration_ns"`
+	Entries  []Entry         `json:"entries"`
+	Totals   map[Outcome]int `json:"totals"`
+	APICalls map[string]int  `json:"api_calls"`
+	// BaselineChangedDuringRun is set when the baseline's version moved while a sweep ran; the
+	// run for the newer version converges what this one could not.
+	BaselineChangedDuringRun bool `json:"baseline_changed_during_run,omitempty"`
+	// Succeeded is true when the baseline was valid and no resource failed or was not started.
+	Succeeded bool `json:"succeeded"`
+}
+
+// Actions lists the IAM action of every AWS call the engine makes. The SAM template grants
+// exactly these, and a test holds the two together: an engine change that makes a new call
+// must add it here.
+func Actions() []string {
+	return []string{
+		"mediastore:DescribeContainer",
+		"mediastore:GetCorsPolicy",
+		"mediastore:ListContainers",
+		"mediastore:ListTagsForResource",
+		"mediastore:PutCorsPolicy",
+		"ssm:GetParameter",
+	}
+}
