@@ -1,0 +1,222 @@
+// Package config reads corsguard's Lambda settings from environment variables, in one place,
+// and validates them at cold start with errors that name the variable. Vars lists every
+// variable with its default and meaning; the SAM template test and the README are held to it.
+//
+// The log level is not one of these variables: the function honours Lambda's own
+// AWS_LAMBDA_LOG_LEVEL (and AWS_LAMBDA_LOG_FORMAT), which Lambda sets from the function's
+// LoggingConfig and lambdacontext.NewLogger reads.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// The names of the environment variables corsguard reads.
+const (
+	BaselineParameter = "CORSGUARD_BASELINE_PARAMETER"
+	Include           = "CORSGUARD_INCLUDE"
+	Exclude           = "CORSGUARD_EXCLUDE"
+	ExemptTag         = "CORSGUARD_EXEMPT_TAG"
+	Mode              = "CORSGUARD_MODE"
+	Workers           = "CORSGUARD_WORKERS"
+	Rate              = "CORSGUARD_RATE"
+	BackoffBase       = "CORSGUARD_BACKOFF_BASE"
+	BackoffCap        = "CORSGUARD_BACKOFF_CAP"
+	DeadlineMargin    = "CORSGUARD_DEADLINE_MARGIN"
+	MetricsNamespace  = "CORSGUARD_METRICS_NAMESPACE"
+)
+
+// Limits on the numeric settings. MediaStore allows at most 100 containers per Region and
+// account, so more workers than that could never be busy.
+const (
+	MaxWorkers = 100
+	MaxRate    = 1000
+)
+
+// Config is the function's whole configuration.
+type Config struct {
+	// BaselineParameter is the name of the SSM parameter holding the baseline CORS policy.
+	BaselineParameter string
+	// Selector chooses the containers the baseline applies to.
+	Selector policy.Selector
+	// ExemptTag is the tag key that, with the value "true", exempts a container.
+	ExemptTag string
+	// Mode is the mode of event-driven and scheduled runs; direct invocations may ask for another.
+	Mode enforce.Mode
+	// Workers bounds the containers reconciled at once.
+	Workers int
+	// Rate is the client-side request rate per API operation, in requests per second.
+	Rate float64
+	// BackoffBase and BackoffCap shape the full-jitter backoff while a container is CREATING.
+	BackoffBase time.Duration
+	BackoffCap  time.Duration
+	// DeadlineMargin is the time kept free before the Lambda deadline: no container is started,
+	// and no wait begun, that could not end before it.
+	DeadlineMargin time.Duration
+	// MetricsNamespace is the CloudWatch namespace of the EMF metrics.
+	MetricsNamespace string
+}
+
+// Var describes one environment variable.
+type Var struct {
+	Name string
+	// Default is the value used when the variable is unset or empty; "" with Required set means
+	// there is none.
+	Default  string
+	Required bool
+	// Doc says in one line what the variable sets.
+	Doc string
+}
+
+// Vars lists every variable Load reads, in a stable order.
+func Vars() []Var {
+	return []Var{
+		{Name: BaselineParameter, Required: true, Doc: "name of the SSM parameter holding the baseline CORS policy, e.g. /corsguard/baseline"},
+		{Name: Include, Doc: "comma-separated glob patterns (path.Match syntax) of the container names to manage; empty means all"},
+		{Name: Exclude, Doc: "comma-separated glob patterns of container names never to manage; exclude wins over include"},
+		{Name: ExemptTag, Default: "corsguard:exempt", Doc: "tag key that, with the value true, exempts a container (reported exempt)"},
+		{Name: Mode, Default: string(enforce.ModeEnforce), Doc: "enforce (repair drift) or audit (only report it) for events and schedules"},
+		{Name: Workers, Default: "4", Doc: "containers reconciled at once (1-100)"},
+		{Name: Rate, Default: "10", Doc: "client-side requests per second per API operation, shared by all workers"},
+		{Name: BackoffBase, Default: "1s", Doc: "base of the full-jitter backoff while a container is CREATING (Go duration)"},
+		{Name: BackoffCap, Default: "20s", Doc: "cap of one backoff sleep (Go duration, at least the base)"},
+		{Name: DeadlineMargin, Default: "10s", Doc: "time kept free before the Lambda deadline; work that cannot finish before it is not started"},
+		{Name: MetricsNamespace, Default: "CorsGuard", Doc: "CloudWatch namespace of the EMF metrics"},
+	}
+}
+
+// parameterName is SSM's pattern for a parameter name (hierarchies use "/"; at most 2048).
+var parameterName = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
+
+// namespace is CloudWatch's pattern for a metric namespace.
+var namespace = regexp.MustCompile(`^[a-zA-Z0-9._\-/#: ]{1,255}$`)
+
+// Load reads and validates every variable through getenv (os.Getenv in main). It reports every
+// bad variable at once, each error naming its variable.
+func Load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv, defaults: map[string]string{}}
+	for _, v := range Vars() {
+		r.defaults[v.Name] = v.Default
+	}
+	var c Config
+
+	c.BaselineParameter = r.get(BaselineParameter)
+	switch {
+	case c.BaselineParameter == "":
+		r.fail(BaselineParameter, "is required: the name of the SSM parameter holding the baseline")
+	case len(c.BaselineParameter) > 2048 || !parameterName.MatchString(c.BaselineParameter):
+		r.fail(BaselineParameter, fmt.Sprintf("%q is not an SSM parameter name (letters, digits, _ . - /)", c.BaselineParameter))
+	}
+
+	include, exclude := r.list(Include), r.list(Exclude)
+	if _, err := policy.NewSelector(include, nil); err != nil {
+		r.fail(Include, err.Error())
+	}
+	if _, err := policy.NewSelector(nil, exclude); err != nil {
+		r.fail(Exclude, err.Error())
+	}
+	c.Selector = policy.Selector{Include: include, Exclude: exclude}
+
+	c.ExemptTag = r.get(ExemptTag)
+	if n := len(c.ExemptTag); n > 128 {
+		r.fail(ExemptTag, fmt.Sprintf("is %d characters; a tag key has at most 128", n))
+	}
+
+	if m, ok := enforce.ParseMode(r.get(Mode)); ok {
+		c.Mode = m
+	} else {
+		r.fail(Mode, fmt.Sprintf("%q is neither enforce nor audit", r.get(Mode)))
+	}
+
+	c.Workers = r.int(Workers, 1, MaxWorkers)
+	c.Rate = r.float(Rate, MaxRate)
+	c.BackoffBase = r.duration(BackoffBase, false)
+	c.BackoffCap = r.duration(BackoffCap, false)
+	if c.BackoffBase > 0 && c.BackoffCap > 0 && c.BackoffCap < c.BackoffBase {
+		r.fail(BackoffCap, fmt.Sprintf("%s is less than %s %s", c.BackoffCap, BackoffBase, c.BackoffBase))
+	}
+	c.DeadlineMargin = r.duration(DeadlineMargin, true)
+
+	c.MetricsNamespace = r.get(MetricsNamespace)
+	switch {
+	case !namespace.MatchString(c.MetricsNamespace):
+		r.fail(MetricsNamespace, fmt.Sprintf("%q is not a CloudWatch namespace (1-255 of letters, digits, . _ - / # : space)", c.MetricsNamespace))
+	case strings.HasPrefix(c.MetricsNamespace, "AWS/"):
+		r.fail(MetricsNamespace, "namespaces starting with AWS/ are reserved for AWS")
+	}
+
+	if err := errors.Join(r.errs...); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// reader reads variables with their defaults and collects the errors.
+type reader struct {
+	getenv   func(string) string
+	defaults map[string]string
+	errs     []error
+}
+
+func (r *reader) get(name string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return r.defaults[name]
+}
+
+func (r *reader) fail(name, msg string) {
+	r.errs = append(r.errs, fmt.Errorf("%s: %s", name, msg))
+}
+
+func (r *reader) list(name string) []string {
+	var out []string
+	for item := range strings.SplitSeq(r.get(name), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+func (r *reader) int(name string, lo, hi int) int {
+	s := r.get(name)
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		r.fail(name, fmt.Sprintf("%q is not a whole number from %d to %d", s, lo, hi))
+		return 0
+	}
+	return n
+}
+
+func (r *reader) float(name string, hi float64) float64 {
+	s := r.get(name)
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(f > 0 && f <= hi) {
+		r.fail(name, fmt.Sprintf("%q is not a number above 0 and at most %g", s, hi))
+		return 0
+	}
+	return f
+}
+
+func (r *reader) duration(name string, zeroOK bool) time.Duration {
+	s := r.get(name)
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		r.fail(name, fmt.Sprintf("%q is not a Go duration such as 500ms or 2s", s))
+	case d < 0 || (d == 0 && !zeroOK):
+		r.fail(name, fmt.Sprintf("%q must be positive", s))
+	default:
+		return d
+	}
+	return 0
+}

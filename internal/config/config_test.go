@@ -1,0 +1,151 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/policy"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
+	c, err := config.Load(env(map[string]string{config.BaselineParameter: "/corsguard/baseline"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Config{
+		BaselineParameter: "/corsguard/baseline",
+		ExemptTag:         "corsguard:exempt",
+		Mode:              enforce.ModeEnforce,
+		Workers:           4,
+		Rate:              10,
+		BackoffBase:       time.Second,
+		BackoffCap:        20 * time.Second,
+		DeadlineMargin:    10 * time.Second,
+		MetricsNamespace:  "CorsGuard",
+	}
+	if d := cmp.Diff(want, c); d != "" {
+		t.Errorf("config (-want +got):\n%s", d)
+	}
+}
+
+func TestVarsDefaultsAreWhatLoadUses(t *testing.T) {
+	// Setting every variable to its documented default must give the same config as leaving
+	// them all unset: the documentation cannot drift from the code.
+	set := map[string]string{}
+	for _, v := range config.Vars() {
+		set[v.Name] = v.Default
+	}
+	set[config.BaselineParameter] = "/p"
+	explicit, err := config.Load(env(set))
+	if err != nil {
+		t.Fatal(err)
+	}
+	implicit, err := config.Load(env(map[string]string{config.BaselineParameter: "/p"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(implicit, explicit); d != "" {
+		t.Errorf("(-unset +defaults):\n%s", d)
+	}
+	for _, v := range config.Vars() {
+		if !strings.HasPrefix(v.Name, "CORSGUARD_") || v.Doc == "" {
+			t.Errorf("%+v: every variable is CORSGUARD_-prefixed and documented", v)
+		}
+		if v.Required != (v.Default == "" && v.Name == config.BaselineParameter) {
+			t.Errorf("%s: only the baseline parameter is required", v.Name)
+		}
+	}
+}
+
+func TestLoadReadsEverySetting(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		config.BaselineParameter: "corsguard-baseline",
+		config.Include:           "live-*, vod-* ,,",
+		config.Exclude:           "*-test",
+		config.ExemptTag:         "owner:hands-off",
+		config.Mode:              "audit",
+		config.Workers:           "8",
+		config.Rate:              "2.5",
+		config.BackoffBase:       "200ms",
+		config.BackoffCap:        "3s",
+		config.DeadlineMargin:    "0s",
+		config.MetricsNamespace:  "Media/CorsGuard",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Config{
+		BaselineParameter: "corsguard-baseline",
+		Selector:          policy.Selector{Include: []string{"live-*", "vod-*"}, Exclude: []string{"*-test"}},
+		ExemptTag:         "owner:hands-off",
+		Mode:              enforce.ModeAudit,
+		Workers:           8,
+		Rate:              2.5,
+		BackoffBase:       200 * time.Millisecond,
+		BackoffCap:        3 * time.Second,
+		DeadlineMargin:    0,
+		MetricsNamespace:  "Media/CorsGuard",
+	}
+	if d := cmp.Diff(want, c); d != "" {
+		t.Errorf("config (-want +got):\n%s", d)
+	}
+}
+
+func TestLoadNamesTheBadVariable(t *testing.T) {
+	for _, tc := range []struct {
+		name, variable, value, want string
+	}{
+		{"a missing baseline parameter", config.BaselineParameter, "", "is required"},
+		{"a baseline parameter with a space", config.BaselineParameter, "/cors guard", "not an SSM parameter name"},
+		{"a malformed include pattern", config.Include, "live-[", "syntax error in pattern"},
+		{"a malformed exclude pattern", config.Exclude, "ok,[", "syntax error in pattern"},
+		{"an overlong tag key", config.ExemptTag, strings.Repeat("k", 129), "at most 128"},
+		{"an unknown mode", config.Mode, "repair", `"repair" is neither enforce nor audit`},
+		{"a mode in capitals", config.Mode, "ENFORCE", "neither enforce nor audit"},
+		{"zero workers", config.Workers, "0", "whole number from 1 to 100"},
+		{"too many workers", config.Workers, "101", "whole number from 1 to 100"},
+		{"workers that are not a number", config.Workers, "four", "whole number"},
+		{"a zero rate", config.Rate, "0", "above 0"},
+		{"a rate that is not a number", config.Rate, "fast", "above 0"},
+		{"a NaN rate", config.Rate, "NaN", "above 0"},
+		{"a backoff base without a unit", config.BackoffBase, "100", "not a Go duration"},
+		{"a zero backoff base", config.BackoffBase, "0s", "must be positive"},
+		{"a negative backoff cap", config.BackoffCap, "-1s", "must be positive"},
+		{"a cap below the base", config.BackoffCap, "500ms", "less than CORSGUARD_BACKOFF_BASE 1s"},
+		{"a negative deadline margin", config.DeadlineMargin, "-5s", "must be positive"},
+		{"a namespace with a bad character", config.MetricsNamespace, "Cors$Guard", "not a CloudWatch namespace"},
+		{"a reserved namespace", config.MetricsNamespace, "AWS/CorsGuard", "reserved"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]string{config.BaselineParameter: "/corsguard/baseline", tc.variable: tc.value}
+			_, err := config.Load(env(vars))
+			if err == nil {
+				t.Fatalf("%s=%q loaded without error", tc.variable, tc.value)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, tc.variable+": ") || !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q: want it to start with %q and contain %q", msg, tc.variable+": ", tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryBadVariableAtOnce(t *testing.T) {
+	_, err := config.Load(env(map[string]string{config.Mode: "x", config.Workers: "x"}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, name := range []string{config.BaselineParameter, config.Mode, config.Workers} {
+		if !strings.Contains(err.Error(), name+": ") {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
