@@ -65,7 +65,7 @@ func Validate(p Policy, kind Kind) error {
 	switch kind {
 	case MediaStore, S3:
 	default:
-		v.add("", fmt.Sprintf("unknown target kind %q", kind))
+		v.add("kind", fmt.Sprintf("unknown target kind %q", kind))
 		return v.err()
 	}
 	if len(p) < 1 || len(p) > MaxRules {
