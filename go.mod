@@ -3,3 +3,5 @@ module github.com/corsguard/corsguard
 go 1.26
 
 require github.com/google/go-cmp v0.7.0
+
+require github.com/aws/aws-lambda-go v1.55.1

@@ -87,7 +87,7 @@ func Vars() []Var {
 		{Name: Workers, Default: "4", Doc: "containers reconciled at once (1-100)"},
 		{Name: Rate, Default: "10", Doc: "client-side requests per second per API operation, shared by all workers"},
 		{Name: BackoffBase, Default: "1s", Doc: "base of the full-jitter backoff while a container is CREATING (Go duration)"},
-		{Name: BackoffCap, Default: "20s", Doc: "cap of one backoff sleep (Go duration, at least the base)"},
+		{Name: BackoffCap, Default: "15s", Doc: "cap of one backoff sleep (Go duration, at least the base)"},
 		{Name: DeadlineMargin, Default: "10s", Doc: "time kept free before the Lambda deadline; work that cannot finish before it is not started"},
 		{Name: MetricsNamespace, Default: "CorsGuard", Doc: "CloudWatch namespace of the EMF metrics"},
 	}

@@ -28,7 +28,7 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 		Workers:           4,
 		Rate:              10,
 		BackoffBase:       time.Second,
-		BackoffCap:        20 * time.Second,
+		BackoffCap:        15 * time.Second,
 		DeadlineMargin:    10 * time.Second,
 		MetricsNamespace:  "CorsGuard",
 	}

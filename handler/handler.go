@@ -1,0 +1,200 @@
+// Package handler is corsguard's Lambda adapter: it routes each EventBridge event (or direct
+// invocation) to work for the engine, runs it, and shapes the result into one JSON log line,
+// CloudWatch Embedded Metric Format metrics, the function's return value and its error, which
+// decides whether Lambda retries the event.
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/config"
+)
+
+// Runner runs one reconcile; *enforce.Engine satisfies it.
+type Runner interface {
+	Run(ctx context.Context, w enforce.Work) *enforce.Report
+}
+
+// Result is the function's return value: what the event was taken for and, when the engine
+// ran, its Report (whose fields appear at the top level of the JSON).
+type Result struct {
+	Event Kind `json:"event"`
+	// Note says why an event was ignored, or that a deleted baseline changed nothing.
+	Note string `json:"note,omitempty"`
+	*enforce.Report
+}
+
+// RunError is the invocation's error when a run did not finish its work: the baseline was
+// missing or invalid, or a container failed or was not started. Returning it makes Lambda retry
+// the event and then hand it to the on-failure destination.
+type RunError struct {
+	Report *enforce.Report
+}
+
+// Error says what did not finish.
+func (e *RunError) Error() string {
+	r := e.Report
+	if !r.Baseline.Valid {
+		msg := fmt.Sprintf("baseline %s unusable, nothing changed", r.Baseline.Parameter)
+		if r.Baseline.Error != "" {
+			msg += ": " + r.Baseline.Error
+		}
+		return msg
+	}
+	var names []string
+	for _, e := range r.Entries {
+		if e.Outcome == enforce.Failed || e.Outcome == enforce.NotStarted {
+			names = append(names, e.Name+" "+string(e.Outcome))
+		}
+	}
+	const show = 5
+	if len(names) > show {
+		names = append(names[:show], fmt.Sprintf("and %d more", len(names)-show))
+	}
+	return fmt.Sprintf("run incomplete: %d failed, %d not started: %s",
+		r.Totals[enforce.Failed], r.Totals[enforce.NotStarted], strings.Join(names, ", "))
+}
+
+// Handler is the Lambda handler. Build it once per cold start with New; Invoke serves each
+// invocation.
+type Handler struct {
+	cfg     config.Config
+	run     Runner
+	log     *slog.Logger
+	metrics io.Writer
+	now     func() time.Time
+}
+
+// Option changes how New builds a Handler.
+type Option func(*Handler)
+
+// WithLogger sets the logger (default lambdacontext.NewLogger(), which follows the function's
+// log format and level and adds the request id).
+func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
+
+// WithMetrics sets where EMF documents are written (default os.Stdout, which Lambda sends to
+// CloudWatch Logs, where they become metrics).
+func WithMetrics(w io.Writer) Option { return func(h *Handler) { h.metrics = w } }
+
+// WithClock sets the clock that stamps the metrics (default time.Now).
+func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+
+// New returns a Handler that routes with cfg and runs work with run.
+func New(cfg config.Config, run Runner, opts ...Option) *Handler {
+	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, now: time.Now}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.log == nil {
+		h.log = lambdacontext.NewLogger()
+	}
+	return h
+}
+
+// Invoke handles one invocation. It returns an error (a *RunError) only when retrying the
+// event could help: the baseline was missing or invalid for a reconcile, or a container failed
+// or was not started. Everything else, including input that is not an event, succeeds.
+func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, error) {
+	d := Route(input, h.cfg.BaselineParameter, h.cfg.Mode)
+	switch d.Kind {
+	case Ignored:
+		h.log.InfoContext(ctx, "event ignored", slog.String("event", string(d.Kind)), slog.String("note", d.Note))
+		return &Result{Event: d.Kind, Note: d.Note}, nil
+	case BaselineDeleted:
+		h.emit(ctx, h.cfg.Mode, []Metric{{MetricBaselineDeleted, 1}})
+		h.log.ErrorContext(ctx, "baseline deleted", slog.String("event", string(d.Kind)),
+			slog.String("parameter", h.cfg.BaselineParameter), slog.String("note", d.Note))
+		return &Result{Event: d.Kind, Note: d.Note}, nil
+	}
+
+	r := h.run.Run(ctx, d.Work)
+	if r == nil {
+		// The engine always reports; a nil report is a bug that must not pass as success.
+		r = &enforce.Report{Mode: d.Work.Mode, Reason: d.Work.Reason, Baseline: enforce.Baseline{
+			Parameter: h.cfg.BaselineParameter, Error: "the engine returned no report"}}
+	}
+	var err error
+	if failed(r) {
+		err = &RunError{Report: r}
+	}
+	h.emit(ctx, r.Mode, ReportMetrics(r, err != nil))
+	h.summarize(ctx, d, r, err)
+	return &Result{Event: d.Kind, Report: r}, err
+}
+
+// failed reports whether a run left work that a retry could finish.
+func failed(r *enforce.Report) bool {
+	return !r.Succeeded || !r.Baseline.Valid || r.Totals[enforce.Failed] > 0 || r.Totals[enforce.NotStarted] > 0
+}
+
+func (h *Handler) emit(ctx context.Context, mode enforce.Mode, ms []Metric) {
+	doc, err := EMF(h.cfg.MetricsNamespace, mode, h.now(), ms)
+	if err == nil {
+		_, err = h.metrics.Write(doc)
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "metrics not written", slog.String("error", err.Error()))
+	}
+}
+
+// entrySummary is an entry that needs a reader's attention in the summary line.
+type entrySummary struct {
+	Name    string          `json:"name"`
+	Outcome enforce.Outcome `json:"outcome"`
+	Error   string          `json:"error,omitempty"`
+	Changes int             `json:"changes,omitempty"`
+}
+
+// summarize writes the invocation's one summary line: totals always, and the containers that
+// were written, drifted, failed or not started.
+func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, err error) {
+	var notable []entrySummary
+	for _, e := range r.Entries {
+		switch e.Outcome {
+		case enforce.Remediated, enforce.Drifted, enforce.Failed, enforce.NotStarted:
+			notable = append(notable, entrySummary{Name: e.Name, Outcome: e.Outcome, Error: e.Error, Changes: len(e.Diff)})
+		}
+	}
+	attrs := []slog.Attr{
+		slog.String("event", string(d.Kind)),
+		slog.String("reason", r.Reason),
+		slog.String("mode", string(r.Mode)),
+		slog.Group("baseline",
+			slog.String("parameter", r.Baseline.Parameter),
+			slog.Int64("version", r.Baseline.Version),
+			slog.Bool("valid", r.Baseline.Valid),
+			slog.String("error", r.Baseline.Error)),
+		slog.Int("containers", len(r.Entries)),
+		slog.Any("totals", totals(r)),
+		slog.Any("notable", notable),
+		slog.Bool("baseline_changed_during_run", r.BaselineChangedDuringRun),
+		slog.Any("api_calls", r.APICalls),
+		slog.Int64("duration_ms", r.Duration.Milliseconds()),
+		slog.Bool("succeeded", err == nil),
+	}
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelError
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	h.log.LogAttrs(ctx, level, "run finished", attrs...)
+}
+
+// totals has every outcome, zeros included, so that a log query can rely on each key.
+func totals(r *enforce.Report) map[enforce.Outcome]int {
+	t := make(map[enforce.Outcome]int, len(enforce.Outcomes()))
+	for _, o := range enforce.Outcomes() {
+		t[o] = r.Totals[o]
+	}
+	return t
+}

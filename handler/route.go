@@ -1,0 +1,201 @@
+package handler
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// Kind names what an event asks of corsguard.
+type Kind string
+
+// The kinds of event the handler tells apart.
+const (
+	ContainerCreated Kind = "container_created" // reconcile one new container
+	CorsChanged      Kind = "cors_changed"      // someone changed a container's CORS: reconcile it
+	BaselineChanged  Kind = "baseline_changed"  // reconcile every matching container
+	BaselineDeleted  Kind = "baseline_deleted"  // change nothing; report it
+	Sweep            Kind = "sweep"             // scheduled: every matching container, configured mode
+	Manual           Kind = "manual"            // direct invocation: every (or the named) container, requested mode
+	Ignored          Kind = "ignored"           // nothing to do; a retry would not help
+)
+
+// The EventBridge sources and detail types the handler routes.
+const (
+	sourceMediaStore     = "aws.mediastore"
+	sourceSSM            = "aws.ssm"
+	sourceEvents         = "aws.events"
+	typeContainerState   = "MediaStore Container State Change"
+	typeCloudTrail       = "AWS API Call via CloudTrail"
+	typeParameterChange  = "Parameter Store Change"
+	typeScheduledEvent   = "Scheduled Event"
+	operationCreate      = "CREATE"
+	operationRemove      = "REMOVE"
+	eventCreateContainer = "CreateContainer"
+)
+
+// Decision is where Route sends one event.
+type Decision struct {
+	Kind Kind
+	// Work is what to run; set unless Kind is Ignored or BaselineDeleted.
+	Work enforce.Work
+	// Note says why an event is ignored, or what a BaselineDeleted event was.
+	Note string
+}
+
+// Reconciles reports whether the decision runs the engine.
+func (d Decision) Reconciles() bool {
+	return d.Kind != Ignored && d.Kind != BaselineDeleted
+}
+
+// direct is the input of a direct invocation, e.g. {"action":"audit"}; Containers optionally
+// narrows it to the named containers.
+type direct struct {
+	Action     string   `json:"action"`
+	Containers []string `json:"containers"`
+}
+
+// envelope is an EventBridge event, or a direct invocation, decoded in one pass.
+type envelope struct {
+	events.EventBridgeEvent
+	Action     *string  `json:"action"`
+	Containers []string `json:"containers"`
+}
+
+type containerState struct {
+	ContainerName string `json:"ContainerName"`
+	Operation     string `json:"Operation"`
+}
+
+type cloudTrail struct {
+	EventName         string `json:"eventName"`
+	RequestParameters struct {
+		ContainerName string `json:"containerName"`
+	} `json:"requestParameters"`
+	UserIdentity struct {
+		ARN string `json:"arn"`
+	} `json:"userIdentity"`
+}
+
+type parameterChange struct {
+	Operation string `json:"operation"`
+	Name      string `json:"name"`
+}
+
+// Route decides what one invocation's input asks for: baseline is the baseline parameter's
+// name and mode the configured mode. It never fails: input it cannot use, including input that
+// is not JSON, is Ignored with a note saying why.
+func Route(input []byte, baseline string, mode enforce.Mode) Decision {
+	var e envelope
+	if err := json.Unmarshal(input, &e); err != nil {
+		return ignore("input is not an event: %v", err)
+	}
+	if e.Action != nil && e.Source == "" {
+		return routeDirect(direct{Action: *e.Action, Containers: e.Containers})
+	}
+	switch {
+	case e.Source == sourceMediaStore && e.DetailType == typeContainerState:
+		var d containerState
+		if err := decodeDetail(e.Detail, &d); err != nil {
+			return ignore("%s: %v", e.DetailType, err)
+		}
+		switch d.Operation {
+		case operationCreate:
+			return one(ContainerCreated, d.ContainerName, mode, fmt.Sprintf("%s %s %s", e.DetailType, d.Operation, d.ContainerName))
+		case operationRemove:
+			return ignore("container %s removed", d.ContainerName)
+		}
+		return ignore("%s: operation %q is not CREATE", e.DetailType, d.Operation)
+
+	case e.Source == sourceMediaStore && e.DetailType == typeCloudTrail:
+		var d cloudTrail
+		if err := decodeDetail(e.Detail, &d); err != nil {
+			return ignore("%s: %v", e.DetailType, err)
+		}
+		kind := CorsChanged
+		switch d.EventName {
+		case eventCreateContainer:
+			kind = ContainerCreated
+		case "PutCorsPolicy", "DeleteCorsPolicy":
+		default:
+			return ignore("CloudTrail %s cannot change a CORS policy", d.EventName)
+		}
+		reason := fmt.Sprintf("CloudTrail %s %s", d.EventName, d.RequestParameters.ContainerName)
+		if d.UserIdentity.ARN != "" {
+			reason += " by " + d.UserIdentity.ARN
+		}
+		return one(kind, d.RequestParameters.ContainerName, mode, reason)
+
+	case e.Source == sourceSSM && e.DetailType == typeParameterChange:
+		var d parameterChange
+		if err := decodeDetail(e.Detail, &d); err != nil {
+			return ignore("%s: %v", e.DetailType, err)
+		}
+		if d.Name != baseline {
+			return ignore("parameter %q is not the baseline %q", d.Name, baseline)
+		}
+		reason := fmt.Sprintf("SSM %s %s", d.Operation, d.Name)
+		switch d.Operation {
+		case "Create", "Update", "LabelParameterVersion":
+			return Decision{Kind: BaselineChanged, Work: enforce.Work{Mode: mode, Reason: reason}}
+		case "Delete":
+			return Decision{Kind: BaselineDeleted, Note: reason + ": nothing changed; every container keeps its policy until a new baseline exists"}
+		}
+		return ignore("SSM operation %q on the baseline is not a change", d.Operation)
+
+	case e.Source == sourceEvents && e.DetailType == typeScheduledEvent:
+		reason := typeScheduledEvent
+		if len(e.Resources) > 0 {
+			reason += " " + strings.Join(e.Resources, ",")
+		}
+		return Decision{Kind: Sweep, Work: enforce.Work{Mode: mode, Reason: reason}}
+	}
+	if e.Source == "" && e.DetailType == "" {
+		return ignore("neither an EventBridge event nor a direct invocation")
+	}
+	return ignore("no route for source %q, detail-type %q", e.Source, e.DetailType)
+}
+
+func routeDirect(d direct) Decision {
+	m, ok := enforce.ParseMode(d.Action)
+	if !ok {
+		return ignore("direct invocation: action %q is neither audit nor enforce", d.Action)
+	}
+	for _, name := range d.Containers {
+		if err := policy.ValidContainerName(name); err != nil {
+			return ignore("direct invocation: %v", err)
+		}
+	}
+	reason := "direct invocation: " + d.Action
+	if len(d.Containers) > 0 {
+		reason += " " + strings.Join(d.Containers, ",")
+	}
+	return Decision{Kind: Manual, Work: enforce.Work{Containers: d.Containers, Mode: m, Reason: reason}}
+}
+
+// one is the decision to reconcile the single container name, if it is a valid name.
+func one(kind Kind, name string, mode enforce.Mode, reason string) Decision {
+	if err := policy.ValidContainerName(name); err != nil {
+		return ignore("%s: %v", reason, err)
+	}
+	return Decision{Kind: kind, Work: enforce.Work{Containers: []string{name}, Mode: mode, Reason: reason}}
+}
+
+func decodeDetail(raw json.RawMessage, v any) error {
+	if len(raw) == 0 {
+		return fmt.Errorf("no detail")
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("detail: %w", err)
+	}
+	return nil
+}
+
+func ignore(format string, args ...any) Decision {
+	return Decision{Kind: Ignored, Note: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,142 @@
+package handler_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/handler"
+)
+
+const baseline = "/corsguard/baseline"
+
+// TestRouteSendsEverySampleEventWhereTheDesignSays holds each file in events/ to its route:
+// a new sample without an expectation here fails the test.
+func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
+	one := func(kind handler.Kind, name, reason string) handler.Decision {
+		return handler.Decision{Kind: kind, Work: enforce.Work{Containers: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
+	}
+	all := func(kind handler.Kind, mode enforce.Mode, reason string) handler.Decision {
+		return handler.Decision{Kind: kind, Work: enforce.Work{Mode: mode, Reason: reason}}
+	}
+	const user = " by arn:aws:iam::111122223333:user/ExampleUser"
+	want := map[string]handler.Decision{
+		"mediastore-container-created.json":  one(handler.ContainerCreated, "live-news", "MediaStore Container State Change CREATE live-news"),
+		"cloudtrail-create-container.json":   one(handler.ContainerCreated, "vod-library", "CloudTrail CreateContainer vod-library"+user),
+		"cloudtrail-put-cors-policy.json":    one(handler.CorsChanged, "live-news", "CloudTrail PutCorsPolicy live-news"+user),
+		"cloudtrail-delete-cors-policy.json": one(handler.CorsChanged, "live-sports", "CloudTrail DeleteCorsPolicy live-sports"+user),
+		"ssm-baseline-create.json":           all(handler.BaselineChanged, enforce.ModeEnforce, "SSM Create /corsguard/baseline"),
+		"ssm-baseline-update.json":           all(handler.BaselineChanged, enforce.ModeEnforce, "SSM Update /corsguard/baseline"),
+		"ssm-baseline-label.json":            all(handler.BaselineChanged, enforce.ModeEnforce, "SSM LabelParameterVersion /corsguard/baseline"),
+		"ssm-baseline-delete.json": {Kind: handler.BaselineDeleted,
+			Note: "SSM Delete /corsguard/baseline: nothing changed; every container keeps its policy until a new baseline exists"},
+		"scheduled-sweep.json":              all(handler.Sweep, enforce.ModeEnforce, "Scheduled Event arn:aws:events:us-east-1:111122223333:rule/corsguard-sweep"),
+		"direct-audit.json":                 all(handler.Manual, enforce.ModeAudit, "direct invocation: audit"),
+		"direct-enforce.json":               all(handler.Manual, enforce.ModeEnforce, "direct invocation: enforce"),
+		"mediastore-container-removed.json": {Kind: handler.Ignored, Note: "container live-news removed"},
+		"mediastore-object-state-change.json": {Kind: handler.Ignored,
+			Note: `no route for source "aws.mediastore", detail-type "MediaStore Object State Change"`},
+		"mediastore-object-upload-state-change.json": {Kind: handler.Ignored,
+			Note: `no route for source "aws.mediastore", detail-type "MediaStore Object Upload State Change"`},
+		"cloudtrail-other-call.json": {Kind: handler.Ignored, Note: "CloudTrail PutLifecyclePolicy cannot change a CORS policy"},
+		"ssm-other-parameter.json":   {Kind: handler.Ignored, Note: `parameter "/media/transcoder/settings" is not the baseline "/corsguard/baseline"`},
+		"direct-unknown-action.json": {Kind: handler.Ignored, Note: `direct invocation: action "repair" is neither audit nor enforce`},
+		"unknown-source.json":        {Kind: handler.Ignored, Note: `no route for source "aws.s3", detail-type "Object Created"`},
+	}
+	files, err := filepath.Glob("../events/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no sample events: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, file := range files {
+		name := filepath.Base(file)
+		seen[name] = true
+		t.Run(strings.TrimSuffix(name, ".json"), func(t *testing.T) {
+			w, ok := want[name]
+			if !ok {
+				t.Fatalf("events/%s has no expected route in this test", name)
+			}
+			input, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(w, handler.Route(input, baseline, enforce.ModeEnforce)); d != "" {
+				t.Errorf("route (-want +got):\n%s", d)
+			}
+		})
+	}
+	for name := range want {
+		if !seen[name] {
+			t.Errorf("expected a sample events/%s", name)
+		}
+	}
+}
+
+func TestRouteUsesTheConfiguredModeExceptForDirectInvocations(t *testing.T) {
+	for file, wantMode := range map[string]enforce.Mode{
+		"mediastore-container-created.json": enforce.ModeAudit,
+		"cloudtrail-put-cors-policy.json":   enforce.ModeAudit,
+		"ssm-baseline-update.json":          enforce.ModeAudit,
+		"scheduled-sweep.json":              enforce.ModeAudit,
+		"direct-enforce.json":               enforce.ModeEnforce,
+	} {
+		input, err := os.ReadFile(filepath.Join("../events", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := handler.Route(input, baseline, enforce.ModeAudit).Work.Mode; got != wantMode {
+			t.Errorf("%s with mode audit configured: mode %s, want %s", file, got, wantMode)
+		}
+	}
+}
+
+func TestRouteIgnoresInputItCannotUse(t *testing.T) {
+	malformed, err := os.ReadFile("testdata/malformed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, input, note string
+	}{
+		{"truncated JSON", string(malformed), "input is not an event: unexpected end of JSON input"},
+		{"an empty input", "", "input is not an event: unexpected end of JSON input"},
+		{"a JSON string", `"audit"`, "input is not an event: json: cannot unmarshal string"},
+		{"a JSON array", `[]`, "input is not an event: json: cannot unmarshal array"},
+		{"null", `null`, "neither an EventBridge event nor a direct invocation"},
+		{"an empty object", `{}`, "neither an EventBridge event nor a direct invocation"},
+		{"an event with a time that is not a time", `{"source":"aws.events","detail-type":"Scheduled Event","time":"yesterday"}`, "input is not an event"},
+		{"a container event without detail", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change"}`, "no detail"},
+		{"a container event with a detail that is not an object", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":"x"}`, "detail: json: cannot unmarshal"},
+		{"a container event with an unknown operation", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"ContainerName":"a","Operation":"UPDATE"}}`, `operation "UPDATE" is not CREATE`},
+		{"a created container with a name MediaStore would refuse", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"ContainerName":"a b","Operation":"CREATE"}}`, `container name "a b"`},
+		{"a created container without a name", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"Operation":"CREATE"}}`, `container name ""`},
+		{"a CloudTrail PutCorsPolicy without a container name", `{"source":"aws.mediastore","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutCorsPolicy"}}`, `container name ""`},
+		{"a CloudTrail record from another service", `{"source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutBucketCors"}}`, `no route for source "aws.s3"`},
+		{"an SSM change to the baseline with an unknown operation", `{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Rename","name":"/corsguard/baseline"}}`, `operation "Rename"`},
+		{"an SSM change to a parameter that shares the baseline's prefix", `{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/baseline-old"}}`, "is not the baseline"},
+		{"a direct invocation in capitals", `{"action":"AUDIT"}`, `action "AUDIT"`},
+		{"a direct invocation naming a bad container", `{"action":"audit","containers":["ok","no/slash"]}`, `container name "no/slash"`},
+		{"a direct invocation with a list that is not a list", `{"action":"audit","containers":"ok"}`, "input is not an event"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := handler.Route([]byte(tc.input), baseline, enforce.ModeEnforce)
+			if d.Kind != handler.Ignored || !strings.Contains(d.Note, tc.note) || d.Reconciles() {
+				t.Errorf("got %+v, want ignored with a note containing %q", d, tc.note)
+			}
+		})
+	}
+}
+
+func TestRouteNarrowsADirectInvocationToTheNamedContainers(t *testing.T) {
+	d := handler.Route([]byte(`{"action":"enforce","containers":["live-news","vod-library"]}`), baseline, enforce.ModeAudit)
+	want := handler.Decision{Kind: handler.Manual, Work: enforce.Work{
+		Containers: []string{"live-news", "vod-library"}, Mode: enforce.ModeEnforce,
+		Reason: "direct invocation: enforce live-news,vod-library"}}
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Errorf("route (-want +got):\n%s", diff)
+	}
+}
