@@ -11,7 +11,7 @@ RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS        := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 FUZZTIME            ?= 20s
 
-.PHONY: help build test lint unit fuzz tools
+.PHONY: help build build-EnforcerFunction test lint template unit fuzz tools
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -19,6 +19,13 @@ help: ## list the targets
 
 build: ## build the corsguard CLI into bin/
 	$(GO) build -o $(BIN)/ ./cmd/...
+
+# sam build (template.yaml: BuildMethod makefile) runs this in a copy of the repository with
+# ARTIFACTS_DIR set; the Lambda runtime provided.al2023 starts $(ARTIFACTS_DIR)/bootstrap.
+# -buildvcs=false: the copy may hold a .git that is not a usable repository there.
+build-EnforcerFunction: ## build the Lambda (arm64) as $(ARTIFACTS_DIR)/bootstrap, as sam build does
+	@test -n "$(ARTIFACTS_DIR)" || { echo "build-EnforcerFunction: set ARTIFACTS_DIR (sam build does)" >&2; exit 1; }
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -buildvcs=false -o $(ARTIFACTS_DIR)/bootstrap ./cmd/enforcer
 
 tools: $(BIN)/staticcheck ## install the pinned tools into bin/
 
@@ -28,12 +35,16 @@ $(BIN)/staticcheck:
 $(BIN)/aws-lambda-rie:
 	$(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
-test: lint unit ## the one test command: vet, staticcheck, gofmt, and every test under the race detector
+test: lint template unit ## the one test command: vet, staticcheck, gofmt, cfn-lint, and every test under the race detector
 
 lint: tools
 	$(GO) vet ./...
 	$(BIN)/staticcheck ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+template: ## lint template.yaml with cfn-lint (runs the SAM transform offline)
+	@command -v cfn-lint >/dev/null || { echo "template: cfn-lint is required to check template.yaml and is not on PATH (install it: pip install cfn-lint)" >&2; exit 1; }
+	cfn-lint template.yaml
 
 unit:
 	$(GO) test -race -count=1 ./...
