@@ -259,7 +259,7 @@ func (e *Evaluator) call(fn string, arg any) (any, error) {
 	case "Ref":
 		name, ok := arg.(string)
 		if !ok {
-			return nil, fmt.Errorf("Ref: argument is %T, not a name", arg)
+			return nil, fmt.Errorf("argument of Ref is %T, not a name", arg)
 		}
 		return e.ref(name)
 	case "Fn::GetAtt":
@@ -405,14 +405,14 @@ func (e *Evaluator) ref(name string) (any, error) {
 		return v, nil
 	}
 	if _, ok := e.t.Section("Resources")[name]; ok {
-		return nil, fmt.Errorf("Ref %s: a resource; give its value in Env.Refs", name)
+		return nil, fmt.Errorf("reference to resource %s: give its value in Env.Refs", name)
 	}
-	return nil, fmt.Errorf("Ref %s: no such parameter or resource", name)
+	return nil, fmt.Errorf("reference to %s: no such parameter or resource", name)
 }
 
 func (e *Evaluator) pseudo(name, v string) (any, error) {
 	if v == "" {
-		return nil, fmt.Errorf("Ref %s: not set in Env", name)
+		return nil, fmt.Errorf("pseudo parameter %s: not set in Env", name)
 	}
 	return v, nil
 }

@@ -1,0 +1,758 @@
+package deploy_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/handler"
+	"github.com/corsguard/corsguard/internal/cfn"
+	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/internal/eventpattern"
+)
+
+const (
+	templatePath = "../template.yaml"
+	eventsDir    = "../events"
+	function     = "EnforcerFunction"
+	queue        = "FailureQueue"
+	account      = "111122223333"
+	region       = "us-east-1"
+	// roleName is what CloudFormation might name the function's role (SAM's EnforcerFunctionRole).
+	roleName = "corsguard-EnforcerFunctionRole-1A2B3C4D5E6F"
+)
+
+func readTemplate(t *testing.T) *cfn.Template {
+	t.Helper()
+	tpl, err := cfn.ReadFile(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tpl.Root["Globals"]; ok {
+		t.Fatal("template.yaml has Globals: these checks read the function's own properties; set them there")
+	}
+	return tpl
+}
+
+// events returns the function's event sources by name (each a map with Type and Properties).
+func events(t *testing.T, tpl *cfn.Template) map[string]map[string]any {
+	t.Helper()
+	evs, ok := props(t, tpl, function)["Events"].(map[string]any)
+	if !ok {
+		t.Fatalf("%s has no Events", function)
+	}
+	out := map[string]map[string]any{}
+	for name, ev := range evs {
+		out[name] = ev.(map[string]any)
+	}
+	return out
+}
+
+// ruleID is the logical ID SAM gives the AWS::Events::Rule of the function's event source.
+func ruleID(event string) string { return function + event }
+
+// evaluator returns an evaluator for the template deployed with params in partition.
+func evaluator(t *testing.T, tpl *cfn.Template, partition string, params map[string]string) *cfn.Evaluator {
+	t.Helper()
+	env := cfn.Env{
+		Partition: partition, Region: region, AccountID: account, StackName: "corsguard",
+		Parameters: params,
+		Refs: map[string]string{
+			function:               "corsguard-EnforcerFunction-AbC",
+			function + "Role":      roleName,
+			queue:                  "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-FailureQueue-XyZ",
+			"AlarmTopic":           "arn:aws:sns:" + region + ":" + account + ":corsguard-AlarmTopic-Q",
+			"EnforcerLogGroup":     "corsguard-EnforcerLogGroup-L",
+			"FunctionErrorsAlarm":  "errors-alarm",
+			"FailureQueueAlarm":    "queue-alarm",
+			"BaselineDeletedAlarm": "deleted-alarm",
+		},
+		GetAtts: map[string]string{
+			function + ".Arn":    "arn:aws:lambda:" + region + ":" + account + ":function:corsguard-EnforcerFunction-AbC",
+			queue + ".Arn":       "arn:aws:sqs:" + region + ":" + account + ":corsguard-FailureQueue-XyZ",
+			queue + ".QueueName": "corsguard-FailureQueue-XyZ",
+		},
+	}
+	for name := range events(t, tpl) {
+		env.Refs[ruleID(name)] = "corsguard-" + name + "-rule"
+		env.GetAtts[ruleID(name)+".Arn"] = "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + name + "-rule"
+	}
+	ev, err := cfn.NewEvaluator(tpl, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+func props(t *testing.T, tpl *cfn.Template, id string) map[string]any {
+	t.Helper()
+	r := tpl.Resource(id)
+	if r == nil {
+		t.Fatalf("template.yaml has no resource %s", id)
+	}
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+func eval(t *testing.T, ev *cfn.Evaluator, v any) any {
+	t.Helper()
+	out, err := ev.Eval(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestTheFunctionIsTheArm64BootstrapBuiltByTheMakefile(t *testing.T) {
+	tpl := readTemplate(t)
+	if tr := tpl.Root["Transform"]; tr != "AWS::Serverless-2016-10-31" {
+		t.Errorf("Transform = %v", tr)
+	}
+	r := tpl.Resource(function)
+	if r["Type"] != "AWS::Serverless::Function" {
+		t.Fatalf("%s Type = %v", function, r["Type"])
+	}
+	if diff := cmp.Diff(map[string]any{"BuildMethod": "makefile"}, r["Metadata"]); diff != "" {
+		t.Errorf("Metadata (-want +got):\n%s", diff)
+	}
+	p := props(t, tpl, function)
+	want := map[string]any{
+		"Runtime":                      "provided.al2023",
+		"Architectures":                []any{"arm64"},
+		"Handler":                      "bootstrap",
+		"CodeUri":                      ".", // any package's change rebuilds
+		"ReservedConcurrentExecutions": 1,   // runs never overlap (design, section 3)
+	}
+	for k, w := range want {
+		if diff := cmp.Diff(w, p[k]); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", k, diff)
+		}
+	}
+	logging, _ := p["LoggingConfig"].(map[string]any)
+	if logging["LogFormat"] != "JSON" {
+		t.Errorf("LoggingConfig.LogFormat = %v, want JSON", logging["LogFormat"])
+	}
+	if diff := cmp.Diff(map[string]any{"Ref": "LogLevel"}, logging["ApplicationLogLevel"]); diff != "" {
+		t.Errorf("LoggingConfig.ApplicationLogLevel (-want +got):\n%s", diff)
+	}
+}
+
+func TestEveryParameterHasADefaultAndADescription(t *testing.T) {
+	tpl := readTemplate(t)
+	for name, p := range tpl.Section("Parameters") {
+		p := p.(map[string]any)
+		if _, ok := p["Default"]; !ok {
+			t.Errorf("parameter %s has no Default", name)
+		}
+		if d, _ := p["Description"].(string); strings.TrimSpace(d) == "" {
+			t.Errorf("parameter %s has no Description", name)
+		}
+	}
+}
+
+// environment evaluates the function's environment variables under params.
+func environment(t *testing.T, tpl *cfn.Template, params map[string]string) map[string]string {
+	t.Helper()
+	ev := evaluator(t, tpl, "aws", params)
+	p := props(t, tpl, function)
+	vars, _ := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+	out := map[string]string{}
+	for name, v := range vars {
+		s, err := ev.String(v)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = s
+	}
+	return out
+}
+
+func TestTheEnvironmentIsExactlyWhatConfigReads(t *testing.T) {
+	tpl := readTemplate(t)
+	var want []string
+	for _, v := range config.Vars() {
+		want = append(want, v.Name)
+	}
+	env := environment(t, tpl, nil)
+	if diff := cmp.Diff(slices.Sorted(slices.Values(want)), slices.Sorted(maps.Keys(env))); diff != "" {
+		t.Errorf("environment variables (-config.Vars +template):\n%s", diff)
+	}
+
+	// Each variable comes from the Parameter that documents it.
+	vars := props(t, tpl, function)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	for name, v := range vars {
+		ref, _ := v.(map[string]any)["Ref"].(string)
+		param, _ := tpl.Section("Parameters")[ref].(map[string]any)
+		if param == nil {
+			t.Errorf("%s is %v, not a Ref to a parameter", name, v)
+			continue
+		}
+		if d, _ := param["Description"].(string); !strings.Contains(d, name) {
+			t.Errorf("parameter %s sets %s, but its description does not say so", ref, name)
+		}
+	}
+}
+
+func TestTheTemplateDefaultsAreTheCodeDefaults(t *testing.T) {
+	tpl := readTemplate(t)
+	env := environment(t, tpl, nil)
+	got, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("config.Load rejects the template's defaults: %v", err)
+	}
+	// The code has no default for the baseline's name; the template's is the documented one.
+	want, err := config.Load(func(k string) string {
+		if k == config.BaselineParameter {
+			return "/corsguard/baseline"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("config from the template's defaults (-code defaults +template):\n%s", diff)
+	}
+}
+
+func TestTheParametersReachTheFunction(t *testing.T) {
+	tpl := readTemplate(t)
+	env := environment(t, tpl, map[string]string{
+		"BaselineParameterName": "corsguard-baseline",
+		"IncludePatterns":       "live-*,vod-*",
+		"ExcludePatterns":       "live-test",
+		"ExemptTagKey":          "team:exempt",
+		"Mode":                  "audit",
+		"Workers":               "8",
+		"RequestRate":           "2.5",
+		"BackoffBase":           "500ms",
+		"BackoffCap":            "30s",
+		"DeadlineMargin":        "20s",
+		"MetricsNamespace":      "Media/CorsGuard",
+	})
+	got, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Config{
+		BaselineParameter: "corsguard-baseline",
+		ExemptTag:         "team:exempt",
+		Mode:              enforce.ModeAudit,
+		Workers:           8,
+		Rate:              2.5,
+		BackoffBase:       500 * time.Millisecond,
+		BackoffCap:        30 * time.Second,
+		DeadlineMargin:    20 * time.Second,
+		MetricsNamespace:  "Media/CorsGuard",
+	}
+	want.Selector.Include = []string{"live-*", "vod-*"}
+	want.Selector.Exclude = []string{"live-test"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("config (-want +got):\n%s", diff)
+	}
+}
+
+func TestTheParameterLimitsAreTheCodeLimits(t *testing.T) {
+	tpl := readTemplate(t)
+	params := tpl.Section("Parameters")
+	for _, tt := range []struct {
+		param, key string
+		want       any
+	}{
+		{"Workers", "MinValue", 1},
+		{"Workers", "MaxValue", config.MaxWorkers},
+		{"RequestRate", "MaxValue", config.MaxRate},
+	} {
+		if got := params[tt.param].(map[string]any)[tt.key]; got != tt.want {
+			t.Errorf("%s %s = %v, want %v", tt.param, tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestTheTimeoutFitsAFullSweepAtTheDefaultRate(t *testing.T) {
+	tpl := readTemplate(t)
+	env := environment(t, tpl, nil)
+	c, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100 containers is MediaStore's per-Region quota (not adjustable). Each takes at most
+	// DescribeContainer, ListTagsForResource, GetCorsPolicy and PutCorsPolicy; the rate applies
+	// per operation, so taking the four in series is the slow bound. Then the deadline margin.
+	const containers, callsEach = 100, 4
+	sweep := time.Duration((1 + containers*callsEach) / c.Rate * float64(time.Second))
+	need := sweep + c.DeadlineMargin
+	timeout, _ := props(t, tpl, function)["Timeout"].(int)
+	if got := time.Duration(timeout) * time.Second; got < need || got > 900*time.Second {
+		t.Errorf("Timeout %v: want at least %v (a sweep at %g requests/s, %v margin) and at most Lambda's 900s",
+			got, need, c.Rate, c.DeadlineMargin)
+	}
+}
+
+// grants returns, per IAM action, the resources the function's policies grant it under ev.
+func grants(t *testing.T, tpl *cfn.Template, ev *cfn.Evaluator) map[string][]string {
+	t.Helper()
+	p := props(t, tpl, function)
+	for _, k := range []string{"Role", "PermissionsBoundary"} {
+		if _, ok := p[k]; ok {
+			t.Errorf("%s sets %s; these checks read Policies", function, k)
+		}
+	}
+	policies, ok := p["Policies"].([]any)
+	if !ok || len(policies) != 1 {
+		t.Fatalf("Policies = %v, want one inline policy document", p["Policies"])
+	}
+	doc, _ := eval(t, ev, policies[0]).(map[string]any)
+	if _, ok := doc["Statement"]; !ok || len(doc) != 2 || doc["Version"] != "2012-10-17" {
+		// a managed policy is a string; a SAM policy template a map without Statement
+		t.Fatalf("Policies[0] = %v: want an inline document {Version, Statement}, not a SAM policy template or managed policy", doc)
+	}
+	out := map[string][]string{}
+	for i, s := range doc["Statement"].([]any) {
+		st := s.(map[string]any)
+		for k := range st {
+			if k != "Sid" && k != "Effect" && k != "Action" && k != "Resource" {
+				t.Errorf("statement %d has %s; only Allow with Action and Resource is expected", i, k)
+			}
+		}
+		if st["Effect"] != "Allow" {
+			t.Errorf("statement %d Effect = %v", i, st["Effect"])
+		}
+		for _, a := range strs(st["Action"]) {
+			if strings.ContainsAny(a, "*?") {
+				t.Errorf("statement %d grants the wildcard action %s", i, a)
+			}
+			out[a] = append(out[a], strs(st["Resource"])...)
+		}
+	}
+	for a := range out {
+		slices.Sort(out[a])
+	}
+	return out
+}
+
+func strs(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, s := range x {
+			out = append(out, fmt.Sprint(s))
+		}
+		return out
+	}
+	return nil
+}
+
+func TestThePolicyGrantsExactlyTheCallsTheEngineMakes(t *testing.T) {
+	tpl := readTemplate(t)
+	const key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	tests := []struct {
+		name      string
+		partition string
+		params    map[string]string
+		parameter string // the baseline parameter's ARN
+		key       string // the key kms:Decrypt is granted on, if any
+	}{
+		{"the default hierarchical name", "aws", nil,
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
+		{"a flat name", "aws", map[string]string{"BaselineParameterName": "corsguard-baseline"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard-baseline", ""},
+		{"a SecureString under a given key", "aws", map[string]string{"BaselineKmsKeyArn": key},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", key},
+		{"another partition", "aws-cn", map[string]string{"BaselineParameterName": "/media/cors"},
+			"arn:aws-cn:ssm:us-east-1:111122223333:parameter/media/cors", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			containers := "arn:" + tt.partition + ":mediastore:us-east-1:111122223333:container/*"
+			want := map[string][]string{}
+			for _, a := range enforce.Actions() {
+				switch {
+				case a == "mediastore:ListContainers": // no resource-level permission exists
+					want[a] = []string{"*"}
+				case strings.HasPrefix(a, "mediastore:"):
+					want[a] = []string{containers}
+				case a == "ssm:GetParameter":
+					want[a] = []string{tt.parameter}
+				default:
+					t.Fatalf("enforce.Actions has %s: say here (and in template.yaml) on which resources", a)
+				}
+			}
+			if tt.key != "" {
+				want["kms:Decrypt"] = []string{tt.key}
+			}
+			got := grants(t, tpl, evaluator(t, tpl, tt.partition, tt.params))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("granted actions and resources (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// routes says which of the function's event sources each sample in events/ reaches it through;
+// "" means none (it arrives by direct invocation, or not at all).
+func routes() map[string]string {
+	return map[string]string{
+		"mediastore-container-created.json":          "ContainerCreated",
+		"cloudtrail-create-container.json":           "ContainerCreatedTrail",
+		"cloudtrail-put-cors-policy.json":            "CorsChangedTrail",
+		"cloudtrail-delete-cors-policy.json":         "CorsChangedTrail",
+		"ssm-baseline-create.json":                   "BaselineChanged",
+		"ssm-baseline-update.json":                   "BaselineChanged",
+		"ssm-baseline-label.json":                    "BaselineChanged",
+		"ssm-baseline-delete.json":                   "BaselineChanged",
+		"scheduled-sweep.json":                       "Sweep",
+		"direct-audit.json":                          "",
+		"direct-enforce.json":                        "",
+		"direct-unknown-action.json":                 "",
+		"mediastore-container-removed.json":          "",
+		"mediastore-object-state-change.json":        "",
+		"mediastore-object-upload-state-change.json": "",
+		"cloudtrail-other-call.json":                 "",
+		"ssm-other-parameter.json":                   "",
+		"unknown-source.json":                        "",
+	}
+}
+
+// patterns returns the checked pattern of every EventBridgeRule event source under ev.
+func patterns(t *testing.T, tpl *cfn.Template, ev *cfn.Evaluator) map[string]eventpattern.Pattern {
+	t.Helper()
+	out := map[string]eventpattern.Pattern{}
+	for name, src := range events(t, tpl) {
+		if src["Type"] != "EventBridgeRule" {
+			continue
+		}
+		p, err := eventpattern.New(eval(t, ev, src["Properties"].(map[string]any)["Pattern"]))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = p
+	}
+	return out
+}
+
+// matching returns the names of the patterns the event matches.
+func matching(t *testing.T, ps map[string]eventpattern.Pattern, event []byte) []string {
+	t.Helper()
+	var names []string
+	for name, p := range ps {
+		ok, err := p.Match(event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func readEvent(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(eventsDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestEachRuleMatchesItsSampleEventsAndNoOthers(t *testing.T) {
+	tpl := readTemplate(t)
+	files, err := filepath.Glob(filepath.Join(eventsDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	route := routes()
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+	}
+	if diff := cmp.Diff(slices.Sorted(maps.Keys(route)), names); diff != "" {
+		t.Errorf("events/ and this test's route table differ: say which source delivers each sample (-table +events/):\n%s", diff)
+	}
+	srcs := events(t, tpl)
+	ps := patterns(t, tpl, evaluator(t, tpl, "aws", nil))
+	reached := map[string]bool{}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			want := route[name]
+			var wantRules []string
+			if want != "" {
+				src, ok := srcs[want]
+				if !ok {
+					t.Fatalf("the template has no event source %s", want)
+				}
+				reached[want] = true
+				if src["Type"] == "EventBridgeRule" {
+					wantRules = []string{want}
+				}
+			}
+			if diff := cmp.Diff(wantRules, matching(t, ps, readEvent(t, name))); diff != "" {
+				t.Errorf("rules matching the sample (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for name := range srcs {
+		if !reached[name] {
+			t.Errorf("event source %s has no sample in events/ (add one, and a row to route)", name)
+		}
+	}
+}
+
+func TestTheSweepIsAScheduleRuleDeliveringTheScheduledEvent(t *testing.T) {
+	tpl := readTemplate(t)
+	src := events(t, tpl)["Sweep"]
+	if src["Type"] != "Schedule" {
+		t.Fatalf("Sweep Type = %v; a Schedule rule delivers the Scheduled Event envelope the handler routes", src["Type"])
+	}
+	p := src["Properties"].(map[string]any)
+	if diff := cmp.Diff(map[string]any{"Ref": "SweepSchedule"}, p["Schedule"]); diff != "" {
+		t.Errorf("Schedule (-want +got):\n%s", diff)
+	}
+	if _, ok := p["Input"]; ok {
+		t.Error("Sweep sets Input; the sample and the handler expect the Scheduled Event envelope")
+	}
+	var ev struct {
+		Source     string `json:"source"`
+		DetailType string `json:"detail-type"`
+	}
+	if err := json.Unmarshal(readEvent(t, "scheduled-sweep.json"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Source != "aws.events" || ev.DetailType != "Scheduled Event" {
+		t.Errorf("scheduled-sweep.json is %s / %s, not what a schedule rule delivers", ev.Source, ev.DetailType)
+	}
+}
+
+// edit returns the sample with one field changed.
+func edit(t *testing.T, name string, change func(ev map[string]any)) []byte {
+	t.Helper()
+	var ev map[string]any
+	if err := json.Unmarshal(readEvent(t, name), &ev); err != nil {
+		t.Fatal(err)
+	}
+	change(ev)
+	data, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestTheCorsRuleLeavesOutTheFunctionsOwnWrites(t *testing.T) {
+	tpl := readTemplate(t)
+	ps := patterns(t, tpl, evaluator(t, tpl, "aws", nil))
+	for _, name := range []string{"cloudtrail-put-cors-policy.json", "cloudtrail-delete-cors-policy.json"} {
+		own := edit(t, name, func(ev map[string]any) {
+			id := ev["detail"].(map[string]any)["userIdentity"].(map[string]any)
+			id["type"] = "AssumedRole"
+			id["arn"] = "arn:aws:sts::" + account + ":assumed-role/" + roleName + "/corsguard-EnforcerFunction-AbC"
+		})
+		if got := matching(t, ps, own); len(got) != 0 {
+			t.Errorf("%s by the function's own role matches %v; want none", name, got)
+		}
+		other := edit(t, name, func(ev map[string]any) {
+			id := ev["detail"].(map[string]any)["userIdentity"].(map[string]any)
+			id["type"] = "AssumedRole"
+			id["arn"] = "arn:aws:sts::" + account + ":assumed-role/MediaAdmin/alice"
+		})
+		if diff := cmp.Diff([]string{"CorsChangedTrail"}, matching(t, ps, other)); diff != "" {
+			t.Errorf("%s by another role (-want +got):\n%s", name, diff)
+		}
+	}
+}
+
+func TestTheBaselineRuleFollowsTheParameterName(t *testing.T) {
+	tpl := readTemplate(t)
+	ps := patterns(t, tpl, evaluator(t, tpl, "aws", map[string]string{"BaselineParameterName": "corsguard-baseline"}))
+	renamed := edit(t, "ssm-baseline-update.json", func(ev map[string]any) {
+		ev["detail"].(map[string]any)["name"] = "corsguard-baseline"
+		ev["resources"] = []any{"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard-baseline"}
+	})
+	if diff := cmp.Diff([]string{"BaselineChanged"}, matching(t, ps, renamed)); diff != "" {
+		t.Errorf("update of the configured parameter (-want +got):\n%s", diff)
+	}
+	if got := matching(t, ps, readEvent(t, "ssm-baseline-update.json")); len(got) != 0 {
+		t.Errorf("update of /corsguard/baseline, which is not the configured one, matches %v", got)
+	}
+}
+
+func TestFailuresEndInTheEncryptedFailureQueue(t *testing.T) {
+	tpl := readTemplate(t)
+	ev := evaluator(t, tpl, "aws", nil)
+	queueARN := "arn:aws:sqs:" + region + ":" + account + ":corsguard-FailureQueue-XyZ"
+
+	q := props(t, tpl, queue)
+	if q["SqsManagedSseEnabled"] != true && q["KmsMasterKeyId"] == nil {
+		t.Errorf("%s is not encrypted", queue)
+	}
+
+	// Function errors: Lambda's retries, then the on-failure destination.
+	cfg, _ := props(t, tpl, function)["EventInvokeConfig"].(map[string]any)
+	for _, k := range []string{"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} {
+		if _, ok := cfg[k].(int); !ok {
+			t.Errorf("EventInvokeConfig.%s is not set", k)
+		}
+	}
+	onFailure := eval(t, ev, cfg["DestinationConfig"])
+	wantDest := map[string]any{"OnFailure": map[string]any{"Type": "SQS", "Destination": queueARN}}
+	if diff := cmp.Diff(wantDest, onFailure); diff != "" {
+		t.Errorf("EventInvokeConfig.DestinationConfig (-want +got):\n%s", diff)
+	}
+
+	// Delivery failures: each rule's retries, then its dead-letter queue, which must let
+	// exactly these rules send to it.
+	var ruleARNs []string
+	for name, src := range events(t, tpl) {
+		p := src["Properties"].(map[string]any)
+		retry, _ := p["RetryPolicy"].(map[string]any)
+		for _, k := range []string{"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} {
+			if _, ok := retry[k].(int); !ok {
+				t.Errorf("%s RetryPolicy.%s is not set", name, k)
+			}
+		}
+		if diff := cmp.Diff(map[string]any{"Arn": queueARN}, eval(t, ev, p["DeadLetterConfig"])); diff != "" {
+			t.Errorf("%s DeadLetterConfig (-want +got):\n%s", name, diff)
+		}
+		ruleARNs = append(ruleARNs, "arn:aws:events:"+region+":"+account+":rule/corsguard-"+name+"-rule")
+	}
+	slices.Sort(ruleARNs)
+
+	var policy *struct {
+		Queues []any `json:"Queues"`
+		Doc    struct {
+			Statement []struct {
+				Effect    string
+				Principal map[string]any
+				Action    any
+				Resource  any
+				Condition map[string]map[string]any
+			}
+		} `json:"PolicyDocument"`
+	}
+	for id, r := range tpl.Section("Resources") {
+		if r.(map[string]any)["Type"] != "AWS::SQS::QueuePolicy" {
+			continue
+		}
+		data, err := json.Marshal(eval(t, ev, props(t, tpl, id)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &policy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if policy == nil {
+		t.Fatal("no AWS::SQS::QueuePolicy lets EventBridge dead-letter into the queue")
+	}
+	if diff := cmp.Diff([]any{refOf(t, ev, queue)}, policy.Queues); diff != "" {
+		t.Errorf("QueuePolicy Queues (-want +got):\n%s", diff)
+	}
+	if len(policy.Doc.Statement) != 1 {
+		t.Fatalf("QueuePolicy has %d statements, want 1", len(policy.Doc.Statement))
+	}
+	st := policy.Doc.Statement[0]
+	if st.Effect != "Allow" || st.Principal["Service"] != "events.amazonaws.com" ||
+		st.Action != "sqs:SendMessage" || st.Resource != queueARN {
+		t.Errorf("QueuePolicy statement = %+v", st)
+	}
+	got := slices.Sorted(slices.Values(strs(st.Condition["ArnEquals"]["aws:SourceArn"])))
+	if diff := cmp.Diff(ruleARNs, got); diff != "" {
+		t.Errorf("rules allowed to dead-letter (-every rule +policy):\n%s", diff)
+	}
+}
+
+// refOf evaluates a Ref to a resource.
+func refOf(t *testing.T, ev *cfn.Evaluator, id string) any {
+	t.Helper()
+	return eval(t, ev, map[string]any{"Ref": id})
+}
+
+func TestAlarmsWatchErrorsTheQueueAndTheBaseline(t *testing.T) {
+	tpl := readTemplate(t)
+	type metric struct{ Namespace, Name, Dimension, Value string }
+	wantMetrics := []metric{
+		{"AWS/Lambda", "Errors", "FunctionName", "corsguard-EnforcerFunction-AbC"},
+		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "corsguard-FailureQueue-XyZ"},
+		{"CorsGuard", handler.MetricBaselineDeleted, handler.DimensionMode, "enforce"},
+	}
+	const topic = "arn:aws:sns:" + region + ":" + account + ":corsguard-AlarmTopic-Q"
+	for _, tt := range []struct {
+		email   string
+		actions []any
+	}{{"", nil}, {"ops@example.com", []any{topic}}} {
+		ev := evaluator(t, tpl, "aws", map[string]string{"AlarmEmail": tt.email})
+		hasTopic, err := ev.Condition(tpl.Resource("AlarmTopic")["Condition"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hasTopic != (tt.email != "") {
+			t.Errorf("AlarmEmail %q: the topic exists = %v", tt.email, hasTopic)
+		}
+		var got []metric
+		for id, r := range tpl.Section("Resources") {
+			if r.(map[string]any)["Type"] != "AWS::CloudWatch::Alarm" {
+				continue
+			}
+			p := eval(t, ev, props(t, tpl, id)).(map[string]any)
+			dims := p["Dimensions"].([]any)
+			if len(dims) != 1 {
+				t.Fatalf("%s has %d dimensions", id, len(dims))
+			}
+			d := dims[0].(map[string]any)
+			got = append(got, metric{p["Namespace"].(string), p["MetricName"].(string), d["Name"].(string), d["Value"].(string)})
+			actions, _ := p["AlarmActions"].([]any)
+			if diff := cmp.Diff(tt.actions, actions); diff != "" {
+				t.Errorf("AlarmEmail %q: %s AlarmActions (-want +got):\n%s", tt.email, id, diff)
+			}
+		}
+		slices.SortFunc(got, func(a, b metric) int { return strings.Compare(a.Namespace, b.Namespace) })
+		slices.SortFunc(wantMetrics, func(a, b metric) int { return strings.Compare(a.Namespace, b.Namespace) })
+		if diff := cmp.Diff(wantMetrics, got); diff != "" {
+			t.Errorf("alarmed metrics (-want +got):\n%s", diff)
+		}
+	}
+	sub := eval(t, evaluator(t, tpl, "aws", map[string]string{"AlarmEmail": "ops@example.com"}),
+		props(t, tpl, "AlarmTopic")["Subscription"])
+	if diff := cmp.Diff([]any{map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"}}, sub); diff != "" {
+		t.Errorf("AlarmTopic Subscription (-want +got):\n%s", diff)
+	}
+}
+
+func TestOutputsNameTheFunctionTheQueueAndEveryRule(t *testing.T) {
+	tpl := readTemplate(t)
+	want := map[string]any{
+		"Fn::GetAtt:" + function + ".Arn": true,
+		"Ref:" + queue:                    true,
+	}
+	for name := range events(t, tpl) {
+		want["Ref:"+ruleID(name)] = true
+	}
+	got := map[string]any{}
+	for _, o := range tpl.Section("Outputs") {
+		switch v := o.(map[string]any)["Value"].(map[string]any); {
+		case v["Ref"] != nil:
+			got["Ref:"+v["Ref"].(string)] = true
+		case v["Fn::GetAtt"] != nil:
+			a := v["Fn::GetAtt"].([]any)
+			got[fmt.Sprintf("Fn::GetAtt:%s.%s", a[0], a[1])] = true
+		}
+	}
+	for k := range want {
+		if got[k] == nil {
+			t.Errorf("no output is %s", k)
+		}
+	}
+}
