@@ -1,0 +1,220 @@
+// Package emulator is a local stand-in for the AWS APIs corsguard uses: AWS Elemental
+// MediaStore (containers, CORS policies, tags) and SSM Parameter Store. It speaks the services'
+// own wire protocol (awsJson1_1, routed on X-Amz-Target), so the real aws-sdk-go-v2 clients and
+// the aws CLI talk to it over HTTP unchanged. It can misbehave on purpose the way AWS does
+// (throttling, internal errors, latency, scripted failures, deterministic under a seed), counts
+// the calls it receives, and emits the EventBridge events AWS would emit.
+//
+// The request pipeline (authentication, call counting, fault injection, event delivery) does
+// not depend on the protocol: a front end decodes a request into an operation name and a
+// resource, and hands both to the pipeline with a function that does the work.
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Clock tells the emulator what time it is. Tests inject a fake one to drive the CREATING and
+// DELETING lifecycle without sleeping.
+type Clock interface {
+	Now() time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// Defaults for New.
+const (
+	DefaultRegion           = "us-east-1"
+	DefaultAccount          = "123456789012"
+	DefaultCreatingDuration = 2 * time.Second
+	DefaultDeletingDuration = 1 * time.Second
+	DefaultContainerQuota   = 100
+)
+
+// Option configures an Emulator in New.
+type Option func(*Emulator)
+
+// WithClock makes the emulator read time from c instead of the system clock.
+func WithClock(c Clock) Option { return func(e *Emulator) { e.clock = c } }
+
+// WithRegion sets the Region that appears in ARNs, endpoints and events (default us-east-1).
+func WithRegion(region string) Option { return func(e *Emulator) { e.region = region } }
+
+// WithAccount sets the account ID that appears in ARNs and events (default 123456789012).
+func WithAccount(account string) Option { return func(e *Emulator) { e.account = account } }
+
+// WithCreatingDuration sets how long a new container stays CREATING (default 2s; 0 makes it
+// ACTIVE at once).
+func WithCreatingDuration(d time.Duration) Option {
+	return func(e *Emulator) { e.creating = d }
+}
+
+// WithDeletingDuration sets how long a deleted container stays DELETING before it disappears
+// (default 1s; 0 removes it at once).
+func WithDeletingDuration(d time.Duration) Option {
+	return func(e *Emulator) { e.deleting = d }
+}
+
+// WithContainerQuota sets the number of containers the account may hold (default 100, which is
+// AWS's fixed quota). Tests that need more, such as pagination over 250 containers, raise it.
+func WithContainerQuota(n int) Option { return func(e *Emulator) { e.quota = n } }
+
+// WithSeed sets the seed of the fault injector's pseudo-random decisions and of generated IDs.
+// The same seed and the same sequence of calls per operation give the same faults.
+func WithSeed(seed uint64) Option { return func(e *Emulator) { e.faults.seed = seed } }
+
+// WithEventURL makes the emulator POST every event it emits, as the request body, to url. Posts
+// are made in order by one background goroutine so that API calls are not slowed down.
+func WithEventURL(url string) Option { return func(e *Emulator) { e.eventURL = url } }
+
+// Emulator is an in-memory AWS account in one Region. It is an http.Handler and is safe for
+// concurrent use.
+type Emulator struct {
+	clock    Clock
+	region   string
+	account  string
+	creating time.Duration
+	deleting time.Duration
+	quota    int
+	eventURL string
+
+	seq    atomic.Uint64 // numbers generated IDs
+	faults *faults
+	calls  *counter
+	events *bus
+
+	mu         sync.Mutex // guards the state below
+	containers map[string]*container
+	params     map[string]*parameter
+
+	fronts map[string]jsonService // X-Amz-Target prefix -> service
+}
+
+// New returns an Emulator with an empty account.
+func New(opts ...Option) *Emulator {
+	e := &Emulator{
+		clock:      realClock{},
+		region:     DefaultRegion,
+		account:    DefaultAccount,
+		creating:   DefaultCreatingDuration,
+		deleting:   DefaultDeletingDuration,
+		quota:      DefaultContainerQuota,
+		faults:     newFaults(),
+		calls:      newCounter(),
+		events:     newBus(),
+		containers: map[string]*container{},
+		params:     map[string]*parameter{},
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	e.fronts = map[string]jsonService{
+		mediaStoreTarget: e.mediaStoreOps(),
+		ssmTarget:        e.ssmOps(),
+	}
+	if e.eventURL != "" {
+		e.events.forward(e.eventURL)
+	}
+	return e
+}
+
+// Region returns the emulator's Region.
+func (e *Emulator) Region() string { return e.region }
+
+// Account returns the emulator's account ID.
+func (e *Emulator) Account() string { return e.account }
+
+// ServeHTTP answers one AWS API request. Requests that carry X-Amz-Target are awsJson1_1
+// calls; nothing else is served yet.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("X-Amz-Target") != "" {
+		e.serveJSON(w, r)
+		return
+	}
+	writeJSONError(w, e.requestID(), &apiError{Code: "UnknownOperationException", Status: http.StatusBadRequest,
+		Message: "the emulator serves only awsJson1_1 requests (with an X-Amz-Target header)"})
+}
+
+// Start serves the emulator on addr (for example "127.0.0.1:0") in the background and returns
+// its base URL and a function that shuts the server down gracefully. While it serves, a
+// background ticker applies due lifecycle transitions every 50ms so that their events are
+// emitted without waiting for the next request.
+func (e *Emulator) Start(addr string) (url string, stop func(context.Context) error, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				e.Settle()
+			}
+		}
+	}()
+	var once sync.Once
+	stop = func(ctx context.Context) error {
+		var err error
+		once.Do(func() {
+			close(done)
+			err = srv.Shutdown(ctx)
+			if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+				err = errors.Join(err, serr)
+			}
+			e.events.close(ctx)
+		})
+		return err
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// Settle applies every lifecycle transition that is due at the clock's current time
+// (CREATING -> ACTIVE, DELETING -> gone) and delivers the resulting events. Every request
+// settles first, so tests with a fake clock need to call Settle only to see events without
+// making a request.
+func (e *Emulator) Settle() {
+	e.mu.Lock()
+	evs := e.settleLocked()
+	e.mu.Unlock()
+	e.events.publish(evs)
+}
+
+// id returns a fresh pseudo-random 64-bit value, reproducible under the seed.
+func (e *Emulator) id() uint64 { return mix(e.faults.seed ^ 0x9e3779b97f4a7c15*e.seq.Add(1)) }
+
+// requestID returns a request ID in the UUID form AWS uses for awsJson services.
+func (e *Emulator) requestID() string { return uuid(e.id(), e.id()) }
+
+// uuid formats two random words as a version 4 UUID.
+func uuid(a, b uint64) string {
+	a = a&^0xf000 | 0x4000     // version 4
+	b = b&^(0xc<<60) | 0x8<<60 // RFC 4122 variant
+	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, a>>16&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
+}
+
+// mix is SplitMix64's finaliser: a cheap, well-distributed hash of one word.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}

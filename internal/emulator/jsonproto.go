@@ -1,0 +1,174 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// The X-Amz-Target prefixes of the awsJson1_1 services the emulator serves.
+const (
+	mediaStoreTarget = "MediaStore_20170901"
+	ssmTarget        = "AmazonSSM"
+)
+
+// maxBody bounds a request body: a MediaStore policy is at most 398,000 characters, each up
+// to 4 bytes of UTF-8, plus the envelope.
+const maxBody = 2 << 20
+
+// apiError is an AWS error answer: its code (the "__type"), HTTP status and message.
+type apiError struct {
+	Code    string
+	Status  int
+	Message string
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// errorStatus gives the HTTP status AWS answers with for an error code.
+func errorStatus(code string) int {
+	switch code {
+	case "InternalServerError", "InternalFailure", "InternalServerException":
+		return http.StatusInternalServerError
+	case "ServiceUnavailable", "ServiceUnavailableException":
+		return http.StatusServiceUnavailable
+	case "AccessDeniedException":
+		return http.StatusForbidden
+	case "TooManyRequestsException":
+		return http.StatusTooManyRequests
+	}
+	return http.StatusBadRequest
+}
+
+// errf returns the apiError for code with a formatted message and the code's usual status.
+func errf(code, format string, args ...any) *apiError {
+	return &apiError{Code: code, Status: errorStatus(code), Message: fmt.Sprintf(format, args...)}
+}
+
+// asAPIError turns any error from an operation into an AWS error answer; an error that is not
+// an apiError is a bug in the emulator and answers InternalServerError.
+func asAPIError(err error) *apiError {
+	if ae, ok := errors.AsType[*apiError](err); ok {
+		return ae
+	}
+	return errf("InternalServerError", "emulator: %v", err)
+}
+
+// jsonOp is one awsJson1_1 operation: where its resource name is in the request, and what it does.
+type jsonOp struct {
+	resource string // the request field naming the container or parameter ("" if none)
+	run      func(c *call, body []byte) (any, error)
+}
+
+// jsonService is the set of operations behind one X-Amz-Target prefix.
+type jsonService struct {
+	name string // "mediastore", "ssm"
+	ops  map[string]jsonOp
+}
+
+// jsonProtocol writes awsJson1_1 answers.
+type jsonProtocol struct{}
+
+const jsonContentType = "application/x-amz-json-1.1"
+
+func (jsonProtocol) writeResult(w http.ResponseWriter, requestID string, out any) {
+	body, err := json.Marshal(out)
+	if err != nil {
+		writeJSONError(w, requestID, errf("InternalServerError", "emulator: encode answer: %v", err))
+		return
+	}
+	w.Header().Set("Content-Type", jsonContentType)
+	w.Header().Set("X-Amzn-Requestid", requestID)
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+func (jsonProtocol) writeError(w http.ResponseWriter, requestID string, err *apiError) {
+	writeJSONError(w, requestID, err)
+}
+
+// writeJSONError writes err as awsJson1_1 does: {"__type": code, "message": text}.
+func writeJSONError(w http.ResponseWriter, requestID string, err *apiError) {
+	body, _ := json.Marshal(struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}{err.Code, err.Message})
+	w.Header().Set("Content-Type", jsonContentType)
+	w.Header().Set("X-Amzn-Requestid", requestID)
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(err.Status)
+	_, _ = w.Write(body)
+}
+
+// serveJSON routes an awsJson1_1 request on its X-Amz-Target header.
+func (e *Emulator) serveJSON(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	prefix, opName, _ := strings.Cut(target, ".")
+	svc, ok := e.fronts[prefix]
+	if !ok {
+		writeJSONError(w, e.requestID(), errf("UnknownOperationException", "unknown service in X-Amz-Target %q", target))
+		return
+	}
+	if _, aerr := authenticate(r); aerr != nil {
+		writeJSONError(w, e.requestID(), aerr)
+		return
+	}
+	op, ok := svc.ops[opName]
+	if !ok {
+		writeJSONError(w, e.requestID(), errf("UnknownOperationException", "operation %q is not supported by the emulator", opName))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		writeJSONError(w, e.requestID(), errf("SerializationException", "read request: %v", err))
+		return
+	}
+	if len(body) > maxBody {
+		writeJSONError(w, e.requestID(), errf("SerializationException", "request body is larger than %d bytes", maxBody))
+		return
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		body = []byte("{}")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		writeJSONError(w, e.requestID(), errf("SerializationException", "request body is not a JSON object: %v", err))
+		return
+	}
+	c := &call{Service: svc.name, Op: opName}
+	if op.resource != "" {
+		var name string
+		if json.Unmarshal(fields[op.resource], &name) == nil {
+			c.Resource = resourceName(name)
+		}
+	}
+	e.handle(w, r, jsonProtocol{}, c, func(c *call) (any, error) { return op.run(c, body) })
+}
+
+// resourceName reduces a container ARN to the container's name and a parameter selector
+// ("name:3") to the parameter's name, so that counters and scripted faults key on names.
+func resourceName(s string) string {
+	if strings.HasPrefix(s, "arn:") {
+		if _, after, ok := strings.Cut(s, ":container/"); ok {
+			return after
+		}
+		return s
+	}
+	if i := strings.LastIndex(s, ":"); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// decode reads a request into in. Unknown fields are ignored, as the services do; a value of
+// the wrong JSON type is a SerializationException.
+func decode(body []byte, in any) error {
+	if err := json.Unmarshal(body, in); err != nil {
+		return errf("SerializationException", "cannot read request: %v", err)
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+package emulator
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// call is one API request on its way through the pipeline, whatever its protocol.
+type call struct {
+	Service   string // "mediastore", "ssm"
+	Op        string // the API operation, "PutCorsPolicy"
+	Resource  string // the container or parameter the call is about; "" when none
+	RequestID string
+	AccessKey string
+	SourceIP  string
+	UserAgent string
+	Time      time.Time
+
+	events [][]byte // emitted while the call runs; published before the answer is written
+}
+
+// protocol writes answers in one wire format. awsJson1_1 is the only one so far; an S3
+// REST-XML front end would add another.
+type protocol interface {
+	writeResult(w http.ResponseWriter, requestID string, out any)
+	writeError(w http.ResponseWriter, requestID string, err *apiError)
+}
+
+// handle runs the protocol-independent part of every request: authentication, call counting,
+// injected latency and faults, the operation itself, then event delivery and the answer.
+func (e *Emulator) handle(w http.ResponseWriter, r *http.Request, p protocol, c *call, run func(*call) (any, error)) {
+	c.RequestID = e.requestID()
+	c.Time = e.clock.Now()
+	c.UserAgent = r.UserAgent()
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		c.SourceIP = host
+	}
+	key, aerr := authenticate(r)
+	if aerr != nil {
+		p.writeError(w, c.RequestID, aerr)
+		return
+	}
+	c.AccessKey = key
+	e.calls.add(c.Op, c.Resource)
+
+	if d := e.faults.latency(c.Op); d > 0 {
+		if err := sleep(r.Context(), d); err != nil {
+			return // the client went away
+		}
+	}
+	if ferr := e.faults.decide(c.Op, c.Resource, c.Time); ferr != nil {
+		p.writeError(w, c.RequestID, ferr)
+		return
+	}
+	out, err := run(c)
+	e.events.publish(c.events)
+	if err != nil {
+		p.writeError(w, c.RequestID, asAPIError(err))
+		return
+	}
+	p.writeResult(w, c.RequestID, out)
+}
+
+// authenticate refuses a request without a SigV4 Authorization header as AWS does, and
+// returns the access key ID it names. Signatures are not verified: the emulator cannot know
+// the secret, and any credentials will do.
+func authenticate(r *http.Request) (accessKey string, err *apiError) {
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return "", &apiError{Code: "MissingAuthenticationTokenException", Status: http.StatusBadRequest,
+			Message: "Missing Authentication Token"}
+	}
+	const scheme = "AWS4-HMAC-SHA256 "
+	if !strings.HasPrefix(auth, scheme) {
+		return "", &apiError{Code: "IncompleteSignatureException", Status: http.StatusBadRequest,
+			Message: "Authorization header requires the AWS4-HMAC-SHA256 scheme"}
+	}
+	for part := range strings.SplitSeq(strings.TrimPrefix(auth, scheme), ",") {
+		if cred, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
+			key, _, _ := strings.Cut(cred, "/")
+			return key, nil
+		}
+	}
+	return "", &apiError{Code: "IncompleteSignatureException", Status: http.StatusBadRequest,
+		Message: "Authorization header requires 'Credential' parameter"}
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// locked runs fn with the state locked, after applying due lifecycle transitions; the events
+// both produce are kept on c for delivery once the lock is released.
+func (e *Emulator) locked(c *call, fn func() (any, error)) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c.events = append(c.events, e.settleLocked()...)
+	return fn()
+}

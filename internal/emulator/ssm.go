@@ -1,0 +1,431 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Parameter Store limits that the emulator enforces.
+const (
+	maxParamVersions     = 100
+	maxStandardValue     = 4096
+	maxAdvancedValue     = 8192
+	maxParamNameChars    = 2048
+	maxHierarchyLevels   = 15
+	maxGetParameters     = 10
+	maxHistoryResults    = 50
+	defaultSecureStringK = "alias/aws/ssm"
+)
+
+var paramName = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
+
+// parameter is an SSM parameter with its history, oldest version first.
+type parameter struct {
+	name     string
+	versions []*paramVersion
+}
+
+func (p *parameter) latest() *paramVersion { return p.versions[len(p.versions)-1] }
+
+// paramVersion is one version of a parameter.
+type paramVersion struct {
+	Version     int64
+	Type        string
+	Value       string
+	Description string
+	KeyID       string
+	Tier        string
+	DataType    string
+	Modified    time.Time
+	User        string
+}
+
+func (e *Emulator) ssmOps() jsonService {
+	return jsonService{name: "ssm", ops: map[string]jsonOp{
+		"PutParameter":        {"Name", e.putParameter},
+		"GetParameter":        {"Name", e.getParameter},
+		"GetParameters":       {"", e.getParameters},
+		"DeleteParameter":     {"Name", e.deleteParameter},
+		"GetParameterHistory": {"Name", e.getParameterHistory},
+	}}
+}
+
+// parameterARN is the ARN AWS gives a parameter; a hierarchical name keeps no leading slash.
+func (e *Emulator) parameterARN(name string) string {
+	return "arn:aws:ssm:" + e.region + ":" + e.account + ":parameter/" + strings.TrimPrefix(name, "/")
+}
+
+// checkParamName validates a parameter name as Parameter Store does.
+func checkParamName(name *string) error {
+	if name == nil || *name == "" {
+		return errf("ValidationException", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+	}
+	n := *name
+	if utf8.RuneCountInString(n) > maxParamNameChars {
+		return errf("ValidationException", "1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must have length less than or equal to %d", n, maxParamNameChars)
+	}
+	if !paramName.MatchString(n) {
+		return errf("ValidationException", "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_")
+	}
+	if strings.Contains(n, "/") && !strings.HasPrefix(n, "/") {
+		return errf("ValidationException", "Parameter name must be a fully qualified name.")
+	}
+	if strings.Count(n, "/") > maxHierarchyLevels {
+		return errf("HierarchyLevelLimitExceededException", "A hierarchy can have a maximum of %d levels.", maxHierarchyLevels)
+	}
+	return nil
+}
+
+// reservedName reports whether name starts with "aws" or "ssm", which Parameter Store keeps
+// for itself.
+func reservedName(name string) bool {
+	first := strings.ToLower(strings.TrimPrefix(name, "/"))
+	return strings.HasPrefix(first, "aws") || strings.HasPrefix(first, "ssm")
+}
+
+func (e *Emulator) putParameter(c *call, body []byte) (any, error) {
+	var in struct {
+		Name        *string `json:"Name"`
+		Value       *string `json:"Value"`
+		Type        *string `json:"Type"`
+		Description *string `json:"Description"`
+		KeyID       *string `json:"KeyId"`
+		Overwrite   *bool   `json:"Overwrite"`
+		Tier        *string `json:"Tier"`
+		DataType    *string `json:"DataType"`
+		Tags        []tag   `json:"Tags"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkParamName(in.Name); err != nil {
+		return nil, err
+	}
+	if in.Value == nil || *in.Value == "" {
+		return nil, errf("ValidationException", "1 validation error detected: Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1.")
+	}
+	name := *in.Name
+	if reservedName(name) {
+		return nil, errf("ValidationException", "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_")
+	}
+	overwrite := in.Overwrite != nil && *in.Overwrite
+	if overwrite && len(in.Tags) > 0 {
+		return nil, errf("ValidationException", "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
+	}
+	if in.Type != nil {
+		switch *in.Type {
+		case "String", "StringList", "SecureString":
+		default:
+			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]", *in.Type)
+		}
+	}
+	if in.Tier != nil {
+		switch *in.Tier {
+		case "Standard", "Advanced", "Intelligent-Tiering":
+		default:
+			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Standard, Advanced, Intelligent-Tiering]", *in.Tier)
+		}
+	}
+	if in.DataType != nil {
+		switch *in.DataType {
+		case "text", "aws:ec2:image", "aws:ssm:integration":
+		default:
+			return nil, errf("ValidationException", "The following data type is not supported: %s (Data type names are all lowercase.)", *in.DataType)
+		}
+	}
+	return e.locked(c, func() (any, error) {
+		p, exists := e.params[name]
+		var prev *paramVersion
+		if exists {
+			prev = p.latest()
+			if !overwrite {
+				return nil, &apiError{Code: "ParameterAlreadyExists", Status: 400,
+					Message: "The parameter already exists. To overwrite this value, set the overwrite option in the request to true."}
+			}
+		} else if in.Type == nil {
+			return nil, errf("ValidationException", "A parameter type is required when you create a parameter.")
+		}
+		v := &paramVersion{Version: 1, Tier: "Standard", DataType: "text", Modified: c.Time,
+			User: "arn:aws:iam::" + e.account + ":user/emulator"}
+		if prev != nil {
+			*v = *prev
+			v.Version = prev.Version + 1
+			v.Modified = c.Time
+		}
+		v.Value = *in.Value
+		if in.Type != nil {
+			v.Type = *in.Type
+		}
+		if in.Description != nil {
+			v.Description = *in.Description
+		}
+		if in.Tier != nil {
+			v.Tier = *in.Tier
+		}
+		if in.DataType != nil {
+			v.DataType = *in.DataType
+		}
+		v.KeyID = ""
+		if v.Type == "SecureString" {
+			v.KeyID = defaultSecureStringK
+			if in.KeyID != nil {
+				v.KeyID = *in.KeyID
+			} else if prev != nil && prev.KeyID != "" {
+				v.KeyID = prev.KeyID
+			}
+		} else if in.KeyID != nil {
+			return nil, errf("ValidationException", "KeyId is required for SecureString type parameter only.")
+		}
+		limit := maxStandardValue
+		if v.Tier != "Standard" {
+			limit = maxAdvancedValue
+		}
+		if n := utf8.RuneCountInString(v.Value); n > limit {
+			return nil, errf("ValidationException", "%s tier parameters support a maximum parameter value of %d characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.", v.Tier, limit)
+		}
+		op := "Create"
+		if exists {
+			op = "Update"
+			p.versions = append(p.versions, v)
+			if len(p.versions) > maxParamVersions { // AWS drops the oldest unlabelled version
+				p.versions = slices.Delete(p.versions, 0, 1)
+			}
+		} else {
+			e.params[name] = &parameter{name: name, versions: []*paramVersion{v}}
+		}
+		c.events = append(c.events, e.parameterChange(op, v, name, c.Time))
+		return map[string]any{"Version": v.Version, "Tier": v.Tier}, nil
+	})
+}
+
+// shown returns a version's value as the caller may see it: a SecureString stays encrypted
+// unless the caller asked for decryption.
+func shown(v *paramVersion, decrypt bool) string {
+	if v.Type != "SecureString" || decrypt {
+		return v.Value
+	}
+	return base64.StdEncoding.EncodeToString([]byte("AQICAH" + v.KeyID + ":" + v.Value))
+}
+
+// wireParameter is a parameter as GetParameter(s) return it.
+type wireParameter struct {
+	ARN              string  `json:"ARN"`
+	DataType         string  `json:"DataType"`
+	LastModifiedDate float64 `json:"LastModifiedDate"`
+	Name             string  `json:"Name"`
+	Selector         string  `json:"Selector,omitempty"`
+	Type             string  `json:"Type"`
+	Value            string  `json:"Value"`
+	Version          int64   `json:"Version"`
+}
+
+func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+// resolveLocked finds the parameter version a name or "name:version" selector names.
+func (e *Emulator) resolveLocked(ref string, decrypt bool) (wireParameter, error) {
+	name, selector := ref, ""
+	if i := strings.LastIndex(ref, ":"); i > 0 {
+		name, selector = ref[:i], ref[i:]
+	}
+	p, ok := e.params[name]
+	if !ok {
+		return wireParameter{}, errf("ParameterNotFound", "Parameter %s not found.", ref)
+	}
+	v := p.latest()
+	if selector != "" {
+		n, err := strconv.ParseInt(selector[1:], 10, 64)
+		if err != nil {
+			return wireParameter{}, errf("ParameterVersionNotFound", "Systems Manager could not find label %s of %s. Verify the label and try again.", selector[1:], name)
+		}
+		i := slices.IndexFunc(p.versions, func(v *paramVersion) bool { return v.Version == n })
+		if i < 0 {
+			return wireParameter{}, errf("ParameterVersionNotFound", "Systems Manager could not find version %d of %s. Verify the version and try again.", n, name)
+		}
+		v = p.versions[i]
+	}
+	return wireParameter{
+		ARN:              e.parameterARN(name),
+		DataType:         v.DataType,
+		LastModifiedDate: epoch(v.Modified),
+		Name:             name,
+		Selector:         selector,
+		Type:             v.Type,
+		Value:            shown(v, decrypt),
+		Version:          v.Version,
+	}, nil
+}
+
+func (e *Emulator) getParameter(c *call, body []byte) (any, error) {
+	var in struct {
+		Name           *string `json:"Name"`
+		WithDecryption *bool   `json:"WithDecryption"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Name == nil || *in.Name == "" {
+		return nil, errf("ValidationException", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+	}
+	decrypt := in.WithDecryption != nil && *in.WithDecryption
+	return e.locked(c, func() (any, error) {
+		p, err := e.resolveLocked(*in.Name, decrypt)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"Parameter": p}, nil
+	})
+}
+
+func (e *Emulator) getParameters(c *call, body []byte) (any, error) {
+	var in struct {
+		Names          []string `json:"Names"`
+		WithDecryption *bool    `json:"WithDecryption"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if len(in.Names) < 1 || len(in.Names) > maxGetParameters {
+		return nil, errf("ValidationException", "1 validation error detected: Value '%v' at 'names' failed to satisfy constraint: Member must have length less than or equal to %d, Member must have length greater than or equal to 1", in.Names, maxGetParameters)
+	}
+	decrypt := in.WithDecryption != nil && *in.WithDecryption
+	return e.locked(c, func() (any, error) {
+		out := struct {
+			Parameters        []wireParameter `json:"Parameters"`
+			InvalidParameters []string        `json:"InvalidParameters"`
+		}{Parameters: []wireParameter{}, InvalidParameters: []string{}}
+		seen := map[string]bool{}
+		for _, n := range in.Names {
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			p, err := e.resolveLocked(n, decrypt)
+			if err != nil {
+				out.InvalidParameters = append(out.InvalidParameters, n)
+				continue
+			}
+			out.Parameters = append(out.Parameters, p)
+		}
+		return out, nil
+	})
+}
+
+func (e *Emulator) deleteParameter(c *call, body []byte) (any, error) {
+	var in struct {
+		Name *string `json:"Name"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Name == nil || *in.Name == "" {
+		return nil, errf("ValidationException", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+	}
+	return e.locked(c, func() (any, error) {
+		p, ok := e.params[*in.Name]
+		if !ok {
+			return nil, errf("ParameterNotFound", "Parameter %s not found.", *in.Name)
+		}
+		delete(e.params, p.name)
+		c.events = append(c.events, e.parameterChange("Delete", p.latest(), p.name, c.Time))
+		return struct{}{}, nil
+	})
+}
+
+func (e *Emulator) getParameterHistory(c *call, body []byte) (any, error) {
+	var in struct {
+		Name           *string `json:"Name"`
+		WithDecryption *bool   `json:"WithDecryption"`
+		MaxResults     *int    `json:"MaxResults"`
+		NextToken      *string `json:"NextToken"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Name == nil || *in.Name == "" {
+		return nil, errf("ValidationException", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+	}
+	limit := maxHistoryResults
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > maxHistoryResults {
+			return nil, errf("ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to %d", *in.MaxResults, maxHistoryResults)
+		}
+		limit = *in.MaxResults
+	}
+	start := 0
+	if in.NextToken != nil {
+		n, err := strconv.Atoi(*in.NextToken)
+		if err != nil || n < 0 {
+			return nil, errf("ValidationException", "The NextToken is not valid.")
+		}
+		start = n
+	}
+	decrypt := in.WithDecryption != nil && *in.WithDecryption
+	return e.locked(c, func() (any, error) {
+		p, ok := e.params[*in.Name]
+		if !ok {
+			return nil, errf("ParameterNotFound", "Parameter %s not found.", *in.Name)
+		}
+		type history struct {
+			DataType         string   `json:"DataType"`
+			Description      string   `json:"Description,omitempty"`
+			KeyID            string   `json:"KeyId,omitempty"`
+			Labels           []string `json:"Labels"`
+			LastModifiedDate float64  `json:"LastModifiedDate"`
+			LastModifiedUser string   `json:"LastModifiedUser"`
+			Name             string   `json:"Name"`
+			Policies         []string `json:"Policies"`
+			Tier             string   `json:"Tier"`
+			Type             string   `json:"Type"`
+			Value            string   `json:"Value"`
+			Version          int64    `json:"Version"`
+		}
+		out := struct {
+			Parameters []history `json:"Parameters"`
+			NextToken  string    `json:"NextToken,omitempty"`
+		}{Parameters: []history{}}
+		start := min(start, len(p.versions))
+		end := min(start+limit, len(p.versions))
+		for _, v := range p.versions[start:end] {
+			out.Parameters = append(out.Parameters, history{
+				DataType: v.DataType, Description: v.Description, KeyID: v.KeyID, Labels: []string{},
+				LastModifiedDate: epoch(v.Modified), LastModifiedUser: v.User, Name: p.name,
+				Policies: []string{}, Tier: v.Tier, Type: v.Type, Value: shown(v, decrypt), Version: v.Version,
+			})
+		}
+		if end < len(p.versions) {
+			out.NextToken = strconv.Itoa(end)
+		}
+		return out, nil
+	})
+}
+
+// SeedParameter creates or overwrites a parameter directly (typ "String" if empty), as the
+// next version. It emits no events and counts no calls.
+func (e *Emulator) SeedParameter(name, typ, value, description string) error {
+	if err := checkParamName(&name); err != nil {
+		return fmt.Errorf("seed parameter: %w", err)
+	}
+	if typ == "" {
+		typ = "String"
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v := &paramVersion{Version: 1, Type: typ, Value: value, Description: description, Tier: "Standard",
+		DataType: "text", Modified: e.clock.Now(), User: "arn:aws:iam::" + e.account + ":user/emulator"}
+	if typ == "SecureString" {
+		v.KeyID = defaultSecureStringK
+	}
+	if p, ok := e.params[name]; ok {
+		v.Version = p.latest().Version + 1
+		p.versions = append(p.versions, v)
+		return nil
+	}
+	e.params[name] = &parameter{name: name, versions: []*paramVersion{v}}
+	return nil
+}
