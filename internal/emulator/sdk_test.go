@@ -50,12 +50,12 @@ var creds = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, 
 // The clients do not retry, so that each API call is exactly one request.
 func mediaStoreClient(url string) *mediastore.Client {
 	return mediastore.New(mediastore.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: creds, Retryer: aws.NopRetryer{}})
+		Credentials: creds, Retryer: aws.NopRetryer{}, HTTPClient: emulator.HTTPClient()})
 }
 
 func ssmClient(url string) *ssm.Client {
 	return ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: creds, Retryer: aws.NopRetryer{}})
+		Credentials: creds, Retryer: aws.NopRetryer{}, HTTPClient: emulator.HTTPClient()})
 }
 
 // errorCode returns the API error code of err, or fails the test.
@@ -592,7 +592,7 @@ func TestCallsAreCountedPerOperationAndContainer(t *testing.T) {
 func TestManyConcurrentClients(t *testing.T) {
 	f := newFixture(t, emulator.WithContainerQuota(1000), emulator.WithCreatingDuration(0))
 	ctx := context.Background()
-	const workers, perWorker = 16, 20
+	const workers, perWorker = 12, 10
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*perWorker*4)
 	for w := range workers {

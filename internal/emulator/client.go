@@ -1,0 +1,41 @@
+package emulator
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// HTTPClient returns an HTTP client for aws-sdk-go-v2 clients that talk to an emulator on
+// loopback (set it as the service client's Options.HTTPClient).
+//
+// Why: after each attempt smithy-go closes the request body while net/http may still be
+// finishing the request write; a server as fast as this one answers before that, the write
+// fails, the transport closes the connection, and the SDK reports "failed to decode response
+// body ... use of closed network connection" on a 200 answer (aws/aws-sdk-go-v2#2737; the
+// SDK's standard retryer retries it, which would send a write twice and skew call counts).
+// This client reads the request body into memory before handing the request to the
+// transport, so the SDK's close cannot race with the write.
+func HTTPClient() *http.Client {
+	return &http.Client{Transport: bufferedBody{http.DefaultTransport.(*http.Transport).Clone()}}
+}
+
+// bufferedBody is a RoundTripper that sends a private in-memory copy of the request body.
+type bufferedBody struct{ next http.RoundTripper }
+
+func (b bufferedBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return b.next.RoundTrip(r)
+	}
+	data, err := io.ReadAll(r.Body)
+	_ = r.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read request body: %w", err)
+	}
+	r = r.Clone(r.Context())
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	r.ContentLength = int64(len(data))
+	return b.next.RoundTrip(r)
+}
