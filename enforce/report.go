@@ -3,6 +3,23 @@
 // how it differs), with backoff while a resource is being created, bounded workers, a shared
 // request rate and the Lambda deadline. Events only say what to look at; the truth is always
 // read back from AWS, so running it twice is harmless.
+//
+// One resource is reconciled with the fewest calls that decide it, in this order:
+//
+//  1. status: from the listing in a sweep, DescribeContainer for a named target. CREATING
+//     waits with full-jitter exponential backoff until ACTIVE; DELETING or not found is gone.
+//  2. GetCorsPolicy (CorsPolicyNotFoundException: no policy). Equal to the baseline:
+//     compliant, and nothing else is called.
+//  3. Only a drifted resource has its tags read: the exemption tag makes it exempt.
+//  4. audit: drifted, with the diff; enforce: PutCorsPolicy, remediated, with the diff.
+//
+// Step 3 comes after step 2, unlike the design's diagram: a compliant resource is reported
+// compliant even when it is exempt, and a sweep of compliant resources costs one listing per
+// 100 and one GetCorsPolicy each. ContainerInUseException backs off like CREATING; throttling
+// and server errors are retried by the SDK's retryer (see internal/awsclient). Every HTTP
+// attempt waits for a token of its operation's rate limit, shared by all workers. No resource
+// starts that the context's deadline, less a margin, leaves too little time for; those
+// are not_started, and the run fails so that it is retried.
 package enforce
 
 import (
@@ -91,10 +108,17 @@ type Report struct {
 	Entries  []Entry         `json:"entries"`
 	Totals   map[Outcome]int `json:"totals"`
 	APICalls map[string]int  `json:"api_calls"`
+	// Excluded lists the resources, named in Work or listed, that the selector leaves out;
+	// nothing was called for them.
+	Excluded []string `json:"excluded,omitempty"`
+	// Error is why the run as a whole failed (an invalid mode, a listing that failed); the
+	// baseline's own problems are in Baseline.
+	Error string `json:"error,omitempty"`
 	// BaselineChangedDuringRun is set when the baseline's version moved while a sweep ran; the
 	// run for the newer version converges what this one could not.
 	BaselineChangedDuringRun bool `json:"baseline_changed_during_run,omitempty"`
-	// Succeeded is true when the baseline was valid and no resource failed or was not started.
+	// Succeeded is true when the baseline was valid, the run had no Error, and no resource
+	// failed or was not started.
 	Succeeded bool `json:"succeeded"`
 }
 

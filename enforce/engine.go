@@ -1,0 +1,440 @@
+package enforce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultExemptTagKey   = "corsguard:exempt"
+	DefaultExemptTagValue = "true"
+	DefaultMode           = ModeEnforce
+	DefaultWorkers        = 4
+	// DefaultRate is cautious: AWS publishes no request rate for MediaStore's control plane,
+	// and at 10 calls per second per operation a sweep of the 100-container quota takes
+	// about 10 s of GetCorsPolicy calls.
+	DefaultRate = 10.0
+	// DefaultBackoffBase and DefaultBackoffCap: a container is CREATING for seconds to a few
+	// minutes; waits start around a second and never exceed 15 s, so an ACTIVE container is
+	// noticed within about 15 s and a minute of waiting costs only a handful of calls.
+	DefaultBackoffBase = time.Second
+	DefaultBackoffCap  = 15 * time.Second
+	// DefaultMargin is kept free before the Lambda deadline to finish the calls in flight,
+	// write the report and return it.
+	DefaultMargin = 10 * time.Second
+	// DefaultMinDuration is the least time a resource is assumed to need before its start
+	// is allowed near the deadline.
+	DefaultMinDuration = time.Second
+	// MaxWorkers bounds Workers; there are at most 100 containers per Region.
+	MaxWorkers = 100
+)
+
+// Config is everything an Engine needs besides its clients. Zero fields take the defaults
+// above; Parameter is required.
+type Config struct {
+	// Parameter is the name of the SSM parameter that holds the baseline.
+	Parameter string
+	// Selector chooses the resources the baseline applies to by name.
+	Selector policy.Selector
+	// ExemptTagKey and ExemptTagValue name the tag that exempts a resource; the value is
+	// compared without regard to case.
+	ExemptTagKey   string
+	ExemptTagValue string
+	// Mode is used when Work.Mode is empty.
+	Mode Mode
+	// Workers is how many resources are reconciled at once.
+	Workers int
+	// Rate is the most requests per second per API operation, shared by all workers, retries
+	// included. math.Inf(1) means no limit.
+	Rate float64
+	// BackoffBase and BackoffCap shape the wait while a resource is busy (being created, or
+	// in use): sleep = rand(0, min(BackoffCap, BackoffBase·2^n)) before the n-th retry.
+	BackoffBase time.Duration
+	BackoffCap  time.Duration
+	// Margin is the time kept free before the context's deadline: no call, wait or resource
+	// is started that would end inside it.
+	Margin time.Duration
+	// MinDuration is the least time a resource is assumed to need; the engine estimates the
+	// time of the next one as the larger of this and the mean of those finished so far.
+	MinDuration time.Duration
+	// Clock is the source of time; nil means the wall clock. A replacement must agree with the
+	// wall clock that context deadlines use (a test clock can start at time.Now()).
+	Clock Clock
+	// Rand returns uniform random numbers in [0, 1) for the backoff jitter; nil means
+	// math/rand/v2. It is called from several goroutines at once.
+	Rand func() float64
+}
+
+// withDefaults returns c with its zero fields set to the defaults.
+func (c Config) withDefaults() Config {
+	def := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	def(&c.ExemptTagKey, DefaultExemptTagKey)
+	def(&c.ExemptTagValue, DefaultExemptTagValue)
+	if c.Mode == "" {
+		c.Mode = DefaultMode
+	}
+	if c.Workers == 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.Rate == 0 {
+		c.Rate = DefaultRate
+	}
+	if c.BackoffBase == 0 {
+		c.BackoffBase = DefaultBackoffBase
+	}
+	if c.BackoffCap == 0 {
+		c.BackoffCap = max(DefaultBackoffCap, c.BackoffBase)
+	}
+	if c.Margin == 0 {
+		c.Margin = DefaultMargin
+	}
+	if c.MinDuration == 0 {
+		c.MinDuration = DefaultMinDuration
+	}
+	if c.Clock == nil {
+		c.Clock = realClock{}
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Float64
+	}
+	return c
+}
+
+// validate checks a Config that has its defaults, naming the field of every problem.
+func (c Config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Parameter == "" {
+		bad("Parameter is empty; want the name of the baseline's SSM parameter")
+	}
+	if _, err := policy.NewSelector(c.Selector.Include, c.Selector.Exclude); err != nil {
+		bad("Selector: %w", err)
+	}
+	if _, ok := ParseMode(string(c.Mode)); !ok {
+		bad("Mode %q: want %q or %q", c.Mode, ModeEnforce, ModeAudit)
+	}
+	if c.Workers < 1 || c.Workers > MaxWorkers {
+		bad("Workers is %d; want 1 to %d", c.Workers, MaxWorkers)
+	}
+	if math.IsNaN(c.Rate) || c.Rate < 0 {
+		bad("Rate is %v; want a positive number of requests per second", c.Rate)
+	}
+	if c.BackoffBase < 0 || c.BackoffCap < c.BackoffBase {
+		bad("BackoffBase %v and BackoffCap %v: want 0 < BackoffBase <= BackoffCap", c.BackoffBase, c.BackoffCap)
+	}
+	if c.Margin < 0 {
+		bad("Margin is %v; want a positive duration", c.Margin)
+	}
+	if c.MinDuration < 0 {
+		bad("MinDuration is %v; want a positive duration", c.MinDuration)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("enforce config: %w", err)
+	}
+	return nil
+}
+
+// Engine is the reconciler. It is safe to reuse across runs (warm Lambda invocations); its
+// rate limits carry over from one run to the next.
+type Engine struct {
+	cfg    Config
+	params SSMAPI
+	store  Store
+	limits *limiters
+}
+
+// New returns an Engine that reads the baseline through params and reconciles the resources
+// of store, or an error that names every invalid field of cfg.
+func New(cfg Config, params SSMAPI, store Store) (*Engine, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if params == nil || store == nil {
+		return nil, errors.New("enforce: New needs an SSM client and a store")
+	}
+	lim := rate.Limit(cfg.Rate)
+	if math.IsInf(cfg.Rate, 1) {
+		lim = rate.Inf
+	}
+	return &Engine{cfg: cfg, params: params, store: store, limits: newLimiters(lim)}, nil
+}
+
+// target is one resource to reconcile: its name, and what the listing said about it in a sweep.
+type target struct {
+	name   string
+	listed *resource
+}
+
+// Run reconciles what w asks for and reports the outcome of every resource. It never panics and
+// never returns nil: run-level failures (an invalid baseline, a failed listing) are in the
+// Report, whose Succeeded is then false.
+func (e *Engine) Run(ctx context.Context, w Work) (rep *Report) {
+	m := newMeter(e.limits)
+	rep = &Report{Mode: w.Mode, Reason: w.Reason, Started: e.cfg.Clock.Now(), Entries: []Entry{},
+		Baseline: Baseline{Parameter: e.cfg.Parameter}}
+	defer func() {
+		if p := recover(); p != nil {
+			rep.Error = fmt.Sprintf("internal error: %v", p)
+		}
+		e.finish(rep, m)
+	}()
+	if rep.Mode == "" {
+		rep.Mode = e.cfg.Mode
+	}
+	if _, ok := ParseMode(string(rep.Mode)); !ok {
+		rep.Error = fmt.Sprintf("mode %q: want %q or %q", rep.Mode, ModeEnforce, ModeAudit)
+		return rep
+	}
+
+	var deadline time.Time
+	if d, ok := ctx.Deadline(); ok {
+		deadline = d.Add(-e.cfg.Margin)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+
+	var want policy.Policy
+	rep.Baseline, want = e.loadBaseline(ctx, m)
+	if !rep.Baseline.Valid {
+		return rep
+	}
+
+	targets, err := e.targets(ctx, m, w, rep)
+	if err != nil {
+		rep.Error = err.Error()
+		return rep
+	}
+	rep.Entries = e.reconcileAll(ctx, m, targets, want, rep.Mode, deadline)
+
+	if len(w.Containers) == 0 {
+		// A sweep took a while; a newer baseline has its own run, this one only says so.
+		// The margin pays for this call.
+		if p, err := e.getParameter(context.WithoutCancel(ctx), m); err == nil && p.Version != rep.Baseline.Version {
+			rep.BaselineChangedDuringRun = true
+		}
+	}
+	return rep
+}
+
+// targets returns the resources a run reconciles, sorted by name: the named ones, or every
+// listed one; those the selector leaves out go to rep.Excluded.
+func (e *Engine) targets(ctx context.Context, m *meter, w Work, rep *Report) ([]target, error) {
+	var out []target
+	if len(w.Containers) > 0 {
+		for _, name := range w.Containers {
+			if slices.ContainsFunc(out, func(t target) bool { return t.name == name }) || slices.Contains(rep.Excluded, name) {
+				continue
+			}
+			if !e.cfg.Selector.Match(name) {
+				rep.Excluded = append(rep.Excluded, name)
+				continue
+			}
+			out = append(out, target{name: name})
+		}
+	} else {
+		listed, err := e.store.list(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		for i := range listed {
+			if !e.cfg.Selector.Match(listed[i].name) {
+				rep.Excluded = append(rep.Excluded, listed[i].name)
+				continue
+			}
+			out = append(out, target{name: listed[i].name, listed: &listed[i]})
+		}
+	}
+	slices.SortFunc(out, func(a, b target) int { return strings.Compare(a.name, b.name) })
+	slices.Sort(rep.Excluded)
+	return out, nil
+}
+
+// reconcileAll runs the targets on the bounded worker pool and returns their entries in order.
+func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, want policy.Policy, mode Mode, deadline time.Time) []Entry {
+	entries := make([]Entry, len(targets))
+	s := &schedule{clock: e.cfg.Clock, deadline: deadline, min: e.cfg.MinDuration}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(e.cfg.Workers, len(targets)) {
+		wg.Go(func() {
+			for i := range jobs {
+				t := targets[i]
+				if why := s.start(ctx); why != "" {
+					entries[i] = Entry{Name: t.name, Kind: e.store.Kind(), Outcome: NotStarted, Error: why}
+					continue
+				}
+				entries[i] = e.reconcile(ctx, m, t, want, mode, deadline)
+				s.done(entries[i].Duration)
+			}
+		})
+	}
+	for i := range targets {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return entries
+}
+
+// schedule decides whether another resource may start before the deadline. Once it refuses,
+// it refuses every later one, so the report shows a clean cut.
+type schedule struct {
+	clock    Clock
+	deadline time.Time
+	min      time.Duration
+
+	mu      sync.Mutex
+	stopped string
+	total   time.Duration
+	n       int
+}
+
+// start returns "" when a resource may start, or why not.
+func (s *schedule) start(ctx context.Context) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped != "" {
+		return s.stopped
+	}
+	if err := ctx.Err(); err != nil {
+		s.stopped = fmt.Sprintf("not started: %v", err)
+		return s.stopped
+	}
+	estimate := s.min
+	if s.n > 0 {
+		estimate = max(estimate, s.total/time.Duration(s.n))
+	}
+	if !s.deadline.IsZero() && s.clock.Now().Add(estimate).After(s.deadline) {
+		s.stopped = fmt.Sprintf("not started: less than the estimated %v left before the deadline", estimate.Round(time.Millisecond))
+		return s.stopped
+	}
+	return ""
+}
+
+// done records how long a finished resource took.
+func (s *schedule) done(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total += d
+	s.n++
+}
+
+// reconcile converges one resource and reports what happened. A panic is reported as failed.
+func (e *Engine) reconcile(ctx context.Context, m *meter, t target, want policy.Policy, mode Mode, deadline time.Time) (ent Entry) {
+	start := e.cfg.Clock.Now()
+	b := &backoff{clock: e.cfg.Clock, rand: e.cfg.Rand, base: e.cfg.BackoffBase, cap: e.cfg.BackoffCap, deadline: deadline}
+	ent = Entry{Name: t.name, Kind: e.store.Kind()}
+	defer func() {
+		if p := recover(); p != nil {
+			ent.Outcome, ent.Error = Failed, fmt.Sprintf("internal error: %v", p)
+		}
+		ent.Attempts = 1 + b.waits
+		ent.Duration = e.cfg.Clock.Now().Sub(start)
+	}()
+	outcome, diff, err := e.converge(ctx, m, b, t, want, mode)
+	switch {
+	case errors.Is(err, errGone):
+		ent.Outcome = Gone
+	case err != nil:
+		ent.Outcome, ent.Error = Failed, err.Error()
+	default:
+		ent.Outcome, ent.Diff = outcome, diff
+	}
+	return ent
+}
+
+// converge is the reconcile step of one resource, in the order that makes the fewest calls:
+// status (from the listing, else described), waiting while busy; the policy; if it equals the
+// baseline, compliant (no tag lookup: nothing will be written); else the tags (exempt), then
+// the diff (audit) or the write (enforce).
+func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, want policy.Policy, mode Mode) (Outcome, []policy.Change, error) {
+	var r resource
+	listed := t.listed != nil
+	if listed {
+		r = *t.listed
+	}
+	err := b.patiently(ctx, func(ctx context.Context) error {
+		if !listed {
+			var err error
+			if r, err = e.store.describe(ctx, m, t.name); err != nil {
+				return err
+			}
+		}
+		listed = false
+		return r.ready()
+	})
+	if err != nil {
+		return "", nil, err
+	}
+
+	var actual policy.Policy
+	err = b.patiently(ctx, func(ctx context.Context) error {
+		var err error
+		actual, err = e.store.getPolicy(ctx, m, r)
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if actual != nil && policy.Equal(actual, want) {
+		return Compliant, nil, nil
+	}
+
+	var tags map[string]string
+	err = b.patiently(ctx, func(ctx context.Context) error {
+		var err error
+		tags, err = e.store.tags(ctx, m, r)
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if v, ok := tags[e.cfg.ExemptTagKey]; ok && strings.EqualFold(v, e.cfg.ExemptTagValue) {
+		return Exempt, nil, nil
+	}
+
+	diff := policy.Diff(actual, want)
+	if mode == ModeAudit {
+		return Drifted, diff, nil
+	}
+	err = b.patiently(ctx, func(ctx context.Context) error {
+		return e.store.putPolicy(ctx, m, r, want)
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return Remediated, diff, nil
+}
+
+// finish fills in the totals, the call counts, the duration and the verdict.
+func (e *Engine) finish(rep *Report, m *meter) {
+	rep.Totals = make(map[Outcome]int, len(Outcomes()))
+	for _, o := range Outcomes() {
+		rep.Totals[o] = 0
+	}
+	for _, ent := range rep.Entries {
+		rep.Totals[ent.Outcome]++
+	}
+	rep.APICalls = m.counts()
+	rep.Duration = e.cfg.Clock.Now().Sub(rep.Started)
+	rep.Succeeded = rep.Baseline.Valid && rep.Error == "" &&
+		rep.Totals[Failed] == 0 && rep.Totals[NotStarted] == 0
+}

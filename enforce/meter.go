@@ -1,0 +1,73 @@
+package enforce
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+
+	"github.com/aws/smithy-go/middleware"
+	"golang.org/x/time/rate"
+)
+
+// limiters holds one token bucket per operation, shared by all workers and all runs of an
+// Engine. A bucket per operation, not one for all, because services throttle per operation:
+// a sweep then takes about (calls of the busiest operation) / rate, not (all calls) / rate.
+type limiters struct {
+	rate rate.Limit
+	mu   sync.Mutex
+	ops  map[string]*rate.Limiter
+}
+
+func newLimiters(r rate.Limit) *limiters {
+	return &limiters{rate: r, ops: map[string]*rate.Limiter{}}
+}
+
+func (l *limiters) get(op string) *rate.Limiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lim, ok := l.ops[op]
+	if !ok {
+		// A burst of one keeps every window of 1/rate under the rate, also right after a pause.
+		lim = rate.NewLimiter(l.rate, 1)
+		l.ops[op] = lim
+	}
+	return lim
+}
+
+// meter counts the calls of one run per operation and rate-limits them.
+type meter struct {
+	limits *limiters
+	mu     sync.Mutex
+	calls  map[string]int
+}
+
+func newMeter(l *limiters) *meter {
+	return &meter{limits: l, calls: map[string]int{}}
+}
+
+// call counts one call of op and returns the SDK stack change that makes each of its HTTP
+// attempts, retries included, wait for op's token. The wait sits after the SDK's retry
+// middleware, so retries of a throttled call also keep to the rate.
+func (m *meter) call(op string) func(*middleware.Stack) error {
+	m.mu.Lock()
+	m.calls[op]++
+	m.mu.Unlock()
+	lim := m.limits.get(op)
+	wait := middleware.FinalizeMiddlewareFunc("corsguard.RateLimit", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		if err := lim.Wait(ctx); err != nil {
+			return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("rate limit %s: %w", op, err)
+		}
+		return next.HandleFinalize(ctx, in)
+	})
+	return func(s *middleware.Stack) error {
+		return s.Finalize.Insert(wait, "Retry", middleware.After)
+	}
+}
+
+// counts returns a copy of the calls counted so far.
+func (m *meter) counts() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.calls)
+}

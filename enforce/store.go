@@ -1,0 +1,59 @@
+package enforce
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// Store is one kind of resource that carries a CORS policy, reached through its AWS client.
+// The engine's per-resource work is written against it, so that another kind (S3 buckets) fits
+// beside MediaStore containers. Build one with MediaStore.
+type Store interface {
+	// Kind says which service's rules a baseline must pass for this store.
+	Kind() policy.Kind
+
+	// list returns every resource with the status the listing gives.
+	list(ctx context.Context, m *meter) ([]resource, error)
+	// describe returns one resource's current status; errGone if it does not exist.
+	describe(ctx context.Context, m *meter, name string) (resource, error)
+	// tags returns the resource's tags.
+	tags(ctx context.Context, m *meter, r resource) (map[string]string, error)
+	// getPolicy returns the resource's policy, nil when it has none.
+	getPolicy(ctx context.Context, m *meter, r resource) (policy.Policy, error)
+	// putPolicy replaces the resource's policy.
+	putPolicy(ctx context.Context, m *meter, r resource, p policy.Policy) error
+}
+
+// status is a resource's lifecycle state, common to all kinds.
+type status int
+
+const (
+	statusReady    status = iota // the policy can be read and written
+	statusCreating               // not ready yet; wait
+	statusDeleting               // on its way out; gone
+	statusUnknown                // a status this version does not know; not touched
+)
+
+// resource is one resource as a store lists or describes it.
+type resource struct {
+	name   string
+	id     string // the ARN: what tag lookups take
+	status status
+	raw    string // the service's own status name, for messages
+}
+
+// ready returns nil when r can be worked on, a busy error while it is being created and a gone
+// error while it is being deleted.
+func (r resource) ready() error {
+	switch r.status {
+	case statusCreating:
+		return fmt.Errorf("still %s: %w", r.raw, errBusy)
+	case statusDeleting:
+		return fmt.Errorf("%s: %w", r.raw, errGone)
+	case statusUnknown:
+		return fmt.Errorf("unknown status %q", r.raw)
+	}
+	return nil
+}
