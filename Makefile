@@ -20,6 +20,10 @@ help: ## list the targets
 build: ## build the corsguard CLI into bin/
 	$(GO) build -o $(BIN)/ ./cmd/...
 
+.PHONY: demo
+demo: ## the whole story offline: an in-process AWS emulator, the real Lambda handler, the sample events
+	$(GO) run ./cmd/corsguard demo
+
 # sam build (template.yaml: BuildMethod makefile) runs this in a copy of the repository with
 # ARTIFACTS_DIR set; the Lambda runtime provided.al2023 starts $(ARTIFACTS_DIR)/bootstrap.
 # -buildvcs=false: the copy may hold a .git that is not a usable repository there.

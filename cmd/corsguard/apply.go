@@ -1,0 +1,34 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/corsguard/corsguard/enforce"
+)
+
+func newApplyCmd(opts cliOptions) *cobra.Command {
+	f := sweepFlags{aws: awsFlags{httpClient: opts.httpClient}}
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Write the baseline to every matching container whose CORS policy drifted",
+		Long: `Apply enforces the baseline now: every matching MediaStore container whose CORS policy
+differs from it gets the baseline, with the same engine the Lambda runs. Containers that
+already comply are not written. With --dry-run nothing is written and apply behaves as audit.
+
+Exit status: 0 when every matching container complies or was repaired, 3 (only with --dry-run)
+when any drifted, 1 on an error.`,
+		Example: `  corsguard apply --dry-run
+  corsguard apply --include 'live-*'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dryRun {
+				return f.sweep(cmd, enforce.ModeAudit, "cli apply --dry-run")
+			}
+			return f.sweep(cmd, enforce.ModeEnforce, "cli apply")
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "write nothing; report what would change, as audit does")
+	return cmd
+}

@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/internal/report"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// account is an emulated AWS account behind a real HTTP server, reached by the CLI through the
+// standard SDK configuration: static dummy credentials in the environment, --endpoint-url.
+type account struct {
+	emu *emulator.Emulator
+	url string
+}
+
+// drifted is a policy that differs from the default baseline: any origin, more methods.
+var drifted = policy.Policy{{
+	AllowedOrigins: []string{"*"},
+	AllowedMethods: []string{"GET", "HEAD", "PUT"},
+	AllowedHeaders: []string{"*"},
+}}
+
+// newAccount returns an account holding the default baseline at /corsguard/baseline and one
+// container of each kind: compliant, drifted, without a policy, exempt (drifted, tagged), and
+// one whose name the tests exclude (test-*).
+func newAccount(t *testing.T) *account {
+	t.Helper()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+
+	emu := emulator.New()
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	must(t, emu.SeedParameter(DefaultBaselineParameter, "", string(policy.DefaultJSON()), "corsguard baseline"))
+	must(t, emu.SeedContainer("live-news", "", policy.Default(), nil))
+	must(t, emu.SeedContainer("live-sports", "", drifted, nil))
+	must(t, emu.SeedContainer("vod-library", "", nil, nil))
+	must(t, emu.SeedContainer("partner-feed", "", drifted, map[string]string{"corsguard:exempt": "true"}))
+	must(t, emu.SeedContainer("test-scratch", "", drifted, nil))
+	return &account{emu: emu, url: srv.URL}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// result is what one run of the CLI left behind.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// corsguard runs the CLI in-process with args and stdin, as the binary would.
+func corsguard(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	root := newRoot(cliOptions{httpClient: emulator.HTTPClient()})
+	var out, errOut bytes.Buffer
+	root.SetIn(strings.NewReader(stdin))
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	code := execute(context.Background(), root, args)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// sweep runs audit or apply against the account with the flags every test uses.
+func (a *account) sweep(t *testing.T, args ...string) result {
+	t.Helper()
+	return corsguard(t, "", append(args, "--endpoint-url", a.url, "--exclude", "test-*")...)
+}
+
+func parseReport(t *testing.T, r result) *enforce.Report {
+	t.Helper()
+	var rep enforce.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("output is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, r.stdout, r.stderr)
+	}
+	return &rep
+}
+
+// outcomes maps each container of rep to its outcome, the excluded ones to "excluded".
+func outcomes(rep *enforce.Report) map[string]string {
+	out := map[string]string{}
+	for _, e := range rep.Entries {
+		out[e.Name] = string(e.Outcome)
+	}
+	for _, n := range rep.Excluded {
+		out[n] = report.Excluded
+	}
+	return out
+}
+
+func TestAuditReportsDriftAndExits3(t *testing.T) {
+	a := newAccount(t)
+	r := a.sweep(t, "audit", "--format", "json")
+	if r.code != exitDrifted {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", r.code, exitDrifted, r.stderr)
+	}
+	rep := parseReport(t, r)
+	want := map[string]string{
+		"live-news": "compliant", "live-sports": "drifted", "vod-library": "drifted",
+		"partner-feed": "exempt", "test-scratch": "excluded",
+	}
+	if diff := cmp.Diff(want, outcomes(rep)); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	if rep.Mode != enforce.ModeAudit || !rep.Baseline.Valid || rep.Baseline.Version != 1 {
+		t.Errorf("mode %q, baseline %+v; want audit of a valid version 1", rep.Mode, rep.Baseline)
+	}
+	if n := a.emu.CallCount("PutCorsPolicy"); n != 0 {
+		t.Errorf("audit wrote %d policies", n)
+	}
+	if r.stderr != "" {
+		t.Errorf("stderr off a terminal: %q", r.stderr)
+	}
+}
+
+func TestDryRunWritesNothingAndApplyRepairs(t *testing.T) {
+	a := newAccount(t)
+	dry := a.sweep(t, "apply", "--dry-run", "-f", "json")
+	if dry.code != exitDrifted {
+		t.Fatalf("apply --dry-run: exit code %d, want %d; stderr:\n%s", dry.code, exitDrifted, dry.stderr)
+	}
+	if n := a.emu.CallCount("PutCorsPolicy"); n != 0 {
+		t.Fatalf("apply --dry-run made %d PutCorsPolicy calls", n)
+	}
+	if got := outcomes(parseReport(t, dry))["live-sports"]; got != "drifted" {
+		t.Errorf("dry run: live-sports %s, want drifted", got)
+	}
+
+	r := a.sweep(t, "apply", "-f", "json")
+	if r.code != exitOK {
+		t.Fatalf("apply: exit code %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	rep := parseReport(t, r)
+	want := map[string]string{
+		"live-news": "compliant", "live-sports": "remediated", "vod-library": "remediated",
+		"partner-feed": "exempt", "test-scratch": "excluded",
+	}
+	if diff := cmp.Diff(want, outcomes(rep)); diff != "" {
+		t.Errorf("apply outcomes (-want +got):\n%s", diff)
+	}
+	if n := a.emu.CallCount("PutCorsPolicy"); n != 2 {
+		t.Errorf("apply made %d PutCorsPolicy calls, want 2", n)
+	}
+	for name, wantPolicy := range map[string]policy.Policy{
+		"live-sports": policy.Default(), "vod-library": policy.Default(),
+		"partner-feed": drifted, "test-scratch": drifted,
+	} {
+		c, _ := a.emu.Container(name)
+		if !policy.Equal(c.CorsPolicy, wantPolicy) {
+			t.Errorf("%s after apply: %v, want %v", name, c.CorsPolicy, wantPolicy)
+		}
+	}
+
+	again := a.sweep(t, "audit", "-f", "json")
+	if again.code != exitOK {
+		t.Errorf("audit after apply: exit code %d, want 0\n%s", again.code, again.stdout)
+	}
+}
+
+func TestEveryOutputFormatParsesBack(t *testing.T) {
+	a := newAccount(t)
+
+	csvRun := a.sweep(t, "audit", "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(csvRun.stdout)).ReadAll()
+	if err != nil || csvRun.code != exitDrifted {
+		t.Fatalf("csv: exit %d, parse error %v\n%s", csvRun.code, err, csvRun.stdout)
+	}
+	if diff := cmp.Diff(report.CSVHeader(), rows[0]); diff != "" {
+		t.Errorf("csv header (-want +got):\n%s", diff)
+	}
+	got := map[string]string{}
+	for _, row := range rows[1:] {
+		got[row[0]] = row[2]
+		if row[0] == "live-sports" && !strings.Contains(row[5], "CorsPolicy[0].AllowedOrigins: +https://*.example.com -*") {
+			t.Errorf("csv changes of live-sports: %q", row[5])
+		}
+	}
+	want := map[string]string{
+		"live-news": "compliant", "live-sports": "drifted", "vod-library": "drifted",
+		"partner-feed": "exempt", "test-scratch": "excluded",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("csv outcomes (-want +got):\n%s", diff)
+	}
+
+	table := a.sweep(t, "audit", "--format", "table")
+	if table.code != exitDrifted {
+		t.Fatalf("table: exit %d", table.code)
+	}
+	lines := strings.Split(table.stdout, "\n")
+	found := map[string]string{}
+	inTable := false
+	for _, l := range lines {
+		fields := strings.Fields(l)
+		switch {
+		case len(fields) > 0 && fields[0] == "CONTAINER":
+			inTable = true
+		case len(fields) == 0:
+			inTable = false
+		case inTable && !strings.HasPrefix(l, " "):
+			found[fields[0]] = fields[1]
+		}
+	}
+	delete(want, "test-scratch")
+	if diff := cmp.Diff(want, found); diff != "" {
+		t.Errorf("table rows (-want +got):\n%s\n%s", diff, table.stdout)
+	}
+	if !strings.Contains(table.stdout, "excluded  test-scratch") ||
+		!strings.Contains(table.stdout, "totals    1 compliant, 2 drifted, 1 exempt, 1 excluded") {
+		t.Errorf("table lacks the excluded line or the totals:\n%s", table.stdout)
+	}
+
+	// --output writes the file (format from its extension) and nothing to stdout.
+	file := filepath.Join(t.TempDir(), "audit.json")
+	toFile := a.sweep(t, "audit", "--output", file)
+	data, err := os.ReadFile(file)
+	if err != nil || toFile.stdout != "" || toFile.code != exitDrifted {
+		t.Fatalf("--output: exit %d, stdout %q, read error %v", toFile.code, toFile.stdout, err)
+	}
+	parseReport(t, result{stdout: string(data)})
+}
+
+func TestAuditWithABaselineFile(t *testing.T) {
+	a := newAccount(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	must(t, os.WriteFile(good, drifted.JSON(), 0o600))
+
+	r := a.sweep(t, "audit", "-f", "json", "--baseline-file", good)
+	rep := parseReport(t, r)
+	want := map[string]string{
+		"live-news": "drifted", "live-sports": "compliant", "vod-library": "drifted",
+		"partner-feed": "compliant", "test-scratch": "excluded",
+	}
+	if diff := cmp.Diff(want, outcomes(rep)); diff != "" {
+		t.Errorf("outcomes against the file (-want +got):\n%s", diff)
+	}
+	if rep.Baseline.Parameter != good || rep.Baseline.Hash != policy.Hash(drifted) {
+		t.Errorf("baseline %+v, want the file %s with hash %s", rep.Baseline, good, policy.Hash(drifted))
+	}
+	if n := a.emu.CallCount("GetParameter"); n != 0 {
+		t.Errorf("a baseline file still made %d GetParameter calls", n)
+	}
+
+	// stdin works as well.
+	stdin := corsguard(t, string(policy.DefaultJSON()), "audit", "-f", "json", "--baseline-file", "-",
+		"--endpoint-url", a.url, "--include", "live-news")
+	if stdin.code != exitOK {
+		t.Errorf("baseline from stdin, live-news only: exit %d\n%s%s", stdin.code, stdin.stdout, stdin.stderr)
+	}
+}
+
+func TestAnInvalidBaselineTouchesNothingAndExits1(t *testing.T) {
+	a := newAccount(t)
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	must(t, os.WriteFile(bad, []byte(`[{"AllowedOrigins":["https://*.*.example.com"],"AllowedMethods":["GET"],"AllowedHeaders":[]}]`), 0o600))
+	for _, args := range [][]string{{"audit"}, {"apply"}} {
+		r := a.sweep(t, append(args, "-f", "json", "--baseline-file", bad)...)
+		if r.code != exitError {
+			t.Errorf("%v: exit %d, want 1", args, r.code)
+		}
+		rep := parseReport(t, r)
+		if rep.Baseline.Valid || len(rep.Baseline.Errors) != 1 || rep.Baseline.Errors[0].Path != "CorsPolicy[0].AllowedOrigins[0]" {
+			t.Errorf("%v: baseline %+v, want invalid with the wildcard problem", args, rep.Baseline)
+		}
+		if !strings.Contains(r.stderr, "baseline unusable") {
+			t.Errorf("%v: stderr %q does not say why", args, r.stderr)
+		}
+	}
+	if n := a.emu.TotalCalls(); n != 0 {
+		t.Errorf("an invalid baseline made %d AWS calls: %v", n, a.emu.Calls())
+	}
+}
+
+func TestAMissingParameterExits1(t *testing.T) {
+	a := newAccount(t)
+	r := a.sweep(t, "audit", "-f", "json", "--baseline-parameter", "/no/such")
+	if r.code != exitError || !strings.Contains(r.stderr, "/no/such") {
+		t.Errorf("exit %d, stderr %q; want 1 naming the parameter", r.code, r.stderr)
+	}
+}
+
+func TestBadFlagsExit1(t *testing.T) {
+	a := newAccount(t)
+	for _, args := range [][]string{
+		{"audit", "--workers", "0"},
+		{"audit", "--rate", "-1"},
+		{"audit", "--format", "yaml"},
+		{"audit", "--include", "[a-"},
+		{"audit", "--exempt-tag", "=x"},
+		{"audit", "--no-such-flag"},
+		{"audit", "--baseline-file", "x.json", "--baseline-parameter", "/p"},
+		{"diff"},
+		{"validate"},
+	} {
+		r := a.sweep(t, args...)
+		if r.code != exitError || r.stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q; want 1 with a message", args, r.code, r.stderr)
+		}
+	}
+	if n := a.emu.TotalCalls(); n != 0 {
+		t.Errorf("bad flags made %d AWS calls", n)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	a := newAccount(t)
+	diff := func(name string) result {
+		return corsguard(t, "", "diff", "--container", name, "--endpoint-url", a.url)
+	}
+
+	r := diff("live-news")
+	if r.code != exitOK || !strings.Contains(r.stdout, "container live-news complies with the baseline /corsguard/baseline version 1") {
+		t.Errorf("compliant: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = diff("live-sports")
+	if r.code != exitDrifted {
+		t.Fatalf("drifted: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"--- container live-sports\n+++ baseline /corsguard/baseline version 1\n",
+		"\n-      \"*\"\n",
+		"\n+      \"https://*.example.com\"\n",
+		"\n-      \"PUT\"\n",
+		"\n       \"GET\",\n",
+		"to apply the baseline:\n  CorsPolicy[0].AllowedOrigins: +https://*.example.com -*\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("drifted diff lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	r = diff("vod-library")
+	if r.code != exitDrifted || !strings.Contains(r.stdout, "--- container vod-library (no CORS policy)") ||
+		!strings.Contains(r.stdout, "CorsPolicy[0]: missing rule") {
+		t.Errorf("no policy: exit %d\n%s", r.code, r.stdout)
+	}
+
+	r = diff("no-such")
+	if r.code != exitError || !strings.Contains(r.stderr, "ContainerNotFound") {
+		t.Errorf("missing container: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if n := a.emu.CallCount("PutCorsPolicy"); n != 0 {
+		t.Errorf("diff wrote %d policies", n)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		must(t, os.WriteFile(p, []byte(content), 0o600))
+		return p
+	}
+	valid := write("valid.json", string(policy.DefaultJSON()))
+	twoProblems := write("two.json", `{"CorsPolicy":[{"AllowedOrigins":["https://*.*.example.com"],"AllowedMethods":["GET","POST"],"AllowedHeaders":[]}]}`)
+	typo := write("typo.json", `[{"AllowedOrigin":["https://example.com"],"AllowedMethods":["GET"],"AllowedHeaders":[]}]`)
+
+	tests := []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		stdout []string
+	}{
+		{name: "a valid file", args: []string{valid}, code: exitOK,
+			stdout: []string{valid + ": valid mediastore CORS policy: 1 rule, sha256:"}},
+		{name: "a valid policy on stdin", stdin: string(policy.DefaultJSON()), args: []string{"-"}, code: exitOK,
+			stdout: []string{"<stdin>: valid mediastore CORS policy"}},
+		{name: "every problem with its path", args: []string{twoProblems}, code: exitInvalid,
+			stdout: []string{
+				twoProblems + ": CorsPolicy[0].AllowedOrigins[0]: more than one wildcard\n",
+				twoProblems + `: CorsPolicy[0].AllowedMethods[1]: method "POST" is not one of PUT, GET, DELETE, HEAD` + "\n",
+				twoProblems + ": invalid mediastore CORS policy: 2 problems\n",
+			}},
+		{name: "s3 allows POST", args: []string{"--kind", "s3", twoProblems}, code: exitInvalid,
+			stdout: []string{"1 problem\n"}},
+		{name: "a typo in a field name", args: []string{typo}, code: exitInvalid,
+			stdout: []string{`unknown field "AllowedOrigin"`}},
+		{name: "an empty stdin", args: []string{"-"}, code: exitInvalid, stdout: []string{"<stdin>: policy is empty"}},
+		{name: "a missing file", args: []string{filepath.Join(dir, "nope.json")}, code: exitError},
+		{name: "an unknown kind", args: []string{"--kind", "gcs", valid}, code: exitError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := corsguard(t, tt.stdin, append([]string{"validate"}, tt.args...)...)
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tt.code, r.stdout, r.stderr)
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	mstypes "github.com/aws/aws-sdk-go-v2/service/mediastore/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/spf13/cobra"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/events"
+	"github.com/corsguard/corsguard/handler"
+	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/internal/report"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// demoCreating is how long the demo's new container stays CREATING: long enough that the
+// function visibly waits for it, short enough for a demo.
+const demoCreating = 1500 * time.Millisecond
+
+func newDemoCmd() *cobra.Command {
+	creating := demoCreating
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Show corsguard's whole job offline, against an in-process AWS emulator",
+		Long: `Demo starts the AWS emulator in this process, seeds a baseline parameter (the embedded
+default baseline) and eight MediaStore containers (compliant, drifted, without a policy,
+exempt, excluded by name, one still CREATING), then feeds the real Lambda handler the sample
+events of events/ in order and prints what each one did. It needs no AWS account and no
+credentials, and makes no request beyond the loopback interface.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := runDemo(cmd.Context(), cmd.OutOrStdout(), creating)
+			if d != nil {
+				d.close()
+			}
+			return err
+		},
+	}
+	cmd.Flags().DurationVar(&creating, "creating", creating, "how long the new container stays CREATING")
+	return cmd
+}
+
+// The demo's names. The sample events name live-news and the parameter /corsguard/baseline.
+const (
+	demoParameter = DefaultBaselineParameter
+	demoExempt    = "partner-feed"
+	demoExclude   = "test-*"
+)
+
+// demoAnyOrigin is the hand-made policy the demo's containers drift to.
+var demoAnyOrigin = policy.Policy{{
+	AllowedOrigins: []string{"*"},
+	AllowedMethods: []string{"GET", "HEAD", "PUT", "DELETE"},
+	AllowedHeaders: []string{"*"},
+	MaxAgeSeconds:  3000,
+}}
+
+// demoContainer is one container the demo seeds.
+type demoContainer struct {
+	name   string
+	status string
+	cors   policy.Policy
+	tags   map[string]string
+	why    string
+}
+
+func demoContainers() []demoContainer {
+	return []demoContainer{
+		{name: "live-news", status: emulator.StatusCreating, why: "just created, still CREATING, no policy yet"},
+		{name: "live-sports", cors: policy.Default(), why: "compliant"},
+		{name: "highlights", cors: policy.Default(), why: "compliant"},
+		{name: "vod-library", cors: demoAnyOrigin, why: "drifted: any origin may PUT and DELETE"},
+		{name: "vod-archive", why: "no CORS policy: players are blocked"},
+		{name: demoExempt, cors: demoAnyOrigin, tags: map[string]string{enforce.DefaultExemptTagKey: "true"}, why: "drifted, but tagged exempt"},
+		{name: "test-scratch", cors: demoAnyOrigin, why: "drifted, but excluded by the pattern " + demoExclude},
+		{name: "test-load", why: "no policy, excluded by the pattern " + demoExclude},
+	}
+}
+
+// demoStep is one step of the story: what a person or AWS does, then the event the function
+// receives.
+type demoStep struct {
+	title string
+	story string
+	act   func(ctx context.Context, d *demo) error
+	event string
+}
+
+// demoStepResult is what the handler returned for one step.
+type demoStepResult struct {
+	event  string
+	result *handler.Result
+	err    error
+	calls  int // AWS calls the emulator received during the invocation
+}
+
+// demo is one run of the demo: the emulator, clients to it, and the real handler.
+type demo struct {
+	out     io.Writer
+	emu     *emulator.Emulator
+	stop    func(context.Context) error
+	ms      *mediastore.Client
+	ssm     *ssm.Client
+	handler *handler.Handler
+	engine  *enforce.Engine
+	steps   []demoStepResult
+	// baseline is the policy in the parameter after the last step.
+	baseline policy.Policy
+}
+
+func (d *demo) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = d.stop(ctx)
+}
+
+// demoBaselineV2 is the new baseline of step 2: the default with a shorter preflight cache.
+func demoBaselineV2() policy.Policy {
+	p := policy.Default()
+	p[0].MaxAgeSeconds = 600
+	return p
+}
+
+func demoSteps() []demoStep {
+	return []demoStep{
+		{
+			title: "A container is created",
+			story: "Someone creates live-news. MediaStore emits a state-change event while the container is still\nCREATING; the function waits (full-jitter backoff) until it is ACTIVE, then applies the baseline.",
+			event: "mediastore-container-created.json",
+		},
+		{
+			title: "The baseline is updated",
+			story: "The platform team shortens the preflight cache to 600 s and publishes version 2 of the baseline.\nSSM emits a change event; the function converges every matching container to it.",
+			act: func(ctx context.Context, d *demo) error {
+				_, err := d.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(demoParameter),
+					Value: aws.String(string(demoBaselineV2().JSON())), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)})
+				d.baseline = demoBaselineV2()
+				return err
+			},
+			event: "ssm-baseline-update.json",
+		},
+		{
+			title: "A policy is changed by hand",
+			story: "A colleague opens live-news to any origin with `aws mediastore put-cors-policy`. CloudTrail\nrecords the call; the function repairs the container within seconds.",
+			act: func(ctx context.Context, d *demo) error {
+				return d.putPolicy(ctx, "live-news", demoAnyOrigin)
+			},
+			event: "cloudtrail-put-cors-policy.json",
+		},
+		{
+			title: "An event is lost; the scheduled sweep repairs it",
+			story: "Someone deletes the policy of vod-archive and the event never arrives. The scheduled sweep\nreads every container anyway and repairs what drifted: events are only hints.",
+			act: func(ctx context.Context, d *demo) error {
+				_, err := d.ms.DeleteCorsPolicy(ctx, &mediastore.DeleteCorsPolicyInput{ContainerName: aws.String("vod-archive")})
+				return err
+			},
+			event: "scheduled-sweep.json",
+		},
+		{
+			title: "An event that changes nothing",
+			story: "A segment is uploaded to live-news. The function is subscribed to MediaStore events, but an\nobject event cannot change a CORS policy: it is logged and ignored, without any AWS call.",
+			event: "mediastore-object-upload-state-change.json",
+		},
+		{
+			title: "The compliance audit",
+			story: "A direct invocation {\"action\":\"audit\"} checks every matching container without writing.",
+			event: "direct-audit.json",
+		},
+	}
+}
+
+func (d *demo) putPolicy(ctx context.Context, name string, p policy.Policy) error {
+	rules := make([]mstypes.CorsRule, len(p))
+	for i, r := range p {
+		methods := make([]mstypes.MethodName, len(r.AllowedMethods))
+		for j, m := range r.AllowedMethods {
+			methods[j] = mstypes.MethodName(m)
+		}
+		rules[i] = mstypes.CorsRule{AllowedOrigins: r.AllowedOrigins, AllowedMethods: methods,
+			AllowedHeaders: r.AllowedHeaders, ExposeHeaders: r.ExposeHeaders, MaxAgeSeconds: int32(r.MaxAgeSeconds)}
+	}
+	_, err := d.ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: rules})
+	return err
+}
+
+// runDemo runs the whole demo, writing the story to out. It returns the demo (for its
+// emulator and step results) even on error; the caller closes it.
+func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo, error) {
+	started := time.Now()
+	emu := emulator.New(emulator.WithCreatingDuration(creating))
+	url, stop, err := emu.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start emulator: %w", err)
+	}
+	d := &demo{out: out, emu: emu, stop: stop, baseline: policy.Default()}
+
+	// Static dummy credentials: the emulator wants a signed request, never a real key. The
+	// clients are built without the shared config files, so nothing on this machine matters.
+	awsCfg := aws.Config{
+		Region:       emu.Region(),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDCORSGUARDDEMO", "demo-secret", ""),
+		BaseEndpoint: aws.String(url),
+		HTTPClient:   emulator.HTTPClient(),
+		Retryer: func() aws.Retryer {
+			return awsclient.NewRetryer(awsclient.DefaultMaxAttempts, awsclient.DefaultMaxBackoff)
+		},
+	}
+	d.ms, d.ssm = mediastore.NewFromConfig(awsCfg), ssm.NewFromConfig(awsCfg)
+
+	// The function's configuration, read as the Lambda reads its environment.
+	env := map[string]string{
+		config.BaselineParameter: demoParameter,
+		config.Exclude:           demoExclude,
+		config.BackoffBase:       "200ms",
+		config.BackoffCap:        "1s",
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		return d, err
+	}
+	d.engine, err = enforce.New(cfg.Engine(), d.ssm, enforce.MediaStore(d.ms))
+	if err != nil {
+		return d, err
+	}
+	d.handler = handler.New(cfg, d.engine,
+		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
+
+	if err := emu.SeedParameter(demoParameter, "String", string(policy.DefaultJSON()), "corsguard baseline"); err != nil {
+		return d, err
+	}
+	containers := demoContainers()
+	for _, c := range containers {
+		if err := emu.SeedContainer(c.name, c.status, c.cors, c.tags); err != nil {
+			return d, err
+		}
+	}
+
+	fmt.Fprintf(out, "corsguard demo: an emulated AWS account at %s (no AWS account, no credentials)\n\n", url)
+	fmt.Fprintf(out, "The function is configured as the SAM template would: baseline %s, exclude %s,\n", demoParameter, demoExclude)
+	fmt.Fprintf(out, "exempt tag %s=true, mode %s, %d workers, %g requests/s per API.\n\n", cfg.ExemptTag, cfg.Mode, cfg.Workers, cfg.Rate)
+	fmt.Fprintf(out, "Version 1 of the baseline is corsguard's embedded default:\n%s\n\n", indent(string(policy.DefaultJSON())))
+	fmt.Fprintln(out, "The account before corsguard:")
+	d.printState(containers)
+
+	steps := demoSteps()
+	for i, s := range steps {
+		fmt.Fprintf(out, "\n%s\n%d/%d  %s\n%s\n", strings.Repeat("─", 96), i+1, len(steps), s.title, strings.Repeat("─", 96))
+		fmt.Fprintln(out, s.story)
+		if s.act != nil {
+			if err := s.act(ctx, d); err != nil {
+				return d, fmt.Errorf("step %d: %w", i+1, err)
+			}
+		}
+		if err := d.invoke(ctx, s.event); err != nil {
+			return d, fmt.Errorf("step %d: %w", i+1, err)
+		}
+	}
+
+	fmt.Fprintf(out, "\n%s\nThe account after corsguard:\n", strings.Repeat("─", 96))
+	d.printState(containers)
+	last := d.steps[len(d.steps)-1].result.Report
+	if last == nil || !last.Succeeded || last.Totals[enforce.Drifted] > 0 || last.Totals[enforce.Failed] > 0 {
+		return d, fmt.Errorf("the final audit did not find every matching container compliant")
+	}
+	total, written := 0, 0
+	for _, s := range d.steps {
+		total += s.calls
+		if s.result.Report != nil {
+			written += s.result.Report.Totals[enforce.Remediated]
+		}
+	}
+	fmt.Fprintf(out, "\nEvery matching container is compliant: %s.\n", report.Totals(last))
+	fmt.Fprintf(out, "%d events handled, %d AWS calls, %d policies written, in %s.\n",
+		len(d.steps), total, written, time.Since(started).Round(100*time.Millisecond))
+	return d, nil
+}
+
+// invoke feeds the handler one sample event, as Lambda would, and prints what it did.
+func (d *demo) invoke(ctx context.Context, name string) error {
+	event, err := events.Sample(name)
+	if err != nil {
+		return err
+	}
+	before := d.emu.TotalCalls()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // the function's timeout
+	defer cancel()
+	res, err := d.handler.Invoke(ctx, json.RawMessage(event))
+	calls := d.emu.TotalCalls() - before
+	d.steps = append(d.steps, demoStepResult{event: name, result: res, err: err, calls: calls})
+	if res == nil {
+		return fmt.Errorf("invoke %s: %w", name, err)
+	}
+
+	fmt.Fprintf(d.out, "\nevent     events/%s -> %s\n", name, res.Event)
+	if res.Note != "" {
+		fmt.Fprintf(d.out, "note      %s\n", res.Note)
+	}
+	if res.Report == nil {
+		fmt.Fprintf(d.out, "result    %d AWS calls; the invocation succeeds\n", calls)
+		return nil
+	}
+	if err := report.WriteTable(d.out, res.Report); err != nil {
+		return err
+	}
+	if err != nil {
+		fmt.Fprintf(d.out, "result    the invocation fails and Lambda retries it: %v\n", err)
+	}
+	return nil
+}
+
+// printState prints every container's status, how its policy compares with the current
+// baseline, and its tags, straight from the emulator (no API call is counted).
+func (d *demo) printState(containers []demoContainer) {
+	tw := tabwriter.NewWriter(d.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  CONTAINER\tSTATUS\tCORS POLICY\tTAGS\tSEEDED AS")
+	for _, c := range containers {
+		info, ok := d.emu.Container(c.name)
+		if !ok {
+			fmt.Fprintf(tw, "  %s\tgone\t\t\t%s\n", c.name, c.why)
+			continue
+		}
+		state := "differs from the baseline"
+		switch {
+		case info.CorsPolicy == nil:
+			state = "none"
+		case policy.Equal(info.CorsPolicy, d.baseline):
+			state = "= baseline " + policy.Hash(d.baseline)[:len("sha256:")+8]
+		}
+		var tags []string
+		for _, k := range slices.Sorted(maps.Keys(info.Tags)) {
+			tags = append(tags, k+"="+info.Tags[k])
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.name, info.Status, state, strings.Join(tags, ","), c.why)
+	}
+	_ = tw.Flush()
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n  ")
+}

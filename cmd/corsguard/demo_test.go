@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/handler"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// TestDemo runs the whole demo as `make demo` does and checks what it did, step by step and in
+// the account at the end, not only that it returned no error.
+func TestDemo(t *testing.T) {
+	var out bytes.Buffer
+	d, err := runDemo(context.Background(), &out, demoCreating)
+	if d != nil {
+		defer d.close()
+	}
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+
+	type step struct {
+		Event    string
+		Kind     handler.Kind
+		Outcomes map[string]enforce.Outcome
+		Calls    bool
+	}
+	var got []step
+	for _, s := range d.steps {
+		if s.err != nil {
+			t.Errorf("%s: invocation error %v", s.event, s.err)
+		}
+		st := step{Event: s.event, Kind: s.result.Event, Calls: s.calls > 0}
+		if r := s.result.Report; r != nil {
+			st.Outcomes = map[string]enforce.Outcome{}
+			for _, e := range r.Entries {
+				st.Outcomes[e.Name] = e.Outcome
+			}
+		}
+		got = append(got, st)
+	}
+	all := func(o enforce.Outcome, changed ...string) map[string]enforce.Outcome {
+		m := map[string]enforce.Outcome{"live-news": o, "live-sports": o, "highlights": o, "vod-library": o,
+			"vod-archive": o, demoExempt: enforce.Exempt}
+		for _, n := range changed {
+			m[n] = enforce.Remediated
+		}
+		return m
+	}
+	want := []step{
+		{Event: "mediastore-container-created.json", Kind: handler.ContainerCreated, Calls: true,
+			Outcomes: map[string]enforce.Outcome{"live-news": enforce.Remediated}},
+		{Event: "ssm-baseline-update.json", Kind: handler.BaselineChanged, Calls: true, Outcomes: all(enforce.Remediated)},
+		{Event: "cloudtrail-put-cors-policy.json", Kind: handler.CorsChanged, Calls: true,
+			Outcomes: map[string]enforce.Outcome{"live-news": enforce.Remediated}},
+		{Event: "scheduled-sweep.json", Kind: handler.Sweep, Calls: true, Outcomes: all(enforce.Compliant, "vod-archive")},
+		{Event: "mediastore-object-upload-state-change.json", Kind: handler.Ignored},
+		{Event: "direct-audit.json", Kind: handler.Manual, Calls: true, Outcomes: all(enforce.Compliant)},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+
+	// The account at the end: every matching container holds version 2 of the baseline, the
+	// exempt and the excluded ones are as they were seeded.
+	for _, c := range demoContainers() {
+		info, ok := d.emu.Container(c.name)
+		if !ok {
+			t.Errorf("%s is gone", c.name)
+			continue
+		}
+		wantPolicy := demoBaselineV2()
+		if c.name == demoExempt || strings.HasPrefix(c.name, "test-") {
+			wantPolicy = c.cors
+		}
+		if info.Status != "ACTIVE" || !cmp.Equal(info.CorsPolicy == nil, wantPolicy == nil) ||
+			(wantPolicy != nil && !policy.Equal(info.CorsPolicy, wantPolicy)) {
+			t.Errorf("%s at the end: %s %v, want ACTIVE %v", c.name, info.Status, info.CorsPolicy, wantPolicy)
+		}
+	}
+	if !strings.Contains(out.String(), "Every matching container is compliant: 5 compliant, 1 exempt, 2 excluded.") {
+		t.Errorf("the demo does not end with the totals:\n%s", out.String())
+	}
+}

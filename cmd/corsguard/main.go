@@ -1,0 +1,32 @@
+// Command corsguard is the CLI of corsguard: audit and repair the CORS policies of MediaStore
+// containers against the baseline with the Lambda's own engine (audit, apply), check a baseline
+// offline (validate), compare one container (diff), and show the whole story offline (demo).
+// It only wires; `corsguard help` lists the commands.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	os.Exit(execute(context.Background(), newRoot(cliOptions{}), os.Args[1:]))
+}
+
+// newRoot returns the corsguard command with every subcommand.
+func newRoot(opts cliOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "corsguard",
+		Short: "Keep the CORS policy of every MediaStore container equal to one baseline",
+		Long: `corsguard keeps the CORS policy of every matching AWS Elemental MediaStore container equal
+to a baseline held in SSM Parameter Store. The CLI shares the Lambda's engine, so an audit here
+and one by the function give the same answer.
+
+Exit status: 0 compliant or valid, 3 drifted (audit, apply --dry-run, diff), 2 invalid baseline
+(validate), 1 error.`,
+	}
+	addCommands(root, opts)
+	return root
+}

@@ -1,0 +1,253 @@
+// Package report writes the engine's Report for people and for programs: a table a person
+// reads in a terminal, the Report itself as JSON, or CSV with one row per container. It also
+// draws the progress bar of a sweep. It does no AWS calls; the CLI and the demo share it.
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/corsguard/corsguard/enforce"
+)
+
+// Format is an output format.
+type Format string
+
+// The output formats.
+const (
+	Table Format = "table"
+	JSON  Format = "json"
+	CSV   Format = "csv"
+)
+
+// Formats lists every format, for help text and shell completion.
+func Formats() []Format { return []Format{Table, JSON, CSV} }
+
+// ParseFormat returns the Format named by s.
+func ParseFormat(s string) (Format, error) {
+	f := Format(strings.ToLower(strings.TrimSpace(s)))
+	if slices.Contains(Formats(), f) {
+		return f, nil
+	}
+	return "", fmt.Errorf("output format %q: want table, json or csv", s)
+}
+
+// Choose picks the format of one run: the one asked for, else the one the output file's
+// extension names (.json, .csv), else a table when the output is a terminal and JSON when a
+// program reads it.
+func Choose(asked, outputFile string, terminal bool) (Format, error) {
+	if asked != "" {
+		return ParseFormat(asked)
+	}
+	switch strings.ToLower(filepath.Ext(outputFile)) {
+	case ".json":
+		return JSON, nil
+	case ".csv":
+		return CSV, nil
+	}
+	if outputFile == "" && terminal {
+		return Table, nil
+	}
+	if outputFile != "" && strings.EqualFold(filepath.Ext(outputFile), ".txt") {
+		return Table, nil
+	}
+	return JSON, nil
+}
+
+// Write writes rep to w in format f.
+func Write(w io.Writer, rep *enforce.Report, f Format) error {
+	switch f {
+	case Table:
+		return WriteTable(w, rep)
+	case JSON:
+		return WriteJSON(w, rep)
+	case CSV:
+		return WriteCSV(w, rep)
+	}
+	return fmt.Errorf("output format %q: want table, json or csv", f)
+}
+
+// WriteJSON writes rep as indented JSON, exactly the engine's Report (what the Lambda returns).
+func WriteJSON(w io.Writer, rep *enforce.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return fmt.Errorf("write json report: %w", err)
+	}
+	return nil
+}
+
+// CSVHeader is the first row of the CSV output.
+func CSVHeader() []string {
+	return []string{"container", "kind", "outcome", "attempts", "duration_ms", "changes", "error"}
+}
+
+// WriteCSV writes one row per container: the entries in the report's order, then the
+// containers the selector excluded, with the outcome "excluded". A drifted or remediated
+// container's changes are joined with "; ".
+func WriteCSV(w io.Writer, rep *enforce.Report) error {
+	cw := csv.NewWriter(w)
+	rows := [][]string{CSVHeader()}
+	for _, e := range rep.Entries {
+		rows = append(rows, []string{
+			e.Name, string(e.Kind), string(e.Outcome), strconv.Itoa(e.Attempts),
+			strconv.FormatInt(e.Duration.Milliseconds(), 10), strings.Join(changes(e), "; "), e.Error,
+		})
+	}
+	for _, name := range rep.Excluded {
+		rows = append(rows, []string{name, "", Excluded, "0", "0", "", ""})
+	}
+	if err := cw.WriteAll(rows); err != nil {
+		return fmt.Errorf("write csv report: %w", err)
+	}
+	return nil
+}
+
+// Excluded is the outcome column of a container that the selector left out, in the CSV and
+// the table. The engine makes no call for it.
+const Excluded = "excluded"
+
+func changes(e enforce.Entry) []string {
+	out := make([]string, len(e.Diff))
+	for i, c := range e.Diff {
+		out[i] = c.String()
+	}
+	return out
+}
+
+// WriteTable writes rep for a person: the baseline, one line per container (and one per change
+// of a drifted one), the excluded containers, and the totals.
+func WriteTable(w io.Writer, rep *enforce.Report) error {
+	var buf bytes.Buffer
+	kv := func(key, format string, args ...any) {
+		fmt.Fprintf(&buf, "%-10s"+format+"\n", append([]any{key}, args...)...)
+	}
+	b := rep.Baseline
+	if b.Valid {
+		kv("baseline", "%s version %d (%s)", b.Parameter, b.Version, short(b.Hash))
+	} else {
+		kv("baseline", "%s INVALID: nothing was touched", b.Parameter)
+		for _, p := range b.Errors {
+			kv("", "  %s", p)
+		}
+		if len(b.Errors) == 0 && b.Error != "" {
+			kv("", "  %s", b.Error)
+		}
+	}
+	kv("mode", "%s (%s)", rep.Mode, rep.Reason)
+	if rep.Error != "" {
+		kv("error", "%s", rep.Error)
+	}
+	if len(rep.Entries) > 0 {
+		buf.WriteString("\n")
+		if err := writeEntries(&buf, rep.Entries); err != nil {
+			return err
+		}
+	}
+	if len(rep.Excluded) > 0 {
+		buf.WriteString("\n")
+		kv("excluded", "%s", strings.Join(rep.Excluded, ", "))
+	}
+	buf.WriteString("\n")
+	kv("totals", "%s", Totals(rep))
+	calls := 0
+	for _, n := range rep.APICalls {
+		calls += n
+	}
+	kv("", "%d API calls in %s", calls, roundDuration(rep.Duration))
+	if rep.BaselineChangedDuringRun {
+		kv("note", "the baseline changed during the run; run again to converge on the new one")
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write table report: %w", err)
+	}
+	return nil
+}
+
+// writeEntries writes the containers as aligned columns, a drifted container's further changes
+// on lines of their own under DETAIL, without trailing blanks.
+func writeEntries(w io.Writer, entries []enforce.Entry) error {
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CONTAINER\tOUTCOME\tTRIES\tTIME\tDETAIL")
+	for _, e := range entries {
+		details := changes(e)
+		if e.Error != "" {
+			details = append(details, e.Error)
+		}
+		for i, d := range details {
+			details[i] = truncate(d, maxDetail)
+		}
+		first := ""
+		if len(details) > 0 {
+			first = details[0]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.Name, e.Outcome, e.Attempts, roundDuration(e.Duration), first)
+		for _, d := range details[min(1, len(details)):] {
+			fmt.Fprintf(tw, "\t\t\t\t%s\n", d)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table report: %w", err)
+	}
+	for line := range strings.Lines(buf.String()) {
+		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
+	}
+	return nil
+}
+
+// Totals says in one line how many containers had each outcome, leaving out the zeros:
+// "5 compliant, 1 drifted, 1 exempt". A run without containers says "no containers".
+func Totals(rep *enforce.Report) string {
+	var parts []string
+	for _, o := range enforce.Outcomes() {
+		if n := rep.Totals[o]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	if n := len(rep.Excluded); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", n, Excluded))
+	}
+	if len(parts) == 0 {
+		return "no containers"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// short shortens a "sha256:<hex>" hash to its first 12 hex digits for the table.
+func short(hash string) string {
+	if len(hash) > len("sha256:")+12 {
+		return hash[:len("sha256:")+12]
+	}
+	return hash
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+// maxDetail is the widest DETAIL cell of the table, in characters; the JSON and CSV outputs
+// keep every change whole.
+const maxDetail = 100
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
