@@ -75,6 +75,12 @@ type Config struct {
 	// Rand returns uniform random numbers in [0, 1) for the backoff jitter; nil means
 	// math/rand/v2. It is called from several goroutines at once.
 	Rand func() float64
+	// OnTargets and OnEntry, when set, follow a run as it goes (the CLI's progress bar):
+	// OnTargets gets the number of resources to reconcile once it is known, OnEntry each
+	// resource's entry as soon as it is decided, from the worker that decided it, so possibly
+	// from several goroutines at once. Both must return quickly.
+	OnTargets func(n int)
+	OnEntry   func(Entry)
 }
 
 // withDefaults returns c with its zero fields set to the defaults.
@@ -222,6 +228,9 @@ func (e *Engine) Run(ctx context.Context, w Work) (rep *Report) {
 		rep.Error = err.Error()
 		return rep
 	}
+	if e.cfg.OnTargets != nil {
+		e.cfg.OnTargets(len(targets))
+	}
 	rep.Entries = e.reconcileAll(ctx, m, targets, want, rep.Mode, deadline)
 
 	if len(w.Containers) == 0 {
@@ -279,10 +288,13 @@ func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, w
 				t := targets[i]
 				if why := s.start(ctx); why != "" {
 					entries[i] = Entry{Name: t.name, Kind: e.store.Kind(), Outcome: NotStarted, Error: why}
-					continue
+				} else {
+					entries[i] = e.reconcile(ctx, m, t, want, mode, deadline)
+					s.done(entries[i].Duration)
 				}
-				entries[i] = e.reconcile(ctx, m, t, want, mode, deadline)
-				s.done(entries[i].Duration)
+				if e.cfg.OnEntry != nil {
+					e.cfg.OnEntry(entries[i])
+				}
 			}
 		})
 	}
