@@ -220,3 +220,18 @@ func (r *reader) duration(name string, zeroOK bool) time.Duration {
 	}
 	return 0
 }
+
+// Engine returns the engine's configuration for c.
+func (c Config) Engine() enforce.Config {
+	return enforce.Config{
+		Parameter:    c.BaselineParameter,
+		Selector:     c.Selector,
+		ExemptTagKey: c.ExemptTag,
+		Mode:         c.Mode,
+		Workers:      c.Workers,
+		Rate:         c.Rate,
+		BackoffBase:  c.BackoffBase,
+		BackoffCap:   c.BackoffCap,
+		Margin:       c.DeadlineMargin,
+	}
+}
