@@ -11,7 +11,7 @@ RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS        := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 FUZZTIME            ?= 20s
 
-.PHONY: help build build-EnforcerFunction test lint template unit fuzz tools
+.PHONY: help build build-EnforcerFunction test lint template unit e2e fuzz tools
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -31,7 +31,7 @@ build-EnforcerFunction: ## build the Lambda (arm64) as $(ARTIFACTS_DIR)/bootstra
 	@test -n "$(ARTIFACTS_DIR)" || { echo "build-EnforcerFunction: set ARTIFACTS_DIR (sam build does)" >&2; exit 1; }
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -buildvcs=false -o $(ARTIFACTS_DIR)/bootstrap ./cmd/enforcer
 
-tools: $(BIN)/staticcheck ## install the pinned tools into bin/
+tools: $(BIN)/staticcheck $(BIN)/aws-lambda-rie ## install the pinned tools into bin/
 
 $(BIN)/staticcheck:
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -50,8 +50,11 @@ template: ## lint template.yaml with cfn-lint (runs the SAM transform offline)
 	@command -v cfn-lint >/dev/null || { echo "template: cfn-lint is required to check template.yaml and is not on PATH (install it: pip install cfn-lint)" >&2; exit 1; }
 	cfn-lint template.yaml
 
-unit:
+unit: $(BIN)/aws-lambda-rie
 	$(GO) test -race -count=1 ./...
+
+e2e: $(BIN)/aws-lambda-rie ## the real bootstrap under aws-lambda-rie against the AWS emulator (also part of make test)
+	$(GO) test -race -count=1 ./e2e/
 
 fuzz: ## a short bounded run of every fuzz target (FUZZTIME each, default 20s)
 	@for pkg in $$($(GO) list ./...); do \

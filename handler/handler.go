@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/corsguard/corsguard/enforce"
@@ -65,8 +66,10 @@ func (e *RunError) Error() string {
 		r.Totals[enforce.Failed], r.Totals[enforce.NotStarted], strings.Join(names, ", "))
 }
 
-// Handler is the Lambda handler. Build it once per cold start with New; Invoke serves each
-// invocation.
+var _ lambda.Handler = rawHandler{}
+
+// Handler is the Lambda handler. Build it once per cold start with New and pass h.Lambda() to
+// lambda.Start; Invoke serves each invocation.
 type Handler struct {
 	cfg     config.Config
 	run     Runner
@@ -101,9 +104,30 @@ func New(cfg config.Config, run Runner, opts ...Option) *Handler {
 	return h
 }
 
-// Invoke handles one invocation. It returns an error (a *RunError) only when retrying the
-// event could help: the baseline was missing or invalid for a reconcile, or a container failed
-// or was not started. Everything else, including input that is not an event, succeeds.
+// Lambda returns h as the lambda.Handler to pass to lambda.Start. It takes the raw payload, so
+// that input that is not JSON is logged and ignored like any other unusable event (a retry
+// could not help) instead of failing in aws-lambda-go's decoder, and it returns Invoke's Result
+// as JSON.
+func (h *Handler) Lambda() lambda.Handler { return rawHandler{h} }
+
+type rawHandler struct{ h *Handler }
+
+func (r rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	res, err := r.h.Invoke(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("encode result: %w", err)
+	}
+	return out, nil
+}
+
+// Invoke routes and runs one invocation's input. It returns an error (a *RunError) only when
+// retrying the event could help: the baseline was missing or invalid for a reconcile, or a
+// container failed or was not started. Everything else, including input that is not an event,
+// succeeds.
 func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, error) {
 	d := Route(input, h.cfg.BaselineParameter, h.cfg.Mode)
 	switch d.Kind {

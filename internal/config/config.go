@@ -37,7 +37,7 @@ const (
 // Limits on the numeric settings. MediaStore allows at most 100 containers per Region and
 // account, so more workers than that could never be busy.
 const (
-	MaxWorkers = 100
+	MaxWorkers = enforce.MaxWorkers
 	MaxRate    = 1000
 )
 

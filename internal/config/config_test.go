@@ -149,3 +149,16 @@ func TestLoadReportsEveryBadVariableAtOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultsAreTheEngines(t *testing.T) {
+	c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{c.ExemptTag, c.Mode, c.Workers, c.Rate, c.BackoffBase, c.BackoffCap, c.DeadlineMargin}
+	want := []any{enforce.DefaultExemptTagKey, enforce.DefaultMode, enforce.DefaultWorkers, enforce.DefaultRate,
+		enforce.DefaultBackoffBase, enforce.DefaultBackoffCap, enforce.DefaultMargin}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("defaults (-engine +config):\n%s", d)
+	}
+}
