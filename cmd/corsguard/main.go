@@ -28,5 +28,6 @@ Exit status: 0 compliant or valid, 3 drifted (audit, apply --dry-run, diff), 2 i
 (validate), 1 error.`,
 	}
 	addCommands(root, opts)
+	root.AddCommand(newEmulatorCommand())
 	return root
 }

@@ -493,7 +493,8 @@ func TestSSMPutParameterErrors(t *testing.T) {
 		code string
 	}{
 		{"a new parameter needs a type", &ssm.PutParameterInput{Name: aws.String("/x"), Value: aws.String("v")}, "ValidationException"},
-		{"aws is a reserved prefix", &ssm.PutParameterInput{Name: aws.String("/aws/x"), Value: aws.String("v"), Type: ssmtypes.ParameterTypeString}, "ValidationException"},
+		{"aws is a reserved prefix", &ssm.PutParameterInput{Name: aws.String("awsx"), Value: aws.String("v"), Type: ssmtypes.ParameterTypeString}, "ValidationException"},
+		{"the /aws/ tree is AWS's", &ssm.PutParameterInput{Name: aws.String("/aws/x"), Value: aws.String("v"), Type: ssmtypes.ParameterTypeString}, "AccessDeniedException"},
 		{"a path must start with a slash", &ssm.PutParameterInput{Name: aws.String("a/b"), Value: aws.String("v"), Type: ssmtypes.ParameterTypeString}, "ValidationException"},
 		{"a standard value is at most 4 KB", &ssm.PutParameterInput{Name: aws.String("/big"), Value: aws.String(strings.Repeat("x", 4097)), Type: ssmtypes.ParameterTypeString}, "ValidationException"},
 		{"the type is an enum", &ssm.PutParameterInput{Name: aws.String("/t"), Value: aws.String("v"), Type: "Text"}, "ValidationException"},

@@ -111,6 +111,9 @@ func (e *Emulator) putParameter(c *call, body []byte) (any, error) {
 		return nil, errf("ValidationException", "1 validation error detected: Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1.")
 	}
 	name := *in.Name
+	if strings.HasPrefix(strings.ToLower(name), "/aws/") {
+		return nil, &apiError{Code: "AccessDeniedException", Status: 400, Message: "No access to reserved parameter name: " + name + "."}
+	}
 	if reservedName(name) {
 		return nil, errf("ValidationException", "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_")
 	}
@@ -379,7 +382,6 @@ func (e *Emulator) getParameterHistory(c *call, body []byte) (any, error) {
 			LastModifiedDate float64  `json:"LastModifiedDate"`
 			LastModifiedUser string   `json:"LastModifiedUser"`
 			Name             string   `json:"Name"`
-			Policies         []string `json:"Policies"`
 			Tier             string   `json:"Tier"`
 			Type             string   `json:"Type"`
 			Value            string   `json:"Value"`
@@ -395,7 +397,7 @@ func (e *Emulator) getParameterHistory(c *call, body []byte) (any, error) {
 			out.Parameters = append(out.Parameters, history{
 				DataType: v.DataType, Description: v.Description, KeyID: v.KeyID, Labels: []string{},
 				LastModifiedDate: epoch(v.Modified), LastModifiedUser: v.User, Name: p.name,
-				Policies: []string{}, Tier: v.Tier, Type: v.Type, Value: shown(v, decrypt), Version: v.Version,
+				Tier: v.Tier, Type: v.Type, Value: shown(v, decrypt), Version: v.Version,
 			})
 		}
 		if end < len(p.versions) {

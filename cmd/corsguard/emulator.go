@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/corsguard/corsguard/internal/emulator"
+)
+
+// emulatorFlags are the settings of `corsguard emulator`.
+type emulatorFlags struct {
+	addr, region, account, state, eventURL string
+	creating, deleting                     time.Duration
+	quota                                  int
+	seed                                   uint64
+	throttle, errorRate, latency, script   []string
+}
+
+func newEmulatorCommand() *cobra.Command {
+	var f emulatorFlags
+	cmd := &cobra.Command{
+		Use:   "emulator",
+		Short: "Serve a local AWS emulator for MediaStore and SSM Parameter Store",
+		Long: `Serve a local stand-in for AWS Elemental MediaStore (containers, CORS policies, tags) and
+SSM Parameter Store, speaking the services' own wire protocol, so that the aws CLI and the SDKs
+work against it unchanged:
+
+  aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 mediastore list-containers
+
+Faults are set per operation (the API name, e.g. PutCorsPolicy; "*" for every operation):
+  --throttle PutCorsPolicy=5          answer ThrottlingException above 5 calls per second
+  --error-rate '*=0.1'                answer InternalServerError (500) to 10% of calls
+  --latency GetCorsPolicy=200ms       add real latency
+  --script GetCorsPolicy:movies:3:ContainerInUseException
+                                      the next 3 calls on container movies fail so ("" or * for any)
+The emulator stops cleanly on SIGINT or SIGTERM.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runEmulator(cmd.Context(), cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:4566", "address to listen on")
+	fl.StringVar(&f.region, "region", emulator.DefaultRegion, "Region in ARNs, endpoints and events")
+	fl.StringVar(&f.account, "account", emulator.DefaultAccount, "account ID in ARNs and events")
+	fl.StringVar(&f.state, "state", "", "seed state file (JSON: containers and parameters)")
+	fl.StringVar(&f.eventURL, "event-url", "", "POST every EventBridge event to this URL")
+	fl.DurationVar(&f.creating, "creating-duration", emulator.DefaultCreatingDuration, "how long a new container stays CREATING")
+	fl.DurationVar(&f.deleting, "deleting-duration", emulator.DefaultDeletingDuration, "how long a deleted container stays DELETING")
+	fl.IntVar(&f.quota, "container-quota", emulator.DefaultContainerQuota, "containers allowed in the account")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of the fault injector")
+	fl.StringArrayVar(&f.throttle, "throttle", nil, "OP=RPS: throttle OP above RPS calls per second (repeatable)")
+	fl.StringArrayVar(&f.errorRate, "error-rate", nil, "OP=FRACTION: answer InternalServerError to that fraction of calls (repeatable)")
+	fl.StringArrayVar(&f.latency, "latency", nil, "OP=DURATION: add latency to every call of OP (repeatable)")
+	fl.StringArrayVar(&f.script, "script", nil, "OP:CONTAINER:N:CODE: the next N calls fail with CODE (repeatable)")
+	return cmd
+}
+
+func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error {
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	opts := []emulator.Option{
+		emulator.WithRegion(f.region), emulator.WithAccount(f.account),
+		emulator.WithCreatingDuration(f.creating), emulator.WithDeletingDuration(f.deleting),
+		emulator.WithContainerQuota(f.quota), emulator.WithSeed(f.seed),
+	}
+	if f.eventURL != "" {
+		opts = append(opts, emulator.WithEventURL(f.eventURL))
+	}
+	emu := emulator.New(opts...)
+	if err := configureFaults(emu, f); err != nil {
+		return err
+	}
+	if f.state != "" {
+		file, err := os.Open(f.state)
+		if err != nil {
+			return fmt.Errorf("state file: %w", err)
+		}
+		err = emu.LoadState(file)
+		_ = file.Close()
+		if err != nil {
+			return fmt.Errorf("state file %s: %w", f.state, err)
+		}
+	}
+	url, stop, err := emu.Start(f.addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "corsguard emulator listening on %s (region %s, account %s)\n", url, f.region, f.account)
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := stop(shutdown); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), "corsguard emulator stopped")
+	return nil
+}
+
+// configureFaults applies the fault flags.
+func configureFaults(emu *emulator.Emulator, f emulatorFlags) error {
+	for _, s := range f.throttle {
+		op, v, err := opValue("--throttle", s)
+		if err != nil {
+			return err
+		}
+		rps, err := strconv.ParseFloat(v, 64)
+		if err != nil || rps < 0 {
+			return fmt.Errorf("--throttle %s: want OP=RPS with a number of calls per second", s)
+		}
+		emu.SetThrottle(op, rps)
+	}
+	for _, s := range f.errorRate {
+		op, v, err := opValue("--error-rate", s)
+		if err != nil {
+			return err
+		}
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil || p < 0 || p > 1 {
+			return fmt.Errorf("--error-rate %s: want OP=FRACTION between 0 and 1", s)
+		}
+		emu.SetErrorRate(op, p)
+	}
+	for _, s := range f.latency {
+		op, v, err := opValue("--latency", s)
+		if err != nil {
+			return err
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("--latency %s: want OP=DURATION such as 200ms", s)
+		}
+		emu.SetLatency(op, d)
+	}
+	for _, s := range f.script {
+		parts := strings.Split(s, ":")
+		if len(parts) != 4 || parts[0] == "" || parts[3] == "" {
+			return fmt.Errorf("--script %s: want OP:CONTAINER:N:CODE", s)
+		}
+		n, err := strconv.Atoi(parts[2])
+		if err != nil || n < 1 {
+			return fmt.Errorf("--script %s: N must be a positive number", s)
+		}
+		resource := parts[1]
+		if resource == "*" {
+			resource = ""
+		}
+		emu.Script(parts[0], resource, n, parts[3])
+	}
+	return nil
+}
+
+func opValue(flag, s string) (op, value string, err error) {
+	op, value, ok := strings.Cut(s, "=")
+	if !ok || op == "" {
+		return "", "", fmt.Errorf("%s %s: want OP=VALUE (OP is an API name such as PutCorsPolicy, or *)", flag, s)
+	}
+	return op, value, nil
+}

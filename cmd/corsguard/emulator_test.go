@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// binary is the corsguard command built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "corsguard-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "corsguard")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build corsguard:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startEmulator runs `corsguard emulator` on a free port and returns its URL; the cleanup
+// stops it with SIGTERM and checks that it shut down cleanly.
+func startEmulator(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("the emulator printed nothing; stderr: %s", stderr.String())
+	}
+	first := lines.Text()
+	_, rest, ok := strings.Cut(first, "listening on ")
+	if !ok {
+		t.Fatalf("first line %q does not say where the emulator listens", first)
+	}
+	url, _, _ := strings.Cut(rest, " ")
+	t.Cleanup(func() {
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Error(err)
+		}
+		var tail []string
+		for lines.Scan() {
+			tail = append(tail, lines.Text())
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("emulator exit after SIGTERM: %v; stderr: %s", err, stderr.String())
+		}
+		if !cmp.Equal(tail, []string{"corsguard emulator stopped"}) {
+			t.Errorf("emulator output after SIGTERM: %q", tail)
+		}
+	})
+	return url
+}
+
+// awsCLI runs the aws CLI against url with dummy credentials and no user configuration.
+func awsCLI(t *testing.T, url, maxAttempts string) func(args ...string) (out map[string]any, stderr string, err error) {
+	t.Helper()
+	bin, err := exec.LookPath("aws")
+	if err != nil {
+		t.Fatalf("the aws CLI is not on PATH (%v): these tests need it; .ci/run installs Debian's awscli where it is missing", err)
+	}
+	home := t.TempDir()
+	var env []string
+	for _, kv := range os.Environ() { // no AWS setting of the machine or the user leaks in
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS="+maxAttempts)
+	return func(args ...string) (map[string]any, string, error) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--endpoint-url", url, "--region", "us-east-1", "--output", "json"}, args...)...)
+		cmd.Env = env
+		var so, se strings.Builder
+		cmd.Stdout, cmd.Stderr = &so, &se
+		if err := cmd.Run(); err != nil {
+			return nil, se.String(), err
+		}
+		out := map[string]any{}
+		if s := strings.TrimSpace(so.String()); s != "" {
+			if err := json.Unmarshal([]byte(s), &out); err != nil {
+				t.Fatalf("aws %v printed non-JSON: %s", args, s)
+			}
+		}
+		return out, se.String(), nil
+	}
+}
+
+func TestAWSCLIAgainstTheStandaloneEmulator(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "state.json")
+	if err := os.WriteFile(state, []byte(`{"parameters":[{"name":"/seeded","value":"from the state file"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url := startEmulator(t, "--creating-duration", "0", "--state", state)
+	aws := awsCLI(t, url, "3")
+	ok := func(args ...string) map[string]any {
+		t.Helper()
+		out, stderr, err := aws(args...)
+		if err != nil {
+			t.Fatalf("aws %v: %v\n%s", args, err, stderr)
+		}
+		return out
+	}
+	fails := func(code string, args ...string) {
+		t.Helper()
+		_, stderr, err := aws(args...)
+		if err == nil || !strings.Contains(stderr, "("+code+")") {
+			t.Errorf("aws %v: err %v, stderr %q; want %s", args, err, stderr, code)
+		}
+	}
+
+	created := ok("mediastore", "create-container", "--container-name", "movies")["Container"].(map[string]any)
+	arn := "arn:aws:mediastore:us-east-1:123456789012:container/movies"
+	if created["Status"] != "CREATING" || created["ARN"] != arn {
+		t.Errorf("create-container: %v", created)
+	}
+	fails("ContainerInUseException", "mediastore", "create-container", "--container-name", "movies")
+
+	described := ok("mediastore", "describe-container", "--container-name", "movies")["Container"].(map[string]any)
+	if described["Status"] != "ACTIVE" || !strings.HasSuffix(fmt.Sprint(described["Endpoint"]), ".data.mediastore.us-east-1.amazonaws.com") {
+		t.Errorf("describe-container: %v", described)
+	}
+	if _, isNumber := described["CreationTime"].(float64); !isNumber {
+		t.Errorf("CreationTime %v is not an epoch number", described["CreationTime"])
+	}
+	fails("ContainerNotFoundException", "mediastore", "describe-container", "--container-name", "nope")
+
+	listed := ok("mediastore", "list-containers")["Containers"].([]any)
+	if len(listed) != 1 || listed[0].(map[string]any)["Name"] != "movies" {
+		t.Errorf("list-containers: %v", listed)
+	}
+
+	policy := `[{"AllowedOrigins":["https://*.example.com"],"AllowedMethods":["GET","HEAD"],"AllowedHeaders":["*"],"MaxAgeSeconds":3000,"ExposeHeaders":["ETag"]}]`
+	ok("mediastore", "put-cors-policy", "--container-name", "movies", "--cors-policy", policy)
+	got := ok("mediastore", "get-cors-policy", "--container-name", "movies")
+	var want any
+	_ = json.Unmarshal([]byte(`{"CorsPolicy":`+policy+`}`), &want)
+	if diff := cmp.Diff(want, any(got)); diff != "" {
+		t.Errorf("get-cors-policy (-put +got):\n%s", diff)
+	}
+	fails("ValidationException", "mediastore", "put-cors-policy", "--container-name", "movies",
+		"--cors-policy", `[{"AllowedOrigins":["*"],"AllowedMethods":["POST"],"AllowedHeaders":["*"]}]`)
+	ok("mediastore", "delete-cors-policy", "--container-name", "movies")
+	fails("CorsPolicyNotFoundException", "mediastore", "get-cors-policy", "--container-name", "movies")
+
+	ok("mediastore", "tag-resource", "--resource", arn, "--tags", "Key=corsguard:exempt,Value=true", "Key=team,Value=video")
+	tags := ok("mediastore", "list-tags-for-resource", "--resource", arn)["Tags"]
+	wantTags := []any{map[string]any{"Key": "corsguard:exempt", "Value": "true"}, map[string]any{"Key": "team", "Value": "video"}}
+	if diff := cmp.Diff(wantTags, tags); diff != "" {
+		t.Errorf("list-tags-for-resource (-want +got):\n%s", diff)
+	}
+
+	put := ok("ssm", "put-parameter", "--name", "/corsguard/baseline", "--type", "String", "--value", policy)
+	if put["Version"] != float64(1) {
+		t.Errorf("put-parameter: %v", put)
+	}
+	fails("ParameterAlreadyExists", "ssm", "put-parameter", "--name", "/corsguard/baseline", "--type", "String", "--value", "x")
+	param := ok("ssm", "get-parameter", "--name", "/corsguard/baseline")["Parameter"].(map[string]any)
+	if param["Value"] != policy || param["ARN"] != "arn:aws:ssm:us-east-1:123456789012:parameter/corsguard/baseline" {
+		t.Errorf("get-parameter: %v", param)
+	}
+	seeded := ok("ssm", "get-parameter", "--name", "/seeded")["Parameter"].(map[string]any)
+	if seeded["Value"] != "from the state file" {
+		t.Errorf("seeded parameter: %v", seeded)
+	}
+	fails("ParameterNotFound", "ssm", "get-parameter", "--name", "/missing")
+}
+
+func TestEmulatorFlagsInjectFaults(t *testing.T) {
+	t.Parallel()
+	url := startEmulator(t, "--creating-duration", "0", "--script", "ListContainers:*:1:ThrottlingException",
+		"--error-rate", "DescribeContainer=1", "--latency", "GetParameter=1ms", "--throttle", "PutParameter=100")
+	// The aws CLI retries throttling and 500s on its own; with one attempt it shows them.
+	aws := awsCLI(t, url, "1")
+	_, stderr, err := aws("mediastore", "list-containers")
+	if err == nil || !strings.Contains(stderr, "ThrottlingException") {
+		t.Errorf("scripted throttle: err %v stderr %q", err, stderr)
+	}
+	if _, _, err := aws("mediastore", "list-containers"); err != nil {
+		t.Errorf("the script fails one call only: %v", err)
+	}
+	_, stderr, err = aws("mediastore", "describe-container", "--container-name", "x")
+	if err == nil || !strings.Contains(stderr, "InternalServerError") {
+		t.Errorf("error rate 1: err %v stderr %q", err, stderr)
+	}
+	if _, stderr, err := aws("ssm", "put-parameter", "--name", "/p", "--type", "String", "--value", "v"); err != nil {
+		t.Errorf("put-parameter under a throttle of 100/s: %v %s", err, stderr)
+	}
+}
+
+func TestEmulatorRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--throttle", "PutCorsPolicy"},
+		{"--error-rate", "*=2"},
+		{"--latency", "GetCorsPolicy=soon"},
+		{"--script", "GetCorsPolicy:movies:0:InternalServerError"},
+		{"--state", "/nonexistent/state.json"},
+	} {
+		out, err := exec.Command(binary, append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...)...).CombinedOutput()
+		if err == nil {
+			t.Errorf("emulator %v started; output %s", args, out)
+		}
+	}
+}

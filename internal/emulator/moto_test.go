@@ -1,0 +1,183 @@
+package emulator_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/internal/emulator"
+)
+
+// startMoto runs moto_server on a free loopback port and returns its URL. moto is the
+// reference for SSM Parameter Store (not for MediaStore, which it models without CORS).
+func startMoto(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		t.Fatalf("moto_server is not on PATH (%v): the SSM parity test needs it; CI provides it (pyenv, pip package moto[server])", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start moto_server: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+	})
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/moto-api/")
+		if err == nil {
+			_ = resp.Body.Close()
+			return url
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("moto_server did not answer on %s within 30s: %v\n%s", url, err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// answer is what the parity test compares: the status, the error type, and the shape of the
+// body (every JSON path with the type of its value), not values such as timestamps.
+type answer struct {
+	Status int
+	Error  string
+	Shape  []string
+}
+
+func ssmCall(t *testing.T, url, op, body string) answer {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "AmazonSSM."+op)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260301/us-east-1/ssm/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0000")
+	req.Header.Set("X-Amz-Date", "20260301T120000Z")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s %s: answer is not JSON: %s", url, op, raw)
+	}
+	a := answer{Status: resp.StatusCode}
+	if m, ok := doc.(map[string]any); ok && resp.StatusCode >= 300 {
+		typ, _ := m["__type"].(string)
+		if i := strings.LastIndex(typ, "#"); i >= 0 {
+			typ = typ[i+1:]
+		}
+		a.Error = typ
+		return a
+	}
+	a.Shape = shape("", doc)
+	sort.Strings(a.Shape)
+	return a
+}
+
+// shape lists the paths of v with their JSON types; list items collapse to "[]".
+func shape(path string, v any) []string {
+	switch v := v.(type) {
+	case map[string]any:
+		var out []string
+		for k, x := range v {
+			out = append(out, shape(path+"."+k, x)...)
+		}
+		return out
+	case []any:
+		out := []string{path + ": array"}
+		seen := map[string]bool{}
+		for _, x := range v {
+			for _, s := range shape(path+"[]", x) {
+				if !seen[s] {
+					seen[s] = true
+					out = append(out, s)
+				}
+			}
+		}
+		return out
+	case string:
+		return []string{path + ": string"}
+	case float64:
+		return []string{path + ": number"}
+	case bool:
+		return []string{path + ": bool"}
+	default:
+		return []string{path + ": null"}
+	}
+}
+
+func TestSSMParityWithMoto(t *testing.T) {
+	moto := startMoto(t)
+	emu := httptest.NewServer(emulator.New())
+	defer emu.Close()
+	// Not compared, where moto is not AWS: moto accepts a Standard value over 4 KB, and it omits
+	// GetParameter's Selector, which AWS documents and the emulator returns (".Parameter.Selector"
+	// is dropped from the emulator's shape below).
+	steps := []struct{ op, body string }{
+		{"PutParameter", `{"Name":"/p","Value":"v1","Type":"String","Description":"d"}`},
+		{"PutParameter", `{"Name":"/p","Value":"v1","Type":"String"}`},
+		{"PutParameter", `{"Name":"/p","Value":"v2","Overwrite":true}`},
+		{"GetParameter", `{"Name":"/p"}`},
+		{"GetParameter", `{"Name":"/p:1"}`},
+		{"GetParameter", `{"Name":"/p:9"}`},
+		{"GetParameter", `{"Name":"/missing"}`},
+		{"GetParameters", `{"Names":["/p","/missing"]}`},
+		{"GetParameterHistory", `{"Name":"/p"}`},
+		{"GetParameterHistory", `{"Name":"/missing"}`},
+		{"PutParameter", `{"Name":"plain","Value":"v","Type":"StringList"}`},
+		{"GetParameter", `{"Name":"plain"}`},
+		{"PutParameter", `{"Name":"/s","Value":"secret","Type":"SecureString"}`},
+		{"GetParameter", `{"Name":"/s","WithDecryption":true}`},
+		{"GetParameter", `{"Name":"/s"}`},
+		{"PutParameter", `{"Name":"/new","Value":"v"}`},
+		{"PutParameter", `{"Name":"/aws/x","Value":"v","Type":"String"}`},
+		{"PutParameter", `{"Name":"ssm-x","Value":"v","Type":"String"}`},
+		{"PutParameter", `{"Name":"/empty","Value":"","Type":"String"}`},
+		{"DeleteParameter", `{"Name":"/p"}`},
+		{"DeleteParameter", `{"Name":"/p"}`},
+		{"GetParameter", `{"Name":"/p"}`},
+	}
+	for i, s := range steps {
+		want := ssmCall(t, moto, s.op, s.body)
+		got := ssmCall(t, emu.URL, s.op, s.body)
+		got.Shape = slices.DeleteFunc(got.Shape, func(p string) bool { return p == ".Parameter.Selector: string" })
+		if diff := cmp.Diff(want, got); diff != "" {
+			body := s.body
+			if len(body) > 80 {
+				body = body[:80] + "…"
+			}
+			t.Errorf("step %d %s %s (-moto +emulator):\n%s", i, s.op, body, diff)
+		}
+	}
+	if os.Getenv("CORSGUARD_PARITY_VERBOSE") != "" {
+		t.Log(ssmCall(t, moto, "GetParameterHistory", `{"Name":"/s"}`))
+	}
+}

@@ -1,0 +1,82 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// State is the seed state file of the standalone emulator: the containers and parameters the
+// account starts with. Example:
+//
+//	{
+//	  "containers": [
+//	    {"name": "movies", "corsPolicy": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"], "AllowedHeaders": ["*"]}]},
+//	    {"name": "live", "status": "CREATING", "tags": {"corsguard:exempt": "true"}}
+//	  ],
+//	  "parameters": [
+//	    {"name": "/corsguard/baseline", "type": "String", "value": "[...]", "description": "CORS baseline"}
+//	  ]
+//	}
+type State struct {
+	Containers []SeedContainer `json:"containers"`
+	Parameters []SeedParameter `json:"parameters"`
+}
+
+// SeedContainer is a container in a State. Status is ACTIVE when empty; CorsPolicy is a rule
+// array or {"CorsPolicy": [...]}, as policy.Parse reads it.
+type SeedContainer struct {
+	Name       string            `json:"name"`
+	Status     string            `json:"status,omitempty"`
+	CorsPolicy json.RawMessage   `json:"corsPolicy,omitempty"`
+	Tags       map[string]string `json:"tags,omitempty"`
+}
+
+// SeedParameter is a parameter in a State. Type is String when empty.
+type SeedParameter struct {
+	Name        string `json:"name"`
+	Type        string `json:"type,omitempty"`
+	Value       string `json:"value"`
+	Description string `json:"description,omitempty"`
+}
+
+// LoadState reads a State document from r (unknown fields are an error) and seeds the
+// emulator with it.
+func (e *Emulator) LoadState(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("read state: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var s State
+	if err := dec.Decode(&s); err != nil {
+		return fmt.Errorf("parse state: %w", err)
+	}
+	return e.Seed(s)
+}
+
+// Seed adds the containers and parameters of s, without events or call counts.
+func (e *Emulator) Seed(s State) error {
+	for _, c := range s.Containers {
+		var p policy.Policy
+		if len(c.CorsPolicy) > 0 {
+			var err error
+			if p, err = policy.Parse(c.CorsPolicy); err != nil {
+				return fmt.Errorf("container %s: %w", c.Name, err)
+			}
+		}
+		if err := e.SeedContainer(c.Name, c.Status, p, c.Tags); err != nil {
+			return err
+		}
+	}
+	for _, p := range s.Parameters {
+		if err := e.SeedParameter(p.Name, p.Type, p.Value, p.Description); err != nil {
+			return err
+		}
+	}
+	return nil
+}
