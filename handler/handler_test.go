@@ -1,0 +1,190 @@
+package handler_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/handler"
+	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/policy"
+)
+
+var (
+	want  = policy.Policy{{AllowedOrigins: []string{"https://player.example.com"}, AllowedMethods: []string{"GET"}, AllowedHeaders: []string{"*"}}}
+	loose = policy.Policy{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET", "PUT"}, AllowedHeaders: []string{"*"}}}
+)
+
+// fixture is a Handler over the real engine and SDK clients, talking to the emulator over
+// loopback HTTP, with its log and metrics captured.
+type fixture struct {
+	emu           *emulator.Emulator
+	h             *handler.Handler
+	logs, metrics bytes.Buffer
+}
+
+var stamp = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
+
+func newFixture(t *testing.T, vars map[string]string) *fixture {
+	t.Helper()
+	f := &fixture{emu: emulator.New(emulator.WithCreatingDuration(0))}
+	srv := httptest.NewServer(f.emu)
+	t.Cleanup(srv.Close)
+	env := map[string]string{config.BaselineParameter: baseline}
+	for k, v := range vars {
+		env[k] = v
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	aws, err := awsclient.Load(context.Background(), awsclient.WithEndpoint(srv.URL), awsclient.WithRegion("us-east-1"),
+		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aws.HTTPClient = emulator.HTTPClient()
+	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(aws), enforce.MediaStore(mediastore.NewFromConfig(aws)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.h = handler.New(cfg, engine, handler.WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
+		handler.WithMetrics(&f.metrics), handler.WithClock(func() time.Time { return stamp }))
+	return f
+}
+
+// lines decodes a buffer of JSON lines.
+func lines(t *testing.T, b *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not a JSON line: %q", l)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestInvokeAuditsWritesOneSummaryLineAndOneMetricsDocument(t *testing.T) {
+	f := newFixture(t, map[string]string{config.Mode: "audit"})
+	if err := f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.emu.SeedContainer("live-news", "ACTIVE", loose, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.emu.SeedContainer("vod-library", "ACTIVE", want, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"source":"aws.events","detail-type":"Scheduled Event","detail":{}}`))
+
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Event != handler.Sweep || res.Report == nil || res.Totals[enforce.Drifted] != 1 || res.Totals[enforce.Compliant] != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	if n := f.emu.CallCount("PutCorsPolicy"); n != 0 {
+		t.Errorf("%d PutCorsPolicy calls in audit mode", n)
+	}
+	logs := lines(t, &f.logs)
+	if len(logs) != 1 || logs[0]["msg"] != "run finished" || logs[0]["level"] != "INFO" || logs[0]["mode"] != "audit" {
+		t.Fatalf("log lines %v, want one INFO 'run finished' in mode audit", logs)
+	}
+	notable, _ := logs[0]["notable"].([]any)
+	if len(notable) != 1 || notable[0].(map[string]any)["name"] != "live-news" {
+		t.Errorf("notable %v, want only live-news", logs[0]["notable"])
+	}
+	docs := lines(t, &f.metrics)
+	if len(docs) != 1 || docs[0]["Drifted"] != float64(1) || docs[0]["Compliant"] != float64(1) || docs[0]["RunFailed"] != float64(0) {
+		t.Fatalf("EMF documents %v", docs)
+	}
+	if ts := docs[0]["_aws"].(map[string]any)["Timestamp"]; ts != float64(stamp.UnixMilli()) {
+		t.Errorf("Timestamp %v, want the clock's %d", ts, stamp.UnixMilli())
+	}
+}
+
+func TestInvokeReturnsARunErrorWhenTheBaselineIsInvalid(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.emu.SeedParameter(baseline, "String", `[{"AllowedOrigins":["*"],"AllowedMethods":["POST"],"AllowedHeaders":[]}]`, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.emu.SeedContainer("live-news", "ACTIVE", loose, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"action":"enforce"}`))
+
+	var runErr *handler.RunError
+	if !errors.As(err, &runErr) || !strings.HasPrefix(err.Error(), "baseline /corsguard/baseline unusable, nothing changed") {
+		t.Fatalf("error %v, want a RunError about the baseline", err)
+	}
+	if res == nil || res.Report == nil || res.Baseline.Valid {
+		t.Errorf("result %+v, want the report with an invalid baseline", res)
+	}
+	if n := f.emu.CallCount("PutCorsPolicy"); n != 0 {
+		t.Errorf("%d PutCorsPolicy calls with an invalid baseline", n)
+	}
+	if logs := lines(t, &f.logs); len(logs) != 1 || logs[0]["level"] != "ERROR" || logs[0]["error"] != err.Error() {
+		t.Errorf("log lines %v, want one ERROR line with the error", logs)
+	}
+	if docs := lines(t, &f.metrics); len(docs) != 1 || docs[0]["BaselineInvalid"] != float64(1) || docs[0]["RunFailed"] != float64(1) {
+		t.Errorf("EMF documents %v", docs)
+	}
+}
+
+func TestTheLambdaHandlerIgnoresInputThatIsNotJSONWithoutAnyCall(t *testing.T) {
+	f := newFixture(t, nil)
+	out, err := f.h.Lambda().Invoke(context.Background(), []byte(`{"source": "aws.mediastore", "detail`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res handler.Result
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Event != handler.Ignored || !strings.HasPrefix(res.Note, "input is not an event") || res.Report != nil {
+		t.Errorf("result %s, want ignored with a note", out)
+	}
+	if n := f.emu.TotalCalls(); n != 0 {
+		t.Errorf("%d AWS calls", n)
+	}
+	if f.metrics.Len() != 0 {
+		t.Errorf("metrics for an ignored event: %s", f.metrics.String())
+	}
+}
+
+func TestRunErrorNamesWhatDidNotFinish(t *testing.T) {
+	err := &handler.RunError{Report: &enforce.Report{
+		Baseline: enforce.Baseline{Valid: true},
+		Totals:   map[enforce.Outcome]int{enforce.Failed: 1, enforce.NotStarted: 6},
+		Entries: []enforce.Entry{
+			{Name: "a", Outcome: enforce.Failed}, {Name: "b", Outcome: enforce.Compliant},
+			{Name: "c", Outcome: enforce.NotStarted}, {Name: "d", Outcome: enforce.NotStarted}, {Name: "e", Outcome: enforce.NotStarted},
+			{Name: "f", Outcome: enforce.NotStarted}, {Name: "g", Outcome: enforce.NotStarted}, {Name: "h", Outcome: enforce.NotStarted},
+		},
+	}}
+	want := "run incomplete: 1 failed, 6 not started: a failed, c not_started, d not_started, e not_started, f not_started, and 2 more"
+	if err.Error() != want {
+		t.Errorf("got  %q\nwant %q", err.Error(), want)
+	}
+}
