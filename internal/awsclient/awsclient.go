@@ -28,6 +28,7 @@ type options struct {
 	profile     string
 	endpoint    string
 	creds       aws.CredentialsProvider
+	httpClient  aws.HTTPClient
 	maxAttempts int
 	maxBackoff  time.Duration
 }
@@ -48,6 +49,10 @@ func WithEndpoint(url string) Option { return func(o *options) { o.endpoint = ur
 
 // WithCredentials replaces the default credential chain, as tests against an emulator do.
 func WithCredentials(p aws.CredentialsProvider) Option { return func(o *options) { o.creds = p } }
+
+// WithHTTPClient replaces the SDK's HTTP client, as tests against an emulator on loopback do.
+// The client is used as given: AWS_CA_BUNDLE does not apply to it.
+func WithHTTPClient(c aws.HTTPClient) Option { return func(o *options) { o.httpClient = c } }
 
 // WithRetry sets the retryer's attempts per call (first one included) and its longest wait
 // between two attempts; zero keeps a default.
@@ -90,6 +95,11 @@ func Load(ctx context.Context, opts ...Option) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("aws config: %w", err)
+	}
+	if o.httpClient != nil {
+		// Set after loading: the loader would try to add AWS_CA_BUNDLE to its transport,
+		// which a plain *http.Client does not allow.
+		cfg.HTTPClient = o.httpClient
 	}
 	return cfg, nil
 }

@@ -1,0 +1,273 @@
+package enforce_test
+
+import (
+	"context"
+	"maps"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/policy"
+)
+
+const param = "/corsguard/baseline"
+
+// baseline is the policy every test enforces.
+var baseline = policy.Policy{
+	{AllowedOrigins: []string{"https://player.example.com", "https://*.example.org"}, AllowedMethods: []string{"GET", "HEAD"},
+		AllowedHeaders: []string{"*"}, ExposeHeaders: []string{"ETag", "Content-Length"}, MaxAgeSeconds: 3000},
+	{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}, AllowedHeaders: []string{"Range"}},
+}
+
+// sameAsBaseline means the same as the baseline, written differently: other order inside the
+// lists and a duplicate, which the service keeps but which changes nothing.
+var sameAsBaseline = policy.Policy{
+	{AllowedOrigins: []string{"https://*.example.org", "https://player.example.com"}, AllowedMethods: []string{"HEAD", "GET"},
+		AllowedHeaders: []string{"*"}, ExposeHeaders: []string{"Content-Length", "ETag", "ETag"}, MaxAgeSeconds: 3000},
+	{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}, AllowedHeaders: []string{"Range"}},
+}
+
+// drift is a policy someone changed by hand.
+var drift = policy.Policy{
+	{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET", "PUT", "DELETE"}, AllowedHeaders: []string{"*"}},
+}
+
+// env is an emulator behind a real HTTP server on loopback with real SDK clients built by
+// awsclient, as the Lambda builds them.
+type env struct {
+	t   *testing.T
+	emu *emulator.Emulator
+	ms  *mediastore.Client
+	ssm *ssm.Client
+
+	mu        sync.Mutex
+	compliant []string // seeded compliant: never to be written
+	seen      map[string]bool
+}
+
+type envOption struct {
+	emu         []emulator.Option
+	maxAttempts int
+	maxBackoff  time.Duration
+}
+
+// newEnv starts an emulator. Retries are quick (waits of at most 20 ms unless opt says
+// otherwise) so that fault storms take little real time. At cleanup it checks the invariants
+// every test must keep: no PutCorsPolicy on a container seeded compliant, and no call the
+// engine made outside enforce.Actions.
+func newEnv(t *testing.T, opt envOption) *env {
+	t.Helper()
+	emu := emulator.New(opt.emu...)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	cfg, err := awsclient.Load(context.Background(),
+		awsclient.WithRegion("us-east-1"),
+		awsclient.WithEndpoint(srv.URL),
+		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
+		awsclient.WithHTTPClient(emulator.HTTPClient()),
+		awsclient.WithRetry(max(opt.maxAttempts, 10), cmpOr(opt.maxBackoff, 20*time.Millisecond)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, emu: emu, ms: mediastore.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), seen: map[string]bool{}}
+	t.Cleanup(e.checkInvariants)
+	return e
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// setBaseline stores value as the next version of the baseline parameter, as a SecureString
+// so that a run that forgets WithDecryption reads ciphertext and fails.
+func (e *env) setBaseline(value string) {
+	e.t.Helper()
+	if err := e.emu.SeedParameter(param, "SecureString", value, "corsguard baseline"); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// seed adds a container; one seeded with a policy equal to the baseline joins the set that must
+// never be written.
+func (e *env) seed(name, status string, cors policy.Policy, tags map[string]string) {
+	e.t.Helper()
+	if err := e.emu.SeedContainer(name, status, cors, tags); err != nil {
+		e.t.Fatal(err)
+	}
+	if cors != nil && policy.Equal(cors, baseline) {
+		e.mu.Lock()
+		e.compliant = append(e.compliant, name)
+		e.mu.Unlock()
+	}
+}
+
+// engine returns an engine on the env's clients; cfg.Parameter defaults to param and the rate
+// to unlimited, so tests not about the rate do not wait for tokens.
+func (e *env) engine(cfg enforce.Config) *enforce.Engine {
+	e.t.Helper()
+	if cfg.Parameter == "" {
+		cfg.Parameter = param
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = inf
+	}
+	eng, err := enforce.New(cfg, e.ssm, enforce.MediaStore(e.ms))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return eng
+}
+
+// run runs the engine and checks what every report must satisfy.
+func (e *env) run(ctx context.Context, eng *enforce.Engine, w enforce.Work) *enforce.Report {
+	e.t.Helper()
+	rep := eng.Run(ctx, w)
+	if rep == nil {
+		e.t.Fatal("Run returned nil")
+	}
+	sum := 0
+	for _, n := range rep.Totals {
+		sum += n
+	}
+	if sum != len(rep.Entries) {
+		e.t.Errorf("totals add up to %d for %d entries", sum, len(rep.Entries))
+	}
+	e.mu.Lock()
+	for op := range rep.APICalls {
+		e.seen[op] = true
+	}
+	e.mu.Unlock()
+	return rep
+}
+
+// action names the IAM action of an operation the emulator counted.
+func action(op string) string {
+	if strings.Contains(op, "Parameter") {
+		return "ssm:" + op
+	}
+	return "mediastore:" + op
+}
+
+// emulatorActions returns the emulator's call counts keyed by IAM action.
+func emulatorActions(emu *emulator.Emulator) map[string]int {
+	out := map[string]int{}
+	for op, n := range emu.Calls() {
+		out[action(op)] += n
+	}
+	return out
+}
+
+func (e *env) checkInvariants() {
+	e.t.Helper()
+	for _, name := range e.compliant {
+		if n := e.emu.ResourceCalls("PutCorsPolicy", name); n > 0 {
+			e.t.Errorf("PutCorsPolicy called %d times on %s, which was already compliant", n, name)
+		}
+	}
+	allowed := enforce.Actions()
+	for act := range emulatorActions(e.emu) {
+		if !slices.Contains(allowed, act) {
+			e.t.Errorf("the engine called %s, which enforce.Actions does not list", act)
+		}
+	}
+	for act := range e.seen {
+		if !slices.Contains(allowed, act) {
+			e.t.Errorf("the report counts %s, which enforce.Actions does not list", act)
+		}
+	}
+}
+
+// entries returns the report's entries by name.
+func entries(rep *enforce.Report) map[string]enforce.Entry {
+	out := make(map[string]enforce.Entry, len(rep.Entries))
+	for _, ent := range rep.Entries {
+		out[ent.Name] = ent
+	}
+	return out
+}
+
+// outcomes returns each entry's outcome by name.
+func outcomes(rep *enforce.Report) map[string]enforce.Outcome {
+	out := map[string]enforce.Outcome{}
+	for name, ent := range entries(rep) {
+		out[name] = ent.Outcome
+	}
+	return out
+}
+
+// corsOf returns the container's policy on the emulator.
+func (e *env) corsOf(name string) policy.Policy {
+	e.t.Helper()
+	info, ok := e.emu.Container(name)
+	if !ok {
+		e.t.Fatalf("container %s does not exist", name)
+	}
+	return info.CorsPolicy
+}
+
+// testClock is the engine's clock in tests that drive the emulator's lifecycle: it reads the
+// emulator's manual clock, and its Sleep moves that clock forward at once. It starts at the
+// wall-clock time so that context deadlines, which are wall-clock times, mean the same to it.
+type testClock struct {
+	*emulator.ManualClock
+	mu      sync.Mutex
+	sleeps  []time.Duration
+	onSleep func(n int) // called after the n-th sleep (from 1), if set
+}
+
+func newTestClock() *testClock {
+	return &testClock{ManualClock: emulator.NewManualClock(time.Now())}
+}
+
+func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.Advance(d)
+	c.mu.Lock()
+	c.sleeps = append(c.sleeps, d)
+	n, hook := len(c.sleeps), c.onSleep
+	c.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
+	return nil
+}
+
+func (c *testClock) slept() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.sleeps)
+}
+
+// half is a random source that always draws the middle, so every backoff delay is exactly
+// half its ceiling.
+func half() float64 { return 0.5 }
+
+// sumOf adds up durations.
+func sumOf(ds []time.Duration) time.Duration {
+	var s time.Duration
+	for _, d := range ds {
+		s += d
+	}
+	return s
+}
+
+// keys returns a map's keys, sorted.
+func keys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
