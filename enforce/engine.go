@@ -209,21 +209,22 @@ func (e *Engine) Run(ctx context.Context, w Work) (rep *Report) {
 		return rep
 	}
 
-	var deadline time.Time
+	// work is ctx less the margin: every call, wait and resource must end before that.
+	work, deadline := ctx, time.Time{}
 	if d, ok := ctx.Deadline(); ok {
 		deadline = d.Add(-e.cfg.Margin)
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline)
+		work, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
 
 	var want policy.Policy
-	rep.Baseline, want = e.loadBaseline(ctx, m)
+	rep.Baseline, want = e.loadBaseline(work, m)
 	if !rep.Baseline.Valid {
 		return rep
 	}
 
-	targets, err := e.targets(ctx, m, w, rep)
+	targets, err := e.targets(work, m, w, rep)
 	if err != nil {
 		rep.Error = err.Error()
 		return rep
@@ -231,12 +232,12 @@ func (e *Engine) Run(ctx context.Context, w Work) (rep *Report) {
 	if e.cfg.OnTargets != nil {
 		e.cfg.OnTargets(len(targets))
 	}
-	rep.Entries = e.reconcileAll(ctx, m, targets, want, rep.Mode, deadline)
+	rep.Entries = e.reconcileAll(work, m, targets, want, rep.Mode, deadline)
 
 	if len(w.Containers) == 0 {
 		// A sweep took a while; a newer baseline has its own run, this one only says so.
-		// The margin pays for this call.
-		if p, err := e.getParameter(context.WithoutCancel(ctx), m); err == nil && p.Version != rep.Baseline.Version {
+		// The margin pays for this call, which may use it but not outlive ctx.
+		if p, err := e.getParameter(ctx, m); err == nil && p.Version != rep.Baseline.Version {
 			rep.BaselineChangedDuringRun = true
 		}
 	}

@@ -107,7 +107,9 @@ type Report struct {
 	Duration time.Duration   `json:"duration_ns"`
 	Entries  []Entry         `json:"entries"`
 	Totals   map[Outcome]int `json:"totals"`
-	APICalls map[string]int  `json:"api_calls"`
+	// APICalls counts the calls the engine made per IAM action, such as
+	// "mediastore:GetCorsPolicy"; the SDK's retries within one call are not counted.
+	APICalls map[string]int `json:"api_calls"`
 	// Excluded lists the resources, named in Work or listed, that the selector leaves out;
 	// nothing was called for them.
 	Excluded []string `json:"excluded,omitempty"`
