@@ -232,3 +232,59 @@ func TestEmulatorRefusesBadFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestAWSCLIS3APIAgainstTheStandaloneEmulator(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "state.json")
+	if err := os.WriteFile(state, []byte(`{"buckets":[{"name":"seeded-bucket"},{"name":"irish-bucket","region":"eu-west-1"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url := startEmulator(t, "--state", state)
+	// Each aws CLI call costs a second or two of Python start-up: this test makes few, and
+	// leaves the other bucket calls and errors to the SDK tests of internal/emulator.
+	aws := awsCLI(t, url, "1")
+	ok := func(args ...string) map[string]any {
+		t.Helper()
+		out, stderr, err := aws(args...)
+		if err != nil {
+			t.Fatalf("aws %v: %v\n%s", args, err, stderr)
+		}
+		return out
+	}
+	fails := func(code string, args ...string) {
+		t.Helper()
+		_, stderr, err := aws(args...)
+		if err == nil || !strings.Contains(stderr, "("+code+")") {
+			t.Errorf("aws %v: err %v, stderr %q; want %s", args, err, stderr, code)
+		}
+	}
+
+	ok("s3api", "create-bucket", "--bucket", "media-bucket")
+	names := func(out map[string]any) []string {
+		var n []string
+		for _, b := range out["Buckets"].([]any) {
+			n = append(n, b.(map[string]any)["Name"].(string))
+		}
+		return n
+	}
+	if diff := cmp.Diff([]string{"irish-bucket", "media-bucket", "seeded-bucket"}, names(ok("s3api", "list-buckets"))); diff != "" {
+		t.Errorf("list-buckets (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"media-bucket", "seeded-bucket"}, names(ok("s3api", "list-buckets", "--bucket-region", "us-east-1"))); diff != "" {
+		t.Errorf("list-buckets --bucket-region us-east-1 (-want +got):\n%s", diff)
+	}
+
+	fails("NoSuchCORSConfiguration", "s3api", "get-bucket-cors", "--bucket", "media-bucket")
+	// The CLI sends its own checksum header (botocore: x-amz-checksum-crc32), which the
+	// emulator checks.
+	conf := `{"CORSRules":[{"ID":"uploads","AllowedOrigins":["https://upload.example.com"],"AllowedMethods":["PUT","POST"],"AllowedHeaders":["*"],"ExposeHeaders":["ETag"],"MaxAgeSeconds":600},{"AllowedOrigins":["*"],"AllowedMethods":["GET"]}]}`
+	ok("s3api", "put-bucket-cors", "--bucket", "media-bucket", "--cors-configuration", conf)
+	got := ok("s3api", "get-bucket-cors", "--bucket", "media-bucket")
+	var want any
+	_ = json.Unmarshal([]byte(conf), &want)
+	if diff := cmp.Diff(want, any(got)); diff != "" {
+		t.Errorf("get-bucket-cors (-put +got):\n%s", diff)
+	}
+	fails("InvalidRequest", "s3api", "put-bucket-cors", "--bucket", "media-bucket",
+		"--cors-configuration", `{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["PATCH"]}]}`)
+}

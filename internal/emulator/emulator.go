@@ -1,7 +1,9 @@
 // Package emulator is a local stand-in for the AWS APIs corsguard uses: AWS Elemental
-// MediaStore (containers, CORS policies, tags) and SSM Parameter Store. It speaks the services'
-// own wire protocol (awsJson1_1, routed on X-Amz-Target), so the real aws-sdk-go-v2 clients and
-// the aws CLI talk to it over HTTP unchanged. It can misbehave on purpose the way AWS does
+// MediaStore (containers, CORS policies, tags), Amazon S3 (buckets, their CORS configuration
+// and tags) and SSM Parameter Store. It speaks the services' own wire protocols (awsJson1_1,
+// routed on X-Amz-Target, and S3's REST-XML with path-style addressing for every request
+// without that header), so the real aws-sdk-go-v2 clients and the aws CLI talk to it over HTTP
+// unchanged. It can misbehave on purpose the way AWS does
 // (throttling, internal errors, latency, scripted failures, deterministic under a seed), counts
 // the calls it receives, and emits the EventBridge events AWS would emit.
 //
@@ -94,6 +96,7 @@ type Emulator struct {
 
 	mu         sync.Mutex // guards the state below
 	containers map[string]*container
+	buckets    map[string]*bucket
 	params     map[string]*parameter
 
 	fronts map[string]jsonService // X-Amz-Target prefix -> service
@@ -112,6 +115,7 @@ func New(opts ...Option) *Emulator {
 		calls:      newCounter(),
 		events:     newBus(),
 		containers: map[string]*container{},
+		buckets:    map[string]*bucket{},
 		params:     map[string]*parameter{},
 	}
 	for _, o := range opts {
@@ -134,14 +138,13 @@ func (e *Emulator) Region() string { return e.region }
 func (e *Emulator) Account() string { return e.account }
 
 // ServeHTTP answers one AWS API request. Requests that carry X-Amz-Target are awsJson1_1
-// calls; nothing else is served yet.
+// calls (MediaStore, SSM); all others are S3 REST-XML calls.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("X-Amz-Target") != "" {
 		e.serveJSON(w, r)
 		return
 	}
-	writeJSONError(w, e.requestID(), &apiError{Code: "UnknownOperationException", Status: http.StatusBadRequest,
-		Message: "the emulator serves only awsJson1_1 requests (with an X-Amz-Target header)"})
+	e.serveS3(w, r)
 }
 
 // Start serves the emulator on addr (for example "127.0.0.1:0") in the background and returns

@@ -10,9 +10,9 @@ import (
 
 // call is one API request on its way through the pipeline, whatever its protocol.
 type call struct {
-	Service   string // "mediastore", "ssm"
+	Service   string // "mediastore", "ssm", "s3"
 	Op        string // the API operation, "PutCorsPolicy"
-	Resource  string // the container or parameter the call is about; "" when none
+	Resource  string // the container, bucket or parameter the call is about; "" when none
 	RequestID string
 	AccessKey string
 	SourceIP  string
@@ -22,8 +22,7 @@ type call struct {
 	events [][]byte // emitted while the call runs; published before the answer is written
 }
 
-// protocol writes answers in one wire format. awsJson1_1 is the only one so far; an S3
-// REST-XML front end would add another.
+// protocol writes answers in one wire format: awsJson1_1 or S3's REST-XML.
 type protocol interface {
 	writeResult(w http.ResponseWriter, requestID string, out any)
 	writeError(w http.ResponseWriter, requestID string, err *apiError)

@@ -9,13 +9,17 @@ import (
 	"github.com/corsguard/corsguard/policy"
 )
 
-// State is the seed state file of the standalone emulator: the containers and parameters the
-// account starts with. Example:
+// State is the seed state file of the standalone emulator: the containers, buckets and
+// parameters the account starts with. Example:
 //
 //	{
 //	  "containers": [
 //	    {"name": "movies", "corsPolicy": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"], "AllowedHeaders": ["*"]}]},
 //	    {"name": "live", "status": "CREATING", "tags": {"corsguard:exempt": "true"}}
+//	  ],
+//	  "buckets": [
+//	    {"name": "media-eu", "corsPolicy": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "POST"]}]},
+//	    {"name": "elsewhere", "region": "eu-west-1"}
 //	  ],
 //	  "parameters": [
 //	    {"name": "/corsguard/baseline", "type": "String", "value": "[...]", "description": "CORS baseline"}
@@ -23,6 +27,7 @@ import (
 //	}
 type State struct {
 	Containers []SeedContainer `json:"containers"`
+	Buckets    []SeedBucket    `json:"buckets"`
 	Parameters []SeedParameter `json:"parameters"`
 }
 
@@ -31,6 +36,15 @@ type State struct {
 type SeedContainer struct {
 	Name       string            `json:"name"`
 	Status     string            `json:"status,omitempty"`
+	CorsPolicy json.RawMessage   `json:"corsPolicy,omitempty"`
+	Tags       map[string]string `json:"tags,omitempty"`
+}
+
+// SeedBucket is an S3 bucket in a State. Region is the emulator's when empty; CorsPolicy is
+// read as for a container and must pass S3's rules.
+type SeedBucket struct {
+	Name       string            `json:"name"`
+	Region     string            `json:"region,omitempty"`
 	CorsPolicy json.RawMessage   `json:"corsPolicy,omitempty"`
 	Tags       map[string]string `json:"tags,omitempty"`
 }
@@ -59,7 +73,7 @@ func (e *Emulator) LoadState(r io.Reader) error {
 	return e.Seed(s)
 }
 
-// Seed adds the containers and parameters of s, without events or call counts.
+// Seed adds the containers, buckets and parameters of s, without events or call counts.
 func (e *Emulator) Seed(s State) error {
 	for _, c := range s.Containers {
 		var p policy.Policy
@@ -70,6 +84,18 @@ func (e *Emulator) Seed(s State) error {
 			}
 		}
 		if err := e.SeedContainer(c.Name, c.Status, p, c.Tags); err != nil {
+			return err
+		}
+	}
+	for _, b := range s.Buckets {
+		var p policy.Policy
+		if len(b.CorsPolicy) > 0 {
+			var err error
+			if p, err = policy.Parse(b.CorsPolicy); err != nil {
+				return fmt.Errorf("bucket %s: %w", b.Name, err)
+			}
+		}
+		if err := e.SeedBucket(b.Name, b.Region, p, b.Tags); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,307 @@
+package emulator
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"hash/crc64"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// This file is the Amazon S3 front end: REST-XML requests (those without X-Amz-Target) with
+// path-style addressing, http://host/<bucket>?<subresource>. Virtual-hosted-style requests
+// (the bucket in the Host header) are not served; S3 clients pointed at the emulator set
+// UsePathStyle (the aws CLI picks path style on its own for an IP endpoint).
+
+// s3Namespace is the XML namespace of S3's documents.
+const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+// s3Op is one S3 operation the emulator serves.
+type s3Op struct {
+	name string
+	run  func(c *call, req s3Request) (any, error)
+}
+
+// s3Request is what an S3 operation reads from its HTTP request.
+type s3Request struct {
+	bucket string
+	query  map[string][]string
+	header http.Header
+	host   string
+	body   []byte
+}
+
+// s3Answer is a successful S3 answer: its status (200 when zero), extra headers, and an XML
+// document (nil: no body).
+type s3Answer struct {
+	status int
+	header map[string]string
+	body   any
+}
+
+// serveS3 routes a REST-XML request to its S3 operation on the method, the path and the
+// subresource in the query string.
+func (e *Emulator) serveS3(w http.ResponseWriter, r *http.Request) {
+	p := s3Protocol{}
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	q := r.URL.Query()
+	op, aerr := e.s3Route(r.Method, bucket, key, q)
+	if aerr != nil {
+		p.writeError(w, e.requestID(), aerr)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		p.writeError(w, e.requestID(), errf("IncompleteBody", "read request: %v", err))
+		return
+	}
+	if len(body) > maxBody {
+		p.writeError(w, e.requestID(), errf("MaxMessageLengthExceeded", "Your request was too big."))
+		return
+	}
+	req := s3Request{bucket: bucket, query: q, header: r.Header, host: r.Host, body: body}
+	c := &call{Service: "s3", Op: op.name, Resource: bucket}
+	e.handle(w, r, p, c, func(c *call) (any, error) { return op.run(c, req) })
+}
+
+// s3Route names the operation of a request, or answers why none is served.
+func (e *Emulator) s3Route(method, bucket, key string, q map[string][]string) (s3Op, *apiError) {
+	if bucket == "" {
+		if method == http.MethodGet {
+			return s3Op{"ListBuckets", e.listBuckets}, nil
+		}
+		return s3Op{}, errf("MethodNotAllowed", "The specified method is not allowed against this resource.")
+	}
+	if key != "" {
+		return s3Op{}, errf("NotImplemented", "The emulator serves bucket operations only, not objects.")
+	}
+	type route struct {
+		method, sub string
+	}
+	// One subresource at most, and none the emulator does not know: PUT /bucket?website must
+	// not create a bucket.
+	sub := ""
+	for k := range q {
+		switch {
+		case k == "x-id":
+		case (k == "cors" || k == "tagging") && sub == "":
+			sub = k
+		default:
+			return s3Op{}, errf("NotImplemented", "The emulator does not serve the %q subresource of a bucket.", k)
+		}
+	}
+	ops := map[route]s3Op{
+		{http.MethodPut, ""}:           {"CreateBucket", e.createBucket},
+		{http.MethodHead, ""}:          {"HeadBucket", e.headBucket},
+		{http.MethodDelete, ""}:        {"DeleteBucket", e.deleteBucket},
+		{http.MethodGet, "cors"}:       {"GetBucketCors", e.getBucketCors},
+		{http.MethodPut, "cors"}:       {"PutBucketCors", e.putBucketCors},
+		{http.MethodDelete, "cors"}:    {"DeleteBucketCors", e.deleteBucketCors},
+		{http.MethodGet, "tagging"}:    {"GetBucketTagging", e.getBucketTagging},
+		{http.MethodPut, "tagging"}:    {"PutBucketTagging", e.putBucketTagging},
+		{http.MethodDelete, "tagging"}: {"DeleteBucketTagging", e.deleteBucketTagging},
+	}
+	op, ok := ops[route{method, sub}]
+	if !ok {
+		return s3Op{}, errf("NotImplemented", "The emulator does not serve %s %s on a bucket.", method, sub)
+	}
+	return op, nil
+}
+
+// s3Protocol writes S3's REST-XML answers.
+type s3Protocol struct{}
+
+func (s3Protocol) writeResult(w http.ResponseWriter, requestID string, out any) {
+	a, ok := out.(s3Answer)
+	if !ok {
+		a = s3Answer{body: out}
+	}
+	var body []byte
+	if a.body != nil {
+		data, err := xml.Marshal(a.body)
+		if err != nil {
+			s3Protocol{}.writeError(w, requestID, errf("InternalError", "emulator: encode answer: %v", err))
+			return
+		}
+		body = append([]byte(xml.Header), data...)
+		w.Header().Set("Content-Type", "application/xml")
+	}
+	for k, v := range a.header {
+		w.Header().Set(k, v)
+	}
+	setS3IDs(w, requestID)
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	status := a.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeError writes err as S3 does: <Error><Code/><Message/><RequestId/><HostId/></Error>. The
+// pipeline's own codes (authentication, injected throttling and internal errors) become the
+// codes S3 uses for them, and the status is S3's for the code.
+func (s3Protocol) writeError(w http.ResponseWriter, requestID string, err *apiError) {
+	code, msg, status := s3Error(err)
+	body, _ := xml.Marshal(struct {
+		XMLName   xml.Name `xml:"Error"`
+		Code      string   `xml:"Code"`
+		Message   string   `xml:"Message"`
+		RequestID string   `xml:"RequestId"`
+		HostID    string   `xml:"HostId"`
+	}{Code: code, Message: msg, RequestID: requestID, HostID: hostID(requestID)})
+	w.Header().Set("Content-Type", "application/xml")
+	setS3IDs(w, requestID)
+	w.Header().Set("Content-Length", fmt.Sprint(len(xml.Header)+len(body)))
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, xml.Header)
+	_, _ = w.Write(body)
+}
+
+func setS3IDs(w http.ResponseWriter, requestID string) {
+	w.Header().Set("X-Amz-Request-Id", requestID)
+	w.Header().Set("X-Amz-Id-2", hostID(requestID))
+}
+
+// hostID is the opaque "extended request ID" S3 answers beside the request ID.
+func hostID(requestID string) string {
+	sum := sha256.Sum256([]byte(requestID))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// s3Error translates an error answer to S3's code, message and HTTP status.
+func s3Error(err *apiError) (code, msg string, status int) {
+	code, msg = err.Code, err.Message
+	switch code {
+	case "ThrottlingException":
+		code, msg = "SlowDown", "Please reduce your request rate."
+	case "InternalServerError", "InternalFailure", "InternalServerException":
+		code, msg = "InternalError", "We encountered an internal error. Please try again."
+	case "ServiceUnavailableException":
+		code = "ServiceUnavailable"
+	case "MissingAuthenticationTokenException":
+		code, msg = "AccessDenied", "Access Denied"
+	case "IncompleteSignatureException":
+		code = "AuthorizationHeaderMalformed"
+	}
+	switch code {
+	case "PermanentRedirect":
+		status = http.StatusMovedPermanently
+	case "AccessDenied":
+		status = http.StatusForbidden
+	case "NoSuchBucket", "NoSuchCORSConfiguration", "NoSuchTagSet":
+		status = http.StatusNotFound
+	case "MethodNotAllowed":
+		status = http.StatusMethodNotAllowed
+	case "BucketAlreadyOwnedByYou", "BucketAlreadyExists", "BucketNotEmpty", "OperationAborted":
+		status = http.StatusConflict
+	case "InternalError":
+		status = http.StatusInternalServerError
+	case "NotImplemented":
+		status = http.StatusNotImplemented
+	case "SlowDown", "ServiceUnavailable":
+		status = http.StatusServiceUnavailable
+	default:
+		status = http.StatusBadRequest
+	}
+	return code, msg, status
+}
+
+// checksums are the x-amz-checksum-* algorithms S3 accepts, by header suffix.
+var checksums = map[string]func() hash.Hash{
+	"crc32":     func() hash.Hash { return crc32.NewIEEE() },
+	"crc32c":    func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) },
+	"crc64nvme": func() hash.Hash { return crc64.New(crc64.MakeTable(0x9a6c9329ac4bc9b5)) }, // CRC-64/NVME, reflected
+	"sha1":      sha1.New,
+	"sha256":    sha256.New,
+}
+
+// checkIntegrity verifies the integrity headers S3 requires on PutBucketCors and
+// PutBucketTagging: Content-MD5 or one x-amz-checksum-<algorithm> (the SDK sends CRC32 by
+// default, with x-amz-sdk-checksum-algorithm naming it). Each one present must match the body.
+func checkIntegrity(h http.Header, body []byte) error {
+	if enc := h.Get("Content-Encoding"); strings.Contains(enc, "aws-chunked") || h.Get("X-Amz-Trailer") != "" {
+		return errf("NotImplemented", "The emulator does not decode aws-chunked bodies or checksum trailers.")
+	}
+	if md := h.Get("Content-Md5"); md != "" {
+		want, err := base64.StdEncoding.DecodeString(md)
+		if err != nil || len(want) != md5.Size {
+			return errf("InvalidDigest", "The Content-MD5 you specified was invalid.")
+		}
+		if got := md5.Sum(body); !bytes.Equal(got[:], want) {
+			return errf("BadDigest", "The Content-MD5 you specified did not match what we received.")
+		}
+	}
+	var algo string
+	for name := range h {
+		if a, ok := strings.CutPrefix(strings.ToLower(name), "x-amz-checksum-"); ok && a != "type" && a != "mode" {
+			if algo != "" {
+				return errf("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+			}
+			algo = a
+		}
+	}
+	if sdk := h.Get("X-Amz-Sdk-Checksum-Algorithm"); sdk != "" {
+		if _, ok := checksums[strings.ToLower(sdk)]; !ok {
+			return errf("InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid.")
+		}
+		if algo != strings.ToLower(sdk) {
+			return errf("InvalidRequest", "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.")
+		}
+	}
+	if algo == "" {
+		if h.Get("Content-Md5") == "" {
+			return errf("InvalidRequest", "Missing required header for this request: Content-MD5 OR x-amz-checksum-*")
+		}
+		return nil
+	}
+	newHash, ok := checksums[algo]
+	header := "x-amz-checksum-" + algo
+	if !ok {
+		return errf("InvalidRequest", "Value for %s header is invalid.", header)
+	}
+	want, err := base64.StdEncoding.DecodeString(h.Get(header))
+	sum := newHash()
+	sum.Write(body)
+	if err != nil || len(want) != sum.Size() {
+		return errf("InvalidRequest", "Value for %s header is invalid.", header)
+	}
+	if !bytes.Equal(sum.Sum(nil), want) {
+		return errf("BadDigest", "The %s you specified did not match the calculated checksum.", strings.ToUpper(algo))
+	}
+	return nil
+}
+
+// decodeXML reads an S3 request document into v, whose XMLName field names the root element.
+// A body that is not well-formed, has another root or more than one is MalformedXML; the
+// caller checks v's extra fields for elements the schema does not have.
+func decodeXML(body []byte, v any) error {
+	malformed := errf("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return malformed
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if _, elem := tok.(xml.StartElement); elem || err != nil {
+			return malformed
+		}
+	}
+}
+
+// extra catches the elements a document's schema does not have.
+type extra []struct {
+	XMLName xml.Name
+}
