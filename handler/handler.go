@@ -36,13 +36,14 @@ type Result struct {
 }
 
 // RunError is the invocation's error when a run did not finish its work: the baseline was
-// missing or invalid, or a container failed or was not started. Returning it makes Lambda retry
-// the event and then hand it to the on-failure destination.
+// missing or invalid, the run as a whole failed (Report.Error, such as a listing that was
+// denied), or a container failed or was not started. Returning it makes Lambda retry the event
+// and then hand it to the on-failure destination.
 type RunError struct {
 	Report *enforce.Report
 }
 
-// Error says what did not finish.
+// Error says what did not finish, leading with the run's own error when it has one.
 func (e *RunError) Error() string {
 	r := e.Report
 	if !r.Baseline.Valid {
@@ -52,6 +53,20 @@ func (e *RunError) Error() string {
 		}
 		return msg
 	}
+	incomplete := r.Totals[enforce.Failed] > 0 || r.Totals[enforce.NotStarted] > 0
+	if r.Error != "" {
+		msg := "run failed: " + r.Error
+		if incomplete {
+			msg += "; " + e.incomplete()
+		}
+		return msg
+	}
+	return e.incomplete()
+}
+
+// incomplete names the containers that failed or were not started.
+func (e *RunError) incomplete() string {
+	r := e.Report
 	var names []string
 	for _, e := range r.Entries {
 		if e.Outcome == enforce.Failed || e.Outcome == enforce.NotStarted {
@@ -179,8 +194,9 @@ type entrySummary struct {
 	Changes int             `json:"changes,omitempty"`
 }
 
-// summarize writes the invocation's one summary line: totals always, and the containers that
-// were written, drifted, failed or not started.
+// summarize writes the invocation's one summary line: totals always, the run's own error
+// (run_error, empty when none), and the containers that were written, drifted, failed or not
+// started.
 func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, err error) {
 	var notable []entrySummary
 	for _, e := range r.Entries {
@@ -198,6 +214,7 @@ func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, 
 			slog.Int64("version", r.Baseline.Version),
 			slog.Bool("valid", r.Baseline.Valid),
 			slog.String("error", r.Baseline.Error)),
+		slog.String("run_error", r.Error),
 		slog.Int("containers", len(r.Entries)),
 		slog.Any("totals", totals(r)),
 		slog.Any("notable", notable),

@@ -152,6 +152,38 @@ func TestInvokeReturnsARunErrorWhenTheBaselineIsInvalid(t *testing.T) {
 	}
 }
 
+func TestInvokeReturnsTheRunsOwnErrorWhenTheListingIsDenied(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.emu.SeedContainer("live-news", "ACTIVE", loose, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.emu.Script("ListContainers", "", 10, "AccessDeniedException")
+
+	res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"action":"enforce"}`))
+
+	var runErr *handler.RunError
+	if !errors.As(err, &runErr) || !strings.HasPrefix(err.Error(), "run failed: list containers: ") ||
+		!strings.Contains(err.Error(), "AccessDeniedException") {
+		t.Fatalf("error %v, want a RunError that leads with the denied listing", err)
+	}
+	if res == nil || res.Report == nil || !res.Baseline.Valid || res.Report.Error == "" || len(res.Entries) != 0 {
+		t.Errorf("result %+v, want a valid baseline, the run's error and no entries", res)
+	}
+	if n := f.emu.CallCount("PutCorsPolicy"); n != 0 {
+		t.Errorf("%d PutCorsPolicy calls after a denied listing", n)
+	}
+	logs := lines(t, &f.logs)
+	if len(logs) != 1 || logs[0]["level"] != "ERROR" || logs[0]["error"] != err.Error() || logs[0]["run_error"] != res.Report.Error {
+		t.Errorf("log lines %v, want one ERROR line with the error and run_error", logs)
+	}
+	if docs := lines(t, &f.metrics); len(docs) != 1 || docs[0]["RunFailed"] != float64(1) || docs[0]["BaselineInvalid"] != float64(0) {
+		t.Errorf("EMF documents %v", docs)
+	}
+}
+
 func TestTheLambdaHandlerIgnoresInputThatIsNotJSONWithoutAnyCall(t *testing.T) {
 	f := newFixture(t, nil)
 	out, err := f.h.Lambda().Invoke(context.Background(), []byte(`{"source": "aws.mediastore", "detail`))
@@ -186,5 +218,9 @@ func TestRunErrorNamesWhatDidNotFinish(t *testing.T) {
 	want := "run incomplete: 1 failed, 6 not started: a failed, c not_started, d not_started, e not_started, f not_started, and 2 more"
 	if err.Error() != want {
 		t.Errorf("got  %q\nwant %q", err.Error(), want)
+	}
+	err.Report.Error = "internal error: boom"
+	if got, want := err.Error(), "run failed: internal error: boom; "+want; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
