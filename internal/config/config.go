@@ -88,7 +88,7 @@ func Vars() []Var {
 		{Name: Rate, Default: "10", Doc: "client-side requests per second per API operation, shared by all workers"},
 		{Name: BackoffBase, Default: "1s", Doc: "base of the full-jitter backoff while a container is CREATING (Go duration)"},
 		{Name: BackoffCap, Default: "15s", Doc: "cap of one backoff sleep (Go duration, at least the base)"},
-		{Name: DeadlineMargin, Default: "10s", Doc: "time kept free before the Lambda deadline; work that cannot finish before it is not started"},
+		{Name: DeadlineMargin, Default: "10s", Doc: "time kept free before the Lambda deadline (above 0); work that cannot finish before it is not started"},
 		{Name: MetricsNamespace, Default: "CorsGuard", Doc: "CloudWatch namespace of the EMF metrics"},
 	}
 }
@@ -138,12 +138,13 @@ func Load(getenv func(string) string) (Config, error) {
 
 	c.Workers = r.int(Workers, 1, MaxWorkers)
 	c.Rate = r.float(Rate, MaxRate)
-	c.BackoffBase = r.duration(BackoffBase, false)
-	c.BackoffCap = r.duration(BackoffCap, false)
+	c.BackoffBase = r.duration(BackoffBase)
+	c.BackoffCap = r.duration(BackoffCap)
 	if c.BackoffBase > 0 && c.BackoffCap > 0 && c.BackoffCap < c.BackoffBase {
 		r.fail(BackoffCap, fmt.Sprintf("%s is less than %s %s", c.BackoffCap, BackoffBase, c.BackoffBase))
 	}
-	c.DeadlineMargin = r.duration(DeadlineMargin, true)
+	// Zero is refused rather than passed on: the engine reads a zero margin as "the default".
+	c.DeadlineMargin = r.duration(DeadlineMargin)
 
 	c.MetricsNamespace = r.get(MetricsNamespace)
 	switch {
@@ -207,13 +208,13 @@ func (r *reader) float(name string, hi float64) float64 {
 	return f
 }
 
-func (r *reader) duration(name string, zeroOK bool) time.Duration {
+func (r *reader) duration(name string) time.Duration {
 	s := r.get(name)
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil:
 		r.fail(name, fmt.Sprintf("%q is not a Go duration such as 500ms or 2s", s))
-	case d < 0 || (d == 0 && !zeroOK):
+	case d <= 0:
 		r.fail(name, fmt.Sprintf("%q must be positive", s))
 	default:
 		return d

@@ -77,7 +77,7 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		config.Rate:              "2.5",
 		config.BackoffBase:       "200ms",
 		config.BackoffCap:        "3s",
-		config.DeadlineMargin:    "0s",
+		config.DeadlineMargin:    "250ms",
 		config.MetricsNamespace:  "Media/CorsGuard",
 	}))
 	if err != nil {
@@ -92,7 +92,7 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		Rate:              2.5,
 		BackoffBase:       200 * time.Millisecond,
 		BackoffCap:        3 * time.Second,
-		DeadlineMargin:    0,
+		DeadlineMargin:    250 * time.Millisecond,
 		MetricsNamespace:  "Media/CorsGuard",
 	}
 	if d := cmp.Diff(want, c); d != "" {
@@ -122,6 +122,8 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"a negative backoff cap", config.BackoffCap, "-1s", "must be positive"},
 		{"a cap below the base", config.BackoffCap, "500ms", "less than CORSGUARD_BACKOFF_BASE 1s"},
 		{"a negative deadline margin", config.DeadlineMargin, "-5s", "must be positive"},
+		{"a zero deadline margin", config.DeadlineMargin, "0s", `"0s" must be positive`},
+		{"a bare zero deadline margin", config.DeadlineMargin, "0", `"0" must be positive`},
 		{"a namespace with a bad character", config.MetricsNamespace, "Cors$Guard", "not a CloudWatch namespace"},
 		{"a reserved namespace", config.MetricsNamespace, "AWS/CorsGuard", "reserved"},
 	} {
