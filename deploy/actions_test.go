@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
 
@@ -41,13 +42,17 @@ func TestTheEngineCallsExactlyTheActionsItDeclares(t *testing.T) {
 		if err := emu.SeedContainer(c.name, "", c.cors, c.tags); err != nil {
 			t.Fatal(err)
 		}
+		if err := emu.SeedBucket(c.name+"-bucket", "", c.cors, c.tags); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: emulator.HTTPClient(),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret"}, nil
 		})}
 	e, err := enforce.New(enforce.Config{Parameter: "/corsguard/baseline", ExemptTagKey: "corsguard:exempt"},
-		ssm.NewFromConfig(cfg), enforce.MediaStore(mediastore.NewFromConfig(cfg)))
+		ssm.NewFromConfig(cfg), enforce.MediaStore(mediastore.NewFromConfig(cfg)),
+		enforce.S3(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), "us-east-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,15 +60,23 @@ func TestTheEngineCallsExactlyTheActionsItDeclares(t *testing.T) {
 	for _, w := range []enforce.Work{
 		{Mode: enforce.ModeAudit, Reason: "sweep"},
 		{Mode: enforce.ModeEnforce, Reason: "sweep"},
-		{Mode: enforce.ModeEnforce, Reason: "named", Containers: []string{"compliant", "drifted", "missing"}},
+		{Mode: enforce.ModeEnforce, Reason: "named", Containers: []string{"compliant", "drifted", "missing"},
+			Buckets: []string{"compliant-bucket", "drifted-bucket", "missing-bucket"}},
 	} {
 		if rep := e.Run(ctx, w); !rep.Succeeded {
 			t.Fatalf("%s %s run failed: %+v", w.Mode, w.Reason, rep)
 		}
 	}
 
+	// S3's IAM actions are not its API names.
+	s3Actions := map[string]string{"ListBuckets": "s3:ListAllMyBuckets", "GetBucketCors": "s3:GetBucketCORS",
+		"PutBucketCors": "s3:PutBucketCORS", "GetBucketTagging": "s3:GetBucketTagging"}
 	var got []string
 	for op := range emu.Calls() {
+		if a, ok := s3Actions[op]; ok {
+			got = append(got, a)
+			continue
+		}
 		service := "mediastore:"
 		if op == "GetParameter" || op == "GetParameters" || op == "GetParameterHistory" ||
 			op == "PutParameter" || op == "DeleteParameter" {

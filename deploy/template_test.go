@@ -383,6 +383,10 @@ func TestThePolicyGrantsExactlyTheCallsTheEngineMakes(t *testing.T) {
 					want[a] = []string{"*"}
 				case strings.HasPrefix(a, "mediastore:"):
 					want[a] = []string{containers}
+				case a == "s3:ListAllMyBuckets": // no resource-level permission exists
+					want[a] = []string{"*"}
+				case strings.HasPrefix(a, "s3:"):
+					want[a] = []string{"arn:" + tt.partition + ":s3:::*"}
 				case a == "ssm:GetParameter":
 					want[a] = []string{tt.parameter}
 				default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -22,30 +23,30 @@ var _ SSMAPI = (*ssm.Client)(nil)
 // opGetParameter is the IAM action of the SSM call, also its key in Report.APICalls.
 const opGetParameter = "ssm:GetParameter"
 
-// getParameter reads the baseline parameter, decrypted when it is a SecureString.
-func (e *Engine) getParameter(ctx context.Context, m *meter) (*types.Parameter, error) {
+// getParameter reads a baseline parameter, decrypted when it is a SecureString.
+func (e *Engine) getParameter(ctx context.Context, m *meter, name string) (*types.Parameter, error) {
 	stackFn := m.call(opGetParameter)
 	out, err := e.params.GetParameter(ctx,
-		&ssm.GetParameterInput{Name: aws.String(e.cfg.Parameter), WithDecryption: aws.Bool(true)},
+		&ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)},
 		func(o *ssm.Options) { o.APIOptions = append(o.APIOptions, stackFn) })
 	var notFound *types.ParameterNotFound
 	if errors.As(err, &notFound) {
-		return nil, fmt.Errorf("parameter %s does not exist: %w", e.cfg.Parameter, err)
+		return nil, fmt.Errorf("parameter %s does not exist: %w", name, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get parameter %s: %w", e.cfg.Parameter, err)
+		return nil, fmt.Errorf("get parameter %s: %w", name, err)
 	}
 	if out.Parameter == nil {
-		return nil, fmt.Errorf("get parameter %s: answer without a parameter", e.cfg.Parameter)
+		return nil, fmt.Errorf("get parameter %s: answer without a parameter", name)
 	}
 	return out.Parameter, nil
 }
 
-// loadBaseline reads, parses and validates the baseline. The returned policy is nil unless
-// the Baseline is valid.
-func (e *Engine) loadBaseline(ctx context.Context, m *meter) (Baseline, policy.Policy) {
-	b := Baseline{Parameter: e.cfg.Parameter}
-	param, err := e.getParameter(ctx, m)
+// readBaseline reads and parses the baseline in the named parameter. The returned policy is
+// nil when it could not be read or parsed; the Baseline then says why.
+func (e *Engine) readBaseline(ctx context.Context, m *meter, name string) (Baseline, policy.Policy) {
+	b := Baseline{Parameter: name}
+	param, err := e.getParameter(ctx, m, name)
 	if err != nil {
 		b.Error = err.Error()
 		return b, nil
@@ -53,18 +54,63 @@ func (e *Engine) loadBaseline(ctx context.Context, m *meter) (Baseline, policy.P
 	b.Version = param.Version
 	p, err := policy.Parse([]byte(aws.ToString(param.Value)))
 	if err != nil {
-		b.Error = fmt.Sprintf("baseline %s version %d: %v", e.cfg.Parameter, b.Version, err)
+		b.Error = fmt.Sprintf("baseline %s version %d: %v", name, b.Version, err)
 		return b, nil
 	}
 	b.Hash = policy.Hash(p)
-	if err := policy.Validate(p, e.store.Kind()); err != nil {
-		b.Error = fmt.Sprintf("baseline %s version %d: %v", e.cfg.Parameter, b.Version, err)
-		var verr *policy.ValidationError
-		if errors.As(err, &verr) {
-			b.Errors = verr.Problems
-		}
-		return b, nil
-	}
-	b.Valid = true
 	return b, p
+}
+
+// loadBaselines reads the baseline of every kind in kinds (each parameter once) and validates
+// it with that kind's rules: a baseline with POST is valid for S3 buckets and refused for
+// MediaStore containers. It records each kind's Baseline in rep.Baselines and their summary
+// in rep.Baseline, and returns the policy of every kind whose baseline is valid.
+func (e *Engine) loadBaselines(ctx context.Context, m *meter, kinds []*kind, rep *Report) map[*kind]policy.Policy {
+	type read struct {
+		b Baseline
+		p policy.Policy
+	}
+	reads := map[string]read{}
+	wants := map[*kind]policy.Policy{}
+	var problems []string
+	for _, k := range kinds {
+		r, ok := reads[k.parameter]
+		if !ok {
+			r.b, r.p = e.readBaseline(ctx, m, k.parameter)
+			reads[k.parameter] = r
+		}
+		b := r.b
+		b.Kind = k.store.Kind()
+		if r.p != nil {
+			if err := policy.Validate(r.p, b.Kind); err != nil {
+				b.Error = fmt.Sprintf("baseline %s version %d: %v", b.Parameter, b.Version, err)
+				var verr *policy.ValidationError
+				if errors.As(err, &verr) {
+					b.Errors = verr.Problems
+				}
+			} else {
+				b.Valid = true
+				wants[k] = r.p
+			}
+		}
+		if !b.Valid {
+			problems = append(problems, b.Error)
+		}
+		rep.Baselines = append(rep.Baselines, b)
+	}
+	// The summary is the first kind's baseline, valid only when every kind's is.
+	sum := rep.Baselines[0]
+	sum.Kind = ""
+	sum.Valid = len(problems) == 0
+	if len(kinds) > 1 && !sum.Valid {
+		sum.Error, sum.Errors = "", nil
+		for _, b := range rep.Baselines {
+			if !b.Valid {
+				sum.Error = strings.TrimPrefix(sum.Error+"; ", "; ") + string(b.Kind) + ": " + b.Error
+				sum.Errors = append(sum.Errors, b.Errors...)
+			}
+		}
+	}
+	rep.Baseline = sum
+	return wants
 }

@@ -48,6 +48,10 @@ type Config struct {
 	Parameter string
 	// Selector chooses the resources the baseline applies to by name.
 	Selector policy.Selector
+	// Kinds, per kind of resource, replaces Parameter and Selector for the stores of that
+	// kind: an S3 baseline of its own, include and exclude patterns for bucket names. A kind
+	// without an entry uses Parameter and Selector.
+	Kinds map[policy.Kind]KindConfig
 	// ExemptTagKey and ExemptTagValue name the tag that exempts a resource; the value is
 	// compared without regard to case.
 	ExemptTagKey   string
@@ -81,6 +85,26 @@ type Config struct {
 	// from several goroutines at once. Both must return quickly.
 	OnTargets func(n int)
 	OnEntry   func(Entry)
+}
+
+// KindConfig is the baseline and selection of one kind of resource.
+type KindConfig struct {
+	// Parameter names the SSM parameter of this kind's baseline; empty means Config.Parameter.
+	Parameter string
+	// Selector chooses this kind's resources by name.
+	Selector policy.Selector
+}
+
+// forKind returns the parameter and selector that apply to kind.
+func (c Config) forKind(kind policy.Kind) (string, policy.Selector) {
+	k, ok := c.Kinds[kind]
+	if !ok {
+		return c.Parameter, c.Selector
+	}
+	if k.Parameter == "" {
+		k.Parameter = c.Parameter
+	}
+	return k.Parameter, k.Selector
 }
 
 // withDefaults returns c with its zero fields set to the defaults.
@@ -132,6 +156,11 @@ func (c Config) validate() error {
 	if _, err := policy.NewSelector(c.Selector.Include, c.Selector.Exclude); err != nil {
 		bad("Selector: %w", err)
 	}
+	for kind, k := range c.Kinds {
+		if _, err := policy.NewSelector(k.Selector.Include, k.Selector.Exclude); err != nil {
+			bad("Kinds[%s].Selector: %w", kind, err)
+		}
+	}
 	if _, ok := ParseMode(string(c.Mode)); !ok {
 		bad("Mode %q: want %q or %q", c.Mode, ModeEnforce, ModeAudit)
 	}
@@ -161,31 +190,63 @@ func (c Config) validate() error {
 type Engine struct {
 	cfg    Config
 	params SSMAPI
-	store  Store
+	kinds  []*kind
 	limits *limiters
 }
 
-// New returns an Engine that reads the baseline through params and reconciles the resources
-// of store, or an error that names every invalid field of cfg.
-func New(cfg Config, params SSMAPI, store Store) (*Engine, error) {
+// kind is one store of an Engine with the baseline parameter and selector that apply to it.
+type kind struct {
+	store     Store
+	parameter string
+	selector  policy.Selector
+}
+
+// New returns an Engine that reads the baselines through params and reconciles the resources
+// of every store (one per kind: MediaStore containers, S3 buckets, or both), or an error that
+// names every invalid field of cfg. A sweep covers every store in one run.
+func New(cfg Config, params SSMAPI, stores ...Store) (*Engine, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if params == nil || store == nil {
+	if params == nil || len(stores) == 0 {
 		return nil, errors.New("enforce: New needs an SSM client and a store")
+	}
+	e := &Engine{cfg: cfg, params: params}
+	for _, s := range stores {
+		if s == nil {
+			return nil, errors.New("enforce: New needs an SSM client and a store")
+		}
+		if slices.ContainsFunc(e.kinds, func(k *kind) bool { return k.store.Kind() == s.Kind() }) {
+			return nil, fmt.Errorf("enforce: two stores of kind %s", s.Kind())
+		}
+		param, sel := cfg.forKind(s.Kind())
+		e.kinds = append(e.kinds, &kind{store: s, parameter: param, selector: sel})
 	}
 	lim := rate.Limit(cfg.Rate)
 	if math.IsInf(cfg.Rate, 1) {
 		lim = rate.Inf
 	}
-	return &Engine{cfg: cfg, params: params, store: store, limits: newLimiters(lim)}, nil
+	e.limits = newLimiters(lim)
+	return e, nil
 }
 
-// target is one resource to reconcile: its name, and what the listing said about it in a sweep.
+// Kinds returns the kinds of resource the engine reconciles, in the order of its stores.
+func (e *Engine) Kinds() []policy.Kind {
+	out := make([]policy.Kind, len(e.kinds))
+	for i, k := range e.kinds {
+		out[i] = k.store.Kind()
+	}
+	return out
+}
+
+// target is one resource to reconcile: its kind, its name, what the listing said about it in
+// a sweep, and the baseline it must equal.
 type target struct {
+	kind   *kind
 	name   string
 	listed *resource
+	want   policy.Policy
 }
 
 // Run reconciles what w asks for and reports the outcome of every resource. It never panics and
@@ -194,7 +255,7 @@ type target struct {
 func (e *Engine) Run(ctx context.Context, w Work) (rep *Report) {
 	m := newMeter(e.limits)
 	rep = &Report{Mode: w.Mode, Reason: w.Reason, Started: e.cfg.Clock.Now(), Entries: []Entry{},
-		Baseline: Baseline{Parameter: e.cfg.Parameter}}
+		Baseline: Baseline{Parameter: e.kinds[0].parameter}}
 	defer func() {
 		if p := recover(); p != nil {
 			rep.Error = fmt.Sprintf("internal error: %v", p)
@@ -218,67 +279,111 @@ func (e *Engine) Run(ctx context.Context, w Work) (rep *Report) {
 		defer cancel()
 	}
 
-	var want policy.Policy
-	rep.Baseline, want = e.loadBaseline(work, m)
-	if !rep.Baseline.Valid {
-		return rep
+	// Only the kinds with work read a baseline: an event about a bucket does not fail on the
+	// containers' baseline.
+	sweep := w.sweep()
+	var active []*kind
+	for _, k := range e.kinds {
+		if sweep || len(w.named(k.store.Kind())) > 0 {
+			active = append(active, k)
+		}
 	}
+	if len(active) == 0 {
+		active = e.kinds[:1] // nothing of ours is named; the run still says which baseline applies
+	}
+	wants := e.loadBaselines(work, m, active, rep)
 
-	targets, err := e.targets(work, m, w, rep)
-	if err != nil {
-		rep.Error = err.Error()
+	var targets []target
+	var errs []string
+	for _, k := range active {
+		want, ok := wants[k]
+		if !ok {
+			continue // its baseline is invalid: nothing of this kind is touched
+		}
+		ts, err := e.targets(work, m, k, w, rep)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		for i := range ts {
+			ts[i].want = want
+		}
+		targets = append(targets, ts...)
+	}
+	for _, name := range w.Containers {
+		if !e.has(policy.MediaStore) && !slices.Contains(rep.Excluded, name) {
+			rep.Excluded = append(rep.Excluded, name)
+		}
+	}
+	for _, name := range w.Buckets {
+		if !e.has(policy.S3) && !slices.Contains(rep.Excluded, name) {
+			rep.Excluded = append(rep.Excluded, name)
+		}
+	}
+	slices.Sort(rep.Excluded)
+	rep.Error = strings.Join(errs, "; ")
+	if len(targets) == 0 && (len(wants) == 0 || rep.Error != "") {
 		return rep
 	}
 	if e.cfg.OnTargets != nil {
 		e.cfg.OnTargets(len(targets))
 	}
-	rep.Entries = e.reconcileAll(work, m, targets, want, rep.Mode, deadline)
+	rep.Entries = e.reconcileAll(work, m, targets, rep.Mode, deadline)
 
-	if len(w.Containers) == 0 {
+	if sweep {
 		// A sweep took a while; a newer baseline has its own run, this one only says so.
-		// The margin pays for this call, which may use it but not outlive ctx.
-		if p, err := e.getParameter(ctx, m); err == nil && p.Version != rep.Baseline.Version {
-			rep.BaselineChangedDuringRun = true
+		// The margin pays for these calls, which may use it but not outlive ctx.
+		read := map[string]bool{}
+		for _, b := range rep.Baselines {
+			if read[b.Parameter] {
+				continue
+			}
+			read[b.Parameter] = true
+			if p, err := e.getParameter(ctx, m, b.Parameter); err == nil && p.Version != b.Version {
+				rep.BaselineChangedDuringRun = true
+			}
 		}
 	}
 	return rep
 }
 
-// targets returns the resources a run reconciles, sorted by name: the named ones, or every
-// listed one; those the selector leaves out go to rep.Excluded.
-func (e *Engine) targets(ctx context.Context, m *meter, w Work, rep *Report) ([]target, error) {
+// has reports whether the engine has a store of kind k.
+func (e *Engine) has(k policy.Kind) bool { return slices.Contains(e.Kinds(), k) }
+
+// targets returns the resources of kind k a run reconciles, sorted by name: the named ones,
+// or every listed one; those the selector leaves out go to rep.Excluded.
+func (e *Engine) targets(ctx context.Context, m *meter, k *kind, w Work, rep *Report) ([]target, error) {
 	var out []target
-	if len(w.Containers) > 0 {
-		for _, name := range w.Containers {
+	if !w.sweep() {
+		for _, name := range w.named(k.store.Kind()) {
 			if slices.ContainsFunc(out, func(t target) bool { return t.name == name }) || slices.Contains(rep.Excluded, name) {
 				continue
 			}
-			if !e.cfg.Selector.Match(name) {
+			if !k.selector.Match(name) {
 				rep.Excluded = append(rep.Excluded, name)
 				continue
 			}
-			out = append(out, target{name: name})
+			out = append(out, target{kind: k, name: name})
 		}
 	} else {
-		listed, err := e.store.list(ctx, m)
+		listed, err := k.store.list(ctx, m)
 		if err != nil {
 			return nil, err
 		}
 		for i := range listed {
-			if !e.cfg.Selector.Match(listed[i].name) {
+			if !k.selector.Match(listed[i].name) {
 				rep.Excluded = append(rep.Excluded, listed[i].name)
 				continue
 			}
-			out = append(out, target{name: listed[i].name, listed: &listed[i]})
+			out = append(out, target{kind: k, name: listed[i].name, listed: &listed[i]})
 		}
 	}
 	slices.SortFunc(out, func(a, b target) int { return strings.Compare(a.name, b.name) })
-	slices.Sort(rep.Excluded)
 	return out, nil
 }
 
 // reconcileAll runs the targets on the bounded worker pool and returns their entries in order.
-func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, want policy.Policy, mode Mode, deadline time.Time) []Entry {
+func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, mode Mode, deadline time.Time) []Entry {
 	entries := make([]Entry, len(targets))
 	s := &schedule{clock: e.cfg.Clock, deadline: deadline, min: e.cfg.MinDuration}
 	jobs := make(chan int)
@@ -288,9 +393,9 @@ func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, w
 			for i := range jobs {
 				t := targets[i]
 				if why := s.start(ctx); why != "" {
-					entries[i] = Entry{Name: t.name, Kind: e.store.Kind(), Outcome: NotStarted, Error: why}
+					entries[i] = Entry{Name: t.name, Kind: t.kind.store.Kind(), Outcome: NotStarted, Error: why}
 				} else {
-					entries[i] = e.reconcile(ctx, m, t, want, mode, deadline)
+					entries[i] = e.reconcile(ctx, m, t, mode, deadline)
 					s.done(entries[i].Duration)
 				}
 				if e.cfg.OnEntry != nil {
@@ -351,10 +456,10 @@ func (s *schedule) done(d time.Duration) {
 }
 
 // reconcile converges one resource and reports what happened. A panic is reported as failed.
-func (e *Engine) reconcile(ctx context.Context, m *meter, t target, want policy.Policy, mode Mode, deadline time.Time) (ent Entry) {
+func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, deadline time.Time) (ent Entry) {
 	start := e.cfg.Clock.Now()
 	b := &backoff{clock: e.cfg.Clock, rand: e.cfg.Rand, base: e.cfg.BackoffBase, cap: e.cfg.BackoffCap, deadline: deadline}
-	ent = Entry{Name: t.name, Kind: e.store.Kind()}
+	ent = Entry{Name: t.name, Kind: t.kind.store.Kind()}
 	defer func() {
 		if p := recover(); p != nil {
 			ent.Outcome, ent.Error = Failed, fmt.Sprintf("internal error: %v", p)
@@ -362,7 +467,7 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, want policy.
 		ent.Attempts = 1 + b.waits
 		ent.Duration = e.cfg.Clock.Now().Sub(start)
 	}()
-	outcome, diff, err := e.converge(ctx, m, b, t, want, mode)
+	outcome, diff, err := e.converge(ctx, m, b, t, mode)
 	switch {
 	case errors.Is(err, errGone):
 		ent.Outcome = Gone
@@ -378,7 +483,8 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, want policy.
 // status (from the listing, else described), waiting while busy; the policy; if it equals the
 // baseline, compliant (no tag lookup: nothing will be written); else the tags (exempt), then
 // the diff (audit) or the write (enforce).
-func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, want policy.Policy, mode Mode) (Outcome, []policy.Change, error) {
+func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, mode Mode) (Outcome, []policy.Change, error) {
+	store, want := t.kind.store, t.want
 	var r resource
 	listed := t.listed != nil
 	if listed {
@@ -387,7 +493,7 @@ func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, w
 	err := b.patiently(ctx, func(ctx context.Context) error {
 		if !listed {
 			var err error
-			if r, err = e.store.describe(ctx, m, t.name); err != nil {
+			if r, err = store.describe(ctx, m, t.name); err != nil {
 				return err
 			}
 		}
@@ -401,7 +507,7 @@ func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, w
 	var actual policy.Policy
 	err = b.patiently(ctx, func(ctx context.Context) error {
 		var err error
-		actual, err = e.store.getPolicy(ctx, m, r)
+		actual, err = store.getPolicy(ctx, m, r)
 		return err
 	})
 	if err != nil {
@@ -414,7 +520,7 @@ func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, w
 	var tags map[string]string
 	err = b.patiently(ctx, func(ctx context.Context) error {
 		var err error
-		tags, err = e.store.tags(ctx, m, r)
+		tags, err = store.tags(ctx, m, r)
 		return err
 	})
 	if err != nil {
@@ -429,7 +535,7 @@ func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, w
 		return Drifted, diff, nil
 	}
 	err = b.patiently(ctx, func(ctx context.Context) error {
-		return e.store.putPolicy(ctx, m, r, want)
+		return store.putPolicy(ctx, m, r, want)
 	})
 	if err != nil {
 		return "", nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/enforce"
@@ -48,10 +49,12 @@ type env struct {
 	t   *testing.T
 	emu *emulator.Emulator
 	ms  *mediastore.Client
+	s3  *s3.Client
 	ssm *ssm.Client
 
 	mu        sync.Mutex
 	compliant []string // seeded compliant: never to be written
+	buckets   []string // buckets seeded compliant: never to be written
 	seen      map[string]bool
 }
 
@@ -80,7 +83,8 @@ func newEnv(t *testing.T, opt envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, emu: emu, ms: mediastore.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), seen: map[string]bool{}}
+	e := &env{t: t, emu: emu, ms: mediastore.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), seen: map[string]bool{},
+		s3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })}
 	t.Cleanup(e.checkInvariants)
 	return e
 }
@@ -115,9 +119,29 @@ func (e *env) seed(name, status string, cors policy.Policy, tags map[string]stri
 	}
 }
 
-// engine returns an engine on the env's clients; cfg.Parameter defaults to param and the rate
-// to unlimited, so tests not about the rate do not wait for tokens.
+// seedBucket adds a bucket in the emulator's Region; one seeded with a policy equal to the
+// baseline joins the set that must never be written.
+func (e *env) seedBucket(name string, cors policy.Policy, tags map[string]string) {
+	e.t.Helper()
+	if err := e.emu.SeedBucket(name, "", cors, tags); err != nil {
+		e.t.Fatal(err)
+	}
+	if cors != nil && policy.Equal(cors, baseline) {
+		e.mu.Lock()
+		e.buckets = append(e.buckets, name)
+		e.mu.Unlock()
+	}
+}
+
+// engine returns an engine on the env's MediaStore client; cfg.Parameter defaults to param and
+// the rate to unlimited, so tests not about the rate do not wait for tokens.
 func (e *env) engine(cfg enforce.Config) *enforce.Engine {
+	e.t.Helper()
+	return e.engineOf(cfg, policy.MediaStore)
+}
+
+// engineOf returns an engine on the env's clients of the given kinds, as engine does.
+func (e *env) engineOf(cfg enforce.Config, kinds ...policy.Kind) *enforce.Engine {
 	e.t.Helper()
 	if cfg.Parameter == "" {
 		cfg.Parameter = param
@@ -125,7 +149,16 @@ func (e *env) engine(cfg enforce.Config) *enforce.Engine {
 	if cfg.Rate == 0 {
 		cfg.Rate = inf
 	}
-	eng, err := enforce.New(cfg, e.ssm, enforce.MediaStore(e.ms))
+	var stores []enforce.Store
+	for _, k := range kinds {
+		switch k {
+		case policy.MediaStore:
+			stores = append(stores, enforce.MediaStore(e.ms))
+		case policy.S3:
+			stores = append(stores, enforce.S3(e.s3, e.emu.Region()))
+		}
+	}
+	eng, err := enforce.New(cfg, e.ssm, stores...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -156,7 +189,14 @@ func (e *env) run(ctx context.Context, eng *enforce.Engine, w enforce.Work) *enf
 
 // action names the IAM action of an operation the emulator counted.
 func action(op string) string {
-	if strings.Contains(op, "Parameter") {
+	s3 := map[string]string{"ListBuckets": "s3:ListAllMyBuckets", "GetBucketCors": "s3:GetBucketCORS",
+		"PutBucketCors": "s3:PutBucketCORS", "GetBucketTagging": "s3:GetBucketTagging"}
+	switch {
+	case s3[op] != "":
+		return s3[op]
+	case strings.Contains(op, "Bucket"):
+		return "s3:" + op // not one the engine may call
+	case strings.Contains(op, "Parameter"):
 		return "ssm:" + op
 	}
 	return "mediastore:" + op
@@ -176,6 +216,11 @@ func (e *env) checkInvariants() {
 	for _, name := range e.compliant {
 		if n := e.emu.ResourceCalls("PutCorsPolicy", name); n > 0 {
 			e.t.Errorf("PutCorsPolicy called %d times on %s, which was already compliant", n, name)
+		}
+	}
+	for _, name := range e.buckets {
+		if n := e.emu.ResourceCalls("PutBucketCors", name); n > 0 {
+			e.t.Errorf("PutBucketCors called %d times on %s, which was already compliant", n, name)
 		}
 	}
 	allowed := enforce.Actions()
@@ -215,6 +260,16 @@ func (e *env) corsOf(name string) policy.Policy {
 	info, ok := e.emu.Container(name)
 	if !ok {
 		e.t.Fatalf("container %s does not exist", name)
+	}
+	return info.CorsPolicy
+}
+
+// bucketCors returns the bucket's policy on the emulator.
+func (e *env) bucketCors(name string) policy.Policy {
+	e.t.Helper()
+	info, ok := e.emu.Bucket(name)
+	if !ok {
+		e.t.Fatalf("bucket %s does not exist", name)
 	}
 	return info.CorsPolicy
 }

@@ -455,10 +455,13 @@ func TestActionsAreTheCallsTheEngineMakes(t *testing.T) {
 	e.seed("compliant", "", baseline, nil)
 	e.seed("exempt", "", drift, map[string]string{"corsguard:exempt": "true"})
 	e.seed("fresh", "CREATING", nil, nil)
-	eng := e.engine(enforce.Config{Clock: clock, Rand: half})
+	e.seedBucket("drifted-bucket", drift, nil)
+	e.seedBucket("compliant-bucket", baseline, nil)
+	e.seedBucket("exempt-bucket", drift, map[string]string{"corsguard:exempt": "true"})
+	eng := e.engineOf(enforce.Config{Clock: clock, Rand: half}, policy.MediaStore, policy.S3)
 
 	rep := e.run(context.Background(), eng, enforce.Work{})
-	rep2 := e.run(context.Background(), eng, enforce.Work{Containers: []string{"drifted"}, Mode: enforce.ModeAudit})
+	rep2 := e.run(context.Background(), eng, enforce.Work{Containers: []string{"drifted"}, Buckets: []string{"drifted-bucket"}, Mode: enforce.ModeAudit})
 	if !rep.Succeeded || !rep2.Succeeded {
 		t.Fatalf("runs failed: %+v %+v", rep, rep2)
 	}

@@ -20,6 +20,15 @@
 // attempt waits for a token of its operation's rate limit, shared by all workers. No resource
 // starts that the context's deadline, less a margin, leaves too little time for; those
 // are not_started, and the run fails so that it is retried.
+//
+// An Engine has one Store per kind of resource: MediaStore containers, Amazon S3 buckets, or
+// both, and a sweep covers all of them in one run, on the same workers, rate limits and
+// deadline. S3 buckets take the same steps with ListBuckets (filtered to the function's
+// Region), GetBucketCors (NoSuchCORSConfiguration: no policy), GetBucketTagging (NoSuchTagSet:
+// no tags) and PutBucketCors; a bucket has no CREATING state, S3's OperationAborted backs off
+// like ContainerInUseException, and NoSuchBucket is gone. Each kind validates its baseline
+// with its own service's rules (policy.Validate): a baseline with POST is refused for
+// containers, which are then not touched, and enforced on buckets.
 package enforce
 
 import (
@@ -66,19 +75,38 @@ func Outcomes() []Outcome {
 	return []Outcome{Compliant, Remediated, Drifted, Exempt, Gone, Failed, NotStarted}
 }
 
-// Work is what one run must do: the resources to reconcile (all matching ones when Containers
-// is empty), in which mode, and why (for the report).
+// Work is what one run must do: the resources to reconcile (every matching one of every kind
+// when it names none: a sweep), in which mode, and why (for the report).
 type Work struct {
+	// Containers and Buckets name the MediaStore containers and S3 buckets to reconcile.
 	Containers []string `json:"containers,omitempty"`
+	Buckets    []string `json:"buckets,omitempty"`
 	Mode       Mode     `json:"mode"`
 	Reason     string   `json:"reason"`
 }
 
+// sweep reports whether w names no resource, and so asks for all of them.
+func (w Work) sweep() bool { return len(w.Containers) == 0 && len(w.Buckets) == 0 }
+
+// named returns the resources of kind k that w names.
+func (w Work) named(k policy.Kind) []string {
+	switch k {
+	case policy.MediaStore:
+		return w.Containers
+	case policy.S3:
+		return w.Buckets
+	}
+	return nil
+}
+
 // Baseline identifies the baseline a run enforced.
 type Baseline struct {
-	Parameter string `json:"parameter"`
-	Version   int64  `json:"version"`
-	Hash      string `json:"hash,omitempty"`
+	// Kind is the kind of resource the baseline was validated for; empty in Report.Baseline,
+	// which sums up Report.Baselines.
+	Kind      policy.Kind `json:"kind,omitempty"`
+	Parameter string      `json:"parameter"`
+	Version   int64       `json:"version"`
+	Hash      string      `json:"hash,omitempty"`
 	// Valid is false when the baseline was missing, did not parse or broke the service's rules;
 	// Error then says why, and nothing was touched.
 	Valid  bool             `json:"valid"`
@@ -100,13 +128,17 @@ type Entry struct {
 // Report is the result of one run: the Lambda's return value, the CLI's JSON output and the
 // source of the log summary and metrics.
 type Report struct {
-	Baseline Baseline        `json:"baseline"`
-	Mode     Mode            `json:"mode"`
-	Reason   string          `json:"reason"`
-	Started  time.Time       `json:"started"`
-	Duration time.Duration   `json:"duration_ns"`
-	Entries  []Entry         `json:"entries"`
-	Totals   map[Outcome]int `json:"totals"`
+	// Baseline is the first kind's baseline, valid only when every kind's is; Baselines has
+	// one per kind the run covered (a baseline with POST is valid for S3 and not for
+	// MediaStore), and nothing of a kind whose baseline is invalid was touched.
+	Baseline  Baseline        `json:"baseline"`
+	Baselines []Baseline      `json:"baselines,omitempty"`
+	Mode      Mode            `json:"mode"`
+	Reason    string          `json:"reason"`
+	Started   time.Time       `json:"started"`
+	Duration  time.Duration   `json:"duration_ns"`
+	Entries   []Entry         `json:"entries"`
+	Totals    map[Outcome]int `json:"totals"`
 	// APICalls counts the calls the engine made per IAM action, such as
 	// "mediastore:GetCorsPolicy"; the SDK's retries within one call are not counted.
 	APICalls map[string]int `json:"api_calls"`
@@ -134,6 +166,10 @@ func Actions() []string {
 		"mediastore:ListContainers",
 		"mediastore:ListTagsForResource",
 		"mediastore:PutCorsPolicy",
+		"s3:GetBucketCORS",
+		"s3:GetBucketTagging",
+		"s3:ListAllMyBuckets",
+		"s3:PutBucketCORS",
 		"ssm:GetParameter",
 	}
 }

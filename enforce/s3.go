@@ -1,0 +1,182 @@
+package enforce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// S3API is the part of the Amazon S3 API the engine calls; *s3.Client satisfies it.
+type S3API interface {
+	ListBuckets(ctx context.Context, in *s3.ListBucketsInput, optFns ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
+	GetBucketCors(ctx context.Context, in *s3.GetBucketCorsInput, optFns ...func(*s3.Options)) (*s3.GetBucketCorsOutput, error)
+	PutBucketCors(ctx context.Context, in *s3.PutBucketCorsInput, optFns ...func(*s3.Options)) (*s3.PutBucketCorsOutput, error)
+	GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput, optFns ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error)
+}
+
+var _ S3API = (*s3.Client)(nil)
+
+// The IAM actions of the S3 calls, also the keys of Report.APICalls. IAM spells CORS in
+// capitals, and ListBuckets is allowed by s3:ListAllMyBuckets.
+const (
+	opListBuckets      = "s3:ListAllMyBuckets"
+	opGetBucketCors    = "s3:GetBucketCORS"
+	opPutBucketCors    = "s3:PutBucketCORS"
+	opGetBucketTagging = "s3:GetBucketTagging"
+)
+
+// s3PageSize is how many buckets one ListBuckets page asks for (S3 allows 1 to 10,000).
+const s3PageSize = 1000
+
+// S3 returns the Store of the Amazon S3 general purpose buckets in region (the function's
+// own), reached through c. ListBuckets is global; its BucketRegion filter keeps the buckets of
+// other Regions, which this Region's endpoint could not configure, out of a sweep.
+func S3(c S3API, region string) Store {
+	return s3Store{c: c, region: region}
+}
+
+type s3Store struct {
+	c      S3API
+	region string
+}
+
+var _ Store = s3Store{}
+
+func (s3Store) Kind() policy.Kind { return policy.S3 }
+
+// s3Opt applies the meter's per-attempt rate limit for op to one S3 call.
+func s3Opt(m *meter, op string) func(*s3.Options) {
+	stackFn := m.call(op)
+	return func(o *s3.Options) { o.APIOptions = append(o.APIOptions, stackFn) }
+}
+
+func (s s3Store) list(ctx context.Context, m *meter) ([]resource, error) {
+	var out []resource
+	in := &s3.ListBucketsInput{BucketRegion: aws.String(s.region), MaxBuckets: aws.Int32(s3PageSize)}
+	pages := s3.NewListBucketsPaginator(s.c, in)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx, s3Opt(m, opListBuckets))
+		if err != nil {
+			return nil, fmt.Errorf("list buckets: %w", err)
+		}
+		for _, b := range page.Buckets {
+			out = append(out, bucketResource(aws.ToString(b.Name)))
+		}
+	}
+	return out, nil
+}
+
+// describe makes no call: a bucket has no lifecycle to wait for, and the policy read that
+// follows finds out whether it exists.
+func (s s3Store) describe(_ context.Context, _ *meter, name string) (resource, error) {
+	return bucketResource(name), nil
+}
+
+func (s s3Store) tags(ctx context.Context, m *meter, r resource) (map[string]string, error) {
+	out, err := s.c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(r.name)},
+		s3Opt(m, opGetBucketTagging))
+	if s3Code(err) == "NoSuchTagSet" {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get bucket tagging: %w", classifyS3(err))
+	}
+	tags := make(map[string]string, len(out.TagSet))
+	for _, t := range out.TagSet {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags, nil
+}
+
+func (s s3Store) getPolicy(ctx context.Context, m *meter, r resource) (policy.Policy, error) {
+	out, err := s.c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: aws.String(r.name)},
+		s3Opt(m, opGetBucketCors))
+	if s3Code(err) == "NoSuchCORSConfiguration" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get bucket cors: %w", classifyS3(err))
+	}
+	return fromS3Rules(out.CORSRules), nil
+}
+
+func (s s3Store) putPolicy(ctx context.Context, m *meter, r resource, p policy.Policy) error {
+	_, err := s.c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(r.name),
+		CORSConfiguration: &types.CORSConfiguration{CORSRules: toS3Rules(p)}},
+		s3Opt(m, opPutBucketCors))
+	if err != nil {
+		return fmt.Errorf("put bucket cors: %w", classifyS3(err))
+	}
+	return nil
+}
+
+// s3Code returns the S3 error code of err, "" when it is not an API error. S3 models few of
+// its errors per operation (GetBucketCors models none), so codes are compared, not types.
+func s3Code(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// classifyS3 marks the S3 errors the engine acts on: a deleted bucket is gone; a conflicting
+// operation in progress (OperationAborted, 409) is busy and backed off. Throttling (SlowDown)
+// and server errors were already retried by the SDK.
+func classifyS3(err error) error {
+	switch s3Code(err) {
+	case "NoSuchBucket":
+		return fmt.Errorf("%w: %w", errGone, err)
+	case "OperationAborted":
+		return fmt.Errorf("%w: %w", errBusy, err)
+	}
+	return err
+}
+
+func bucketResource(name string) resource {
+	return resource{name: name, id: "arn:aws:s3:::" + name, status: statusReady, raw: "exists"}
+}
+
+// toS3Rules converts a policy to the SDK's shape; a zero MaxAgeSeconds is left out, as the
+// service leaves it out of what it returns.
+func toS3Rules(p policy.Policy) []types.CORSRule {
+	out := make([]types.CORSRule, len(p))
+	for i, r := range p {
+		out[i] = types.CORSRule{
+			AllowedOrigins: r.AllowedOrigins,
+			AllowedMethods: r.AllowedMethods,
+			AllowedHeaders: r.AllowedHeaders,
+			ExposeHeaders:  r.ExposeHeaders,
+		}
+		if r.ID != "" {
+			out[i].ID = aws.String(r.ID)
+		}
+		if r.MaxAgeSeconds != 0 {
+			out[i].MaxAgeSeconds = aws.Int32(int32(r.MaxAgeSeconds))
+		}
+	}
+	return out
+}
+
+// fromS3Rules converts the SDK's shape to a policy, never nil.
+func fromS3Rules(rules []types.CORSRule) policy.Policy {
+	out := make(policy.Policy, len(rules))
+	for i, r := range rules {
+		out[i] = policy.Rule{
+			ID:             aws.ToString(r.ID),
+			AllowedOrigins: r.AllowedOrigins,
+			AllowedMethods: r.AllowedMethods,
+			AllowedHeaders: r.AllowedHeaders,
+			ExposeHeaders:  r.ExposeHeaders,
+			MaxAgeSeconds:  int64(aws.ToInt32(r.MaxAgeSeconds)),
+		}
+	}
+	return out
+}
