@@ -146,6 +146,17 @@ func TestTheFunctionIsTheArm64BootstrapBuiltByTheMakefile(t *testing.T) {
 	}
 }
 
+// The EMF metric lines carry no "level"; Lambda's log-level filtering files such lines as INFO,
+// so a WARN or ERROR application level would drop every metric (and with them
+// BaselineDeletedAlarm).
+func TestTheLogLevelCannotDropTheMetrics(t *testing.T) {
+	tpl := readTemplate(t)
+	level, _ := tpl.Section("Parameters")["LogLevel"].(map[string]any)
+	if diff := cmp.Diff([]any{"DEBUG", "INFO"}, level["AllowedValues"]); diff != "" {
+		t.Errorf("LogLevel AllowedValues (-want +got):\n%s", diff)
+	}
+}
+
 func TestEveryParameterHasADefaultAndADescription(t *testing.T) {
 	tpl := readTemplate(t)
 	for name, p := range tpl.Section("Parameters") {
