@@ -82,7 +82,7 @@ func Vars() []Var {
 		{Name: BaselineParameter, Required: true, Doc: "name of the SSM parameter holding the baseline CORS policy, e.g. /corsguard/baseline"},
 		{Name: Include, Doc: "comma-separated glob patterns (path.Match syntax) of the container names to manage; empty means all"},
 		{Name: Exclude, Doc: "comma-separated glob patterns of container names never to manage; exclude wins over include"},
-		{Name: ExemptTag, Default: "corsguard:exempt", Doc: "tag key that, with the value true, exempts a container (reported exempt)"},
+		{Name: ExemptTag, Default: "corsguard:exempt", Doc: "tag key that, with the value true, exempts a container: a drifted one with the tag is skipped and reported exempt, a compliant one is reported compliant"},
 		{Name: Mode, Default: string(enforce.ModeEnforce), Doc: "enforce (repair drift) or audit (only report it) for events and schedules"},
 		{Name: Workers, Default: "4", Doc: "containers reconciled at once (1-100)"},
 		{Name: Rate, Default: "10", Doc: "client-side requests per second per API operation, shared by all workers"},
