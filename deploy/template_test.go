@@ -586,6 +586,22 @@ func TestTheCorsRuleLeavesOutTheFunctionsOwnWrites(t *testing.T) {
 		if diff := cmp.Diff([]string{"CorsChangedTrail"}, matching(t, ps, other)); diff != "" {
 			t.Errorf("%s by another role (-want +got):\n%s", name, diff)
 		}
+		// anything-but does not match a missing field; the rule must still let these in.
+		noARN := edit(t, name, func(ev map[string]any) {
+			id := ev["detail"].(map[string]any)["userIdentity"].(map[string]any)
+			delete(id, "arn")
+			id["type"] = "AWSService"
+			id["invokedBy"] = "mediastore.amazonaws.com"
+		})
+		if diff := cmp.Diff([]string{"CorsChangedTrail"}, matching(t, ps, noARN)); diff != "" {
+			t.Errorf("%s without userIdentity.arn (-want +got):\n%s", name, diff)
+		}
+		noIdentity := edit(t, name, func(ev map[string]any) {
+			delete(ev["detail"].(map[string]any), "userIdentity")
+		})
+		if diff := cmp.Diff([]string{"CorsChangedTrail"}, matching(t, ps, noIdentity)); diff != "" {
+			t.Errorf("%s without userIdentity (-want +got):\n%s", name, diff)
+		}
 	}
 }
 

@@ -1,11 +1,13 @@
 // Package eventpattern matches events against Amazon EventBridge event patterns, for the subset
 // of the pattern language corsguard's template uses: exact values, prefix, anything-but (of
-// values or of a prefix) and exists. A pattern that uses anything else is an error, so the
+// values or of a prefix), exists and $or. A pattern that uses anything else is an error, so the
 // template cannot start relying on an operator these checks do not understand.
 //
 // Semantics follow EventBridge's: every field named in the pattern must match; a leaf is a
 // list of alternatives; a field missing from the event matches only {"exists": false}; where
-// the event holds an array, the field matches when any element does.
+// the event holds an array, the field matches when any element does. A "$or" key holds a list
+// of object patterns, matched against the object it sits in; at least one must match, beside
+// the object's other fields.
 package eventpattern
 
 import (
@@ -45,9 +47,18 @@ func Parse(data []byte) (Pattern, error) {
 	return New(p)
 }
 
+// orKey is the key of EventBridge's "$or" operator.
+const orKey = "$or"
+
 func check(path string, m map[string]any) error {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		p := join(path, k)
+		if k == orKey {
+			if err := checkOr(p, m[k]); err != nil {
+				return err
+			}
+			continue
+		}
 		switch v := m[k].(type) {
 		case map[string]any:
 			if len(v) == 0 {
@@ -67,6 +78,24 @@ func check(path string, m map[string]any) error {
 			}
 		default:
 			return fmt.Errorf("%s: %v is not a list of values or an object", p, v)
+		}
+	}
+	return nil
+}
+
+// checkOr checks the value of a "$or" key: a list of at least two non-empty object patterns.
+func checkOr(path string, v any) error {
+	alts, ok := v.([]any)
+	if !ok || len(alts) < 2 {
+		return fmt.Errorf("%s: want a list of at least two patterns, not %v", path, v)
+	}
+	for i, alt := range alts {
+		m, ok := alt.(map[string]any)
+		if !ok || len(m) == 0 {
+			return fmt.Errorf("%s[%d]: %v is not a non-empty object", path, i, alt)
+		}
+		if err := check(fmt.Sprintf("%s[%d]", path, i), m); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -156,6 +185,12 @@ func (p Pattern) MatchValue(event map[string]any) bool {
 
 func matchObject(pat map[string]any, ev map[string]any) bool {
 	for k, sub := range pat {
+		if k == orKey {
+			if !slices.ContainsFunc(sub.([]any), func(alt any) bool { return matchObject(alt.(map[string]any), ev) }) {
+				return false
+			}
+			continue
+		}
 		val, present := ev[k]
 		if !matchField(sub, val, present) {
 			return false
@@ -189,14 +224,9 @@ func matchField(pat any, val any, present bool) bool {
 	return false
 }
 
-// onlyAbsent reports whether every leaf of a nested pattern accepts a missing field.
+// onlyAbsent reports whether a nested pattern matches an object whose every field is missing.
 func onlyAbsent(pat map[string]any) bool {
-	for _, sub := range pat {
-		if !matchField(sub, nil, false) {
-			return false
-		}
-	}
-	return true
+	return matchObject(pat, nil)
 }
 
 func matchAlt(alt any, val any, present bool) bool {

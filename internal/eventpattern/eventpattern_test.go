@@ -44,6 +44,14 @@ func TestMatch(t *testing.T) {
 		{"an array matches no element", `{"detail": {"tags": ["c"]}}`, false},
 		{"an array of objects", `{"detail": {"items": {"k": ["y"]}}}`, true},
 		{"an array of objects none matching", `{"detail": {"items": {"k": ["z"]}}}`, false},
+		{"$or with one alternative matching", `{"detail": {"$or": [{"Operation": ["REMOVE"]}, {"Size": [10]}]}}`, true},
+		{"$or with none matching", `{"detail": {"$or": [{"Operation": ["REMOVE"]}, {"Size": [11]}]}}`, false},
+		{"$or beside a field that differs", `{"detail": {"ContainerName": ["Series"], "$or": [{"Operation": ["CREATE"]}, {"Size": [10]}]}}`, false},
+		{"$or at the top", `{"$or": [{"source": ["aws.ssm"]}, {"detail": {"Operation": ["CREATE"]}}]}`, true},
+		{"$or of anything-but or absent, present and excluded", `{"detail": {"userIdentity": {"$or": [{"arn": [{"anything-but": {"prefix": "arn:aws:sts::111122223333:assumed-role/corsguard-Role-X/"}}]}, {"arn": [{"exists": false}]}]}}}`, false},
+		{"$or of anything-but or absent, field absent", `{"detail": {"$or": [{"invokedBy": [{"anything-but": {"prefix": "x"}}]}, {"invokedBy": [{"exists": false}]}]}}`, true},
+		{"$or under a missing object", `{"detail": {"sessionContext": {"$or": [{"arn": [{"exists": false}]}, {"arn": ["x"]}]}}}`, true},
+		{"$or under a missing object, no absent alternative", `{"detail": {"sessionContext": {"$or": [{"arn": [{"exists": true}]}, {"arn": ["x"]}]}}}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +80,12 @@ func TestParseRejectsWhatItDoesNotSupport(t *testing.T) {
 		`{"source": [{"suffix": ".com"}]}`,
 		`{"source": [{"wildcard": "aws.*"}]}`,
 		`{"detail": {"Size": [{"numeric": [">", 0]}]}}`,
-		`{"$or": [{"source": ["a"]}, {"source": ["b"]}]}`,
+		`{"$or": [{"source": ["a"]}]}`,
+		`{"$or": {"source": ["a"]}}`,
+		`{"$or": [{"source": ["a"]}, {}]}`,
+		`{"$or": [{"source": ["a"]}, ["b"]]}`,
+		`{"$or": [{"source": ["a"]}, {"source": [{"suffix": "b"}]}]}`,
+		`{"$and": [{"source": ["a"]}, {"source": ["b"]}]}`,
 		`{"source": [{"prefix": "a", "exists": true}]}`,
 		`{"source": [{"anything-but": {"suffix": "x"}}]}`,
 		`{"source": [{"anything-but": []}]}`,
