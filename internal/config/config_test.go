@@ -126,6 +126,7 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"a bare zero deadline margin", config.DeadlineMargin, "0", `"0" must be positive`},
 		{"a namespace with a bad character", config.MetricsNamespace, "Cors$Guard", "not a CloudWatch namespace"},
 		{"a reserved namespace", config.MetricsNamespace, "AWS/CorsGuard", "reserved"},
+		{"a namespace of 256 characters", config.MetricsNamespace, strings.Repeat("n", 256), "not a CloudWatch namespace"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			vars := map[string]string{config.BaselineParameter: "/corsguard/baseline", tc.variable: tc.value}
