@@ -56,6 +56,10 @@ unit: $(BIN)/aws-lambda-rie
 e2e: $(BIN)/aws-lambda-rie ## the real bootstrap under aws-lambda-rie against the AWS emulator (also part of make test)
 	$(GO) test -race -count=1 ./e2e/
 
+.PHONY: bench
+bench: $(BIN)/aws-lambda-rie ## measure against the limits (sweeps, time to compliance, cold start, growth; ~10 min) and rewrite docs/BENCHMARKS.md
+	$(GO) run ./bench/cmd/report -out docs/BENCHMARKS.md -rie $(BIN)/aws-lambda-rie
+
 fuzz: ## a short bounded run of every fuzz target (FUZZTIME each, default 20s)
 	@for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \

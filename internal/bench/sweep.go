@@ -50,11 +50,11 @@ func Sweep(ctx context.Context, getenv func(string) string) (SweepOutput, error)
 	awsCfg, err := awsclient.Load(ctx,
 		awsclient.WithRegion(getenv("AWS_REGION")),
 		awsclient.WithEndpoint(getenv("AWS_ENDPOINT_URL")),
-		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider(getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), "")))
+		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider(getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), "")),
+		awsclient.WithHTTPClient(emulator.HTTPClient()))
 	if err != nil {
 		return SweepOutput{}, err
 	}
-	awsCfg.HTTPClient = emulator.HTTPClient()
 	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(awsCfg), enforce.MediaStore(mediastore.NewFromConfig(awsCfg)))
 	if err != nil {
 		return SweepOutput{}, err

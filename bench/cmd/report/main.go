@@ -1,0 +1,482 @@
+// Command report runs corsguard's benchmarks (make bench) and writes docs/BENCHMARKS.md from
+// what they measure: sweep convergence against the API rate limit, time to compliance of a new
+// container against its CREATING time, cold start and footprint against an empty Go Lambda, and
+// how cost grows with the number of containers. Every measurement is taken twice (passes A and B)
+// so that the document states its own noise. Run it from the repository's root.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/corsguard/corsguard/events"
+	"github.com/corsguard/corsguard/internal/bench"
+	"github.com/corsguard/corsguard/internal/config"
+)
+
+// lambdaFlags are the Makefile's LAMBDA_FLAGS: how the function is built for Lambda.
+var lambdaFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w -buildid="}
+
+// Settings of the measurements. The sweeps' emulator adds this latency to every call.
+const (
+	latency   = 20 * time.Millisecond
+	defRate   = 10 // the engine's default request rate per operation
+	fastRate  = 50 // the rate of the 1000-container sweep and the growth table
+	creations = 250
+)
+
+// sweepSpecs are the convergence table's rows, in order.
+func sweepSpecs(cmd string) []bench.SweepSpec {
+	return []bench.SweepSpec{
+		{N: 10, Throttle: defRate, Latency: latency, Command: cmd},
+		{N: 100, Throttle: defRate, Latency: latency, Command: cmd},
+		{N: 1000, Rate: fastRate, Throttle: fastRate, Latency: latency, Command: cmd},
+		{N: 100, Latency: latency, Command: cmd},
+	}
+}
+
+// growthSizes are the growth table's container counts, swept at fastRate.
+var growthSizes = []int{10, 100, 300, 1000}
+
+// backoffs are the settings the time-to-compliance table compares; the first is the default.
+var backoffs = []bench.Backoff{
+	{Base: time.Second, Cap: 15 * time.Second},
+	{Base: 250 * time.Millisecond, Cap: 5 * time.Second},
+	{Base: 2 * time.Second, Cap: 60 * time.Second},
+}
+
+// creatingTimes are the CREATING durations the time-to-compliance table spans.
+var creatingTimes = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second,
+	30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute}
+
+func main() {
+	out := flag.String("out", "docs/BENCHMARKS.md", "the document to write")
+	rie := flag.String("rie", "bin/aws-lambda-rie", "the Lambda runtime interface emulator")
+	starts := flag.Int("starts", 20, "cold starts per binary and pass")
+	flag.Parse()
+	if err := run(context.Background(), *out, *rie, *starts); err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(1)
+	}
+}
+
+// pass is one complete set of measurements.
+type pass struct {
+	sweeps     []bench.SweepResult
+	growth     []bench.SweepResult
+	compliance [][]bench.ComplianceRow // per backoff
+	hello      []bench.Start
+	ignored    []bench.Start // corsguard, an event it ignores
+	creation   []bench.Start // corsguard, a creation event for a compliant container
+}
+
+func run(ctx context.Context, out, rie string, starts int) error {
+	began := time.Now()
+	m := machine()
+	logf("machine: %s", m)
+	dir, err := os.MkdirTemp("", "corsguard-report-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	bin := func(name string) string { return filepath.Join(dir, name) }
+	builds := []struct {
+		out, pkg, goarch string
+		lambda           bool
+	}{
+		{bin("sweep"), "./bench/cmd/sweep", runtime.GOARCH, false},
+		{bin("bootstrap"), "./cmd/enforcer", runtime.GOARCH, true},
+		{bin("hello"), "./bench/hello", runtime.GOARCH, true},
+		{bin("bootstrap-arm64"), "./cmd/enforcer", "arm64", true},
+		{bin("hello-arm64"), "./bench/hello", "arm64", true},
+	}
+	for _, b := range builds {
+		logf("build %s (%s)", b.pkg, b.goarch)
+		if err := build(ctx, b.out, b.pkg, b.goarch, b.lambda); err != nil {
+			return err
+		}
+	}
+	size := func(p string) (int64, error) {
+		st, err := os.Stat(p)
+		if err != nil {
+			return 0, err
+		}
+		return st.Size(), nil
+	}
+	armSize, err := size(bin("bootstrap-arm64"))
+	if err != nil {
+		return err
+	}
+	helloArmSize, err := size(bin("hello-arm64"))
+	if err != nil {
+		return err
+	}
+
+	logf("go test -bench")
+	gobench, err := goBench(ctx)
+	if err != nil {
+		return err
+	}
+
+	var passes [2]pass
+	for i := range passes {
+		p := &passes[i]
+		name := "AB"[i : i+1]
+		for _, spec := range sweepSpecs(bin("sweep")) {
+			logf("pass %s: sweep N=%d rate=%v throttle=%v", name, spec.N, spec.Rate, spec.Throttle)
+			r, err := bench.RunSweep(ctx, spec)
+			if err != nil {
+				return err
+			}
+			p.sweeps = append(p.sweeps, r)
+		}
+		for _, n := range growthSizes {
+			spec := bench.SweepSpec{N: n, Rate: fastRate, Throttle: fastRate, Latency: latency, Command: bin("sweep")}
+			if r, ok := find(p.sweeps, spec); ok {
+				p.growth = append(p.growth, r)
+				continue
+			}
+			logf("pass %s: growth N=%d", name, n)
+			r, err := bench.RunSweep(ctx, spec)
+			if err != nil {
+				return err
+			}
+			p.growth = append(p.growth, r)
+		}
+		logf("pass %s: time to compliance, %d creations", name, len(backoffs)*len(creatingTimes)*creations)
+		p.compliance = make([][]bench.ComplianceRow, len(backoffs))
+		var g errgroup
+		for j, b := range backoffs {
+			g.Go(func() error {
+				rows, err := bench.TimeToCompliance(ctx, b, creatingTimes, creations, uint64(1000*i+100*j+1))
+				p.compliance[j] = rows
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		logf("pass %s: %d cold starts of each binary", name, starts)
+		if err := coldStarts(ctx, p, rie, bin("hello"), bin("bootstrap"), starts); err != nil {
+			return err
+		}
+	}
+
+	doc := render(m, began, time.Since(began), gobench, armSize, helloArmSize, passes)
+	if err := os.WriteFile(out, doc, 0o644); err != nil {
+		return err
+	}
+	logf("wrote %s in %v", out, time.Since(began).Round(time.Second))
+	return nil
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "report: %s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+// errgroup runs functions at once and keeps their errors.
+type errgroup struct {
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	errs []error
+}
+
+func (g *errgroup) Go(fn func() error) {
+	g.wg.Go(func() {
+		if err := fn(); err != nil {
+			g.mu.Lock()
+			g.errs = append(g.errs, err)
+			g.mu.Unlock()
+		}
+	})
+}
+
+func (g *errgroup) Wait() error {
+	g.wg.Wait()
+	return errors.Join(g.errs...)
+}
+
+// find returns the result of spec among rs.
+func find(rs []bench.SweepResult, spec bench.SweepSpec) (bench.SweepResult, bool) {
+	for _, r := range rs {
+		if r.Spec == spec {
+			return r, true
+		}
+	}
+	return bench.SweepResult{}, false
+}
+
+// build compiles pkg for linux/goarch into out, with the Lambda's flags when lambda is set.
+func build(ctx context.Context, out, pkg, goarch string, lambda bool) error {
+	args := []string{"build", "-o", out}
+	if lambda {
+		args = append(args, lambdaFlags...)
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	if o, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s for %s: %w\n%s", pkg, goarch, err, o)
+	}
+	return nil
+}
+
+// goBench runs the Go benchmarks and returns their output.
+func goBench(ctx context.Context) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "2", "./internal/bench/")
+	var o bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &o
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go test -bench: %w\n%s", err, o.Bytes())
+	}
+	var keep []string
+	for line := range strings.Lines(o.String()) {
+		if strings.HasPrefix(line, "Benchmark") || strings.HasPrefix(line, "cpu:") {
+			keep = append(keep, strings.TrimRight(line, "\n"))
+		}
+	}
+	return strings.Join(keep, "\n"), nil
+}
+
+// coldStarts measures starts cold starts of each binary, interleaved so that a change in the
+// machine's load falls on all of them alike.
+func coldStarts(ctx context.Context, p *pass, rie, hello, bootstrap string, starts int) error {
+	a, err := bench.StartAccount()
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fleet, err := bench.Populate(ctx, a, 1)
+	if err != nil {
+		return err
+	}
+	ignored, err := events.Sample("unknown-source.json")
+	if err != nil {
+		return err
+	}
+	created, err := events.Sample("mediastore-container-created.json")
+	if err != nil {
+		return err
+	}
+	// The creation event names live-news: make it one of the fleet's compliant containers.
+	created = bytes.ReplaceAll(created, []byte("live-news"), []byte(fleet.Compliant[0]))
+	env := map[string]string{
+		config.BaselineParameter: bench.BaselineParam,
+		"AWS_REGION":             bench.Region, "AWS_ENDPOINT_URL": a.URL,
+		"AWS_ACCESS_KEY_ID": bench.AccessKey, "AWS_SECRET_ACCESS_KEY": bench.SecretKey,
+		"AWS_LAMBDA_FUNCTION_NAME": "corsguard-enforcer", "AWS_LAMBDA_FUNCTION_TIMEOUT": "300",
+		"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "INFO",
+	}
+	for range starts {
+		for _, c := range []struct {
+			bin   string
+			event []byte
+			into  *[]bench.Start
+		}{
+			{hello, ignored, &p.hello},
+			{bootstrap, ignored, &p.ignored},
+			{bootstrap, created, &p.creation},
+		} {
+			s, err := bench.ColdStart(ctx, rie, c.bin, env, c.event)
+			if err != nil {
+				return fmt.Errorf("cold start of %s: %w", filepath.Base(c.bin), err)
+			}
+			*c.into = append(*c.into, s)
+		}
+	}
+	return nil
+}
+
+// machineInfo describes where the benchmarks ran.
+type machineInfo struct {
+	cpu                string
+	cpus               int
+	goVersion, osArch  string
+	loadBefore, kernel string
+}
+
+func (m machineInfo) String() string {
+	return fmt.Sprintf("%s, %d CPUs, %s %s, load average before the run %s", m.cpu, m.cpus, m.goVersion, m.osArch, m.loadBefore)
+}
+
+func machine() machineInfo {
+	m := machineInfo{cpu: "unknown CPU", cpus: runtime.NumCPU(), goVersion: runtime.Version(),
+		osArch: runtime.GOOS + "/" + runtime.GOARCH, loadBefore: loadAvg()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.kernel = strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+// loadAvg returns the 1, 5 and 15 minute load averages.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// median returns the median of one measure of starts.
+func median(starts []bench.Start, of func(bench.Start) time.Duration) time.Duration {
+	d := make([]time.Duration, len(starts))
+	for i, s := range starts {
+		d[i] = of(s)
+	}
+	slices.Sort(d)
+	n := len(d)
+	if n%2 == 1 {
+		return d[n/2]
+	}
+	return (d[n/2-1] + d[n/2]) / 2
+}
+
+func firstResponse(s bench.Start) time.Duration { return s.FirstResponse }
+func initPhase(s bench.Start) time.Duration     { return s.Init }
+
+// ms formats a duration in milliseconds.
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+// secs formats a duration in seconds.
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+// mb formats bytes in MB (10^6) and MiB.
+func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// ratio formats a/b with two decimals.
+func ratio(a, b float64) string { return fmt.Sprintf("%.2f", a/b) }
+
+func rateLabel(r bench.SweepResult) string {
+	if r.Spec.Rate == 0 {
+		return fmt.Sprintf("%g (default)", r.Rate)
+	}
+	return fmt.Sprintf("%g", r.Rate)
+}
+
+func throttleLabel(r bench.SweepResult) string {
+	if r.Spec.Throttle == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%g/s per op", r.Spec.Throttle)
+}
+
+func wallRatio(r bench.SweepResult) float64 { return float64(r.Wall()) / float64(r.Bound()) }
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+// w is a markdown writer.
+type w struct{ bytes.Buffer }
+
+func (b *w) p(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+
+func render(m machineInfo, began time.Time, took time.Duration, gobench string, armSize, helloArmSize int64, ps [2]pass) []byte {
+	var b w
+	a, bb := ps[0], ps[1]
+	b.p("# Benchmarks")
+	b.p("")
+	b.p("<!-- Generated by `make bench` (go run ./bench/cmd/report). Do not edit: every figure below is printed by that run. -->")
+	b.p("")
+	b.p("How close corsguard comes to the limits it lives under: the API's request rate, the time a container takes to")
+	b.p("become ACTIVE, and the cold start of an empty Go Lambda. The headline figures are **ratios within one run**,")
+	b.p("because absolute times on a shared machine mean little; raw times appear in the tables for reference.")
+	b.p("Every measurement was taken twice in the same run (passes A and B); the headline is pass A and the")
+	b.p("last column or section says how far pass B differed. That difference is the noise to expect between runs.")
+	b.p("")
+	b.p("Run: %s, %s. Machine: %s; load average after the run %s.", began.UTC().Format("2006-01-02 15:04 MST"), took.Round(time.Second), m, loadAvg())
+	b.p("")
+
+	// Summary.
+	s100, s1000 := a.sweeps[1], a.sweeps[2]
+	b.p("## Summary")
+	b.p("")
+	b.p("| result | target | pass A | pass B | |")
+	b.p("|---|---|---|---|---|")
+	b.p("| sweep wall ÷ bound, N = 100 | ≤ 1.15 | %s | %s | %s |", ratio(wallRatio(s100), 1), ratio(wallRatio(bb.sweeps[1]), 1), verdict(wallRatio(s100) <= 1.15))
+	b.p("| sweep wall ÷ bound, N = 1000 | ≤ 1.15 | %s | %s | %s |", ratio(wallRatio(s1000), 1), ratio(wallRatio(bb.sweeps[2]), 1), verdict(wallRatio(s1000) <= 1.15))
+	callsOK := true
+	tagsOK := true
+	throttles, puts := 0, 0
+	for _, r := range append(slices.Clone(a.sweeps), bb.sweeps...) {
+		callsOK = callsOK && r.MediaStoreCalls() == r.Minimum()
+		tagsOK = tagsOK && r.MediaStoreCalls() == r.MinimumWithTags()
+		throttles += r.Throttled
+		puts += r.PutsOnCompliant
+	}
+	b.p("| MediaStore calls ÷ the issue's minimum, N = 100 | 1.00 | %s | %s | %s: the exemption check adds one ListTagsForResource per drifted container |",
+		ratio(float64(s100.MediaStoreCalls()), float64(s100.Minimum())), ratio(float64(bb.sweeps[1].MediaStoreCalls()), float64(bb.sweeps[1].Minimum())), verdict(callsOK))
+	b.p("| MediaStore calls ÷ the minimum with the exemption check, every sweep | 1.00 | %s | %s | %s |",
+		ratio(float64(s100.MediaStoreCalls()), float64(s100.MinimumWithTags())), ratio(float64(bb.sweeps[1].MediaStoreCalls()), float64(bb.sweeps[1].MinimumWithTags())), verdict(tagsOK))
+	b.p("| throttling errors, all sweeps of both passes | 0 | %d | | %s |", throttles, verdict(throttles == 0))
+	b.p("| PutCorsPolicy on compliant containers, all sweeps | 0 | %d | | %s |", puts, verdict(puts == 0))
+	p99ok := true
+	for _, rows := range append(slices.Clone(a.compliance), bb.compliance...) {
+		for _, r := range rows {
+			p99ok = p99ok && r.DelayP99 <= r.Backoff.Cap
+		}
+	}
+	def := a.compliance[0]
+	last := def[len(def)-1]
+	b.p("| time to compliance: p99 delay after ACTIVE ÷ backoff cap, default, worst T | ≤ 1 | %s | %s | %s |",
+		ratio(float64(worstP99(def)), float64(last.Backoff.Cap)), ratio(float64(worstP99(bb.compliance[0])), float64(last.Backoff.Cap)), verdict(p99ok))
+	initA := float64(median(a.ignored, firstResponse)) / float64(median(a.hello, firstResponse))
+	initB := float64(median(bb.ignored, firstResponse)) / float64(median(bb.hello, firstResponse))
+	b.p("| cold start ÷ hello-world cold start (median first response, %d starts each) | ≤ 1.3 | %.2f | %.2f | %s |", len(a.hello), initA, initB, verdict(initA <= 1.3))
+	b.p("| stripped linux/arm64 bootstrap | ≤ 12 MB | %s | | %s |", mb(armSize), verdict(armSize <= 12e6))
+	rssA := s1000.MaxRSS
+	b.p("| peak RSS of a 1000-container sweep | ≤ 40 MB | %s | %s | %s |", mb(rssA), mb(bb.sweeps[2].MaxRSS), verdict(rssA <= 40e6))
+	b.p("")
+
+	renderMethod(&b)
+	renderSweeps(&b, a, bb)
+	renderCompliance(&b, a, bb)
+	renderColdStart(&b, a, bb, armSize, helloArmSize)
+	renderGrowth(&b, a, bb)
+
+	b.p("## Go benchmarks")
+	b.p("")
+	b.p("`go test -run '^$' -bench . -benchmem -count 2 ./internal/bench/`: the CPU and allocation cost of one sweep")
+	b.p("in-process (engine, SDK and emulator together, no latency, no rate limit), every container compliant")
+	b.p("or 30% drifted. These are absolute figures of this machine, for comparing commits, not a target.")
+	b.p("")
+	b.p("```")
+	b.p("%s", gobench)
+	b.p("```")
+	return b.Bytes()
+}
+
+func worstP99(rows []bench.ComplianceRow) time.Duration {
+	var d time.Duration
+	for _, r := range rows {
+		d = max(d, r.DelayP99)
+	}
+	return d
+}
+

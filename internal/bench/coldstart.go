@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Start is one cold start of a Lambda binary under aws-lambda-rie.
+type Start struct {
+	// FirstResponse is the time from sending the first invocation (on which the runtime
+	// emulator starts the bootstrap process) to its complete answer.
+	FirstResponse time.Duration
+	// Init is the init phase as the runtime emulator reports it (INIT REPORT): from starting
+	// the process to its first request for an invocation.
+	Init time.Duration
+}
+
+// initReport is the runtime emulator's log line for the init phase.
+var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+
+// ColdStart starts bootstrap under the runtime emulator rie with env (and nothing of this
+// process's environment but PATH), sends it event once, and stops it. The answer must be a
+// success.
+func ColdStart(ctx context.Context, rie, bootstrap string, env map[string]string, event []byte) (Start, error) {
+	// The process runs in the bootstrap's directory; relative paths must not change meaning.
+	rie, err := filepath.Abs(rie)
+	if err != nil {
+		return Start{}, err
+	}
+	bootstrap, err = filepath.Abs(bootstrap)
+	if err != nil {
+		return Start{}, err
+	}
+	home, err := os.MkdirTemp("", "corsguard-coldstart-")
+	if err != nil {
+		return Start{}, err
+	}
+	defer os.RemoveAll(home)
+	invokeAddr, err := freeAddr()
+	if err != nil {
+		return Start{}, err
+	}
+	apiAddr, err := freeAddr()
+	if err != nil {
+		return Start{}, err
+	}
+	environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
+		"AWS_EC2_METADATA_DISABLED=true", "LOG_LEVEL=info"}
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	out := &syncBuffer{}
+	cmd := exec.Command(rie, "--runtime-interface-emulator-address", invokeAddr, "--runtime-api-address", apiAddr, bootstrap)
+	cmd.Env, cmd.Stdout, cmd.Stderr, cmd.Dir = environ, out, out, filepath.Dir(bootstrap)
+	// Its own process group, so that stopping it also stops the bootstrap it runs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return Start{}, fmt.Errorf("start %s: %w", rie, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(3 * time.Second):
+		}
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	}()
+	if err := waitListening(invokeAddr, exited); err != nil {
+		return Start{}, fmt.Errorf("aws-lambda-rie: %w\n%s", err, out)
+	}
+
+	url := "http://" + invokeAddr + "/2015-03-31/functions/function/invocations"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(event))
+	if err != nil {
+		return Start{}, err
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	begin := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return Start{}, fmt.Errorf("invoke: %w", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	first := time.Since(begin)
+	if err != nil {
+		return Start{}, fmt.Errorf("invoke: read answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK || bytes.Contains(body, []byte(`"errorType"`)) {
+		return Start{}, fmt.Errorf("invoke: HTTP %d %s\n%s", resp.StatusCode, body, out)
+	}
+	// The runtime emulator logs the init report before it forwards the invocation.
+	m := initReport.FindStringSubmatch(out.String())
+	if m == nil {
+		return Start{}, fmt.Errorf("no INIT REPORT in the runtime emulator's log:\n%s", out)
+	}
+	ms, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return Start{}, fmt.Errorf("INIT REPORT %q: %w", m[1], err)
+	}
+	return Start{FirstResponse: first, Init: time.Duration(ms * float64(time.Millisecond))}, nil
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// waitListening waits until something accepts connections on addr, or the process exits.
+func waitListening(addr string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-exited:
+			return errors.New("exited before listening on " + addr)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return errors.New("not listening on " + addr + " after 15s")
+}
+
+// syncBuffer is a bytes.Buffer that two copying goroutines may write at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
