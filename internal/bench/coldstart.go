@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -161,4 +162,41 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// PackageInit is the time the Go runtime spent initialising one package at start-up.
+type PackageInit struct {
+	Package string
+	Time    time.Duration
+}
+
+// inittraceLine is one line of GODEBUG=inittrace=1: "init <package> @<t> ms, <d> ms clock, ...".
+var inittraceLine = regexp.MustCompile(`^init (\S+) @[0-9.]+ ms, ([0-9.]+) ms clock`)
+
+// InitTrace starts binary with GODEBUG=inittrace=1 and nothing else in its environment but
+// PATH, and returns the package initialisations the Go runtime reports before main runs. A
+// Lambda bootstrap started outside Lambda exits with an error after that; its exit status is
+// not looked at.
+func InitTrace(ctx context.Context, binary string) ([]PackageInit, error) {
+	cmd := exec.CommandContext(ctx, binary)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "GODEBUG=inittrace=1"}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	_ = cmd.Run()
+	var out []PackageInit
+	for line := range strings.Lines(stderr.String()) {
+		m := inittraceLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		ms, err := strconv.ParseFloat(m[2], 64)
+		if err != nil {
+			return nil, fmt.Errorf("inittrace %q: %w", line, err)
+		}
+		out = append(out, PackageInit{Package: m[1], Time: time.Duration(ms * float64(time.Millisecond))})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s printed no inittrace lines:\n%s", binary, stderr.Bytes())
+	}
+	return out, nil
 }

@@ -8,9 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
-	"syscall"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -34,9 +33,9 @@ type SweepOutput struct {
 	Totals    map[enforce.Outcome]int `json:"totals"`
 	Succeeded bool                    `json:"succeeded"`
 	Error     string                  `json:"error,omitempty"`
-	// HeapSys and Sys are the Go runtime's memory obtained for the heap and in all, after the run.
-	HeapSys uint64 `json:"heap_sys"`
-	Sys     uint64 `json:"sys"`
+	// PeakRSS is the process's peak resident memory (VmHWM in /proc/self/status), in bytes; 0
+	// where that file does not exist.
+	PeakRSS int64 `json:"peak_rss"`
 }
 
 // Sweep builds the engine from getenv exactly as the Lambda does (config.Load, Engine(),
@@ -62,10 +61,29 @@ func Sweep(ctx context.Context, getenv func(string) string) (SweepOutput, error)
 	ctx, cancel := context.WithTimeout(ctx, SweepTimeout)
 	defer cancel()
 	rep := engine.Run(ctx, enforce.Work{Mode: enforce.ModeEnforce, Reason: "benchmark sweep"})
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
 	return SweepOutput{Duration: rep.Duration, APICalls: rep.APICalls, Totals: rep.Totals, Succeeded: rep.Succeeded,
-		Error: rep.Error, HeapSys: ms.HeapSys, Sys: ms.Sys}, nil
+		Error: rep.Error, PeakRSS: peakRSS()}, nil
+}
+
+// peakRSS returns this process's peak resident memory in bytes, from VmHWM in
+// /proc/self/status, or 0 when it cannot be read. Not getrusage: Go starts a child with
+// clone(CLONE_VM|CLONE_VFORK), so the child's ru_maxrss starts from the parent's peak, and the
+// parent here is the benchmark with its emulator.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb * 1024
+		}
+	}
+	return 0
 }
 
 // Operations are the API operations the engine calls, the ones a sweep's emulator throttles.
@@ -81,8 +99,8 @@ type SweepSpec struct {
 	Throttle float64
 	// Latency is added by the emulator to every call.
 	Latency time.Duration
-	// Command is the path of the sweep command to run in a child process, whose peak resident
-	// memory is then measured; "" runs the sweep in this process.
+	// Command is the path of the sweep command to run in a child process, so that its peak
+	// resident memory is the sweep's alone; "" runs the sweep in this process.
 	Command string
 }
 
@@ -95,8 +113,9 @@ type SweepResult struct {
 	Calls           map[string]int // emulator's count per operation
 	Throttled       int
 	PutsOnCompliant int
-	MaxRSS          int64 // bytes; 0 when run in this process
-	Out             SweepOutput
+	// PeakRSS is the sweep process's peak resident memory in bytes; 0 when run in this process.
+	PeakRSS int64
+	Out     SweepOutput
 }
 
 // Wall is the sweep's duration as the engine measured it.
@@ -164,7 +183,8 @@ func RunSweep(ctx context.Context, spec SweepSpec) (SweepResult, error) {
 	if spec.Command == "" {
 		res.Out, err = Sweep(ctx, func(k string) string { return env[k] })
 	} else {
-		res.Out, res.MaxRSS, err = sweepChild(ctx, spec.Command, env)
+		res.Out, err = sweepChild(ctx, spec.Command, env)
+		res.PeakRSS = res.Out.PeakRSS
 	}
 	if err != nil {
 		return SweepResult{}, err
@@ -181,11 +201,11 @@ func RunSweep(ctx context.Context, spec SweepSpec) (SweepResult, error) {
 }
 
 // sweepChild runs the sweep command with env (and nothing from this process's environment
-// but PATH) and returns its output and peak resident memory.
-func sweepChild(ctx context.Context, command string, env map[string]string) (SweepOutput, int64, error) {
+// but PATH) and returns its output.
+func sweepChild(ctx context.Context, command string, env map[string]string) (SweepOutput, error) {
 	home, err := os.MkdirTemp("", "corsguard-bench-")
 	if err != nil {
-		return SweepOutput{}, 0, err
+		return SweepOutput{}, err
 	}
 	defer os.RemoveAll(home)
 	environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
@@ -198,15 +218,11 @@ func sweepChild(ctx context.Context, command string, env map[string]string) (Swe
 	var stdout, stderr bytes.Buffer
 	cmd.Env, cmd.Stdout, cmd.Stderr = environ, &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return SweepOutput{}, 0, fmt.Errorf("%s: %w\n%s", command, err, stderr.Bytes())
+		return SweepOutput{}, fmt.Errorf("%s: %w\n%s", command, err, stderr.Bytes())
 	}
 	var out SweepOutput
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		return SweepOutput{}, 0, fmt.Errorf("%s printed %q: %w", command, stdout.Bytes(), err)
+		return SweepOutput{}, fmt.Errorf("%s printed %q: %w", command, stdout.Bytes(), err)
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024 // kilobytes on Linux
-	}
-	return out, rss, nil
+	return out, nil
 }

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/corsguard/corsguard/internal/bench"
@@ -14,7 +18,7 @@ func renderMethod(b *w) {
 	b.p("(`enforce`), and the AWS emulator (`internal/emulator`) with latency and throttling injected. Nothing is mocked")
 	b.p("except, for the time-to-compliance table, the clock and the random source.")
 	b.p("")
-	b.p("- **Sweeps** (`internal/bench.RunSweep`): a fresh emulator holds N ACTIVE containers, 30% drifted (one in ten")
+	b.p("- **Sweeps** (`internal/bench.RunSweep`): a fresh emulator holds N ACTIVE containers, 30%% drifted (one in ten")
 	b.p("  without a policy, two in ten with another one), the baseline in SSM; it adds %v to every call and", latency)
 	b.p("  throttles each operation on its own token bucket at R calls/s (burst R) with `ThrottlingException`. The sweep")
 	b.p("  runs in a child process (`bench/cmd/sweep`) that builds the engine from the environment exactly as the")
@@ -81,7 +85,7 @@ func renderSweeps(b *w, a, bb pass) {
 	b.p("MediaStore's listing does not return tags. The engine reads tags only for drifted containers (a compliant one")
 	b.p("is reported compliant without a tag read), so every sweep above makes exactly the minimum plus those reads:")
 	b.p("the ratio against *minimum + tags* is 1.00. Counted against the issue's minimum the ratio is")
-	b.p("(N/100 + N + 2D) ÷ (N/100 + N + D), 1.23 at 30% drift. What would remove the extra calls: reading the tags of all")
+	b.p("(N/100 + N + 2D) ÷ (N/100 + N + D), 1.23 at 30%% drift. What would remove the extra calls: reading the tags of all")
 	b.p("containers at once through the Resource Groups Tagging API (`GetResources`, one call per 100), at the cost of")
 	b.p("another client, another IAM action and a dependency outside the allowed list; not worth it for ≤ 100 containers.")
 	b.p("ListTagsForResource has its own token bucket, so these calls do not lengthen the sweep: the bound is set by")
@@ -117,21 +121,41 @@ func renderCompliance(b *w, a, bb pass) {
 		}
 		b.p("")
 	}
-	b.p("**Reading the table.** The delay can never exceed the cap: the wait that was in progress when the container")
-	b.p("turned ACTIVE is at most min(cap, base·2ⁿ). For short T the waits are still small and the delay is a fraction")
-	b.p("of T; once the waits reach the cap, the delay is uniform on [0, cap] (p50 ≈ cap/2, p99 ≈ cap). The number of")
-	b.p("describes grows with log₂(T/base) while the ceilings are still doubling (up to T ≈ cap, about log₂(cap/base) + 1")
-	b.p("calls), and after that linearly, about 2T/cap more (one every cap/2 on average): logarithmic growth holds")
-	b.p("only up to the cap. That is the trade the cap sets: a lower cap shortens the worst delay and costs calls every")
-	b.p("minute a container stays CREATING; a higher cap saves calls and lengthens the delay.")
+	def, eager, lazy := a.compliance[0], a.compliance[1], a.compliance[2]
+	n := len(def) - 1
+	gaveUp := 0
+	for _, r := range lazy {
+		gaveUp += r.Failed
+	}
+	b.p("**Reading the tables.** The delay can never exceed the cap: the wait in progress when the container turned")
+	b.p("ACTIVE is at most min(cap, base·2ⁿ), and the delay is what remains of it. For short T the waits are still")
+	b.p("small. Once they have reached the cap they are uniform on [0, cap], but the one in progress at a random moment")
+	b.p("is more likely a long one, so the delay's mean is cap/3 and its p99 approaches the cap (default at T = %v:", def[n].Creating)
+	b.p("p50 %s, p99 %s, cap %v). The describes grow with log₂(T/base) while the waits' ceilings are still doubling,", secs(def[n].DelayP50), secs(def[n].DelayP99), def[n].Backoff.Cap)
+	b.p("that is while T is below about the cap, and after that linearly, one describe per cap/2 on average (default:")
+	b.p("%.1f at 1 min, %.1f at %v). So *calls grow with log(T)* holds only up to the cap; beyond it the cap sets the", at(def, time.Minute), def[n].DescribesMean, def[n].Creating)
+	b.p("trade: a lower cap shortens the worst delay and costs calls for every minute a container stays CREATING, a")
+	b.p("higher one saves calls and lengthens the delay.")
 	b.p("")
-	b.p("**Why the defaults (base 1 s, cap 15 s).** Compare the three settings at the same T in the tables above. The")
-	b.p("eager alternative (250 ms, 5 s) cuts the worst delay to 5 s but roughly triples the describes of a container")
-	b.p("that is CREATING for minutes. The lazy one (2 s, 60 s) makes the fewest calls but leaves a new container")
-	b.p("non-compliant for up to a minute after it is ACTIVE, and every second of that delay is also billed Lambda time")
-	b.p("(the function waits, whichever the backoff). The default keeps the worst delay at 15 s (p50 ≈ 7 s) for about")
-	b.p("eight describes per minute of CREATING, a handful of calls against an API whose rate we keep at 10/s.")
+	b.p("**Why the defaults (%v).** At T = %v the eager alternative (%v) brings p99 down to %s but", def[0].Backoff, def[n].Creating, eager[0].Backoff, secs(eager[n].DelayP99))
+	b.p("makes %.1f× the describes (%.1f against %.1f). The lazy one (%v) makes %.1f× fewer describes", eager[n].DescribesMean/def[n].DescribesMean,
+		eager[n].DescribesMean, def[n].DescribesMean, lazy[0].Backoff, def[n].DescribesMean/lazy[n].DescribesMean)
+	b.p("but leaves a new container non-compliant up to a minute after it is ACTIVE (p99 %s), every second of which is", secs(lazy[n].DelayP99))
+	b.p("billed Lambda time (the function waits, whatever the backoff), and its long waits collide with the function's")
+	b.p("timeout: %d of its %d creations gave up and waited for Lambda's retry. The default keeps the worst delay", gaveUp, len(lazy)*lazy[0].Runs)
+	b.p("under 15 s (p50 about 4–5 s) for about eight describes per minute of CREATING, a handful of calls against an")
+	b.p("API whose rate we keep at 10/s, and never gave up within the %v timeout.", bench.LambdaTimeout)
 	b.p("")
+}
+
+// at returns the mean describes of the row for T = t.
+func at(rows []bench.ComplianceRow, t time.Duration) float64 {
+	for _, r := range rows {
+		if r.Creating == t {
+			return r.DescribesMean
+		}
+	}
+	return math.NaN()
 }
 
 func renderColdStart(b *w, a, bb pass, armSize, helloArmSize int64) {
@@ -157,17 +181,67 @@ func renderColdStart(b *w, a, bb pass, armSize, helloArmSize int64) {
 			float64(fb)/float64(hfb), float64(ib)/float64(hib))
 	}
 	b.p("")
+	ia, ib := medianOf(a.bootInit), medianOf(bb.bootInit)
+	ha, hb := medianOf(a.helloInit), medianOf(bb.helloInit)
+	b.p("**Where corsguard's extra start-up time goes.** Go initialises every package before `main` runs;")
+	b.p("`GODEBUG=inittrace=1` on the same binaries (%d starts each, outside the runtime emulator) gives a median of", len(a.bootInit))
+	b.p("**%s** of package initialisation for corsguard against %s for hello-world (pass B: %s against %s): %s of the", ms(ia), ms(ha), ms(ib), ms(hb), ms(ia-ha))
+	b.p("%s difference in first response above. The packages that take longest (mean per start):", ms(median(a.ignored, firstResponse)-hf))
+	b.p("")
+	b.p("| package | mean init |")
+	b.p("|---|---|")
+	type pk struct {
+		name string
+		d    time.Duration
+	}
+	var pkgs []pk
+	var sdk, creds time.Duration
+	for name, d := range a.bootPkgs {
+		d /= time.Duration(len(a.bootInit))
+		pkgs = append(pkgs, pk{name, d})
+		if strings.Contains(name, "aws-sdk-go-v2") {
+			sdk += d
+		}
+		for _, svc := range []string{"/service/sts", "/service/sso", "/service/ssooidc", "/service/signin"} {
+			if strings.Contains(name, svc+"/") || strings.HasSuffix(name, svc) {
+				creds += d
+			}
+		}
+	}
+	slices.SortFunc(pkgs, func(x, y pk) int { return cmp.Compare(y.d, x.d) })
+	for _, p := range pkgs[:min(8, len(pkgs))] {
+		b.p("| `%s` | %s |", p.name, ms(p.d))
+	}
+	b.p("")
+	b.p("All aws-sdk-go-v2 packages together: %s per start; of that, the STS, SSO, SSO-OIDC and sign-in clients that", ms(sdk))
+	b.p("the SDK's `config.LoadDefaultConfig` links in for its credential chain: %s.", ms(creds))
+	b.p("")
+	initRatio := float64(median(a.ignored, firstResponse)) / float64(hf)
+	if initRatio > 1.3 {
+		b.p("**The cold-start target is missed** by %.0f%%: %.2f against ≤ 1.3, %s more per cold start than hello-world.", 100*(initRatio/1.3-1), initRatio, ms(median(a.ignored, firstResponse)-hf))
+		b.p("The difference is almost all package initialisation, and most of that is the AWS SDK's, not corsguard's")
+		b.p("(corsguard's own `policy` and `internal/config` used to compile regular expressions with `{1,255}` at init,")
+		b.p("about 2 ms; they now check lengths with `len`). What would fix the rest, both in `cmd/enforcer`'s wiring:")
+		b.p("(1) build the Lambda's `aws.Config` from the Region and the credentials Lambda puts in the environment")
+		b.p("instead of `config.LoadDefaultConfig`, which would drop the credential-chain clients (%s) and shrink the", ms(creds))
+		b.p("binary; (2) the SSM client's schema registry (`service/ssm/schemas`) is initialised eagerly for SSM's whole")
+		b.p("API although corsguard calls only GetParameter; a signed awsJson1_1 GetParameter request without")
+		b.p("`service/ssm` would remove it, at the price of leaving the SDK's client for that one call. Neither is done")
+		b.p("here: both change how the function reaches AWS, beyond a benchmark's remit. In absolute terms the gap is a")
+		b.p("few milliseconds per cold start, on top of the Lambda sandbox's own start, which these figures do not include.")
+		b.p("")
+	}
 	b.p("Stripped linux/arm64 binaries, built with the Lambda flags: corsguard `bootstrap` **%s** (%d bytes),", mb(armSize), armSize)
 	b.p("hello-world %s (%d bytes).", mb(helloArmSize), helloArmSize)
 	b.p("")
-	b.p("Peak resident memory of the sweep process (engine, SDK clients, Go runtime), and the Go runtime's own count of")
-	b.p("the memory it obtained from the OS after the run:")
+	b.p("Peak resident memory (VmHWM) of the sweep process: engine, SDK clients and Go runtime, as in the Lambda,")
+	b.p("without the emulator:")
 	b.p("")
-	b.p("| sweep | peak RSS | pass B | Go runtime Sys | of which heap |")
-	b.p("|---|---|---|---|---|")
+	b.p("| sweep | peak RSS | pass B |")
+	b.p("|---|---|---|")
 	for _, i := range []int{1, 2} {
 		r, rb := a.sweeps[i], bb.sweeps[i]
-		b.p("| N = %d | **%s** | %s | %s | %s |", r.Spec.N, mb(r.MaxRSS), mb(rb.MaxRSS), mb(int64(r.Out.Sys)), mb(int64(r.Out.HeapSys)))
+		b.p("| N = %d, R = %g | **%s** | %s |", r.Spec.N, r.Rate, mb(r.PeakRSS), mb(rb.PeakRSS))
 	}
 	b.p("")
 }
@@ -183,15 +257,20 @@ func renderGrowth(b *w, a, bb pass) {
 		rb := bb.growth[i]
 		b.p("| %d | %s | %.1f ms | %.2f | %d | %.2f | %s | %.1f ms, %s |", r.Spec.N, secs(r.Wall()),
 			float64(r.Wall())/float64(time.Millisecond)/float64(r.Spec.N), wallRatio(r), r.MediaStoreCalls(),
-			float64(r.MediaStoreCalls())/float64(r.Spec.N), mb(r.MaxRSS),
-			float64(rb.Wall())/float64(time.Millisecond)/float64(rb.Spec.N), mb(rb.MaxRSS))
+			float64(r.MediaStoreCalls())/float64(r.Spec.N), mb(r.PeakRSS),
+			float64(rb.Wall())/float64(time.Millisecond)/float64(rb.Spec.N), mb(rb.PeakRSS))
 	}
 	b.p("")
-	b.p("Calls are linear: 1.6 per container at 30% drift plus one listing per 100. Time is linear in N at 1/R per")
-	b.p("container plus a constant of a few latencies (baseline read and re-read, listing, the last container's write),")
-	b.p("which is why wall ÷ N is higher at N = 10. Memory is not flat: the engine holds the listing and one report")
-	b.p("entry per container (with the diff of drifted ones) until the run ends, since the report is its return")
-	b.p("value; the Go runtime's baseline of a few MB plus the SDK dominate, and the per-container part shows only")
-	b.p("between 100 and 1000.")
+	first, last := a.growth[0], a.growth[len(a.growth)-1]
+	small := a.growth[1]
+	b.p("Calls are linear: %.2f per container at 30%% drift (1 GetCorsPolicy, 0.3 ListTagsForResource, 0.3", float64(last.MediaStoreCalls())/float64(last.Spec.N))
+	b.p("PutCorsPolicy) plus one listing per 100. Time is linear in N at 1/R per container plus a constant of a few")
+	b.p("latencies (baseline read and re-read, listing, the last container's tag read and write), which is why")
+	b.p("wall ÷ N and wall ÷ bound are higher at N = %d. Memory is nearly flat: %s at N = %d, %s at N = %d, %s at", first.Spec.N, mb(first.PeakRSS), first.Spec.N,
+		mb(small.PeakRSS), small.Spec.N, mb(last.PeakRSS))
+	b.p("N = %d, about %.1f KB per container beyond %d. That part is what the engine holds until the run returns: the", last.Spec.N,
+		float64(last.PeakRSS-small.PeakRSS)/float64(last.Spec.N-small.Spec.N)/1e3, small.Spec.N)
+	b.p("listing and one report entry per container (with the diff of each drifted one), since the report is the")
+	b.p("run's result; the rest is the Go runtime, the SDK clients and their connections.")
 	b.p("")
 }
