@@ -1,0 +1,45 @@
+package handler
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// FuzzRoute feeds Route arbitrary input, seeded with every sample event. Route must never
+// panic, and whatever it decides must be safe to run: a decision that reconciles names only
+// valid container names and a valid mode; one that does not says why.
+func FuzzRoute(f *testing.F) {
+	samples, err := filepath.Glob("../events/*.json")
+	if err != nil || len(samples) == 0 {
+		f.Fatalf("no sample events: %v", err)
+	}
+	for _, name := range samples {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"action":"enforce","containers":["a","b"]}`))
+	f.Fuzz(func(t *testing.T, input []byte) {
+		d := Route(input, "/corsguard/baseline", enforce.ModeAudit)
+		if !d.Reconciles() {
+			if d.Note == "" {
+				t.Fatalf("%s decision without a note for %q", d.Kind, input)
+			}
+			return
+		}
+		if _, ok := enforce.ParseMode(string(d.Work.Mode)); !ok {
+			t.Fatalf("decision %s with mode %q for %q", d.Kind, d.Work.Mode, input)
+		}
+		for _, name := range d.Work.Containers {
+			if err := policy.ValidContainerName(name); err != nil {
+				t.Fatalf("decision %s names an invalid container for %q: %v", d.Kind, input, err)
+			}
+		}
+	})
+}
