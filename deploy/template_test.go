@@ -18,6 +18,7 @@ import (
 	"github.com/corsguard/corsguard/internal/cfn"
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/internal/eventpattern"
+	"github.com/corsguard/corsguard/policy"
 )
 
 const (
@@ -238,32 +239,39 @@ func TestTheTemplateDefaultsAreTheCodeDefaults(t *testing.T) {
 func TestTheParametersReachTheFunction(t *testing.T) {
 	tpl := readTemplate(t)
 	env := environment(t, tpl, map[string]string{
-		"BaselineParameterName": "corsguard-baseline",
-		"IncludePatterns":       "live-*,vod-*",
-		"ExcludePatterns":       "live-test",
-		"ExemptTagKey":          "team:exempt",
-		"Mode":                  "audit",
-		"Workers":               "8",
-		"RequestRate":           "2.5",
-		"BackoffBase":           "500ms",
-		"BackoffCap":            "30s",
-		"DeadlineMargin":        "20s",
-		"MetricsNamespace":      "Media/CorsGuard",
+		"BaselineParameterName":   "corsguard-baseline",
+		"IncludePatterns":         "live-*,vod-*",
+		"ExcludePatterns":         "live-test",
+		"ExemptTagKey":            "team:exempt",
+		"Mode":                    "audit",
+		"Workers":                 "8",
+		"RequestRate":             "2.5",
+		"BackoffBase":             "500ms",
+		"BackoffCap":              "30s",
+		"DeadlineMargin":          "20s",
+		"MetricsNamespace":        "Media/CorsGuard",
+		"Targets":                 "mediastore,s3",
+		"S3BaselineParameterName": "/corsguard/s3-baseline",
+		"S3IncludePatterns":       "media-*",
+		"S3ExcludePatterns":       "media-logs",
 	})
 	got, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := config.Config{
-		BaselineParameter: "corsguard-baseline",
-		ExemptTag:         "team:exempt",
-		Mode:              enforce.ModeAudit,
-		Workers:           8,
-		Rate:              2.5,
-		BackoffBase:       500 * time.Millisecond,
-		BackoffCap:        30 * time.Second,
-		DeadlineMargin:    20 * time.Second,
-		MetricsNamespace:  "Media/CorsGuard",
+		BaselineParameter:   "corsguard-baseline",
+		ExemptTag:           "team:exempt",
+		Mode:                enforce.ModeAudit,
+		Workers:             8,
+		Rate:                2.5,
+		BackoffBase:         500 * time.Millisecond,
+		BackoffCap:          30 * time.Second,
+		DeadlineMargin:      20 * time.Second,
+		MetricsNamespace:    "Media/CorsGuard",
+		Targets:             []policy.Kind{policy.MediaStore, policy.S3},
+		S3BaselineParameter: "/corsguard/s3-baseline",
+		S3Selector:          policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}},
 	}
 	want.Selector.Include = []string{"live-*", "vod-*"}
 	want.Selector.Exclude = []string{"live-test"}
@@ -372,7 +380,7 @@ func TestThePolicyGrantsExactlyTheCallsTheEngineMakes(t *testing.T) {
 		name      string
 		partition string
 		params    map[string]string
-		parameter string // the baseline parameter's ARN
+		parameter string // the baseline parameters' ARNs, separated by a space
 		key       string // the key kms:Decrypt is granted on, if any
 	}{
 		{"the default hierarchical name", "aws", nil,
@@ -383,6 +391,10 @@ func TestThePolicyGrantsExactlyTheCallsTheEngineMakes(t *testing.T) {
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", key},
 		{"another partition", "aws-cn", map[string]string{"BaselineParameterName": "/media/cors"},
 			"arn:aws-cn:ssm:us-east-1:111122223333:parameter/media/cors", ""},
+		{"an S3 baseline of its own", "aws", map[string]string{"S3BaselineParameterName": "/corsguard/s3-baseline"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/s3-baseline", ""},
+		{"a flat S3 baseline name", "aws", map[string]string{"S3BaselineParameterName": "s3-baseline"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/s3-baseline", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -399,7 +411,7 @@ func TestThePolicyGrantsExactlyTheCallsTheEngineMakes(t *testing.T) {
 				case strings.HasPrefix(a, "s3:"):
 					want[a] = []string{"arn:" + tt.partition + ":s3:::*"}
 				case a == "ssm:GetParameter":
-					want[a] = []string{tt.parameter}
+					want[a] = strings.Fields(tt.parameter)
 				default:
 					t.Fatalf("enforce.Actions has %s: say here (and in template.yaml) on which resources", a)
 				}
@@ -437,6 +449,11 @@ func routes() map[string]string {
 		"cloudtrail-other-call.json":                 "",
 		"ssm-other-parameter.json":                   "",
 		"unknown-source.json":                        "",
+		"cloudtrail-s3-create-bucket.json":           "BucketCreatedTrail",
+		"cloudtrail-s3-put-bucket-cors.json":         "BucketCorsChangedTrail",
+		"cloudtrail-s3-delete-bucket-cors.json":      "BucketCorsChangedTrail",
+		"cloudtrail-s3-other-call.json":              "",
+		"direct-audit-buckets.json":                  "",
 	}
 }
 
@@ -569,7 +586,11 @@ func edit(t *testing.T, name string, change func(ev map[string]any)) []byte {
 func TestTheCorsRuleLeavesOutTheFunctionsOwnWrites(t *testing.T) {
 	tpl := readTemplate(t)
 	ps := patterns(t, tpl, evaluator(t, tpl, "aws", nil))
-	for _, name := range []string{"cloudtrail-put-cors-policy.json", "cloudtrail-delete-cors-policy.json"} {
+	rules := map[string]string{
+		"cloudtrail-put-cors-policy.json": "CorsChangedTrail", "cloudtrail-delete-cors-policy.json": "CorsChangedTrail",
+		"cloudtrail-s3-put-bucket-cors.json": "BucketCorsChangedTrail", "cloudtrail-s3-delete-bucket-cors.json": "BucketCorsChangedTrail",
+	}
+	for name, rule := range rules {
 		own := edit(t, name, func(ev map[string]any) {
 			id := ev["detail"].(map[string]any)["userIdentity"].(map[string]any)
 			id["type"] = "AssumedRole"
@@ -583,7 +604,7 @@ func TestTheCorsRuleLeavesOutTheFunctionsOwnWrites(t *testing.T) {
 			id["type"] = "AssumedRole"
 			id["arn"] = "arn:aws:sts::" + account + ":assumed-role/MediaAdmin/alice"
 		})
-		if diff := cmp.Diff([]string{"CorsChangedTrail"}, matching(t, ps, other)); diff != "" {
+		if diff := cmp.Diff([]string{rule}, matching(t, ps, other)); diff != "" {
 			t.Errorf("%s by another role (-want +got):\n%s", name, diff)
 		}
 		// anything-but does not match a missing field; the rule must still let these in.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/policy"
 )
 
 // Runner runs one reconcile; *enforce.Engine satisfies it.
@@ -144,7 +145,10 @@ func (r rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 // container failed or was not started. Everything else, including input that is not an event,
 // succeeds.
 func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, error) {
-	d := Route(input, h.cfg.BaselineParameter, h.cfg.Mode)
+	d := Route(input, h.cfg.BaselineParameters(), h.cfg.Mode)
+	if d.Reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
+		d = ignore("%s: S3 buckets are not among the targets (%s)", d.Work.Reason, config.Targets)
+	}
 	switch d.Kind {
 	case Ignored:
 		h.log.InfoContext(ctx, "event ignored", slog.String("event", string(d.Kind)), slog.String("note", d.Note))

@@ -13,9 +13,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/internal/config"
@@ -57,7 +60,14 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 		t.Fatal(err)
 	}
 	aws.HTTPClient = emulator.HTTPClient()
-	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(aws), enforce.MediaStore(mediastore.NewFromConfig(aws)))
+	var stores []enforce.Store
+	if cfg.Enforces(policy.MediaStore) {
+		stores = append(stores, enforce.MediaStore(mediastore.NewFromConfig(aws)))
+	}
+	if cfg.Enforces(policy.S3) {
+		stores = append(stores, enforce.S3(s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = true }), "us-east-1"))
+	}
+	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(aws), stores...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,5 +232,79 @@ func TestRunErrorNamesWhatDidNotFinish(t *testing.T) {
 	err.Report.Error = "internal error: boom"
 	if got, want := err.Error(), "run failed: internal error: boom; "+want; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestInvokeReconcilesBucketsWhenS3IsATarget(t *testing.T) {
+	f := newFixture(t, map[string]string{config.Targets: "mediastore,s3", config.S3Parameter: "/corsguard/s3-baseline"})
+	// The buckets' baseline allows POST, which MediaStore would refuse.
+	s3want := policy.Policy{{ID: "uploads", AllowedOrigins: []string{"https://upload.example.com"}, AllowedMethods: []string{"POST", "PUT"}}}
+	if err := f.emu.SeedParameter(baseline, "", string(want.JSON()), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.emu.SeedParameter("/corsguard/s3-baseline", "", string(s3want.JSON()), ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"media-assets", "media-uploads"} {
+		if err := f.emu.SeedBucket(name, "", loose, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.emu.SeedContainer("live-news", "", loose, nil); err != nil {
+		t.Fatal(err)
+	}
+	invoke := func(sample string) *handler.Result {
+		t.Helper()
+		input, err := events.Sample(sample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.h.Invoke(context.Background(), input)
+		if err != nil {
+			t.Fatalf("%s: %v", sample, err)
+		}
+		return res
+	}
+
+	res := invoke("cloudtrail-s3-put-bucket-cors.json")
+	if res.Event != handler.CorsChanged || len(res.Entries) != 1 || res.Entries[0].Name != "media-assets" ||
+		res.Entries[0].Kind != policy.S3 || res.Entries[0].Outcome != enforce.Remediated {
+		t.Errorf("PutBucketCors event: %+v", res)
+	}
+	if info, _ := f.emu.Bucket("media-assets"); !policy.Equal(info.CorsPolicy, s3want) {
+		t.Errorf("media-assets holds %v", info.CorsPolicy)
+	}
+	if info, _ := f.emu.Bucket("media-uploads"); !cmp.Equal(info.CorsPolicy, loose) {
+		t.Error("an event about one bucket touched another")
+	}
+
+	res = invoke("scheduled-sweep.json")
+	if !res.Succeeded || res.Totals[enforce.Remediated] != 2 || res.Totals[enforce.Compliant] != 1 || len(res.Baselines) != 2 {
+		t.Errorf("sweep of a mixed estate: totals %v, baselines %+v", res.Totals, res.Baselines)
+	}
+
+	// A change to the buckets' own baseline is a baseline change.
+	d := handler.Route([]byte(`{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/s3-baseline"}}`),
+		[]string{baseline, "/corsguard/s3-baseline"}, enforce.ModeEnforce)
+	if d.Kind != handler.BaselineChanged {
+		t.Errorf("update of the S3 baseline: %+v", d)
+	}
+}
+
+func TestInvokeIgnoresBucketEventsWhenS3IsNotATarget(t *testing.T) {
+	f := newFixture(t, nil)
+	input, err := events.Sample("cloudtrail-s3-create-bucket.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.h.Invoke(context.Background(), input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Event != handler.Ignored || !strings.Contains(res.Note, "not among the targets") || res.Report != nil {
+		t.Errorf("result %+v; want ignored: S3 is not a target", res)
+	}
+	if n := f.emu.TotalCalls(); n != 0 {
+		t.Errorf("%d AWS calls", n)
 	}
 }

@@ -3,6 +3,7 @@ package handler
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -17,8 +18,9 @@ type Kind string
 // The kinds of event the handler tells apart.
 const (
 	ContainerCreated Kind = "container_created" // reconcile one new container
-	CorsChanged      Kind = "cors_changed"      // someone changed a container's CORS: reconcile it
-	BaselineChanged  Kind = "baseline_changed"  // reconcile every matching container
+	BucketCreated    Kind = "bucket_created"    // reconcile one new S3 bucket
+	CorsChanged      Kind = "cors_changed"      // someone changed a container's or bucket's CORS: reconcile it
+	BaselineChanged  Kind = "baseline_changed"  // reconcile every matching container and bucket
 	BaselineDeleted  Kind = "baseline_deleted"  // change nothing; report it
 	Sweep            Kind = "sweep"             // scheduled: every matching container, configured mode
 	Manual           Kind = "manual"            // direct invocation: every (or the named) container, requested mode
@@ -28,6 +30,7 @@ const (
 // The EventBridge sources and detail types the handler routes.
 const (
 	sourceMediaStore     = "aws.mediastore"
+	sourceS3             = "aws.s3"
 	sourceSSM            = "aws.ssm"
 	sourceEvents         = "aws.events"
 	typeContainerState   = "MediaStore Container State Change"
@@ -37,6 +40,7 @@ const (
 	operationCreate      = "CREATE"
 	operationRemove      = "REMOVE"
 	eventCreateContainer = "CreateContainer"
+	eventCreateBucket    = "CreateBucket"
 )
 
 // Decision is where Route sends one event.
@@ -53,11 +57,12 @@ func (d Decision) Reconciles() bool {
 	return d.Kind != Ignored && d.Kind != BaselineDeleted
 }
 
-// direct is the input of a direct invocation, e.g. {"action":"audit"}; Containers optionally
-// narrows it to the named containers.
+// direct is the input of a direct invocation, e.g. {"action":"audit"}; Containers and Buckets
+// optionally narrow it to the named containers and buckets.
 type direct struct {
 	Action     string   `json:"action"`
 	Containers []string `json:"containers"`
+	Buckets    []string `json:"buckets"`
 }
 
 // envelope is an EventBridge event, or a direct invocation, decoded in one pass.
@@ -65,6 +70,7 @@ type envelope struct {
 	events.EventBridgeEvent
 	Action     *string  `json:"action"`
 	Containers []string `json:"containers"`
+	Buckets    []string `json:"buckets"`
 }
 
 type containerState struct {
@@ -76,6 +82,7 @@ type cloudTrail struct {
 	EventName         string `json:"eventName"`
 	RequestParameters struct {
 		ContainerName string `json:"containerName"`
+		BucketName    string `json:"bucketName"`
 	} `json:"requestParameters"`
 	UserIdentity struct {
 		ARN string `json:"arn"`
@@ -87,16 +94,17 @@ type parameterChange struct {
 	Name      string `json:"name"`
 }
 
-// Route decides what one invocation's input asks for: baseline is the baseline parameter's
-// name and mode the configured mode. It never fails: input it cannot use, including input that
-// is not JSON, is Ignored with a note saying why.
-func Route(input []byte, baseline string, mode enforce.Mode) Decision {
+// Route decides what one invocation's input asks for: baselines are the baseline parameters'
+// names (the containers' and, when it has its own, the buckets') and mode the configured mode.
+// It never fails: input it cannot use, including input that is not JSON, is Ignored with a
+// note saying why.
+func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 	var e envelope
 	if err := json.Unmarshal(input, &e); err != nil {
 		return ignore("input is not an event: %v", err)
 	}
 	if e.Action != nil && e.Source == "" {
-		return routeDirect(direct{Action: *e.Action, Containers: e.Containers})
+		return routeDirect(direct{Action: *e.Action, Containers: e.Containers, Buckets: e.Buckets})
 	}
 	switch {
 	case e.Source == sourceMediaStore && e.DetailType == typeContainerState:
@@ -131,13 +139,36 @@ func Route(input []byte, baseline string, mode enforce.Mode) Decision {
 		}
 		return one(kind, d.RequestParameters.ContainerName, mode, reason)
 
+	case e.Source == sourceS3 && e.DetailType == typeCloudTrail:
+		var d cloudTrail
+		if err := decodeDetail(e.Detail, &d); err != nil {
+			return ignore("%s: %v", e.DetailType, err)
+		}
+		kind := CorsChanged
+		switch d.EventName {
+		case eventCreateBucket:
+			kind = BucketCreated
+		case "PutBucketCors", "DeleteBucketCors":
+		default:
+			return ignore("CloudTrail %s cannot change a bucket's CORS configuration", d.EventName)
+		}
+		name := d.RequestParameters.BucketName
+		reason := fmt.Sprintf("CloudTrail %s %s", d.EventName, name)
+		if d.UserIdentity.ARN != "" {
+			reason += " by " + d.UserIdentity.ARN
+		}
+		if err := policy.ValidBucketName(name); err != nil {
+			return ignore("%s: %v", reason, err)
+		}
+		return Decision{Kind: kind, Work: enforce.Work{Buckets: []string{name}, Mode: mode, Reason: reason}}
+
 	case e.Source == sourceSSM && e.DetailType == typeParameterChange:
 		var d parameterChange
 		if err := decodeDetail(e.Detail, &d); err != nil {
 			return ignore("%s: %v", e.DetailType, err)
 		}
-		if d.Name != baseline {
-			return ignore("parameter %q is not the baseline %q", d.Name, baseline)
+		if !slices.Contains(baselines, d.Name) {
+			return ignore("parameter %q is not the baseline %q", d.Name, strings.Join(baselines, `" or "`))
 		}
 		reason := fmt.Sprintf("SSM %s %s", d.Operation, d.Name)
 		switch d.Operation {
@@ -171,11 +202,19 @@ func routeDirect(d direct) Decision {
 			return ignore("direct invocation: %v", err)
 		}
 	}
+	for _, name := range d.Buckets {
+		if err := policy.ValidBucketName(name); err != nil {
+			return ignore("direct invocation: %v", err)
+		}
+	}
 	reason := "direct invocation: " + d.Action
 	if len(d.Containers) > 0 {
 		reason += " " + strings.Join(d.Containers, ",")
 	}
-	return Decision{Kind: Manual, Work: enforce.Work{Containers: d.Containers, Mode: m, Reason: reason}}
+	if len(d.Buckets) > 0 {
+		reason += " buckets " + strings.Join(d.Buckets, ",")
+	}
+	return Decision{Kind: Manual, Work: enforce.Work{Containers: d.Containers, Buckets: d.Buckets, Mode: m, Reason: reason}}
 }
 
 // one is the decision to reconcile the single container name, if it is a valid name.

@@ -24,6 +24,9 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 		return handler.Decision{Kind: kind, Work: enforce.Work{Mode: mode, Reason: reason}}
 	}
 	const user = " by arn:aws:iam::111122223333:user/ExampleUser"
+	bucket := func(kind handler.Kind, name, reason string) handler.Decision {
+		return handler.Decision{Kind: kind, Work: enforce.Work{Buckets: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
+	}
 	want := map[string]handler.Decision{
 		"mediastore-container-created.json":  one(handler.ContainerCreated, "live-news", "MediaStore Container State Change CREATE live-news"),
 		"cloudtrail-create-container.json":   one(handler.ContainerCreated, "vod-library", "CloudTrail CreateContainer vod-library"+user),
@@ -42,10 +45,16 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 			Note: `no route for source "aws.mediastore", detail-type "MediaStore Object State Change"`},
 		"mediastore-object-upload-state-change.json": {Kind: handler.Ignored,
 			Note: `no route for source "aws.mediastore", detail-type "MediaStore Object Upload State Change"`},
-		"cloudtrail-other-call.json": {Kind: handler.Ignored, Note: "CloudTrail PutLifecyclePolicy cannot change a CORS policy"},
-		"ssm-other-parameter.json":   {Kind: handler.Ignored, Note: `parameter "/media/transcoder/settings" is not the baseline "/corsguard/baseline"`},
-		"direct-unknown-action.json": {Kind: handler.Ignored, Note: `direct invocation: action "repair" is neither audit nor enforce`},
-		"unknown-source.json":        {Kind: handler.Ignored, Note: `no route for source "aws.s3", detail-type "Object Created"`},
+		"cloudtrail-other-call.json":            {Kind: handler.Ignored, Note: "CloudTrail PutLifecyclePolicy cannot change a CORS policy"},
+		"ssm-other-parameter.json":              {Kind: handler.Ignored, Note: `parameter "/media/transcoder/settings" is not the baseline "/corsguard/baseline"`},
+		"direct-unknown-action.json":            {Kind: handler.Ignored, Note: `direct invocation: action "repair" is neither audit nor enforce`},
+		"unknown-source.json":                   {Kind: handler.Ignored, Note: `no route for source "aws.s3", detail-type "Object Created"`},
+		"cloudtrail-s3-create-bucket.json":      bucket(handler.BucketCreated, "media-uploads", "CloudTrail CreateBucket media-uploads"+user),
+		"cloudtrail-s3-put-bucket-cors.json":    bucket(handler.CorsChanged, "media-assets", "CloudTrail PutBucketCors media-assets"+user),
+		"cloudtrail-s3-delete-bucket-cors.json": bucket(handler.CorsChanged, "media-assets", "CloudTrail DeleteBucketCors media-assets"+user),
+		"cloudtrail-s3-other-call.json":         {Kind: handler.Ignored, Note: "CloudTrail PutBucketTagging cannot change a bucket's CORS configuration"},
+		"direct-audit-buckets.json": {Kind: handler.Manual, Work: enforce.Work{Buckets: []string{"media-assets", "media-uploads"},
+			Mode: enforce.ModeAudit, Reason: "direct invocation: audit buckets media-assets,media-uploads"}},
 	}
 	files, err := filepath.Glob("../events/*.json")
 	if err != nil || len(files) == 0 {
@@ -64,7 +73,7 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(w, handler.Route(input, baseline, enforce.ModeEnforce)); d != "" {
+			if d := cmp.Diff(w, handler.Route(input, []string{baseline}, enforce.ModeEnforce)); d != "" {
 				t.Errorf("route (-want +got):\n%s", d)
 			}
 		})
@@ -88,7 +97,7 @@ func TestRouteUsesTheConfiguredModeExceptForDirectInvocations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := handler.Route(input, baseline, enforce.ModeAudit).Work.Mode; got != wantMode {
+		if got := handler.Route(input, []string{baseline}, enforce.ModeAudit).Work.Mode; got != wantMode {
 			t.Errorf("%s with mode audit configured: mode %s, want %s", file, got, wantMode)
 		}
 	}
@@ -115,7 +124,11 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 		{"a created container with a name MediaStore would refuse", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"ContainerName":"a b","Operation":"CREATE"}}`, `container name "a b"`},
 		{"a created container without a name", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"Operation":"CREATE"}}`, `container name ""`},
 		{"a CloudTrail PutCorsPolicy without a container name", `{"source":"aws.mediastore","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutCorsPolicy"}}`, `container name ""`},
-		{"a CloudTrail record from another service", `{"source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutBucketCors"}}`, `no route for source "aws.s3"`},
+		{"a CloudTrail record from another service", `{"source":"aws.dynamodb","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"CreateTable"}}`, `no route for source "aws.dynamodb"`},
+		{"a CloudTrail PutBucketCors without a bucket name", `{"source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutBucketCors"}}`, `bucket name ""`},
+		{"a CloudTrail CreateBucket with a name S3 would refuse", `{"source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"CreateBucket","requestParameters":{"bucketName":"Media_Assets"}}}`, `bucket name "Media_Assets"`},
+		{"an SSM change to a parameter that is neither baseline", `{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/other"}}`, "is not the baseline"},
+		{"a direct invocation naming a bad bucket", `{"action":"audit","buckets":["ok-bucket","192.168.1.1"]}`, `bucket name "192.168.1.1"`},
 		{"an SSM change to the baseline with an unknown operation", `{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Rename","name":"/corsguard/baseline"}}`, `operation "Rename"`},
 		{"an SSM change to a parameter that shares the baseline's prefix", `{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/baseline-old"}}`, "is not the baseline"},
 		{"a direct invocation in capitals", `{"action":"AUDIT"}`, `action "AUDIT"`},
@@ -123,7 +136,7 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 		{"a direct invocation with a list that is not a list", `{"action":"audit","containers":"ok"}`, "input is not an event"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := handler.Route([]byte(tc.input), baseline, enforce.ModeEnforce)
+			d := handler.Route([]byte(tc.input), []string{baseline}, enforce.ModeEnforce)
 			if d.Kind != handler.Ignored || !strings.Contains(d.Note, tc.note) || d.Reconciles() {
 				t.Errorf("got %+v, want ignored with a note containing %q", d, tc.note)
 			}
@@ -132,7 +145,7 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 }
 
 func TestRouteNarrowsADirectInvocationToTheNamedContainers(t *testing.T) {
-	d := handler.Route([]byte(`{"action":"enforce","containers":["live-news","vod-library"]}`), baseline, enforce.ModeAudit)
+	d := handler.Route([]byte(`{"action":"enforce","containers":["live-news","vod-library"]}`), []string{baseline}, enforce.ModeAudit)
 	want := handler.Decision{Kind: handler.Manual, Work: enforce.Work{
 		Containers: []string{"live-news", "vod-library"}, Mode: enforce.ModeEnforce,
 		Reason: "direct invocation: enforce live-news,vod-library"}}

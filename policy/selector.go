@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"strings"
 )
 
 // containerName is MediaStore's pattern for container names, less its length (1-255), which
@@ -19,6 +20,21 @@ func ValidContainerName(name string) error {
 	}
 	return nil
 }
+
+// ValidBucketName reports whether name is a valid Amazon S3 general purpose bucket name: 3-63
+// characters of lowercase letters, digits, "." and "-", beginning and ending with a letter or
+// digit, without ".." and not shaped like an IPv4 address.
+func ValidBucketName(name string) error {
+	if !bucketName.MatchString(name) || strings.Contains(name, "..") || ipv4.MatchString(name) {
+		return fmt.Errorf("bucket name %q: must be 3 to 63 characters of a-z, 0-9, . and -, begin and end with a letter or digit, and not look like an IP address", name)
+	}
+	return nil
+}
+
+var (
+	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	ipv4       = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
+)
 
 // Selector chooses the resources a baseline applies to by name: glob patterns (path.Match
 // syntax: *, ?, [a-z]) to include and to exclude. Exclude wins; an empty Include means all.

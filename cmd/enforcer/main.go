@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/enforce"
@@ -48,7 +47,7 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(aws), enforce.MediaStore(mediastore.NewFromConfig(aws)))
+	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(aws), awsclient.Stores(aws, cfg.Targets)...)
 	if err != nil {
 		return nil, err
 	}

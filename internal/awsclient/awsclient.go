@@ -12,6 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/policy"
 )
 
 // Retry defaults. The engine's client-side rate keeps throttling rare; when it happens anyway
@@ -115,4 +121,21 @@ func NewRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
 		o.MaxBackoff = maxBackoff
 		o.RateLimiter = ratelimit.None
 	})
+}
+
+// Stores returns the engine's store of each kind on clients built from cfg: MediaStore
+// containers, and the S3 buckets of cfg's Region. With a custom endpoint (an emulator on
+// loopback) S3 uses path-style addressing, since bucket host names do not resolve there.
+func Stores(cfg aws.Config, kinds []policy.Kind) []enforce.Store {
+	var out []enforce.Store
+	for _, k := range kinds {
+		switch k {
+		case policy.MediaStore:
+			out = append(out, enforce.MediaStore(mediastore.NewFromConfig(cfg)))
+		case policy.S3:
+			client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
+			out = append(out, enforce.S3(client, cfg.Region))
+		}
+	}
+	return out
 }

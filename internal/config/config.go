@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,10 @@ const (
 	BackoffCap        = "CORSGUARD_BACKOFF_CAP"
 	DeadlineMargin    = "CORSGUARD_DEADLINE_MARGIN"
 	MetricsNamespace  = "CORSGUARD_METRICS_NAMESPACE"
+	Targets           = "CORSGUARD_TARGETS"
+	S3Parameter       = "CORSGUARD_S3_BASELINE_PARAMETER"
+	S3Include         = "CORSGUARD_S3_INCLUDE"
+	S3Exclude         = "CORSGUARD_S3_EXCLUDE"
 )
 
 // Limits on the numeric settings. MediaStore allows at most 100 containers per Region and
@@ -63,6 +68,26 @@ type Config struct {
 	DeadlineMargin time.Duration
 	// MetricsNamespace is the CloudWatch namespace of the EMF metrics.
 	MetricsNamespace string
+	// Targets are the kinds of resource to enforce the baseline on, in a stable order
+	// (MediaStore containers before S3 buckets).
+	Targets []policy.Kind
+	// S3BaselineParameter is the SSM parameter of the S3 buckets' baseline; empty means
+	// BaselineParameter, one baseline for both kinds.
+	S3BaselineParameter string
+	// S3Selector chooses the buckets the baseline applies to (Selector is the containers').
+	S3Selector policy.Selector
+}
+
+// Enforces reports whether kind is one of c's targets.
+func (c Config) Enforces(kind policy.Kind) bool { return slices.Contains(c.Targets, kind) }
+
+// BaselineParameters returns the baseline parameters of the configured targets, each once.
+func (c Config) BaselineParameters() []string {
+	out := []string{c.BaselineParameter}
+	if c.Enforces(policy.S3) && c.S3BaselineParameter != "" && c.S3BaselineParameter != c.BaselineParameter {
+		out = append(out, c.S3BaselineParameter)
+	}
+	return out
 }
 
 // Var describes one environment variable.
@@ -90,6 +115,10 @@ func Vars() []Var {
 		{Name: BackoffCap, Default: "15s", Doc: "cap of one backoff sleep (Go duration, at least the base)"},
 		{Name: DeadlineMargin, Default: "10s", Doc: "time kept free before the Lambda deadline (above 0); work that cannot finish before it is not started"},
 		{Name: MetricsNamespace, Default: "CorsGuard", Doc: "CloudWatch namespace of the EMF metrics"},
+		{Name: Targets, Default: string(policy.MediaStore), Doc: "comma-separated kinds of resource to enforce the baseline on: mediastore (containers), s3 (buckets in the function's Region), or both"},
+		{Name: S3Parameter, Doc: "SSM parameter holding the S3 buckets' baseline (S3's rules: POST and rule IDs allowed); empty means the baseline parameter"},
+		{Name: S3Include, Doc: "comma-separated glob patterns of the bucket names to manage; empty means all"},
+		{Name: S3Exclude, Doc: "comma-separated glob patterns of bucket names never to manage; exclude wins over include"},
 	}
 }
 
@@ -118,14 +147,30 @@ func Load(getenv func(string) string) (Config, error) {
 		r.fail(BaselineParameter, fmt.Sprintf("%q is not an SSM parameter name (letters, digits, _ . - /)", c.BaselineParameter))
 	}
 
-	include, exclude := r.list(Include), r.list(Exclude)
-	if _, err := policy.NewSelector(include, nil); err != nil {
-		r.fail(Include, err.Error())
+	c.Selector = r.selector(Include, Exclude)
+	c.S3Selector = r.selector(S3Include, S3Exclude)
+
+	bad := false
+	for _, t := range r.list(Targets) {
+		switch k := policy.Kind(strings.ToLower(t)); k {
+		case policy.MediaStore, policy.S3:
+			if !slices.Contains(c.Targets, k) {
+				c.Targets = append(c.Targets, k)
+			}
+		default:
+			bad = true
+			r.fail(Targets, fmt.Sprintf("%q is neither mediastore nor s3", t))
+		}
 	}
-	if _, err := policy.NewSelector(nil, exclude); err != nil {
-		r.fail(Exclude, err.Error())
+	if len(c.Targets) == 0 && !bad {
+		r.fail(Targets, "names no kind; want mediastore, s3 or both")
 	}
-	c.Selector = policy.Selector{Include: include, Exclude: exclude}
+	slices.Sort(c.Targets) // "mediastore" < "s3": containers first
+
+	c.S3BaselineParameter = r.get(S3Parameter)
+	if p := c.S3BaselineParameter; p != "" && (len(p) > 2048 || !parameterName.MatchString(p)) {
+		r.fail(S3Parameter, fmt.Sprintf("%q is not an SSM parameter name (letters, digits, _ . - /)", p))
+	}
 
 	c.ExemptTag = r.get(ExemptTag)
 	if n := len(c.ExemptTag); n > 128 {
@@ -160,6 +205,18 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// selector reads an include and an exclude list of glob patterns.
+func (r *reader) selector(include, exclude string) policy.Selector {
+	in, ex := r.list(include), r.list(exclude)
+	if _, err := policy.NewSelector(in, nil); err != nil {
+		r.fail(include, err.Error())
+	}
+	if _, err := policy.NewSelector(nil, ex); err != nil {
+		r.fail(exclude, err.Error())
+	}
+	return policy.Selector{Include: in, Exclude: ex}
 }
 
 // reader reads variables with their defaults and collects the errors.
@@ -236,5 +293,8 @@ func (c Config) Engine() enforce.Config {
 		BackoffBase:  c.BackoffBase,
 		BackoffCap:   c.BackoffCap,
 		Margin:       c.DeadlineMargin,
+		Kinds: map[policy.Kind]enforce.KindConfig{
+			policy.S3: {Parameter: c.S3BaselineParameter, Selector: c.S3Selector},
+		},
 	}
 }

@@ -31,6 +31,7 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 		BackoffCap:        15 * time.Second,
 		DeadlineMargin:    10 * time.Second,
 		MetricsNamespace:  "CorsGuard",
+		Targets:           []policy.Kind{policy.MediaStore},
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
@@ -79,21 +80,28 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		config.BackoffCap:        "3s",
 		config.DeadlineMargin:    "250ms",
 		config.MetricsNamespace:  "Media/CorsGuard",
+		config.Targets:           "S3, mediastore,s3",
+		config.S3Parameter:       "/corsguard/s3-baseline",
+		config.S3Include:         "media-*",
+		config.S3Exclude:         "media-logs",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := config.Config{
-		BaselineParameter: "corsguard-baseline",
-		Selector:          policy.Selector{Include: []string{"live-*", "vod-*"}, Exclude: []string{"*-test"}},
-		ExemptTag:         "owner:hands-off",
-		Mode:              enforce.ModeAudit,
-		Workers:           8,
-		Rate:              2.5,
-		BackoffBase:       200 * time.Millisecond,
-		BackoffCap:        3 * time.Second,
-		DeadlineMargin:    250 * time.Millisecond,
-		MetricsNamespace:  "Media/CorsGuard",
+		BaselineParameter:   "corsguard-baseline",
+		Selector:            policy.Selector{Include: []string{"live-*", "vod-*"}, Exclude: []string{"*-test"}},
+		ExemptTag:           "owner:hands-off",
+		Mode:                enforce.ModeAudit,
+		Workers:             8,
+		Rate:                2.5,
+		BackoffBase:         200 * time.Millisecond,
+		BackoffCap:          3 * time.Second,
+		DeadlineMargin:      250 * time.Millisecond,
+		MetricsNamespace:    "Media/CorsGuard",
+		Targets:             []policy.Kind{policy.MediaStore, policy.S3},
+		S3BaselineParameter: "/corsguard/s3-baseline",
+		S3Selector:          policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}},
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
@@ -127,6 +135,11 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"a namespace with a bad character", config.MetricsNamespace, "Cors$Guard", "not a CloudWatch namespace"},
 		{"a reserved namespace", config.MetricsNamespace, "AWS/CorsGuard", "reserved"},
 		{"a namespace of 256 characters", config.MetricsNamespace, strings.Repeat("n", 256), "not a CloudWatch namespace"},
+		{"an unknown target", config.Targets, "mediastore,dynamodb", `"dynamodb" is neither mediastore nor s3`},
+		{"no target", config.Targets, ",", "names no kind"},
+		{"an S3 baseline parameter with a space", config.S3Parameter, "/s3 baseline", "not an SSM parameter name"},
+		{"a malformed S3 include pattern", config.S3Include, "media-[", "syntax error in pattern"},
+		{"a malformed S3 exclude pattern", config.S3Exclude, "[", "syntax error in pattern"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			vars := map[string]string{config.BaselineParameter: "/corsguard/baseline", tc.variable: tc.value}
@@ -163,5 +176,33 @@ func TestDefaultsAreTheEngines(t *testing.T) {
 		enforce.DefaultBackoffBase, enforce.DefaultBackoffCap, enforce.DefaultMargin}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("defaults (-engine +config):\n%s", d)
+	}
+}
+
+func TestBaselineParametersAndTheEngineConfigPerKind(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		targets string
+		s3param string
+		want    []string
+	}{
+		{"containers only", "mediastore", "/s3", []string{"/p"}},
+		{"both, one baseline", "mediastore,s3", "", []string{"/p"}},
+		{"buckets with their own", "s3", "/s3", []string{"/p", "/s3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p", config.Targets: tc.targets,
+				config.S3Parameter: tc.s3param, config.S3Exclude: "logs-*"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, c.BaselineParameters()); d != "" {
+				t.Errorf("baseline parameters (-want +got):\n%s", d)
+			}
+			k := c.Engine().Kinds[policy.S3]
+			if k.Parameter != tc.s3param || !cmp.Equal(k.Selector, policy.Selector{Exclude: []string{"logs-*"}}) {
+				t.Errorf("engine's S3 config %+v", k)
+			}
+		})
 	}
 }
