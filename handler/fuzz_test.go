@@ -26,7 +26,7 @@ func FuzzRoute(f *testing.F) {
 	}
 	f.Add([]byte(`{"action":"enforce","containers":["a","b"]}`))
 	f.Fuzz(func(t *testing.T, input []byte) {
-		d := Route(input, "/corsguard/baseline", enforce.ModeAudit)
+		d := Route(input, []string{"/corsguard/baseline"}, enforce.ModeAudit)
 		if !d.Reconciles() {
 			if d.Note == "" {
 				t.Fatalf("%s decision without a note for %q", d.Kind, input)
