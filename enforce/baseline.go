@@ -42,6 +42,12 @@ func (e *Engine) getParameter(ctx context.Context, m *meter, name string) (*type
 	return out.Parameter, nil
 }
 
+// parameterNotFound reports whether err says the parameter does not exist.
+func parameterNotFound(err error) bool {
+	var notFound *types.ParameterNotFound
+	return errors.As(err, &notFound)
+}
+
 // readBaseline reads and parses the baseline in the named parameter. The returned policy is
 // nil when it could not be read or parsed; the Baseline then says why.
 func (e *Engine) readBaseline(ctx context.Context, m *meter, name string) (Baseline, policy.Policy) {

@@ -339,7 +339,9 @@ func (e *Engine) Run(ctx context.Context, w Work) (rep *Report) {
 				continue
 			}
 			read[b.Parameter] = true
-			if p, err := e.getParameter(ctx, m, b.Parameter); err == nil && p.Version != b.Version {
+			// A deleted parameter has changed too: its deletion has its own event.
+			p, err := e.getParameter(ctx, m, b.Parameter)
+			if (err == nil && p.Version != b.Version) || parameterNotFound(err) {
 				rep.BaselineChangedDuringRun = true
 			}
 		}

@@ -289,6 +289,29 @@ func TestBaselineChangeDuringSweepIsReported(t *testing.T) {
 	}
 }
 
+func TestBaselineDeletedDuringSweepIsReported(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	e := newEnv(t, envOption{emu: []emulator.Option{emulator.WithClock(clock)}})
+	e.setBaseline(string(baseline.JSON()))
+	e.seed("a", "", drift, nil)
+	// While the engine waits for a busy container, the baseline is deleted: the re-read after
+	// the sweep answers ParameterNotFound.
+	e.emu.Script("GetCorsPolicy", "a", 1, "ContainerInUseException")
+	clock.onSleep = func(int) { e.emu.Script("GetParameter", param, 1, "ParameterNotFound") }
+	eng := e.engine(enforce.Config{Clock: clock, Rand: half, Workers: 1})
+
+	rep := e.run(context.Background(), eng, enforce.Work{})
+
+	if !rep.BaselineChangedDuringRun || rep.Baseline.Version != 1 || !rep.Succeeded {
+		t.Errorf("changed %v, version %d, succeeded %v; want changed, version 1, succeeded",
+			rep.BaselineChangedDuringRun, rep.Baseline.Version, rep.Succeeded)
+	}
+	if n := e.emu.ResourceCalls("GetParameter", param); n != 2 {
+		t.Errorf("%d GetParameter calls, want 2 (the read and the re-read)", n)
+	}
+}
+
 func TestInvalidBaselineChangesNothing(t *testing.T) {
 	for _, tc := range []struct {
 		name     string

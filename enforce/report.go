@@ -148,8 +148,9 @@ type Report struct {
 	// Error is why the run as a whole failed (an invalid mode, a listing that failed); the
 	// baseline's own problems are in Baseline.
 	Error string `json:"error,omitempty"`
-	// BaselineChangedDuringRun is set when the baseline's version moved while a sweep ran; the
-	// run for the newer version converges what this one could not.
+	// BaselineChangedDuringRun is set when the baseline's version moved, or the parameter was
+	// deleted, while a sweep ran; the run for the newer version converges what this one could
+	// not.
 	BaselineChangedDuringRun bool `json:"baseline_changed_during_run,omitempty"`
 	// Succeeded is true when the baseline was valid, the run had no Error, and no resource
 	// failed or was not started.
