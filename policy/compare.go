@@ -87,6 +87,8 @@ type Change struct {
 	To   string `json:"to,omitempty"`
 }
 
+// String renders the change on one line: "PATH: missing rule, want RULE", "PATH: rule not in
+// baseline: RULE", "PATH: FROM -> TO", or "PATH: +added -removed" for a list field.
 func (c Change) String() string {
 	switch c.Op {
 	case "add":

@@ -37,6 +37,7 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
+// String renders the problem as "PATH: MESSAGE".
 func (p Problem) String() string { return p.Path + ": " + p.Message }
 
 // ValidationError lists every problem Validate found, not only the first.
@@ -45,6 +46,7 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Error names the kind and lists every problem: "invalid KIND CORS policy: P1; P2".
 func (e *ValidationError) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
