@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -339,9 +340,18 @@ func grants(t *testing.T, tpl *cfn.Template, ev *cfn.Evaluator) map[string][]str
 	for i, s := range doc["Statement"].([]any) {
 		st := s.(map[string]any)
 		for k := range st {
-			if k != "Sid" && k != "Effect" && k != "Action" && k != "Resource" {
-				t.Errorf("statement %d has %s; only Allow with Action and Resource is expected", i, k)
+			if k != "Sid" && k != "Effect" && k != "Action" && k != "Resource" && k != "Condition" {
+				t.Errorf("statement %d has %s; only Allow with Action, Resource (and Condition) is expected", i, k)
 			}
+		}
+		// kms:Decrypt is for SSM to decrypt the baseline on the function's behalf, and only
+		// that; no other statement has a condition.
+		var wantCondition any
+		if slices.Contains(strs(st["Action"]), "kms:Decrypt") {
+			wantCondition = map[string]any{"StringEquals": map[string]any{"kms:ViaService": "ssm." + region + ".amazonaws.com"}}
+		}
+		if diff := cmp.Diff(wantCondition, st["Condition"]); diff != "" {
+			t.Errorf("statement %d Condition (-want +got):\n%s", i, diff)
 		}
 		if st["Effect"] != "Allow" {
 			t.Errorf("statement %d Effect = %v", i, st["Effect"])
@@ -805,6 +815,37 @@ func TestOutputsNameTheFunctionTheQueueAndEveryRule(t *testing.T) {
 	for k := range want {
 		if got[k] == nil {
 			t.Errorf("no output is %s", k)
+		}
+	}
+}
+
+// The duration parameters' AllowedPattern lets CloudFormation refuse what config.Load would
+// refuse at cold start: every value it admits is a Go duration config takes (zero aside:
+// "0s" passes the pattern and fails at cold start), and the usual mistakes are refused.
+func TestTheDurationParametersAdmitOnlyGoDurations(t *testing.T) {
+	tpl := readTemplate(t)
+	vars := map[string]string{"BackoffBase": config.BackoffBase, "BackoffCap": config.BackoffCap, "DeadlineMargin": config.DeadlineMargin}
+	for name, variable := range vars {
+		p, _ := tpl.Section("Parameters")[name].(map[string]any)
+		pattern, _ := p["AllowedPattern"].(string)
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			t.Fatalf("%s AllowedPattern %q: %v", name, pattern, err)
+		}
+		for _, v := range []string{fmt.Sprint(p["Default"]), "500ms", "2s", "1.5s", "1m30s", "1h", "250us", "250µs", "100000ns"} {
+			if !re.MatchString(v) {
+				t.Errorf("%s refuses %q", name, v)
+				continue
+			}
+			env := map[string]string{config.BaselineParameter: "/corsguard/baseline", config.BackoffBase: v, config.BackoffCap: v, config.DeadlineMargin: v}
+			if _, err := config.Load(func(k string) string { return env[k] }); err != nil {
+				t.Errorf("%s admits %q, which %s refuses: %v", name, v, variable, err)
+			}
+		}
+		for _, v := range []string{"", "10", "1 s", "1sec", "-1s", "s", "1S", "1d", "one second"} {
+			if re.MatchString(v) {
+				t.Errorf("%s admits %q", name, v)
+			}
 		}
 	}
 }
