@@ -216,13 +216,22 @@ func s3Error(err *apiError) (code, msg string, status int) {
 	return code, msg, status
 }
 
-// checksums are the x-amz-checksum-* algorithms S3 accepts, by header suffix.
-var checksums = map[string]func() hash.Hash{
-	"crc32":     func() hash.Hash { return crc32.NewIEEE() },
-	"crc32c":    func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) },
-	"crc64nvme": func() hash.Hash { return crc64.New(crc64.MakeTable(0x9a6c9329ac4bc9b5)) }, // CRC-64/NVME, reflected
-	"sha1":      sha1.New,
-	"sha256":    sha256.New,
+// checksum returns a new hash of the x-amz-checksum-* algorithm S3 accepts under the header
+// suffix algo, or false for one it does not.
+func checksum(algo string) (hash.Hash, bool) {
+	switch algo {
+	case "crc32":
+		return crc32.NewIEEE(), true
+	case "crc32c":
+		return crc32.New(crc32.MakeTable(crc32.Castagnoli)), true
+	case "crc64nvme":
+		return crc64.New(crc64.MakeTable(0x9a6c9329ac4bc9b5)), true // CRC-64/NVME, reflected
+	case "sha1":
+		return sha1.New(), true
+	case "sha256":
+		return sha256.New(), true
+	}
+	return nil, false
 }
 
 // checkIntegrity verifies the integrity headers S3 requires on PutBucketCors and
@@ -251,7 +260,7 @@ func checkIntegrity(h http.Header, body []byte) error {
 		}
 	}
 	if sdk := h.Get("X-Amz-Sdk-Checksum-Algorithm"); sdk != "" {
-		if _, ok := checksums[strings.ToLower(sdk)]; !ok {
+		if _, ok := checksum(strings.ToLower(sdk)); !ok {
 			return errf("InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid.")
 		}
 		if algo != strings.ToLower(sdk) {
@@ -264,13 +273,12 @@ func checkIntegrity(h http.Header, body []byte) error {
 		}
 		return nil
 	}
-	newHash, ok := checksums[algo]
+	sum, ok := checksum(algo)
 	header := "x-amz-checksum-" + algo
 	if !ok {
 		return errf("InvalidRequest", "Value for %s header is invalid.", header)
 	}
 	want, err := base64.StdEncoding.DecodeString(h.Get(header))
-	sum := newHash()
 	sum.Write(body)
 	if err != nil || len(want) != sum.Size() {
 		return errf("InvalidRequest", "Value for %s header is invalid.", header)
