@@ -38,20 +38,24 @@ const (
 	SecretKey     = "bench-secret"
 )
 
-// baseline is the policy every benchmark enforces.
-var baseline = policy.Policy{{
-	AllowedOrigins: []string{"https://player.example.com"},
-	AllowedMethods: []string{"GET", "HEAD"},
-	AllowedHeaders: []string{"*"},
-	MaxAgeSeconds:  3000,
-}}
+// baseline returns the policy every benchmark enforces.
+func baseline() policy.Policy {
+	return policy.Policy{{
+		AllowedOrigins: []string{"https://player.example.com"},
+		AllowedMethods: []string{"GET", "HEAD"},
+		AllowedHeaders: []string{"*"},
+		MaxAgeSeconds:  3000,
+	}}
+}
 
-// other is the policy a drifted container holds when it holds one.
-var other = policy.Policy{{
-	AllowedOrigins: []string{"*"},
-	AllowedMethods: []string{"GET", "PUT", "DELETE", "HEAD"},
-	AllowedHeaders: []string{"*"},
-}}
+// other returns the policy a drifted container holds when it holds one.
+func other() policy.Policy {
+	return policy.Policy{{
+		AllowedOrigins: []string{"*"},
+		AllowedMethods: []string{"GET", "PUT", "DELETE", "HEAD"},
+		AllowedHeaders: []string{"*"},
+	}}
+}
 
 // Account is an emulator served on a loopback port, with a count of the throttling errors it
 // answered.
@@ -154,9 +158,9 @@ func drifted(i int) (bool, policy.Policy) {
 	case 1:
 		return true, nil
 	case 4, 7:
-		return true, other
+		return true, other()
 	}
-	return false, baseline
+	return false, baseline()
 }
 
 // DriftedFraction is the share of drifted containers in a fleet made by Populate.
@@ -166,7 +170,7 @@ const DriftedFraction = 0.3
 // WithCreatingDuration(0) and a quota of at least n), 30% of them drifted.
 func Populate(ctx context.Context, a *Account, n int) (Fleet, error) {
 	ms, params := a.Clients()
-	doc, err := json.Marshal(baseline)
+	doc, err := json.Marshal(baseline())
 	if err != nil {
 		return Fleet{}, fmt.Errorf("encode baseline: %w", err)
 	}

@@ -53,7 +53,7 @@ func benchSweep(b *testing.B, n int, redrift bool) {
 		if redrift {
 			b.StopTimer()
 			for _, name := range fleet.Drifted {
-				if _, err := ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: corsRules(other)}); err != nil {
+				if _, err := ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: corsRules(other())}); err != nil {
 					b.Fatal(err)
 				}
 			}

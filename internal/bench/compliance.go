@@ -145,7 +145,7 @@ func complianceRow(ctx context.Context, b Backoff, t time.Duration, runs int, se
 
 // putBaseline stores the baseline parameter.
 func putBaseline(ctx context.Context, params *ssm.Client) error {
-	doc, err := json.Marshal(baseline)
+	doc, err := json.Marshal(baseline())
 	if err != nil {
 		return fmt.Errorf("encode baseline: %w", err)
 	}

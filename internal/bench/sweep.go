@@ -86,8 +86,10 @@ func peakRSS() int64 {
 	return 0
 }
 
-// Operations are the API operations the engine calls, the ones a sweep's emulator throttles.
-var Operations = []string{"ListContainers", "DescribeContainer", "GetCorsPolicy", "ListTagsForResource", "PutCorsPolicy", "GetParameter"}
+// Operations returns the API operations the engine calls, the ones a sweep's emulator throttles.
+func Operations() []string {
+	return []string{"ListContainers", "DescribeContainer", "GetCorsPolicy", "ListTagsForResource", "PutCorsPolicy", "GetParameter"}
+}
 
 // SweepSpec is one sweep benchmark.
 type SweepSpec struct {
@@ -141,7 +143,7 @@ func (r SweepResult) MinimumWithTags() int { return r.Minimum() + r.Drifted }
 // MediaStoreCalls is the number of MediaStore calls the emulator received.
 func (r SweepResult) MediaStoreCalls() int {
 	n := 0
-	for _, op := range Operations {
+	for _, op := range Operations() {
 		if op != "GetParameter" {
 			n += r.Calls[op]
 		}
@@ -163,7 +165,7 @@ func RunSweep(ctx context.Context, spec SweepSpec) (SweepResult, error) {
 	}
 	a.SetLatency(emulator.AnyOp, spec.Latency)
 	// One bucket per operation: the emulator's AnyOp setting would be one bucket shared by all.
-	for _, op := range Operations {
+	for _, op := range Operations() {
 		a.SetThrottle(op, spec.Throttle)
 	}
 	a.ResetCalls()
