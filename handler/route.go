@@ -43,6 +43,10 @@ const (
 	eventCreateBucket    = "CreateBucket"
 )
 
+// MaxInput is the largest input Route decodes: EventBridge events are at most 256 KiB, so
+// anything larger is not one of ours and is ignored before it is parsed.
+const MaxInput = 256 * 1024
+
 // Decision is where Route sends one event.
 type Decision struct {
 	Kind Kind
@@ -99,6 +103,9 @@ type parameterChange struct {
 // It never fails: input it cannot use, including input that is not JSON, is Ignored with a
 // note saying why.
 func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
+	if len(input) > MaxInput {
+		return ignore("input is %d bytes; an EventBridge event is at most %d", len(input), MaxInput)
+	}
 	var e envelope
 	if err := json.Unmarshal(input, &e); err != nil {
 		return ignore("input is not an event: %v", err)

@@ -134,6 +134,7 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 		{"a direct invocation in capitals", `{"action":"AUDIT"}`, `action "AUDIT"`},
 		{"a direct invocation naming a bad container", `{"action":"audit","containers":["ok","no/slash"]}`, `container name "no/slash"`},
 		{"a direct invocation with a list that is not a list", `{"action":"audit","containers":"ok"}`, "input is not an event"},
+		{"input over the EventBridge size limit", `{"action":"audit","pad":"` + strings.Repeat("x", handler.MaxInput) + `"}`, "an EventBridge event is at most 262144"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := handler.Route([]byte(tc.input), []string{baseline}, enforce.ModeEnforce)
