@@ -11,15 +11,17 @@ func newApplyCmd(opts cliOptions) *cobra.Command {
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "apply",
-		Short: "Write the baseline to every matching container whose CORS policy drifted",
-		Long: `Apply enforces the baseline now: every matching MediaStore container whose CORS policy
-differs from it gets the baseline, with the same engine the Lambda runs. Containers that
-already comply are not written. With --dry-run nothing is written and apply behaves as audit.
+		Short: "Write the baseline to every matching container or bucket whose CORS policy drifted",
+		Long: `Apply enforces the baseline now: every matching MediaStore container (--target mediastore,
+the default), S3 bucket of the Region (--target s3) or both (--target all) whose CORS policy
+differs from it gets the baseline, with the same engine the Lambda runs. What already complies
+is not written. With --dry-run nothing is written and apply behaves as audit.
 
-Exit status: 0 when every matching container complies or was repaired, 3 (only with --dry-run)
-when any drifted, 1 on an error.`,
+Exit status: 0 when everything matching complies or was repaired, 3 (only with --dry-run)
+when anything drifted, 1 on an error.`,
 		Example: `  corsguard apply --dry-run
-  corsguard apply --include 'live-*'`,
+  corsguard apply --include 'live-*'
+  corsguard apply --target s3 --s3-include 'media-*'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dryRun {

@@ -10,15 +10,18 @@ func newAuditCmd(opts cliOptions) *cobra.Command {
 	f := sweepFlags{aws: awsFlags{httpClient: opts.httpClient}}
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Report every matching container whose CORS policy differs from the baseline",
-		Long: `Audit reads the baseline, checks every matching MediaStore container against it with the
-same engine the Lambda runs, and reports each container's outcome without changing anything.
+		Short: "Report every matching container or bucket whose CORS policy differs from the baseline",
+		Long: `Audit reads the baseline, checks every matching MediaStore container (--target mediastore,
+the default), S3 bucket of the Region (--target s3) or both (--target all) against it with the
+same engine the Lambda runs, and reports each one's outcome without changing anything.
 
-Exit status: 0 when every matching container complies (exempt and vanished ones count as
-complying), 3 when any drifted, 1 on an error (unusable baseline, AWS errors, a container that
-could not be checked).`,
+Exit status: 0 when everything matching complies (exempt and vanished ones count as
+complying), 3 when anything drifted, 1 on an error (unusable baseline, AWS errors, a container
+or bucket that could not be checked).`,
 		Example: `  corsguard audit
   corsguard audit --exclude 'test-*' --format csv --output audit.csv
+  corsguard audit --target s3 --s3-exclude 'logs-*'
+  corsguard audit --target all --s3-baseline-parameter /corsguard/s3-baseline
   corsguard audit --baseline-file baseline.json --endpoint-url http://127.0.0.1:4566`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -2,15 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/spf13/cobra"
@@ -72,14 +73,16 @@ func (f *awsFlags) config(ctx context.Context, extra ...awsclient.Option) (aws.C
 
 // baselineFlags say where the baseline comes from.
 type baselineFlags struct {
-	parameter, file string
+	parameter, s3Parameter, file string
 }
 
 func (f *baselineFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.parameter, "baseline-parameter", DefaultBaselineParameter, "SSM parameter holding the baseline CORS policy")
-	fs.StringVar(&f.file, "baseline-file", "", "read the baseline from this file (\"-\" for stdin) instead of SSM")
+	fs.StringVar(&f.s3Parameter, "s3-baseline-parameter", "", "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)")
+	fs.StringVar(&f.file, "baseline-file", "", "read the baseline of every target from this file (\"-\" for stdin) instead of SSM")
 	cmd.MarkFlagsMutuallyExclusive("baseline-parameter", "baseline-file")
+	cmd.MarkFlagsMutuallyExclusive("s3-baseline-parameter", "baseline-file")
 	_ = cmd.MarkFlagFilename("baseline-file", "json")
 }
 
@@ -106,25 +109,31 @@ func (f *baselineFlags) source(in io.Reader, client *ssm.Client) (enforce.SSMAPI
 
 // sweepFlags are the flags of audit and apply.
 type sweepFlags struct {
-	aws      awsFlags
-	baseline baselineFlags
-	include  []string
-	exclude  []string
-	exempt   string
-	workers  int
-	rate     float64
-	format   string
-	output   string
+	aws       awsFlags
+	baseline  baselineFlags
+	targets   targetFlag
+	include   []string
+	exclude   []string
+	s3Include []string
+	s3Exclude []string
+	exempt    string
+	workers   int
+	rate      float64
+	format    string
+	output    string
 }
 
 func (f *sweepFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	f.aws.register(fs)
 	f.baseline.register(cmd)
+	f.targets.register(cmd)
 	fs.StringSliceVar(&f.include, "include", nil, "glob patterns (path.Match) of container names to check; repeatable or comma-separated (default: all)")
 	fs.StringSliceVar(&f.exclude, "exclude", nil, "glob patterns of container names never to check; exclude wins over include")
-	fs.StringVar(&f.exempt, "exempt-tag", enforce.DefaultExemptTagKey+"="+enforce.DefaultExemptTagValue, "tag KEY=VALUE (or KEY, meaning KEY=true) that exempts a container")
-	fs.IntVar(&f.workers, "workers", enforce.DefaultWorkers, "containers checked at once")
+	fs.StringSliceVar(&f.s3Include, "s3-include", nil, "glob patterns of bucket names to check (default: all)")
+	fs.StringSliceVar(&f.s3Exclude, "s3-exclude", nil, "glob patterns of bucket names never to check; exclude wins over include")
+	fs.StringVar(&f.exempt, "exempt-tag", enforce.DefaultExemptTagKey+"="+enforce.DefaultExemptTagValue, "tag KEY=VALUE (or KEY, meaning KEY=true) that exempts a container or bucket")
+	fs.IntVar(&f.workers, "workers", enforce.DefaultWorkers, "containers and buckets checked at once")
 	fs.Float64Var(&f.rate, "rate", enforce.DefaultRate, "client-side requests per second per API operation")
 	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json or csv (default: table on a terminal, else from the --output extension, else json)")
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
@@ -132,12 +141,72 @@ func (f *sweepFlags) register(cmd *cobra.Command) {
 		[]string{string(report.Table), string(report.JSON), string(report.CSV)}, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// engineConfig returns the engine's Config for the flags. Fields the CLI has no flag for take
-// the engine's defaults, which are the Lambda's too.
-func (f *sweepFlags) engineConfig(parameter string) (enforce.Config, error) {
+// targetFlag is --target: the kinds of resource a command covers.
+type targetFlag struct {
+	names []string
+}
+
+// Target names beside the policy kinds: all is every kind.
+const targetAll = "all"
+
+func (f *targetFlag) register(cmd *cobra.Command) {
+	cmd.Flags().StringSliceVarP(&f.names, "target", "t", []string{string(policy.MediaStore)},
+		"what to check: mediastore (containers), s3 (buckets in the Region), or all; repeatable or comma-separated")
+	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
+		[]string{string(policy.MediaStore), string(policy.S3), targetAll}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// kinds returns the kinds named, each once, containers first (as the Lambda orders them).
+func (f *targetFlag) kinds() ([]policy.Kind, error) {
+	var out []policy.Kind
+	for _, n := range f.names {
+		var add []policy.Kind
+		switch k := policy.Kind(strings.ToLower(strings.TrimSpace(n))); k {
+		case policy.MediaStore, policy.S3:
+			add = []policy.Kind{k}
+		case targetAll:
+			add = []policy.Kind{policy.MediaStore, policy.S3}
+		default:
+			return nil, fmt.Errorf("--target %q: want mediastore, s3 or all", n)
+		}
+		for _, k := range add {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("--target: want mediastore, s3 or all")
+	}
+	slices.Sort(out) // "mediastore" < "s3"
+	return out, nil
+}
+
+// engineConfig returns the engine's Config for the flags and the kinds to check. Fields the
+// CLI has no flag for take the engine's defaults, which are the Lambda's too. As in the
+// Lambda's configuration, --include and --exclude choose containers and --s3-include and
+// --s3-exclude buckets; a selection flag for a kind that is not a target is a mistake.
+func (f *sweepFlags) engineConfig(cmd *cobra.Command, parameter string, kinds []policy.Kind) (enforce.Config, error) {
+	for _, fk := range []struct {
+		flag string
+		kind policy.Kind
+	}{{"include", policy.MediaStore}, {"exclude", policy.MediaStore},
+		{"s3-include", policy.S3}, {"s3-exclude", policy.S3}, {"s3-baseline-parameter", policy.S3}} {
+		if cmd.Flags().Changed(fk.flag) && !slices.Contains(kinds, fk.kind) {
+			hint := ""
+			if fk.kind == policy.MediaStore {
+				hint = "; for buckets use --s3-" + fk.flag
+			}
+			return enforce.Config{}, fmt.Errorf("--%s applies to %s, which --target does not name%s", fk.flag, fk.kind, hint)
+		}
+	}
 	sel, err := policy.NewSelector(f.include, f.exclude)
 	if err != nil {
 		return enforce.Config{}, fmt.Errorf("--include/--exclude: %w", err)
+	}
+	s3Sel, err := policy.NewSelector(f.s3Include, f.s3Exclude)
+	if err != nil {
+		return enforce.Config{}, fmt.Errorf("--s3-include/--s3-exclude: %w", err)
 	}
 	key, value, found := strings.Cut(f.exempt, "=")
 	if !found {
@@ -153,8 +222,11 @@ func (f *sweepFlags) engineConfig(parameter string) (enforce.Config, error) {
 		return enforce.Config{}, fmt.Errorf("--rate %v: want a number above 0", f.rate)
 	}
 	return enforce.Config{
-		Parameter:      parameter,
-		Selector:       sel,
+		Parameter: parameter,
+		Selector:  sel,
+		Kinds: map[policy.Kind]enforce.KindConfig{
+			policy.S3: {Parameter: f.baseline.s3Parameter, Selector: s3Sel},
+		},
 		ExemptTagKey:   key,
 		ExemptTagValue: value,
 		Workers:        f.workers,
@@ -162,10 +234,15 @@ func (f *sweepFlags) engineConfig(parameter string) (enforce.Config, error) {
 	}, nil
 }
 
-// sweep runs one audit or enforce sweep of every matching container and writes the report.
-// Ctrl-C stops starting containers; the report of what was done is still written.
+// sweep runs one audit or enforce sweep of every matching container and bucket of the
+// targets, and writes the report. Ctrl-C stops starting more; the report of what was done is
+// still written.
 func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string) error {
 	format, err := report.Choose(f.format, f.output, f.output == "" && isTerminal(cmd.OutOrStdout()))
+	if err != nil {
+		return err
+	}
+	kinds, err := f.targets.kinds()
 	if err != nil {
 		return err
 	}
@@ -182,13 +259,13 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	if err != nil {
 		return err
 	}
-	cfg, err := f.engineConfig(name)
+	cfg, err := f.engineConfig(cmd, name, kinds)
 	if err != nil {
 		return err
 	}
 	bar := report.NewProgress(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr()), string(mode))
 	cfg.OnTargets, cfg.OnEntry = bar.Start, bar.Entry
-	engine, err := enforce.New(cfg, params, enforce.MediaStore(mediastore.NewFromConfig(awsCfg)))
+	engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, kinds)...)
 	if err != nil {
 		return err
 	}
@@ -222,11 +299,14 @@ func (f *sweepFlags) write(cmd *cobra.Command, rep *enforce.Report, format repor
 	return nil
 }
 
-// verdict turns a report into the command's result: nil when every matching container
-// complies (or was repaired), exit 3 when one drifted, exit 1 when the run or a container
-// failed, or the baseline was unusable.
+// verdict turns a report into the command's result: nil when every matching container and
+// bucket complies (or was repaired), exit 3 when one drifted, exit 1 when the run or a
+// resource failed, or a baseline was unusable.
 func verdict(rep *enforce.Report) error {
 	switch {
+	case !rep.Baseline.Valid && len(rep.Entries) > 0:
+		// Several kinds, and only some baselines invalid: the others' resources were checked.
+		return &exitErr{code: exitError, msg: "baseline unusable, nothing of its kind checked: " + rep.Baseline.Error}
 	case !rep.Baseline.Valid:
 		return &exitErr{code: exitError, msg: "baseline unusable, nothing checked: " + rep.Baseline.Error}
 	case rep.Error != "":

@@ -313,7 +313,15 @@ func TestBadFlagsExit1(t *testing.T) {
 		{"audit", "--no-such-flag"},
 		{"audit", "--baseline-file", "x.json", "--baseline-parameter", "/p"},
 		{"diff"},
+		{"diff", "--container", "live-news", "--bucket", "media-assets"},
+		{"diff", "--bucket", "Not_A_Bucket"},
 		{"validate"},
+		{"audit", "--target", "gcs"},
+		{"audit", "--target", "s3", "--include", "media-*"},
+		{"audit", "--s3-exclude", "logs-*"},
+		{"audit", "--target", "all", "--s3-include", "[a-"},
+		{"audit", "--s3-baseline-parameter", "/p"},
+		{"audit", "--target", "s3", "--s3-baseline-parameter", "/p", "--baseline-file", "x.json"},
 	} {
 		r := a.sweep(t, args...)
 		if r.code != exitError || r.stderr == "" {

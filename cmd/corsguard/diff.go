@@ -1,72 +1,74 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/mediastore"
-	mstypes "github.com/aws/aws-sdk-go-v2/service/mediastore/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/spf13/cobra"
 
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/policy"
 )
 
 func newDiffCmd(opts cliOptions) *cobra.Command {
 	awsF := awsFlags{httpClient: opts.httpClient}
 	var (
-		baselineF baselineFlags
-		container string
+		baselineF         baselineFlags
+		container, bucket string
 	)
 	cmd := &cobra.Command{
-		Use:   "diff --container NAME",
-		Short: "Show how one container's CORS policy differs from the baseline",
-		Long: `Diff reads one container's CORS policy and the baseline, and prints the difference: a
-line diff of the two in canonical form (lists sorted, so only real differences show; rule order
-kept, since the first matching rule wins), then the changes that applying the baseline would
-make. Nothing is written.
+		Use:   "diff --container NAME | --bucket NAME",
+		Short: "Show how one container's or bucket's CORS policy differs from the baseline",
+		Long: `Diff reads one MediaStore container's (--container) or S3 bucket's (--bucket) CORS policy
+and the baseline that applies to it, validated with that service's rules, and prints the
+difference: a line diff of the two in canonical form (lists sorted, so only real differences
+show; rule order kept, since the first matching rule wins), then the changes that applying the
+baseline would make. Nothing is written.
 
-Exit status: 0 when the container complies, 3 when it differs, 1 on an error.`,
-		Example: `  corsguard diff --container live-news`,
-		Args:    cobra.NoArgs,
+Exit status: 0 when it complies, 3 when it differs, 1 on an error (an unusable baseline
+included).`,
+		Example: `  corsguard diff --container live-news
+  corsguard diff --bucket media-assets --s3-baseline-parameter /corsguard/s3-baseline`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if err := policy.ValidContainerName(container); err != nil {
-				return fmt.Errorf("--container: %w", err)
+			kind, what, name, valid := policy.MediaStore, "container", container, policy.ValidContainerName
+			if bucket != "" {
+				kind, what, name, valid = policy.S3, "bucket", bucket, policy.ValidBucketName
+			}
+			if err := valid(name); err != nil {
+				return fmt.Errorf("--%s: %w", what, err)
 			}
 			awsCfg, err := awsF.config(ctx)
 			if err != nil {
 				return err
 			}
-			params, name, err := baselineF.source(cmd.InOrStdin(), ssm.NewFromConfig(awsCfg))
+			params, paramName, err := baselineF.source(cmd.InOrStdin(), ssm.NewFromConfig(awsCfg))
 			if err != nil {
 				return err
 			}
-			out, err := params.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+			cfg := enforce.Config{Parameter: paramName,
+				Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: baselineF.s3Parameter}}}
+			engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, []policy.Kind{kind})...)
 			if err != nil {
-				return fmt.Errorf("get baseline %s: %w", name, err)
+				return err
 			}
-			want, err := policy.Parse([]byte(aws.ToString(out.Parameter.Value)))
-			if err == nil {
-				err = policy.Validate(want, policy.MediaStore)
-			}
+			in, err := engine.Inspect(ctx, kind, name)
 			if err != nil {
-				return fmt.Errorf("baseline %s: %w", name, err)
+				return err
 			}
-			label := fmt.Sprintf("baseline %s", name)
+			b := in.Baseline
+			if !b.Valid {
+				return fmt.Errorf("baseline unusable for %s: %s", kind, b.Error)
+			}
+			label := fmt.Sprintf("baseline %s", b.Parameter)
 			if baselineF.file == "" {
-				label = fmt.Sprintf("baseline %s version %d", name, out.Parameter.Version)
+				label = fmt.Sprintf("baseline %s version %d", b.Parameter, b.Version)
 			}
-
-			actual, err := corsPolicy(ctx, mediastore.NewFromConfig(awsCfg), container)
-			if err != nil {
-				return err
-			}
-			if writeDiff(cmd.OutOrStdout(), "container "+container, label, actual, want) {
+			if writeDiff(cmd.OutOrStdout(), what+" "+name, label, in.Actual, in.Want) {
 				return &exitErr{code: exitDrifted}
 			}
 			return nil
@@ -75,39 +77,10 @@ Exit status: 0 when the container complies, 3 when it differs, 1 on an error.`,
 	awsF.register(cmd.Flags())
 	baselineF.register(cmd)
 	cmd.Flags().StringVarP(&container, "container", "c", "", "name of the MediaStore container")
-	_ = cmd.MarkFlagRequired("container")
+	cmd.Flags().StringVarP(&bucket, "bucket", "b", "", "name of the S3 bucket")
+	cmd.MarkFlagsOneRequired("container", "bucket")
+	cmd.MarkFlagsMutuallyExclusive("container", "bucket")
 	return cmd
-}
-
-// corsPolicy returns a container's CORS policy, nil when it has none.
-func corsPolicy(ctx context.Context, c *mediastore.Client, name string) (policy.Policy, error) {
-	out, err := c.GetCorsPolicy(ctx, &mediastore.GetCorsPolicyInput{ContainerName: aws.String(name)})
-	var none *mstypes.CorsPolicyNotFoundException
-	switch {
-	case errors.As(err, &none):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("get cors policy %s: %w", name, err)
-	}
-	p := make(policy.Policy, len(out.CorsPolicy))
-	for i, r := range out.CorsPolicy {
-		p[i] = policy.Rule{
-			AllowedOrigins: r.AllowedOrigins,
-			AllowedMethods: methods(r.AllowedMethods),
-			AllowedHeaders: r.AllowedHeaders,
-			ExposeHeaders:  r.ExposeHeaders,
-			MaxAgeSeconds:  int64(r.MaxAgeSeconds),
-		}
-	}
-	return p, nil
-}
-
-func methods(ms []mstypes.MethodName) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = string(m)
-	}
-	return out
 }
 
 // writeDiff writes the difference between actual (nil: no policy) and want, and reports

@@ -7,10 +7,10 @@ import (
 
 // The exit codes of the corsguard CLI.
 const (
-	exitOK      = 0 // every matching container complies; the baseline is valid
-	exitError   = 1 // the run could not be done or finished (usage, AWS, a failed container)
+	exitOK      = 0 // every matching container and bucket complies; the baseline is valid
+	exitError   = 1 // the run could not be done or finished (usage, AWS, a failed resource)
 	exitInvalid = 2 // validate: the baseline breaks the service's rules or does not parse
-	exitDrifted = 3 // audit, apply --dry-run, diff: some container's policy differs
+	exitDrifted = 3 // audit, apply --dry-run, diff: some container's or bucket's policy differs
 )
 
 // exitErr carries an exit code other than 1 out of a command through cobra. Its message, when

@@ -1,6 +1,7 @@
 // Command corsguard is the CLI of corsguard: audit and repair the CORS policies of MediaStore
-// containers against the baseline with the Lambda's own engine (audit, apply), check a baseline
-// offline (validate), compare one container (diff), and show the whole story offline (demo).
+// containers and S3 buckets against the baseline with the Lambda's own engine (audit, apply),
+// check a baseline offline (validate), compare one container or bucket (diff), and show the
+// whole story offline (demo).
 // It only wires; `corsguard help` lists the commands.
 package main
 
@@ -19,10 +20,11 @@ func main() {
 func newRoot(opts cliOptions) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "corsguard",
-		Short: "Keep the CORS policy of every MediaStore container equal to one baseline",
-		Long: `corsguard keeps the CORS policy of every matching AWS Elemental MediaStore container equal
-to a baseline held in SSM Parameter Store. The CLI shares the Lambda's engine, so an audit here
-and one by the function give the same answer.
+		Short: "Keep the CORS policy of every MediaStore container and S3 bucket equal to one baseline",
+		Long: `corsguard keeps the CORS policy of every matching AWS Elemental MediaStore container and
+Amazon S3 bucket equal to a baseline held in SSM Parameter Store. The CLI shares the Lambda's
+engine, so an audit here and one by the function give the same answer. --target chooses
+containers (mediastore, the default), buckets (s3) or both (all).
 
 Exit status: 0 compliant or valid, 3 drifted (audit, apply --dry-run, diff), 2 invalid baseline
 (validate), 1 error.`,

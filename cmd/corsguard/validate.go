@@ -12,35 +12,44 @@ import (
 )
 
 func newValidateCmd() *cobra.Command {
-	kind := string(policy.MediaStore)
+	var targets targetFlag
 	cmd := &cobra.Command{
 		Use:   "validate FILE|-",
 		Short: "Check a baseline CORS policy offline against the service's rules",
 		Long: `Validate parses a baseline CORS policy (a bare rule array, or {"CorsPolicy": [...]} as
-'aws mediastore get-cors-policy' prints it) and checks it against the rules PutCorsPolicy
-enforces. It prints every problem with its path and exits 0 when the baseline is valid, 2 when
-it is not, and 1 when the file cannot be read. "-" reads standard input, so it fits a
-pre-commit hook or a CI step. No AWS call is made.`,
+'aws mediastore get-cors-policy' prints it) and checks it against the rules of each target's
+service: PutCorsPolicy's for mediastore (the default), PutBucketCors's for s3 (POST and rule
+IDs allowed), both for all, which is what one baseline for containers and buckets must pass. It prints every problem with
+its path and exits 0 when the baseline is valid for every target, 2 when it is not, and 1 when
+the file cannot be read. "-" reads standard input, so it fits a pre-commit hook or a CI step.
+No AWS call is made.`,
 		Example: `  corsguard validate baseline.json
-  git show HEAD:baseline.json | corsguard validate -`,
+  corsguard validate --target s3 s3-baseline.json
+  git show HEAD:baseline.json | corsguard validate --target all -`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: fileCompletion,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k := policy.Kind(kind)
-			if k != policy.MediaStore && k != policy.S3 {
-				return fmt.Errorf("--kind %q: want mediastore or s3", kind)
+			if cmd.Flags().Changed("kind") {
+				fmt.Fprintln(cmd.ErrOrStderr(), "corsguard: --kind is deprecated; use --target")
 			}
-			return runValidate(cmd.InOrStdin(), cmd.OutOrStdout(), args[0], k)
+			kinds, err := targets.kinds()
+			if err != nil {
+				return err
+			}
+			return runValidate(cmd.InOrStdin(), cmd.OutOrStdout(), args[0], kinds)
 		},
 	}
-	cmd.Flags().StringVar(&kind, "kind", kind, "whose rules to check: mediastore or s3")
-	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(
-		[]string{string(policy.MediaStore), string(policy.S3)}, cobra.ShellCompDirectiveNoFileComp))
+	targets.register(cmd)
+	// --kind was this flag's first name; it stays as a hidden, deprecated alias of --target.
+	// RunE says so itself: pflag's own deprecation notice goes to a buffer cobra discards.
+	cmd.Flags().StringSliceVar(&targets.names, "kind", targets.names, "deprecated: use --target")
+	_ = cmd.Flags().MarkHidden("kind")
 	return cmd
 }
 
-// runValidate checks the baseline in file ("-" for in) and writes the verdict to out.
-func runValidate(in io.Reader, out io.Writer, file string, kind policy.Kind) error {
+// runValidate checks the baseline in file ("-" for in) against the rules of every kind and
+// writes the verdict to out, one line per kind (after its problems).
+func runValidate(in io.Reader, out io.Writer, file string, kinds []policy.Kind) error {
 	name := file
 	var data []byte
 	var err error
@@ -58,18 +67,30 @@ func runValidate(in io.Reader, out io.Writer, file string, kind policy.Kind) err
 		fmt.Fprintf(out, "%s: %v\n", name, err)
 		return &exitErr{code: exitInvalid}
 	}
-	if err := policy.Validate(p, kind); err != nil {
+	invalid := false
+	for _, kind := range kinds {
+		err := policy.Validate(p, kind)
+		if err == nil {
+			fmt.Fprintf(out, "%s: valid %s CORS policy: %d rule%s, %s\n", name, kind, len(p), plural(len(p)), policy.Hash(p))
+			continue
+		}
 		var verr *policy.ValidationError
 		if !errors.As(err, &verr) {
 			return fmt.Errorf("validate %s: %w", name, err)
 		}
+		invalid = true
+		prefix := name + ": " // with several kinds, each problem says whose rule it breaks
+		if len(kinds) > 1 {
+			prefix += string(kind) + ": "
+		}
 		for _, prob := range verr.Problems {
-			fmt.Fprintf(out, "%s: %s\n", name, prob)
+			fmt.Fprintf(out, "%s%s\n", prefix, prob)
 		}
 		fmt.Fprintf(out, "%s: invalid %s CORS policy: %d problem%s\n", name, kind, len(verr.Problems), plural(len(verr.Problems)))
+	}
+	if invalid {
 		return &exitErr{code: exitInvalid}
 	}
-	fmt.Fprintf(out, "%s: valid %s CORS policy: %d rule%s, %s\n", name, kind, len(p), plural(len(p)), policy.Hash(p))
 	return nil
 }
 

@@ -1,5 +1,5 @@
 // Package report writes the engine's Report for people and for programs: a table a person
-// reads in a terminal, the Report itself as JSON, or CSV with one row per container. It also
+// reads in a terminal, the Report itself as JSON, or CSV with one row per container or bucket. It also
 // draws the progress bar of a sweep. It does no AWS calls; the CLI and the demo share it.
 package report
 
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/policy"
 )
 
 // Format is an output format.
@@ -88,12 +89,12 @@ func WriteJSON(w io.Writer, rep *enforce.Report) error {
 
 // CSVHeader is the first row of the CSV output.
 func CSVHeader() []string {
-	return []string{"container", "kind", "outcome", "attempts", "duration_ms", "changes", "error"}
+	return []string{"name", "kind", "outcome", "attempts", "duration_ms", "changes", "error"}
 }
 
-// WriteCSV writes one row per container: the entries in the report's order, then the
-// containers the selector excluded, with the outcome "excluded". A drifted or remediated
-// container's changes are joined with "; ".
+// WriteCSV writes one row per container or bucket: the entries in the report's order, then
+// the names the selector excluded, with the outcome "excluded" and no kind. A drifted or
+// remediated resource's changes are joined with "; ".
 func WriteCSV(w io.Writer, rep *enforce.Report) error {
 	cw := csv.NewWriter(w)
 	rows := [][]string{CSVHeader()}
@@ -131,11 +132,22 @@ func WriteTable(w io.Writer, rep *enforce.Report) error {
 	kv := func(key, format string, args ...any) {
 		fmt.Fprintf(&buf, "%-10s"+format+"\n", append([]any{key}, args...)...)
 	}
-	b := rep.Baseline
-	if b.Valid {
-		kv("baseline", "%s version %d (%s)", b.Parameter, b.Version, short(b.Hash))
-	} else {
-		kv("baseline", "%s INVALID: nothing was touched", b.Parameter)
+	// One baseline line, or one per kind when the run covered several kinds (each kind's
+	// baseline is validated with its own service's rules).
+	baselines := []enforce.Baseline{rep.Baseline}
+	if len(rep.Baselines) > 1 {
+		baselines = rep.Baselines
+	}
+	for _, b := range baselines {
+		of := ""
+		if b.Kind != "" && len(baselines) > 1 {
+			of = string(b.Kind) + ": "
+		}
+		if b.Valid {
+			kv("baseline", "%s%s version %d (%s)", of, b.Parameter, b.Version, short(b.Hash))
+			continue
+		}
+		kv("baseline", "%s%s INVALID: nothing was touched", of, b.Parameter)
 		for _, p := range b.Errors {
 			kv("", "  %s", p)
 		}
@@ -173,12 +185,27 @@ func WriteTable(w io.Writer, rep *enforce.Report) error {
 	return nil
 }
 
-// writeEntries writes the containers as aligned columns, a drifted container's further changes
-// on lines of their own under DETAIL, without trailing blanks.
+// writeEntries writes the resources as aligned columns, a drifted one's further changes on
+// lines of their own under DETAIL, without trailing blanks. The first column is CONTAINER or
+// BUCKET when all are of one kind; a run over both kinds has NAME and KIND.
 func writeEntries(w io.Writer, entries []enforce.Entry) error {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CONTAINER\tOUTCOME\tTRIES\tTIME\tDETAIL")
+	mixed := slices.ContainsFunc(entries, func(e enforce.Entry) bool { return e.Kind != entries[0].Kind })
+	kindCol := func(e enforce.Entry) string { return "" }
+	switch {
+	case mixed:
+		fmt.Fprintln(tw, "NAME\tKIND\tOUTCOME\tTRIES\tTIME\tDETAIL")
+		kindCol = func(e enforce.Entry) string { return string(e.Kind) + "\t" }
+	case entries[0].Kind == policy.S3:
+		fmt.Fprintln(tw, "BUCKET\tOUTCOME\tTRIES\tTIME\tDETAIL")
+	default:
+		fmt.Fprintln(tw, "CONTAINER\tOUTCOME\tTRIES\tTIME\tDETAIL")
+	}
+	pad := ""
+	if mixed {
+		pad = "\t"
+	}
 	for _, e := range entries {
 		details := changes(e)
 		if e.Error != "" {
@@ -191,9 +218,9 @@ func writeEntries(w io.Writer, entries []enforce.Entry) error {
 		if len(details) > 0 {
 			first = details[0]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.Name, e.Outcome, e.Attempts, roundDuration(e.Duration), first)
+		fmt.Fprintf(tw, "%s\t%s%s\t%d\t%s\t%s\n", e.Name, kindCol(e), e.Outcome, e.Attempts, roundDuration(e.Duration), first)
 		for _, d := range details[min(1, len(details)):] {
-			fmt.Fprintf(tw, "\t\t\t\t%s\n", d)
+			fmt.Fprintf(tw, "%s\t\t\t\t%s\n", pad, d)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -205,8 +232,8 @@ func writeEntries(w io.Writer, entries []enforce.Entry) error {
 	return nil
 }
 
-// Totals says in one line how many containers had each outcome, leaving out the zeros:
-// "5 compliant, 1 drifted, 1 exempt". A run without containers says "no containers".
+// Totals says in one line how many containers and buckets had each outcome, leaving out the
+// zeros: "5 compliant, 1 drifted, 1 exempt". A run that checked nothing says "nothing checked".
 func Totals(rep *enforce.Report) string {
 	var parts []string
 	for _, o := range enforce.Outcomes() {
@@ -218,7 +245,7 @@ func Totals(rep *enforce.Report) string {
 		parts = append(parts, fmt.Sprintf("%d %s", n, Excluded))
 	}
 	if len(parts) == 0 {
-		return "no containers"
+		return "nothing checked"
 	}
 	return strings.Join(parts, ", ")
 }

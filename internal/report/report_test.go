@@ -118,7 +118,7 @@ func TestTableOfAnInvalidBaselineListsItsProblems(t *testing.T) {
 	if err := WriteTable(&buf, rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"INVALID: nothing was touched", "CorsPolicy[0].AllowedOrigins[0]: more than one wildcard", "totals    no containers"} {
+	for _, want := range []string{"INVALID: nothing was touched", "CorsPolicy[0].AllowedOrigins[0]: more than one wildcard", "totals    nothing checked"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}
@@ -188,5 +188,50 @@ func TestProgressDrawsOnlyOnATerminal(t *testing.T) {
 	p.Entry(enforce.Entry{Name: "late"})
 	if buf.Len() != n {
 		t.Errorf("the bar drew after Finish")
+	}
+}
+
+// TestTableOfAMixedRunHasAKindColumnAndABaselinePerKind: containers and buckets in one run
+// get NAME and KIND columns and one baseline line per kind; a run of buckets says BUCKET.
+func TestTableOfAMixedRunHasAKindColumnAndABaselinePerKind(t *testing.T) {
+	rep := sample()
+	rep.Entries = append(rep.Entries, enforce.Entry{Name: "media-assets", Kind: policy.S3, Outcome: enforce.Drifted, Attempts: 1,
+		Diff: []policy.Change{{Path: "CorsPolicy[0]", Op: "add"}, {Path: "CorsPolicy[1]", Op: "add"}}})
+	rep.Baselines = []enforce.Baseline{
+		{Kind: policy.MediaStore, Parameter: "/corsguard/baseline", Version: 3, Hash: "sha256:0123456789abcdef0123", Valid: true},
+		{Kind: policy.S3, Parameter: "/corsguard/s3-baseline", Version: 2, Error: "invalid",
+			Errors: []policy.Problem{{Path: "CorsPolicy[0]", Message: "bad"}}},
+	}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"baseline  mediastore: /corsguard/baseline version 3 (sha256:0123456789ab)\n",
+		"baseline  s3: /corsguard/s3-baseline INVALID: nothing was touched\n",
+		"            CorsPolicy[0]: bad\n",
+		"NAME               KIND        OUTCOME",
+		"live-news          mediastore  compliant",
+		"media-assets       s3          drifted",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "media-assets") && strings.Index(lines[i+1], "CorsPolicy[1]") != strings.Index(l, "CorsPolicy[0]") {
+			t.Errorf("second change not aligned under the first:\n%s\n%s", l, lines[i+1])
+		}
+	}
+
+	rep.Entries, rep.Baselines = rep.Entries[3:], nil
+	buf.Reset()
+	if err := WriteTable(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "BUCKET        OUTCOME") {
+		t.Errorf("a run of buckets lacks the BUCKET header:\n%s", buf.String())
 	}
 }

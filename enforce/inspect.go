@@ -1,0 +1,54 @@
+package enforce
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// Inspection is one resource's CORS policy beside the baseline of its kind, as Inspect read
+// them. Nothing was written.
+type Inspection struct {
+	// Baseline is the kind's baseline as a run would have it: read, parsed and validated with
+	// the kind's rules. When it is not Valid, Want is nil and Actual was not read.
+	Baseline Baseline
+	// Want is the baseline's policy.
+	Want policy.Policy
+	// Actual is the resource's policy, nil when it has none.
+	Actual policy.Policy
+}
+
+// Inspect reads the baseline that applies to resources of kind of, and the named resource's
+// policy, with the very calls, validation and error handling of a run, and writes nothing:
+// what `corsguard diff` shows. The selector does not apply (the resource is named on purpose)
+// and nothing waits: a resource still being created is an error, and so is one that does not
+// exist (wrapping the service's own error).
+func (e *Engine) Inspect(ctx context.Context, of policy.Kind, name string) (*Inspection, error) {
+	i := slices.IndexFunc(e.kinds, func(k *kind) bool { return k.store.Kind() == of })
+	if i < 0 {
+		return nil, fmt.Errorf("inspect %s: the engine has no store of kind %s", name, of)
+	}
+	k := e.kinds[i]
+	m := newMeter(e.limits)
+	rep := &Report{}
+	wants := e.loadBaselines(ctx, m, []*kind{k}, rep)
+	in := &Inspection{Baseline: rep.Baselines[0]}
+	want, ok := wants[k]
+	if !ok {
+		return in, nil
+	}
+	in.Want = want
+	r, err := k.store.describe(ctx, m, name)
+	if err == nil {
+		err = r.ready()
+	}
+	if err == nil {
+		in.Actual, err = k.store.getPolicy(ctx, m, r)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", of, name, err)
+	}
+	return in, nil
+}
