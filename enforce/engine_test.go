@@ -60,18 +60,3 @@ func TestNewFillsTheDefaults(t *testing.T) {
 		t.Error("New accepted a nil SSM client")
 	}
 }
-
-func TestCorsRulesRoundTrip(t *testing.T) {
-	p := policy.Policy{
-		{AllowedOrigins: []string{"https://a.example", "*"}, AllowedMethods: []string{"GET", "HEAD"},
-			AllowedHeaders: []string{"*"}, ExposeHeaders: []string{"ETag"}, MaxAgeSeconds: 3000},
-		{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}, AllowedHeaders: []string{}},
-	}
-	got := fromCorsRules(toCorsRules(p))
-	if diff := cmp.Diff(p, got); diff != "" {
-		t.Errorf("round trip (-want +got):\n%s", diff)
-	}
-	if fromCorsRules(nil) == nil {
-		t.Error("an empty answer became no policy")
-	}
-}

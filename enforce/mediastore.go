@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore/types"
 
+	"github.com/corsguard/corsguard/internal/corsconv"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -102,11 +103,11 @@ func (s mediaStore) getPolicy(ctx context.Context, m *meter, r resource) (policy
 	if err != nil {
 		return nil, fmt.Errorf("get cors policy: %w", classify(err))
 	}
-	return fromCorsRules(out.CorsPolicy), nil
+	return corsconv.FromMediaStore(out.CorsPolicy), nil
 }
 
 func (s mediaStore) putPolicy(ctx context.Context, m *meter, r resource, p policy.Policy) error {
-	_, err := s.c.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(r.name), CorsPolicy: toCorsRules(p)},
+	_, err := s.c.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(r.name), CorsPolicy: corsconv.ToMediaStore(p)},
 		msOpt(m, opPutCorsPolicy))
 	if err != nil {
 		return fmt.Errorf("put cors policy: %w", classify(err))
@@ -141,44 +142,4 @@ func containerResource(c types.Container) resource {
 		r.status = statusUnknown
 	}
 	return r
-}
-
-// toCorsRules converts a policy to the SDK's shape. MaxAgeSeconds fits: Validate caps it at
-// the int32 maximum.
-func toCorsRules(p policy.Policy) []types.CorsRule {
-	out := make([]types.CorsRule, len(p))
-	for i, r := range p {
-		methods := make([]types.MethodName, len(r.AllowedMethods))
-		for j, m := range r.AllowedMethods {
-			methods[j] = types.MethodName(m)
-		}
-		out[i] = types.CorsRule{
-			AllowedOrigins: r.AllowedOrigins,
-			AllowedMethods: methods,
-			AllowedHeaders: r.AllowedHeaders,
-			ExposeHeaders:  r.ExposeHeaders,
-			MaxAgeSeconds:  int32(r.MaxAgeSeconds),
-		}
-	}
-	return out
-}
-
-// fromCorsRules converts the SDK's shape to a policy, never nil: a container that answers
-// with an empty policy has one, with no rules.
-func fromCorsRules(rules []types.CorsRule) policy.Policy {
-	out := make(policy.Policy, len(rules))
-	for i, r := range rules {
-		methods := make([]string, len(r.AllowedMethods))
-		for j, m := range r.AllowedMethods {
-			methods[j] = string(m)
-		}
-		out[i] = policy.Rule{
-			AllowedOrigins: r.AllowedOrigins,
-			AllowedMethods: methods,
-			AllowedHeaders: r.AllowedHeaders,
-			ExposeHeaders:  r.ExposeHeaders,
-			MaxAgeSeconds:  int64(r.MaxAgeSeconds),
-		}
-	}
-	return out
 }

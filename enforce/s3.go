@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/corsguard/corsguard/internal/corsconv"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -104,12 +105,12 @@ func (s s3Store) getPolicy(ctx context.Context, m *meter, r resource) (policy.Po
 	if err != nil {
 		return nil, fmt.Errorf("get bucket cors: %w", classifyS3(err))
 	}
-	return fromS3Rules(out.CORSRules), nil
+	return corsconv.FromS3(out.CORSRules), nil
 }
 
 func (s s3Store) putPolicy(ctx context.Context, m *meter, r resource, p policy.Policy) error {
 	_, err := s.c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(r.name),
-		CORSConfiguration: &types.CORSConfiguration{CORSRules: toS3Rules(p)}},
+		CORSConfiguration: &types.CORSConfiguration{CORSRules: corsconv.ToS3(p)}},
 		s3Opt(m, opPutBucketCors))
 	if err != nil {
 		return fmt.Errorf("put bucket cors: %w", classifyS3(err))
@@ -142,41 +143,4 @@ func classifyS3(err error) error {
 
 func bucketResource(name string) resource {
 	return resource{name: name, id: "arn:aws:s3:::" + name, status: statusReady, raw: "exists"}
-}
-
-// toS3Rules converts a policy to the SDK's shape; a zero MaxAgeSeconds is left out, as the
-// service leaves it out of what it returns.
-func toS3Rules(p policy.Policy) []types.CORSRule {
-	out := make([]types.CORSRule, len(p))
-	for i, r := range p {
-		out[i] = types.CORSRule{
-			AllowedOrigins: r.AllowedOrigins,
-			AllowedMethods: r.AllowedMethods,
-			AllowedHeaders: r.AllowedHeaders,
-			ExposeHeaders:  r.ExposeHeaders,
-		}
-		if r.ID != "" {
-			out[i].ID = aws.String(r.ID)
-		}
-		if r.MaxAgeSeconds != 0 {
-			out[i].MaxAgeSeconds = aws.Int32(int32(r.MaxAgeSeconds))
-		}
-	}
-	return out
-}
-
-// fromS3Rules converts the SDK's shape to a policy, never nil.
-func fromS3Rules(rules []types.CORSRule) policy.Policy {
-	out := make(policy.Policy, len(rules))
-	for i, r := range rules {
-		out[i] = policy.Rule{
-			ID:             aws.ToString(r.ID),
-			AllowedOrigins: r.AllowedOrigins,
-			AllowedMethods: r.AllowedMethods,
-			AllowedHeaders: r.AllowedHeaders,
-			ExposeHeaders:  r.ExposeHeaders,
-			MaxAgeSeconds:  int64(aws.ToInt32(r.MaxAgeSeconds)),
-		}
-	}
-	return out
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,7 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
-	mstypes "github.com/aws/aws-sdk-go-v2/service/mediastore/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/spf13/cobra"
@@ -25,6 +27,7 @@ import (
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/internal/corsconv"
 	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/internal/report"
 	"github.com/corsguard/corsguard/policy"
@@ -40,8 +43,9 @@ func newDemoCmd() *cobra.Command {
 		Use:   "demo",
 		Short: "Show corsguard's whole job offline, against an in-process AWS emulator",
 		Long: `Demo starts the AWS emulator in this process, seeds a baseline parameter (the embedded
-default baseline) and eight MediaStore containers (compliant, drifted, without a policy,
-exempt, excluded by name, one still CREATING), then feeds the real Lambda handler the sample
+default baseline), eight MediaStore containers (compliant, drifted, without a policy, exempt,
+excluded by name, one still CREATING) and four S3 buckets (compliant, drifted, without CORS,
+exempt), configures the function for both kinds, then feeds the real Lambda handler the sample
 events of events/ in order and prints what each one did. It needs no AWS account and no
 credentials, and makes no request beyond the loopback interface.`,
 		Args: cobra.NoArgs,
@@ -59,12 +63,21 @@ credentials, and makes no request beyond the loopback interface.`,
 
 // The demo's names. The sample events name live-news and the parameter /corsguard/baseline.
 const (
-	demoParameter = DefaultBaselineParameter
-	demoExempt    = "partner-feed"
-	demoExclude   = "test-*"
+	demoParameter    = DefaultBaselineParameter
+	demoExempt       = "partner-feed"
+	demoExemptBucket = "media-partner"
+	demoExclude      = "test-*"
 )
 
-// demoAnyOrigin is the hand-made policy the demo's containers drift to.
+// demoAnyOriginPost is what a colleague puts on a bucket by hand (as in
+// cloudtrail-s3-put-bucket-cors.json): S3 allows POST, MediaStore does not.
+var demoAnyOriginPost = policy.Policy{{
+	AllowedOrigins: []string{"*"},
+	AllowedMethods: []string{"GET", "PUT", "POST", "DELETE"},
+	AllowedHeaders: []string{"*"},
+}}
+
+// demoAnyOrigin is the hand-made policy the demo's containers and buckets drift to.
 var demoAnyOrigin = policy.Policy{{
 	AllowedOrigins: []string{"*"},
 	AllowedMethods: []string{"GET", "HEAD", "PUT", "DELETE"},
@@ -94,6 +107,28 @@ func demoContainers() []demoContainer {
 	}
 }
 
+// demoBucket is one bucket the demo seeds.
+type demoBucket struct {
+	name string
+	cors policy.Policy
+	tags map[string]string
+	why  string
+}
+
+// demoBuckets are the buckets seeded; the S3 sample events name media-uploads (created during
+// the demo) and media-assets.
+func demoBuckets() []demoBucket {
+	return []demoBucket{
+		{name: "media-assets", cors: policy.Default(), why: "compliant"},
+		{name: "media-library", cors: demoAnyOrigin, why: "drifted: any origin may PUT and DELETE"},
+		{name: "media-archive", why: "no CORS configuration"},
+		{name: demoExemptBucket, cors: demoAnyOrigin, tags: map[string]string{enforce.DefaultExemptTagKey: "true"}, why: "drifted, but tagged exempt"},
+	}
+}
+
+// demoNewBucket is the bucket created during the demo (cloudtrail-s3-create-bucket.json).
+const demoNewBucket = "media-uploads"
+
 // demoStep is one step of the story: what a person or AWS does, then the event the function
 // receives.
 type demoStep struct {
@@ -117,6 +152,7 @@ type demo struct {
 	emu     *emulator.Emulator
 	stop    func(context.Context) error
 	ms      *mediastore.Client
+	s3      *s3.Client
 	ssm     *ssm.Client
 	handler *handler.Handler
 	engine  *enforce.Engine
@@ -146,8 +182,17 @@ func demoSteps() []demoStep {
 			event: "mediastore-container-created.json",
 		},
 		{
+			title: "A bucket is created",
+			story: "The team moving off MediaStore creates the S3 bucket media-uploads. CloudTrail records\nCreateBucket; the function gives the new bucket the same baseline.",
+			act: func(ctx context.Context, d *demo) error {
+				_, err := d.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(demoNewBucket)})
+				return err
+			},
+			event: "cloudtrail-s3-create-bucket.json",
+		},
+		{
 			title: "The baseline is updated",
-			story: "The platform team shortens the preflight cache to 600 s and publishes version 2 of the baseline.\nSSM emits a change event; the function converges every matching container to it.",
+			story: "The platform team shortens the preflight cache to 600 s and publishes version 2 of the baseline.\nSSM emits a change event; the function converges every matching container and bucket to it.",
 			act: func(ctx context.Context, d *demo) error {
 				_, err := d.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(demoParameter),
 					Value: aws.String(string(demoBaselineV2().JSON())), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)})
@@ -160,15 +205,30 @@ func demoSteps() []demoStep {
 			title: "A policy is changed by hand",
 			story: "A colleague opens live-news to any origin with `aws mediastore put-cors-policy`. CloudTrail\nrecords the call; the function repairs the container within seconds.",
 			act: func(ctx context.Context, d *demo) error {
-				return d.putPolicy(ctx, "live-news", demoAnyOrigin)
+				_, err := d.ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String("live-news"),
+					CorsPolicy: corsconv.ToMediaStore(demoAnyOrigin)})
+				return err
 			},
 			event: "cloudtrail-put-cors-policy.json",
 		},
 		{
-			title: "An event is lost; the scheduled sweep repairs it",
-			story: "Someone deletes the policy of vod-archive and the event never arrives. The scheduled sweep\nreads every container anyway and repairs what drifted: events are only hints.",
+			title: "A bucket's CORS is changed by hand",
+			story: "Another colleague lets any origin POST to media-assets with `aws s3api put-bucket-cors`.\nCloudTrail records PutBucketCors; the function repairs the bucket the same way.",
 			act: func(ctx context.Context, d *demo) error {
-				_, err := d.ms.DeleteCorsPolicy(ctx, &mediastore.DeleteCorsPolicyInput{ContainerName: aws.String("vod-archive")})
+				_, err := d.s3.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String("media-assets"),
+					CORSConfiguration: &s3types.CORSConfiguration{CORSRules: corsconv.ToS3(demoAnyOriginPost)}})
+				return err
+			},
+			event: "cloudtrail-s3-put-bucket-cors.json",
+		},
+		{
+			title: "Events are lost; the scheduled sweep repairs them",
+			story: "Someone deletes the policy of vod-archive and the CORS of media-archive, and neither event\narrives. The scheduled sweep reads every container and bucket anyway and repairs what drifted:\nevents are only hints.",
+			act: func(ctx context.Context, d *demo) error {
+				if _, err := d.ms.DeleteCorsPolicy(ctx, &mediastore.DeleteCorsPolicyInput{ContainerName: aws.String("vod-archive")}); err != nil {
+					return err
+				}
+				_, err := d.s3.DeleteBucketCors(ctx, &s3.DeleteBucketCorsInput{Bucket: aws.String("media-archive")})
 				return err
 			},
 			event: "scheduled-sweep.json",
@@ -180,24 +240,10 @@ func demoSteps() []demoStep {
 		},
 		{
 			title: "The compliance audit",
-			story: "A direct invocation {\"action\":\"audit\"} checks every matching container without writing.",
+			story: "A direct invocation {\"action\":\"audit\"} checks every matching container and bucket without writing.",
 			event: "direct-audit.json",
 		},
 	}
-}
-
-func (d *demo) putPolicy(ctx context.Context, name string, p policy.Policy) error {
-	rules := make([]mstypes.CorsRule, len(p))
-	for i, r := range p {
-		methods := make([]mstypes.MethodName, len(r.AllowedMethods))
-		for j, m := range r.AllowedMethods {
-			methods[j] = mstypes.MethodName(m)
-		}
-		rules[i] = mstypes.CorsRule{AllowedOrigins: r.AllowedOrigins, AllowedMethods: methods,
-			AllowedHeaders: r.AllowedHeaders, ExposeHeaders: r.ExposeHeaders, MaxAgeSeconds: int32(r.MaxAgeSeconds)}
-	}
-	_, err := d.ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: rules})
-	return err
 }
 
 // runDemo runs the whole demo, writing the story to out. It returns the demo (for its
@@ -223,11 +269,13 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 		},
 	}
 	d.ms, d.ssm = mediastore.NewFromConfig(awsCfg), ssm.NewFromConfig(awsCfg)
+	d.s3 = s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
 
 	// The function's configuration, read as the Lambda reads its environment.
 	env := map[string]string{
 		config.BaselineParameter: demoParameter,
 		config.Exclude:           demoExclude,
+		config.Targets:           "mediastore,s3",
 		config.BackoffBase:       "200ms",
 		config.BackoffCap:        "1s",
 	}
@@ -235,7 +283,7 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	if err != nil {
 		return d, err
 	}
-	d.engine, err = enforce.New(cfg.Engine(), d.ssm, enforce.MediaStore(d.ms))
+	d.engine, err = enforce.New(cfg.Engine(), d.ssm, awsclient.Stores(awsCfg, cfg.Targets)...)
 	if err != nil {
 		return d, err
 	}
@@ -251,13 +299,21 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 			return d, err
 		}
 	}
+	buckets := demoBuckets()
+	for _, b := range buckets {
+		if err := emu.SeedBucket(b.name, "", b.cors, b.tags); err != nil {
+			return d, err
+		}
+	}
+	buckets = append(buckets, demoBucket{name: demoNewBucket, why: "created in step 2"})
 
 	fmt.Fprintf(out, "corsguard demo: an emulated AWS account at %s (no AWS account, no credentials)\n\n", url)
-	fmt.Fprintf(out, "The function is configured as the SAM template would: baseline %s, exclude %s,\n", demoParameter, demoExclude)
-	fmt.Fprintf(out, "exempt tag %s=true, mode %s, %d workers, %g requests/s per API.\n\n", cfg.ExemptTag, cfg.Mode, cfg.Workers, cfg.Rate)
+	fmt.Fprintf(out, "The function is configured as the SAM template would: targets %s (containers and buckets),\n", env[config.Targets])
+	fmt.Fprintf(out, "baseline %s for both, containers %s excluded, exempt tag %s=true,\n", demoParameter, demoExclude, cfg.ExemptTag)
+	fmt.Fprintf(out, "mode %s, %d workers, %g requests/s per API.\n\n", cfg.Mode, cfg.Workers, cfg.Rate)
 	fmt.Fprintf(out, "Version 1 of the baseline is corsguard's embedded default:\n%s\n\n", indent(string(policy.DefaultJSON())))
 	fmt.Fprintln(out, "The account before corsguard:")
-	d.printState(containers)
+	d.printState(containers, buckets)
 
 	steps := demoSteps()
 	for i, s := range steps {
@@ -274,10 +330,10 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	}
 
 	fmt.Fprintf(out, "\n%s\nThe account after corsguard:\n", strings.Repeat("─", 96))
-	d.printState(containers)
+	d.printState(containers, buckets)
 	last := d.steps[len(d.steps)-1].result.Report
 	if last == nil || !last.Succeeded || last.Totals[enforce.Drifted] > 0 || last.Totals[enforce.Failed] > 0 {
-		return d, fmt.Errorf("the final audit did not find every matching container compliant")
+		return d, fmt.Errorf("the final audit did not find every matching container and bucket compliant")
 	}
 	total, written := 0, 0
 	for _, s := range d.steps {
@@ -286,7 +342,7 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 			written += s.result.Report.Totals[enforce.Remediated]
 		}
 	}
-	fmt.Fprintf(out, "\nEvery matching container is compliant: %s.\n", report.Totals(last))
+	fmt.Fprintf(out, "\nEvery matching container and bucket is compliant: %s.\n", report.Totals(last))
 	fmt.Fprintf(out, "%d events handled, %d AWS calls, %d policies written, in %s.\n",
 		len(d.steps), total, written, time.Since(started).Round(100*time.Millisecond))
 	return d, nil
@@ -325,10 +381,12 @@ func (d *demo) invoke(ctx context.Context, name string) error {
 	return nil
 }
 
-// printState prints every container's status, how its policy compares with the current
-// baseline, and its tags, straight from the emulator (no API call is counted).
-func (d *demo) printState(containers []demoContainer) {
-	tw := tabwriter.NewWriter(d.out, 0, 0, 2, ' ', 0)
+// printState prints every container's status and every bucket, how its policy compares with
+// the current baseline, and its tags, straight from the emulator (no API call is counted).
+func (d *demo) printState(containers []demoContainer, buckets []demoBucket) {
+	// One tabwriter for both tables keeps their columns aligned; the lines are trimmed after.
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  CONTAINER\tSTATUS\tCORS POLICY\tTAGS\tSEEDED AS")
 	for _, c := range containers {
 		info, ok := d.emu.Container(c.name)
@@ -336,20 +394,41 @@ func (d *demo) printState(containers []demoContainer) {
 			fmt.Fprintf(tw, "  %s\tgone\t\t\t%s\n", c.name, c.why)
 			continue
 		}
-		state := "differs from the baseline"
-		switch {
-		case info.CorsPolicy == nil:
-			state = "none"
-		case policy.Equal(info.CorsPolicy, d.baseline):
-			state = "= baseline " + policy.Hash(d.baseline)[:len("sha256:")+8]
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.name, info.Status, d.state(info.CorsPolicy), tagList(info.Tags), c.why)
+	}
+	fmt.Fprintln(tw, "\t\t\t\t")
+	fmt.Fprintln(tw, "  BUCKET\t\tCORS\tTAGS\tSEEDED AS")
+	for _, b := range buckets {
+		info, ok := d.emu.Bucket(b.name)
+		if !ok {
+			fmt.Fprintf(tw, "  %s\t\tnot created yet\t\t%s\n", b.name, b.why)
+			continue
 		}
-		var tags []string
-		for _, k := range slices.Sorted(maps.Keys(info.Tags)) {
-			tags = append(tags, k+"="+info.Tags[k])
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.name, info.Status, state, strings.Join(tags, ","), c.why)
+		fmt.Fprintf(tw, "  %s\t\t%s\t%s\t%s\n", b.name, d.state(info.CorsPolicy), tagList(info.Tags), b.why)
 	}
 	_ = tw.Flush()
+	for line := range strings.Lines(buf.String()) {
+		fmt.Fprintln(d.out, strings.TrimRight(line, " \n"))
+	}
+}
+
+// state says how a policy compares with the current baseline.
+func (d *demo) state(p policy.Policy) string {
+	switch {
+	case p == nil:
+		return "none"
+	case policy.Equal(p, d.baseline):
+		return "= baseline " + policy.Hash(d.baseline)[:len("sha256:")+8]
+	}
+	return "differs from the baseline"
+}
+
+func tagList(tags map[string]string) string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, k+"="+tags[k])
+	}
+	return strings.Join(out, ",")
 }
 
 func indent(s string) string {

@@ -45,9 +45,12 @@ func TestDemo(t *testing.T) {
 		}
 		got = append(got, st)
 	}
+	// Every matching container and bucket: the exempt ones exempt, the rest o, or remediated
+	// when named in changed.
 	all := func(o enforce.Outcome, changed ...string) map[string]enforce.Outcome {
 		m := map[string]enforce.Outcome{"live-news": o, "live-sports": o, "highlights": o, "vod-library": o,
-			"vod-archive": o, demoExempt: enforce.Exempt}
+			"vod-archive": o, demoExempt: enforce.Exempt,
+			"media-assets": o, "media-library": o, "media-archive": o, demoNewBucket: o, demoExemptBucket: enforce.Exempt}
 		for _, n := range changed {
 			m[n] = enforce.Remediated
 		}
@@ -56,10 +59,14 @@ func TestDemo(t *testing.T) {
 	want := []step{
 		{Event: "mediastore-container-created.json", Kind: handler.ContainerCreated, Calls: true,
 			Outcomes: map[string]enforce.Outcome{"live-news": enforce.Remediated}},
+		{Event: "cloudtrail-s3-create-bucket.json", Kind: handler.BucketCreated, Calls: true,
+			Outcomes: map[string]enforce.Outcome{demoNewBucket: enforce.Remediated}},
 		{Event: "ssm-baseline-update.json", Kind: handler.BaselineChanged, Calls: true, Outcomes: all(enforce.Remediated)},
 		{Event: "cloudtrail-put-cors-policy.json", Kind: handler.CorsChanged, Calls: true,
 			Outcomes: map[string]enforce.Outcome{"live-news": enforce.Remediated}},
-		{Event: "scheduled-sweep.json", Kind: handler.Sweep, Calls: true, Outcomes: all(enforce.Compliant, "vod-archive")},
+		{Event: "cloudtrail-s3-put-bucket-cors.json", Kind: handler.CorsChanged, Calls: true,
+			Outcomes: map[string]enforce.Outcome{"media-assets": enforce.Remediated}},
+		{Event: "scheduled-sweep.json", Kind: handler.Sweep, Calls: true, Outcomes: all(enforce.Compliant, "vod-archive", "media-archive")},
 		{Event: "mediastore-object-upload-state-change.json", Kind: handler.Ignored},
 		{Event: "direct-audit.json", Kind: handler.Manual, Calls: true, Outcomes: all(enforce.Compliant)},
 	}
@@ -84,7 +91,22 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s at the end: %s %v, want ACTIVE %v", c.name, info.Status, info.CorsPolicy, wantPolicy)
 		}
 	}
-	if !strings.Contains(out.String(), "Every matching container is compliant: 5 compliant, 1 exempt, 2 excluded.") {
+	// Every matching bucket too; the exempt one as it was seeded.
+	for _, b := range append(demoBuckets(), demoBucket{name: demoNewBucket}) {
+		info, ok := d.emu.Bucket(b.name)
+		if !ok {
+			t.Errorf("bucket %s does not exist", b.name)
+			continue
+		}
+		wantPolicy := demoBaselineV2()
+		if b.name == demoExemptBucket {
+			wantPolicy = b.cors
+		}
+		if !policy.Equal(info.CorsPolicy, wantPolicy) {
+			t.Errorf("bucket %s at the end: %v, want %v", b.name, info.CorsPolicy, wantPolicy)
+		}
+	}
+	if !strings.Contains(out.String(), "Every matching container and bucket is compliant: 9 compliant, 2 exempt, 2 excluded.") {
 		t.Errorf("the demo does not end with the totals:\n%s", out.String())
 	}
 }

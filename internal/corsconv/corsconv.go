@@ -1,0 +1,91 @@
+// Package corsconv converts a CORS policy between corsguard's model (package policy) and the
+// shapes of the AWS SDK: MediaStore's []types.CorsRule and S3's []types.CORSRule. The engine,
+// the CLI, the demo, the benchmarks and the tests share it, so a field added to the model is
+// carried over in one place.
+package corsconv
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	mstypes "github.com/aws/aws-sdk-go-v2/service/mediastore/types"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// ToMediaStore returns p as PutCorsPolicy takes it. MaxAgeSeconds fits: Validate caps it at
+// the int32 maximum. A rule ID, which MediaStore has no field for, is dropped; Validate
+// refuses one for MediaStore.
+func ToMediaStore(p policy.Policy) []mstypes.CorsRule {
+	out := make([]mstypes.CorsRule, len(p))
+	for i, r := range p {
+		methods := make([]mstypes.MethodName, len(r.AllowedMethods))
+		for j, m := range r.AllowedMethods {
+			methods[j] = mstypes.MethodName(m)
+		}
+		out[i] = mstypes.CorsRule{
+			AllowedOrigins: r.AllowedOrigins,
+			AllowedMethods: methods,
+			AllowedHeaders: r.AllowedHeaders,
+			ExposeHeaders:  r.ExposeHeaders,
+			MaxAgeSeconds:  int32(r.MaxAgeSeconds),
+		}
+	}
+	return out
+}
+
+// FromMediaStore returns the policy GetCorsPolicy answered, never nil: a container that
+// answers with an empty policy has one, with no rules.
+func FromMediaStore(rules []mstypes.CorsRule) policy.Policy {
+	out := make(policy.Policy, len(rules))
+	for i, r := range rules {
+		methods := make([]string, len(r.AllowedMethods))
+		for j, m := range r.AllowedMethods {
+			methods[j] = string(m)
+		}
+		out[i] = policy.Rule{
+			AllowedOrigins: r.AllowedOrigins,
+			AllowedMethods: methods,
+			AllowedHeaders: r.AllowedHeaders,
+			ExposeHeaders:  r.ExposeHeaders,
+			MaxAgeSeconds:  int64(r.MaxAgeSeconds),
+		}
+	}
+	return out
+}
+
+// ToS3 returns p as PutBucketCors takes it; an empty ID and a zero MaxAgeSeconds are left
+// out, as S3 leaves them out of what it returns.
+func ToS3(p policy.Policy) []s3types.CORSRule {
+	out := make([]s3types.CORSRule, len(p))
+	for i, r := range p {
+		out[i] = s3types.CORSRule{
+			AllowedOrigins: r.AllowedOrigins,
+			AllowedMethods: r.AllowedMethods,
+			AllowedHeaders: r.AllowedHeaders,
+			ExposeHeaders:  r.ExposeHeaders,
+		}
+		if r.ID != "" {
+			out[i].ID = aws.String(r.ID)
+		}
+		if r.MaxAgeSeconds != 0 {
+			out[i].MaxAgeSeconds = aws.Int32(int32(r.MaxAgeSeconds))
+		}
+	}
+	return out
+}
+
+// FromS3 returns the policy GetBucketCors answered, never nil.
+func FromS3(rules []s3types.CORSRule) policy.Policy {
+	out := make(policy.Policy, len(rules))
+	for i, r := range rules {
+		out[i] = policy.Rule{
+			ID:             aws.ToString(r.ID),
+			AllowedOrigins: r.AllowedOrigins,
+			AllowedMethods: r.AllowedMethods,
+			AllowedHeaders: r.AllowedHeaders,
+			ExposeHeaders:  r.ExposeHeaders,
+			MaxAgeSeconds:  int64(aws.ToInt32(r.MaxAgeSeconds)),
+		}
+	}
+	return out
+}
