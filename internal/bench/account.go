@@ -22,10 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
-	"github.com/aws/aws-sdk-go-v2/service/mediastore/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/corsguard/corsguard/internal/corsconv"
 	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -203,7 +203,7 @@ func Populate(ctx context.Context, a *Account, n int) (Fleet, error) {
 			if p == nil {
 				return
 			}
-			if _, err := ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: corsRules(p)}); err != nil {
+			if _, err := ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: corsconv.ToMediaStore(p)}); err != nil {
 				errs <- fmt.Errorf("put policy %s: %w", name, err)
 			}
 		})
@@ -215,18 +215,4 @@ func Populate(ctx context.Context, a *Account, n int) (Fleet, error) {
 		all = append(all, err)
 	}
 	return f, errors.Join(all...)
-}
-
-// corsRules converts p to the SDK's shape.
-func corsRules(p policy.Policy) []types.CorsRule {
-	out := make([]types.CorsRule, len(p))
-	for i, r := range p {
-		methods := make([]types.MethodName, len(r.AllowedMethods))
-		for j, m := range r.AllowedMethods {
-			methods[j] = types.MethodName(m)
-		}
-		out[i] = types.CorsRule{AllowedOrigins: r.AllowedOrigins, AllowedMethods: methods, AllowedHeaders: r.AllowedHeaders,
-			ExposeHeaders: r.ExposeHeaders, MaxAgeSeconds: int32(r.MaxAgeSeconds)}
-	}
-	return out
 }

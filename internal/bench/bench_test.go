@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/corsconv"
 	"github.com/corsguard/corsguard/internal/emulator"
 )
 
@@ -53,7 +54,7 @@ func benchSweep(b *testing.B, n int, redrift bool) {
 		if redrift {
 			b.StopTimer()
 			for _, name := range fleet.Drifted {
-				if _, err := ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: corsRules(other())}); err != nil {
+				if _, err := ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: corsconv.ToMediaStore(other())}); err != nil {
 					b.Fatal(err)
 				}
 			}
