@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -483,6 +484,7 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 	rssA := s1000.PeakRSS
 	b.p("| peak RSS of a 1000-container sweep | ≤ 40 MB | %s | %s | %s |", mb(rssA), mb(bb.sweeps[2].PeakRSS), verdict(rssA <= 40e6))
 	b.p("")
+	renderNoise(&b, a, bb)
 
 	renderMethod(&b)
 	renderSweeps(&b, a, bb)
@@ -500,6 +502,41 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 	b.p("%s", gobench)
 	b.p("```")
 	return b.Bytes()
+}
+
+// renderNoise says how far pass B differed from pass A, for each kind of figure.
+func renderNoise(b *w, a, bb pass) {
+	worst := func(xs, ys []float64) float64 {
+		d := 0.0
+		for i := range xs {
+			d = math.Max(d, 100*math.Abs(xs[i]-ys[i])/math.Max(math.Abs(xs[i]), math.Abs(ys[i])))
+		}
+		return d
+	}
+	var wa, wb, ra, rb []float64
+	for i := range a.sweeps {
+		wa, wb = append(wa, wallRatio(a.sweeps[i])), append(wb, wallRatio(bb.sweeps[i]))
+		ra, rb = append(ra, float64(a.sweeps[i].PeakRSS)), append(rb, float64(bb.sweeps[i].PeakRSS))
+	}
+	var pa, pb []float64
+	for j := range a.compliance {
+		for i := range a.compliance[j] {
+			pa, pb = append(pa, float64(a.compliance[j][i].DelayP99)), append(pb, float64(bb.compliance[j][i].DelayP99))
+		}
+	}
+	hf, hfb := median(a.hello, firstResponse), median(bb.hello, firstResponse)
+	ca := []float64{float64(median(a.ignored, firstResponse)) / float64(hf), float64(median(a.creation, firstResponse)) / float64(hf)}
+	cb := []float64{float64(median(bb.ignored, firstResponse)) / float64(hfb), float64(median(bb.creation, firstResponse)) / float64(hfb)}
+	b.p("**Noise** (largest difference between passes A and B, relative to the larger): sweep wall ÷ bound %.1f%%;", worst(wa, wb))
+	b.p("peak RSS %.1f%%; time-to-compliance p99 delay %.1f%% (other seeds, so this is sampling noise of %d runs); cold-start", worst(ra, rb), worst(pa, pb), creations)
+	same := "identical in both passes"
+	for i := range a.sweeps {
+		if a.sweeps[i].MediaStoreCalls() != bb.sweeps[i].MediaStoreCalls() || a.sweeps[i].Throttled != bb.sweeps[i].Throttled {
+			same = "**not** identical in both passes (see the sweep table)"
+		}
+	}
+	b.p("ratios %.1f%%. Call and throttle counts of the sweeps were %s.", worst(ca, cb), same)
+	b.p("")
 }
 
 func worstP99(rows []bench.ComplianceRow) time.Duration {
