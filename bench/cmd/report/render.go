@@ -142,9 +142,14 @@ func renderCompliance(b *w, a, bb pass) {
 		eager[n].DescribesMean, def[n].DescribesMean, lazy[0].Backoff, def[n].DescribesMean/lazy[n].DescribesMean)
 	b.p("but leaves a new container non-compliant up to a minute after it is ACTIVE (p99 %s), every second of which is", secs(lazy[n].DelayP99))
 	b.p("billed Lambda time (the function waits, whatever the backoff), and its long waits collide with the function's")
+	defGaveUp := 0
+	for _, r := range def {
+		defGaveUp += r.Failed
+	}
+	perMinute := (def[n].DescribesMean - at(def, time.Minute)) / (def[n].Creating - time.Minute).Minutes()
 	b.p("timeout: %d of its %d creations gave up and waited for Lambda's retry. The default keeps the worst delay", gaveUp, len(lazy)*lazy[0].Runs)
-	b.p("under 15 s (p50 about 4–5 s) for about eight describes per minute of CREATING, a handful of calls against an")
-	b.p("API whose rate we keep at 10/s, and never gave up within the %v timeout.", bench.LambdaTimeout)
+	b.p("under its %v cap (p50 %s at T = %v) for %.1f describes per further minute of CREATING, a handful of calls", def[0].Backoff.Cap, secs(def[n].DelayP50), def[n].Creating, perMinute)
+	b.p("against an API whose rate we keep at 10/s; %d of its %d creations gave up within the %v timeout.", defGaveUp, len(def)*def[0].Runs, bench.LambdaTimeout)
 	b.p("")
 }
 
