@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -155,6 +156,19 @@ func TestValidContainerName(t *testing.T) {
 	for _, bad := range []string{"", "has space", "dot.name", "slash/name", "é", string(long)} {
 		if err := ValidContainerName(bad); err == nil {
 			t.Errorf("ValidContainerName(%.20q) = nil, want an error", bad)
+		}
+	}
+}
+
+func TestValidBucketName(t *testing.T) {
+	for _, ok := range []string{"abc", "media-uploads", "my.bucket.1", strings.Repeat("b", 63)} {
+		if err := ValidBucketName(ok); err != nil {
+			t.Errorf("ValidBucketName(%.20q) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "ab", strings.Repeat("b", 64), "Upper", "-start", "end.", "two..dots", "192.168.1.10", "under_score"} {
+		if err := ValidBucketName(bad); err == nil {
+			t.Errorf("ValidBucketName(%.20q) = nil, want an error", bad)
 		}
 	}
 }

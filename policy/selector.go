@@ -25,14 +25,16 @@ func ValidContainerName(name string) error {
 // characters of lowercase letters, digits, "." and "-", beginning and ending with a letter or
 // digit, without ".." and not shaped like an IPv4 address.
 func ValidBucketName(name string) error {
-	if !bucketName.MatchString(name) || strings.Contains(name, "..") || ipv4.MatchString(name) {
+	if len(name) < 3 || len(name) > 63 || !bucketName.MatchString(name) || strings.Contains(name, "..") || ipv4.MatchString(name) {
 		return fmt.Errorf("bucket name %q: must be 3 to 63 characters of a-z, 0-9, . and -, begin and end with a letter or digit, and not look like an IP address", name)
 	}
 	return nil
 }
 
+// bucketName is S3's pattern for bucket names less their length (3-63), which ValidBucketName
+// checks with len, for the reason given at containerName.
 var (
-	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
 	ipv4       = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
 )
 
