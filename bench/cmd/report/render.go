@@ -238,9 +238,7 @@ func renderColdStart(b *w, a, bb pass, armSize, helloArmSize int64) {
 		b.p("")
 	}
 	b.p("Stripped linux/arm64 binaries, built with the Lambda flags: corsguard `bootstrap` **%s** (%d bytes),", mb(armSize), armSize)
-	b.p("hello-world %s (%d bytes). Headroom under the 12 MB target: %s; each AWS service client the function links", mb(helloArmSize), helloArmSize, mb(12e6-armSize))
-	b.p("in costs about a megabyte (adding the S3 store's client took the bootstrap from about 10.6 to 11.6 MB), so the")
-	b.p("next one would not fit without dropping something, such as the credential-chain clients named above.")
+	b.p("hello-world %s (%d bytes). Headroom under the 12 MB target: %s.", mb(helloArmSize), helloArmSize, mb(12e6-armSize))
 	b.p("")
 	b.p("Peak resident memory (VmHWM) of the sweep process: engine, SDK clients and Go runtime, as in the Lambda,")
 	b.p("without the emulator:")
