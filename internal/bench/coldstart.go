@@ -50,41 +50,27 @@ func ColdStart(ctx context.Context, rie, bootstrap string, env map[string]string
 		return Start{}, err
 	}
 	defer os.RemoveAll(home)
-	invokeAddr, err := freeAddr()
-	if err != nil {
-		return Start{}, err
-	}
-	apiAddr, err := freeAddr()
-	if err != nil {
-		return Start{}, err
-	}
 	environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
 		"AWS_EC2_METADATA_DISABLED=true", "LOG_LEVEL=info"}
 	for k, v := range env {
 		environ = append(environ, k+"="+v)
 	}
-	out := &syncBuffer{}
-	cmd := exec.Command(rie, "--runtime-interface-emulator-address", invokeAddr, "--runtime-api-address", apiAddr, bootstrap)
-	cmd.Env, cmd.Stdout, cmd.Stderr, cmd.Dir = environ, out, out, filepath.Dir(bootstrap)
-	// Its own process group, so that stopping it also stops the bootstrap it runs.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return Start{}, fmt.Errorf("start %s: %w", rie, err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(3 * time.Second):
+	var (
+		invokeAddr string
+		out        *syncBuffer
+	)
+	for attempt := 1; ; attempt++ {
+		var stop func()
+		invokeAddr, out, stop, err = startRIE(rie, bootstrap, environ)
+		if err == nil {
+			defer stop()
+			break
 		}
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	}()
-	if err := waitListening(invokeAddr, exited); err != nil {
-		return Start{}, fmt.Errorf("aws-lambda-rie: %w\n%s", err, out)
+		// A port found free may be taken by another process before the runtime emulator binds it.
+		if attempt == 3 {
+			return Start{}, err
+		}
 	}
 
 	url := "http://" + invokeAddr + "/2015-03-31/functions/function/invocations"
@@ -117,6 +103,43 @@ func ColdStart(ctx context.Context, rie, bootstrap string, env map[string]string
 		return Start{}, fmt.Errorf("INIT REPORT %q: %w", m[1], err)
 	}
 	return Start{FirstResponse: first, Init: time.Duration(ms * float64(time.Millisecond))}, nil
+}
+
+// startRIE starts the runtime emulator on two free loopback ports and waits until it listens.
+// stop ends it and the bootstrap it runs.
+func startRIE(rie, bootstrap string, environ []string) (invokeAddr string, out *syncBuffer, stop func(), err error) {
+	invokeAddr, err = freeAddr()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	apiAddr, err := freeAddr()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	out = &syncBuffer{}
+	cmd := exec.Command(rie, "--runtime-interface-emulator-address", invokeAddr, "--runtime-api-address", apiAddr, bootstrap)
+	cmd.Env, cmd.Stdout, cmd.Stderr, cmd.Dir = environ, out, out, filepath.Dir(bootstrap)
+	// Its own process group, so that stopping it also stops the bootstrap it runs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return "", nil, nil, fmt.Errorf("start %s: %w", rie, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	stop = func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(3 * time.Second):
+		}
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	}
+	if err := waitListening(invokeAddr, exited); err != nil {
+		stop()
+		return "", nil, nil, fmt.Errorf("aws-lambda-rie: %w\n%s", err, out)
+	}
+	return invokeAddr, out, stop, nil
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.
