@@ -352,6 +352,19 @@ func machine() machineInfo {
 	return m
 }
 
+// commit names the checked-out commit, "+ changes" when the tree differs from it.
+func commit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	c := strings.TrimSpace(string(out))
+	if err := exec.Command("git", "diff", "--quiet", "HEAD", "--", ".", ":!docs/BENCHMARKS.md").Run(); err != nil {
+		c += " + changes"
+	}
+	return c
+}
+
 // loadAvg returns the 1, 5 and 15 minute load averages.
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")
@@ -441,7 +454,8 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 	b.p("Every measurement was taken twice in the same run (passes A and B); the headline is pass A and the")
 	b.p("last column or section says how far pass B differed. That difference is the noise to expect between runs.")
 	b.p("")
-	b.p("Run: %s, %s. Machine: %s; load average after the run %s.", began.UTC().Format("2006-01-02 15:04 MST"), took.Round(time.Second), m, loadAvg())
+	b.p("Run: %s, %s, at commit %s. Machine: %s; load average after the run %s.", began.UTC().Format("2006-01-02 15:04 MST"),
+		took.Round(time.Second), commit(), m, loadAvg())
 	b.p("")
 
 	// Summary.
