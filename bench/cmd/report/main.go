@@ -558,6 +558,9 @@ func renderNoise(b *w, a, bb pass) {
 	b.p("peak RSS %.1f%%; cold-start ratios %.1f%%. Time to compliance (pass B draws other jitter, so this is the", worst(ra, rb), worst(ca, cb))
 	b.p("sampling noise of %d creations per cell): describes mean %.1f%%, p99 delay %.1f%% in the median cell and", creations, worst(da, db), pd[len(pd)/2])
 	b.p("%.1f%% in the worst (a p99 of %d runs rests on its few largest). Call and throttle counts of the sweeps were %s.", worst(pa, pb), creations, same)
+	b.p("Between runs the cold-start ratios move more than between passes, with the machine's load: a busy machine")
+	b.p("adds about the same milliseconds to both binaries' starts, which lowers the ratio; compare runs at similar")
+	b.p("load averages.")
 	b.p("")
 }
 
