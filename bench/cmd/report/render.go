@@ -167,7 +167,8 @@ func at(rows []bench.ComplianceRow, t time.Duration) float64 {
 func renderColdStart(b *w, a, bb pass, armSize, helloArmSize int64) {
 	b.p("## 3. Cold start and footprint")
 	b.p("")
-	b.p("Medians of %d cold starts each per pass.", len(a.hello))
+	b.p("Medians of %d cold starts each per pass. Starts that failed (a port taken by another process) and were", len(a.hello))
+	b.p("measured again: %d in pass A, %d in pass B.", a.restarts, bb.restarts)
 	b.p("")
 	b.p("| binary, event | first response | ÷ hello | init (RIE) | ÷ hello | pass B: first response ÷ hello, init ÷ hello |")
 	b.p("|---|---|---|---|---|---|")
