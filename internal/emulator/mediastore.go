@@ -241,7 +241,10 @@ func (e *Emulator) addContainerLocked(name string, now time.Time, tags map[strin
 	return ct
 }
 
-func (e *Emulator) deleteContainer(c *call, body []byte) (any, error) {
+// onContainer serves a request that names one container: it decodes the body, checks the name,
+// and runs f under the lock with the container that find (lookupLocked for any status,
+// usableLocked for an ACTIVE one) returns.
+func (e *Emulator) onContainer(c *call, body []byte, find func(string) (*container, error), f func(*container) (any, error)) (any, error) {
 	var in containerNameInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -250,10 +253,20 @@ func (e *Emulator) deleteContainer(c *call, body []byte) (any, error) {
 		return nil, err
 	}
 	return e.locked(c, func() (any, error) {
-		ct, err := e.usableLocked(*in.ContainerName)
+		ct, err := find(*in.ContainerName)
 		if err != nil {
 			return nil, err
 		}
+		return f(ct)
+	})
+}
+
+func corsPolicyNotFound(name string) error {
+	return errf("CorsPolicyNotFoundException", "The CORS policy of container %s does not exist", name)
+}
+
+func (e *Emulator) deleteContainer(c *call, body []byte) (any, error) {
+	return e.onContainer(c, body, e.usableLocked, func(ct *container) (any, error) {
 		ct.status = StatusDeleting
 		ct.until = c.Time.Add(e.deleting)
 		c.events = append(c.events, e.settleLocked()...) // a zero DELETING time removes it at once
@@ -262,18 +275,7 @@ func (e *Emulator) deleteContainer(c *call, body []byte) (any, error) {
 }
 
 func (e *Emulator) describeContainer(c *call, body []byte) (any, error) {
-	var in containerNameInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := checkName(in.ContainerName); err != nil {
-		return nil, err
-	}
-	return e.locked(c, func() (any, error) {
-		ct, err := e.lookupLocked(*in.ContainerName)
-		if err != nil {
-			return nil, err
-		}
+	return e.onContainer(c, body, e.lookupLocked, func(ct *container) (any, error) {
 		return map[string]any{"Container": ct.wire()}, nil
 	})
 }
@@ -323,20 +325,9 @@ func (e *Emulator) listContainers(c *call, body []byte) (any, error) {
 }
 
 func (e *Emulator) getCorsPolicy(c *call, body []byte) (any, error) {
-	var in containerNameInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := checkName(in.ContainerName); err != nil {
-		return nil, err
-	}
-	return e.locked(c, func() (any, error) {
-		ct, err := e.usableLocked(*in.ContainerName)
-		if err != nil {
-			return nil, err
-		}
+	return e.onContainer(c, body, e.usableLocked, func(ct *container) (any, error) {
 		if ct.cors == nil {
-			return nil, errf("CorsPolicyNotFoundException", "The CORS policy of container %s does not exist", ct.name)
+			return nil, corsPolicyNotFound(ct.name)
 		}
 		return map[string]any{"CorsPolicy": ct.cors}, nil
 	})
@@ -396,20 +387,9 @@ func trailPolicy(p policy.Policy) []map[string]any {
 }
 
 func (e *Emulator) deleteCorsPolicy(c *call, body []byte) (any, error) {
-	var in containerNameInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := checkName(in.ContainerName); err != nil {
-		return nil, err
-	}
-	return e.locked(c, func() (any, error) {
-		ct, err := e.usableLocked(*in.ContainerName)
-		if err != nil {
-			return nil, err
-		}
+	return e.onContainer(c, body, e.usableLocked, func(ct *container) (any, error) {
 		if ct.cors == nil {
-			return nil, errf("CorsPolicyNotFoundException", "The CORS policy of container %s does not exist", ct.name)
+			return nil, corsPolicyNotFound(ct.name)
 		}
 		ct.cors = nil
 		c.events = append(c.events, e.cloudTrailRecord(c, "aws.mediastore", "mediastore.amazonaws.com",
