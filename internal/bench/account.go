@@ -10,7 +10,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -22,8 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/corsguard/corsguard/internal/corsconv"
 	"github.com/corsguard/corsguard/internal/emulator"
@@ -91,7 +91,8 @@ func (a *Account) Close() error {
 	return err
 }
 
-// Throttled returns the number of ThrottlingException answers since the last ResetCalls.
+// Throttled returns the number of throttling answers since the last ResetCalls: MediaStore's
+// and SSM's ThrottlingException and S3's SlowDown.
 func (a *Account) Throttled() int { return int(a.throttled.Load()) }
 
 // ResetCalls sets the emulator's call counters and the throttle count back to zero.
@@ -100,12 +101,13 @@ func (a *Account) ResetCalls() {
 	a.throttled.Store(0)
 }
 
-// counting wraps h so that every answer naming ThrottlingException is counted.
+// counting wraps h so that every throttling answer is counted: an error naming
+// ThrottlingException (JSON protocols) or S3's <Code>SlowDown</Code> (REST-XML).
 func (a *Account) counting(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &sniffer{ResponseWriter: w}
 		h.ServeHTTP(sw, r)
-		if sw.status >= 400 && bytes.Contains(sw.head, []byte("ThrottlingException")) {
+		if sw.status >= 400 && (bytes.Contains(sw.head, []byte("ThrottlingException")) || bytes.Contains(sw.head, []byte("<Code>SlowDown</Code>"))) {
 			a.throttled.Add(1)
 		}
 	})
@@ -136,16 +138,27 @@ func (s *sniffer) Write(p []byte) (int, error) {
 // Clients returns SDK clients for the account, with the emulator's loopback HTTP client and the
 // SDK's default retryer.
 func (a *Account) Clients() (*mediastore.Client, *ssm.Client) {
-	cfg := aws.Config{
+	cfg := a.config()
+	return mediastore.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
+}
+
+// S3Client returns an S3 client for the account, path-style as the emulator serves S3, with
+// the emulator's loopback HTTP client and the SDK's default retryer.
+func (a *Account) S3Client() *s3.Client {
+	return s3.NewFromConfig(a.config(), func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+func (a *Account) config() aws.Config {
+	return aws.Config{
 		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
 		BaseEndpoint: aws.String(a.URL),
 		HTTPClient:   emulator.HTTPClient(),
 	}
-	return mediastore.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
 }
 
-// Fleet is what Populate created: which containers already hold the baseline and which drifted.
+// Fleet is what Populate (or PopulateBuckets) created: which containers (buckets) already hold
+// the baseline and which drifted.
 type Fleet struct {
 	Compliant []string
 	Drifted   []string
@@ -170,14 +183,49 @@ const DriftedFraction = 0.3
 // WithCreatingDuration(0) and a quota of at least n), 30% of them drifted.
 func Populate(ctx context.Context, a *Account, n int) (Fleet, error) {
 	ms, params := a.Clients()
-	doc, err := json.Marshal(baseline())
-	if err != nil {
-		return Fleet{}, fmt.Errorf("encode baseline: %w", err)
+	if err := putBaseline(ctx, params); err != nil {
+		return Fleet{}, err
 	}
-	if _, err := params.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(BaselineParam), Value: aws.String(string(doc)),
-		Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
-		return Fleet{}, fmt.Errorf("put baseline: %w", err)
+	return populate(n, func(name string, p policy.Policy) error {
+		if _, err := ms.CreateContainer(ctx, &mediastore.CreateContainerInput{ContainerName: aws.String(name)}); err != nil {
+			return fmt.Errorf("create %s: %w", name, err)
+		}
+		if p == nil {
+			return nil
+		}
+		if _, err := ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: corsconv.ToMediaStore(p)}); err != nil {
+			return fmt.Errorf("put policy %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// PopulateBuckets stores the baseline and creates n buckets in the account's Region through
+// the S3 API (CreateBucket, PutBucketCors), 30% of them drifted as in Populate.
+func PopulateBuckets(ctx context.Context, a *Account, n int) (Fleet, error) {
+	_, params := a.Clients()
+	if err := putBaseline(ctx, params); err != nil {
+		return Fleet{}, err
 	}
+	c := a.S3Client()
+	return populate(n, func(name string, p policy.Policy) error {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+		if p == nil {
+			return nil
+		}
+		if _, err := c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(name),
+			CORSConfiguration: &s3types.CORSConfiguration{CORSRules: corsconv.ToS3(p)}}); err != nil {
+			return fmt.Errorf("put bucket cors %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// populate creates n resources named bench-00000 on with create, 8 at a time, giving each the
+// policy drifted says (nil: none).
+func populate(n int, create func(name string, p policy.Policy) error) (Fleet, error) {
 	var f Fleet
 	var mu sync.Mutex
 	errs := make(chan error, n)
@@ -196,15 +244,8 @@ func Populate(ctx context.Context, a *Account, n int) (Fleet, error) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if _, err := ms.CreateContainer(ctx, &mediastore.CreateContainerInput{ContainerName: aws.String(name)}); err != nil {
-				errs <- fmt.Errorf("create %s: %w", name, err)
-				return
-			}
-			if p == nil {
-				return
-			}
-			if _, err := ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: corsconv.ToMediaStore(p)}); err != nil {
-				errs <- fmt.Errorf("put policy %s: %w", name, err)
+			if err := create(name, p); err != nil {
+				errs <- err
 			}
 		})
 	}

@@ -8,18 +8,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/policy"
 )
 
 // SweepTimeout is the deadline a sweep runs under: Lambda's longest timeout.
@@ -40,7 +41,8 @@ type SweepOutput struct {
 
 // Sweep builds the engine from getenv exactly as the Lambda does (config.Load, Engine(),
 // awsclient.Load with its retryer), except that requests use the emulator's loopback HTTP
-// client, and runs one enforce sweep of every container.
+// client, and runs one enforce sweep of every resource of the configured kinds
+// (CORSGUARD_TARGETS).
 func Sweep(ctx context.Context, getenv func(string) string) (SweepOutput, error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -54,7 +56,7 @@ func Sweep(ctx context.Context, getenv func(string) string) (SweepOutput, error)
 	if err != nil {
 		return SweepOutput{}, err
 	}
-	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(awsCfg), enforce.MediaStore(mediastore.NewFromConfig(awsCfg)))
+	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Targets)...)
 	if err != nil {
 		return SweepOutput{}, err
 	}
@@ -86,15 +88,25 @@ func peakRSS() int64 {
 	return 0
 }
 
-// Operations returns the API operations the engine calls, the ones a sweep's emulator throttles.
+// The emulator's names of the operations the engine calls, per kind of target.
+var (
+	mediaStoreOps = []string{"ListContainers", "DescribeContainer", "GetCorsPolicy", "ListTagsForResource", "PutCorsPolicy"}
+	s3Ops         = []string{"ListBuckets", "GetBucketCors", "GetBucketTagging", "PutBucketCors"}
+)
+
+// Operations returns the API operations the engine calls, the ones a sweep's emulator throttles:
+// MediaStore's, S3's and SSM's GetParameter.
 func Operations() []string {
-	return []string{"ListContainers", "DescribeContainer", "GetCorsPolicy", "ListTagsForResource", "PutCorsPolicy", "GetParameter"}
+	return append(append(slices.Clone(mediaStoreOps), s3Ops...), "GetParameter")
 }
 
 // SweepSpec is one sweep benchmark.
 type SweepSpec struct {
-	// N is the number of containers, DriftedFraction of them drifted.
+	// N is the number of resources of each kind swept, DriftedFraction of them drifted.
 	N int
+	// Targets is the kinds swept, as CORSGUARD_TARGETS spells them ("mediastore", "s3",
+	// "mediastore,s3"); "" is MediaStore containers only, the engine's default.
+	Targets string
 	// Rate is the engine's request rate per operation (CORSGUARD_RATE); 0 keeps its default.
 	Rate float64
 	// Throttle is the emulator's rate limit per operation; 0 means none.
@@ -106,14 +118,32 @@ type SweepSpec struct {
 	Command string
 }
 
+// Kinds returns the kinds of resource the spec sweeps, containers first.
+func (s SweepSpec) Kinds() []policy.Kind {
+	if s.Targets == "" {
+		return []policy.Kind{policy.MediaStore}
+	}
+	var out []policy.Kind
+	for t := range strings.SplitSeq(s.Targets, ",") {
+		if k := policy.Kind(strings.TrimSpace(t)); !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // SweepResult is what one sweep benchmark measured. Calls are counted by the emulator, so
 // they include the SDK's retries.
 type SweepResult struct {
-	Spec            SweepSpec
-	Rate            float64 // the engine's effective rate
-	Drifted         int
-	Calls           map[string]int // emulator's count per operation
-	Throttled       int
+	Spec    SweepSpec
+	Rate    float64        // the engine's effective rate
+	Drifted int            // drifted resources, all kinds together
+	Calls   map[string]int // emulator's count per operation
+	// Throttled counts throttling answers: ThrottlingException and S3's SlowDown.
+	Throttled int
+	// PutsOnCompliant counts PutCorsPolicy and PutBucketCors calls on resources that already
+	// held the baseline.
 	PutsOnCompliant int
 	// PeakRSS is the sweep process's peak resident memory in bytes; 0 when run in this process.
 	PeakRSS int64
@@ -123,45 +153,86 @@ type SweepResult struct {
 // Wall is the sweep's duration as the engine measured it.
 func (r SweepResult) Wall() time.Duration { return r.Out.Duration }
 
-// Bound is the least time the sweep can take: the busiest operation (GetCorsPolicy, one per
-// container) at the rate, plus one latency.
+// Bound is the least time the sweep can take: the busiest operation at the rate, plus one
+// latency. The engine and the emulator both limit each operation on its own, so in a mixed
+// sweep GetCorsPolicy and GetBucketCors (one per container, one per bucket) run side by side
+// and the busiest operation still makes N calls, not 2N.
 func (r SweepResult) Bound() time.Duration {
 	return time.Duration(float64(r.Spec.N)/r.Rate*float64(time.Second)) + r.Spec.Latency
 }
 
-// Listings is the least number of ListContainers calls: one page per 100.
-func (r SweepResult) Listings() int { return max(1, (r.Spec.N+99)/100) }
+// S3PageSize is the number of buckets the engine asks for per ListBuckets page (MaxBuckets).
+const S3PageSize = 1000
 
-// Minimum is the least number of MediaStore calls: the listings, one GetCorsPolicy per
-// container and one PutCorsPolicy per drifted one.
-func (r SweepResult) Minimum() int { return r.Listings() + r.Spec.N + r.Drifted }
-
-// MinimumWithTags adds the ListTagsForResource call a drifted container needs before it may be
-// written, for the exemption check.
-func (r SweepResult) MinimumWithTags() int { return r.Minimum() + r.Drifted }
-
-// MediaStoreCalls is the number of MediaStore calls the emulator received.
-func (r SweepResult) MediaStoreCalls() int {
+// Listings is the least number of listing calls: one ListContainers page per 100 containers,
+// one ListBuckets page per S3PageSize buckets.
+func (r SweepResult) Listings() int {
 	n := 0
-	for _, op := range Operations() {
-		if op != "GetParameter" {
-			n += r.Calls[op]
+	for _, k := range r.Spec.Kinds() {
+		switch k {
+		case policy.MediaStore:
+			n += max(1, (r.Spec.N+99)/100)
+		case policy.S3:
+			n += max(1, (r.Spec.N+S3PageSize-1)/S3PageSize)
 		}
 	}
 	return n
 }
 
-// RunSweep populates a fresh emulator with spec.N containers, sets its latency and throttle,
-// and runs one sweep against it.
+// Minimum is the least number of target calls: the listings, one policy read per
+// resource (GetCorsPolicy, GetBucketCors) and one policy write per drifted one.
+func (r SweepResult) Minimum() int {
+	return r.Listings() + r.Spec.N*len(r.Spec.Kinds()) + r.Drifted
+}
+
+// MinimumWithTags adds the tag read (ListTagsForResource, GetBucketTagging) a drifted resource
+// needs before it may be written, for the exemption check.
+func (r SweepResult) MinimumWithTags() int { return r.Minimum() + r.Drifted }
+
+// MediaStoreCalls is the number of MediaStore calls the emulator received.
+func (r SweepResult) MediaStoreCalls() int { return r.sum(mediaStoreOps) }
+
+// S3Calls is the number of S3 calls the emulator received.
+func (r SweepResult) S3Calls() int { return r.sum(s3Ops) }
+
+// TargetCalls is the number of MediaStore and S3 calls together: every call but SSM's.
+func (r SweepResult) TargetCalls() int { return r.MediaStoreCalls() + r.S3Calls() }
+
+func (r SweepResult) sum(ops []string) int {
+	n := 0
+	for _, op := range ops {
+		n += r.Calls[op]
+	}
+	return n
+}
+
+// RunSweep populates a fresh emulator with spec.N resources of each of spec's kinds, sets its
+// latency and throttle, and runs one sweep against it.
 func RunSweep(ctx context.Context, spec SweepSpec) (SweepResult, error) {
 	a, err := StartAccount(emulator.WithCreatingDuration(0), emulator.WithContainerQuota(max(spec.N, emulator.DefaultContainerQuota)))
 	if err != nil {
 		return SweepResult{}, err
 	}
 	defer a.Close()
-	fleet, err := Populate(ctx, a, spec.N)
-	if err != nil {
-		return SweepResult{}, err
+	// The policy write of each kind, and the resources that must not get one.
+	compliant := map[string][]string{}
+	drifted := 0
+	for _, k := range spec.Kinds() {
+		var fleet Fleet
+		switch k {
+		case policy.MediaStore:
+			fleet, err = Populate(ctx, a, spec.N)
+			compliant["PutCorsPolicy"] = fleet.Compliant
+		case policy.S3:
+			fleet, err = PopulateBuckets(ctx, a, spec.N)
+			compliant["PutBucketCors"] = fleet.Compliant
+		default:
+			err = fmt.Errorf("sweep spec: unknown target kind %q", k)
+		}
+		if err != nil {
+			return SweepResult{}, err
+		}
+		drifted += len(fleet.Drifted)
 	}
 	a.SetLatency(emulator.AnyOp, spec.Latency)
 	// One bucket per operation: the emulator's AnyOp setting would be one bucket shared by all.
@@ -177,7 +248,10 @@ func RunSweep(ctx context.Context, spec SweepSpec) (SweepResult, error) {
 		"AWS_ACCESS_KEY_ID":      AccessKey,
 		"AWS_SECRET_ACCESS_KEY":  SecretKey,
 	}
-	res := SweepResult{Spec: spec, Rate: enforce.DefaultRate, Drifted: len(fleet.Drifted)}
+	if spec.Targets != "" {
+		env[config.Targets] = spec.Targets
+	}
+	res := SweepResult{Spec: spec, Rate: enforce.DefaultRate, Drifted: drifted}
 	if spec.Rate > 0 {
 		env[config.Rate] = strconv.FormatFloat(spec.Rate, 'f', -1, 64)
 		res.Rate = spec.Rate
@@ -196,8 +270,10 @@ func RunSweep(ctx context.Context, spec SweepSpec) (SweepResult, error) {
 	}
 	res.Calls = a.Calls()
 	res.Throttled = a.Throttled()
-	for _, name := range fleet.Compliant {
-		res.PutsOnCompliant += a.ResourceCalls("PutCorsPolicy", name)
+	for op, names := range compliant {
+		for _, name := range names {
+			res.PutsOnCompliant += a.ResourceCalls(op, name)
+		}
 	}
 	return res, nil
 }

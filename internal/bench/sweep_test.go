@@ -2,10 +2,14 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 )
 
 // TestRunSweepCountsASmallFleet runs the sweep harness on three containers (one drifted) and
@@ -35,6 +39,83 @@ func TestRunSweepCountsASmallFleet(t *testing.T) {
 	}
 }
 
+// TestRunSweepCountsSmallBuckets runs the sweep harness on three S3 buckets (one drifted) and
+// checks what it counts, not how long it took.
+func TestRunSweepCountsSmallBuckets(t *testing.T) {
+	res, err := RunSweep(context.Background(), SweepSpec{N: 3, Targets: "s3", Rate: 1000, Throttle: 1000, Latency: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Drifted != 1 {
+		t.Errorf("drifted = %d, want 1 of 3", res.Drifted)
+	}
+	want := map[string]int{"ListBuckets": 1, "GetBucketCors": 3, "GetBucketTagging": 1, "PutBucketCors": 1, "GetParameter": 2,
+		"ListContainers": 0, "GetCorsPolicy": 0}
+	for op, n := range want {
+		if res.Calls[op] != n {
+			t.Errorf("%s calls = %d, want %d (all: %v)", op, res.Calls[op], n, res.Calls)
+		}
+	}
+	if res.S3Calls() != 6 || res.MediaStoreCalls() != 0 || res.TargetCalls() != res.MinimumWithTags() || res.Minimum() != 5 {
+		t.Errorf("S3 calls %d, MediaStore calls %d, minimum %d, with tags %d; want 6, 0, 5, 6",
+			res.S3Calls(), res.MediaStoreCalls(), res.Minimum(), res.MinimumWithTags())
+	}
+	if res.PutsOnCompliant != 0 || res.Throttled != 0 {
+		t.Errorf("puts on compliant %d, throttled %d; want 0 and 0", res.PutsOnCompliant, res.Throttled)
+	}
+	if res.Out.Totals["remediated"] != 1 || res.Out.Totals["compliant"] != 2 {
+		t.Errorf("totals %v, want 1 remediated and 2 compliant", res.Out.Totals)
+	}
+}
+
+// TestRunSweepCountsAMixedEstate sweeps three containers and three buckets in one run.
+func TestRunSweepCountsAMixedEstate(t *testing.T) {
+	res, err := RunSweep(context.Background(), SweepSpec{N: 3, Targets: "mediastore,s3", Rate: 1000, Throttle: 1000, Latency: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Drifted != 2 || res.Minimum() != 10 || res.MinimumWithTags() != 12 {
+		t.Errorf("drifted %d, minimum %d, with tags %d; want 2, 10, 12", res.Drifted, res.Minimum(), res.MinimumWithTags())
+	}
+	if res.MediaStoreCalls() != 6 || res.S3Calls() != 6 || res.TargetCalls() != res.MinimumWithTags() {
+		t.Errorf("MediaStore calls %d, S3 calls %d; want 6 and 6 (all: %v)", res.MediaStoreCalls(), res.S3Calls(), res.Calls)
+	}
+	if res.PutsOnCompliant != 0 || res.Throttled != 0 {
+		t.Errorf("puts on compliant %d, throttled %d; want 0 and 0", res.PutsOnCompliant, res.Throttled)
+	}
+	if res.Out.Totals["remediated"] != 2 || res.Out.Totals["compliant"] != 4 {
+		t.Errorf("totals %v, want 2 remediated and 4 compliant", res.Out.Totals)
+	}
+}
+
+// TestAccountCountsS3SlowDown checks that the emulator's throttling of an S3 operation comes
+// back to the S3 client as SlowDown and that the throttle count sees it.
+func TestAccountCountsS3SlowDown(t *testing.T) {
+	a, err := StartAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	c := a.S3Client()
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("media")}); err != nil {
+		t.Fatal(err)
+	}
+	a.ResetCalls()
+	// One call per 1000 s, burst 1: the first call passes, the next two are throttled.
+	a.SetThrottle("GetBucketCors", 0.001)
+	noRetry := func(o *s3.Options) { o.RetryMaxAttempts = 1 }
+	for i := range 3 {
+		_, err := c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: aws.String("media")}, noRetry)
+		if want := map[bool]string{true: "NoSuchCORSConfiguration", false: "SlowDown"}[i == 0]; !errorCode(err, want) {
+			t.Errorf("call %d: err = %v, want %s", i, err, want)
+		}
+	}
+	if got := a.Throttled(); got != 2 {
+		t.Errorf("throttled = %d after 1 NoSuchCORSConfiguration and 2 SlowDown answers; want 2", got)
+	}
+}
+
 // TestAccountCountsThrottles checks that the throttle count sees the emulator's
 // ThrottlingException answers and nothing else.
 func TestAccountCountsThrottles(t *testing.T) {
@@ -57,4 +138,10 @@ func TestAccountCountsThrottles(t *testing.T) {
 	if got := a.Throttled(); got != 0 {
 		t.Errorf("throttled = %d after ResetCalls, want 0", got)
 	}
+}
+
+// errorCode reports whether err is an API error with code.
+func errorCode(err error, code string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == code
 }

@@ -38,13 +38,22 @@ const (
 	creations = 250
 )
 
-// sweepSpecs are the convergence table's rows, in order.
+// Indexes in sweepSpecs of the S3 rows.
+const (
+	sweepBuckets = 4 // 100 buckets
+	sweepMixed   = 5 // 100 containers and 100 buckets in one sweep
+)
+
+// sweepSpecs are the convergence table's rows, in order. The S3 rows have the settings of the
+// 100-container row.
 func sweepSpecs(cmd string) []bench.SweepSpec {
 	return []bench.SweepSpec{
 		{N: 10, Throttle: defRate, Latency: latency, Command: cmd},
 		{N: 100, Throttle: defRate, Latency: latency, Command: cmd},
 		{N: 1000, Rate: fastRate, Throttle: fastRate, Latency: latency, Command: cmd},
 		{N: 100, Latency: latency, Command: cmd},
+		sweepBuckets: {N: 100, Targets: "s3", Throttle: defRate, Latency: latency, Command: cmd},
+		sweepMixed:   {N: 100, Targets: "mediastore,s3", Throttle: defRate, Latency: latency, Command: cmd},
 	}
 }
 
@@ -141,7 +150,7 @@ func run(ctx context.Context, out, rie string, starts int) error {
 		p := &passes[i]
 		name := "AB"[i : i+1]
 		for _, spec := range sweepSpecs(bin("sweep")) {
-			logf("pass %s: sweep N=%d rate=%v throttle=%v", name, spec.N, spec.Rate, spec.Throttle)
+			logf("pass %s: sweep N=%d targets=%q rate=%v throttle=%v", name, spec.N, spec.Targets, spec.Rate, spec.Throttle)
 			r, err := bench.RunSweep(ctx, spec)
 			if err != nil {
 				return err
@@ -471,27 +480,34 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 
 	// Summary.
 	s100, s1000 := a.sweeps[1], a.sweeps[2]
+	sb, sm := a.sweeps[sweepBuckets], a.sweeps[sweepMixed]
 	b.p("## Summary")
 	b.p("")
 	b.p("| result | target | pass A | pass B | |")
 	b.p("|---|---|---|---|---|")
 	b.p("| sweep wall ÷ bound, N = 100 | ≤ 1.15 | %s | %s | %s |", ratio(wallRatio(s100), 1), ratio(wallRatio(bb.sweeps[1]), 1), verdict(wallRatio(s100) <= 1.15))
 	b.p("| sweep wall ÷ bound, N = 1000 | ≤ 1.15 | %s | %s | %s |", ratio(wallRatio(s1000), 1), ratio(wallRatio(bb.sweeps[2]), 1), verdict(wallRatio(s1000) <= 1.15))
+	b.p("| sweep wall ÷ bound, S3, 100 buckets | ≤ 1.15 | %s | %s | %s |", ratio(wallRatio(sb), 1), ratio(wallRatio(bb.sweeps[sweepBuckets]), 1), verdict(wallRatio(sb) <= 1.15))
+	b.p("| sweep wall ÷ bound, mixed, 100 containers + 100 buckets | ≤ 1.15 | %s | %s | %s |", ratio(wallRatio(sm), 1), ratio(wallRatio(bb.sweeps[sweepMixed]), 1), verdict(wallRatio(sm) <= 1.15))
 	callsOK := true
 	tagsOK := true
 	throttles, puts := 0, 0
 	for _, r := range append(slices.Clone(a.sweeps), bb.sweeps...) {
-		callsOK = callsOK && r.MediaStoreCalls() == r.Minimum()
-		tagsOK = tagsOK && r.MediaStoreCalls() == r.MinimumWithTags()
+		callsOK = callsOK && r.TargetCalls() == r.Minimum()
+		tagsOK = tagsOK && r.TargetCalls() == r.MinimumWithTags()
 		throttles += r.Throttled
 		puts += r.PutsOnCompliant
 	}
 	b.p("| MediaStore calls ÷ the issue's minimum, N = 100 | 1.00 | %s | %s | %s: the exemption check adds one ListTagsForResource per drifted container |",
 		ratio(float64(s100.MediaStoreCalls()), float64(s100.Minimum())), ratio(float64(bb.sweeps[1].MediaStoreCalls()), float64(bb.sweeps[1].Minimum())), verdict(callsOK))
-	b.p("| MediaStore calls ÷ the minimum with the exemption check, every sweep | 1.00 | %s | %s | %s |",
-		ratio(float64(s100.MediaStoreCalls()), float64(s100.MinimumWithTags())), ratio(float64(bb.sweeps[1].MediaStoreCalls()), float64(bb.sweeps[1].MinimumWithTags())), verdict(tagsOK))
-	b.p("| throttling errors, all sweeps of both passes | 0 | %d | | %s |", throttles, verdict(throttles == 0))
-	b.p("| PutCorsPolicy on compliant containers, all sweeps | 0 | %d | | %s |", puts, verdict(puts == 0))
+	b.p("| MediaStore calls ÷ the minimum with the exemption check, N = 100 | 1.00 | %s | %s | %s |",
+		ratio(float64(s100.TargetCalls()), float64(s100.MinimumWithTags())), ratio(float64(bb.sweeps[1].TargetCalls()), float64(bb.sweeps[1].MinimumWithTags())), verdict(tagsOK))
+	b.p("| S3 calls ÷ the minimum with the exemption check, 100 buckets | 1.00 | %s | %s | %s |",
+		ratio(float64(sb.TargetCalls()), float64(sb.MinimumWithTags())), ratio(float64(bb.sweeps[sweepBuckets].TargetCalls()), float64(bb.sweeps[sweepBuckets].MinimumWithTags())), verdict(tagsOK))
+	b.p("| MediaStore + S3 calls ÷ the minimum with the exemption check, mixed | 1.00 | %s | %s | %s: every sweep of both passes, all kinds |",
+		ratio(float64(sm.TargetCalls()), float64(sm.MinimumWithTags())), ratio(float64(bb.sweeps[sweepMixed].TargetCalls()), float64(bb.sweeps[sweepMixed].MinimumWithTags())), verdict(tagsOK))
+	b.p("| throttling errors (ThrottlingException, SlowDown), all sweeps of both passes | 0 | %d | | %s |", throttles, verdict(throttles == 0))
+	b.p("| PutCorsPolicy / PutBucketCors on compliant containers and buckets, all sweeps | 0 | %d | | %s |", puts, verdict(puts == 0))
 	p99ok := true
 	for _, rows := range append(slices.Clone(a.compliance), bb.compliance...) {
 		for _, r := range rows {
@@ -562,7 +578,7 @@ func renderNoise(b *w, a, bb pass) {
 	b.p("**Noise** (largest difference between passes A and B, relative to the larger): sweep wall ÷ bound %.1f%%;", worst(wa, wb))
 	same := "identical in both passes"
 	for i := range a.sweeps {
-		if a.sweeps[i].MediaStoreCalls() != bb.sweeps[i].MediaStoreCalls() || a.sweeps[i].Throttled != bb.sweeps[i].Throttled {
+		if a.sweeps[i].TargetCalls() != bb.sweeps[i].TargetCalls() || a.sweeps[i].Throttled != bb.sweeps[i].Throttled {
 			same = "**not** identical in both passes (see the sweep table)"
 		}
 	}

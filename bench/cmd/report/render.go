@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/corsguard/corsguard/internal/bench"
+	"github.com/corsguard/corsguard/policy"
 )
 
 func renderMethod(b *w) {
@@ -20,15 +21,17 @@ func renderMethod(b *w) {
 	b.p("")
 	b.p("- **Sweeps** (`internal/bench.RunSweep`): a fresh emulator holds N ACTIVE containers, 30%% drifted (one in ten")
 	b.p("  without a policy, two in ten with another one), the baseline in SSM; it adds %v to every call and", latency)
-	b.p("  throttles each operation on its own token bucket at R calls/s (burst R) with `ThrottlingException`. The sweep")
+	b.p("  throttles each operation on its own token bucket at R calls/s (burst R) with `ThrottlingException` (S3's")
+	b.p("  front end answers it as `SlowDown`, HTTP 503). The S3 rows do the same with N buckets in the Region. The sweep")
 	b.p("  runs in a child process (`bench/cmd/sweep`) that builds the engine from the environment exactly as the")
 	b.p("  Lambda does (`config.Load`, `Config.Engine`, `awsclient.Load` with its retryer; only the HTTP client is the")
 	b.p("  emulator's loopback one), so its peak resident memory (the child's own `VmHWM` from `/proc/self/status`,")
 	b.p("  not `getrusage`, whose `ru_maxrss` for a child Go started starts from the parent's peak) is the engine's,")
 	b.p("  not the emulator's. Wall time is the engine's own `Report.Duration`: from reading the baseline to re-reading it.")
 	b.p("  Calls are counted by the emulator (HTTP requests, retries included); throttles by a wrapper that counts")
-	b.p("  answers naming `ThrottlingException`.")
-	b.p("- **Bound** = the calls the busiest operation must make (GetCorsPolicy, one per container) ÷ R + one latency.")
+	b.p("  answers naming `ThrottlingException` or S3's `SlowDown`.")
+	b.p("- **Bound** = the calls the busiest operation must make (GetCorsPolicy, one per container; GetBucketCors, one")
+	b.p("  per bucket) ÷ R + one latency.")
 	b.p("  The engine's client rate is R, its default %d/s, unless the table says otherwise.", defRate)
 	b.p("- **Time to compliance** (`internal/bench.TimeToCompliance`): for each CREATING time T, %d creations; each is", creations)
 	b.p("  one engine run for a creation event (`Work{Containers: [name]}`) started the moment the container is created,")
@@ -55,43 +58,70 @@ func renderMethod(b *w) {
 func renderSweeps(b *w, a, bb pass) {
 	b.p("## 1. Sweep convergence")
 	b.p("")
-	b.p("Emulator latency %v per call. *Minimum* is the issue's: one ListContainers per 100 containers, one", latency)
-	b.p("GetCorsPolicy each, one PutCorsPolicy per drifted container. *+ tags* adds one ListTagsForResource per drifted")
-	b.p("container (see below). SSM calls are not MediaStore calls and are listed apart.")
+	b.p("Emulator latency %v per call. *Minimum* is the issue's: for containers one ListContainers per 100, one", latency)
+	b.p("GetCorsPolicy each and one PutCorsPolicy per drifted container; for buckets one ListBuckets per page of %d", bench.S3PageSize)
+	b.p("(the engine's `MaxBuckets`, filtered to the function's Region with `BucketRegion`), one GetBucketCors each and")
+	b.p("one PutBucketCors per drifted bucket. *+ tags* adds one tag read per drifted resource (ListTagsForResource,")
+	b.p("GetBucketTagging; see below). *Calls* are MediaStore and S3 calls; SSM calls are listed apart. N is per kind:")
+	b.p("the mixed row sweeps N containers and N buckets in one run.")
 	b.p("")
-	b.p("| N | drifted | engine rate R | emulator throttle | wall | bound | wall ÷ bound | pass B | MediaStore calls | ÷ minimum | ÷ minimum + tags | GetParameter | throttles | Put on compliant |")
-	b.p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	b.p("| kind | N | drifted | engine rate R | emulator throttle | wall | bound | wall ÷ bound | pass B | calls | ÷ minimum | ÷ minimum + tags | GetParameter | throttles | Put on compliant |")
+	b.p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for i, r := range a.sweeps {
 		rb := bb.sweeps[i]
-		b.p("| %d | %d | %s | %s | %s | %s | **%.2f** | %.2f | %d | %.2f | %.2f | %d | %d | %d |", r.Spec.N, r.Drifted, rateLabel(r), throttleLabel(r),
-			secs(r.Wall()), secs(r.Bound()), wallRatio(r), wallRatio(rb), r.MediaStoreCalls(),
-			float64(r.MediaStoreCalls())/float64(r.Minimum()), float64(r.MediaStoreCalls())/float64(r.MinimumWithTags()),
+		b.p("| %s | %d | %d | %s | %s | %s | %s | **%.2f** | %.2f | %d | %.2f | %.2f | %d | %d | %d |", kindLabel(r), r.Spec.N, r.Drifted, rateLabel(r), throttleLabel(r),
+			secs(r.Wall()), secs(r.Bound()), wallRatio(r), wallRatio(rb), r.TargetCalls(),
+			float64(r.TargetCalls())/float64(r.Minimum()), float64(r.TargetCalls())/float64(r.MinimumWithTags()),
 			r.Calls["GetParameter"], r.Throttled+rb.Throttled, r.PutsOnCompliant+rb.PutsOnCompliant)
 	}
 	b.p("")
-	b.p("(Throttles and Put on compliant: both passes added.) The N = 1000 row runs at R = %d/s on both sides: at the", fastRate)
+	b.p("(Throttles and Put on compliant: both passes added; throttles count `ThrottlingException` and S3's `SlowDown`.)")
+	b.p("The N = 1000 row runs at R = %d/s on both sides: at the", fastRate)
 	b.p("default %d/s it would take %s of GetCorsPolicy alone, which fits a Lambda's 15 minutes but not this benchmark's", defRate,
 		secs(time.Duration(1000/defRate)*time.Second))
 	b.p("budget twice over; the engine's pacing does not depend on R (one token bucket per operation, burst 1).")
 	b.p("MediaStore allows 100 containers per account and Region, so N = 1000 is a stress size, not a real account.")
-	b.p("The last row is the engine at its default settings against an emulator that does not throttle at all: the")
-	b.p("engine paces itself to R, so the wall time is the same as against a throttling API.")
+	b.p("The containers row without a throttle is the engine at its default settings against an emulator that does not")
+	b.p("throttle at all: the engine paces itself to R, so the wall time is the same as against a throttling API.")
+	b.p("")
+	b.p("**S3 beside MediaStore.** The bucket and mixed rows use the same latency, the same emulator throttle R per")
+	b.p("operation and the engine at its default rate, as the containers row at N = 100. A bucket has no lifecycle, so")
+	b.p("the engine makes no describe call for it; ListBuckets returns up to %d buckets a page, so N = 100 takes one.", bench.S3PageSize)
+	b.p("**The mixed row's bound is still N ÷ R + one latency, not 2N ÷ R:** the engine and the emulator both limit each")
+	b.p("operation on its own token bucket, and GetCorsPolicy and GetBucketCors are different operations that make N")
+	b.p("calls each, side by side; the busiest single operation still makes N calls. Its minimum adds both kinds'.")
 	b.p("")
 	b.p("**Why wall ÷ bound can be just under 1.** A token bucket with burst 1 lets the first call go at once, so N calls")
 	b.p("span (N − 1) ÷ R; the bound counts N ÷ R. The remaining overhead is the baseline read, the listing, the last")
 	b.p("container's tag read and write, and the baseline re-read: about five latencies.")
 	b.p("")
-	b.p("**Why the calls are the issue's minimum plus one ListTagsForResource per drifted container.** Before writing a")
-	b.p("drifted container the engine must know whether it carries the exemption tag (DESIGN §3, *Exemptions*), and")
-	b.p("MediaStore's listing does not return tags. The engine reads tags only for drifted containers (a compliant one")
+	b.p("**Why the calls are the issue's minimum plus one tag read per drifted resource.** Before writing a")
+	b.p("drifted container or bucket the engine must know whether it carries the exemption tag (DESIGN §3, *Exemptions*),")
+	b.p("and neither listing returns tags. The engine reads tags only for drifted resources (a compliant one")
 	b.p("is reported compliant without a tag read), so every sweep above makes exactly the minimum plus those reads:")
 	b.p("the ratio against *minimum + tags* is 1.00. Counted against the issue's minimum the ratio is")
 	b.p("(N/100 + N + 2D) ÷ (N/100 + N + D), 1.23 at 30%% drift. What would remove the extra calls: reading the tags of all")
 	b.p("containers at once through the Resource Groups Tagging API (`GetResources`, one call per 100), at the cost of")
 	b.p("another client, another IAM action and a dependency outside the allowed list; not worth it for ≤ 100 containers.")
-	b.p("ListTagsForResource has its own token bucket, so these calls do not lengthen the sweep: the bound is set by")
-	b.p("GetCorsPolicy.")
+	b.p("The tag reads have their own token buckets, so these calls do not lengthen the sweep: the bound is set by")
+	b.p("GetCorsPolicy (GetBucketCors for buckets).")
 	b.p("")
+}
+
+// kindLabel names what a sweep swept.
+func kindLabel(r bench.SweepResult) string {
+	var names []string
+	for _, k := range r.Spec.Kinds() {
+		switch k {
+		case policy.MediaStore:
+			names = append(names, "containers")
+		case policy.S3:
+			names = append(names, "buckets")
+		default:
+			names = append(names, string(k))
+		}
+	}
+	return strings.Join(names, " + ")
 }
 
 func renderCompliance(b *w, a, bb pass) {
@@ -250,9 +280,9 @@ func renderColdStart(b *w, a, bb pass, armSize, helloArmSize int64) {
 	b.p("")
 	b.p("| sweep | peak RSS | pass B |")
 	b.p("|---|---|---|")
-	for _, i := range []int{1, 2} {
+	for _, i := range []int{1, 2, sweepBuckets, sweepMixed} {
 		r, rb := a.sweeps[i], bb.sweeps[i]
-		b.p("| N = %d, R = %g | **%s** | %s |", r.Spec.N, r.Rate, mb(r.PeakRSS), mb(rb.PeakRSS))
+		b.p("| %s, N = %d, R = %g | **%s** | %s |", kindLabel(r), r.Spec.N, r.Rate, mb(r.PeakRSS), mb(rb.PeakRSS))
 	}
 	b.p("")
 }
