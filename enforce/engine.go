@@ -406,12 +406,37 @@ func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, m
 			}
 		})
 	}
-	for i := range targets {
+	for _, i := range dispatchOrder(targets) {
 		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
 	return entries
+}
+
+// dispatchOrder returns the order in which the workers take the targets: the kinds in turn
+// (a container, a bucket, a container, ...), each kind in its own order. Each operation has its
+// own rate limit, so a mixed sweep that took all containers first would leave the bucket calls'
+// budget idle for its first half and take twice as long; in turn, both budgets are used at once.
+func dispatchOrder(targets []target) []int {
+	var kinds []*kind
+	byKind := map[*kind][]int{}
+	for i, t := range targets {
+		if _, seen := byKind[t.kind]; !seen {
+			kinds = append(kinds, t.kind)
+		}
+		byKind[t.kind] = append(byKind[t.kind], i)
+	}
+	order := make([]int, 0, len(targets))
+	for len(order) < len(targets) {
+		for _, k := range kinds {
+			if q := byKind[k]; len(q) > 0 {
+				order = append(order, q[0])
+				byKind[k] = q[1:]
+			}
+		}
+	}
+	return order
 }
 
 // schedule decides whether another resource may start before the deadline. Once it refuses,
