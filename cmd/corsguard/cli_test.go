@@ -315,6 +315,11 @@ func TestBadFlagsExit1(t *testing.T) {
 		{"diff"},
 		{"diff", "--container", "live-news", "--bucket", "media-assets"},
 		{"diff", "--bucket", "Not_A_Bucket"},
+		{"diff", "live-news", "--container", "live-news"},
+		{"diff", "--target", "s3", "--container", "live-news"},
+		{"diff", "--target", "mediastore", "--bucket", "media-assets"},
+		{"diff", "--target", "all", "live-news"},
+		{"diff", "a", "b"},
 		{"validate"},
 		{"audit", "--target", "gcs"},
 		{"audit", "--target", "s3", "--include", "media-*"},
@@ -358,6 +363,13 @@ func TestDiff(t *testing.T) {
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("drifted diff lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	for _, args := range [][]string{{"live-sports"}, {"--target", "mediastore", "live-sports"}} {
+		byName := corsguard(t, "", append([]string{"diff", "--endpoint-url", a.url}, args...)...)
+		if byName.code != exitDrifted || byName.stdout != r.stdout {
+			t.Errorf("diff %v: exit %d, want the output of --container live-sports:\n%s", args, byName.code, byName.stdout)
 		}
 	}
 

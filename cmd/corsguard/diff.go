@@ -16,25 +16,30 @@ import (
 func newDiffCmd(opts cliOptions) *cobra.Command {
 	awsF := awsFlags{httpClient: opts.httpClient}
 	var (
-		baselineF         baselineFlags
-		container, bucket string
+		baselineF                 baselineFlags
+		container, bucket, target string
 	)
 	cmd := &cobra.Command{
-		Use:   "diff --container NAME | --bucket NAME",
+		Use:   "diff --container NAME | --bucket NAME | [--target mediastore|s3] NAME",
 		Short: "Show how one container's or bucket's CORS policy differs from the baseline",
 		Long: `Diff reads one MediaStore container's (--container) or S3 bucket's (--bucket) CORS policy
 and the baseline that applies to it, validated with that service's rules, and prints the
 difference: a line diff of the two in canonical form (lists sorted, so only real differences
 show; rule order kept, since the first matching rule wins), then the changes that applying the
-baseline would make. Nothing is written.
+baseline would make. Nothing is written. "diff --target s3 NAME" is "diff --bucket NAME", and
+"diff NAME" (--target mediastore, the default) is "diff --container NAME".
 
 Exit status: 0 when it complies, 3 when it differs, 1 on an error (an unusable baseline
 included).`,
 		Example: `  corsguard diff --container live-news
-  corsguard diff --bucket media-assets --s3-baseline-parameter /corsguard/s3-baseline`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  corsguard diff --bucket media-assets --s3-baseline-parameter /corsguard/s3-baseline
+  corsguard diff --target s3 media-assets`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if err := diffTarget(args, target, &container, &bucket); err != nil {
+				return err
+			}
 			kind, what, name, valid := policy.MediaStore, "container", container, policy.ValidContainerName
 			if bucket != "" {
 				kind, what, name, valid = policy.S3, "bucket", bucket, policy.ValidBucketName
@@ -78,9 +83,42 @@ included).`,
 	baselineF.register(cmd)
 	cmd.Flags().StringVarP(&container, "container", "c", "", "name of the MediaStore container")
 	cmd.Flags().StringVarP(&bucket, "bucket", "b", "", "name of the S3 bucket")
-	cmd.MarkFlagsOneRequired("container", "bucket")
+	cmd.Flags().StringVarP(&target, "target", "t", "", "kind of the NAME argument: mediastore (default) or s3")
+	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
+		[]string{string(policy.MediaStore), string(policy.S3)}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.MarkFlagsMutuallyExclusive("container", "bucket")
 	return cmd
+}
+
+// diffTarget resolves which one resource diff looks at: --container, --bucket, or a NAME
+// argument whose kind --target gives, and refuses every other combination.
+func diffTarget(args []string, target string, container, bucket *string) error {
+	named := *container != "" || *bucket != ""
+	switch {
+	case len(args) == 1 && named:
+		return fmt.Errorf("give the name once: as an argument or with --container/--bucket")
+	case len(args) == 0 && !named:
+		return fmt.Errorf("name a container or a bucket: diff NAME, --container NAME or --bucket NAME")
+	}
+	switch target {
+	case "", string(policy.MediaStore):
+		if *bucket != "" && target != "" {
+			return fmt.Errorf("--target %s does not go with --bucket", target)
+		}
+		if len(args) == 1 {
+			*container = args[0]
+		}
+	case string(policy.S3):
+		if *container != "" {
+			return fmt.Errorf("--target s3 does not go with --container")
+		}
+		if len(args) == 1 {
+			*bucket = args[0]
+		}
+	default:
+		return fmt.Errorf("--target %q: diff looks at one resource, of kind mediastore or s3", target)
+	}
+	return nil
 }
 
 // writeDiff writes the difference between actual (nil: no policy) and want, and reports

@@ -292,6 +292,9 @@ func TestDiffOnABucket(t *testing.T) {
 			t.Errorf("drifted diff lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	if byTarget := diff("--target", "s3", "media-uploads"); byTarget.code != exitDrifted || byTarget.stdout != r.stdout {
+		t.Errorf("diff --target s3 NAME: exit %d, want the output of --bucket NAME:\n%s", byTarget.code, byTarget.stdout)
+	}
 	r = diff("-b", "media-vod")
 	if r.code != exitDrifted || !strings.Contains(r.stdout, "--- bucket media-vod (no CORS policy)") {
 		t.Errorf("no CORS: exit %d\n%s", r.code, r.stdout)
