@@ -80,7 +80,7 @@ func startEmulator(t *testing.T, args ...string) string {
 }
 
 // awsCLI runs the aws CLI against url with dummy credentials and no user configuration.
-func awsCLI(t *testing.T, url, maxAttempts string) func(args ...string) (out map[string]any, stderr string, err error) {
+func awsCLI(t *testing.T, url, maxAttempts string) *awsRunner {
 	t.Helper()
 	bin, err := exec.LookPath("aws")
 	if err != nil {
@@ -96,22 +96,51 @@ func awsCLI(t *testing.T, url, maxAttempts string) func(args ...string) (out map
 	env = append(env, "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
 		"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS="+maxAttempts)
-	return func(args ...string) (map[string]any, string, error) {
-		t.Helper()
-		cmd := exec.Command(bin, append([]string{"--endpoint-url", url, "--region", "us-east-1", "--output", "json"}, args...)...)
-		cmd.Env = env
-		var so, se strings.Builder
-		cmd.Stdout, cmd.Stderr = &so, &se
-		if err := cmd.Run(); err != nil {
-			return nil, se.String(), err
+	return &awsRunner{t: t, bin: bin, url: url, env: env}
+}
+
+// awsRunner runs the aws CLI against one emulator with an isolated environment.
+type awsRunner struct {
+	t        *testing.T
+	bin, url string
+	env      []string
+}
+
+// run runs one aws command and decodes its JSON output.
+func (r *awsRunner) run(args ...string) (map[string]any, string, error) {
+	r.t.Helper()
+	cmd := exec.Command(r.bin, append([]string{"--endpoint-url", r.url, "--region", "us-east-1", "--output", "json"}, args...)...)
+	cmd.Env = r.env
+	var so, se strings.Builder
+	cmd.Stdout, cmd.Stderr = &so, &se
+	if err := cmd.Run(); err != nil {
+		return nil, se.String(), err
+	}
+	out := map[string]any{}
+	if s := strings.TrimSpace(so.String()); s != "" {
+		if err := json.Unmarshal([]byte(s), &out); err != nil {
+			r.t.Fatalf("aws %v printed non-JSON: %s", args, s)
 		}
-		out := map[string]any{}
-		if s := strings.TrimSpace(so.String()); s != "" {
-			if err := json.Unmarshal([]byte(s), &out); err != nil {
-				t.Fatalf("aws %v printed non-JSON: %s", args, s)
-			}
-		}
-		return out, se.String(), nil
+	}
+	return out, se.String(), nil
+}
+
+// ok runs a command that must succeed and returns its output.
+func (r *awsRunner) ok(args ...string) map[string]any {
+	r.t.Helper()
+	out, stderr, err := r.run(args...)
+	if err != nil {
+		r.t.Fatalf("aws %v: %v\n%s", args, err, stderr)
+	}
+	return out
+}
+
+// fails runs a command that must fail with the AWS error code.
+func (r *awsRunner) fails(code string, args ...string) {
+	r.t.Helper()
+	_, stderr, err := r.run(args...)
+	if err == nil || !strings.Contains(stderr, "("+code+")") {
+		r.t.Errorf("aws %v: err %v, stderr %q; want %s", args, err, stderr, code)
 	}
 }
 
@@ -123,21 +152,7 @@ func TestAWSCLIAgainstTheStandaloneEmulator(t *testing.T) {
 	}
 	url := startEmulator(t, "--creating-duration", "0", "--state", state)
 	aws := awsCLI(t, url, "3")
-	ok := func(args ...string) map[string]any {
-		t.Helper()
-		out, stderr, err := aws(args...)
-		if err != nil {
-			t.Fatalf("aws %v: %v\n%s", args, err, stderr)
-		}
-		return out
-	}
-	fails := func(code string, args ...string) {
-		t.Helper()
-		_, stderr, err := aws(args...)
-		if err == nil || !strings.Contains(stderr, "("+code+")") {
-			t.Errorf("aws %v: err %v, stderr %q; want %s", args, err, stderr, code)
-		}
-	}
+	ok, fails := aws.ok, aws.fails
 
 	created := ok("mediastore", "create-container", "--container-name", "movies")["Container"].(map[string]any)
 	arn := "arn:aws:mediastore:us-east-1:123456789012:container/movies"
@@ -202,18 +217,18 @@ func TestEmulatorFlagsInjectFaults(t *testing.T) {
 		"--error-rate", "DescribeContainer=1", "--latency", "GetParameter=1ms", "--throttle", "PutParameter=100")
 	// The aws CLI retries throttling and 500s on its own; with one attempt it shows them.
 	aws := awsCLI(t, url, "1")
-	_, stderr, err := aws("mediastore", "list-containers")
+	_, stderr, err := aws.run("mediastore", "list-containers")
 	if err == nil || !strings.Contains(stderr, "ThrottlingException") {
 		t.Errorf("scripted throttle: err %v stderr %q", err, stderr)
 	}
-	if _, _, err := aws("mediastore", "list-containers"); err != nil {
+	if _, _, err := aws.run("mediastore", "list-containers"); err != nil {
 		t.Errorf("the script fails one call only: %v", err)
 	}
-	_, stderr, err = aws("mediastore", "describe-container", "--container-name", "x")
+	_, stderr, err = aws.run("mediastore", "describe-container", "--container-name", "x")
 	if err == nil || !strings.Contains(stderr, "InternalServerError") {
 		t.Errorf("error rate 1: err %v stderr %q", err, stderr)
 	}
-	if _, stderr, err := aws("ssm", "put-parameter", "--name", "/p", "--type", "String", "--value", "v"); err != nil {
+	if _, stderr, err := aws.run("ssm", "put-parameter", "--name", "/p", "--type", "String", "--value", "v"); err != nil {
 		t.Errorf("put-parameter under a throttle of 100/s: %v %s", err, stderr)
 	}
 }
@@ -243,21 +258,7 @@ func TestAWSCLIS3APIAgainstTheStandaloneEmulator(t *testing.T) {
 	// Each aws CLI call costs a second or two of Python start-up: this test makes few, and
 	// leaves the other bucket calls and errors to the SDK tests of internal/emulator.
 	aws := awsCLI(t, url, "1")
-	ok := func(args ...string) map[string]any {
-		t.Helper()
-		out, stderr, err := aws(args...)
-		if err != nil {
-			t.Fatalf("aws %v: %v\n%s", args, err, stderr)
-		}
-		return out
-	}
-	fails := func(code string, args ...string) {
-		t.Helper()
-		_, stderr, err := aws(args...)
-		if err == nil || !strings.Contains(stderr, "("+code+")") {
-			t.Errorf("aws %v: err %v, stderr %q; want %s", args, err, stderr, code)
-		}
-	}
+	ok, fails := aws.ok, aws.fails
 
 	ok("s3api", "create-bucket", "--bucket", "media-bucket")
 	names := func(out map[string]any) []string {

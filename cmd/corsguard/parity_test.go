@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -28,37 +27,50 @@ func TestCLIAndLambdaAuditsAgree(t *testing.T) {
 
 	cli := parseReport(t, a.sweep(t, "audit", "--format", "json"))
 
-	env := map[string]string{config.BaselineParameter: DefaultBaselineParameter, config.Exclude: "test-*"}
+	lambda := lambdaAudit(t, a.url, map[string]string{config.BaselineParameter: DefaultBaselineParameter, config.Exclude: "test-*"})
+
+	if cli.Reason == lambda.Reason {
+		t.Errorf("both reasons are %q; the test no longer tells the two runs apart", cli.Reason)
+	}
+	assertSameReport(t, cli, lambda)
+	if len(cli.Entries) != 4 || cli.Totals[enforce.Drifted] != 2 {
+		t.Errorf("the audit saw %d containers, %d drifted; want 4 and 2", len(cli.Entries), cli.Totals[enforce.Drifted])
+	}
+}
+
+// lambdaAudit runs the Lambda handler, configured by env as the function's environment would
+// be, on a direct {"action":"audit"} invocation against the emulator at url, and returns its
+// report as the function's caller receives it: through JSON, as the CLI's was.
+func lambdaAudit(t *testing.T, url string, env map[string]string) *enforce.Report {
+	t.Helper()
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	must(t, err)
-	awsCfg, err := awsclient.Load(context.Background(), awsclient.WithEndpoint(a.url))
+	awsCfg, err := awsclient.Load(context.Background(), awsclient.WithEndpoint(url))
 	must(t, err)
 	awsCfg.HTTPClient = emulator.HTTPClient()
-	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(awsCfg), enforce.MediaStore(mediastore.NewFromConfig(awsCfg)))
+	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Targets)...)
 	must(t, err)
 	h := handler.New(cfg, engine, handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 	event, err := events.Sample("direct-audit.json")
 	must(t, err)
 	res, err := h.Invoke(context.Background(), event)
 	must(t, err)
-
-	// The Lambda's report as its caller receives it: through JSON, as the CLI's was.
 	data, err := json.Marshal(res.Report)
 	must(t, err)
 	var lambda enforce.Report
 	must(t, json.Unmarshal(data, &lambda))
+	return &lambda
+}
 
-	if cli.Reason == lambda.Reason {
-		t.Errorf("both reasons are %q; the test no longer tells the two runs apart", cli.Reason)
-	}
+// assertSameReport requires equal reports apart from the timings and the reason (which says
+// who asked).
+func assertSameReport(t *testing.T, cli, lambda *enforce.Report) {
+	t.Helper()
 	ignore := cmp.Options{
 		cmpopts.IgnoreFields(enforce.Report{}, "Started", "Duration", "Reason"),
 		cmpopts.IgnoreFields(enforce.Entry{}, "Duration"),
 	}
-	if diff := cmp.Diff(cli, &lambda, ignore); diff != "" {
+	if diff := cmp.Diff(cli, lambda, ignore); diff != "" {
 		t.Errorf("CLI and Lambda audits differ (-cli +lambda):\n%s", diff)
-	}
-	if len(cli.Entries) != 4 || cli.Totals[enforce.Drifted] != 2 {
-		t.Errorf("the audit saw %d containers, %d drifted; want 4 and 2", len(cli.Entries), cli.Totals[enforce.Drifted])
 	}
 }

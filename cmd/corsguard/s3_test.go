@@ -1,26 +1,16 @@
 package main
 
 import (
-	"context"
 	"encoding/csv"
-	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/events"
-	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/internal/config"
-	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -364,32 +354,9 @@ func TestCLIAndLambdaAuditAMixedEstateAlike(t *testing.T) {
 	cli := parseReport(t, corsguard(t, "", "audit", "-f", "json", "--endpoint-url", a.url, "--target", "all",
 		"--exclude", "test-*", "--s3-exclude", "logs-*"))
 
-	env := map[string]string{config.BaselineParameter: DefaultBaselineParameter, config.Exclude: "test-*",
-		config.Targets: "mediastore,s3", config.S3Exclude: "logs-*"}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	must(t, err)
-	awsCfg, err := awsclient.Load(context.Background(), awsclient.WithEndpoint(a.url))
-	must(t, err)
-	awsCfg.HTTPClient = emulator.HTTPClient()
-	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Targets)...)
-	must(t, err)
-	h := handler.New(cfg, engine, handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
-	event, err := events.Sample("direct-audit.json")
-	must(t, err)
-	res, err := h.Invoke(context.Background(), event)
-	must(t, err)
-	data, err := json.Marshal(res.Report)
-	must(t, err)
-	var lambda enforce.Report
-	must(t, json.Unmarshal(data, &lambda))
-
-	ignore := cmp.Options{
-		cmpopts.IgnoreFields(enforce.Report{}, "Started", "Duration", "Reason"),
-		cmpopts.IgnoreFields(enforce.Entry{}, "Duration"),
-	}
-	if diff := cmp.Diff(cli, &lambda, ignore); diff != "" {
-		t.Errorf("CLI and Lambda audits differ (-cli +lambda):\n%s", diff)
-	}
+	lambda := lambdaAudit(t, a.url, map[string]string{config.BaselineParameter: DefaultBaselineParameter,
+		config.Exclude: "test-*", config.Targets: "mediastore,s3", config.S3Exclude: "logs-*"})
+	assertSameReport(t, cli, lambda)
 	if len(cli.Entries) != 8 || cli.Totals[enforce.Drifted] != 4 {
 		t.Errorf("the audit saw %d resources, %d drifted; want 8 and 4", len(cli.Entries), cli.Totals[enforce.Drifted])
 	}
