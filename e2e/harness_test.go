@@ -8,19 +8,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +26,7 @@ import (
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/internal/rie"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -173,7 +169,7 @@ func fastEnv(a *account) map[string]string {
 // environment. Each call is a fresh cold start.
 func startFunction(t *testing.T, env map[string]string) *function {
 	t.Helper()
-	rie := rieBinary(t)
+	rieBinary := rieBinary(t)
 	home := t.TempDir()
 	base := map[string]string{
 		"PATH": os.Getenv("PATH"), "HOME": home,
@@ -195,49 +191,17 @@ func startFunction(t *testing.T, env map[string]string) *function {
 		environ = append(environ, k+"="+v)
 	}
 
-	for attempt := 1; ; attempt++ {
-		addrs := freeAddrs(t, 2)
-		invokeAddr, apiAddr := addrs[0], addrs[1]
-		out := &lines{}
-		cmd := exec.Command(rie, "--runtime-interface-emulator-address", invokeAddr, "--runtime-api-address", apiAddr, bootstrap)
-		cmd.Env, cmd.Stdout, cmd.Stderr = environ, out, out
-		cmd.Dir = filepath.Dir(bootstrap)
-		// Its own process group, so that stopping it also stops the bootstrap it runs.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start %s: %v", rie, err)
-		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		stop := func() {
-			// SIGTERM lets the runtime emulator stop the bootstrap; the group kill is for
-			// whatever is left after that.
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(3 * time.Second):
-			}
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		// The ports were free a moment ago; another test (in this process or another) may have
-		// taken one since, and then a bare "something listens there" would send this test's
-		// invocations to another test's function. So wait until this rie holds both itself.
-		if err := waitOwnListeners(cmd.Process.Pid, exited, invokeAddr, apiAddr); err != nil {
-			stop()
-			if attempt < 3 && !errors.Is(err, errNotListening) { // a port was taken in between
-				continue
-			}
-			t.Fatalf("aws-lambda-rie: %v\n%s", err, out)
-		}
-		t.Cleanup(func() {
-			stop()
-			if t.Failed() {
-				t.Logf("function output:\n%s", out)
-			}
-		})
-		return &function{invokeURL: "http://" + invokeAddr + "/2015-03-31/functions/function/invocations", out: out}
+	fn, err := rie.Start(rieBinary, bootstrap, environ)
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		fn.Stop()
+		if t.Failed() {
+			t.Logf("function output:\n%s", fn.Output)
+		}
+	})
+	return &function{invokeURL: fn.InvokeURL, out: &lines{fn.Output}}
 }
 
 // rieBinary finds aws-lambda-rie where the Makefile installs it.
@@ -254,119 +218,6 @@ func rieBinary(t *testing.T) string {
 	}
 	t.Fatalf("aws-lambda-rie is not installed (%v): run make e2e, which installs it into bin/", err)
 	return ""
-}
-
-// freeAddrs returns n different loopback addresses whose ports were free a moment ago: all n
-// are held open together, so none is handed out twice.
-func freeAddrs(t *testing.T, n int) []string {
-	t.Helper()
-	var addrs []string
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		addrs = append(addrs, ln.Addr().String())
-	}
-	return addrs
-}
-
-// errNotListening is waitOwnListeners' error when the process is alive but never listened.
-var errNotListening = errors.New("not listening")
-
-// waitOwnListeners waits until process pid itself holds a listening socket on every one of addrs
-// (Linux: its /proc/PID/fd against /proc/net/tcp{,6}), or the process exits, which it does when
-// an address is taken. Reading /proc/net/tcp costs milliseconds, so it is asked only once
-// something accepts connections on every address; where /proc is not there, that is all.
-func waitOwnListeners(pid int, exited <-chan struct{}, addrs ...string) error {
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if accepting(addrs) {
-			ok, err := ownsListeners(pid, addrs)
-			if errors.Is(err, os.ErrNotExist) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if ok {
-				return nil
-			}
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("exited before listening on %s", strings.Join(addrs, " and "))
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("%w on %s after 15s", errNotListening, strings.Join(addrs, " and "))
-}
-
-// accepting reports whether something accepts connections on every one of addrs.
-func accepting(addrs []string) bool {
-	for _, a := range addrs {
-		c, err := net.DialTimeout("tcp", a, time.Second)
-		if err != nil {
-			return false
-		}
-		c.Close()
-	}
-	return true
-}
-
-// ownsListeners reports whether process pid holds a listening TCP socket on the port of each of
-// addrs. An error wrapping os.ErrNotExist means /proc cannot say (not Linux).
-func ownsListeners(pid int, addrs []string) (bool, error) {
-	var tables []string
-	for _, name := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		data, err := os.ReadFile(name)
-		if err != nil && (name == "/proc/net/tcp" || !errors.Is(err, os.ErrNotExist)) {
-			return false, fmt.Errorf("read %s: %w", name, err)
-		}
-		tables = append(tables, string(data))
-	}
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return false, nil // exited: the caller sees it on its channel
-		}
-		return false, fmt.Errorf("read fds of %d: %w", pid, err)
-	}
-	inodes := map[string]bool{}
-	for _, fd := range fds {
-		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
-		if inode, ok := strings.CutPrefix(link, "socket:["); err == nil && ok {
-			inodes[strings.TrimSuffix(inode, "]")] = true
-		}
-	}
-	listening := map[string]bool{} // upper-case hex port of each listener the process holds
-	for _, table := range tables {
-		for _, line := range strings.Split(table, "\n") {
-			// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-			f := strings.Fields(line)
-			if len(f) < 10 || f[3] != "0A" || !inodes[f[9]] {
-				continue
-			}
-			if i := strings.LastIndexByte(f[1], ':'); i >= 0 {
-				listening[f[1][i+1:]] = true
-			}
-		}
-	}
-	for _, a := range addrs {
-		_, port, err := net.SplitHostPort(a)
-		if err != nil {
-			return false, err
-		}
-		n, err := strconv.Atoi(port)
-		if err != nil {
-			return false, fmt.Errorf("port of %s: %w", a, err)
-		}
-		if !listening[fmt.Sprintf("%04X", n)] {
-			return false, nil
-		}
-	}
-	return true, nil
 }
 
 // invocation is what the runtime emulator answered to one invocation.
@@ -450,23 +301,8 @@ func sample(t *testing.T, name string) []byte {
 	return b
 }
 
-// lines collects a process's output and finds its JSON lines.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+// lines is a process's output, in which the tests find its JSON lines.
+type lines struct{ *rie.Output }
 
 // json returns every output line that is a JSON object, decoded.
 func (l *lines) json() []map[string]any {
@@ -502,34 +338,4 @@ func (l *lines) metrics() []map[string]any {
 		}
 	}
 	return out
-}
-
-// The harness's guard against port collisions: a listener on the port is not enough, it must be
-// the runtime emulator's own.
-func TestOwnsListenersTellsWhoseListenerItIs(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	addr := ln.Addr().String()
-	if ok, err := ownsListeners(os.Getpid(), []string{addr}); err != nil || !ok {
-		t.Errorf("ownsListeners(this process, %s) = %v, %v; want true", addr, ok, err)
-	}
-
-	other := exec.Command("sleep", "60")
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
-	if ok, err := ownsListeners(other.Process.Pid, []string{addr}); err != nil || ok {
-		t.Errorf("ownsListeners(another process, %s) = %v, %v; want false: the listener is ours", addr, ok, err)
-	}
-	free := freeAddrs(t, 2)
-	if free[0] == free[1] {
-		t.Errorf("freeAddrs handed out %s twice", free[0])
-	}
-	if ok, err := ownsListeners(os.Getpid(), []string{addr, free[0]}); err != nil || ok {
-		t.Errorf("ownsListeners(this process, %s and the closed %s) = %v, %v; want false", addr, free[0], ok, err)
-	}
 }

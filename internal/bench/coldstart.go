@@ -3,10 +3,8 @@ package bench
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,9 +12,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
+
+	"github.com/corsguard/corsguard/internal/rie"
 )
 
 // Start is one cold start of a Lambda binary under aws-lambda-rie.
@@ -35,9 +33,9 @@ var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 // ColdStart starts bootstrap under the runtime emulator rie with env (and nothing of this
 // process's environment but PATH), sends it event once, and stops it. The answer must be a
 // success.
-func ColdStart(ctx context.Context, rie, bootstrap string, env map[string]string, event []byte) (Start, error) {
+func ColdStart(ctx context.Context, rieBin, bootstrap string, env map[string]string, event []byte) (Start, error) {
 	// The process runs in the bootstrap's directory; relative paths must not change meaning.
-	rie, err := filepath.Abs(rie)
+	rieBin, err := filepath.Abs(rieBin)
 	if err != nil {
 		return Start{}, err
 	}
@@ -56,25 +54,14 @@ func ColdStart(ctx context.Context, rie, bootstrap string, env map[string]string
 	for k, v := range env {
 		environ = append(environ, k+"="+v)
 	}
-	var (
-		invokeAddr string
-		out        *syncBuffer
-	)
-	for attempt := 1; ; attempt++ {
-		var stop func()
-		invokeAddr, out, stop, err = startRIE(rie, bootstrap, environ)
-		if err == nil {
-			defer stop()
-			break
-		}
-		// A port found free may be taken by another process before the runtime emulator binds it.
-		if attempt == 3 {
-			return Start{}, err
-		}
+	fn, err := rie.Start(rieBin, bootstrap, environ)
+	if err != nil {
+		return Start{}, err
 	}
+	defer fn.Stop()
+	out := fn.Output
 
-	url := "http://" + invokeAddr + "/2015-03-31/functions/function/invocations"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(event))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fn.InvokeURL, bytes.NewReader(event))
 	if err != nil {
 		return Start{}, err
 	}
@@ -103,88 +90,6 @@ func ColdStart(ctx context.Context, rie, bootstrap string, env map[string]string
 		return Start{}, fmt.Errorf("INIT REPORT %q: %w", m[1], err)
 	}
 	return Start{FirstResponse: first, Init: time.Duration(ms * float64(time.Millisecond))}, nil
-}
-
-// startRIE starts the runtime emulator on two free loopback ports and waits until it listens.
-// stop ends it and the bootstrap it runs.
-func startRIE(rie, bootstrap string, environ []string) (invokeAddr string, out *syncBuffer, stop func(), err error) {
-	invokeAddr, err = freeAddr()
-	if err != nil {
-		return "", nil, nil, err
-	}
-	apiAddr, err := freeAddr()
-	if err != nil {
-		return "", nil, nil, err
-	}
-	out = &syncBuffer{}
-	cmd := exec.Command(rie, "--runtime-interface-emulator-address", invokeAddr, "--runtime-api-address", apiAddr, bootstrap)
-	cmd.Env, cmd.Stdout, cmd.Stderr, cmd.Dir = environ, out, out, filepath.Dir(bootstrap)
-	// Its own process group, so that stopping it also stops the bootstrap it runs.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return "", nil, nil, fmt.Errorf("start %s: %w", rie, err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	stop = func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(3 * time.Second):
-		}
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	}
-	if err := waitListening(invokeAddr, exited); err != nil {
-		stop()
-		return "", nil, nil, fmt.Errorf("aws-lambda-rie: %w\n%s", err, out)
-	}
-	return invokeAddr, out, stop, nil
-}
-
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// waitListening waits until something accepts connections on addr, or the process exits.
-func waitListening(addr string, exited <-chan struct{}) error {
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return errors.New("exited before listening on " + addr)
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-	return errors.New("not listening on " + addr + " after 15s")
-}
-
-// syncBuffer is a bytes.Buffer that two copying goroutines may write at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // PackageInit is the time the Go runtime spent initialising one package at start-up.
