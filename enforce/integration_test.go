@@ -18,127 +18,203 @@ import (
 
 var inf = math.Inf(1)
 
-func TestSweepReconcilesEveryKindOfContainer(t *testing.T) {
-	for _, mode := range []enforce.Mode{enforce.ModeEnforce, enforce.ModeAudit} {
-		t.Run(string(mode), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, envOption{})
-			e.setBaseline(string(baseline.JSON()))
-			exempt := map[string]string{"corsguard:exempt": "true", "team": "video"}
-			e.seed("drifted", "", drift, nil)
-			e.seed("no-policy", "", nil, nil)
-			e.seed("compliant", "", sameAsBaseline, nil)
-			e.seed("exempt", "", drift, exempt)
-			e.seed("exempt-and-compliant", "", baseline, exempt)
-			e.seed("exempt-false", "", drift, map[string]string{"corsguard:exempt": "false"})
-			e.seed("tmp-excluded", "", drift, nil)
-			e.seed("deleting", "DELETING", drift, nil)
-			e.seed("vanishing", "", drift, nil)
-			// Deleted between the listing and the read of its policy.
-			e.emu.Script("GetCorsPolicy", "vanishing", 1, "ContainerNotFoundException")
+// kindSpec is what a test that runs the same scenario on containers and on buckets needs to
+// know of the kind: how to seed, read and name a resource, the operations the emulator counts,
+// and the error codes by which the service says a resource is busy or does not exist.
+type kindSpec struct {
+	kind                 policy.Kind
+	noun                 string   // container, bucket
+	list, get, put, tags string   // operations as the emulator counts them
+	busy                 string   // the error code of a resource busy with another operation
+	notFound             string   // the error code of a resource that does not exist
+	ops                  []string // every operation the engine may call on one resource
+	seed                 func(e *env, name string, cors policy.Policy, tags map[string]string)
+	cors                 func(e *env, name string) policy.Policy
+	named                func(names ...string) enforce.Work
+}
 
-			eng := e.engine(enforce.Config{Selector: policy.Selector{Exclude: []string{"tmp-*"}}})
-			rep := e.run(context.Background(), eng, enforce.Work{Mode: mode, Reason: "scheduled sweep"})
+var (
+	containers = kindSpec{
+		kind: policy.MediaStore, noun: "container",
+		list: "ListContainers", get: "GetCorsPolicy", put: "PutCorsPolicy", tags: "ListTagsForResource",
+		busy: "ContainerInUseException", notFound: "ContainerNotFoundException",
+		ops:   []string{"DescribeContainer", "GetCorsPolicy", "ListTagsForResource", "PutCorsPolicy"},
+		seed:  func(e *env, name string, cors policy.Policy, tags map[string]string) { e.seed(name, "", cors, tags) },
+		cors:  (*env).corsOf,
+		named: func(names ...string) enforce.Work { return enforce.Work{Containers: names} },
+	}
+	buckets = kindSpec{
+		kind: policy.S3, noun: "bucket",
+		list: "ListBuckets", get: "GetBucketCors", put: "PutBucketCors", tags: "GetBucketTagging",
+		busy:     "OperationAborted", // S3's 409 for a conflicting operation in progress
+		notFound: "NoSuchBucket",
+		ops:      []string{"GetBucketCors", "GetBucketTagging", "PutBucketCors"},
+		seed:     (*env).seedBucket,
+		cors:     (*env).bucketCors,
+		named:    func(names ...string) enforce.Work { return enforce.Work{Buckets: names} },
+	}
+	bothKinds = []kindSpec{containers, buckets}
+)
 
-			fix := enforce.Remediated
-			if mode == enforce.ModeAudit {
-				fix = enforce.Drifted
-			}
-			want := map[string]enforce.Outcome{
-				"drifted": fix, "no-policy": fix, "exempt-false": fix,
-				"compliant": enforce.Compliant, "exempt-and-compliant": enforce.Compliant,
-				"exempt": enforce.Exempt, "deleting": enforce.Gone, "vanishing": enforce.Gone,
-			}
-			if diff := cmp.Diff(want, outcomes(rep)); diff != "" {
-				t.Errorf("outcomes (-want +got):\n%s", diff)
-			}
-			if !rep.Succeeded || rep.Mode != mode || rep.Reason != "scheduled sweep" || rep.Error != "" {
-				t.Errorf("succeeded %v, mode %q, reason %q, error %q", rep.Succeeded, rep.Mode, rep.Reason, rep.Error)
-			}
-			wantBaseline := enforce.Baseline{Parameter: param, Version: 1, Hash: policy.Hash(baseline), Valid: true}
-			if diff := cmp.Diff(wantBaseline, rep.Baseline); diff != "" {
-				t.Errorf("baseline (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff([]string{"tmp-excluded"}, rep.Excluded); diff != "" {
-				t.Errorf("excluded (-want +got):\n%s", diff)
-			}
+func TestSweepReconcilesEveryKindOfResource(t *testing.T) {
+	type kindCase struct {
+		kindSpec
+		exempt string // the exempt tag's value, which is read without regard to case
+		// Each kind has one resource of its own besides: a container being deleted, which the
+		// listing returns and the sweep reports gone without reading it; a bucket of another
+		// Region, which ListBuckets' BucketRegion filter leaves out.
+		deleting, abroad string
+		seedOwn          func(e *env)
+	}
+	cases := []kindCase{
+		{kindSpec: containers, exempt: "true", deleting: "deleting",
+			seedOwn: func(e *env) { e.seed("deleting", "DELETING", drift, nil) }},
+		{kindSpec: buckets, exempt: "TRUE", abroad: "in-ireland",
+			seedOwn: func(e *env) {
+				if err := e.emu.SeedBucket("in-ireland", "eu-west-1", drift, nil); err != nil {
+					e.t.Fatal(err)
+				}
+			}},
+	}
+	for _, tc := range cases {
+		for _, mode := range []enforce.Mode{enforce.ModeEnforce, enforce.ModeAudit} {
+			t.Run(string(tc.kind)+"/"+string(mode), func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t, envOption{})
+				e.setBaseline(string(baseline.JSON()))
+				exempt := map[string]string{"corsguard:exempt": tc.exempt, "team": "video"}
+				tc.seed(e, "drifted", drift, nil)
+				tc.seed(e, "no-policy", nil, nil)
+				tc.seed(e, "compliant", sameAsBaseline, nil)
+				tc.seed(e, "exempt", drift, exempt)
+				tc.seed(e, "exempt-and-compliant", baseline, exempt)
+				tc.seed(e, "exempt-false", drift, map[string]string{"corsguard:exempt": "false"})
+				tc.seed(e, "tmp-excluded", drift, nil)
+				tc.seed(e, "vanishing", drift, nil)
+				tc.seedOwn(e)
+				// Deleted between the listing and the read of its policy.
+				e.emu.Script(tc.get, "vanishing", 1, tc.notFound)
 
-			// The diff says what was (or would be) changed.
-			ents := entries(rep)
-			for name, before := range map[string]policy.Policy{"drifted": drift, "no-policy": nil, "exempt-false": drift} {
-				if d := ents[name].Diff; len(d) == 0 || !cmp.Equal(d, policy.Diff(before, baseline)) {
-					t.Errorf("%s: diff %v; want %v", name, d, policy.Diff(before, baseline))
-				}
-			}
-			for _, name := range []string{"compliant", "exempt", "deleting", "vanishing"} {
-				if ents[name].Diff != nil || ents[name].Error != "" || ents[name].Attempts != 1 {
-					t.Errorf("%s: %+v; want no diff, no error, one attempt", name, ents[name])
-				}
-			}
+				eng := e.engineOf(enforce.Config{Selector: policy.Selector{Exclude: []string{"tmp-*"}}}, tc.kind)
+				rep := e.run(context.Background(), eng, enforce.Work{Mode: mode, Reason: "scheduled sweep"})
 
-			// What the containers hold now.
-			for _, name := range []string{"drifted", "no-policy", "exempt-false"} {
-				got := e.corsOf(name)
-				if mode == enforce.ModeEnforce && !policy.Equal(got, baseline) {
-					t.Errorf("%s holds %s after enforce; want the baseline", name, got.JSON())
+				fix := enforce.Remediated
+				if mode == enforce.ModeAudit {
+					fix = enforce.Drifted
 				}
-				if mode == enforce.ModeAudit && policy.Equal(got, baseline) {
-					t.Errorf("%s was written in audit mode", name)
+				want := map[string]enforce.Outcome{
+					"drifted": fix, "no-policy": fix, "exempt-false": fix,
+					"compliant": enforce.Compliant, "exempt-and-compliant": enforce.Compliant,
+					"exempt": enforce.Exempt, "vanishing": enforce.Gone,
 				}
-			}
-			for name, want := range map[string]policy.Policy{"exempt": drift, "tmp-excluded": drift, "compliant": sameAsBaseline} {
-				if got := e.corsOf(name); !cmp.Equal(got, want) {
-					t.Errorf("%s holds %s; want it untouched", name, got.JSON())
+				if tc.deleting != "" {
+					want[tc.deleting] = enforce.Gone
 				}
-			}
-			for _, op := range []string{"DescribeContainer", "GetCorsPolicy", "ListTagsForResource", "PutCorsPolicy"} {
-				if n := e.emu.ResourceCalls(op, "tmp-excluded"); n != 0 {
-					t.Errorf("%d %s calls on an excluded container", n, op)
+				if diff := cmp.Diff(want, outcomes(rep)); diff != "" {
+					t.Errorf("outcomes (-want +got):\n%s", diff)
 				}
-			}
+				if !rep.Succeeded || rep.Mode != mode || rep.Reason != "scheduled sweep" || rep.Error != "" {
+					t.Errorf("succeeded %v, mode %q, reason %q, error %q", rep.Succeeded, rep.Mode, rep.Reason, rep.Error)
+				}
+				for _, ent := range rep.Entries {
+					if ent.Kind != tc.kind {
+						t.Errorf("%s: kind %q", ent.Name, ent.Kind)
+					}
+				}
+				wantBaseline := enforce.Baseline{Parameter: param, Version: 1, Hash: policy.Hash(baseline), Valid: true}
+				if diff := cmp.Diff(wantBaseline, rep.Baseline); diff != "" {
+					t.Errorf("baseline (-want +got):\n%s", diff)
+				}
+				wantBaseline.Kind = tc.kind
+				if diff := cmp.Diff([]enforce.Baseline{wantBaseline}, rep.Baselines); diff != "" {
+					t.Errorf("baselines (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff([]string{"tmp-excluded"}, rep.Excluded); diff != "" {
+					t.Errorf("excluded (-want +got):\n%s", diff)
+				}
 
-			// The fewest calls: one listing, one read each, tags only where drifted, a write
-			// only where drifted and not exempt, and the baseline read before and after.
-			puts := 3
-			if mode == enforce.ModeAudit {
-				puts = 0
-			}
-			wantCalls := map[string]int{
-				"ssm:GetParameter":               2,
-				"mediastore:ListContainers":      1,
-				"mediastore:GetCorsPolicy":       7,
-				"mediastore:ListTagsForResource": 4,
-			}
-			if puts > 0 {
-				wantCalls["mediastore:PutCorsPolicy"] = puts
-			}
-			if diff := cmp.Diff(wantCalls, rep.APICalls); diff != "" {
-				t.Errorf("report's API calls (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(wantCalls, emulatorActions(e.emu)); diff != "" {
-				t.Errorf("calls the emulator received (-want +got):\n%s", diff)
-			}
-			if rep.BaselineChangedDuringRun {
-				t.Error("baseline reported changed; it did not")
-			}
+				// The diff says what was (or would be) changed.
+				ents := entries(rep)
+				for name, before := range map[string]policy.Policy{"drifted": drift, "no-policy": nil, "exempt-false": drift} {
+					if d := ents[name].Diff; len(d) == 0 || !cmp.Equal(d, policy.Diff(before, baseline)) {
+						t.Errorf("%s: diff %v; want %v", name, d, policy.Diff(before, baseline))
+					}
+				}
+				unchanged := []string{"compliant", "exempt", "vanishing"}
+				if tc.deleting != "" {
+					unchanged = append(unchanged, tc.deleting)
+				}
+				for _, name := range unchanged {
+					if ents[name].Diff != nil || ents[name].Error != "" || ents[name].Attempts != 1 {
+						t.Errorf("%s: %+v; want no diff, no error, one attempt", name, ents[name])
+					}
+				}
 
-			// Running again is harmless: in enforce mode everything converged, nothing is written.
-			e.emu.ResetCalls()
-			again := e.run(context.Background(), eng, enforce.Work{Mode: mode})
-			if mode == enforce.ModeEnforce {
-				want["drifted"], want["no-policy"], want["exempt-false"] = enforce.Compliant, enforce.Compliant, enforce.Compliant
-			}
-			want["vanishing"] = fix  // its script is spent: it was there all along
-			delete(want, "deleting") // gone from the listing by now, or still DELETING
-			got := outcomes(again)
-			delete(got, "deleting")
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("second run outcomes (-want +got):\n%s", diff)
-			}
-			if wantPuts := map[enforce.Mode]int{enforce.ModeEnforce: 1, enforce.ModeAudit: 0}[mode]; e.emu.CallCount("PutCorsPolicy") != wantPuts {
-				t.Errorf("second run wrote %d policies; want %d", e.emu.CallCount("PutCorsPolicy"), wantPuts)
-			}
-		})
+				// What the resources hold now.
+				for _, name := range []string{"drifted", "no-policy", "exempt-false"} {
+					got := tc.cors(e, name)
+					if mode == enforce.ModeEnforce && !policy.Equal(got, baseline) {
+						t.Errorf("%s holds %s after enforce; want the baseline", name, got.JSON())
+					}
+					if mode == enforce.ModeAudit && policy.Equal(got, baseline) {
+						t.Errorf("%s was written in audit mode", name)
+					}
+				}
+				untouched := map[string]policy.Policy{"exempt": drift, "tmp-excluded": drift, "compliant": sameAsBaseline}
+				leftOut := []string{"tmp-excluded"}
+				if tc.abroad != "" {
+					untouched[tc.abroad] = drift
+					leftOut = append(leftOut, tc.abroad)
+				}
+				for name, want := range untouched {
+					if got := tc.cors(e, name); !cmp.Equal(got, want) {
+						t.Errorf("%s holds %s; want it untouched", name, got.JSON())
+					}
+				}
+				for _, op := range tc.ops {
+					for _, name := range leftOut {
+						if n := e.emu.ResourceCalls(op, name); n != 0 {
+							t.Errorf("%d %s calls on %s", n, op, name)
+						}
+					}
+				}
+
+				// The fewest calls: one listing, one read each, tags only where drifted, a write
+				// only where drifted and not exempt, and the baseline read before and after.
+				wantCalls := map[string]int{"ssm:GetParameter": 2, action(tc.list): 1, action(tc.get): 7, action(tc.tags): 4}
+				if mode == enforce.ModeEnforce {
+					wantCalls[action(tc.put)] = 3
+				}
+				if diff := cmp.Diff(wantCalls, rep.APICalls); diff != "" {
+					t.Errorf("report's API calls (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(wantCalls, emulatorActions(e.emu)); diff != "" {
+					t.Errorf("calls the emulator received (-want +got):\n%s", diff)
+				}
+				if rep.BaselineChangedDuringRun {
+					t.Error("baseline reported changed; it did not")
+				}
+
+				// Running again is harmless: in enforce mode everything converged, nothing is written.
+				e.emu.ResetCalls()
+				again := e.run(context.Background(), eng, enforce.Work{Mode: mode})
+				if mode == enforce.ModeEnforce {
+					want["drifted"], want["no-policy"], want["exempt-false"] = enforce.Compliant, enforce.Compliant, enforce.Compliant
+				}
+				want["vanishing"] = fix // its script is spent: it was there all along
+				got := outcomes(again)
+				if tc.deleting != "" { // gone from the listing by now, or still DELETING
+					delete(want, tc.deleting)
+					delete(got, tc.deleting)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("second run outcomes (-want +got):\n%s", diff)
+				}
+				if wantPuts := map[enforce.Mode]int{enforce.ModeEnforce: 1, enforce.ModeAudit: 0}[mode]; e.emu.CallCount(tc.put) != wantPuts {
+					t.Errorf("second run wrote %d policies; want %d", e.emu.CallCount(tc.put), wantPuts)
+				}
+			})
+		}
 	}
 }
 
@@ -230,62 +306,258 @@ func TestNamedTargetsThatAreMissingExcludedOrRepeated(t *testing.T) {
 	}
 }
 
-func TestContainerInUseBacksOffAndConverges(t *testing.T) {
-	t.Parallel()
-	clock := newTestClock()
-	e := newEnv(t, envOption{emu: []emulator.Option{emulator.WithClock(clock)}})
-	e.setBaseline(string(baseline.JSON()))
-	e.seed("busy", "", drift, nil)
-	e.seed("calm", "", drift, nil)
-	e.seed("stuck", "", drift, nil)
-	e.emu.Script("GetCorsPolicy", "busy", 2, "ContainerInUseException")
-	e.emu.Script("PutCorsPolicy", "busy", 3, "ContainerInUseException")
-	e.emu.Script("PutCorsPolicy", "stuck", 1000, "ContainerInUseException")
-	eng := e.engine(enforce.Config{Clock: clock, Rand: half, Workers: 1})
+func TestBusyResourceBacksOffAndConverges(t *testing.T) {
+	for _, k := range bothKinds {
+		t.Run(string(k.kind), func(t *testing.T) {
+			t.Parallel()
+			clock := newTestClock()
+			e := newEnv(t, envOption{emu: []emulator.Option{emulator.WithClock(clock)}})
+			e.setBaseline(string(baseline.JSON()))
+			k.seed(e, "busy", drift, nil)
+			k.seed(e, "calm", drift, nil)
+			k.seed(e, "stuck", drift, nil)
+			e.emu.Script(k.get, "busy", 2, k.busy)
+			e.emu.Script(k.put, "busy", 3, k.busy)
+			e.emu.Script(k.put, "stuck", 1000, k.busy)
+			eng := e.engineOf(enforce.Config{Clock: clock, Rand: half, Workers: 1}, k.kind)
 
-	ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(10*time.Second+2*time.Minute))
-	defer cancel()
-	rep := e.run(ctx, eng, enforce.Work{})
+			ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(10*time.Second+2*time.Minute))
+			defer cancel()
+			rep := e.run(ctx, eng, enforce.Work{})
 
-	ents := entries(rep)
-	if busy := ents["busy"]; busy.Outcome != enforce.Remediated || busy.Attempts != 6 {
-		t.Errorf("busy: %+v; want remediated after 5 waits (6 attempts)", busy)
-	}
-	if calm := ents["calm"]; calm.Outcome != enforce.Remediated || calm.Attempts != 1 {
-		t.Errorf("calm: %+v; want remediated at once", calm)
-	}
-	if stuck := ents["stuck"]; stuck.Outcome != enforce.Failed || !strings.Contains(stuck.Error, "ContainerInUseException") {
-		t.Errorf("stuck: %+v; want failed with ContainerInUseException", stuck)
-	}
-	// The SDK does not retry ContainerInUseException: every attempt is one engine call.
-	if g, p := e.emu.ResourceCalls("GetCorsPolicy", "busy"), e.emu.ResourceCalls("PutCorsPolicy", "busy"); g != 3 || p != 4 {
-		t.Errorf("busy: %d GetCorsPolicy and %d PutCorsPolicy requests; want 3 and 4", g, p)
-	}
-	if rep.Succeeded {
-		t.Error("a run with a failed container succeeded")
+			ents := entries(rep)
+			if busy := ents["busy"]; busy.Outcome != enforce.Remediated || busy.Attempts != 6 {
+				t.Errorf("busy: %+v; want remediated after 5 waits (6 attempts)", busy)
+			}
+			if calm := ents["calm"]; calm.Outcome != enforce.Remediated || calm.Attempts != 1 {
+				t.Errorf("calm: %+v; want remediated at once", calm)
+			}
+			if stuck := ents["stuck"]; stuck.Outcome != enforce.Failed || !strings.Contains(stuck.Error, k.busy) {
+				t.Errorf("stuck: %+v; want failed with %s", stuck, k.busy)
+			}
+			// The SDK does not retry the busy error: every attempt is one engine call.
+			if g, p := e.emu.ResourceCalls(k.get, "busy"), e.emu.ResourceCalls(k.put, "busy"); g != 3 || p != 4 {
+				t.Errorf("busy: %d %s and %d %s requests; want 3 and 4", g, k.get, p, k.put)
+			}
+			if rep.Succeeded {
+				t.Errorf("a run with a failed %s succeeded", k.noun)
+			}
+		})
 	}
 }
 
 func TestBaselineChangeDuringSweepIsReported(t *testing.T) {
-	t.Parallel()
-	clock := newTestClock()
-	e := newEnv(t, envOption{emu: []emulator.Option{emulator.WithClock(clock)}})
-	e.setBaseline(string(baseline.JSON()))
-	e.seed("a", "", drift, nil)
-	e.seed("b", "", drift, nil)
-	// While the engine waits for a busy container, someone saves a new baseline.
-	e.emu.Script("GetCorsPolicy", "a", 1, "ContainerInUseException")
-	clock.onSleep = func(int) { e.setBaseline(string(drift.JSON())) }
-	eng := e.engine(enforce.Config{Clock: clock, Rand: half, Workers: 1})
+	for _, k := range bothKinds {
+		t.Run(string(k.kind), func(t *testing.T) {
+			t.Parallel()
+			clock := newTestClock()
+			e := newEnv(t, envOption{emu: []emulator.Option{emulator.WithClock(clock)}})
+			e.setBaseline(string(baseline.JSON()))
+			k.seed(e, "first", drift, nil)
+			k.seed(e, "second", drift, nil)
+			// While the engine waits for a busy resource, someone saves a new baseline.
+			e.emu.Script(k.get, "first", 1, k.busy)
+			clock.onSleep = func(int) { e.setBaseline(string(drift.JSON())) }
+			eng := e.engineOf(enforce.Config{Clock: clock, Rand: half, Workers: 1}, k.kind)
 
-	rep := e.run(context.Background(), eng, enforce.Work{})
+			rep := e.run(context.Background(), eng, enforce.Work{})
 
-	if !rep.BaselineChangedDuringRun || rep.Baseline.Version != 1 || !rep.Succeeded {
-		t.Errorf("changed %v, version %d, succeeded %v; want changed, version 1, succeeded",
-			rep.BaselineChangedDuringRun, rep.Baseline.Version, rep.Succeeded)
+			if !rep.BaselineChangedDuringRun || rep.Baseline.Version != 1 || !rep.Succeeded {
+				t.Errorf("changed %v, version %d, succeeded %v; want changed, version 1, succeeded",
+					rep.BaselineChangedDuringRun, rep.Baseline.Version, rep.Succeeded)
+			}
+			if !policy.Equal(k.cors(e, "second"), baseline) {
+				t.Error("the run did not finish with the version it started with")
+			}
+		})
 	}
-	if !policy.Equal(e.corsOf("b"), baseline) {
-		t.Error("the run did not finish with the version it started with")
+}
+
+func TestInvalidBaselineChangesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		kindSpec
+		name     string
+		value    *string
+		wantErr  string
+		wantPath string
+	}{
+		{containers, "breaks the service's rules", ptr(`[{"AllowedOrigins":["*"],"AllowedMethods":["POST"],"AllowedHeaders":["*"]}]`), "invalid mediastore CORS policy", "CorsPolicy[0].AllowedMethods[0]"},
+		{containers, "has a typo in a field", ptr(`[{"AllowedOrigin":["*"],"AllowedMethods":["GET"],"AllowedHeaders":["*"]}]`), "AllowedOrigin", ""},
+		{containers, "is not JSON", ptr(`AllowedOrigins: *`), "policy must be", ""},
+		{containers, "has no rules", ptr(`{"CorsPolicy": []}`), "has 0 rules", "CorsPolicy"},
+		{containers, "does not exist", nil, "does not exist", ""},
+		{buckets, "breaks the service's rules", ptr(`[{"AllowedOrigins":["*"],"AllowedMethods":["PATCH"]}]`), "invalid s3 CORS policy", ""},
+		{buckets, "has a typo in a field", ptr(`[{"AllowedOrigin":["*"],"AllowedMethods":["GET"]}]`), "AllowedOrigin", ""},
+		{buckets, "does not exist", nil, "does not exist", ""},
+	} {
+		t.Run(string(tc.kind)+"/"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOption{})
+			if tc.value != nil {
+				e.setBaseline(*tc.value)
+			}
+			tc.seed(e, "drifted", drift, nil)
+			tc.seed(e, "no-policy", nil, nil)
+			eng := e.engineOf(enforce.Config{}, tc.kind)
+
+			for _, w := range []enforce.Work{{}, tc.named("drifted")} {
+				rep := e.run(context.Background(), eng, w)
+				if rep.Baseline.Valid || rep.Succeeded || len(rep.Entries) != 0 || !strings.Contains(rep.Baseline.Error, tc.wantErr) {
+					t.Errorf("report %+v; want an invalid baseline saying %q, no entries, a failed run", rep, tc.wantErr)
+				}
+				if tc.wantPath != "" && !slices.ContainsFunc(rep.Baseline.Errors, func(p policy.Problem) bool { return p.Path == tc.wantPath }) {
+					t.Errorf("problems %v; want one at %s", rep.Baseline.Errors, tc.wantPath)
+				}
+			}
+			// Checked on the emulator's own counter: the baseline was read, nothing else.
+			if diff := cmp.Diff(map[string]int{"GetParameter": 2}, e.emu.Calls()); diff != "" {
+				t.Errorf("calls the emulator received (-want +got):\n%s", diff)
+			}
+			if got := tc.cors(e, "drifted"); !cmp.Equal(got, drift) || tc.cors(e, "no-policy") != nil {
+				t.Errorf("a %s changed", tc.noun)
+			}
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+func TestThrottlingStormConverges(t *testing.T) {
+	// The emulator throttles above limit requests per second per operation (MediaStore's
+	// ThrottlingException, S3's SlowDown); the engine is allowed more, so it is throttled all
+	// along and the SDK's retryer must carry every call through. 100 containers at 5/s make
+	// their run last about 20 s of real time, 30 buckets at 10/s about 3 s; waits between
+	// attempts are capped at 100 ms here (10 s in production) to keep it there.
+	for _, tc := range []struct {
+		kindSpec
+		n, driftEvery         int
+		limit, rate           float64
+		compliant, remediated int
+	}{
+		{kindSpec: containers, limit: 5, n: 100, driftEvery: 4, rate: 8, compliant: 75, remediated: 25},
+		{kindSpec: buckets, limit: 10, n: 30, driftEvery: 3, rate: 40, compliant: 20, remediated: 10},
+	} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOption{maxAttempts: 20, maxBackoff: 100 * time.Millisecond})
+			// One token bucket per operation, as AWS throttles (the emulator's AnyOp would share one).
+			for _, op := range []string{"GetParameter", tc.list, tc.get, tc.tags, tc.put} {
+				e.emu.SetThrottle(op, tc.limit)
+			}
+			e.setBaseline(string(baseline.JSON()))
+			for i := range tc.n {
+				p := sameAsBaseline
+				if i%tc.driftEvery == 0 {
+					p = drift
+				}
+				tc.seed(e, fmt.Sprintf("%s-%03d", tc.noun, i), p, nil)
+			}
+			// Eight workers keep all three per-operation token buckets busy while some wait on a throttle.
+			eng := e.engineOf(enforce.Config{Rate: tc.rate, Workers: 8}, tc.kind)
+
+			rep := e.run(context.Background(), eng, enforce.Work{})
+
+			want := map[enforce.Outcome]int{enforce.Compliant: tc.compliant, enforce.Remediated: tc.remediated}
+			for _, o := range enforce.Outcomes() {
+				if rep.Totals[o] != want[o] {
+					t.Errorf("%d %s; want %d (totals %v)", rep.Totals[o], o, want[o], rep.Totals)
+				}
+			}
+			if !rep.Succeeded {
+				t.Errorf("run failed: %+v", rep)
+			}
+			for i := range tc.n {
+				if name := fmt.Sprintf("%s-%03d", tc.noun, i); !policy.Equal(tc.cors(e, name), baseline) {
+					t.Errorf("%s did not converge", name)
+				}
+			}
+			// The storm was real: the emulator turned requests away that the engine counted once.
+			got, sent := rep.APICalls[action(tc.get)], e.emu.CallCount(tc.get)
+			t.Logf("%d %s calls took %d requests; %d requests in all", got, tc.get, sent, e.emu.TotalCalls())
+			if got != tc.n || sent <= tc.n {
+				t.Errorf("engine made %d %s calls in %d requests; want %d calls and retried requests", got, tc.get, sent, tc.n)
+			}
+		})
+	}
+}
+
+func TestServerErrorsConverge(t *testing.T) {
+	for _, tc := range []struct {
+		kindSpec
+		n int
+	}{{containers, 100}, {buckets, 60}} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOption{emu: []emulator.Option{emulator.WithSeed(20260301)}})
+			e.emu.SetErrorRate(emulator.AnyOp, 0.2)
+			e.setBaseline(string(baseline.JSON()))
+			for i := range tc.n {
+				p := drift
+				if i%2 == 0 {
+					p = sameAsBaseline
+				}
+				tc.seed(e, fmt.Sprintf("%s-%03d", tc.noun, i), p, nil)
+			}
+			eng := e.engineOf(enforce.Config{}, tc.kind)
+
+			rep := e.run(context.Background(), eng, enforce.Work{})
+
+			if rep.Totals[enforce.Compliant] != tc.n/2 || rep.Totals[enforce.Remediated] != tc.n/2 || !rep.Succeeded {
+				t.Errorf("totals %v, succeeded %v, error %q; want %d compliant, %d remediated", rep.Totals, rep.Succeeded, rep.Error, tc.n/2, tc.n/2)
+			}
+			engineCalls := 0
+			for _, n := range rep.APICalls {
+				engineCalls += n
+			}
+			if sent := e.emu.TotalCalls(); sent <= engineCalls {
+				t.Errorf("%d requests for %d calls; want retried requests", sent, engineCalls)
+			}
+			for i := 1; i < tc.n; i += 2 {
+				if name := fmt.Sprintf("%s-%03d", tc.noun, i); e.emu.ResourceCalls(tc.put, name) < 1 {
+					t.Errorf("%s: no %s", name, tc.put)
+				}
+			}
+		})
+	}
+}
+
+func TestDeadlineTooShortLeavesTheRestNotStarted(t *testing.T) {
+	// n reads of 50 ms on 2 workers need n/40 s, more than the run has before the margin of
+	// 100 ms: 2.5 s against 1 s for the containers, 1 s against 0.4 s for the buckets.
+	for _, tc := range []struct {
+		kindSpec
+		n       int
+		timeout time.Duration
+	}{{containers, 100, 1100 * time.Millisecond}, {buckets, 40, 500 * time.Millisecond}} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOption{})
+			e.emu.SetLatency(tc.get, 50*time.Millisecond)
+			e.setBaseline(string(baseline.JSON()))
+			for i := range tc.n {
+				tc.seed(e, fmt.Sprintf("%s-%03d", tc.noun, i), sameAsBaseline, nil)
+			}
+			eng := e.engineOf(enforce.Config{Workers: 2, Margin: 100 * time.Millisecond, MinDuration: 10 * time.Millisecond}, tc.kind)
+
+			ctx, cancel := context.WithTimeout(context.Background(), tc.timeout)
+			defer cancel()
+			rep := e.run(ctx, eng, enforce.Work{})
+
+			if rep.Succeeded || rep.Totals[enforce.NotStarted] == 0 || len(rep.Entries) != tc.n {
+				t.Fatalf("succeeded %v, totals %v, %d entries; want a failed run with not_started among %d", rep.Succeeded, rep.Totals, len(rep.Entries), tc.n)
+			}
+			for _, ent := range rep.Entries {
+				switch ent.Outcome {
+				case enforce.NotStarted:
+					if n := e.emu.ResourceCalls(tc.get, ent.Name); n != 0 || !strings.Contains(ent.Error, "deadline") {
+						t.Errorf("%s not started, but %d calls were made on it, or the error %q does not say deadline", ent.Name, n, ent.Error)
+					}
+				case enforce.Compliant, enforce.Failed:
+				default:
+					t.Errorf("%s: %s", ent.Name, ent.Outcome)
+				}
+			}
+		})
 	}
 }
 
@@ -309,161 +581,6 @@ func TestBaselineDeletedDuringSweepIsReported(t *testing.T) {
 	}
 	if n := e.emu.ResourceCalls("GetParameter", param); n != 2 {
 		t.Errorf("%d GetParameter calls, want 2 (the read and the re-read)", n)
-	}
-}
-
-func TestInvalidBaselineChangesNothing(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		value    *string
-		wantErr  string
-		wantPath string
-	}{
-		{"breaks the service's rules", ptr(`[{"AllowedOrigins":["*"],"AllowedMethods":["POST"],"AllowedHeaders":["*"]}]`), "invalid mediastore CORS policy", "CorsPolicy[0].AllowedMethods[0]"},
-		{"has a typo in a field", ptr(`[{"AllowedOrigin":["*"],"AllowedMethods":["GET"],"AllowedHeaders":["*"]}]`), "AllowedOrigin", ""},
-		{"is not JSON", ptr(`AllowedOrigins: *`), "policy must be", ""},
-		{"has no rules", ptr(`{"CorsPolicy": []}`), "has 0 rules", "CorsPolicy"},
-		{"does not exist", nil, "does not exist", ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, envOption{})
-			if tc.value != nil {
-				e.setBaseline(*tc.value)
-			}
-			e.seed("drifted", "", drift, nil)
-			e.seed("no-policy", "", nil, nil)
-			eng := e.engine(enforce.Config{})
-
-			for _, w := range []enforce.Work{{}, {Containers: []string{"drifted"}}} {
-				rep := e.run(context.Background(), eng, w)
-				if rep.Baseline.Valid || rep.Succeeded || len(rep.Entries) != 0 || !strings.Contains(rep.Baseline.Error, tc.wantErr) {
-					t.Errorf("report %+v; want an invalid baseline saying %q, no entries, a failed run", rep, tc.wantErr)
-				}
-				if tc.wantPath != "" && !slices.ContainsFunc(rep.Baseline.Errors, func(p policy.Problem) bool { return p.Path == tc.wantPath }) {
-					t.Errorf("problems %v; want one at %s", rep.Baseline.Errors, tc.wantPath)
-				}
-			}
-			// Checked on the emulator's own counter: the baseline was read, nothing else.
-			if diff := cmp.Diff(map[string]int{"GetParameter": 2}, e.emu.Calls()); diff != "" {
-				t.Errorf("calls the emulator received (-want +got):\n%s", diff)
-			}
-			if got := e.corsOf("drifted"); !cmp.Equal(got, drift) || e.corsOf("no-policy") != nil {
-				t.Error("a container changed")
-			}
-		})
-	}
-}
-
-func ptr(s string) *string { return &s }
-
-func TestThrottlingStormConverges(t *testing.T) {
-	t.Parallel()
-	// The emulator allows 5 requests per second per operation; the engine is allowed 8, so
-	// it is throttled all along and the SDK's retryer must carry every call through. 100
-	// GetCorsPolicy at 5/s make this test last about 20 s of real time; waits between
-	// attempts are capped at 100 ms here (10 s in production) to keep it there.
-	e := newEnv(t, envOption{maxAttempts: 20, maxBackoff: 100 * time.Millisecond})
-	// One bucket per operation, as AWS throttles (the emulator's AnyOp would share one).
-	for _, op := range []string{"GetParameter", "ListContainers", "GetCorsPolicy", "ListTagsForResource", "PutCorsPolicy"} {
-		e.emu.SetThrottle(op, 5)
-	}
-	e.setBaseline(string(baseline.JSON()))
-	for i := range 100 {
-		p := sameAsBaseline
-		if i%4 == 0 {
-			p = drift
-		}
-		e.seed(fmt.Sprintf("c%03d", i), "", p, nil)
-	}
-	// Eight workers keep all three per-operation buckets busy while some wait on a throttle.
-	eng := e.engine(enforce.Config{Rate: 8, Workers: 8})
-
-	rep := e.run(context.Background(), eng, enforce.Work{})
-
-	want := map[enforce.Outcome]int{enforce.Compliant: 75, enforce.Remediated: 25}
-	for _, o := range enforce.Outcomes() {
-		if rep.Totals[o] != want[o] {
-			t.Errorf("%d %s; want %d (totals %v)", rep.Totals[o], o, want[o], rep.Totals)
-		}
-	}
-	if !rep.Succeeded {
-		t.Errorf("run failed: %+v", rep)
-	}
-	for i := range 100 {
-		if name := fmt.Sprintf("c%03d", i); !policy.Equal(e.corsOf(name), baseline) {
-			t.Errorf("%s did not converge", name)
-		}
-	}
-	// The storm was real: the emulator turned requests away that the engine counted once.
-	got, sent := rep.APICalls["mediastore:GetCorsPolicy"], e.emu.CallCount("GetCorsPolicy")
-	t.Logf("%d GetCorsPolicy calls took %d requests; %d requests in all", got, sent, e.emu.TotalCalls())
-	if got != 100 || sent <= 100 {
-		t.Errorf("engine made %d GetCorsPolicy calls in %d requests; want 100 calls and retried requests", got, sent)
-	}
-}
-
-func TestServerErrorsConverge(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, envOption{emu: []emulator.Option{emulator.WithSeed(20260301)}})
-	e.emu.SetErrorRate(emulator.AnyOp, 0.2)
-	e.setBaseline(string(baseline.JSON()))
-	for i := range 100 {
-		p := drift
-		if i%2 == 0 {
-			p = sameAsBaseline
-		}
-		e.seed(fmt.Sprintf("c%03d", i), "", p, nil)
-	}
-	eng := e.engine(enforce.Config{})
-
-	rep := e.run(context.Background(), eng, enforce.Work{})
-
-	if rep.Totals[enforce.Compliant] != 50 || rep.Totals[enforce.Remediated] != 50 || !rep.Succeeded {
-		t.Errorf("totals %v, succeeded %v, error %q; want 50 compliant, 50 remediated", rep.Totals, rep.Succeeded, rep.Error)
-	}
-	engineCalls := 0
-	for _, n := range rep.APICalls {
-		engineCalls += n
-	}
-	if sent := e.emu.TotalCalls(); sent <= engineCalls {
-		t.Errorf("%d requests for %d calls; want retried requests", sent, engineCalls)
-	}
-	for i := 1; i < 100; i += 2 {
-		if n := e.emu.ResourceCalls("PutCorsPolicy", fmt.Sprintf("c%03d", i)); n < 1 {
-			t.Errorf("c%03d: no PutCorsPolicy", i)
-		}
-	}
-}
-
-func TestDeadlineTooShortLeavesTheRestNotStarted(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, envOption{})
-	e.emu.SetLatency("GetCorsPolicy", 50*time.Millisecond)
-	e.setBaseline(string(baseline.JSON()))
-	for i := range 100 {
-		e.seed(fmt.Sprintf("c%03d", i), "", sameAsBaseline, nil)
-	}
-	eng := e.engine(enforce.Config{Workers: 2, Margin: 100 * time.Millisecond, MinDuration: 10 * time.Millisecond})
-
-	// 100 reads of 50 ms on 2 workers need 2.5 s; the run has 1 s before the margin.
-	ctx, cancel := context.WithTimeout(context.Background(), 1100*time.Millisecond)
-	defer cancel()
-	rep := e.run(ctx, eng, enforce.Work{})
-
-	if rep.Succeeded || rep.Totals[enforce.NotStarted] == 0 || len(rep.Entries) != 100 {
-		t.Fatalf("succeeded %v, totals %v, %d entries; want a failed run with not_started among 100", rep.Succeeded, rep.Totals, len(rep.Entries))
-	}
-	for _, ent := range rep.Entries {
-		switch ent.Outcome {
-		case enforce.NotStarted:
-			if n := e.emu.ResourceCalls("GetCorsPolicy", ent.Name); n != 0 || !strings.Contains(ent.Error, "deadline") {
-				t.Errorf("%s not started, but %d calls were made on it, or the error %q does not say deadline", ent.Name, n, ent.Error)
-			}
-		case enforce.Compliant, enforce.Failed:
-		default:
-			t.Errorf("%s: %s", ent.Name, ent.Outcome)
-		}
 	}
 }
 
