@@ -57,7 +57,7 @@ e2e: $(BIN)/aws-lambda-rie ## the real bootstrap under aws-lambda-rie against th
 	$(GO) test -race -count=1 ./e2e/
 
 .PHONY: bench
-bench: $(BIN)/aws-lambda-rie ## measure against the limits (sweeps, time to compliance, cold start, growth; ~10 min) and rewrite docs/BENCHMARKS.md
+bench: $(BIN)/aws-lambda-rie ## measure against the limits (sweeps, time to compliance, cold start, growth; about 4 min, see the run time in docs/BENCHMARKS.md) and rewrite docs/BENCHMARKS.md
 	$(GO) run ./bench/cmd/report -out docs/BENCHMARKS.md -rie $(BIN)/aws-lambda-rie
 
 fuzz: ## a short bounded run of every fuzz target (FUZZTIME each, default 20s)
