@@ -1,9 +1,9 @@
 // Package emulator is a local stand-in for the AWS APIs corsguard uses: AWS Elemental
 // MediaStore (containers, CORS policies, tags), Amazon S3 (buckets, their CORS configuration
-// and tags) and SSM Parameter Store. It speaks the services' own wire protocols (awsJson1_1,
-// routed on X-Amz-Target, and S3's REST-XML with path-style addressing for every request
-// without that header), so the real aws-sdk-go-v2 clients and the aws CLI talk to it over HTTP
-// unchanged. It can misbehave on purpose the way AWS does
+// and tags) and SSM Parameter Store. It routes each request by the service in its SigV4
+// credential scope (as AWS routes by endpoint) and speaks that service's own wire protocol
+// (awsJson1_1 for MediaStore and SSM, S3's REST-XML with path-style addressing), so the real
+// aws-sdk-go-v2 clients and the aws CLI talk to it over HTTP unchanged. It can misbehave on purpose the way AWS does
 // (throttling, internal errors, latency, scripted failures, deterministic under a seed), counts
 // the calls it receives, and emits the EventBridge events AWS would emit.
 //
@@ -99,7 +99,7 @@ type Emulator struct {
 	buckets    map[string]*bucket
 	params     map[string]*parameter
 
-	fronts map[string]jsonService // X-Amz-Target prefix -> service
+	fronts map[string]http.HandlerFunc // credential scope's service -> front end
 }
 
 // New returns an Emulator with an empty account.
@@ -121,10 +121,7 @@ func New(opts ...Option) *Emulator {
 	for _, o := range opts {
 		o(e)
 	}
-	e.fronts = map[string]jsonService{
-		mediaStoreTarget: e.mediaStoreOps(),
-		ssmTarget:        e.ssmOps(),
-	}
+	e.fronts = e.frontEnds()
 	if e.eventURL != "" {
 		e.events.forward(e.eventURL)
 	}
@@ -136,16 +133,6 @@ func (e *Emulator) Region() string { return e.region }
 
 // Account returns the emulator's account ID.
 func (e *Emulator) Account() string { return e.account }
-
-// ServeHTTP answers one AWS API request. Requests that carry X-Amz-Target are awsJson1_1
-// calls (MediaStore, SSM); all others are S3 REST-XML calls.
-func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("X-Amz-Target") != "" {
-		e.serveJSON(w, r)
-		return
-	}
-	e.serveS3(w, r)
-}
 
 // Start serves the emulator on addr (for example "127.0.0.1:0") in the background and returns
 // its base URL and a function that shuts the server down gracefully. While it serves, a

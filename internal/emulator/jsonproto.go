@@ -104,22 +104,18 @@ func writeJSONError(w http.ResponseWriter, requestID string, err *apiError) {
 	_, _ = w.Write(body)
 }
 
-// serveJSON routes an awsJson1_1 request on its X-Amz-Target header.
-func (e *Emulator) serveJSON(w http.ResponseWriter, r *http.Request) {
-	target := r.Header.Get("X-Amz-Target")
-	prefix, opName, _ := strings.Cut(target, ".")
-	svc, ok := e.fronts[prefix]
-	if !ok {
-		writeJSONError(w, e.requestID(), errf("UnknownOperationException", "unknown service in X-Amz-Target %q", target))
-		return
-	}
-	if _, aerr := authenticate(r); aerr != nil {
-		writeJSONError(w, e.requestID(), aerr)
-		return
-	}
+// jsonFront returns the front end of an awsJson1_1 service: it serves the operations named
+// <target>.<Op> in X-Amz-Target.
+func (e *Emulator) jsonFront(target string, svc jsonService) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { e.serveJSON(w, r, target, svc) }
+}
+
+// serveJSON runs the operation a request names in its X-Amz-Target header.
+func (e *Emulator) serveJSON(w http.ResponseWriter, r *http.Request, target string, svc jsonService) {
+	prefix, opName, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 	op, ok := svc.ops[opName]
-	if !ok {
-		writeJSONError(w, e.requestID(), errf("UnknownOperationException", "operation %q is not supported by the emulator", opName))
+	if prefix != target || !ok {
+		writeJSONError(w, e.requestID(), errf("UnknownOperationException", "%s does not serve the operation %q", svc.name, r.Header.Get("X-Amz-Target")))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -15,6 +14,7 @@ type call struct {
 	Resource  string // the container, bucket or parameter the call is about; "" when none
 	RequestID string
 	AccessKey string
+	Region    string // the Region the request was signed for
 	SourceIP  string
 	UserAgent string
 	Time      time.Time
@@ -37,12 +37,12 @@ func (e *Emulator) handle(w http.ResponseWriter, r *http.Request, p protocol, c 
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.SourceIP = host
 	}
-	key, aerr := authenticate(r)
+	sc, aerr := credentialScope(r)
 	if aerr != nil {
 		p.writeError(w, c.RequestID, aerr)
 		return
 	}
-	c.AccessKey = key
+	c.AccessKey, c.Region = sc.accessKey, sc.region
 	e.calls.add(c.Op, c.Resource)
 
 	if d := e.faults.latency(c.Op); d > 0 {
@@ -61,30 +61,6 @@ func (e *Emulator) handle(w http.ResponseWriter, r *http.Request, p protocol, c 
 		return
 	}
 	p.writeResult(w, c.RequestID, out)
-}
-
-// authenticate refuses a request without a SigV4 Authorization header as AWS does, and
-// returns the access key ID it names. Signatures are not verified: the emulator cannot know
-// the secret, and any credentials will do.
-func authenticate(r *http.Request) (accessKey string, err *apiError) {
-	auth := r.Header.Get("Authorization")
-	if auth == "" {
-		return "", &apiError{Code: "MissingAuthenticationTokenException", Status: http.StatusBadRequest,
-			Message: "Missing Authentication Token"}
-	}
-	const scheme = "AWS4-HMAC-SHA256 "
-	if !strings.HasPrefix(auth, scheme) {
-		return "", &apiError{Code: "IncompleteSignatureException", Status: http.StatusBadRequest,
-			Message: "Authorization header requires the AWS4-HMAC-SHA256 scheme"}
-	}
-	for part := range strings.SplitSeq(strings.TrimPrefix(auth, scheme), ",") {
-		if cred, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
-			key, _, _ := strings.Cut(cred, "/")
-			return key, nil
-		}
-	}
-	return "", &apiError{Code: "IncompleteSignatureException", Status: http.StatusBadRequest,
-		Message: "Authorization header requires 'Credential' parameter"}
 }
 
 // sleep waits for d or until ctx ends.

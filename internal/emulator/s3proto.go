@@ -16,7 +16,7 @@ import (
 	"strings"
 )
 
-// This file is the Amazon S3 front end: REST-XML requests (those without X-Amz-Target) with
+// This file is the Amazon S3 front end: REST-XML requests (those signed for "s3") with
 // path-style addressing, http://host/<bucket>?<subresource>. Virtual-hosted-style requests
 // (the bucket in the Host header) are not served; S3 clients pointed at the emulator set
 // UsePathStyle (the aws CLI picks path style on its own for an IP endpoint).
@@ -91,7 +91,7 @@ func (e *Emulator) s3Route(method, bucket, key string, q map[string][]string) (s
 	sub := ""
 	for k := range q {
 		switch {
-		case k == "x-id":
+		case k == "x-id", strings.HasPrefix(k, "X-Amz-"): // the SDK's operation hint; a presigned request's signature
 		case (k == "cors" || k == "tagging") && sub == "":
 			sub = k
 		default:
