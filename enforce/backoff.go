@@ -51,6 +51,9 @@ type backoff struct {
 	cap      time.Duration
 	deadline time.Time // zero: none
 	waits    int       // sleeps taken so far; n in the formula
+	// noWait returns a busy error at once instead of sleeping: the work queue's worker gives
+	// the message back with a delay, so that waiting costs no function time.
+	noWait bool
 }
 
 // ceiling returns min(cap, base·2^n) without overflowing.
@@ -83,7 +86,7 @@ func (b *backoff) wait(ctx context.Context) error {
 func (b *backoff) patiently(ctx context.Context, fn func(context.Context) error) error {
 	for {
 		err := fn(ctx)
-		if !errors.Is(err, errBusy) {
+		if !errors.Is(err, errBusy) || b.noWait {
 			return err
 		}
 		if werr := b.wait(ctx); werr != nil {

@@ -53,19 +53,20 @@ func msOpt(m *meter, op string) func(*mediastore.Options) {
 	return func(o *mediastore.Options) { o.APIOptions = append(o.APIOptions, stackFn) }
 }
 
-func (s mediaStore) list(ctx context.Context, m *meter) ([]resource, error) {
-	var out []resource
-	pages := mediastore.NewListContainersPaginator(s.c, &mediastore.ListContainersInput{MaxResults: aws.Int32(100)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx, msOpt(m, opListContainers))
-		if err != nil {
-			return nil, fmt.Errorf("list containers: %w", err)
-		}
-		for _, c := range page.Containers {
-			out = append(out, containerResource(c))
-		}
+func (s mediaStore) listPage(ctx context.Context, m *meter, token string) ([]resource, string, error) {
+	in := &mediastore.ListContainersInput{MaxResults: aws.Int32(100)}
+	if token != "" {
+		in.NextToken = aws.String(token)
 	}
-	return out, nil
+	page, err := s.c.ListContainers(ctx, in, msOpt(m, opListContainers))
+	if err != nil {
+		return nil, "", fmt.Errorf("list containers: %w", err)
+	}
+	out := make([]resource, 0, len(page.Containers))
+	for _, c := range page.Containers {
+		out = append(out, containerResource(c))
+	}
+	return out, aws.ToString(page.NextToken), nil
 }
 
 func (s mediaStore) describe(ctx context.Context, m *meter, name string) (resource, error) {

@@ -174,3 +174,18 @@ func Actions() []string {
 		"ssm:GetParameter",
 	}
 }
+
+// finish fills in the totals, the call counts, the duration and the verdict.
+func (e *Engine) finish(rep *Report, m *meter) {
+	rep.Totals = make(map[Outcome]int, len(Outcomes()))
+	for _, o := range Outcomes() {
+		rep.Totals[o] = 0
+	}
+	for _, ent := range rep.Entries {
+		rep.Totals[ent.Outcome]++
+	}
+	rep.APICalls = m.counts()
+	rep.Duration = e.cfg.Clock.Now().Sub(rep.Started)
+	rep.Succeeded = rep.Baseline.Valid && rep.Error == "" &&
+		rep.Totals[Failed] == 0 && rep.Totals[NotStarted] == 0
+}

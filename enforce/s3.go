@@ -58,20 +58,20 @@ func s3Opt(m *meter, op string) func(*s3.Options) {
 	return func(o *s3.Options) { o.APIOptions = append(o.APIOptions, stackFn) }
 }
 
-func (s s3Store) list(ctx context.Context, m *meter) ([]resource, error) {
-	var out []resource
+func (s s3Store) listPage(ctx context.Context, m *meter, token string) ([]resource, string, error) {
 	in := &s3.ListBucketsInput{BucketRegion: aws.String(s.region), MaxBuckets: aws.Int32(s3PageSize)}
-	pages := s3.NewListBucketsPaginator(s.c, in)
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx, s3Opt(m, opListBuckets))
-		if err != nil {
-			return nil, fmt.Errorf("list buckets: %w", err)
-		}
-		for _, b := range page.Buckets {
-			out = append(out, bucketResource(aws.ToString(b.Name)))
-		}
+	if token != "" {
+		in.ContinuationToken = aws.String(token)
 	}
-	return out, nil
+	page, err := s.c.ListBuckets(ctx, in, s3Opt(m, opListBuckets))
+	if err != nil {
+		return nil, "", fmt.Errorf("list buckets: %w", err)
+	}
+	out := make([]resource, 0, len(page.Buckets))
+	for _, b := range page.Buckets {
+		out = append(out, bucketResource(aws.ToString(b.Name)))
+	}
+	return out, aws.ToString(page.ContinuationToken), nil
 }
 
 // describe makes no call: a bucket has no lifecycle to wait for, and the policy read that

@@ -14,8 +14,9 @@ type Store interface {
 	// Kind says which service's rules a baseline must pass for this store.
 	Kind() policy.Kind
 
-	// list returns every resource with the status the listing gives.
-	list(ctx context.Context, m *meter) ([]resource, error)
+	// listPage returns one page of the resources, with the status the listing gives, from
+	// token ("" for the first page), and the next page's token ("" after the last page).
+	listPage(ctx context.Context, m *meter, token string) ([]resource, string, error)
 	// describe returns one resource's current status; errGone if it does not exist.
 	describe(ctx context.Context, m *meter, name string) (resource, error)
 	// tags returns the resource's tags.

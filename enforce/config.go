@@ -1,0 +1,180 @@
+package enforce
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultExemptTagKey   = "corsguard:exempt"
+	DefaultExemptTagValue = "true"
+	DefaultMode           = ModeEnforce
+	DefaultWorkers        = 4
+	// DefaultRate is cautious: AWS publishes no request rate for MediaStore's control plane,
+	// and at 10 calls per second per operation a sweep of the 100-container quota takes
+	// about 10 s of GetCorsPolicy calls.
+	DefaultRate = 10.0
+	// DefaultBackoffBase and DefaultBackoffCap: a container is CREATING for seconds to a few
+	// minutes; waits start around a second and never exceed 15 s, so an ACTIVE container is
+	// noticed within about 15 s and a minute of waiting costs only a handful of calls.
+	DefaultBackoffBase = time.Second
+	DefaultBackoffCap  = 15 * time.Second
+	// DefaultMargin is kept free before the Lambda deadline to finish the calls in flight,
+	// write the report and return it.
+	DefaultMargin = 10 * time.Second
+	// DefaultMinDuration is the least time a resource is assumed to need before its start
+	// is allowed near the deadline.
+	DefaultMinDuration = time.Second
+	// MaxWorkers bounds Workers; there are at most 100 containers per Region.
+	MaxWorkers = 100
+)
+
+// Config is everything an Engine needs besides its clients. Zero fields take the defaults
+// above; Parameter is required.
+type Config struct {
+	// Parameter is the name of the SSM parameter that holds the baseline.
+	Parameter string
+	// Selector chooses the resources the baseline applies to by name.
+	Selector policy.Selector
+	// Kinds, per kind of resource, replaces Parameter and Selector for the stores of that
+	// kind: an S3 baseline of its own, include and exclude patterns for bucket names. A kind
+	// without an entry uses Parameter and Selector.
+	Kinds map[policy.Kind]KindConfig
+	// ExemptTagKey and ExemptTagValue name the tag that exempts a resource; the value is
+	// compared without regard to case.
+	ExemptTagKey   string
+	ExemptTagValue string
+	// Mode is used when Work.Mode is empty.
+	Mode Mode
+	// Workers is how many resources are reconciled at once.
+	Workers int
+	// Rate is the most requests per second per API operation, shared by all workers, retries
+	// included. math.Inf(1) means no limit.
+	Rate float64
+	// BackoffBase and BackoffCap shape the wait while a resource is busy (being created, or
+	// in use): sleep = rand(0, min(BackoffCap, BackoffBase·2^n)) before the n-th retry.
+	BackoffBase time.Duration
+	BackoffCap  time.Duration
+	// Margin is the time kept free before the context's deadline: no call, wait or resource
+	// is started that would end inside it.
+	Margin time.Duration
+	// MinDuration is the least time a resource is assumed to need; the engine estimates the
+	// time of the next one as the larger of this and the mean of those finished so far.
+	MinDuration time.Duration
+	// Clock is the source of time; nil means the wall clock. A replacement must agree with the
+	// wall clock that context deadlines use (a test clock can start at time.Now()).
+	Clock Clock
+	// Rand returns uniform random numbers in [0, 1) for the backoff jitter; nil means
+	// math/rand/v2. It is called from several goroutines at once.
+	Rand func() float64
+	// OnTargets and OnEntry, when set, follow a run as it goes (the CLI's progress bar):
+	// OnTargets gets the number of resources to reconcile once it is known, OnEntry each
+	// resource's entry as soon as it is decided, from the worker that decided it, so possibly
+	// from several goroutines at once. Both must return quickly.
+	OnTargets func(n int)
+	OnEntry   func(Entry)
+}
+
+// KindConfig is the baseline and selection of one kind of resource.
+type KindConfig struct {
+	// Parameter names the SSM parameter of this kind's baseline; empty means Config.Parameter.
+	Parameter string
+	// Selector chooses this kind's resources by name.
+	Selector policy.Selector
+}
+
+// forKind returns the parameter and selector that apply to kind.
+func (c Config) forKind(kind policy.Kind) (string, policy.Selector) {
+	k, ok := c.Kinds[kind]
+	if !ok {
+		return c.Parameter, c.Selector
+	}
+	if k.Parameter == "" {
+		k.Parameter = c.Parameter
+	}
+	return k.Parameter, k.Selector
+}
+
+// withDefaults returns c with its zero fields set to the defaults.
+func (c Config) withDefaults() Config {
+	def := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	def(&c.ExemptTagKey, DefaultExemptTagKey)
+	def(&c.ExemptTagValue, DefaultExemptTagValue)
+	if c.Mode == "" {
+		c.Mode = DefaultMode
+	}
+	if c.Workers == 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.Rate == 0 {
+		c.Rate = DefaultRate
+	}
+	if c.BackoffBase == 0 {
+		c.BackoffBase = DefaultBackoffBase
+	}
+	if c.BackoffCap == 0 {
+		c.BackoffCap = max(DefaultBackoffCap, c.BackoffBase)
+	}
+	if c.Margin == 0 {
+		c.Margin = DefaultMargin
+	}
+	if c.MinDuration == 0 {
+		c.MinDuration = DefaultMinDuration
+	}
+	if c.Clock == nil {
+		c.Clock = realClock{}
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Float64
+	}
+	return c
+}
+
+// validate checks a Config that has its defaults, naming the field of every problem.
+func (c Config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Parameter == "" {
+		bad("Parameter is empty; want the name of the baseline's SSM parameter")
+	}
+	if _, err := policy.NewSelector(c.Selector.Include, c.Selector.Exclude); err != nil {
+		bad("Selector: %w", err)
+	}
+	for kind, k := range c.Kinds {
+		if _, err := policy.NewSelector(k.Selector.Include, k.Selector.Exclude); err != nil {
+			bad("Kinds[%s].Selector: %w", kind, err)
+		}
+	}
+	if _, ok := ParseMode(string(c.Mode)); !ok {
+		bad("Mode %q: want %q or %q", c.Mode, ModeEnforce, ModeAudit)
+	}
+	if c.Workers < 1 || c.Workers > MaxWorkers {
+		bad("Workers is %d; want 1 to %d", c.Workers, MaxWorkers)
+	}
+	if math.IsNaN(c.Rate) || c.Rate < 0 {
+		bad("Rate is %v; want a positive number of requests per second", c.Rate)
+	}
+	if c.BackoffBase < 0 || c.BackoffCap < c.BackoffBase {
+		bad("BackoffBase %v and BackoffCap %v: want 0 < BackoffBase <= BackoffCap", c.BackoffBase, c.BackoffCap)
+	}
+	if c.Margin < 0 {
+		bad("Margin is %v; want a positive duration", c.Margin)
+	}
+	if c.MinDuration < 0 {
+		bad("MinDuration is %v; want a positive duration", c.MinDuration)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("enforce config: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package enforce
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// target is one resource to reconcile: its kind, its name, what the listing said about it in
+// a sweep, and the baseline it must equal.
+type target struct {
+	kind   *kind
+	name   string
+	listed *resource
+	want   policy.Policy
+}
+
+// plan decides which resources a run reconciles. Only the kinds with work read a baseline (an
+// event about a bucket does not fail on the containers' baseline), and nothing of a kind whose
+// baseline is invalid is touched. The targets are the named resources, or every listed one
+// (page by page); the selector's leftovers go to rep.Excluded, failed listings to rep.Error.
+// It returns false when there is nothing to reconcile and the run should stop there.
+func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]target, bool) {
+	sweep := w.sweep()
+	var active []*kind
+	for _, k := range e.kinds {
+		if sweep || len(w.named(k.store.Kind())) > 0 {
+			active = append(active, k)
+		}
+	}
+	if len(active) == 0 {
+		active = e.kinds[:1] // nothing of ours is named; the run still says which baseline applies
+	}
+	wants := e.loadBaselines(ctx, m, active, rep)
+
+	var targets []target
+	var errs []string
+	for _, k := range active {
+		want, ok := wants[k]
+		if !ok {
+			continue // its baseline is invalid: nothing of this kind is touched
+		}
+		ts, err := e.targets(ctx, m, k, w, rep)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		for i := range ts {
+			ts[i].want = want
+		}
+		targets = append(targets, ts...)
+	}
+	for _, name := range w.Containers {
+		if !e.has(policy.MediaStore) && !slices.Contains(rep.Excluded, name) {
+			rep.Excluded = append(rep.Excluded, name)
+		}
+	}
+	for _, name := range w.Buckets {
+		if !e.has(policy.S3) && !slices.Contains(rep.Excluded, name) {
+			rep.Excluded = append(rep.Excluded, name)
+		}
+	}
+	slices.Sort(rep.Excluded)
+	rep.Error = strings.Join(errs, "; ")
+	if len(targets) == 0 && (len(wants) == 0 || rep.Error != "") {
+		return nil, false
+	}
+	return targets, true
+}
+
+// targets returns the resources of kind k a run reconciles, sorted by name: the named ones,
+// or every listed one; those the selector leaves out go to rep.Excluded.
+func (e *Engine) targets(ctx context.Context, m *meter, k *kind, w Work, rep *Report) ([]target, error) {
+	var out []target
+	if !w.sweep() {
+		for _, name := range w.named(k.store.Kind()) {
+			if slices.ContainsFunc(out, func(t target) bool { return t.name == name }) || slices.Contains(rep.Excluded, name) {
+				continue
+			}
+			if !k.selector.Match(name) {
+				rep.Excluded = append(rep.Excluded, name)
+				continue
+			}
+			out = append(out, target{kind: k, name: name})
+		}
+	} else {
+		listed, err := listAll(ctx, m, k.store)
+		if err != nil {
+			return nil, err
+		}
+		for i := range listed {
+			if !k.selector.Match(listed[i].name) {
+				rep.Excluded = append(rep.Excluded, listed[i].name)
+				continue
+			}
+			out = append(out, target{kind: k, name: listed[i].name, listed: &listed[i]})
+		}
+	}
+	slices.SortFunc(out, func(a, b target) int { return strings.Compare(a.name, b.name) })
+	return out, nil
+}
+
+// listAll lists every resource of store, page by page.
+func listAll(ctx context.Context, m *meter, store Store) ([]resource, error) {
+	var out []resource
+	token := ""
+	for {
+		page, next, err := store.listPage(ctx, m, token)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if next == "" {
+			return out, nil
+		}
+		token = next
+	}
+}

@@ -1,0 +1,202 @@
+package enforce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// reconcileAll runs the targets on the bounded worker pool and returns their entries in order.
+// With wait false a busy resource is not waited for: it fails at once, retryably, and the
+// caller (the work queue) retries it later.
+func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, mode Mode, deadline time.Time, wait bool) []Entry {
+	entries := make([]Entry, len(targets))
+	s := &schedule{clock: e.cfg.Clock, deadline: deadline, min: e.cfg.MinDuration}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(e.cfg.Workers, len(targets)) {
+		wg.Go(func() {
+			for i := range jobs {
+				t := targets[i]
+				if why := s.start(ctx); why != "" {
+					entries[i] = Entry{Name: t.name, Kind: t.kind.store.Kind(), Outcome: NotStarted, Error: why}
+				} else {
+					entries[i] = e.reconcile(ctx, m, t, mode, deadline, wait)
+					s.done(entries[i].Duration)
+				}
+				if e.cfg.OnEntry != nil {
+					e.cfg.OnEntry(entries[i])
+				}
+			}
+		})
+	}
+	for _, i := range dispatchOrder(targets) {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return entries
+}
+
+// dispatchOrder returns the order in which the workers take the targets: the kinds in turn
+// (a container, a bucket, a container, ...), each kind in its own order. Each operation has its
+// own rate limit, so a mixed sweep that took all containers first would leave the bucket calls'
+// budget idle for its first half and take twice as long; in turn, both budgets are used at once.
+func dispatchOrder(targets []target) []int {
+	var kinds []*kind
+	byKind := map[*kind][]int{}
+	for i, t := range targets {
+		if _, seen := byKind[t.kind]; !seen {
+			kinds = append(kinds, t.kind)
+		}
+		byKind[t.kind] = append(byKind[t.kind], i)
+	}
+	order := make([]int, 0, len(targets))
+	for len(order) < len(targets) {
+		for _, k := range kinds {
+			if q := byKind[k]; len(q) > 0 {
+				order = append(order, q[0])
+				byKind[k] = q[1:]
+			}
+		}
+	}
+	return order
+}
+
+// schedule decides whether another resource may start before the deadline. Once it refuses,
+// it refuses every later one, so the report shows a clean cut.
+type schedule struct {
+	clock    Clock
+	deadline time.Time
+	min      time.Duration
+
+	mu      sync.Mutex
+	stopped string
+	total   time.Duration
+	n       int
+}
+
+// start returns "" when a resource may start, or why not.
+func (s *schedule) start(ctx context.Context) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped != "" {
+		return s.stopped
+	}
+	if err := ctx.Err(); err != nil {
+		s.stopped = fmt.Sprintf("not started: %v", err)
+		return s.stopped
+	}
+	estimate := s.min
+	if s.n > 0 {
+		estimate = max(estimate, s.total/time.Duration(s.n))
+	}
+	if !s.deadline.IsZero() && s.clock.Now().Add(estimate).After(s.deadline) {
+		s.stopped = fmt.Sprintf("not started: less than the estimated %v left before the deadline", estimate.Round(time.Millisecond))
+		return s.stopped
+	}
+	return ""
+}
+
+// done records how long a finished resource took.
+func (s *schedule) done(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total += d
+	s.n++
+}
+
+// reconcile converges one resource and reports what happened: the unit of work, shared by
+// in-process runs and the work queue's worker. A panic is reported as failed. With wait false
+// a busy resource fails at once instead of backing off.
+func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, deadline time.Time, wait bool) (ent Entry) {
+	start := e.cfg.Clock.Now()
+	b := &backoff{clock: e.cfg.Clock, rand: e.cfg.Rand, base: e.cfg.BackoffBase, cap: e.cfg.BackoffCap, deadline: deadline, noWait: !wait}
+	ent = Entry{Name: t.name, Kind: t.kind.store.Kind()}
+	defer func() {
+		if p := recover(); p != nil {
+			ent.Outcome, ent.Error = Failed, fmt.Sprintf("internal error: %v", p)
+		}
+		ent.Attempts = 1 + b.waits
+		ent.Duration = e.cfg.Clock.Now().Sub(start)
+	}()
+	outcome, diff, err := e.converge(ctx, m, b, t, mode)
+	switch {
+	case errors.Is(err, errGone):
+		ent.Outcome = Gone
+	case err != nil:
+		ent.Outcome, ent.Error = Failed, err.Error()
+	default:
+		ent.Outcome, ent.Diff = outcome, diff
+	}
+	return ent
+}
+
+// converge is the reconcile step of one resource, in the order that makes the fewest calls:
+// status (from the listing, else described), waiting while busy; the policy; if it equals the
+// baseline, compliant (no tag lookup: nothing will be written); else the tags (exempt), then
+// the diff (audit) or the write (enforce).
+func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, mode Mode) (Outcome, []policy.Change, error) {
+	store, want := t.kind.store, t.want
+	var r resource
+	listed := t.listed != nil
+	if listed {
+		r = *t.listed
+	}
+	err := b.patiently(ctx, func(ctx context.Context) error {
+		if !listed {
+			var err error
+			if r, err = store.describe(ctx, m, t.name); err != nil {
+				return err
+			}
+		}
+		listed = false
+		return r.ready()
+	})
+	if err != nil {
+		return "", nil, err
+	}
+
+	var actual policy.Policy
+	err = b.patiently(ctx, func(ctx context.Context) error {
+		var err error
+		actual, err = store.getPolicy(ctx, m, r)
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if actual != nil && policy.Equal(actual, want) {
+		return Compliant, nil, nil
+	}
+
+	var tags map[string]string
+	err = b.patiently(ctx, func(ctx context.Context) error {
+		var err error
+		tags, err = store.tags(ctx, m, r)
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if v, ok := tags[e.cfg.ExemptTagKey]; ok && strings.EqualFold(v, e.cfg.ExemptTagValue) {
+		return Exempt, nil, nil
+	}
+
+	diff := policy.Diff(actual, want)
+	if mode == ModeAudit {
+		return Drifted, diff, nil
+	}
+	err = b.patiently(ctx, func(ctx context.Context) error {
+		return store.putPolicy(ctx, m, r, want)
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return Remediated, diff, nil
+}
