@@ -336,6 +336,12 @@ func grants(t *testing.T, tpl *cfn.Template, ev *cfn.Evaluator) map[string][]str
 		// a managed policy is a string; a SAM policy template a map without Statement
 		t.Fatalf("Policies[0] = %v: want an inline document {Version, Statement}, not a SAM policy template or managed policy", doc)
 	}
+	return docGrants(t, doc)
+}
+
+// docGrants returns, per IAM action, the resources an evaluated policy document grants.
+func docGrants(t *testing.T, doc map[string]any) map[string][]string {
+	t.Helper()
 	out := map[string][]string{}
 	for i, s := range doc["Statement"].([]any) {
 		st := s.(map[string]any)
@@ -383,16 +389,18 @@ func strs(v any) []string {
 	return nil
 }
 
-func TestThePolicyGrantsExactlyTheCallsTheEngineMakes(t *testing.T) {
-	tpl := readTemplate(t)
+// policyCase is one deployment of the template and what its policy must grant.
+type policyCase struct {
+	name      string
+	partition string
+	params    map[string]string
+	parameter string // the baseline parameters' ARNs, separated by a space
+	key       string // the key kms:Decrypt is granted on, if any
+}
+
+func policyCases() []policyCase {
 	const key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-	tests := []struct {
-		name      string
-		partition string
-		params    map[string]string
-		parameter string // the baseline parameters' ARNs, separated by a space
-		key       string // the key kms:Decrypt is granted on, if any
-	}{
+	return []policyCase{
 		{"the default hierarchical name", "aws", nil,
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
 		{"a flat name", "aws", map[string]string{"BaselineParameterName": "corsguard-baseline"},
@@ -406,31 +414,42 @@ func TestThePolicyGrantsExactlyTheCallsTheEngineMakes(t *testing.T) {
 		{"a flat S3 baseline name", "aws", map[string]string{"S3BaselineParameterName": "s3-baseline"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/s3-baseline", ""},
 	}
-	for _, tt := range tests {
+}
+
+// wantGrants is what the policy must grant in tt: exactly the calls the engine makes
+// (enforce.Actions), each on its resources.
+func wantGrants(t *testing.T, tt policyCase) map[string][]string {
+	t.Helper()
+	containers := "arn:" + tt.partition + ":mediastore:us-east-1:111122223333:container/*"
+	want := map[string][]string{}
+	for _, a := range enforce.Actions() {
+		switch {
+		case a == "mediastore:ListContainers": // no resource-level permission exists
+			want[a] = []string{"*"}
+		case strings.HasPrefix(a, "mediastore:"):
+			want[a] = []string{containers}
+		case a == "s3:ListAllMyBuckets": // no resource-level permission exists
+			want[a] = []string{"*"}
+		case strings.HasPrefix(a, "s3:"):
+			want[a] = []string{"arn:" + tt.partition + ":s3:::*"}
+		case a == "ssm:GetParameter":
+			want[a] = strings.Fields(tt.parameter)
+		default:
+			t.Fatalf("enforce.Actions has %s: say here (and in template.yaml) on which resources", a)
+		}
+	}
+	if tt.key != "" {
+		want["kms:Decrypt"] = []string{tt.key}
+	}
+	return want
+}
+
+func TestThePolicyGrantsExactlyTheCallsTheEngineMakes(t *testing.T) {
+	tpl := readTemplate(t)
+	for _, tt := range policyCases() {
 		t.Run(tt.name, func(t *testing.T) {
-			containers := "arn:" + tt.partition + ":mediastore:us-east-1:111122223333:container/*"
-			want := map[string][]string{}
-			for _, a := range enforce.Actions() {
-				switch {
-				case a == "mediastore:ListContainers": // no resource-level permission exists
-					want[a] = []string{"*"}
-				case strings.HasPrefix(a, "mediastore:"):
-					want[a] = []string{containers}
-				case a == "s3:ListAllMyBuckets": // no resource-level permission exists
-					want[a] = []string{"*"}
-				case strings.HasPrefix(a, "s3:"):
-					want[a] = []string{"arn:" + tt.partition + ":s3:::*"}
-				case a == "ssm:GetParameter":
-					want[a] = strings.Fields(tt.parameter)
-				default:
-					t.Fatalf("enforce.Actions has %s: say here (and in template.yaml) on which resources", a)
-				}
-			}
-			if tt.key != "" {
-				want["kms:Decrypt"] = []string{tt.key}
-			}
 			got := grants(t, tpl, evaluator(t, tpl, tt.partition, tt.params))
-			if diff := cmp.Diff(want, got); diff != "" {
+			if diff := cmp.Diff(wantGrants(t, tt), got); diff != "" {
 				t.Errorf("granted actions and resources (-want +got):\n%s", diff)
 			}
 		})

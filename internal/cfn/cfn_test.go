@@ -238,3 +238,24 @@ func TestEvalReportsWhatItCannotResolve(t *testing.T) {
 		}
 	}
 }
+
+func TestEnvReturnsACopyOfWhatTheEvaluatorWasMadeWith(t *testing.T) {
+	tpl, err := Parse([]byte(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := NewEvaluator(tpl, env(map[string]string{"Name": "x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ev.Env()
+	want := env(map[string]string{"Name": "x"})
+	want.URLSuffix = "amazonaws.com" // the default NewEvaluator fills in
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Env (-given +got):\n%s", diff)
+	}
+	got.Parameters["Name"] = "changed"
+	if v, _ := ev.Parameter("Name"); v != "x" {
+		t.Errorf("changing the returned Env changed the evaluator: Name = %v", v)
+	}
+}

@@ -153,6 +153,17 @@ func scalarString(v any) string {
 	return fmt.Sprint(v)
 }
 
+// Env returns the Env the Evaluator was made with (its maps copied), so that a second template
+// deployed alongside, such as another rendering of the same stack, can be evaluated under the same
+// values.
+func (e *Evaluator) Env() Env {
+	env := e.env
+	env.Parameters = maps.Clone(e.env.Parameters)
+	env.Refs = maps.Clone(e.env.Refs)
+	env.GetAtts = maps.Clone(e.env.GetAtts)
+	return env
+}
+
 // Parameter returns the value a parameter takes under the Env: a string, or a []any of
 // strings for a list type.
 func (e *Evaluator) Parameter(name string) (any, error) {
