@@ -10,6 +10,8 @@ STATICCHECK_VERSION := v0.8.2
 RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS        := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 FUZZTIME            ?= 20s
+PYTHON              ?= python3
+DIST                ?= $(CURDIR)/dist
 
 .PHONY: help build build-EnforcerFunction test lint template unit e2e fuzz tools
 .DEFAULT_GOAL := help
@@ -46,9 +48,28 @@ lint: tools
 	$(BIN)/staticcheck ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-template: ## lint template.yaml with cfn-lint (runs the SAM transform offline)
+template: ## lint template.yaml and its StackSets rendering (make stackset's template) with cfn-lint
 	@command -v cfn-lint >/dev/null || { echo "template: cfn-lint is required to check template.yaml and is not on PATH (install it: pip install cfn-lint)" >&2; exit 1; }
 	cfn-lint template.yaml
+	@$(check-sam-translator)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(PYTHON) deploy/stackset.py template template.yaml "$$tmp/stackset.yaml" >/dev/null && \
+	  echo "cfn-lint stackset.yaml (rendered from template.yaml by deploy/stackset.py)" && cfn-lint "$$tmp/stackset.yaml"
+
+# StackSets with service-managed permissions refuse the SAM transform (a macro): deploy/stackset.py
+# expands template.yaml with the real SAM translator, which cfn-lint brings along.
+define check-sam-translator
+$(PYTHON) -c 'import samtranslator' 2>/dev/null || { echo "$@: the AWS SAM translator is required to render template.yaml as plain CloudFormation, and $(PYTHON) cannot import samtranslator (install it: pip install aws-sam-translator; cfn-lint brings it; or set PYTHON=)" >&2; exit 1; }
+endef
+
+.PHONY: stackset
+stackset: ## dist/stackset.yaml (template.yaml as plain CloudFormation) and dist/corsguard-lambda.zip, for StackSets (docs/organizations.md)
+	@$(check-sam-translator)
+	@mkdir -p $(DIST)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(MAKE) --no-print-directory build-EnforcerFunction ARTIFACTS_DIR="$$tmp" && \
+	  $(PYTHON) deploy/stackset.py zip "$$tmp/bootstrap" $(DIST)/corsguard-lambda.zip
+	@$(PYTHON) deploy/stackset.py template template.yaml $(DIST)/stackset.yaml
 
 unit: $(BIN)/aws-lambda-rie
 	$(GO) test -race -count=1 ./...
