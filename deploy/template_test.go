@@ -69,14 +69,15 @@ func evaluator(t *testing.T, tpl *cfn.Template, partition string, params map[str
 		Partition: partition, Region: region, AccountID: account, StackName: "corsguard",
 		Parameters: params,
 		Refs: map[string]string{
-			function:               "corsguard-EnforcerFunction-AbC",
-			function + "Role":      roleName,
-			queue:                  "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-FailureQueue-XyZ",
-			"AlarmTopic":           "arn:aws:sns:" + region + ":" + account + ":corsguard-AlarmTopic-Q",
-			"EnforcerLogGroup":     "corsguard-EnforcerLogGroup-L",
-			"FunctionErrorsAlarm":  "errors-alarm",
-			"FailureQueueAlarm":    "queue-alarm",
-			"BaselineDeletedAlarm": "deleted-alarm",
+			function:                "corsguard-EnforcerFunction-AbC",
+			function + "Role":       roleName,
+			queue:                   "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-FailureQueue-XyZ",
+			"AlarmTopic":            "arn:aws:sns:" + region + ":" + account + ":corsguard-AlarmTopic-Q",
+			"EnforcerLogGroup":      "corsguard-EnforcerLogGroup-L",
+			"FunctionErrorsAlarm":   "errors-alarm",
+			"FailureQueueAlarm":     "queue-alarm",
+			"BaselineDeletedAlarm":  "deleted-alarm",
+			"TerminalFailuresAlarm": "terminal-alarm",
 		},
 		GetAtts: map[string]string{
 			function + ".Arn":    "arn:aws:lambda:" + region + ":" + account + ":function:corsguard-EnforcerFunction-AbC",
@@ -768,6 +769,7 @@ func TestAlarmsWatchErrorsTheQueueAndTheBaseline(t *testing.T) {
 		{"AWS/Lambda", "Errors", "FunctionName", "corsguard-EnforcerFunction-AbC"},
 		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "corsguard-FailureQueue-XyZ"},
 		{"CorsGuard", handler.MetricBaselineDeleted, handler.DimensionMode, "enforce"},
+		{"CorsGuard", handler.MetricTerminalFailures, handler.DimensionMode, "enforce"},
 	}
 	const topic = "arn:aws:sns:" + region + ":" + account + ":corsguard-AlarmTopic-Q"
 	for _, tt := range []struct {
@@ -799,8 +801,9 @@ func TestAlarmsWatchErrorsTheQueueAndTheBaseline(t *testing.T) {
 				t.Errorf("AlarmEmail %q: %s AlarmActions (-want +got):\n%s", tt.email, id, diff)
 			}
 		}
-		slices.SortFunc(got, func(a, b metric) int { return strings.Compare(a.Namespace, b.Namespace) })
-		slices.SortFunc(wantMetrics, func(a, b metric) int { return strings.Compare(a.Namespace, b.Namespace) })
+		byName := func(a, b metric) int { return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name) }
+		slices.SortFunc(got, byName)
+		slices.SortFunc(wantMetrics, byName)
 		if diff := cmp.Diff(wantMetrics, got); diff != "" {
 			t.Errorf("alarmed metrics (-want +got):\n%s", diff)
 		}

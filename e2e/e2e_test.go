@@ -278,14 +278,16 @@ func TestADeletedBaselineChangesNothingAndIsReported(t *testing.T) {
 	}
 }
 
-func TestAnUnusableBaselineWritesNothingAndFailsTheInvocation(t *testing.T) {
+// An unusable baseline is a terminal failure: the invocation succeeds (Lambda's retries could
+// only repeat it), the summary is logged at ERROR and TerminalFailures raises the alarm.
+func TestAnUnusableBaselineWritesNothingAndIsReportedAsTerminal(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name, value, message string
 	}{
-		{"a baseline that is not JSON", `[{"AllowedOrigins": ["*"]`, "baseline /corsguard/baseline unusable"},
-		{"a baseline that breaks MediaStore's rules", `[{"AllowedOrigins":["*"],"AllowedMethods":["POST"],"AllowedHeaders":["*"]}]`, "baseline /corsguard/baseline unusable"},
-		{"a missing baseline", "", "baseline /corsguard/baseline unusable"},
+		{"a baseline that is not JSON", `[{"AllowedOrigins": ["*"]`, "baseline /corsguard/baseline version 1"},
+		{"a baseline that breaks MediaStore's rules", `[{"AllowedOrigins":["*"],"AllowedMethods":["POST"],"AllowedHeaders":["*"]}]`, "POST"},
+		{"a missing baseline", "", "parameter /corsguard/baseline does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -296,8 +298,9 @@ func TestAnUnusableBaselineWritesNothingAndFailsTheInvocation(t *testing.T) {
 
 			inv := fn.invoke(t, sample(t, "ssm-baseline-update.json"))
 
-			if inv.Error.Type != "RunError" || !strings.Contains(inv.Error.Message, tc.message) {
-				t.Errorf("invocation %s: want a RunError saying %q", inv, tc.message)
+			wantSuccess(t, inv, handler.BaselineChanged)
+			if inv.Result.Baseline.Valid || !strings.Contains(inv.Result.Baseline.Error, tc.message) || inv.Result.Baseline.Retryable {
+				t.Errorf("baseline %+v: want invalid, terminal, saying %q", inv.Result.Baseline, tc.message)
 			}
 			for _, op := range []string{"PutCorsPolicy", "GetCorsPolicy", "ListContainers"} {
 				if n := a.CallCount(op); n != 0 {
@@ -307,11 +310,11 @@ func TestAnUnusableBaselineWritesNothingAndFailsTheInvocation(t *testing.T) {
 			wantPolicy(t, a, "live-news", drifted)
 			wantPolicy(t, a, "live-sports", nil)
 			docs := fn.out.metrics()
-			if len(docs) != 1 || docs[0]["BaselineInvalid"] != float64(1) || docs[0]["RunFailed"] != float64(1) {
-				t.Errorf("EMF documents %v, want one with BaselineInvalid 1 and RunFailed 1", docs)
+			if len(docs) != 1 || docs[0]["BaselineInvalid"] != float64(1) || docs[0]["RunFailed"] != float64(0) || docs[0]["TerminalFailures"] != float64(1) {
+				t.Errorf("EMF documents %v, want one with BaselineInvalid 1, TerminalFailures 1 and RunFailed 0", docs)
 			}
-			if s := fn.out.logs("run finished"); len(s) != 1 || s[0]["level"] != "ERROR" {
-				t.Errorf("summary lines %v, want one at ERROR", s)
+			if s := fn.out.logs("run finished"); len(s) != 1 || s[0]["level"] != "ERROR" || s[0]["terminal_failures"] != float64(1) {
+				t.Errorf("summary lines %v, want one at ERROR with terminal_failures 1", s)
 			}
 		})
 	}

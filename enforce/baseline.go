@@ -54,7 +54,8 @@ func (e *Engine) readBaseline(ctx context.Context, m *meter, name string) (Basel
 	b := Baseline{Parameter: name}
 	param, err := e.getParameter(ctx, m, name)
 	if err != nil {
-		b.Error = err.Error()
+		err = judge(err)
+		b.Error, b.Retryable = err.Error(), Retryable(err)
 		return b, nil
 	}
 	b.Version = param.Version
@@ -109,11 +110,12 @@ func (e *Engine) loadBaselines(ctx context.Context, m *meter, kinds []*kind, rep
 	sum.Kind = ""
 	sum.Valid = len(problems) == 0
 	if len(kinds) > 1 && !sum.Valid {
-		sum.Error, sum.Errors = "", nil
+		sum.Error, sum.Errors, sum.Retryable = "", nil, false
 		for _, b := range rep.Baselines {
 			if !b.Valid {
 				sum.Error = strings.TrimPrefix(sum.Error+"; ", "; ") + string(b.Kind) + ": " + b.Error
 				sum.Errors = append(sum.Errors, b.Errors...)
+				sum.Retryable = sum.Retryable || b.Retryable
 			}
 		}
 	}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
+
+	"github.com/corsguard/corsguard/policy"
 )
 
 // limiters holds one token bucket per operation, shared by all workers and all runs of an
@@ -35,11 +38,13 @@ func (l *limiters) get(op string) *rate.Limiter {
 	return lim
 }
 
-// meter counts the calls of one run per operation and rate-limits them.
+// meter counts the calls of one run per operation and rate-limits them, and collects the
+// run's notes, each said once however many workers meet its cause.
 type meter struct {
 	limits *limiters
 	mu     sync.Mutex
 	calls  map[string]int
+	said   []string
 }
 
 func newMeter(l *limiters) *meter {
@@ -70,4 +75,37 @@ func (m *meter) counts() map[string]int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return maps.Clone(m.calls)
+}
+
+// note adds msg to the run's notes unless it is there already.
+func (m *meter) note(msg string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !slices.Contains(m.said, msg) {
+		m.said = append(m.said, msg)
+	}
+}
+
+// notes returns the run's notes in the order they were first said.
+func (m *meter) notes() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.said)
+}
+
+// MediaStoreUnavailable is the note of a run that found MediaStore unavailable to the account
+// in its Region (the endpoint does not resolve, or the service does not know the account),
+// after the SDK's retries.
+const MediaStoreUnavailable = "MediaStore is not available to this account in this Region: AWS ended support for " +
+	"MediaStore on 2025-11-13. Move the content to Amazon S3 and set Targets=s3 (CORSGUARD_TARGETS=s3, " +
+	"corsguard --target s3) to keep the buckets' CORS equal to the baseline; the MediaStore failures are terminal"
+
+// judge classifies err, met on a resource of kind k, as retryable or terminal, and notes once
+// per run a service that is not available.
+func (m *meter) judge(k policy.Kind, err error) error {
+	err = judge(err)
+	if k == policy.MediaStore && serviceUnavailable(err) {
+		m.note(MediaStoreUnavailable)
+	}
+	return err
 }

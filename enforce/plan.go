@@ -44,7 +44,9 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 		}
 		ts, err := e.targets(ctx, m, k, w, rep)
 		if err != nil {
+			err = m.judge(k.store.Kind(), err)
 			errs = append(errs, err.Error())
+			rep.ErrorRetryable = rep.ErrorRetryable || Retryable(err)
 			continue
 		}
 		for i := range ts {

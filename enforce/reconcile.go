@@ -24,7 +24,7 @@ func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, m
 			for i := range jobs {
 				t := targets[i]
 				if why := s.start(ctx); why != "" {
-					entries[i] = Entry{Name: t.name, Kind: t.kind.store.Kind(), Outcome: NotStarted, Error: why}
+					entries[i] = Entry{Name: t.name, Kind: t.kind.store.Kind(), Outcome: NotStarted, Error: why, Retryable: true}
 				} else {
 					entries[i] = e.reconcile(ctx, m, t, mode, deadline, wait)
 					s.done(entries[i].Duration)
@@ -120,7 +120,8 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 	ent = Entry{Name: t.name, Kind: t.kind.store.Kind()}
 	defer func() {
 		if p := recover(); p != nil {
-			ent.Outcome, ent.Error = Failed, fmt.Sprintf("internal error: %v", p)
+			// A bug: the same input would panic again. Reported and alarmed, not retried.
+			ent.Outcome, ent.Error, ent.Retryable = Failed, fmt.Sprintf("internal error: %v", p), false
 		}
 		ent.Attempts = 1 + b.waits
 		ent.Duration = e.cfg.Clock.Now().Sub(start)
@@ -130,7 +131,8 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 	case errors.Is(err, errGone):
 		ent.Outcome = Gone
 	case err != nil:
-		ent.Outcome, ent.Error = Failed, err.Error()
+		err = m.judge(ent.Kind, err)
+		ent.Outcome, ent.Error, ent.Retryable = Failed, err.Error(), Retryable(err)
 	default:
 		ent.Outcome, ent.Diff = outcome, diff
 	}

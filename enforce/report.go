@@ -66,8 +66,8 @@ const (
 	Drifted    Outcome = "drifted"     // drifted; audit mode, nothing written
 	Exempt     Outcome = "exempt"      // carries the exemption tag; skipped
 	Gone       Outcome = "gone"        // deleted, being deleted, or never existed
-	Failed     Outcome = "failed"      // could not be finished; the run fails and is retried
-	NotStarted Outcome = "not_started" // not begun before the deadline; the run fails
+	Failed     Outcome = "failed"      // could not be finished; Entry.Retryable says whether a retry can fix it
+	NotStarted Outcome = "not_started" // not begun before the deadline; retryable
 )
 
 // Outcomes lists every outcome in a stable order, for totals and metrics.
@@ -112,6 +112,10 @@ type Baseline struct {
 	Valid  bool             `json:"valid"`
 	Error  string           `json:"error,omitempty"`
 	Errors []policy.Problem `json:"errors,omitempty"`
+	// Retryable is true when the baseline could not be read for a reason a retry can fix
+	// (throttling or server errors past the SDK's retries, a timeout). A missing parameter, a
+	// denied read and a baseline that does not parse or breaks the rules are terminal.
+	Retryable bool `json:"retryable,omitempty"`
 }
 
 // Entry is the result for one resource.
@@ -123,6 +127,11 @@ type Entry struct {
 	Duration time.Duration   `json:"duration_ns"`
 	Diff     []policy.Change `json:"diff,omitempty"`
 	Error    string          `json:"error,omitempty"`
+	// Retryable says, for a failed or not_started entry, whether a retry can fix it
+	// (throttling, server errors, timeouts, a resource still busy, the deadline) or not
+	// (denied, refused as invalid, a bucket in another Region, a service that does not exist
+	// for the account: see TerminalError). It is false for every other outcome.
+	Retryable bool `json:"retryable"`
 }
 
 // Report is the result of one run: the Lambda's return value, the CLI's JSON output and the
@@ -148,6 +157,12 @@ type Report struct {
 	// Error is why the run as a whole failed (an invalid mode, a listing that failed); the
 	// baseline's own problems are in Baseline.
 	Error string `json:"error,omitempty"`
+	// ErrorRetryable is true when a retry could fix Error (a listing throttled past the SDK's
+	// retries); a denied listing or an invalid mode is terminal.
+	ErrorRetryable bool `json:"error_retryable,omitempty"`
+	// Notes says, once per run, what a reader must know about the failures, such as a
+	// service that does not exist for the account (MediaStore's end of support).
+	Notes []string `json:"notes,omitempty"`
 	// BaselineChangedDuringRun is set when the baseline's version moved, or the parameter was
 	// deleted, while a sweep ran; the run for the newer version converges what this one could
 	// not.
@@ -155,6 +170,60 @@ type Report struct {
 	// Succeeded is true when the baseline was valid, the run had no Error, and no resource
 	// failed or was not started.
 	Succeeded bool `json:"succeeded"`
+}
+
+// RetryableFailures counts the failures of the run that a retry can fix: failed entries so
+// marked, not_started entries, a baseline that could not be read for a passing reason, and a
+// retryable run error. An invocation fails (and is retried) only when this is above zero.
+func (r *Report) RetryableFailures() int {
+	n := 0
+	for _, e := range r.Entries {
+		if (e.Outcome == Failed || e.Outcome == NotStarted) && e.Retryable {
+			n++
+		}
+	}
+	for _, b := range r.baselines() {
+		if !b.Valid && b.Retryable {
+			n++
+		}
+	}
+	if r.Error != "" && r.ErrorRetryable {
+		n++
+	}
+	return n
+}
+
+// TerminalFailures counts the failures of the run that no retry can fix: failed entries not
+// marked retryable, each unusable baseline (missing, invalid, unreadable for good), and a
+// terminal run error. They are reported and alarmed, never retried.
+func (r *Report) TerminalFailures() int {
+	n := 0
+	for _, e := range r.Entries {
+		if (e.Outcome == Failed || e.Outcome == NotStarted) && !e.Retryable {
+			n++
+		}
+	}
+	for _, b := range r.baselines() {
+		if !b.Valid && !b.Retryable {
+			n++
+		}
+	}
+	if r.Error != "" && !r.ErrorRetryable {
+		n++
+	}
+	return n
+}
+
+// baselines returns the per-kind baselines, or the summary when the report has none (a
+// report built by hand); none when the run failed before it read any (its Error says why).
+func (r *Report) baselines() []Baseline {
+	switch {
+	case len(r.Baselines) > 0:
+		return r.Baselines
+	case r.Error != "":
+		return nil
+	}
+	return []Baseline{r.Baseline}
 }
 
 // Actions lists the IAM action of every AWS call the engine makes. The SAM template grants
@@ -185,6 +254,7 @@ func (e *Engine) finish(rep *Report, m *meter) {
 		rep.Totals[ent.Outcome]++
 	}
 	rep.APICalls = m.counts()
+	rep.Notes = append(rep.Notes, m.notes()...)
 	rep.Duration = e.cfg.Clock.Now().Sub(rep.Started)
 	rep.Succeeded = rep.Baseline.Valid && rep.Error == "" &&
 		rep.Totals[Failed] == 0 && rep.Totals[NotStarted] == 0

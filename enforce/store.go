@@ -54,7 +54,7 @@ func (r resource) ready() error {
 	case statusDeleting:
 		return fmt.Errorf("%s: %w", r.raw, errGone)
 	case statusUnknown:
-		return fmt.Errorf("unknown status %q", r.raw)
+		return Terminal(fmt.Errorf("unknown status %q", r.raw))
 	}
 	return nil
 }

@@ -36,10 +36,12 @@ type Result struct {
 	*enforce.Report
 }
 
-// RunError is the invocation's error when a run did not finish its work: the baseline was
-// missing or invalid, the run as a whole failed (Report.Error, such as a listing that was
-// denied), or a container failed or was not started. Returning it makes Lambda retry the event
-// and then hand it to the on-failure destination.
+// RunError is the invocation's error when a run left work that a retry can fix: a failure
+// marked retryable (throttling or server errors past the SDK's retries, a timeout, a resource
+// still busy), a resource not started before the deadline, a baseline or listing that could not
+// be read for such a reason. Returning it makes Lambda retry the event and then hand it to the
+// on-failure destination. Terminal failures (denied, invalid, a missing or invalid baseline)
+// never make one: they are logged at ERROR and counted in the TerminalFailures metric.
 type RunError struct {
 	Report *enforce.Report
 }
@@ -47,12 +49,8 @@ type RunError struct {
 // Error says what did not finish, leading with the run's own error when it has one.
 func (e *RunError) Error() string {
 	r := e.Report
-	if !r.Baseline.Valid {
-		msg := fmt.Sprintf("baseline %s unusable, nothing changed", r.Baseline.Parameter)
-		if r.Baseline.Error != "" {
-			msg += ": " + r.Baseline.Error
-		}
-		return msg
+	if !r.Baseline.Valid && r.Baseline.Error != "" && r.Baseline.Retryable {
+		return fmt.Sprintf("baseline %s unreadable for now, nothing changed: %s", r.Baseline.Parameter, r.Baseline.Error)
 	}
 	incomplete := r.Totals[enforce.Failed] > 0 || r.Totals[enforce.NotStarted] > 0
 	if r.Error != "" {
@@ -65,21 +63,30 @@ func (e *RunError) Error() string {
 	return e.incomplete()
 }
 
-// incomplete names the containers that failed or were not started.
+// incomplete names the resources that failed or were not started, those a retry can fix first.
 func (e *RunError) incomplete() string {
 	r := e.Report
 	var names []string
+	terminal := 0
 	for _, e := range r.Entries {
-		if e.Outcome == enforce.Failed || e.Outcome == enforce.NotStarted {
+		switch {
+		case e.Outcome != enforce.Failed && e.Outcome != enforce.NotStarted:
+		case e.Retryable:
 			names = append(names, e.Name+" "+string(e.Outcome))
+		default:
+			terminal++
 		}
 	}
 	const show = 5
 	if len(names) > show {
 		names = append(names[:show], fmt.Sprintf("and %d more", len(names)-show))
 	}
-	return fmt.Sprintf("run incomplete: %d failed, %d not started: %s",
+	msg := fmt.Sprintf("run incomplete: %d failed, %d not started: %s",
 		r.Totals[enforce.Failed], r.Totals[enforce.NotStarted], strings.Join(names, ", "))
+	if terminal > 0 {
+		msg += fmt.Sprintf(" (%d of them terminal, not named: a retry cannot fix them)", terminal)
+	}
+	return msg
 }
 
 var _ lambda.Handler = rawHandler{}
@@ -141,9 +148,11 @@ func (r rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 }
 
 // Invoke routes and runs one invocation's input. It returns an error (a *RunError) only when
-// retrying the event could help: the baseline was missing or invalid for a reconcile, or a
-// container failed or was not started. Everything else, including input that is not an event,
-// succeeds.
+// retrying the event could help: some failure of the run is retryable (see
+// enforce.Report.RetryableFailures). Terminal failures (a missing or invalid baseline, a denied
+// call, a bucket in another Region) are logged at ERROR and counted in the TerminalFailures
+// metric, which the template alarms on, and the invocation succeeds: Lambda's retries could
+// only repeat them. Everything else, including input that is not an event, succeeds.
 func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, error) {
 	d := Route(input, h.cfg.BaselineParameters(), h.cfg.Mode)
 	if d.Reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
@@ -167,17 +176,12 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 			Parameter: h.cfg.BaselineParameter, Error: "the engine returned no report"}}
 	}
 	var err error
-	if failed(r) {
+	if r.RetryableFailures() > 0 {
 		err = &RunError{Report: r}
 	}
 	h.emit(ctx, r.Mode, ReportMetrics(r, err != nil))
 	h.summarize(ctx, d, r, err)
 	return &Result{Event: d.Kind, Report: r}, err
-}
-
-// failed reports whether a run left work that a retry could finish.
-func failed(r *enforce.Report) bool {
-	return !r.Succeeded || !r.Baseline.Valid || r.Totals[enforce.Failed] > 0 || r.Totals[enforce.NotStarted] > 0
 }
 
 func (h *Handler) emit(ctx context.Context, mode enforce.Mode, ms []Metric) {
@@ -192,10 +196,11 @@ func (h *Handler) emit(ctx context.Context, mode enforce.Mode, ms []Metric) {
 
 // entrySummary is an entry that needs a reader's attention in the summary line.
 type entrySummary struct {
-	Name    string          `json:"name"`
-	Outcome enforce.Outcome `json:"outcome"`
-	Error   string          `json:"error,omitempty"`
-	Changes int             `json:"changes,omitempty"`
+	Name      string          `json:"name"`
+	Outcome   enforce.Outcome `json:"outcome"`
+	Error     string          `json:"error,omitempty"`
+	Changes   int             `json:"changes,omitempty"`
+	Retryable bool            `json:"retryable,omitempty"`
 }
 
 // summarize writes the invocation's one summary line: totals always, the run's own error
@@ -206,7 +211,7 @@ func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, 
 	for _, e := range r.Entries {
 		switch e.Outcome {
 		case enforce.Remediated, enforce.Drifted, enforce.Failed, enforce.NotStarted:
-			notable = append(notable, entrySummary{Name: e.Name, Outcome: e.Outcome, Error: e.Error, Changes: len(e.Diff)})
+			notable = append(notable, entrySummary{Name: e.Name, Outcome: e.Outcome, Error: e.Error, Changes: len(e.Diff), Retryable: e.Retryable})
 		}
 	}
 	attrs := []slog.Attr{
@@ -225,11 +230,16 @@ func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, 
 		slog.Bool("baseline_changed_during_run", r.BaselineChangedDuringRun),
 		slog.Any("api_calls", r.APICalls),
 		slog.Int64("duration_ms", r.Duration.Milliseconds()),
-		slog.Bool("succeeded", err == nil),
+		slog.Bool("succeeded", r.Succeeded),
+		slog.Int("retryable_failures", r.RetryableFailures()),
+		slog.Int("terminal_failures", r.TerminalFailures()),
+		slog.Any("notes", r.Notes),
 	}
 	level := slog.LevelInfo
-	if err != nil {
+	if err != nil || r.TerminalFailures() > 0 {
 		level = slog.LevelError
+	}
+	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	h.log.LogAttrs(ctx, level, "run finished", attrs...)

@@ -41,6 +41,9 @@ type fixture struct {
 
 var stamp = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
 
+// sdkAttempts is how many HTTP attempts the fixture's SDK clients make per call.
+const sdkAttempts = 3
+
 func newFixture(t *testing.T, vars map[string]string) *fixture {
 	t.Helper()
 	f := &fixture{emu: emulator.New(emulator.WithCreatingDuration(0))}
@@ -54,8 +57,11 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Three attempts with waits of at most 10 ms: a fault scripted three times outlasts the
+	// SDK's retries in no time.
 	aws, err := awsclient.Load(context.Background(), awsclient.WithEndpoint(srv.URL), awsclient.WithRegion("us-east-1"),
-		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")))
+		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")),
+		awsclient.WithRetry(sdkAttempts, 10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,64 +139,127 @@ func TestInvokeAuditsWritesOneSummaryLineAndOneMetricsDocument(t *testing.T) {
 	}
 }
 
-func TestInvokeReturnsARunErrorWhenTheBaselineIsInvalid(t *testing.T) {
-	f := newFixture(t, nil)
-	if err := f.emu.SeedParameter(baseline, "String", `[{"AllowedOrigins":["*"],"AllowedMethods":["POST"],"AllowedHeaders":[]}]`, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.emu.SeedContainer("live-news", "ACTIVE", loose, nil); err != nil {
-		t.Fatal(err)
-	}
+func TestTerminalFailuresAreLoggedAndCountedButNotRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(f *fixture)
+		// baselineInvalid is the BaselineInvalid metric; check what the report must say.
+		baselineInvalid float64
+		check           func(t *testing.T, r *enforce.Report)
+	}{
+		{"an invalid baseline", func(f *fixture) {
+			f.seed(t, `[{"AllowedOrigins":["*"],"AllowedMethods":["POST"],"AllowedHeaders":[]}]`)
+		}, 1, func(t *testing.T, r *enforce.Report) {
+			if r.Baseline.Valid || !strings.Contains(r.Baseline.Error, "POST") {
+				t.Errorf("baseline %+v, want invalid, naming POST", r.Baseline)
+			}
+		}},
+		{"a missing baseline", func(f *fixture) {}, 1, func(t *testing.T, r *enforce.Report) {
+			if r.Baseline.Valid || !strings.Contains(r.Baseline.Error, "does not exist") {
+				t.Errorf("baseline %+v, want missing", r.Baseline)
+			}
+		}},
+		{"a denied listing", func(f *fixture) {
+			f.seed(t, string(want.JSON()))
+			f.emu.Script("ListContainers", "", 1, "AccessDeniedException")
+		}, 0, func(t *testing.T, r *enforce.Report) {
+			if !r.Baseline.Valid || !strings.Contains(r.Error, "AccessDeniedException") || r.ErrorRetryable || len(r.Entries) != 0 {
+				t.Errorf("report %+v, want a valid baseline, the terminal listing error and no entries", r)
+			}
+		}},
+		{"a denied write", func(f *fixture) {
+			f.seed(t, string(want.JSON()))
+			f.emu.Script("PutCorsPolicy", "live-news", 1, "AccessDeniedException")
+		}, 0, func(t *testing.T, r *enforce.Report) {
+			if len(r.Entries) != 1 || r.Entries[0].Outcome != enforce.Failed || r.Entries[0].Retryable {
+				t.Errorf("entries %+v, want live-news failed, not retryable", r.Entries)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			if err := f.emu.SeedContainer("live-news", "ACTIVE", loose, nil); err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(f)
 
-	res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"action":"enforce"}`))
+			res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"action":"enforce"}`))
 
-	var runErr *handler.RunError
-	if !errors.As(err, &runErr) || !strings.HasPrefix(err.Error(), "baseline /corsguard/baseline unusable, nothing changed") {
-		t.Fatalf("error %v, want a RunError about the baseline", err)
-	}
-	if res == nil || res.Report == nil || res.Baseline.Valid {
-		t.Errorf("result %+v, want the report with an invalid baseline", res)
-	}
-	if n := f.emu.CallCount("PutCorsPolicy"); n != 0 {
-		t.Errorf("%d PutCorsPolicy calls with an invalid baseline", n)
-	}
-	if logs := lines(t, &f.logs); len(logs) != 1 || logs[0]["level"] != "ERROR" || logs[0]["error"] != err.Error() {
-		t.Errorf("log lines %v, want one ERROR line with the error", logs)
-	}
-	if docs := lines(t, &f.metrics); len(docs) != 1 || docs[0]["BaselineInvalid"] != float64(1) || docs[0]["RunFailed"] != float64(1) {
-		t.Errorf("EMF documents %v", docs)
+			if err != nil {
+				t.Fatalf("error %v; a terminal failure must not fail the invocation (Lambda would retry it)", err)
+			}
+			if res == nil || res.Report == nil || res.Succeeded {
+				t.Fatalf("result %+v, want the report of a run that did not succeed", res)
+			}
+			tc.check(t, res.Report)
+			if n := f.emu.CallCount("PutCorsPolicy"); n > 1 {
+				t.Errorf("%d PutCorsPolicy calls", n)
+			}
+			if logs := lines(t, &f.logs); len(logs) != 1 || logs[0]["level"] != "ERROR" || logs[0]["terminal_failures"] != float64(1) ||
+				logs[0]["retryable_failures"] != float64(0) || logs[0]["error"] != nil {
+				t.Errorf("log lines %v, want one ERROR line with terminal_failures 1 and no invocation error", logs)
+			}
+			docs := lines(t, &f.metrics)
+			if len(docs) != 1 || docs[0]["TerminalFailures"] != float64(1) || docs[0]["RunFailed"] != float64(0) ||
+				docs[0]["BaselineInvalid"] != tc.baselineInvalid {
+				t.Errorf("EMF documents %v, want TerminalFailures 1, RunFailed 0, BaselineInvalid %v", docs, tc.baselineInvalid)
+			}
+		})
 	}
 }
 
-func TestInvokeReturnsTheRunsOwnErrorWhenTheListingIsDenied(t *testing.T) {
-	f := newFixture(t, nil)
-	if err := f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.emu.SeedContainer("live-news", "ACTIVE", loose, nil); err != nil {
-		t.Fatal(err)
-	}
-	f.emu.Script("ListContainers", "", 10, "AccessDeniedException")
+func TestRetryableFailuresFailTheInvocation(t *testing.T) {
+	for _, tc := range []struct {
+		name, prefix string
+		setup        func(f *fixture)
+	}{
+		{"a baseline read throttled past the SDK's retries", "baseline /corsguard/baseline unreadable for now, nothing changed", func(f *fixture) {
+			f.seed(t, string(want.JSON()))
+			f.emu.Script("GetParameter", baseline, sdkAttempts, "ThrottlingException")
+		}},
+		{"a listing that fails past the SDK's retries", "run failed: list containers: ", func(f *fixture) {
+			f.seed(t, string(want.JSON()))
+			f.emu.Script("ListContainers", "", sdkAttempts, "InternalServerError")
+		}},
+		{"a read that fails past the SDK's retries", "run incomplete: 1 failed, 0 not started: live-news failed", func(f *fixture) {
+			f.seed(t, string(want.JSON()))
+			f.emu.Script("GetCorsPolicy", "live-news", sdkAttempts, "ServiceUnavailableException")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			if err := f.emu.SeedContainer("live-news", "ACTIVE", loose, nil); err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(f)
 
-	res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"action":"enforce"}`))
+			res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"action":"enforce"}`))
 
-	var runErr *handler.RunError
-	if !errors.As(err, &runErr) || !strings.HasPrefix(err.Error(), "run failed: list containers: ") ||
-		!strings.Contains(err.Error(), "AccessDeniedException") {
-		t.Fatalf("error %v, want a RunError that leads with the denied listing", err)
+			var runErr *handler.RunError
+			if !errors.As(err, &runErr) || !strings.HasPrefix(err.Error(), tc.prefix) {
+				t.Fatalf("error %v, want a RunError starting %q", err, tc.prefix)
+			}
+			if res == nil || res.Report == nil || res.RetryableFailures() != 1 || res.TerminalFailures() != 0 {
+				t.Errorf("result %+v, want one retryable failure", res)
+			}
+			if n := f.emu.CallCount("PutCorsPolicy"); n != 0 {
+				t.Errorf("%d PutCorsPolicy calls", n)
+			}
+			if logs := lines(t, &f.logs); len(logs) != 1 || logs[0]["level"] != "ERROR" || logs[0]["error"] != err.Error() {
+				t.Errorf("log lines %v, want one ERROR line with the error", logs)
+			}
+			if docs := lines(t, &f.metrics); len(docs) != 1 || docs[0]["RunFailed"] != float64(1) || docs[0]["TerminalFailures"] != float64(0) {
+				t.Errorf("EMF documents %v, want RunFailed 1 and TerminalFailures 0", docs)
+			}
+		})
 	}
-	if res == nil || res.Report == nil || !res.Baseline.Valid || res.Report.Error == "" || len(res.Entries) != 0 {
-		t.Errorf("result %+v, want a valid baseline, the run's error and no entries", res)
-	}
-	if n := f.emu.CallCount("PutCorsPolicy"); n != 0 {
-		t.Errorf("%d PutCorsPolicy calls after a denied listing", n)
-	}
-	logs := lines(t, &f.logs)
-	if len(logs) != 1 || logs[0]["level"] != "ERROR" || logs[0]["error"] != err.Error() || logs[0]["run_error"] != res.Report.Error {
-		t.Errorf("log lines %v, want one ERROR line with the error and run_error", logs)
-	}
-	if docs := lines(t, &f.metrics); len(docs) != 1 || docs[0]["RunFailed"] != float64(1) || docs[0]["BaselineInvalid"] != float64(0) {
-		t.Errorf("EMF documents %v", docs)
+}
+
+// seed stores value as the baseline parameter.
+func (f *fixture) seed(t *testing.T, value string) {
+	t.Helper()
+	if err := f.emu.SeedParameter(baseline, "String", value, ""); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -218,14 +287,17 @@ func TestTheLambdaHandlerIgnoresInputThatIsNotJSONWithoutAnyCall(t *testing.T) {
 func TestRunErrorNamesWhatDidNotFinish(t *testing.T) {
 	err := &handler.RunError{Report: &enforce.Report{
 		Baseline: enforce.Baseline{Valid: true},
-		Totals:   map[enforce.Outcome]int{enforce.Failed: 1, enforce.NotStarted: 6},
+		Totals:   map[enforce.Outcome]int{enforce.Failed: 2, enforce.NotStarted: 6},
 		Entries: []enforce.Entry{
-			{Name: "a", Outcome: enforce.Failed}, {Name: "b", Outcome: enforce.Compliant},
-			{Name: "c", Outcome: enforce.NotStarted}, {Name: "d", Outcome: enforce.NotStarted}, {Name: "e", Outcome: enforce.NotStarted},
-			{Name: "f", Outcome: enforce.NotStarted}, {Name: "g", Outcome: enforce.NotStarted}, {Name: "h", Outcome: enforce.NotStarted},
+			{Name: "a", Outcome: enforce.Failed, Retryable: true}, {Name: "b", Outcome: enforce.Compliant},
+			{Name: "c", Outcome: enforce.NotStarted, Retryable: true}, {Name: "d", Outcome: enforce.NotStarted, Retryable: true},
+			{Name: "e", Outcome: enforce.NotStarted, Retryable: true}, {Name: "f", Outcome: enforce.NotStarted, Retryable: true},
+			{Name: "g", Outcome: enforce.NotStarted, Retryable: true}, {Name: "h", Outcome: enforce.NotStarted, Retryable: true},
+			{Name: "i", Outcome: enforce.Failed},
 		},
 	}}
-	want := "run incomplete: 1 failed, 6 not started: a failed, c not_started, d not_started, e not_started, f not_started, and 2 more"
+	want := "run incomplete: 2 failed, 6 not started: a failed, c not_started, d not_started, e not_started, f not_started, and 2 more" +
+		" (1 of them terminal, not named: a retry cannot fix them)"
 	if err.Error() != want {
 		t.Errorf("got  %q\nwant %q", err.Error(), want)
 	}

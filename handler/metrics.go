@@ -13,8 +13,13 @@ import (
 const (
 	// MetricBaselineInvalid is 1 when a run found the baseline missing or invalid.
 	MetricBaselineInvalid = "BaselineInvalid"
-	// MetricRunFailed is 1 when a run returned an error (and Lambda will retry the event).
+	// MetricRunFailed is 1 when a run returned an error (and Lambda will retry the event):
+	// some failure was retryable.
 	MetricRunFailed = "RunFailed"
+	// MetricTerminalFailures counts the failures of a run that no retry can fix (denied,
+	// invalid, a missing or invalid baseline); they are not retried, so the template alarms
+	// on this metric.
+	MetricTerminalFailures = "TerminalFailures"
 	// MetricBaselineDeleted is 1 when the baseline parameter was deleted.
 	MetricBaselineDeleted = "BaselineDeleted"
 	// MetricBaselineChanged is 1 when the baseline moved while a run was under way.
@@ -42,7 +47,7 @@ type Metric struct {
 }
 
 // ReportMetrics are the metrics of one run: a count per outcome, BaselineInvalid,
-// BaselineChangedDuringRun and RunFailed.
+// BaselineChangedDuringRun, RunFailed and TerminalFailures.
 func ReportMetrics(r *enforce.Report, failed bool) []Metric {
 	var ms []Metric
 	for _, o := range enforce.Outcomes() {
@@ -52,6 +57,7 @@ func ReportMetrics(r *enforce.Report, failed bool) []Metric {
 		Metric{MetricBaselineInvalid, flag(!r.Baseline.Valid)},
 		Metric{MetricBaselineChanged, flag(r.BaselineChangedDuringRun)},
 		Metric{MetricRunFailed, flag(failed)},
+		Metric{MetricTerminalFailures, float64(r.TerminalFailures())},
 	)
 }
 

@@ -69,7 +69,7 @@ func TestReportMetricsCountEveryOutcomeAndTheRunsFlags(t *testing.T) {
 	}
 	want := []handler.Metric{
 		{"Compliant", 0}, {"Remediated", 3}, {"Drifted", 0}, {"Exempt", 0}, {"Gone", 0}, {"Failed", 0}, {"NotStarted", 1},
-		{"BaselineInvalid", 1}, {"BaselineChangedDuringRun", 1}, {"RunFailed", 1},
+		{"BaselineInvalid", 1}, {"BaselineChangedDuringRun", 1}, {"RunFailed", 1}, {"TerminalFailures", 1},
 	}
 	if d := cmp.Diff(want, handler.ReportMetrics(r, true)); d != "" {
 		t.Errorf("metrics (-want +got):\n%s", d)
