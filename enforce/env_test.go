@@ -2,6 +2,7 @@ package enforce_test
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"net/http/httptest"
 	"slices"
@@ -261,7 +262,7 @@ func (e *env) corsOf(name string) policy.Policy {
 	if !ok {
 		e.t.Fatalf("container %s does not exist", name)
 	}
-	return info.CorsPolicy
+	return emulated(e.t, info.CorsPolicy)
 }
 
 // bucketCors returns the bucket's policy on the emulator.
@@ -271,7 +272,7 @@ func (e *env) bucketCors(name string) policy.Policy {
 	if !ok {
 		e.t.Fatalf("bucket %s does not exist", name)
 	}
-	return info.CorsPolicy
+	return emulated(e.t, info.CorsPolicy)
 }
 
 // testClock is the engine's clock in tests that drive the emulator's lifecycle: it reads the
@@ -325,4 +326,17 @@ func sumOf(ds []time.Duration) time.Duration {
 // keys returns a map's keys, sorted.
 func keys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// emulated reads the CORS rules the emulator reports for a container or bucket (nil: none).
+func emulated(t testing.TB, raw json.RawMessage) policy.Policy {
+	t.Helper()
+	if raw == nil {
+		return nil
+	}
+	p, err := policy.Parse(raw)
+	if err != nil {
+		t.Fatalf("the emulator reports CORS rules policy cannot read: %v\n%s", err, raw)
+	}
+	return p
 }

@@ -168,7 +168,7 @@ func TestDryRunWritesNothingAndApplyRepairs(t *testing.T) {
 		"partner-feed": drifted, "test-scratch": drifted,
 	} {
 		c, _ := a.emu.Container(name)
-		if !policy.Equal(c.CorsPolicy, wantPolicy) {
+		if !policy.Equal(emulated(t, c.CorsPolicy), wantPolicy) {
 			t.Errorf("%s after apply: %v, want %v", name, c.CorsPolicy, wantPolicy)
 		}
 	}

@@ -394,7 +394,7 @@ func (d *demo) printState(containers []demoContainer, buckets []demoBucket) {
 			fmt.Fprintf(tw, "  %s\tgone\t\t\t%s\n", c.name, c.why)
 			continue
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.name, info.Status, d.state(info.CorsPolicy), tagList(info.Tags), c.why)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.name, info.Status, d.state(emulatedPolicy(info.CorsPolicy)), tagList(info.Tags), c.why)
 	}
 	fmt.Fprintln(tw, "\t\t\t\t")
 	fmt.Fprintln(tw, "  BUCKET\t\tCORS\tTAGS\tSEEDED AS")
@@ -404,7 +404,7 @@ func (d *demo) printState(containers []demoContainer, buckets []demoBucket) {
 			fmt.Fprintf(tw, "  %s\t\tnot created yet\t\t%s\n", b.name, b.why)
 			continue
 		}
-		fmt.Fprintf(tw, "  %s\t\t%s\t%s\t%s\n", b.name, d.state(info.CorsPolicy), tagList(info.Tags), b.why)
+		fmt.Fprintf(tw, "  %s\t\t%s\t%s\t%s\n", b.name, d.state(emulatedPolicy(info.CorsPolicy)), tagList(info.Tags), b.why)
 	}
 	_ = tw.Flush()
 	for line := range strings.Lines(buf.String()) {
@@ -433,4 +433,14 @@ func tagList(tags map[string]string) string {
 
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n  ")
+}
+
+// emulatedPolicy reads the CORS rules the emulator reports (nil: none). The emulator keeps only
+// rules it accepted, which policy reads; an unreadable answer shows as no policy.
+func emulatedPolicy(raw json.RawMessage) policy.Policy {
+	if raw == nil {
+		return nil
+	}
+	p, _ := policy.Parse(raw)
+	return p
 }

@@ -87,7 +87,7 @@ func TestDemo(t *testing.T) {
 			wantPolicy = c.cors
 		}
 		if info.Status != "ACTIVE" || !cmp.Equal(info.CorsPolicy == nil, wantPolicy == nil) ||
-			(wantPolicy != nil && !policy.Equal(info.CorsPolicy, wantPolicy)) {
+			(wantPolicy != nil && !policy.Equal(emulated(t, info.CorsPolicy), wantPolicy)) {
 			t.Errorf("%s at the end: %s %v, want ACTIVE %v", c.name, info.Status, info.CorsPolicy, wantPolicy)
 		}
 	}
@@ -102,7 +102,7 @@ func TestDemo(t *testing.T) {
 		if b.name == demoExemptBucket {
 			wantPolicy = b.cors
 		}
-		if !policy.Equal(info.CorsPolicy, wantPolicy) {
+		if !policy.Equal(emulated(t, info.CorsPolicy), wantPolicy) {
 			t.Errorf("bucket %s at the end: %v, want %v", b.name, info.CorsPolicy, wantPolicy)
 		}
 	}

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/corsguard/corsguard/policy"
+	"unicode/utf8"
 )
 
 // Container statuses, as MediaStore spells them.
@@ -19,12 +19,25 @@ const (
 	StatusDeleting = "DELETING"
 )
 
-// MediaStore's limits that the emulator enforces.
+// MediaStore's limits that the emulator enforces: the model's shapes, and the quota of 50
+// tags per container.
 const (
 	maxTags          = 50
-	maxTagKeyChars   = 128
-	maxTagValueChars = 256
-	maxListResults   = 100
+	maxTagList       = 200 // shape TagList: 1-200
+	maxTagKeyChars   = 128 // shape TagKey: 1-128
+	maxTagValueChars = 256 // shape TagValue: 0-256
+	maxListResults   = 100 // shape ContainerListLimit: 1-100
+	maxContainerName = 255 // shape ContainerName: 1-255
+	maxARN           = 1024
+	maxNextToken     = 1024
+)
+
+// Patterns of the model's shapes (Java regular expressions: \w is [A-Za-z0-9_]).
+var (
+	containerNamePattern = regexp.MustCompile(`^[\w-]+$`)
+	tagPattern           = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	containerARNPattern  = regexp.MustCompile(`^arn:aws:mediastore:[a-z]+-[a-z]+-\d:\d{12}:container/[\w-]{1,255}$`)
+	nextTokenPattern     = regexp.MustCompile(`^[0-9A-Za-z=/+]+$`)
 )
 
 // container is a MediaStore container's state.
@@ -32,8 +45,8 @@ type container struct {
 	name, arn, endpoint string
 	created             time.Time
 	status              string
-	until               time.Time     // end of CREATING or DELETING
-	cors                policy.Policy // nil: no policy
+	until               time.Time  // end of CREATING or DELETING
+	cors                []corsRule // nil: no policy
 	tags                map[string]string
 }
 
@@ -139,10 +152,12 @@ func checkName(name *string) error {
 	if name == nil {
 		return errf("ValidationException", "1 validation error detected: Value null at 'containerName' failed to satisfy constraint: Member must not be null")
 	}
-	if err := policy.ValidContainerName(*name); err != nil {
-		return errf("ValidationException", "1 validation error detected: Value '%s' at 'containerName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+ and have length between 1 and 255", *name)
+	var v violations
+	v.length(*name, utf8.RuneCountInString(*name), "containerName", 1, maxContainerName)
+	if *name != "" && !containerNamePattern.MatchString(*name) {
+		v.add(*name, "containerName", `Member must satisfy regular expression pattern: [\w-]+`)
 	}
-	return nil
+	return v.err()
 }
 
 // lookupLocked returns the named container or ContainerNotFoundException.
@@ -167,20 +182,34 @@ func (e *Emulator) usableLocked(name string) (*container, error) {
 	return c, nil
 }
 
+// checkTags validates a TagList as the model does: 1-200 tags, each key 1-128 and each value
+// 0-256 characters of letters, separators, digits and _.:/=+-@.
 func checkTags(tags []tag) (map[string]string, error) {
+	var v violations
+	v.length(fmt.Sprintf("%d tags", len(tags)), len(tags), "tags", 1, maxTagList)
 	out := map[string]string{}
 	for i, t := range tags {
-		if t.Key == nil || *t.Key == "" || len([]rune(*t.Key)) > maxTagKeyChars {
-			return nil, errf("ValidationException", "1 validation error detected: Value at 'tags.%d.member.key' failed to satisfy constraint: Member must have length between 1 and %d", i+1, maxTagKeyChars)
+		path := fmt.Sprintf("tags.%d.member", i+1)
+		if t.Key == nil {
+			v.add(nil, path+".key", "Member must not be null")
+			continue
 		}
-		v := ""
+		k, val := *t.Key, ""
 		if t.Value != nil {
-			v = *t.Value
+			val = *t.Value
 		}
-		if len([]rune(v)) > maxTagValueChars {
-			return nil, errf("ValidationException", "1 validation error detected: Value at 'tags.%d.member.value' failed to satisfy constraint: Member must have length less than or equal to %d", i+1, maxTagValueChars)
+		v.length(k, utf8.RuneCountInString(k), path+".key", 1, maxTagKeyChars)
+		if !tagPattern.MatchString(k) {
+			v.add(k, path+".key", `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*`)
 		}
-		out[*t.Key] = v
+		v.length(val, utf8.RuneCountInString(val), path+".value", 0, maxTagValueChars)
+		if !tagPattern.MatchString(val) {
+			v.add(val, path+".value", `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*`)
+		}
+		out[k] = val
+	}
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -196,9 +225,12 @@ func (e *Emulator) createContainer(c *call, body []byte) (any, error) {
 	if err := checkName(in.ContainerName); err != nil {
 		return nil, err
 	}
-	tags, err := checkTags(in.Tags)
-	if err != nil {
-		return nil, err
+	var tags map[string]string
+	if in.Tags != nil { // optional, but a list given must hold 1-200 tags
+		var err error
+		if tags, err = checkTags(in.Tags); err != nil {
+			return nil, err
+		}
 	}
 	if len(tags) > maxTags {
 		return nil, errf("ValidationException", "a container can have at most %d tags", maxTags)
@@ -297,9 +329,18 @@ func (e *Emulator) listContainers(c *call, body []byte) (any, error) {
 	}
 	after := ""
 	if in.NextToken != nil {
-		raw, err := base64.RawURLEncoding.DecodeString(*in.NextToken)
+		var v violations
+		tok := *in.NextToken
+		v.length(tok, len(tok), "nextToken", 1, maxNextToken)
+		if tok != "" && !nextTokenPattern.MatchString(tok) {
+			v.add(tok, "nextToken", "Member must satisfy regular expression pattern: [0-9A-Za-z=/+]+")
+		}
+		if err := v.err(); err != nil {
+			return nil, err
+		}
+		raw, err := base64.StdEncoding.DecodeString(tok)
 		if err != nil || !strings.HasPrefix(string(raw), "after:") {
-			return nil, errf("ValidationException", "invalid NextToken")
+			return nil, errf("ValidationException", "The NextToken is not valid.")
 		}
 		after = strings.TrimPrefix(string(raw), "after:")
 	}
@@ -318,7 +359,7 @@ func (e *Emulator) listContainers(c *call, body []byte) (any, error) {
 			out.Containers = append(out.Containers, e.containers[n].wire())
 		}
 		if end < len(names) {
-			out.NextToken = base64.RawURLEncoding.EncodeToString([]byte("after:" + names[end-1]))
+			out.NextToken = base64.StdEncoding.EncodeToString([]byte("after:" + names[end-1])) // the model's [0-9A-Za-z=/+]+
 		}
 		return out, nil
 	})
@@ -344,15 +385,9 @@ func (e *Emulator) putCorsPolicy(c *call, body []byte) (any, error) {
 	if err := checkName(in.ContainerName); err != nil {
 		return nil, err
 	}
-	if len(in.CorsPolicy) == 0 || string(in.CorsPolicy) == "null" {
-		return nil, errf("ValidationException", "1 validation error detected: Value null at 'corsPolicy' failed to satisfy constraint: Member must not be null")
-	}
-	p, err := policy.Parse(in.CorsPolicy)
+	p, err := mediaStoreCORS(in.CorsPolicy)
 	if err != nil {
-		return nil, errf("ValidationException", "%v", err)
-	}
-	if err := policy.Validate(p, policy.MediaStore); err != nil {
-		return nil, errf("ValidationException", "%v", err)
+		return nil, err
 	}
 	return e.locked(c, func() (any, error) {
 		ct, err := e.usableLocked(*in.ContainerName)
@@ -366,8 +401,9 @@ func (e *Emulator) putCorsPolicy(c *call, body []byte) (any, error) {
 	})
 }
 
-// trailPolicy spells a policy the way CloudTrail records request parameters: lower camel case.
-func trailPolicy(p policy.Policy) []map[string]any {
+// trailPolicy spells a policy the way CloudTrail records MediaStore's request parameters:
+// lower camel case.
+func trailPolicy(p []corsRule) []map[string]any {
 	out := make([]map[string]any, len(p))
 	for i, r := range p {
 		m := map[string]any{
@@ -378,8 +414,8 @@ func trailPolicy(p policy.Policy) []map[string]any {
 		if r.ExposeHeaders != nil {
 			m["exposeHeaders"] = r.ExposeHeaders
 		}
-		if r.MaxAgeSeconds != 0 {
-			m["maxAgeSeconds"] = r.MaxAgeSeconds
+		if r.MaxAgeSeconds != nil {
+			m["maxAgeSeconds"] = *r.MaxAgeSeconds
 		}
 		out[i] = m
 	}
@@ -402,6 +438,9 @@ func (e *Emulator) deleteCorsPolicy(c *call, body []byte) (any, error) {
 func (e *Emulator) resourceLocked(arn *string) (*container, error) {
 	if arn == nil {
 		return nil, errf("ValidationException", "1 validation error detected: Value null at 'resource' failed to satisfy constraint: Member must not be null")
+	}
+	if len(*arn) > maxARN || !containerARNPattern.MatchString(*arn) {
+		return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws:mediastore:[a-z]+-[a-z]+-\\d:\\d{12}:container/[\\w-]{1,255}", *arn)
 	}
 	name, ok := strings.CutPrefix(*arn, "arn:aws:mediastore:"+e.region+":"+e.account+":container/")
 	if !ok {
@@ -444,6 +483,10 @@ func (e *Emulator) tagResource(c *call, body []byte) (any, error) {
 	}
 	if in.Tags == nil {
 		return nil, errf("ValidationException", "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
+	}
+	if in.Resource != nil && !containerARNPattern.MatchString(*in.Resource) {
+		_, err := e.resourceLocked(in.Resource) // the model's check, before the tags'
+		return nil, err
 	}
 	tags, err := checkTags(in.Tags)
 	if err != nil {
@@ -495,7 +538,7 @@ type ContainerInfo struct {
 	Name, ARN, Endpoint string
 	Status              string
 	CreationTime        time.Time
-	CorsPolicy          policy.Policy // nil when the container has none
+	CorsPolicy          json.RawMessage // the rule array GetCorsPolicy answers; nil when the container has none
 	Tags                map[string]string
 }
 
@@ -509,7 +552,7 @@ func (e *Emulator) Container(name string) (ContainerInfo, bool) {
 	if ok {
 		info = ContainerInfo{
 			Name: ct.name, ARN: ct.arn, Endpoint: ct.endpoint, Status: ct.status,
-			CreationTime: ct.created, CorsPolicy: slices.Clone(ct.cors), Tags: maps.Clone(ct.tags),
+			CreationTime: ct.created, CorsPolicy: rulesJSON(ct.cors), Tags: maps.Clone(ct.tags),
 		}
 	}
 	e.mu.Unlock()
@@ -519,13 +562,19 @@ func (e *Emulator) Container(name string) (ContainerInfo, bool) {
 
 // SeedContainer adds a container directly in the given status (ACTIVE if empty; CREATING lasts
 // the configured time from now; DELETING the configured time), with an optional CORS policy and
-// tags. It emits no events and counts no calls: it is state a test starts from.
-func (e *Emulator) SeedContainer(name, status string, cors policy.Policy, tags map[string]string) error {
-	if err := policy.ValidContainerName(name); err != nil {
+// tags. cors is any value that encodes to JSON as a rule array in the API's shape (such as
+// policy.Policy) or as {"CorsPolicy": [...]}; nil or a JSON null is no policy. The policy must
+// pass PutCorsPolicy's checks. SeedContainer emits no events and counts no calls: it is state
+// a test starts from.
+func (e *Emulator) SeedContainer(name, status string, cors any, tags map[string]string) error {
+	if err := checkName(&name); err != nil {
 		return fmt.Errorf("seed container: %w", err)
 	}
-	if cors != nil {
-		if err := policy.Validate(cors, policy.MediaStore); err != nil {
+	var rules []corsRule
+	if raw, ok, err := seedRules(cors); err != nil {
+		return fmt.Errorf("seed container %s: %w", name, err)
+	} else if ok {
+		if rules, err = mediaStoreCORS(raw); err != nil {
 			return fmt.Errorf("seed container %s: %w", name, err)
 		}
 	}
@@ -536,7 +585,7 @@ func (e *Emulator) SeedContainer(name, status string, cors policy.Policy, tags m
 	}
 	now := e.clock.Now()
 	ct := e.addContainerLocked(name, now, maps.Clone(tags))
-	ct.cors = slices.Clone(cors)
+	ct.cors = rules
 	switch status {
 	case "", StatusActive:
 		ct.status = StatusActive

@@ -2,8 +2,8 @@ package emulator
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/corsguard/corsguard/policy"
 )
 
 // S3's limits that the emulator enforces.
@@ -28,7 +26,7 @@ const (
 type bucket struct {
 	name, region string
 	created      time.Time
-	cors         policy.Policy     // nil: no CORS configuration
+	cors         []corsRule        // nil: no CORS configuration
 	tags         map[string]string // nil: no tag set
 }
 
@@ -48,6 +46,34 @@ func validBucketName(name string) bool {
 		}
 	}
 	return alnum(name[0]) && alnum(name[len(name)-1])
+}
+
+// Prefixes and suffixes S3 reserves (S3 User Guide, "General purpose bucket naming rules",
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): access point
+// aliases, Object Lambda, Multi-Region Access Points, directory and table buckets, examples.
+var (
+	reservedBucketPrefixes = []string{"xn--", "sthree-", "amzn-s3-demo-"}
+	reservedBucketSuffixes = []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}
+)
+
+// checkBucketName checks the name of a bucket to be created: S3's naming rules and its
+// reserved prefixes and suffixes.
+func checkBucketName(name string) error {
+	invalid := errf("InvalidBucketName", "The specified bucket is not valid.")
+	if !validBucketName(name) {
+		return invalid
+	}
+	for _, p := range reservedBucketPrefixes {
+		if strings.HasPrefix(name, p) {
+			return invalid
+		}
+	}
+	for _, sfx := range reservedBucketSuffixes {
+		if strings.HasSuffix(name, sfx) {
+			return invalid
+		}
+	}
+	return nil
 }
 
 // bucketLocked returns the named bucket, NoSuchBucket, or PermanentRedirect when it lives in
@@ -153,8 +179,8 @@ func (e *Emulator) listBuckets(c *call, req s3Request) (any, error) {
 // CreateBucket, HeadBucket, DeleteBucket
 
 func (e *Emulator) createBucket(c *call, req s3Request) (any, error) {
-	if !validBucketName(req.bucket) {
-		return nil, errf("InvalidBucketName", "The specified bucket is not valid.")
+	if err := checkBucketName(req.bucket); err != nil {
+		return nil, err
 	}
 	var conf struct {
 		XMLName            xml.Name `xml:"CreateBucketConfiguration"`
@@ -217,30 +243,6 @@ func (e *Emulator) deleteBucket(c *call, req s3Request) (any, error) {
 
 // CORS
 
-// corsRuleXML is a CORSRule element; the same shape is read and written.
-type corsRuleXML struct {
-	ID             string   `xml:"ID,omitempty"`
-	AllowedHeaders []string `xml:"AllowedHeader"`
-	AllowedMethods []string `xml:"AllowedMethod"`
-	AllowedOrigins []string `xml:"AllowedOrigin"`
-	ExposeHeaders  []string `xml:"ExposeHeader"`
-	MaxAgeSeconds  *int64   `xml:"MaxAgeSeconds"`
-	Extra          extra    `xml:",any"`
-}
-
-// corsConfigurationIn is the PutBucketCors document, in any namespace.
-type corsConfigurationIn struct {
-	XMLName xml.Name      `xml:"CORSConfiguration"`
-	Rules   []corsRuleXML `xml:"CORSRule"`
-	Extra   extra         `xml:",any"`
-}
-
-// corsConfigurationOut is the GetBucketCors document.
-type corsConfigurationOut struct {
-	XMLName xml.Name      `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CORSConfiguration"`
-	Rules   []corsRuleXML `xml:"CORSRule"`
-}
-
 func (e *Emulator) getBucketCors(c *call, req s3Request) (any, error) {
 	return e.locked(c, func() (any, error) {
 		b, err := e.bucketLocked(req.bucket)
@@ -252,67 +254,17 @@ func (e *Emulator) getBucketCors(c *call, req s3Request) (any, error) {
 		}
 		out := corsConfigurationOut{}
 		for _, r := range b.cors {
-			x := corsRuleXML{ID: r.ID, AllowedHeaders: r.AllowedHeaders, AllowedMethods: r.AllowedMethods,
-				AllowedOrigins: r.AllowedOrigins, ExposeHeaders: r.ExposeHeaders}
-			if r.MaxAgeSeconds != 0 {
-				x.MaxAgeSeconds = &r.MaxAgeSeconds
-			}
-			out.Rules = append(out.Rules, x)
+			out.Rules = append(out.Rules, r.xml())
 		}
 		return out, nil
 	})
-}
-
-// parseCORS reads and validates a PutBucketCors document with S3's rules (policy.Validate
-// for policy.S3). Like S3, it answers MalformedXML for a document that breaks the schema (not
-// well-formed, unknown elements, a rule without an origin or a method, no rule) and
-// InvalidRequest for one that breaks a rule of the service (an unsupported method, more
-// than one wildcard, too many rules or items).
-func parseCORS(body []byte) (policy.Policy, error) {
-	if len(body) > policy.MaxS3PolicyBytes {
-		return nil, errf("MaxMessageLengthExceeded", "Your request was too big.")
-	}
-	var in corsConfigurationIn
-	if err := decodeXML(body, &in); err != nil {
-		return nil, err
-	}
-	malformed := errf("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
-	if len(in.Extra) > 0 || len(in.Rules) == 0 {
-		return nil, malformed
-	}
-	p := make(policy.Policy, len(in.Rules))
-	for i, r := range in.Rules {
-		if len(r.Extra) > 0 || len(r.AllowedOrigins) == 0 || len(r.AllowedMethods) == 0 {
-			return nil, malformed
-		}
-		p[i] = policy.Rule{ID: r.ID, AllowedOrigins: r.AllowedOrigins, AllowedMethods: r.AllowedMethods,
-			AllowedHeaders: r.AllowedHeaders, ExposeHeaders: r.ExposeHeaders}
-		if r.MaxAgeSeconds != nil {
-			p[i].MaxAgeSeconds = *r.MaxAgeSeconds
-		}
-	}
-	err := policy.Validate(p, policy.S3)
-	var verr *policy.ValidationError
-	if errors.As(err, &verr) {
-		for _, pr := range verr.Problems {
-			for _, r := range p {
-				for _, m := range r.AllowedMethods {
-					if strings.Contains(pr.Message, strconv.Quote(m)+" is not one of") {
-						return nil, errf("InvalidRequest", "Found unsupported HTTP method in CORS config. Unsupported method is %s", m)
-					}
-				}
-			}
-		}
-		return nil, errf("InvalidRequest", "%v", err)
-	}
-	return p, err
 }
 
 func (e *Emulator) putBucketCors(c *call, req s3Request) (any, error) {
 	if err := checkIntegrity(req.header, req.body); err != nil {
 		return nil, err
 	}
-	p, err := parseCORS(req.body)
+	p, err := parseS3CORS(req.body)
 	if err != nil {
 		return nil, err
 	}
@@ -323,9 +275,39 @@ func (e *Emulator) putBucketCors(c *call, req s3Request) (any, error) {
 		}
 		b.cors = p
 		c.events = append(c.events, e.s3Trail(c, req, map[string]any{"cors": "",
-			"CORSConfiguration": map[string]any{"xmlns": s3Namespace, "CORSRule": trailPolicy(p)}}))
+			"CORSConfiguration": map[string]any{"xmlns": s3Namespace, "CORSRule": s3TrailRules(p)}}))
 		return s3Answer{}, nil
 	})
+}
+
+// s3TrailRules spells CORS rules the way CloudTrail records PutBucketCors: S3's own XML
+// element names, a repeated element as a list and a single one as its value (events/
+// cloudtrail-s3-put-bucket-cors.json).
+func s3TrailRules(rules []corsRule) []map[string]any {
+	out := make([]map[string]any, len(rules))
+	for i, r := range rules {
+		m := map[string]any{}
+		for _, el := range []struct {
+			name  string
+			items []string
+		}{{"AllowedMethod", r.AllowedMethods}, {"AllowedOrigin", r.AllowedOrigins}, {"AllowedHeader", r.AllowedHeaders}, {"ExposeHeader", r.ExposeHeaders}} {
+			switch len(el.items) {
+			case 0:
+			case 1:
+				m[el.name] = el.items[0]
+			default:
+				m[el.name] = el.items
+			}
+		}
+		if r.ID != "" {
+			m["ID"] = r.ID
+		}
+		if r.MaxAgeSeconds != nil {
+			m["MaxAgeSeconds"] = *r.MaxAgeSeconds
+		}
+		out[i] = m
+	}
+	return out
 }
 
 func (e *Emulator) deleteBucketCors(c *call, req s3Request) (any, error) {
@@ -438,7 +420,7 @@ func (e *Emulator) deleteBucketTagging(c *call, req s3Request) (any, error) {
 type BucketInfo struct {
 	Name, Region, ARN string
 	CreationTime      time.Time
-	CorsPolicy        policy.Policy // nil when the bucket has no CORS configuration
+	CorsPolicy        json.RawMessage // the rules as a JSON array in MediaStore's field names (AllowedOrigins, ..., ID); nil when the bucket has no CORS configuration
 	Tags              map[string]string
 }
 
@@ -451,19 +433,34 @@ func (e *Emulator) Bucket(name string) (BucketInfo, bool) {
 		return BucketInfo{}, false
 	}
 	return BucketInfo{Name: b.name, Region: b.region, ARN: e.bucketARN(b.name), CreationTime: b.created,
-		CorsPolicy: slices.Clone(b.cors), Tags: maps.Clone(b.tags)}, true
+		CorsPolicy: rulesJSON(b.cors), Tags: maps.Clone(b.tags)}, true
 }
 
 // SeedBucket adds a bucket directly, in region (the emulator's when empty), with an optional
-// CORS configuration (which must pass S3's rules) and tags. It emits no events and counts no
-// calls: it is state a test starts from. A bucket in another Region is listed by ListBuckets
-// but answers PermanentRedirect to every other call, as a regional endpoint does.
-func (e *Emulator) SeedBucket(name, region string, cors policy.Policy, tags map[string]string) error {
-	if !validBucketName(name) {
-		return fmt.Errorf("seed bucket %q: not a valid bucket name", name)
+// CORS configuration and tags. cors is read as SeedContainer reads it (the rule fields in
+// MediaStore's JSON names, plus ID) and must pass PutBucketCors's checks. It emits no events
+// and counts no calls: it is state a test starts from. A bucket in another Region is listed by
+// ListBuckets and answers PermanentRedirect to requests signed for any other Region.
+func (e *Emulator) SeedBucket(name, region string, cors any, tags map[string]string) error {
+	if err := checkBucketName(name); err != nil {
+		return fmt.Errorf("seed bucket %q: %w", name, err)
 	}
-	if cors != nil {
-		if err := policy.Validate(cors, policy.S3); err != nil {
+	var rules []corsRule
+	if raw, ok, err := seedRules(cors); err != nil {
+		return fmt.Errorf("seed bucket %s: %w", name, err)
+	} else if ok {
+		if err := json.Unmarshal(raw, &rules); err != nil {
+			return fmt.Errorf("seed bucket %s: read CORS rules: %w", name, err)
+		}
+		if len(rules) == 0 {
+			return fmt.Errorf("seed bucket %s: a CORS configuration needs at least one rule", name)
+		}
+		for i, r := range rules {
+			if len(r.AllowedOrigins) == 0 || len(r.AllowedMethods) == 0 {
+				return fmt.Errorf("seed bucket %s: CORS rule %d needs an AllowedOrigin and an AllowedMethod", name, i+1)
+			}
+		}
+		if err := s3CORS(rules, len(s3CORSDocument(rules))); err != nil {
 			return fmt.Errorf("seed bucket %s: %w", name, err)
 		}
 	}
@@ -478,6 +475,6 @@ func (e *Emulator) SeedBucket(name, region string, cors policy.Policy, tags map[
 	if len(tags) == 0 {
 		tags = nil
 	}
-	e.buckets[name] = &bucket{name: name, region: region, created: e.clock.Now(), cors: slices.Clone(cors), tags: maps.Clone(tags)}
+	e.buckets[name] = &bucket{name: name, region: region, created: e.clock.Now(), cors: rules, tags: maps.Clone(tags)}
 	return nil
 }

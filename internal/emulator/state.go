@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-
-	"github.com/corsguard/corsguard/policy"
 )
 
 // State is the seed state file of the standalone emulator: the containers, buckets and
@@ -32,7 +30,7 @@ type State struct {
 }
 
 // SeedContainer is a container in a State. Status is ACTIVE when empty; CorsPolicy is a rule
-// array or {"CorsPolicy": [...]}, as policy.Parse reads it.
+// array or {"CorsPolicy": [...]} (what `aws mediastore get-cors-policy` prints).
 type SeedContainer struct {
 	Name       string            `json:"name"`
 	Status     string            `json:"status,omitempty"`
@@ -76,26 +74,12 @@ func (e *Emulator) LoadState(r io.Reader) error {
 // Seed adds the containers, buckets and parameters of s, without events or call counts.
 func (e *Emulator) Seed(s State) error {
 	for _, c := range s.Containers {
-		var p policy.Policy
-		if len(c.CorsPolicy) > 0 {
-			var err error
-			if p, err = policy.Parse(c.CorsPolicy); err != nil {
-				return fmt.Errorf("container %s: %w", c.Name, err)
-			}
-		}
-		if err := e.SeedContainer(c.Name, c.Status, p, c.Tags); err != nil {
+		if err := e.SeedContainer(c.Name, c.Status, rawOrNil(c.CorsPolicy), c.Tags); err != nil {
 			return err
 		}
 	}
 	for _, b := range s.Buckets {
-		var p policy.Policy
-		if len(b.CorsPolicy) > 0 {
-			var err error
-			if p, err = policy.Parse(b.CorsPolicy); err != nil {
-				return fmt.Errorf("bucket %s: %w", b.Name, err)
-			}
-		}
-		if err := e.SeedBucket(b.Name, b.Region, p, b.Tags); err != nil {
+		if err := e.SeedBucket(b.Name, b.Region, rawOrNil(b.CorsPolicy), b.Tags); err != nil {
 			return err
 		}
 	}
@@ -105,4 +89,12 @@ func (e *Emulator) Seed(s State) error {
 		}
 	}
 	return nil
+}
+
+// rawOrNil keeps an absent policy absent (a nil json.RawMessage encodes as null anyway).
+func rawOrNil(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	return raw
 }
