@@ -1,8 +1,10 @@
 // Package emulator is a local stand-in for the AWS APIs corsguard uses: AWS Elemental
 // MediaStore (containers, CORS policies, tags), Amazon S3 (buckets, their CORS configuration
-// and tags) and SSM Parameter Store. It routes each request by the service in its SigV4
-// credential scope (as AWS routes by endpoint) and speaks that service's own wire protocol
-// (awsJson1_1 for MediaStore and SSM, S3's REST-XML with path-style addressing), so the real
+// and tags), SSM Parameter Store and Amazon SQS (standard and FIFO queues: message groups,
+// deduplication, visibility, receive counts, redrive, long polling). It routes each request
+// by the service in its SigV4 credential scope (as AWS routes by endpoint) and speaks that
+// service's own wire protocol (awsJson1_1 for MediaStore and SSM, awsJson1_0 with
+// query-compatible errors for SQS, S3's REST-XML with path-style addressing), so the real
 // aws-sdk-go-v2 clients and the aws CLI talk to it over HTTP unchanged. It can misbehave on purpose the way AWS does
 // (throttling, internal errors, latency, scripted failures, deterministic under a seed), counts
 // the calls it receives, and emits the EventBridge events AWS would emit.
@@ -98,6 +100,14 @@ type Emulator struct {
 	containers map[string]*container
 	buckets    map[string]*bucket
 	params     map[string]*parameter
+	queues     map[string]*sqsQueue
+	// deletedQueues holds when each queue was deleted: its name is not reusable for 60 s.
+	deletedQueues map[string]time.Time
+	// sqsWake is closed, and replaced, whenever SQS state changes, to wake long polls.
+	sqsWake chan struct{}
+
+	closed    chan struct{} // closed by Close: long polls end
+	closeOnce sync.Once
 
 	fronts map[string]http.HandlerFunc // credential scope's service -> front end
 }
@@ -117,11 +127,19 @@ func New(opts ...Option) *Emulator {
 		containers: map[string]*container{},
 		buckets:    map[string]*bucket{},
 		params:     map[string]*parameter{},
+		queues:     map[string]*sqsQueue{},
+
+		deletedQueues: map[string]time.Time{},
+		sqsWake:       make(chan struct{}),
+		closed:        make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(e)
 	}
 	e.fronts = e.frontEnds()
+	if mc, ok := e.clock.(*ManualClock); ok {
+		mc.onChange(e.wakePollers) // a message's delay or visibility may have ended
+	}
 	if e.eventURL != "" {
 		e.events.forward(e.eventURL)
 	}
@@ -164,6 +182,7 @@ func (e *Emulator) Start(addr string) (url string, stop func(context.Context) er
 		var err error
 		once.Do(func() {
 			close(done)
+			e.Close() // long polls would otherwise hold Shutdown for up to 20 s
 			err = srv.Shutdown(ctx)
 			if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 				err = errors.Join(err, serr)
@@ -182,8 +201,17 @@ func (e *Emulator) Start(addr string) (url string, stop func(context.Context) er
 func (e *Emulator) Settle() {
 	e.mu.Lock()
 	evs := e.settleLocked()
+	e.wakePollersLocked()
 	e.mu.Unlock()
 	e.events.publish(evs)
+}
+
+// Close ends every SQS long poll in progress (each answers with no messages) and makes later
+// ones return at once, so that a server can shut down without waiting up to 20 s per poll.
+// Call it before closing an httptest.Server that serves the emulator. The emulator otherwise
+// keeps working; Close is safe to call more than once.
+func (e *Emulator) Close() {
+	e.closeOnce.Do(func() { close(e.closed) })
 }
 
 // id returns a fresh pseudo-random 64-bit value, reproducible under the seed.

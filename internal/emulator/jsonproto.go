@@ -65,8 +65,13 @@ type jsonOp struct {
 
 // jsonService is the set of operations behind one X-Amz-Target prefix.
 type jsonService struct {
-	name string // "mediastore", "ssm"
+	name string // "mediastore", "ssm", "sqs"
 	ops  map[string]jsonOp
+	// proto writes the service's answers; nil is awsJson1_1 (jsonProtocol).
+	proto protocol
+	// resourceOf reduces the resource field's value to the name calls are counted under;
+	// nil is resourceName.
+	resourceOf func(string) string
 }
 
 // jsonProtocol writes awsJson1_1 answers.
@@ -104,7 +109,7 @@ func writeJSONError(w http.ResponseWriter, requestID string, err *apiError) {
 	_, _ = w.Write(body)
 }
 
-// jsonFront returns the front end of an awsJson1_1 service: it serves the operations named
+// jsonFront returns the front end of an awsJson service: it serves the operations named
 // <target>.<Op> in X-Amz-Target.
 func (e *Emulator) jsonFront(target string, svc jsonService) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { e.serveJSON(w, r, target, svc) }
@@ -112,19 +117,23 @@ func (e *Emulator) jsonFront(target string, svc jsonService) http.HandlerFunc {
 
 // serveJSON runs the operation a request names in its X-Amz-Target header.
 func (e *Emulator) serveJSON(w http.ResponseWriter, r *http.Request, target string, svc jsonService) {
+	var p protocol = jsonProtocol{}
+	if svc.proto != nil {
+		p = svc.proto
+	}
 	prefix, opName, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 	op, ok := svc.ops[opName]
 	if prefix != target || !ok {
-		writeJSONError(w, e.requestID(), errf("UnknownOperationException", "%s does not serve the operation %q", svc.name, r.Header.Get("X-Amz-Target")))
+		p.writeError(w, e.requestID(), errf("UnknownOperationException", "%s does not serve the operation %q", svc.name, r.Header.Get("X-Amz-Target")))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		writeJSONError(w, e.requestID(), errf("SerializationException", "read request: %v", err))
+		p.writeError(w, e.requestID(), errf("SerializationException", "read request: %v", err))
 		return
 	}
 	if len(body) > maxBody {
-		writeJSONError(w, e.requestID(), errf("SerializationException", "request body is larger than %d bytes", maxBody))
+		p.writeError(w, e.requestID(), errf("SerializationException", "request body is larger than %d bytes", maxBody))
 		return
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
@@ -132,17 +141,21 @@ func (e *Emulator) serveJSON(w http.ResponseWriter, r *http.Request, target stri
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		writeJSONError(w, e.requestID(), errf("SerializationException", "request body is not a JSON object: %v", err))
+		p.writeError(w, e.requestID(), errf("SerializationException", "request body is not a JSON object: %v", err))
 		return
 	}
 	c := &call{Service: svc.name, Op: opName}
 	if op.resource != "" {
 		var name string
 		if json.Unmarshal(fields[op.resource], &name) == nil {
-			c.Resource = resourceName(name)
+			if svc.resourceOf != nil {
+				c.Resource = svc.resourceOf(name)
+			} else {
+				c.Resource = resourceName(name)
+			}
 		}
 	}
-	e.handle(w, r, jsonProtocol{}, c, func(c *call) (any, error) { return op.run(c, body) })
+	e.handle(w, r, p, c, func(c *call) (any, error) { return op.run(c, body) })
 }
 
 // resourceName reduces a container ARN to the container's name and a parameter selector

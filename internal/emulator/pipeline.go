@@ -17,7 +17,10 @@ type call struct {
 	Region    string // the Region the request was signed for
 	SourceIP  string
 	UserAgent string
+	Host      string // the request's Host, which SQS queue URLs name
 	Time      time.Time
+
+	ctx context.Context // the request's, which ends when the client goes away
 
 	events [][]byte // emitted while the call runs; published before the answer is written
 }
@@ -34,6 +37,8 @@ func (e *Emulator) handle(w http.ResponseWriter, r *http.Request, p protocol, c 
 	c.RequestID = e.requestID()
 	c.Time = e.clock.Now()
 	c.UserAgent = r.UserAgent()
+	c.Host = r.Host
+	c.ctx = r.Context()
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.SourceIP = host
 	}

@@ -21,12 +21,25 @@ import (
 //	  ],
 //	  "parameters": [
 //	    {"name": "/corsguard/baseline", "type": "String", "value": "[...]", "description": "CORS baseline"}
+//	  ],
+//	  "queues": [
+//	    {"name": "work-dlq.fifo", "attributes": {"FifoQueue": "true"}},
+//	    {"name": "work.fifo", "attributes": {"FifoQueue": "true", "VisibilityTimeout": "300",
+//	      "RedrivePolicy": "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:123456789012:work-dlq.fifo\",\"maxReceiveCount\":5}"}}
 //	  ]
 //	}
 type State struct {
 	Containers []SeedContainer `json:"containers"`
 	Buckets    []SeedBucket    `json:"buckets"`
 	Parameters []SeedParameter `json:"parameters"`
+	Queues     []SeedQueue     `json:"queues,omitempty"`
+}
+
+// SeedQueue is an SQS queue in a State: CreateQueue's name and attributes. Queues are
+// created in order, so a dead-letter queue comes before the queues that name it.
+type SeedQueue struct {
+	Name       string            `json:"name"`
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // SeedContainer is a container in a State. Status is ACTIVE when empty; CorsPolicy is a rule
@@ -71,7 +84,7 @@ func (e *Emulator) LoadState(r io.Reader) error {
 	return e.Seed(s)
 }
 
-// Seed adds the containers, buckets and parameters of s, without events or call counts.
+// Seed adds the containers, buckets, parameters and queues of s, without events or call counts.
 func (e *Emulator) Seed(s State) error {
 	for _, c := range s.Containers {
 		if err := e.SeedContainer(c.Name, c.Status, rawOrNil(c.CorsPolicy), c.Tags); err != nil {
@@ -85,6 +98,11 @@ func (e *Emulator) Seed(s State) error {
 	}
 	for _, p := range s.Parameters {
 		if err := e.SeedParameter(p.Name, p.Type, p.Value, p.Description); err != nil {
+			return err
+		}
+	}
+	for _, q := range s.Queues {
+		if err := e.SeedQueue(q.Name, q.Attributes); err != nil {
 			return err
 		}
 	}
