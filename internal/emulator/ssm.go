@@ -16,14 +16,21 @@ const (
 	maxParamVersions     = 100
 	maxStandardValue     = 4096
 	maxAdvancedValue     = 8192
-	maxParamNameChars    = 2048
+	maxParamNameChars    = 2048 // shape PSParameterName: max 2048, of which 1037 are reserved
+	maxParamARNChars     = 1011 // PutParameter's Name: at most 1011 characters, counting the ARN before the name
+	maxDescriptionChars  = 1024 // shape ParameterDescription: max 1024
+	maxLabels            = 10   // shape ParameterLabelList: 1-10; and at most 10 labels per version
+	maxLabelChars        = 100  // shape ParameterLabel: 1-100
 	maxHierarchyLevels   = 15
 	maxGetParameters     = 10
 	maxHistoryResults    = 50
 	defaultSecureStringK = "alias/aws/ssm"
 )
 
-var paramName = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
+var (
+	paramName  = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
+	labelChars = regexp.MustCompile(`^[a-zA-Z0-9_.\-]+$`)
+)
 
 // parameter is an SSM parameter with its history, oldest version first.
 type parameter struct {
@@ -44,15 +51,17 @@ type paramVersion struct {
 	DataType    string
 	Modified    time.Time
 	User        string
+	Labels      []string // LabelParameterVersion's, in the order attached
 }
 
 func (e *Emulator) ssmOps() jsonService {
 	return jsonService{name: "ssm", ops: map[string]jsonOp{
-		"PutParameter":        {"Name", e.putParameter},
-		"GetParameter":        {"Name", e.getParameter},
-		"GetParameters":       {"", e.getParameters},
-		"DeleteParameter":     {"Name", e.deleteParameter},
-		"GetParameterHistory": {"Name", e.getParameterHistory},
+		"PutParameter":          {"Name", e.putParameter},
+		"GetParameter":          {"Name", e.getParameter},
+		"GetParameters":         {"", e.getParameters},
+		"DeleteParameter":       {"Name", e.deleteParameter},
+		"GetParameterHistory":   {"Name", e.getParameterHistory},
+		"LabelParameterVersion": {"Name", e.labelParameterVersion},
 	}}
 }
 
@@ -111,6 +120,12 @@ func (e *Emulator) putParameter(c *call, body []byte) (any, error) {
 		return nil, errf("ValidationException", "1 validation error detected: Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1.")
 	}
 	name := *in.Name
+	if arn := e.parameterARN(name); utf8.RuneCountInString(arn) > maxParamARNChars {
+		return nil, errf("ValidationException", "Parameter name %s is too long: a parameter name can be at most %d characters including the ARN before it (%s is %d).", name, maxParamARNChars, arn, utf8.RuneCountInString(arn))
+	}
+	if in.Description != nil && utf8.RuneCountInString(*in.Description) > maxDescriptionChars {
+		return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to %d", *in.Description, maxDescriptionChars)
+	}
 	if strings.HasPrefix(strings.ToLower(name), "/aws/") {
 		return nil, &apiError{Code: "AccessDeniedException", Status: 400, Message: "No access to reserved parameter name: " + name + "."}
 	}
@@ -168,6 +183,7 @@ func (e *Emulator) putParameter(c *call, body []byte) (any, error) {
 		if in.Description != nil {
 			v.Description = *in.Description
 		}
+		v.Labels = nil // labels stay with the version they were attached to
 		if in.Tier != nil {
 			v.Tier = *in.Tier
 		}
@@ -195,10 +211,14 @@ func (e *Emulator) putParameter(c *call, body []byte) (any, error) {
 		op := "Create"
 		if exists {
 			op = "Update"
-			p.versions = append(p.versions, v)
-			if len(p.versions) > maxParamVersions { // AWS drops the oldest unlabelled version
+			if len(p.versions) >= maxParamVersions {
+				// AWS drops the oldest version to make room, unless a label holds it.
+				if len(p.versions[0].Labels) > 0 {
+					return nil, errf("ParameterMaxVersionLimitExceeded", "You attempted to create a new version of %s by calling the PutParameter API with the overwrite flag. Version %d, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.", name, p.versions[0].Version)
+				}
 				p.versions = slices.Delete(p.versions, 0, 1)
 			}
+			p.versions = append(p.versions, v)
 		} else {
 			e.params[name] = &parameter{name: name, versions: []*paramVersion{v}}
 		}
@@ -230,33 +250,65 @@ type wireParameter struct {
 
 func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
-// resolveLocked finds the parameter version a name or "name:version" selector names.
-func (e *Emulator) resolveLocked(ref string, decrypt bool) (wireParameter, error) {
-	name, selector := ref, ""
-	if i := strings.LastIndex(ref, ":"); i > 0 {
-		name, selector = ref[:i], ref[i:]
+// parameterRef splits what GetParameter(s) and GetParameterHistory take as a name: a name or a
+// parameter ARN, optionally followed by ":version" or ":label".
+func (e *Emulator) parameterRefLocked(ref string) (p *parameter, selector string, err error) {
+	name := ref
+	if rest, ok := strings.CutPrefix(ref, "arn:"); ok {
+		// arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME; a hierarchical name keeps no
+		// leading slash in its ARN.
+		parts := strings.SplitN(rest, ":", 5)
+		if len(parts) != 5 || parts[1] != "ssm" || !strings.HasPrefix(parts[4], "parameter/") {
+			return nil, "", errf("ValidationException", "Invalid parameter ARN %s.", ref)
+		}
+		if parts[2] != e.region || parts[3] != e.account {
+			return nil, "", errf("ParameterNotFound", "Parameter %s not found.", ref)
+		}
+		name = strings.TrimPrefix(parts[4], "parameter")
+	}
+	if i := strings.LastIndex(name, ":"); i > 0 {
+		name, selector = name[:i], name[i+1:]
 	}
 	p, ok := e.params[name]
+	if !ok && strings.HasPrefix(ref, "arn:") && strings.Count(name, "/") == 1 {
+		p, ok = e.params[strings.TrimPrefix(name, "/")] // arn:…:parameter/plain names "plain"
+	}
 	if !ok {
-		return wireParameter{}, errf("ParameterNotFound", "Parameter %s not found.", ref)
+		return nil, "", errf("ParameterNotFound", "Parameter %s not found.", ref)
+	}
+	return p, selector, nil
+}
+
+// resolveLocked finds the parameter version a name, an ARN, or either with a ":version" or
+// ":label" selector names.
+func (e *Emulator) resolveLocked(ref string, decrypt bool) (wireParameter, error) {
+	p, selector, err := e.parameterRefLocked(ref)
+	if err != nil {
+		return wireParameter{}, err
 	}
 	v := p.latest()
 	if selector != "" {
-		n, err := strconv.ParseInt(selector[1:], 10, 64)
-		if err != nil {
-			return wireParameter{}, errf("ParameterVersionNotFound", "Systems Manager could not find label %s of %s. Verify the label and try again.", selector[1:], name)
+		if n, err := strconv.ParseInt(selector, 10, 64); err == nil {
+			i := slices.IndexFunc(p.versions, func(v *paramVersion) bool { return v.Version == n })
+			if i < 0 {
+				return wireParameter{}, errf("ParameterVersionNotFound", "Systems Manager could not find version %d of %s. Verify the version and try again.", n, p.name)
+			}
+			v = p.versions[i]
+		} else {
+			i := slices.IndexFunc(p.versions, func(v *paramVersion) bool { return slices.Contains(v.Labels, selector) })
+			if i < 0 {
+				// ParameterNotFound, not ParameterVersionNotFound, as moto answers.
+				return wireParameter{}, errf("ParameterNotFound", "Parameter %s not found.", ref)
+			}
+			v = p.versions[i]
 		}
-		i := slices.IndexFunc(p.versions, func(v *paramVersion) bool { return v.Version == n })
-		if i < 0 {
-			return wireParameter{}, errf("ParameterVersionNotFound", "Systems Manager could not find version %d of %s. Verify the version and try again.", n, name)
-		}
-		v = p.versions[i]
+		selector = ":" + selector
 	}
 	return wireParameter{
-		ARN:              e.parameterARN(name),
+		ARN:              e.parameterARN(p.name),
 		DataType:         v.DataType,
 		LastModifiedDate: epoch(v.Modified),
-		Name:             name,
+		Name:             p.name,
 		Selector:         selector,
 		Type:             v.Type,
 		Value:            shown(v, decrypt),
@@ -315,6 +367,9 @@ func (e *Emulator) getParameters(c *call, body []byte) (any, error) {
 			}
 			out.Parameters = append(out.Parameters, p)
 		}
+		// "The results for GetParameters requests are listed in alphabetical order" (the
+		// model's documentation of Names).
+		slices.SortStableFunc(out.Parameters, func(a, b wireParameter) int { return strings.Compare(a.Name+a.Selector, b.Name+b.Selector) })
 		return out, nil
 	})
 }
@@ -362,17 +417,21 @@ func (e *Emulator) getParameterHistory(c *call, body []byte) (any, error) {
 	}
 	start := 0
 	if in.NextToken != nil {
-		n, err := strconv.Atoi(*in.NextToken)
-		if err != nil || n < 0 {
-			return nil, errf("ValidationException", "The NextToken is not valid.")
+		raw, derr := base64.StdEncoding.DecodeString(*in.NextToken)
+		n, ok := strings.CutPrefix(string(raw), "from:")
+		var err error
+		if start, err = strconv.Atoi(n); derr != nil || err != nil || !ok || start < 0 {
+			return nil, errf("InvalidNextToken", "The specified token isn't valid.")
 		}
-		start = n
 	}
 	decrypt := in.WithDecryption != nil && *in.WithDecryption
 	return e.locked(c, func() (any, error) {
-		p, ok := e.params[*in.Name]
-		if !ok {
-			return nil, errf("ParameterNotFound", "Parameter %s not found.", *in.Name)
+		p, selector, err := e.parameterRefLocked(*in.Name)
+		if err == nil && selector != "" {
+			err = errf("ValidationException", "Parameter name %s: a history is asked for by name or ARN, without a version or label.", *in.Name)
+		}
+		if err != nil {
+			return nil, err
 		}
 		type history struct {
 			DataType         string   `json:"DataType"`
@@ -395,15 +454,87 @@ func (e *Emulator) getParameterHistory(c *call, body []byte) (any, error) {
 		end := min(start+limit, len(p.versions))
 		for _, v := range p.versions[start:end] {
 			out.Parameters = append(out.Parameters, history{
-				DataType: v.DataType, Description: v.Description, KeyID: v.KeyID, Labels: []string{},
+				DataType: v.DataType, Description: v.Description, KeyID: v.KeyID, Labels: append([]string{}, v.Labels...),
 				LastModifiedDate: epoch(v.Modified), LastModifiedUser: v.User, Name: p.name,
 				Tier: v.Tier, Type: v.Type, Value: shown(v, decrypt), Version: v.Version,
 			})
 		}
 		if end < len(p.versions) {
-			out.NextToken = strconv.Itoa(end)
+			out.NextToken = base64.StdEncoding.EncodeToString([]byte("from:" + strconv.Itoa(end)))
 		}
 		return out, nil
+	})
+}
+
+func (e *Emulator) labelParameterVersion(c *call, body []byte) (any, error) {
+	var in struct {
+		Name             *string  `json:"Name"`
+		ParameterVersion *int64   `json:"ParameterVersion"`
+		Labels           []string `json:"Labels"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var v violations
+	if in.Name == nil {
+		v.add(nil, "name", "Member must not be null")
+	}
+	if in.Labels == nil {
+		v.add(nil, "labels", "Member must not be null")
+	} else {
+		v.length(in.Labels, len(in.Labels), "labels", 1, maxLabels)
+		for _, l := range in.Labels {
+			if n := utf8.RuneCountInString(l); n < 1 || n > maxLabelChars {
+				v.add(in.Labels, "labels", fmt.Sprintf("Member must satisfy constraint: [Member must have length less than or equal to %d, Member must have length greater than or equal to 1]", maxLabelChars))
+				break
+			}
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	return e.locked(c, func() (any, error) {
+		p, ok := e.params[*in.Name]
+		if !ok {
+			return nil, errf("ParameterNotFound", "Parameter %s not found.", *in.Name)
+		}
+		target := p.latest()
+		if in.ParameterVersion != nil {
+			i := slices.IndexFunc(p.versions, func(v *paramVersion) bool { return v.Version == *in.ParameterVersion })
+			if i < 0 {
+				return nil, errf("ParameterVersionNotFound", "Systems Manager could not find version %d of %s. Verify the version and try again.", *in.ParameterVersion, p.name)
+			}
+			target = p.versions[i]
+		}
+		invalid, valid := []string{}, []string{}
+		for _, l := range in.Labels {
+			low := strings.ToLower(l)
+			if !labelChars.MatchString(l) || l[0] >= '0' && l[0] <= '9' || strings.HasPrefix(low, "aws") || strings.HasPrefix(low, "ssm") {
+				invalid = append(invalid, l)
+			} else if !slices.Contains(valid, l) {
+				valid = append(valid, l)
+			}
+		}
+		labels := slices.Clone(target.Labels)
+		for _, l := range valid {
+			if !slices.Contains(labels, l) {
+				labels = append(labels, l)
+			}
+		}
+		if len(labels) > maxLabels {
+			return nil, errf("ParameterVersionLabelLimitExceeded", "A parameter version can have maximum %d labels. Move one or more labels to another version and try again.", maxLabels)
+		}
+		// A label names one version of a parameter: attaching it here moves it.
+		for _, other := range p.versions {
+			if other != target {
+				other.Labels = slices.DeleteFunc(other.Labels, func(l string) bool { return slices.Contains(valid, l) })
+			}
+		}
+		target.Labels = labels
+		if len(valid) > 0 {
+			c.events = append(c.events, e.parameterChange("LabelParameterVersion", target, p.name, c.Time))
+		}
+		return map[string]any{"InvalidLabels": invalid, "ParameterVersion": target.Version}, nil
 	})
 }
 
