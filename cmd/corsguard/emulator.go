@@ -22,16 +22,18 @@ type emulatorFlags struct {
 	quota                                  int
 	seed                                   uint64
 	throttle, errorRate, latency, script   []string
+	securityHubDisabled                    bool
 }
 
 func newEmulatorCommand() *cobra.Command {
 	var f emulatorFlags
 	cmd := &cobra.Command{
 		Use:   "emulator",
-		Short: "Serve a local AWS emulator for MediaStore and SSM Parameter Store",
-		Long: `Serve a local stand-in for AWS Elemental MediaStore (containers, CORS policies, tags) and
-SSM Parameter Store, speaking the services' own wire protocol, so that the aws CLI and the SDKs
-work against it unchanged:
+		Short: "Serve a local AWS emulator for MediaStore, S3, SSM Parameter Store and Security Hub",
+		Long: `Serve a local stand-in for AWS Elemental MediaStore (containers, CORS policies, tags), S3
+buckets (CORS, tags), SSM Parameter Store and Security Hub findings (BatchImportFindings,
+GetFindings), speaking the services' own wire protocols, so that the aws CLI and the SDKs work
+against it unchanged:
 
   aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 mediastore list-containers
 
@@ -59,6 +61,7 @@ The emulator stops cleanly on SIGINT or SIGTERM.`,
 	fl.StringArrayVar(&f.errorRate, "error-rate", nil, "OP=FRACTION: answer InternalServerError to that fraction of calls (repeatable)")
 	fl.StringArrayVar(&f.latency, "latency", nil, "OP=DURATION: add latency to every call of OP (repeatable)")
 	fl.StringArrayVar(&f.script, "script", nil, "OP:CONTAINER:N:CODE: the next N calls fail with CODE (repeatable)")
+	fl.BoolVar(&f.securityHubDisabled, "security-hub-disabled", false, "start with Security Hub not enabled in the account (its calls answer InvalidAccessException)")
 	return cmd
 }
 
@@ -72,6 +75,9 @@ func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error
 	}
 	if f.eventURL != "" {
 		opts = append(opts, emulator.WithEventURL(f.eventURL))
+	}
+	if f.securityHubDisabled {
+		opts = append(opts, emulator.WithSecurityHubDisabled())
 	}
 	emu := emulator.New(opts...)
 	if err := configureFaults(emu, f); err != nil {

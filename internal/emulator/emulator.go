@@ -1,11 +1,13 @@
 // Package emulator is a local stand-in for the AWS APIs corsguard uses: AWS Elemental
 // MediaStore (containers, CORS policies, tags), Amazon S3 (buckets, their CORS configuration
-// and tags), SSM Parameter Store and Amazon SQS (standard and FIFO queues: message groups,
-// deduplication, visibility, receive counts, redrive, long polling). It routes each request
-// by the service in its SigV4 credential scope (as AWS routes by endpoint) and speaks that
-// service's own wire protocol (awsJson1_1 for MediaStore and SSM, awsJson1_0 with
-// query-compatible errors for SQS, S3's REST-XML with path-style addressing), so the real
-// aws-sdk-go-v2 clients and the aws CLI talk to it over HTTP unchanged. It can misbehave on purpose the way AWS does
+// and tags), SSM Parameter Store, Amazon SQS (standard and FIFO queues: message groups,
+// deduplication, visibility, receive counts, redrive, long polling) and AWS Security Hub
+// (importing and reading findings). It routes each request by the service in its SigV4
+// credential scope (as AWS routes by endpoint) and speaks that service's own wire protocol
+// (awsJson1_1 for MediaStore and SSM, awsJson1_0 with query-compatible errors for SQS,
+// REST-JSON for Security Hub, S3's REST-XML with path-style addressing), so the real
+// aws-sdk-go-v2 clients and the aws CLI talk to it over HTTP unchanged. It can misbehave on
+// purpose the way AWS does
 // (throttling, internal errors, latency, scripted failures, deterministic under a seed), counts
 // the calls it receives, and emits the EventBridge events AWS would emit.
 //
@@ -106,6 +108,11 @@ type Emulator struct {
 	// sqsWake is closed, and replaced, whenever SQS state changes, to wake long polls.
 	sqsWake chan struct{}
 
+	hubOff         bool                      // Security Hub is not enabled in the account
+	findings       map[string]map[string]any // Security Hub findings by ProductArn and Id
+	findingOrder   []string                  // their keys in import order, for paging
+	findingScripts []findingScript
+
 	closed    chan struct{} // closed by Close: long polls end
 	closeOnce sync.Once
 
@@ -132,6 +139,7 @@ func New(opts ...Option) *Emulator {
 		deletedQueues: map[string]time.Time{},
 		sqsWake:       make(chan struct{}),
 		closed:        make(chan struct{}),
+		findings:      map[string]map[string]any{},
 	}
 	for _, o := range opts {
 		o(e)

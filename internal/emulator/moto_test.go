@@ -194,3 +194,120 @@ func TestSSMParityWithMoto(t *testing.T) {
 		t.Log(ssmCall(t, moto, "GetParameterHistory", `{"Name":"/s"}`))
 	}
 }
+
+// shCall sends one Security Hub REST-JSON request, signed for securityhub in us-east-1 (the
+// signature is not checked by either server), and returns the status, the error code and the
+// decoded body.
+func shCall(t *testing.T, url, path, body string) (int, string, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260301/us-east-1/securityhub/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000")
+	req.Header.Set("X-Amz-Date", "20260301T120000Z")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	doc := map[string]any{}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s %s: answer is not JSON: %s", url, path, raw)
+	}
+	code := ""
+	if resp.StatusCode >= 300 {
+		code = resp.Header.Get("X-Amzn-Errortype")
+		if c, ok := doc["Code"].(string); ok && code == "" {
+			code = c
+		}
+		if c, ok := doc["__type"].(string); ok && code == "" {
+			code = c
+		}
+		code, _, _ = strings.Cut(code, ":")
+	}
+	return resp.StatusCode, code, doc
+}
+
+// asffJSON is a valid finding for the parity test's account, with the fields given replacing
+// the defaults.
+func asffJSON(id, updatedAt string, set map[string]any) string {
+	f := map[string]any{
+		"SchemaVersion": "2018-10-08", "Id": id, "GeneratorId": "corsguard/mediastore",
+		"ProductArn":   "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
+		"AwsAccountId": "123456789012", "CreatedAt": "2026-03-01T12:00:00Z", "UpdatedAt": updatedAt,
+		"Title": "CORS of " + id, "Description": "d", "RecordState": "ACTIVE",
+		"Severity":   map[string]any{"Label": "MEDIUM"},
+		"Types":      []string{"Software and Configuration Checks/Industry and Regulatory Standards"},
+		"Resources":  []map[string]any{{"Type": "Other", "Id": "arn:aws:mediastore:us-east-1:123456789012:container/" + id}},
+		"Compliance": map[string]any{"Status": "FAILED"},
+	}
+	for k, v := range set {
+		f[k] = v
+	}
+	data, _ := json.Marshal(f)
+	return string(data)
+}
+
+// TestSecurityHubParityWithMoto compares the emulator with moto_server's Security Hub where
+// moto implements it: import (create, update in place, a finding without resources in
+// FailedFindings), GetFindings without filters (moto ignores them) and its MaxResults checks
+// and paging. Not compared, where moto is not AWS: moto checks no other ASFF rule, does not
+// fill Region, Workflow or FindingProviderFields, lets top-level Severity change on update,
+// and does not refuse calls when Security Hub is not enabled.
+func TestSecurityHubParityWithMoto(t *testing.T) {
+	moto := startMoto(t)
+	emu := httptest.NewServer(emulator.New(emulator.WithAccount("123456789012"), emulator.WithRegion("us-east-1")))
+	defer emu.Close()
+	type view struct {
+		Status  int
+		Error   string
+		Success any
+		Failed  []string
+		// Findings: Id, Title, Compliance.Status and RecordState of each finding returned.
+		Findings []string
+		More     bool
+	}
+	project := func(status int, code string, doc map[string]any) view {
+		v := view{Status: status, Error: code, Success: doc["SuccessCount"]}
+		if code != "" {
+			return view{Status: status, Error: code}
+		}
+		for _, f := range asSlice(doc["FailedFindings"]) {
+			m := f.(map[string]any)
+			v.Failed = append(v.Failed, fmt.Sprint(m["Id"], " ", m["ErrorCode"]))
+		}
+		for _, f := range asSlice(doc["Findings"]) {
+			m := f.(map[string]any)
+			comp, _ := m["Compliance"].(map[string]any)
+			v.Findings = append(v.Findings, fmt.Sprint(m["Id"], " | ", m["Title"], " | ", comp["Status"], " | ", m["RecordState"]))
+		}
+		tok, _ := doc["NextToken"].(string)
+		v.More = tok != ""
+		return v
+	}
+	batch := func(fs ...string) string { return `{"Findings":[` + strings.Join(fs, ",") + `]}` }
+	steps := []struct{ path, body string }{
+		{"/findings/import", batch(asffJSON("movies", "2026-03-01T12:00:00Z", nil), asffJSON("live", "2026-03-01T12:00:00Z", nil))},
+		{"/findings", `{}`},
+		{"/findings/import", batch(asffJSON("movies", "2026-03-01T12:05:00Z", map[string]any{"Title": "now compliant", "Compliance": map[string]any{"Status": "PASSED"}}))},
+		{"/findings", `{}`},
+		{"/findings/import", batch(asffJSON("empty", "2026-03-01T12:00:00Z", map[string]any{"Resources": []any{}}), asffJSON("news", "2026-03-01T12:00:00Z", nil))},
+		{"/findings", `{"MaxResults":101}`},
+		{"/findings", `{"MaxResults":0}`},
+		{"/findings", `{"MaxResults":2}`},
+		{"/findings/import", batch(asffJSON("live", "2026-03-01T12:10:00Z", map[string]any{"RecordState": "ARCHIVED"}))},
+		{"/findings", `{}`},
+	}
+	for i, s := range steps {
+		want := project(shCall(t, moto, s.path, s.body))
+		got := project(shCall(t, emu.URL, s.path, s.body))
+		if os.Getenv("CORSGUARD_PARITY_VERBOSE") != "" {
+			t.Logf("step %d: %+v", i, got)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("step %d POST %s %.80s (-moto +emulator):\n%s", i, s.path, s.body, diff)
+		}
+	}
+}
+
+func asSlice(v any) []any { s, _ := v.([]any); return s }

@@ -13,10 +13,11 @@ import (
 // line here.
 func (e *Emulator) frontEnds() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
-		"mediastore": e.jsonFront(mediaStoreTarget, e.mediaStoreOps()),
-		"ssm":        e.jsonFront(ssmTarget, e.ssmOps()),
-		"sqs":        e.jsonFront(sqsTarget, e.sqsOps()),
-		"s3":         e.serveS3,
+		"mediastore":  e.jsonFront(mediaStoreTarget, e.mediaStoreOps()),
+		"ssm":         e.jsonFront(ssmTarget, e.ssmOps()),
+		"sqs":         e.jsonFront(sqsTarget, e.sqsOps()),
+		"s3":          e.serveS3,
+		"securityhub": e.serveSecurityHub,
 	}
 }
 
