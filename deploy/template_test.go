@@ -244,7 +244,7 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		"BaselineParameterName":   "corsguard-baseline",
 		"IncludePatterns":         "live-*,vod-*",
 		"ExcludePatterns":         "live-test",
-		"ExemptTagKey":            "team:exempt",
+		"ExemptTagKey":            "team:exempt=yes",
 		"Mode":                    "audit",
 		"Workers":                 "8",
 		"RequestRate":             "2.5",
@@ -262,21 +262,23 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config.Config{
-		BaselineParameter:   "corsguard-baseline",
-		ExemptTag:           "team:exempt",
-		Mode:                enforce.ModeAudit,
-		Workers:             8,
-		Rate:                2.5,
-		BackoffBase:         500 * time.Millisecond,
-		BackoffCap:          30 * time.Second,
-		DeadlineMargin:      20 * time.Second,
-		MetricsNamespace:    "Media/CorsGuard",
-		Targets:             []policy.Kind{policy.MediaStore, policy.S3},
-		S3BaselineParameter: "/corsguard/s3-baseline",
-		S3Selector:          policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}},
+		Engine: enforce.Config{
+			Parameter: "corsguard-baseline",
+			Selector:  policy.Selector{Include: []string{"live-*", "vod-*"}, Exclude: []string{"live-test"}},
+			Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: "/corsguard/s3-baseline",
+				Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}}}},
+			ExemptTagKey:   "team:exempt",
+			ExemptTagValue: "yes",
+			Mode:           enforce.ModeAudit,
+			Workers:        8,
+			Rate:           2.5,
+			BackoffBase:    500 * time.Millisecond,
+			BackoffCap:     30 * time.Second,
+			Margin:         20 * time.Second,
+			Targets:        []policy.Kind{policy.MediaStore, policy.S3},
+		},
+		MetricsNamespace: "Media/CorsGuard",
 	}
-	want.Selector.Include = []string{"live-*", "vod-*"}
-	want.Selector.Exclude = []string{"live-test"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
@@ -310,12 +312,12 @@ func TestTheTimeoutFitsAFullSweepAtTheDefaultRate(t *testing.T) {
 	// DescribeContainer, ListTagsForResource, GetCorsPolicy and PutCorsPolicy; the rate applies
 	// per operation, so taking the four in series is the slow bound. Then the deadline margin.
 	const containers, callsEach = 100, 4
-	sweep := time.Duration((1 + containers*callsEach) / c.Rate * float64(time.Second))
-	need := sweep + c.DeadlineMargin
+	sweep := time.Duration((1 + containers*callsEach) / c.Engine.Rate * float64(time.Second))
+	need := sweep + c.Engine.Margin
 	timeout, _ := props(t, tpl, function)["Timeout"].(int)
 	if got := time.Duration(timeout) * time.Second; got < need || got > 900*time.Second {
 		t.Errorf("Timeout %v: want at least %v (a sweep at %g requests/s, %v margin) and at most Lambda's 900s",
-			got, need, c.Rate, c.DeadlineMargin)
+			got, need, c.Engine.Rate, c.Engine.Margin)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/corsguard/corsguard/policy"
@@ -42,6 +43,9 @@ type Config struct {
 	Parameter string
 	// Selector chooses the resources the baseline applies to by name.
 	Selector policy.Selector
+	// Targets are the kinds of resource to reconcile (policy.ParseKinds reads them). New
+	// wants exactly one store for each; empty means the kinds of the stores New is given.
+	Targets []policy.Kind
 	// Kinds, per kind of resource, replaces Parameter and Selector for the stores of that
 	// kind: an S3 baseline of its own, include and exclude patterns for bucket names. A kind
 	// without an entry uses Parameter and Selector.
@@ -157,6 +161,11 @@ func (c Config) validate() error {
 	}
 	if _, ok := ParseMode(string(c.Mode)); !ok {
 		bad("Mode %q: want %q or %q", c.Mode, ModeEnforce, ModeAudit)
+	}
+	for _, k := range c.Targets {
+		if !slices.Contains(policy.Kinds(), k) {
+			bad("Targets: unknown kind %q", k)
+		}
 	}
 	if c.Workers < 1 || c.Workers > MaxWorkers {
 		bad("Workers is %d; want 1 to %d", c.Workers, MaxWorkers)

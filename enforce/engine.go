@@ -59,8 +59,16 @@ func New(cfg Config, params SSMAPI, stores ...Store) (*Engine, error) {
 		if slices.ContainsFunc(e.kinds, func(k *kind) bool { return k.store.Kind() == s.Kind() }) {
 			return nil, fmt.Errorf("enforce: two stores of kind %s", s.Kind())
 		}
+		if !cfg.Enforces(s.Kind()) {
+			return nil, fmt.Errorf("enforce: a store of kind %s, which is not among the targets %v", s.Kind(), cfg.Targets)
+		}
 		param, sel := cfg.forKind(s.Kind())
 		e.kinds = append(e.kinds, &kind{store: s, parameter: param, selector: sel})
+	}
+	for _, t := range cfg.Targets {
+		if !e.has(t) {
+			return nil, fmt.Errorf("enforce: no store for the target %s", t)
+		}
 	}
 	lim := rate.Limit(cfg.Rate)
 	if math.IsInf(cfg.Rate, 1) {

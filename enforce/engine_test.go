@@ -60,3 +60,26 @@ func TestNewFillsTheDefaults(t *testing.T) {
 		t.Error("New accepted a nil SSM client")
 	}
 }
+
+func TestNewWantsOneStorePerTarget(t *testing.T) {
+	ms, s3 := MediaStore(&mediastore.Client{}), S3(nil, "us-east-1")
+	for _, tc := range []struct {
+		name    string
+		targets []policy.Kind
+		stores  []Store
+		want    string // "" when New accepts them
+	}{
+		{"no targets: the stores' kinds", nil, []Store{ms, s3}, ""},
+		{"a store per target", []policy.Kind{policy.MediaStore, policy.S3}, []Store{ms, s3}, ""},
+		{"a target without a store", []policy.Kind{policy.MediaStore, policy.S3}, []Store{ms}, "no store for the target s3"},
+		{"a store that is not a target", []policy.Kind{policy.S3}, []Store{ms, s3}, "not among the targets"},
+		{"an unknown target", []policy.Kind{"gcs"}, []Store{ms}, `unknown kind "gcs"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(Config{Parameter: "p", Targets: tc.targets}, &ssm.Client{}, tc.stores...)
+			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("New: %v; want %q", err, tc.want)
+			}
+		})
+	}
+}

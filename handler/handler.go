@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -94,12 +93,16 @@ var _ lambda.Handler = rawHandler{}
 // Handler is the Lambda handler. Build it once per cold start with New and pass h.Lambda() to
 // lambda.Start; Invoke serves each invocation.
 type Handler struct {
-	cfg     config.Config
-	run     Runner
-	log     *slog.Logger
-	metrics io.Writer
-	now     func() time.Time
+	cfg       enforce.Config
+	run       Runner
+	log       *slog.Logger
+	metrics   io.Writer
+	namespace string
+	now       func() time.Time
 }
+
+// DefaultNamespace is the CloudWatch namespace of the metrics unless WithNamespace sets another.
+const DefaultNamespace = "CorsGuard"
 
 // Option changes how New builds a Handler.
 type Option func(*Handler)
@@ -112,12 +115,16 @@ func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 // CloudWatch Logs, where they become metrics).
 func WithMetrics(w io.Writer) Option { return func(h *Handler) { h.metrics = w } }
 
+// WithNamespace sets the CloudWatch namespace of the metrics (default DefaultNamespace).
+func WithNamespace(ns string) Option { return func(h *Handler) { h.namespace = ns } }
+
 // WithClock sets the clock that stamps the metrics (default time.Now).
 func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
 
-// New returns a Handler that routes with cfg and runs work with run.
-func New(cfg config.Config, run Runner, opts ...Option) *Handler {
-	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, now: time.Now}
+// New returns a Handler that runs work with run, the engine built from cfg. Of cfg it uses
+// what routing needs: the targets, the baseline parameters and the mode of events.
+func New(cfg enforce.Config, run Runner, opts ...Option) *Handler {
+	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, namespace: DefaultNamespace, now: time.Now}
 	for _, o := range opts {
 		o(h)
 	}
@@ -154,18 +161,22 @@ func (r rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 // metric, which the template alarms on, and the invocation succeeds: Lambda's retries could
 // only repeat them. Everything else, including input that is not an event, succeeds.
 func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, error) {
-	d := Route(input, h.cfg.BaselineParameters(), h.cfg.Mode)
+	mode := h.cfg.Mode
+	if mode == "" {
+		mode = enforce.DefaultMode
+	}
+	d := Route(input, h.cfg.Parameters(), mode)
 	if d.Reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
-		d = ignore("%s: S3 buckets are not among the targets (%s)", d.Work.Reason, config.Targets)
+		d = ignore("%s: S3 buckets are not among the targets", d.Work.Reason)
 	}
 	switch d.Kind {
 	case Ignored:
 		h.log.InfoContext(ctx, "event ignored", slog.String("event", string(d.Kind)), slog.String("note", d.Note))
 		return &Result{Event: d.Kind, Note: d.Note}, nil
 	case BaselineDeleted:
-		h.emit(ctx, h.cfg.Mode, []Metric{{MetricBaselineDeleted, 1}})
+		h.emit(ctx, mode, []Metric{{MetricBaselineDeleted, 1}})
 		h.log.ErrorContext(ctx, "baseline deleted", slog.String("event", string(d.Kind)),
-			slog.String("parameter", h.cfg.BaselineParameter), slog.String("note", d.Note))
+			slog.String("parameter", d.Parameter), slog.String("note", d.Note))
 		return &Result{Event: d.Kind, Note: d.Note}, nil
 	}
 
@@ -173,7 +184,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if r == nil {
 		// The engine always reports; a nil report is a bug that must not pass as success.
 		r = &enforce.Report{Mode: d.Work.Mode, Reason: d.Work.Reason, Baseline: enforce.Baseline{
-			Parameter: h.cfg.BaselineParameter, Error: "the engine returned no report"}}
+			Parameter: h.cfg.Parameters()[0], Error: "the engine returned no report"}}
 	}
 	var err error
 	if r.RetryableFailures() > 0 {
@@ -185,7 +196,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 }
 
 func (h *Handler) emit(ctx context.Context, mode enforce.Mode, ms []Metric) {
-	doc, err := EMF(h.cfg.MetricsNamespace, mode, h.now(), ms)
+	doc, err := EMF(h.namespace, mode, h.now(), ms)
 	if err == nil {
 		_, err = h.metrics.Write(doc)
 	}
@@ -204,7 +215,8 @@ type entrySummary struct {
 }
 
 // summarize writes the invocation's one summary line: totals always, the run's own error
-// (run_error, empty when none), and the containers that were written, drifted, failed or not
+// (run_error, empty when none), the number of resources (containers and buckets), and those
+// that were written, drifted, failed or not
 // started.
 func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, err error) {
 	var notable []entrySummary
@@ -224,7 +236,7 @@ func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, 
 			slog.Bool("valid", r.Baseline.Valid),
 			slog.String("error", r.Baseline.Error)),
 		slog.String("run_error", r.Error),
-		slog.Int("containers", len(r.Entries)),
+		slog.Int("resources", len(r.Entries)),
 		slog.Any("totals", totals(r)),
 		slog.Any("notable", notable),
 		slog.Bool("baseline_changed_during_run", r.BaselineChangedDuringRun),

@@ -67,17 +67,17 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	}
 	aws.HTTPClient = emulator.HTTPClient()
 	var stores []enforce.Store
-	if cfg.Enforces(policy.MediaStore) {
+	if cfg.Engine.Enforces(policy.MediaStore) {
 		stores = append(stores, enforce.MediaStore(mediastore.NewFromConfig(aws)))
 	}
-	if cfg.Enforces(policy.S3) {
+	if cfg.Engine.Enforces(policy.S3) {
 		stores = append(stores, enforce.S3(s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = true }), "us-east-1"))
 	}
-	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(aws), stores...)
+	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(aws), stores...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.h = handler.New(cfg, engine, handler.WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
+	f.h = handler.New(cfg.Engine, engine, handler.WithNamespace(cfg.MetricsNamespace), handler.WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
 		handler.WithMetrics(&f.metrics), handler.WithClock(func() time.Time { return stamp }))
 	return f
 }
@@ -392,4 +392,22 @@ func emulated(t testing.TB, raw json.RawMessage) policy.Policy {
 		t.Fatalf("the emulator reports CORS rules policy cannot read: %v\n%s", err, raw)
 	}
 	return p
+}
+
+func TestInvokeLogsTheBaselineThatWasDeleted(t *testing.T) {
+	f := newFixture(t, map[string]string{config.Targets: "mediastore,s3", config.S3Parameter: "/corsguard/s3-baseline"})
+	res, err := f.h.Invoke(context.Background(), json.RawMessage(
+		`{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Delete","name":"/corsguard/s3-baseline"}}`))
+	if err != nil || res.Event != handler.BaselineDeleted {
+		t.Fatalf("result %+v, error %v; want baseline_deleted", res, err)
+	}
+	var logged []any
+	for _, l := range lines(t, &f.logs) {
+		if l["msg"] == "baseline deleted" {
+			logged = append(logged, l["parameter"])
+		}
+	}
+	if diff := cmp.Diff([]any{"/corsguard/s3-baseline"}, logged); diff != "" {
+		t.Errorf("parameter of the baseline-deleted log line (-want +got):\n%s", diff)
+	}
 }

@@ -54,6 +54,8 @@ type Decision struct {
 	Work enforce.Work
 	// Note says why an event is ignored, or what a BaselineDeleted event was.
 	Note string
+	// Parameter is the baseline parameter a BaselineDeleted event deleted.
+	Parameter string
 }
 
 // Reconciles reports whether the decision runs the engine.
@@ -182,7 +184,8 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		case "Create", "Update", "LabelParameterVersion":
 			return Decision{Kind: BaselineChanged, Work: enforce.Work{Mode: mode, Reason: reason}}
 		case "Delete":
-			return Decision{Kind: BaselineDeleted, Note: reason + ": nothing changed; every container keeps its policy until a new baseline exists"}
+			return Decision{Kind: BaselineDeleted, Parameter: d.Name,
+				Note: reason + ": nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"}
 		}
 		return ignore("SSM operation %q on the baseline is not a change", d.Operation)
 

@@ -36,7 +36,7 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 		"ssm-baseline-update.json":           all(handler.BaselineChanged, enforce.ModeEnforce, "SSM Update /corsguard/baseline"),
 		"ssm-baseline-label.json":            all(handler.BaselineChanged, enforce.ModeEnforce, "SSM LabelParameterVersion /corsguard/baseline"),
 		"ssm-baseline-delete.json": {Kind: handler.BaselineDeleted,
-			Note: "SSM Delete /corsguard/baseline: nothing changed; every container keeps its policy until a new baseline exists"},
+			Parameter: baseline, Note: "SSM Delete /corsguard/baseline: nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"},
 		"scheduled-sweep.json":              all(handler.Sweep, enforce.ModeEnforce, "Scheduled Event arn:aws:events:us-east-1:111122223333:rule/corsguard-sweep"),
 		"direct-audit.json":                 all(handler.Manual, enforce.ModeAudit, "direct invocation: audit"),
 		"direct-enforce.json":               all(handler.Manual, enforce.ModeEnforce, "direct invocation: enforce"),

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -19,6 +17,7 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/internal/report"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -71,7 +70,7 @@ func (f *awsFlags) config(ctx context.Context, extra ...awsclient.Option) (aws.C
 	return cfg, err
 }
 
-// baselineFlags say where the baseline comes from.
+// baselineFlags say where diff's baseline comes from.
 type baselineFlags struct {
 	parameter, s3Parameter, file string
 }
@@ -80,26 +79,36 @@ func (f *baselineFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.parameter, "baseline-parameter", DefaultBaselineParameter, "SSM parameter holding the baseline CORS policy")
 	fs.StringVar(&f.s3Parameter, "s3-baseline-parameter", "", "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)")
-	fs.StringVar(&f.file, "baseline-file", "", "read the baseline of every target from this file (\"-\" for stdin) instead of SSM")
+	registerBaselineFile(cmd, &f.file)
+}
+
+// registerBaselineFile adds --baseline-file, which replaces the baseline parameters.
+func registerBaselineFile(cmd *cobra.Command, file *string) {
+	cmd.Flags().StringVar(file, "baseline-file", "", "read the baseline of every target from this file (\"-\" for stdin) instead of SSM")
 	cmd.MarkFlagsMutuallyExclusive("baseline-parameter", "baseline-file")
 	cmd.MarkFlagsMutuallyExclusive("s3-baseline-parameter", "baseline-file")
 	_ = cmd.MarkFlagFilename("baseline-file", "json")
 }
 
-// source returns the client the engine reads the baseline through and the name the report
-// gives the baseline: the SSM client, or a file read once and served as version 0.
 func (f *baselineFlags) source(in io.Reader, client *ssm.Client) (enforce.SSMAPI, string, error) {
-	if f.file == "" {
-		return client, f.parameter, nil
+	return baselineSource(in, client, f.file, f.parameter)
+}
+
+// baselineSource returns the client the engine reads the baseline through and the name the
+// report gives the baseline: the SSM client and parameter, or file ("-" for in) read once and
+// served as version 0.
+func baselineSource(in io.Reader, client *ssm.Client, file, parameter string) (enforce.SSMAPI, string, error) {
+	if file == "" {
+		return client, parameter, nil
 	}
 	var data []byte
 	var err error
-	name := f.file
-	if f.file == "-" {
+	name := file
+	if file == "-" {
 		name = "<stdin>"
 		data, err = io.ReadAll(in)
 	} else {
-		data, err = os.ReadFile(f.file)
+		data, err = os.ReadFile(file)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("read baseline: %w", err)
@@ -109,129 +118,128 @@ func (f *baselineFlags) source(in io.Reader, client *ssm.Client) (enforce.SSMAPI
 
 // sweepFlags are the flags of audit and apply.
 type sweepFlags struct {
-	aws       awsFlags
-	baseline  baselineFlags
-	targets   targetFlag
-	include   []string
-	exclude   []string
-	s3Include []string
-	s3Exclude []string
-	exempt    string
-	workers   int
-	rate      float64
-	format    string
-	output    string
+	aws      awsFlags
+	settings settingFlags
+	file     string
+	format   string
+	output   string
 }
 
 func (f *sweepFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	f.aws.register(fs)
-	f.baseline.register(cmd)
-	f.targets.register(cmd)
-	fs.StringSliceVar(&f.include, "include", nil, "glob patterns (path.Match) of container names to check; repeatable or comma-separated (default: all)")
-	fs.StringSliceVar(&f.exclude, "exclude", nil, "glob patterns of container names never to check; exclude wins over include")
-	fs.StringSliceVar(&f.s3Include, "s3-include", nil, "glob patterns of bucket names to check (default: all)")
-	fs.StringSliceVar(&f.s3Exclude, "s3-exclude", nil, "glob patterns of bucket names never to check; exclude wins over include")
-	fs.StringVar(&f.exempt, "exempt-tag", enforce.DefaultExemptTagKey+"="+enforce.DefaultExemptTagValue, "tag KEY=VALUE (or KEY, meaning KEY=true) that exempts a container or bucket")
-	fs.IntVar(&f.workers, "workers", enforce.DefaultWorkers, "containers and buckets checked at once")
-	fs.Float64Var(&f.rate, "rate", enforce.DefaultRate, "client-side requests per second per API operation")
+	f.settings.register(cmd)
+	registerBaselineFile(cmd, &f.file)
 	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json or csv (default: table on a terminal, else from the --output extension, else json)")
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
 		[]string{string(report.Table), string(report.JSON), string(report.CSV)}, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// targetFlag is --target: the kinds of resource a command covers.
-type targetFlag struct {
-	names []string
+// settingFlags are the flags of the settings the CLI shares with the Lambda
+// (config.Settings): each flag takes the string its environment variable takes, read by the
+// same parser, so --exempt-tag owner=media means what CORSGUARD_EXEMPT_TAG=owner=media means.
+type settingFlags struct {
+	values map[string]*settingValue // by flag name
 }
 
-// Target names beside the policy kinds: all is every kind.
-const targetAll = "all"
+// settingValue is one setting's flag. A list setting's flag may be repeated; its values join
+// with commas, the list syntax of the environment.
+type settingValue struct {
+	setting config.Setting
+	def     string
+	values  []string
+}
 
-func (f *targetFlag) register(cmd *cobra.Command) {
-	cmd.Flags().StringSliceVarP(&f.names, "target", "t", []string{string(policy.MediaStore)},
-		"what to check: mediastore (containers), s3 (buckets in the Region), or all; repeatable or comma-separated")
+func (v *settingValue) String() string {
+	if v.values == nil {
+		return v.def
+	}
+	return strings.Join(v.values, ",")
+}
+
+func (v *settingValue) Set(s string) error {
+	if v.setting.List {
+		v.values = append(v.values, s)
+	} else {
+		v.values = []string{s}
+	}
+	return nil
+}
+
+func (v *settingValue) Type() string {
+	if v.setting.List {
+		return "strings"
+	}
+	return "string"
+}
+
+// flagUsage is the help of the shared settings' flags where the CLI words it differently from
+// the variables' documentation (config.Setting.Doc).
+var flagUsage = map[string]string{
+	"baseline-parameter":    "SSM parameter holding the baseline CORS policy",
+	"s3-baseline-parameter": "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)",
+	"target":                "what to check: mediastore (containers), s3 (buckets in the Region), or all; repeatable or comma-separated",
+	"include":               "glob patterns (path.Match) of container names to check; repeatable or comma-separated (default: all)",
+	"exclude":               "glob patterns of container names never to check; exclude wins over include",
+	"s3-include":            "glob patterns of bucket names to check (default: all)",
+	"s3-exclude":            "glob patterns of bucket names never to check; exclude wins over include",
+	"workers":               "containers and buckets checked at once (1-100)",
+}
+
+func (f *settingFlags) register(cmd *cobra.Command) {
+	f.values = map[string]*settingValue{}
+	for _, s := range config.Settings() {
+		if s.Flag == "" {
+			continue
+		}
+		v := &settingValue{setting: s, def: s.Default}
+		if s.Env == config.BaselineParameter {
+			v.def = DefaultBaselineParameter // the template's; the Lambda has no default
+		}
+		usage := flagUsage[s.Flag]
+		if usage == "" {
+			usage = s.Doc
+		}
+		f.values[s.Flag] = v
+		flag := cmd.Flags().VarPF(v, s.Flag, "", usage+" (as "+s.Env+")")
+		flag.DefValue = v.def
+	}
+	cmd.Flags().Lookup("target").Shorthand = "t"
 	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
-		[]string{string(policy.MediaStore), string(policy.S3), targetAll}, cobra.ShellCompDirectiveNoFileComp))
+		[]string{string(policy.MediaStore), string(policy.S3), policy.AllKinds}, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// kinds returns the kinds named, each once, containers first (as the Lambda orders them).
-func (f *targetFlag) kinds() ([]policy.Kind, error) {
-	var out []policy.Kind
-	for _, n := range f.names {
-		var add []policy.Kind
-		switch k := policy.Kind(strings.ToLower(strings.TrimSpace(n))); k {
-		case policy.MediaStore, policy.S3:
-			add = []policy.Kind{k}
-		case targetAll:
-			add = []policy.Kind{policy.MediaStore, policy.S3}
-		default:
-			return nil, fmt.Errorf("--target %q: want mediastore, s3 or all", n)
+// engineConfig maps the flags onto the engine's Config with the parsers the Lambda's
+// environment goes through (config.Parse); settings the CLI has no flag for take their
+// defaults, which are the Lambda's too. A flag for a kind that --target does not name is a
+// mistake: it would change nothing.
+func (f *settingFlags) engineConfig(cmd *cobra.Command) (enforce.Config, error) {
+	cfg, err := config.Parse(func(s config.Setting) string {
+		if v := f.values[s.Flag]; s.Flag != "" && v != nil {
+			return v.String()
 		}
-		for _, k := range add {
-			if !slices.Contains(out, k) {
-				out = append(out, k)
-			}
+		return ""
+	}, func(s config.Setting) string {
+		if s.Flag == "" {
+			return s.Env
 		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("--target: want mediastore, s3 or all")
-	}
-	slices.Sort(out) // "mediastore" < "s3"
-	return out, nil
-}
-
-// engineConfig returns the engine's Config for the flags and the kinds to check. Fields the
-// CLI has no flag for take the engine's defaults, which are the Lambda's too. As in the
-// Lambda's configuration, --include and --exclude choose containers and --s3-include and
-// --s3-exclude buckets; a selection flag for a kind that is not a target is a mistake.
-func (f *sweepFlags) engineConfig(cmd *cobra.Command, parameter string, kinds []policy.Kind) (enforce.Config, error) {
-	for _, fk := range []struct {
-		flag string
-		kind policy.Kind
-	}{{"include", policy.MediaStore}, {"exclude", policy.MediaStore},
-		{"s3-include", policy.S3}, {"s3-exclude", policy.S3}, {"s3-baseline-parameter", policy.S3}} {
-		if cmd.Flags().Changed(fk.flag) && !slices.Contains(kinds, fk.kind) {
-			hint := ""
-			if fk.kind == policy.MediaStore {
-				hint = "; for buckets use --s3-" + fk.flag
-			}
-			return enforce.Config{}, fmt.Errorf("--%s applies to %s, which --target does not name%s", fk.flag, fk.kind, hint)
-		}
-	}
-	sel, err := policy.NewSelector(f.include, f.exclude)
+		return "--" + s.Flag
+	})
 	if err != nil {
-		return enforce.Config{}, fmt.Errorf("--include/--exclude: %w", err)
+		return enforce.Config{}, err
 	}
-	s3Sel, err := policy.NewSelector(f.s3Include, f.s3Exclude)
-	if err != nil {
-		return enforce.Config{}, fmt.Errorf("--s3-include/--s3-exclude: %w", err)
+	for _, s := range config.Settings() {
+		if s.Kind == "" || s.Flag == "" || !cmd.Flags().Changed(s.Flag) || cfg.Enforces(s.Kind) {
+			continue
+		}
+		hint := ""
+		if s.Kind == policy.MediaStore {
+			hint = "; for buckets use --s3-" + s.Flag
+		}
+		return enforce.Config{}, fmt.Errorf("--%s applies to %s, which --target does not name%s", s.Flag, s.Kind, hint)
 	}
-	key, value, found := strings.Cut(f.exempt, "=")
-	if !found {
-		value = enforce.DefaultExemptTagValue
-	}
-	if key == "" {
-		return enforce.Config{}, fmt.Errorf("--exempt-tag %q: want KEY=VALUE or KEY", f.exempt)
-	}
-	if f.workers < 1 || f.workers > enforce.MaxWorkers {
-		return enforce.Config{}, fmt.Errorf("--workers %d: want 1 to %d", f.workers, enforce.MaxWorkers)
-	}
-	if !(f.rate > 0) {
-		return enforce.Config{}, fmt.Errorf("--rate %v: want a number above 0", f.rate)
-	}
-	return enforce.Config{
-		Parameter: parameter,
-		Selector:  sel,
-		Kinds: map[policy.Kind]enforce.KindConfig{
-			policy.S3: {Parameter: f.baseline.s3Parameter, Selector: s3Sel},
-		},
-		ExemptTagKey:   key,
-		ExemptTagValue: value,
-		Workers:        f.workers,
-		Rate:           f.rate,
-	}, nil
+	return cfg, nil
 }
 
 // sweep runs one audit or enforce sweep of every matching container and bucket of the
@@ -242,7 +250,7 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	if err != nil {
 		return err
 	}
-	kinds, err := f.targets.kinds()
+	cfg, err := f.settings.engineConfig(cmd)
 	if err != nil {
 		return err
 	}
@@ -255,17 +263,14 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	if err != nil {
 		return err
 	}
-	params, name, err := f.baseline.source(cmd.InOrStdin(), ssm.NewFromConfig(awsCfg))
+	params, name, err := baselineSource(cmd.InOrStdin(), ssm.NewFromConfig(awsCfg), f.file, cfg.Parameter)
 	if err != nil {
 		return err
 	}
-	cfg, err := f.engineConfig(cmd, name, kinds)
-	if err != nil {
-		return err
-	}
+	cfg.Parameter = name
 	bar := report.NewProgress(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr()), string(mode))
 	cfg.OnTargets, cfg.OnEntry = bar.Start, bar.Entry
-	engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, kinds)...)
+	engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, cfg.Targets)...)
 	if err != nil {
 		return err
 	}

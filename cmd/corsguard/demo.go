@@ -283,11 +283,11 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	if err != nil {
 		return d, err
 	}
-	d.engine, err = enforce.New(cfg.Engine(), d.ssm, awsclient.Stores(awsCfg, cfg.Targets)...)
+	d.engine, err = enforce.New(cfg.Engine, d.ssm, awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
 	if err != nil {
 		return d, err
 	}
-	d.handler = handler.New(cfg, d.engine,
+	d.handler = handler.New(cfg.Engine, d.engine,
 		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 
 	if err := emu.SeedParameter(demoParameter, "String", string(policy.DefaultJSON()), "corsguard baseline"); err != nil {
@@ -309,8 +309,9 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 
 	fmt.Fprintf(out, "corsguard demo: an emulated AWS account at %s (no AWS account, no credentials)\n\n", url)
 	fmt.Fprintf(out, "The function is configured as the SAM template would: targets %s (containers and buckets),\n", env[config.Targets])
-	fmt.Fprintf(out, "baseline %s for both, containers %s excluded, exempt tag %s=true,\n", demoParameter, demoExclude, cfg.ExemptTag)
-	fmt.Fprintf(out, "mode %s, %d workers, %g requests/s per API.\n\n", cfg.Mode, cfg.Workers, cfg.Rate)
+	fmt.Fprintf(out, "baseline %s for both, containers %s excluded, exempt tag %s=%s,\n", demoParameter, demoExclude,
+		cfg.Engine.ExemptTagKey, cfg.Engine.ExemptTagValue)
+	fmt.Fprintf(out, "mode %s, %d workers, %g requests/s per API.\n\n", cfg.Engine.Mode, cfg.Engine.Workers, cfg.Engine.Rate)
 	fmt.Fprintf(out, "Version 1 of the baseline is corsguard's embedded default:\n%s\n\n", indent(string(policy.DefaultJSON())))
 	fmt.Fprintln(out, "The account before corsguard:")
 	d.printState(containers, buckets)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -104,4 +105,26 @@ func plural(n int) string {
 // fileCompletion completes file names, for commands whose argument is a file.
 func fileCompletion(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return nil, cobra.ShellCompDirectiveDefault
+}
+
+// targetFlag is validate's --target: the kinds whose rules a baseline must pass, in the
+// syntax of the targets setting (policy.ParseKinds).
+type targetFlag struct {
+	names []string
+}
+
+func (f *targetFlag) register(cmd *cobra.Command) {
+	cmd.Flags().StringSliceVarP(&f.names, "target", "t", []string{string(policy.MediaStore)},
+		"rules to check against: mediastore, s3, or all; repeatable or comma-separated")
+	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
+		[]string{string(policy.MediaStore), string(policy.S3), policy.AllKinds}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// kinds returns the kinds named, each once, in the order of policy.Kinds.
+func (f *targetFlag) kinds() ([]policy.Kind, error) {
+	kinds, err := policy.ParseKinds(strings.Join(f.names, ","))
+	if err != nil {
+		return nil, fmt.Errorf("--target: %w", err)
+	}
+	return kinds, nil
 }

@@ -47,9 +47,9 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(aws), awsclient.Stores(aws, cfg.Targets)...)
+	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(aws), awsclient.Stores(aws, cfg.Engine.Targets)...)
 	if err != nil {
 		return nil, err
 	}
-	return handler.New(cfg, engine, handler.WithLogger(log)), nil
+	return handler.New(cfg.Engine, engine, handler.WithLogger(log), handler.WithNamespace(cfg.MetricsNamespace)), nil
 }

@@ -39,7 +39,7 @@ type SweepOutput struct {
 	PeakRSS int64 `json:"peak_rss"`
 }
 
-// Sweep builds the engine from getenv exactly as the Lambda does (config.Load, Engine(),
+// Sweep builds the engine from getenv exactly as the Lambda does (config.Load,
 // awsclient.Load with its retryer), except that requests use the emulator's loopback HTTP
 // client, and runs one enforce sweep of every resource of the configured kinds
 // (CORSGUARD_TARGETS).
@@ -56,7 +56,7 @@ func Sweep(ctx context.Context, getenv func(string) string) (SweepOutput, error)
 	if err != nil {
 		return SweepOutput{}, err
 	}
-	engine, err := enforce.New(cfg.Engine(), ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Targets)...)
+	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
 	if err != nil {
 		return SweepOutput{}, err
 	}

@@ -1,6 +1,8 @@
-// Package config reads corsguard's Lambda settings from environment variables, in one place,
-// and validates them at cold start with errors that name the variable. Vars lists every
-// variable with its default and meaning; the SAM template test and the README are held to it.
+// Package config maps strings onto corsguard's one configuration, enforce.Config, in one
+// syntax: the Lambda's environment variables (Load) and the CLI's flags (cmd/corsguard, through
+// Settings and Parse) read the same setting with the same parser and give it the same
+// meaning. Vars lists every environment variable with its default and meaning; the SAM
+// template test and the README are held to it.
 //
 // The log level is not one of these variables: the function honours Lambda's own
 // AWS_LAMBDA_LOG_LEVEL (and AWS_LAMBDA_LOG_FORMAT), which Lambda sets from the function's
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -43,51 +46,155 @@ const (
 // account, so more workers than that could never be busy.
 const (
 	MaxWorkers = enforce.MaxWorkers
-	MaxRate    = 1000
+	MaxRate    = enforce.MaxRate
 )
 
-// Config is the function's whole configuration.
+// Config is the function's whole configuration: the engine's, and what only the Lambda has.
 type Config struct {
-	// BaselineParameter is the name of the SSM parameter holding the baseline CORS policy.
-	BaselineParameter string
-	// Selector chooses the containers the baseline applies to.
-	Selector policy.Selector
-	// ExemptTag is the tag key that, with the value "true", exempts a container.
-	ExemptTag string
-	// Mode is the mode of event-driven and scheduled runs; direct invocations may ask for another.
-	Mode enforce.Mode
-	// Workers bounds the containers reconciled at once.
-	Workers int
-	// Rate is the client-side request rate per API operation, in requests per second.
-	Rate float64
-	// BackoffBase and BackoffCap shape the full-jitter backoff while a container is CREATING.
-	BackoffBase time.Duration
-	BackoffCap  time.Duration
-	// DeadlineMargin is the time kept free before the Lambda deadline: no container is started,
-	// and no wait begun, that could not end before it.
-	DeadlineMargin time.Duration
+	// Engine is the configuration of the engine, and of the handler's routing.
+	Engine enforce.Config
 	// MetricsNamespace is the CloudWatch namespace of the EMF metrics.
 	MetricsNamespace string
-	// Targets are the kinds of resource to enforce the baseline on, in a stable order
-	// (MediaStore containers before S3 buckets).
-	Targets []policy.Kind
-	// S3BaselineParameter is the SSM parameter of the S3 buckets' baseline; empty means
-	// BaselineParameter, one baseline for both kinds.
-	S3BaselineParameter string
-	// S3Selector chooses the buckets the baseline applies to (Selector is the containers').
-	S3Selector policy.Selector
 }
 
-// Enforces reports whether kind is one of c's targets.
-func (c Config) Enforces(kind policy.Kind) bool { return slices.Contains(c.Targets, kind) }
+// Setting is one setting of enforce.Config that the Lambda's environment and the CLI's flags
+// both set: the same syntax, the same parser, the same meaning. Add a setting here, not in
+// either front end.
+type Setting struct {
+	// Env is the environment variable, Flag the CLI's flag without "--" ("" when the CLI has
+	// none: the mode is the command, audit or apply; the CLI has no deadline).
+	Env, Flag string
+	// Default is the value used when the setting is unset or empty; "" with Required set means
+	// there is none.
+	Default  string
+	Required bool
+	// List says the value is a comma-separated list; a flag may then also be repeated.
+	List bool
+	// Kind, when set, is the only kind the setting applies to.
+	Kind policy.Kind
+	// Doc says in one line what the setting sets.
+	Doc string
+	// set parses a value (its default when unset) onto c.
+	set func(c *enforce.Config, value string) error
+}
 
-// BaselineParameters returns the baseline parameters of the configured targets, each once.
-func (c Config) BaselineParameters() []string {
-	out := []string{c.BaselineParameter}
-	if c.Enforces(policy.S3) && c.S3BaselineParameter != "" && c.S3BaselineParameter != c.BaselineParameter {
-		out = append(out, c.S3BaselineParameter)
+// Settings returns every setting of enforce.Config that both front ends read, in a stable order.
+func Settings() []Setting {
+	return []Setting{
+		{Env: BaselineParameter, Flag: "baseline-parameter", Required: true,
+			Doc: "name of the SSM parameter holding the baseline CORS policy, e.g. /corsguard/baseline",
+			set: func(c *enforce.Config, v string) (err error) { c.Parameter, err = parameter(v); return err }},
+		{Env: Include, Flag: "include", List: true, Kind: policy.MediaStore,
+			Doc: "comma-separated glob patterns (path.Match syntax) of the container names to manage; empty means all",
+			set: func(c *enforce.Config, v string) (err error) { c.Selector.Include, err = patterns(v); return err }},
+		{Env: Exclude, Flag: "exclude", List: true, Kind: policy.MediaStore,
+			Doc: "comma-separated glob patterns of container names never to manage; exclude wins over include",
+			set: func(c *enforce.Config, v string) (err error) { c.Selector.Exclude, err = patterns(v); return err }},
+		{Env: ExemptTag, Flag: "exempt-tag", Default: enforce.DefaultExemptTagKey + "=" + enforce.DefaultExemptTagValue,
+			Doc: "tag KEY=VALUE, or KEY alone meaning KEY=true, that exempts a container or bucket: a drifted one with the tag is skipped and reported exempt, a compliant one is reported compliant; the value compares without regard to case",
+			set: func(c *enforce.Config, v string) (err error) {
+				c.ExemptTagKey, c.ExemptTagValue, err = enforce.ParseTag(v)
+				return err
+			}},
+		{Env: Mode, Default: string(enforce.ModeEnforce),
+			Doc: "enforce (repair drift) or audit (only report it) for events and schedules",
+			set: func(c *enforce.Config, v string) error {
+				m, ok := enforce.ParseMode(v)
+				if !ok {
+					return fmt.Errorf("%q is neither enforce nor audit", v)
+				}
+				c.Mode = m
+				return nil
+			}},
+		{Env: Workers, Flag: "workers", Default: strconv.Itoa(enforce.DefaultWorkers),
+			Doc: fmt.Sprintf("containers and buckets reconciled at once (1-%d)", MaxWorkers),
+			set: func(c *enforce.Config, v string) (err error) { c.Workers, err = whole(v, 1, MaxWorkers); return err }},
+		{Env: Rate, Flag: "rate", Default: strconv.FormatFloat(enforce.DefaultRate, 'f', -1, 64),
+			Doc: fmt.Sprintf("client-side requests per second per API operation, shared by all workers (above 0, at most %d)", MaxRate),
+			set: func(c *enforce.Config, v string) (err error) { c.Rate, err = positive(v, MaxRate); return err }},
+		{Env: BackoffBase, Flag: "backoff-base", Default: enforce.DefaultBackoffBase.String(),
+			Doc: "base of the full-jitter backoff while a resource is busy, such as a container CREATING (Go duration)",
+			set: func(c *enforce.Config, v string) (err error) { c.BackoffBase, err = duration(v); return err }},
+		{Env: BackoffCap, Flag: "backoff-cap", Default: enforce.DefaultBackoffCap.String(),
+			Doc: "cap of one backoff wait (Go duration, at least the base)",
+			set: func(c *enforce.Config, v string) (err error) { c.BackoffCap, err = duration(v); return err }},
+		{Env: DeadlineMargin, Default: enforce.DefaultMargin.String(),
+			Doc: "time kept free before the Lambda deadline (above 0); work that cannot finish before it is not started",
+			// Zero is refused rather than passed on: the engine reads a zero margin as "the default".
+			set: func(c *enforce.Config, v string) (err error) { c.Margin, err = duration(v); return err }},
+		{Env: Targets, Flag: "target", Default: string(policy.MediaStore), List: true,
+			Doc: "comma-separated kinds of resource to enforce the baseline on: mediastore (containers), s3 (buckets in the Region), or all",
+			set: func(c *enforce.Config, v string) (err error) { c.Targets, err = policy.ParseKinds(v); return err }},
+		{Env: S3Parameter, Flag: "s3-baseline-parameter", Kind: policy.S3,
+			Doc: "SSM parameter holding the S3 buckets' baseline (S3's rules: POST and rule IDs allowed); empty means the baseline parameter",
+			set: func(c *enforce.Config, v string) error {
+				if v == "" {
+					return nil
+				}
+				p, err := parameter(v)
+				c.Kinds[policy.S3] = enforce.KindConfig{Parameter: p, Selector: c.Kinds[policy.S3].Selector}
+				return err
+			}},
+		{Env: S3Include, Flag: "s3-include", List: true, Kind: policy.S3,
+			Doc: "comma-separated glob patterns of the bucket names to manage; empty means all",
+			set: func(c *enforce.Config, v string) error {
+				k := c.Kinds[policy.S3]
+				var err error
+				k.Selector.Include, err = patterns(v)
+				c.Kinds[policy.S3] = k
+				return err
+			}},
+		{Env: S3Exclude, Flag: "s3-exclude", List: true, Kind: policy.S3,
+			Doc: "comma-separated glob patterns of bucket names never to manage; exclude wins over include",
+			set: func(c *enforce.Config, v string) error {
+				k := c.Kinds[policy.S3]
+				var err error
+				k.Selector.Exclude, err = patterns(v)
+				c.Kinds[policy.S3] = k
+				return err
+			}},
 	}
-	return out
+}
+
+// Parse maps the strings of every setting onto an enforce.Config and validates it. value
+// returns the string given for a setting ("" when unset: its default applies); name says how
+// the user wrote the setting (the variable, or the flag), for the errors, which cover every bad
+// setting at once.
+func Parse(value func(Setting) string, name func(Setting) string) (enforce.Config, error) {
+	// Buckets always have their own selector: the containers' patterns never choose buckets.
+	c := enforce.Config{Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {}}}
+	var errs []error
+	for _, s := range Settings() {
+		v := strings.TrimSpace(value(s))
+		if v == "" {
+			v = s.Default
+		}
+		if v == "" && s.Required {
+			errs = append(errs, fmt.Errorf("%s: is required", name(s)))
+			continue
+		}
+		if err := s.set(&c, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name(s), err))
+		}
+	}
+	if c.BackoffBase > 0 && c.BackoffCap > 0 && c.BackoffCap < c.BackoffBase {
+		errs = append(errs, fmt.Errorf("%s: %s is less than %s %s", name(setting(BackoffCap)), c.BackoffCap,
+			name(setting(BackoffBase)), c.BackoffBase))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return enforce.Config{}, err
+	}
+	// Whatever the strings can say, the engine must accept: its own checks are the last word.
+	if err := c.Validate(); err != nil {
+		return enforce.Config{}, err
+	}
+	return c, nil
+}
+
+// setting returns the setting read from the variable env.
+func setting(env string) Setting {
+	i := slices.IndexFunc(Settings(), func(s Setting) bool { return s.Env == env })
+	return Settings()[i]
 }
 
 // Var describes one environment variable.
@@ -103,23 +210,35 @@ type Var struct {
 
 // Vars lists every variable Load reads, in a stable order.
 func Vars() []Var {
-	return []Var{
-		{Name: BaselineParameter, Required: true, Doc: "name of the SSM parameter holding the baseline CORS policy, e.g. /corsguard/baseline"},
-		{Name: Include, Doc: "comma-separated glob patterns (path.Match syntax) of the container names to manage; empty means all"},
-		{Name: Exclude, Doc: "comma-separated glob patterns of container names never to manage; exclude wins over include"},
-		{Name: ExemptTag, Default: "corsguard:exempt", Doc: "tag key that, with the value true, exempts a container: a drifted one with the tag is skipped and reported exempt, a compliant one is reported compliant"},
-		{Name: Mode, Default: string(enforce.ModeEnforce), Doc: "enforce (repair drift) or audit (only report it) for events and schedules"},
-		{Name: Workers, Default: "4", Doc: "containers reconciled at once (1-100)"},
-		{Name: Rate, Default: "10", Doc: "client-side requests per second per API operation, shared by all workers"},
-		{Name: BackoffBase, Default: "1s", Doc: "base of the full-jitter backoff while a container is CREATING (Go duration)"},
-		{Name: BackoffCap, Default: "15s", Doc: "cap of one backoff sleep (Go duration, at least the base)"},
-		{Name: DeadlineMargin, Default: "10s", Doc: "time kept free before the Lambda deadline (above 0); work that cannot finish before it is not started"},
-		{Name: MetricsNamespace, Default: "CorsGuard", Doc: "CloudWatch namespace of the EMF metrics"},
-		{Name: Targets, Default: string(policy.MediaStore), Doc: "comma-separated kinds of resource to enforce the baseline on: mediastore (containers), s3 (buckets in the function's Region), or both"},
-		{Name: S3Parameter, Doc: "SSM parameter holding the S3 buckets' baseline (S3's rules: POST and rule IDs allowed); empty means the baseline parameter"},
-		{Name: S3Include, Doc: "comma-separated glob patterns of the bucket names to manage; empty means all"},
-		{Name: S3Exclude, Doc: "comma-separated glob patterns of bucket names never to manage; exclude wins over include"},
+	var out []Var
+	for _, s := range Settings() {
+		out = append(out, Var{Name: s.Env, Default: s.Default, Required: s.Required, Doc: s.Doc})
 	}
+	return append(out, Var{Name: MetricsNamespace, Default: handler.DefaultNamespace, Doc: "CloudWatch namespace of the EMF metrics"})
+}
+
+// Load reads and validates every variable through getenv (os.Getenv in main). It reports every
+// bad variable at once, each error naming its variable.
+func Load(getenv func(string) string) (Config, error) {
+	engine, err := Parse(func(s Setting) string { return getenv(s.Env) }, func(s Setting) string { return s.Env })
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	ns := strings.TrimSpace(getenv(MetricsNamespace))
+	if ns == "" {
+		ns = Vars()[len(Vars())-1].Default
+	}
+	switch {
+	case len(ns) > 255 || !namespace.MatchString(ns):
+		errs = append(errs, fmt.Errorf("%s: %q is not a CloudWatch namespace (1-255 of letters, digits, . _ - / # : space)", MetricsNamespace, ns))
+	case strings.HasPrefix(ns, "AWS/"):
+		errs = append(errs, fmt.Errorf("%s: namespaces starting with AWS/ are reserved for AWS", MetricsNamespace))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, err
+	}
+	return Config{Engine: engine, MetricsNamespace: ns}, nil
 }
 
 // parameterName is SSM's pattern for a parameter name (hierarchies use "/"; at most 2048).
@@ -130,116 +249,18 @@ var parameterName = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
 // cold start.
 var namespace = regexp.MustCompile(`^[a-zA-Z0-9._\-/#: ]+$`)
 
-// Load reads and validates every variable through getenv (os.Getenv in main). It reports every
-// bad variable at once, each error naming its variable.
-func Load(getenv func(string) string) (Config, error) {
-	r := reader{getenv: getenv, defaults: map[string]string{}}
-	for _, v := range Vars() {
-		r.defaults[v.Name] = v.Default
+func parameter(s string) (string, error) {
+	if len(s) > 2048 || !parameterName.MatchString(s) {
+		return "", fmt.Errorf("%q is not an SSM parameter name (letters, digits, _ . - /)", s)
 	}
-	var c Config
-
-	c.BaselineParameter = r.get(BaselineParameter)
-	switch {
-	case c.BaselineParameter == "":
-		r.fail(BaselineParameter, "is required: the name of the SSM parameter holding the baseline")
-	case len(c.BaselineParameter) > 2048 || !parameterName.MatchString(c.BaselineParameter):
-		r.fail(BaselineParameter, fmt.Sprintf("%q is not an SSM parameter name (letters, digits, _ . - /)", c.BaselineParameter))
-	}
-
-	c.Selector = r.selector(Include, Exclude)
-	c.S3Selector = r.selector(S3Include, S3Exclude)
-
-	bad := false
-	for _, t := range r.list(Targets) {
-		switch k := policy.Kind(strings.ToLower(t)); k {
-		case policy.MediaStore, policy.S3:
-			if !slices.Contains(c.Targets, k) {
-				c.Targets = append(c.Targets, k)
-			}
-		default:
-			bad = true
-			r.fail(Targets, fmt.Sprintf("%q is neither mediastore nor s3", t))
-		}
-	}
-	if len(c.Targets) == 0 && !bad {
-		r.fail(Targets, "names no kind; want mediastore, s3 or both")
-	}
-	slices.Sort(c.Targets) // "mediastore" < "s3": containers first
-
-	c.S3BaselineParameter = r.get(S3Parameter)
-	if p := c.S3BaselineParameter; p != "" && (len(p) > 2048 || !parameterName.MatchString(p)) {
-		r.fail(S3Parameter, fmt.Sprintf("%q is not an SSM parameter name (letters, digits, _ . - /)", p))
-	}
-
-	c.ExemptTag = r.get(ExemptTag)
-	if n := len(c.ExemptTag); n > 128 {
-		r.fail(ExemptTag, fmt.Sprintf("is %d characters; a tag key has at most 128", n))
-	}
-
-	if m, ok := enforce.ParseMode(r.get(Mode)); ok {
-		c.Mode = m
-	} else {
-		r.fail(Mode, fmt.Sprintf("%q is neither enforce nor audit", r.get(Mode)))
-	}
-
-	c.Workers = r.int(Workers, 1, MaxWorkers)
-	c.Rate = r.float(Rate, MaxRate)
-	c.BackoffBase = r.duration(BackoffBase)
-	c.BackoffCap = r.duration(BackoffCap)
-	if c.BackoffBase > 0 && c.BackoffCap > 0 && c.BackoffCap < c.BackoffBase {
-		r.fail(BackoffCap, fmt.Sprintf("%s is less than %s %s", c.BackoffCap, BackoffBase, c.BackoffBase))
-	}
-	// Zero is refused rather than passed on: the engine reads a zero margin as "the default".
-	c.DeadlineMargin = r.duration(DeadlineMargin)
-
-	c.MetricsNamespace = r.get(MetricsNamespace)
-	switch {
-	case len(c.MetricsNamespace) > 255 || !namespace.MatchString(c.MetricsNamespace):
-		r.fail(MetricsNamespace, fmt.Sprintf("%q is not a CloudWatch namespace (1-255 of letters, digits, . _ - / # : space)", c.MetricsNamespace))
-	case strings.HasPrefix(c.MetricsNamespace, "AWS/"):
-		r.fail(MetricsNamespace, "namespaces starting with AWS/ are reserved for AWS")
-	}
-
-	if err := errors.Join(r.errs...); err != nil {
-		return Config{}, err
-	}
-	return c, nil
+	return s, nil
 }
 
-// selector reads an include and an exclude list of glob patterns.
-func (r *reader) selector(include, exclude string) policy.Selector {
-	in, ex := r.list(include), r.list(exclude)
-	if _, err := policy.NewSelector(in, nil); err != nil {
-		r.fail(include, err.Error())
-	}
-	if _, err := policy.NewSelector(nil, ex); err != nil {
-		r.fail(exclude, err.Error())
-	}
-	return policy.Selector{Include: in, Exclude: ex}
-}
-
-// reader reads variables with their defaults and collects the errors.
-type reader struct {
-	getenv   func(string) string
-	defaults map[string]string
-	errs     []error
-}
-
-func (r *reader) get(name string) string {
-	if v := strings.TrimSpace(r.getenv(name)); v != "" {
-		return v
-	}
-	return r.defaults[name]
-}
-
-func (r *reader) fail(name, msg string) {
-	r.errs = append(r.errs, fmt.Errorf("%s: %s", name, msg))
-}
-
-func (r *reader) list(name string) []string {
+// List splits a comma-separated list, trimming spaces and dropping empty items: the one
+// syntax of every list setting.
+func List(s string) []string {
 	var out []string
-	for item := range strings.SplitSeq(r.get(name), ",") {
+	for item := range strings.SplitSeq(s, ",") {
 		if item = strings.TrimSpace(item); item != "" {
 			out = append(out, item)
 		}
@@ -247,54 +268,37 @@ func (r *reader) list(name string) []string {
 	return out
 }
 
-func (r *reader) int(name string, lo, hi int) int {
-	s := r.get(name)
+func patterns(s string) ([]string, error) {
+	p := List(s)
+	if _, err := policy.NewSelector(p, nil); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func whole(s string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
-		r.fail(name, fmt.Sprintf("%q is not a whole number from %d to %d", s, lo, hi))
-		return 0
+		return 0, fmt.Errorf("%q is not a whole number from %d to %d", s, lo, hi)
 	}
-	return n
+	return n, nil
 }
 
-func (r *reader) float(name string, hi float64) float64 {
-	s := r.get(name)
+func positive(s string, hi float64) (float64, error) {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || !(f > 0 && f <= hi) {
-		r.fail(name, fmt.Sprintf("%q is not a number above 0 and at most %g", s, hi))
-		return 0
+		return 0, fmt.Errorf("%q is not a number above 0 and at most %g", s, hi)
 	}
-	return f
+	return f, nil
 }
 
-func (r *reader) duration(name string) time.Duration {
-	s := r.get(name)
+func duration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil:
-		r.fail(name, fmt.Sprintf("%q is not a Go duration such as 500ms or 2s", s))
+		return 0, fmt.Errorf("%q is not a Go duration such as 500ms or 2s", s)
 	case d <= 0:
-		r.fail(name, fmt.Sprintf("%q must be positive", s))
-	default:
-		return d
+		return 0, fmt.Errorf("%q must be positive", s)
 	}
-	return 0
-}
-
-// Engine returns the engine's configuration for c.
-func (c Config) Engine() enforce.Config {
-	return enforce.Config{
-		Parameter:    c.BaselineParameter,
-		Selector:     c.Selector,
-		ExemptTagKey: c.ExemptTag,
-		Mode:         c.Mode,
-		Workers:      c.Workers,
-		Rate:         c.Rate,
-		BackoffBase:  c.BackoffBase,
-		BackoffCap:   c.BackoffCap,
-		Margin:       c.DeadlineMargin,
-		Kinds: map[policy.Kind]enforce.KindConfig{
-			policy.S3: {Parameter: c.S3BaselineParameter, Selector: c.S3Selector},
-		},
-	}
+	return d, nil
 }

@@ -22,16 +22,20 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config.Config{
-		BaselineParameter: "/corsguard/baseline",
-		ExemptTag:         "corsguard:exempt",
-		Mode:              enforce.ModeEnforce,
-		Workers:           4,
-		Rate:              10,
-		BackoffBase:       time.Second,
-		BackoffCap:        15 * time.Second,
-		DeadlineMargin:    10 * time.Second,
-		MetricsNamespace:  "CorsGuard",
-		Targets:           []policy.Kind{policy.MediaStore},
+		Engine: enforce.Config{
+			Parameter:      "/corsguard/baseline",
+			Kinds:          map[policy.Kind]enforce.KindConfig{policy.S3: {}},
+			ExemptTagKey:   "corsguard:exempt",
+			ExemptTagValue: "true",
+			Mode:           enforce.ModeEnforce,
+			Workers:        4,
+			Rate:           10,
+			BackoffBase:    time.Second,
+			BackoffCap:     15 * time.Second,
+			Margin:         10 * time.Second,
+			Targets:        []policy.Kind{policy.MediaStore},
+		},
+		MetricsNamespace: "CorsGuard",
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
@@ -72,7 +76,7 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		config.BaselineParameter: "corsguard-baseline",
 		config.Include:           "live-*, vod-* ,,",
 		config.Exclude:           "*-test",
-		config.ExemptTag:         "owner:hands-off",
+		config.ExemptTag:         "owner=hands-off",
 		config.Mode:              "audit",
 		config.Workers:           "8",
 		config.Rate:              "2.5",
@@ -89,19 +93,22 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config.Config{
-		BaselineParameter:   "corsguard-baseline",
-		Selector:            policy.Selector{Include: []string{"live-*", "vod-*"}, Exclude: []string{"*-test"}},
-		ExemptTag:           "owner:hands-off",
-		Mode:                enforce.ModeAudit,
-		Workers:             8,
-		Rate:                2.5,
-		BackoffBase:         200 * time.Millisecond,
-		BackoffCap:          3 * time.Second,
-		DeadlineMargin:      250 * time.Millisecond,
-		MetricsNamespace:    "Media/CorsGuard",
-		Targets:             []policy.Kind{policy.MediaStore, policy.S3},
-		S3BaselineParameter: "/corsguard/s3-baseline",
-		S3Selector:          policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}},
+		Engine: enforce.Config{
+			Parameter: "corsguard-baseline",
+			Selector:  policy.Selector{Include: []string{"live-*", "vod-*"}, Exclude: []string{"*-test"}},
+			Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: "/corsguard/s3-baseline",
+				Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}}}},
+			ExemptTagKey:   "owner",
+			ExemptTagValue: "hands-off",
+			Mode:           enforce.ModeAudit,
+			Workers:        8,
+			Rate:           2.5,
+			BackoffBase:    200 * time.Millisecond,
+			BackoffCap:     3 * time.Second,
+			Margin:         250 * time.Millisecond,
+			Targets:        []policy.Kind{policy.MediaStore, policy.S3},
+		},
+		MetricsNamespace: "Media/CorsGuard",
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
@@ -117,6 +124,8 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"a malformed include pattern", config.Include, "live-[", "syntax error in pattern"},
 		{"a malformed exclude pattern", config.Exclude, "ok,[", "syntax error in pattern"},
 		{"an overlong tag key", config.ExemptTag, strings.Repeat("k", 129), "at most 128"},
+		{"an overlong tag value", config.ExemptTag, "k=" + strings.Repeat("v", 257), "at most 256"},
+		{"a tag without a key", config.ExemptTag, "=true", "no tag key"},
 		{"an unknown mode", config.Mode, "repair", `"repair" is neither enforce nor audit`},
 		{"a mode in capitals", config.Mode, "ENFORCE", "neither enforce nor audit"},
 		{"zero workers", config.Workers, "0", "whole number from 1 to 100"},
@@ -135,8 +144,8 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"a namespace with a bad character", config.MetricsNamespace, "Cors$Guard", "not a CloudWatch namespace"},
 		{"a reserved namespace", config.MetricsNamespace, "AWS/CorsGuard", "reserved"},
 		{"a namespace of 256 characters", config.MetricsNamespace, strings.Repeat("n", 256), "not a CloudWatch namespace"},
-		{"an unknown target", config.Targets, "mediastore,dynamodb", `"dynamodb" is neither mediastore nor s3`},
-		{"no target", config.Targets, ",", "names no kind"},
+		{"an unknown target", config.Targets, "mediastore,dynamodb", `"dynamodb" is not a target; want mediastore, s3 or all`},
+		{"no target", config.Targets, ",", "names no target"},
 		{"an S3 baseline parameter with a space", config.S3Parameter, "/s3 baseline", "not an SSM parameter name"},
 		{"a malformed S3 include pattern", config.S3Include, "media-[", "syntax error in pattern"},
 		{"a malformed S3 exclude pattern", config.S3Exclude, "[", "syntax error in pattern"},
@@ -171,8 +180,9 @@ func TestDefaultsAreTheEngines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []any{c.ExemptTag, c.Mode, c.Workers, c.Rate, c.BackoffBase, c.BackoffCap, c.DeadlineMargin}
-	want := []any{enforce.DefaultExemptTagKey, enforce.DefaultMode, enforce.DefaultWorkers, enforce.DefaultRate,
+	e := c.Engine
+	got := []any{e.ExemptTagKey, e.ExemptTagValue, e.Mode, e.Workers, e.Rate, e.BackoffBase, e.BackoffCap, e.Margin}
+	want := []any{enforce.DefaultExemptTagKey, enforce.DefaultExemptTagValue, enforce.DefaultMode, enforce.DefaultWorkers, enforce.DefaultRate,
 		enforce.DefaultBackoffBase, enforce.DefaultBackoffCap, enforce.DefaultMargin}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("defaults (-engine +config):\n%s", d)
@@ -188,7 +198,8 @@ func TestBaselineParametersAndTheEngineConfigPerKind(t *testing.T) {
 	}{
 		{"containers only", "mediastore", "/s3", []string{"/p"}},
 		{"both, one baseline", "mediastore,s3", "", []string{"/p"}},
-		{"buckets with their own", "s3", "/s3", []string{"/p", "/s3"}},
+		{"both, each its own", "all", "/s3", []string{"/p", "/s3"}},
+		{"buckets with their own", "s3", "/s3", []string{"/s3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p", config.Targets: tc.targets,
@@ -196,10 +207,10 @@ func TestBaselineParametersAndTheEngineConfigPerKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(tc.want, c.BaselineParameters()); d != "" {
+			if d := cmp.Diff(tc.want, c.Engine.Parameters()); d != "" {
 				t.Errorf("baseline parameters (-want +got):\n%s", d)
 			}
-			k := c.Engine().Kinds[policy.S3]
+			k := c.Engine.Kinds[policy.S3]
 			if k.Parameter != tc.s3param || !cmp.Equal(k.Selector, policy.Selector{Exclude: []string{"logs-*"}}) {
 				t.Errorf("engine's S3 config %+v", k)
 			}
