@@ -19,11 +19,14 @@ const (
 // to 4 bytes of UTF-8, plus the envelope.
 const maxBody = 2 << 20
 
-// apiError is an AWS error answer: its code (the "__type"), HTTP status and message.
+// apiError is an AWS error answer: its code (the "__type"), HTTP status and message, and
+// for S3 the headers and the extra elements of the error document some codes carry.
 type apiError struct {
 	Code    string
 	Status  int
 	Message string
+	Header  map[string]string
+	Fields  [][2]string // S3: elements after Message, such as PermanentRedirect's Endpoint and Bucket
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }

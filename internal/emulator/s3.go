@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,8 +78,10 @@ func checkBucketName(name string) error {
 }
 
 // bucketLocked returns the named bucket, NoSuchBucket, or PermanentRedirect when it lives in
-// another Region than the emulator's endpoint (as a regional S3 endpoint answers).
-func (e *Emulator) bucketLocked(name string) (*bucket, error) {
+// another Region than the one the request was signed for, as a regional S3 endpoint answers:
+// status 301, the bucket's Region in x-amz-bucket-region (botocore follows the redirect with
+// it; without it, botocore recurses), and the endpoint and the bucket in the body.
+func (e *Emulator) bucketLocked(c *call, name string) (*bucket, error) {
 	if !validBucketName(name) {
 		return nil, errf("InvalidBucketName", "The specified bucket is not valid.")
 	}
@@ -86,10 +89,21 @@ func (e *Emulator) bucketLocked(name string) (*bucket, error) {
 	if !ok {
 		return nil, errf("NoSuchBucket", "The specified bucket does not exist")
 	}
-	if b.region != e.region {
-		return nil, errf("PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.")
+	if b.region != e.signedRegion(c) {
+		return nil, &apiError{Code: "PermanentRedirect", Status: http.StatusMovedPermanently,
+			Message: "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.",
+			Header:  map[string]string{"X-Amz-Bucket-Region": b.region},
+			Fields:  [][2]string{{"Endpoint", name + ".s3." + b.region + ".amazonaws.com"}, {"Bucket", name}}}
 	}
 	return b, nil
+}
+
+// signedRegion is the Region a request was signed for: the regional endpoint it stands for.
+func (e *Emulator) signedRegion(c *call) string {
+	if c.Region != "" {
+		return c.Region
+	}
+	return e.region
 }
 
 // s3Trail is the CloudTrail event of a bucket call; request holds the parameters beyond the
@@ -185,15 +199,26 @@ func (e *Emulator) createBucket(c *call, req s3Request) (any, error) {
 	var conf struct {
 		XMLName            xml.Name `xml:"CreateBucketConfiguration"`
 		LocationConstraint string   `xml:"LocationConstraint"`
-		Extra              extra    `xml:",any"`
+		Tags               *struct {
+			Tags  []s3Tag `xml:"Tag"`
+			Extra extra   `xml:",any"`
+		} `xml:"Tags"` // the model's CreateBucketConfiguration.Tags: a TagSet
+		Extra extra `xml:",any"`
 	}
+	var tags map[string]string
 	if len(strings.TrimSpace(string(req.body))) > 0 {
-		if err := decodeXML(req.body, &conf); err != nil || len(conf.Extra) > 0 {
+		if err := decodeXML(req.body, &conf); err != nil || len(conf.Extra) > 0 || conf.Tags != nil && len(conf.Tags.Extra) > 0 {
 			return nil, errf("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+		}
+		if conf.Tags != nil {
+			var err error
+			if tags, err = checkS3Tags(conf.Tags.Tags); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// us-east-1 is the one Region whose buckets are created without a location constraint.
-	want := e.region
+	want := e.signedRegion(c)
 	if want == "us-east-1" {
 		want = ""
 	}
@@ -211,7 +236,7 @@ func (e *Emulator) createBucket(c *call, req s3Request) (any, error) {
 		if len(e.buckets) >= DefaultBucketQuota {
 			return nil, errf("TooManyBuckets", "You have attempted to create more buckets than allowed")
 		}
-		e.buckets[req.bucket] = &bucket{name: req.bucket, region: e.region, created: c.Time}
+		e.buckets[req.bucket] = &bucket{name: req.bucket, region: e.signedRegion(c), created: c.Time, tags: tags}
 		params := map[string]any{}
 		if conf.LocationConstraint != "" {
 			params["CreateBucketConfiguration"] = map[string]any{"LocationConstraint": conf.LocationConstraint, "xmlns": s3Namespace}
@@ -223,7 +248,7 @@ func (e *Emulator) createBucket(c *call, req s3Request) (any, error) {
 
 func (e *Emulator) headBucket(c *call, req s3Request) (any, error) {
 	return e.locked(c, func() (any, error) {
-		b, err := e.bucketLocked(req.bucket)
+		b, err := e.bucketLocked(c, req.bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -233,7 +258,7 @@ func (e *Emulator) headBucket(c *call, req s3Request) (any, error) {
 
 func (e *Emulator) deleteBucket(c *call, req s3Request) (any, error) {
 	return e.locked(c, func() (any, error) {
-		if _, err := e.bucketLocked(req.bucket); err != nil {
+		if _, err := e.bucketLocked(c, req.bucket); err != nil {
 			return nil, err
 		}
 		delete(e.buckets, req.bucket)
@@ -245,7 +270,7 @@ func (e *Emulator) deleteBucket(c *call, req s3Request) (any, error) {
 
 func (e *Emulator) getBucketCors(c *call, req s3Request) (any, error) {
 	return e.locked(c, func() (any, error) {
-		b, err := e.bucketLocked(req.bucket)
+		b, err := e.bucketLocked(c, req.bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -269,7 +294,7 @@ func (e *Emulator) putBucketCors(c *call, req s3Request) (any, error) {
 		return nil, err
 	}
 	return e.locked(c, func() (any, error) {
-		b, err := e.bucketLocked(req.bucket)
+		b, err := e.bucketLocked(c, req.bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -312,7 +337,7 @@ func s3TrailRules(rules []corsRule) []map[string]any {
 
 func (e *Emulator) deleteBucketCors(c *call, req s3Request) (any, error) {
 	return e.locked(c, func() (any, error) {
-		b, err := e.bucketLocked(req.bucket)
+		b, err := e.bucketLocked(c, req.bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -346,7 +371,7 @@ type taggingOut struct {
 
 func (e *Emulator) getBucketTagging(c *call, req s3Request) (any, error) {
 	return e.locked(c, func() (any, error) {
-		b, err := e.bucketLocked(req.bucket)
+		b, err := e.bucketLocked(c, req.bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -373,8 +398,36 @@ func (e *Emulator) putBucketTagging(c *call, req s3Request) (any, error) {
 	if len(in.Extra) > 0 || in.TagSet == nil || len(in.TagSet.Extra) > 0 {
 		return nil, errf("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
 	}
+	tags, err := checkS3Tags(in.TagSet.Tags)
+	if err != nil {
+		return nil, err
+	}
+	return e.locked(c, func() (any, error) {
+		b, err := e.bucketLocked(c, req.bucket)
+		if err != nil {
+			return nil, err
+		}
+		b.tags = tags
+		return s3Answer{status: 204}, nil
+	})
+}
+
+func (e *Emulator) deleteBucketTagging(c *call, req s3Request) (any, error) {
+	return e.locked(c, func() (any, error) {
+		b, err := e.bucketLocked(c, req.bucket)
+		if err != nil {
+			return nil, err
+		}
+		b.tags = nil
+		return s3Answer{status: 204}, nil
+	})
+}
+
+// checkS3Tags checks a bucket's TagSet as S3 does: each tag a key and a value, keys of 1-128
+// and values of at most 256 characters, no aws: keys, no key twice, at most 50 tags.
+func checkS3Tags(set []s3Tag) (map[string]string, error) {
 	tags := map[string]string{}
-	for _, t := range in.TagSet.Tags {
+	for _, t := range set {
 		if t.Key == nil || t.Value == nil {
 			return nil, errf("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
 		}
@@ -395,25 +448,10 @@ func (e *Emulator) putBucketTagging(c *call, req s3Request) (any, error) {
 	if len(tags) > maxBucketTags {
 		return nil, errf("InvalidTag", "Bucket tag count cannot be greater than %d", maxBucketTags)
 	}
-	return e.locked(c, func() (any, error) {
-		b, err := e.bucketLocked(req.bucket)
-		if err != nil {
-			return nil, err
-		}
-		b.tags = tags
-		return s3Answer{status: 204}, nil
-	})
-}
-
-func (e *Emulator) deleteBucketTagging(c *call, req s3Request) (any, error) {
-	return e.locked(c, func() (any, error) {
-		b, err := e.bucketLocked(req.bucket)
-		if err != nil {
-			return nil, err
-		}
-		b.tags = nil
-		return s3Answer{status: 204}, nil
-	})
+	if len(tags) == 0 {
+		tags = nil
+	}
+	return tags, nil
 }
 
 // BucketInfo is a snapshot of a bucket's state, for tests.

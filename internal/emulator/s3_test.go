@@ -289,15 +289,15 @@ func TestS3PutBucketCorsChecksums(t *testing.T) {
 	}
 	// Every algorithm the SDK can send is accepted and checked.
 	for _, algo := range []s3types.ChecksumAlgorithm{"", s3types.ChecksumAlgorithmCrc32, s3types.ChecksumAlgorithmCrc32c,
-		s3types.ChecksumAlgorithmCrc64nvme, s3types.ChecksumAlgorithmSha1, s3types.ChecksumAlgorithmSha256} {
+		s3types.ChecksumAlgorithmCrc64nvme, s3types.ChecksumAlgorithmSha1, s3types.ChecksumAlgorithmSha256, s3types.ChecksumAlgorithmSha512} {
 		_, err := s3Client(f.url).PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String("sums"), ChecksumAlgorithm: algo,
 			CORSConfiguration: &s3types.CORSConfiguration{CORSRules: s3Policy}})
 		if err != nil {
 			t.Errorf("checksum %q: %v", algo, err)
 		}
 	}
-	if n := f.emu.ResourceCalls("PutBucketCors", "sums"); n != 6 {
-		t.Errorf("PutBucketCors counted %d times, want 6", n)
+	if n := f.emu.ResourceCalls("PutBucketCors", "sums"); n != 7 {
+		t.Errorf("PutBucketCors counted %d times, want 7", n)
 	}
 
 	doc := []byte(`<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`)

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
@@ -152,13 +153,25 @@ func (s3Protocol) writeResult(w http.ResponseWriter, requestID string, out any) 
 // codes S3 uses for them, and the status is S3's for the code.
 func (s3Protocol) writeError(w http.ResponseWriter, requestID string, err *apiError) {
 	code, msg, status := s3Error(err)
-	body, _ := xml.Marshal(struct {
+	type field struct {
+		XMLName xml.Name
+		Value   string `xml:",chardata"`
+	}
+	doc := struct {
 		XMLName   xml.Name `xml:"Error"`
 		Code      string   `xml:"Code"`
 		Message   string   `xml:"Message"`
-		RequestID string   `xml:"RequestId"`
-		HostID    string   `xml:"HostId"`
-	}{Code: code, Message: msg, RequestID: requestID, HostID: hostID(requestID)})
+		Fields    []field
+		RequestID string `xml:"RequestId"`
+		HostID    string `xml:"HostId"`
+	}{Code: code, Message: msg, RequestID: requestID, HostID: hostID(requestID)}
+	for _, f := range err.Fields {
+		doc.Fields = append(doc.Fields, field{XMLName: xml.Name{Local: f[0]}, Value: f[1]})
+	}
+	body, _ := xml.Marshal(doc)
+	for k, v := range err.Header {
+		w.Header().Set(k, v)
+	}
 	w.Header().Set("Content-Type", "application/xml")
 	setS3IDs(w, requestID)
 	w.Header().Set("Content-Length", fmt.Sprint(len(xml.Header)+len(body)))
@@ -230,6 +243,8 @@ func checksum(algo string) (hash.Hash, bool) {
 		return sha1.New(), true
 	case "sha256":
 		return sha256.New(), true
+	case "sha512":
+		return sha512.New(), true
 	}
 	return nil, false
 }
