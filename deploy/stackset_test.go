@@ -524,3 +524,102 @@ func TestMakeStackSetWritesTheTemplateAndAReproducibleZip(t *testing.T) {
 		t.Errorf("bootstrap is for %v, want EM_AARCH64 (the template's Architectures: arm64)", ef.Machine)
 	}
 }
+
+// renderSAM runs deploy/stackset.py on a SAM template given as text.
+func renderSAM(t *testing.T, sam string) (*cfn.Template, string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "template.yaml"), filepath.Join(dir, "stackset.yaml")
+	if err := os.WriteFile(in, []byte(sam), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := exec.Command(python(), stacksetScript, "template", in, out).CombinedOutput()
+	if err != nil {
+		return nil, string(msg), err
+	}
+	tpl, err := cfn.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl, string(msg), nil
+}
+
+const samFunction = `
+  EnforcerFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: makefile
+    Properties:
+      CodeUri: .
+      Handler: bootstrap
+      Runtime: provided.al2023
+`
+
+func TestTheStackSetScriptTurnsLiteralARNsIntoThePartition(t *testing.T) {
+	tpl, msg, err := renderSAM(t, `Transform: AWS::Serverless-2016-10-31
+Resources:`+samFunction+`
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: t
+      Tags:
+        - Key: literal
+          Value: arn:aws:sns:us-east-1:111122223333:t-${NotAVariable}
+        - Key: sub
+          Value: !Sub arn:aws:sns:${AWS::Region}:${AWS::AccountId}:t
+        - Key: subList
+          Value: !Sub ["arn:aws:sns:${AWS::Region}:${AWS::AccountId}:${N}", {N: !Sub "arn:aws:s3:::${AWS::StackName}"}]
+        - Key: other
+          Value: arn:aws-cn:sns:cn-north-1:111122223333:t
+`)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	tags := tpl.Resource("Topic")["Properties"].(map[string]any)["Tags"].([]any)
+	got := map[string]any{}
+	for _, tag := range tags {
+		got[tag.(map[string]any)["Key"].(string)] = tag.(map[string]any)["Value"]
+	}
+	want := map[string]any{
+		"literal": map[string]any{"Fn::Sub": "arn:${AWS::Partition}:sns:us-east-1:111122223333:t-${!NotAVariable}"},
+		"sub":     map[string]any{"Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:t"},
+		"subList": map[string]any{"Fn::Sub": []any{"arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${N}",
+			map[string]any{"N": map[string]any{"Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::StackName}"}}}},
+		"other": "arn:aws-cn:sns:cn-north-1:111122223333:t",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+	if _, ok := tpl.Resource(function)["Metadata"]; ok {
+		t.Errorf("%s keeps sam build's Metadata: %v", function, tpl.Resource(function)["Metadata"])
+	}
+}
+
+func TestTheStackSetScriptRefusesWhatItCannotRender(t *testing.T) {
+	for _, tt := range []struct {
+		name, sam, says string
+	}{
+		{"a second function built from the repository",
+			"Transform: AWS::Serverless-2016-10-31\nResources:" + samFunction + strings.ReplaceAll(samFunction, "EnforcerFunction", "OtherFunction"),
+			"OtherFunction has a local CodeUri"},
+		{"a parameter named as the code location",
+			"Transform: AWS::Serverless-2016-10-31\nParameters:\n  CodeKey:\n    Type: String\nResources:" + samFunction,
+			"already has a parameter CodeKey"},
+		{"no function to take the code",
+			"Transform: AWS::Serverless-2016-10-31\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n",
+			"no AWS::Serverless::Function EnforcerFunction"},
+		{"a template the translator refuses",
+			"Transform: AWS::Serverless-2016-10-31\nResources:" + samFunction + "      Events:\n        E:\n          Type: NoSuchEvent\n",
+			"the SAM translator refuses the template"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, msg, err := renderSAM(t, tt.sam)
+			if err == nil {
+				t.Fatalf("rendered; want a refusal saying %q", tt.says)
+			}
+			if !strings.Contains(msg, tt.says) {
+				t.Errorf("refusal %q does not say %q", msg, tt.says)
+			}
+		})
+	}
+}
