@@ -15,6 +15,7 @@ type target struct {
 	name   string
 	listed *resource
 	want   policy.Policy
+	mode   Mode // the work queue's own mode for this resource; "" means the run's
 }
 
 // plan decides which resources a run reconciles. Only the kinds with work read a baseline (an

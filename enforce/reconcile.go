@@ -1,6 +1,7 @@
 package enforce
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,7 +27,7 @@ func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, m
 				if why := s.start(ctx); why != "" {
 					entries[i] = Entry{Name: t.name, Kind: t.kind.store.Kind(), Outcome: NotStarted, Error: why, Retryable: true}
 				} else {
-					entries[i] = e.reconcile(ctx, m, t, mode, deadline, wait)
+					entries[i] = e.reconcile(ctx, m, t, cmp.Or(t.mode, mode), deadline, wait)
 					s.done(entries[i].Duration)
 				}
 				if e.cfg.OnEntry != nil {

@@ -1,0 +1,135 @@
+package enforce
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// The work queue's steps. Run does plan, reconcile and report in one process; the work queue
+// takes them apart: its router checks the baselines and lists page by page (ListPage), and its
+// worker reconciles the resources of one batch of messages (Reconcile), each with the very code
+// a run uses for one resource.
+
+// Item is one resource as the work queue carries it: the unit of work.
+type Item struct {
+	Kind policy.Kind
+	Name string
+	// Mode is the item's own mode; "" means the configured one.
+	Mode Mode
+}
+
+// Reconcile reconciles each item once, as a run reconciles one resource, on the engine's
+// workers and within ctx's deadline less the margin. Each kind's baseline is read once, at its
+// current version (an item that waited on the queue never writes an older baseline); an item of
+// a kind whose baseline is invalid, like one of a kind the engine has no store for or one the
+// selector leaves out, is not touched (Excluded lists the latter two). A busy resource is not
+// waited for: it fails at once, for the caller to retry later; the work queue gives its message
+// back with a delay, which costs no function time. Entries follow the order of items, less the
+// excluded ones; rep.Mode is the configured mode. Items should name distinct resources: the
+// queue's message groups hand out one message per resource at a time.
+func (e *Engine) Reconcile(ctx context.Context, items []Item, reason string) (rep *Report) {
+	m := newMeter(e.limits)
+	rep = e.newReport("", reason)
+	defer func() {
+		if p := recover(); p != nil {
+			rep.Error = fmt.Sprintf("internal error: %v", p)
+		}
+		e.finish(rep, m)
+	}()
+	work, deadline, cancel := e.withMargin(ctx)
+	defer cancel()
+
+	var active []*kind
+	for _, k := range e.kinds {
+		if slices.ContainsFunc(items, func(it Item) bool { return it.Kind == k.store.Kind() }) {
+			active = append(active, k)
+		}
+	}
+	if len(active) == 0 {
+		active = e.kinds[:1]
+	}
+	wants := e.loadBaselines(work, m, active, rep)
+
+	var targets []target
+	for _, it := range items {
+		i := slices.IndexFunc(active, func(k *kind) bool { return k.store.Kind() == it.Kind })
+		if i < 0 || !active[i].selector.Match(it.Name) {
+			rep.Excluded = append(rep.Excluded, it.Name)
+			continue
+		}
+		mode, ok := ParseMode(string(cmp.Or(it.Mode, rep.Mode)))
+		if !ok {
+			rep.Error = fmt.Sprintf("%s %s: mode %q: want %q or %q", it.Kind, it.Name, it.Mode, ModeEnforce, ModeAudit)
+			continue
+		}
+		want, ok := wants[active[i]]
+		if !ok {
+			continue // its baseline is invalid: not touched; the report's baseline says why
+		}
+		targets = append(targets, target{kind: active[i], name: it.Name, want: want, mode: mode})
+	}
+	rep.Entries = e.reconcileAll(work, m, targets, rep.Mode, deadline, false)
+	return rep
+}
+
+// Page is one page of a listing of one kind's resources.
+type Page struct {
+	// Names are the listed resources the selector keeps, in the listing's order.
+	Names []string
+	// Excluded are the listed resources the selector leaves out.
+	Excluded []string
+	// Next is the token of the next page; "" after the last.
+	Next string
+	// APICalls counts the calls made for this page per IAM action.
+	APICalls map[string]int
+}
+
+// ListPage lists one page of the resources of kind from token ("" for the first page): a
+// listing that the work queue carries on page by page, so that no deadline cuts it short and
+// none starts again from the top.
+func (e *Engine) ListPage(ctx context.Context, of policy.Kind, token string) (*Page, error) {
+	i := slices.IndexFunc(e.kinds, func(k *kind) bool { return k.store.Kind() == of })
+	if i < 0 {
+		return nil, fmt.Errorf("list %s: the engine has no store of kind %s", of, of)
+	}
+	k := e.kinds[i]
+	m := newMeter(e.limits)
+	listed, next, err := k.store.listPage(ctx, m, token)
+	p := &Page{Next: next, APICalls: m.counts()}
+	if err != nil {
+		return p, err
+	}
+	for _, r := range listed {
+		if k.selector.Match(r.name) {
+			p.Names = append(p.Names, r.name)
+		} else {
+			p.Excluded = append(p.Excluded, r.name)
+		}
+	}
+	return p, nil
+}
+
+// Baselines reads and validates the baselines of kinds (those the engine has; every kind when
+// none is given), as a run does before anything else, and reports them (no entries; Succeeded
+// when every one is valid). The router checks them before it enqueues: an invalid baseline
+// then changes nothing and is reported once, not once per resource.
+func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, mode Mode, reason string) (rep *Report) {
+	m := newMeter(e.limits)
+	rep = e.newReport(mode, reason)
+	defer e.finish(rep, m)
+	var active []*kind
+	for _, k := range e.kinds {
+		if len(kinds) == 0 || slices.Contains(kinds, k.store.Kind()) {
+			active = append(active, k)
+		}
+	}
+	if len(active) == 0 {
+		active = e.kinds[:1]
+	}
+	e.loadBaselines(ctx, m, active, rep)
+	return rep
+}

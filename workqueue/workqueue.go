@@ -1,0 +1,272 @@
+// Package workqueue is corsguard's SQS FIFO work queue: what one message says, its message group
+// and deduplication ids, sending messages in batches of ten, and giving a message back to the
+// queue with a delay. The router (handler) puts one message per resource on the queue; Lambda's
+// event source mapping hands them to the worker (handler again), which reconciles each resource
+// with the engine. This is client-go's workqueue on AWS's own engine: a message group is the
+// per-key lock (one resource is never reconciled by two workers at once, and an older baseline
+// never overwrites a newer one), the message's visibility is AddRateLimited's delay, and the
+// dead-letter queue is where retries end.
+package workqueue
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// Op says what a message asks of the worker.
+type Op string
+
+const (
+	// OpReconcile reconciles one resource: Kind and Name.
+	OpReconcile Op = "reconcile"
+	// OpList carries a listing on: the worker lists Kind's resources from Token (page by page,
+	// for as long as its invocation allows), enqueues one OpReconcile message per resource, and
+	// enqueues another OpList for the rest. A listing of any size so survives every deadline
+	// and never restarts from the top.
+	OpList Op = "list"
+)
+
+// Message is one message on the work queue. It names the resource and why, never the baseline:
+// the worker reads the baseline's current version, so a message that waited never writes an
+// older one.
+type Message struct {
+	Op   Op          `json:"op"`
+	Kind policy.Kind `json:"kind"`
+	// Name is the resource of an OpReconcile message.
+	Name string `json:"name,omitempty"`
+	// Token is where an OpList message carries the listing on from; "" is its first page.
+	Token string       `json:"token,omitempty"`
+	Mode  enforce.Mode `json:"mode"`
+	// Why is the reason that the report and the logs give, e.g. "Scheduled Event arn:...".
+	Why string `json:"why"`
+	// Request is the id of the request the message is part of: the EventBridge event's id
+	// (a sweep's id for every message of that sweep). It makes the deduplication id of a
+	// later, distinct request different, so deduplication never drops one.
+	Request string `json:"request"`
+}
+
+// Reconcile returns the message that asks for the resource kind/name to be reconciled.
+func Reconcile(kind policy.Kind, name string, mode enforce.Mode, why, request string) Message {
+	return Message{Op: OpReconcile, Kind: kind, Name: name, Mode: mode, Why: why, Request: request}
+}
+
+// List returns the message that carries a listing of kind on from token.
+func List(kind policy.Kind, token string, mode enforce.Mode, why, request string) Message {
+	return Message{Op: OpList, Kind: kind, Token: token, Mode: mode, Why: why, Request: request}
+}
+
+// MaxGroupID is the longest MessageGroupId SQS accepts.
+const MaxGroupID = 128
+
+// GroupID is the message's MessageGroupId. An OpReconcile message's group is its resource,
+// "kind/name": SQS hands out one message of a group at a time, in order, so one resource is
+// reconciled by one worker at a time. A name that would pass 128 characters (MediaStore names
+// reach 255) is replaced by its SHA-256. An OpList message's group is its listing,
+// "list/kind/request", so the pages of one sweep follow one another.
+func (m Message) GroupID() string {
+	var id string
+	switch m.Op {
+	case OpList:
+		id = "list/" + string(m.Kind) + "/" + m.Request
+	default:
+		id = string(m.Kind) + "/" + m.Name
+	}
+	if len(id) <= MaxGroupID {
+		return id
+	}
+	prefix := string(m.Kind) + "/#"
+	if m.Op == OpList {
+		prefix = "list/" + prefix
+	}
+	return prefix + digest(id)
+}
+
+// DeduplicationID is the message's MessageDeduplicationId: a digest of everything that makes
+// the request distinct (operation, resource or listing token, and the request's id). A retry of
+// the same request (Lambda retrying the router's invocation, a worker retrying a listing page)
+// sends the same id and is dropped within SQS's five-minute window; a later event or sweep has
+// another id and is never dropped.
+func (m Message) DeduplicationID() string {
+	return digest(string(m.Op), string(m.Kind), m.Name, m.Token, m.Request)
+}
+
+func digest(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		// length-prefixed, so that no two different lists of parts hash the same
+		h.Write([]byte(strconv.Itoa(len(p)) + ":" + p))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Body is the message's JSON body.
+func (m Message) Body() string {
+	b, _ := json.Marshal(m) // only strings: cannot fail
+	return string(b)
+}
+
+// Decode reads a message body and checks that it is one of ours.
+func Decode(body string) (Message, error) {
+	var m Message
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		return Message{}, fmt.Errorf("message body: %w", err)
+	}
+	if _, ok := enforce.ParseMode(string(m.Mode)); !ok {
+		return Message{}, fmt.Errorf("message mode %q: want %q or %q", m.Mode, enforce.ModeEnforce, enforce.ModeAudit)
+	}
+	switch m.Op {
+	case OpReconcile:
+		if m.Name == "" {
+			return Message{}, errors.New("reconcile message without a name")
+		}
+	case OpList:
+	default:
+		return Message{}, fmt.Errorf("message op %q: want %q or %q", m.Op, OpReconcile, OpList)
+	}
+	switch m.Kind {
+	case policy.MediaStore, policy.S3:
+	default:
+		return Message{}, fmt.Errorf("message kind %q: want %q or %q", m.Kind, policy.MediaStore, policy.S3)
+	}
+	return m, nil
+}
+
+// SQSAPI is the part of the SQS API the queue calls; *sqs.Client satisfies it. (Receiving and
+// deleting are the event source mapping's.)
+type SQSAPI interface {
+	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+var _ SQSAPI = (*sqs.Client)(nil)
+
+// The IAM actions of the queue's calls, also the keys of Calls. SendMessageBatch is allowed by
+// sqs:SendMessage.
+const (
+	ActionSendMessage             = "sqs:SendMessage"
+	ActionChangeMessageVisibility = "sqs:ChangeMessageVisibility"
+)
+
+// BatchSize is the most messages one SendMessageBatch takes.
+const BatchSize = 10
+
+// sendAttempts bounds how often the entries SQS refused in a batch are sent again.
+const sendAttempts = 3
+
+// Queue is the work queue at one URL. It is safe for concurrent use.
+type Queue struct {
+	c   SQSAPI
+	url string
+
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+// New returns the queue at url reached through c.
+func New(c SQSAPI, url string) *Queue {
+	return &Queue{c: c, url: url, calls: map[string]int{}}
+}
+
+// URL is the queue's URL.
+func (q *Queue) URL() string { return q.url }
+
+func (q *Queue) count(action string) {
+	q.mu.Lock()
+	q.calls[action]++
+	q.mu.Unlock()
+}
+
+// Calls returns the calls made so far per IAM action, and starts counting again from zero.
+func (q *Queue) Calls() map[string]int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := maps.Clone(q.calls)
+	clear(q.calls)
+	return out
+}
+
+// Send puts msgs on the queue, ten per SendMessageBatch call. Entries that SQS refuses are sent
+// again (with their deduplication ids, so a message that did arrive is not doubled); the error
+// names those still refused after that.
+func (q *Queue) Send(ctx context.Context, msgs []Message) error {
+	for start := 0; start < len(msgs); start += BatchSize {
+		if err := q.sendBatch(ctx, msgs[start:min(start+BatchSize, len(msgs))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (q *Queue) sendBatch(ctx context.Context, msgs []Message) error {
+	pending := map[string]Message{}
+	for i, m := range msgs {
+		pending[strconv.Itoa(i)] = m
+	}
+	var last error
+	for range sendAttempts {
+		in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.url)}
+		for i := range len(msgs) { // in order: FIFO keeps the order of the entries within a batch
+			id := strconv.Itoa(i)
+			m, ok := pending[id]
+			if !ok {
+				continue
+			}
+			in.Entries = append(in.Entries, types.SendMessageBatchRequestEntry{
+				Id:                     aws.String(id),
+				MessageBody:            aws.String(m.Body()),
+				MessageGroupId:         aws.String(m.GroupID()),
+				MessageDeduplicationId: aws.String(m.DeduplicationID()),
+			})
+		}
+		q.count(ActionSendMessage)
+		out, err := q.c.SendMessageBatch(ctx, in)
+		if err != nil {
+			return fmt.Errorf("send %d messages: %w", len(in.Entries), err)
+		}
+		for _, ok := range out.Successful {
+			delete(pending, aws.ToString(ok.Id))
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		last = nil
+		for _, f := range out.Failed {
+			last = errors.Join(last, fmt.Errorf("%s: %s %s", pending[aws.ToString(f.Id)].GroupID(), aws.ToString(f.Code), aws.ToString(f.Message)))
+		}
+	}
+	return fmt.Errorf("send messages: %d refused: %w", len(pending), last)
+}
+
+// MaxVisibility is the longest visibility SQS allows (12 hours).
+const MaxVisibility = 12 * time.Hour
+
+// GiveBack makes the received message with the receipt handle visible again after delay (at
+// once for 0). The worker then lists it among its batch item failures, so that the event
+// source mapping leaves it on the queue: the wait costs no function time.
+func (q *Queue) GiveBack(ctx context.Context, receipt string, delay time.Duration) error {
+	secs := int32(math.Ceil(min(delay, MaxVisibility).Seconds()))
+	q.count(ActionChangeMessageVisibility)
+	_, err := q.c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(q.url), ReceiptHandle: aws.String(receipt), VisibilityTimeout: secs,
+	})
+	if err != nil {
+		return fmt.Errorf("change message visibility: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,146 @@
+package workqueue_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/workqueue"
+)
+
+func TestTheGroupIsTheResourceAndFitsSQSLimit(t *testing.T) {
+	long := strings.Repeat("c", 255) // MediaStore container names reach 255 characters
+	tests := []struct {
+		name string
+		msg  workqueue.Message
+		want string // "" means: hashed
+	}{
+		{"a bucket", workqueue.Reconcile(policy.S3, "media-assets", enforce.ModeEnforce, "", "e1"), "s3/media-assets"},
+		{"a container", workqueue.Reconcile(policy.MediaStore, "live", enforce.ModeAudit, "", "e1"), "mediastore/live"},
+		{"a listing", workqueue.List(policy.S3, "tok", enforce.ModeEnforce, "", "sweep-1"), "list/s3/sweep-1"},
+		{"a container with a 255-character name", workqueue.Reconcile(policy.MediaStore, long, enforce.ModeEnforce, "", "e1"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.msg.GroupID()
+			if len(got) > workqueue.MaxGroupID {
+				t.Fatalf("GroupID is %d characters, more than %d", len(got), workqueue.MaxGroupID)
+			}
+			if tt.want != "" && got != tt.want {
+				t.Errorf("GroupID = %q, want %q", got, tt.want)
+			}
+			if tt.want == "" && !strings.HasPrefix(got, "mediastore/#") {
+				t.Errorf("GroupID = %q, want a hashed mediastore/# id", got)
+			}
+		})
+	}
+	// The same long name from another event is the same group; another long name is not.
+	a := workqueue.Reconcile(policy.MediaStore, long, enforce.ModeEnforce, "", "e1").GroupID()
+	b := workqueue.Reconcile(policy.MediaStore, long, enforce.ModeAudit, "", "e2").GroupID()
+	c := workqueue.Reconcile(policy.MediaStore, long[1:]+"d", enforce.ModeEnforce, "", "e1").GroupID()
+	if a != b || a == c {
+		t.Errorf("group ids of long names: same name %q %q, another name %q", a, b, c)
+	}
+}
+
+func TestDeduplicationDropsOnlyARetryOfTheSameRequest(t *testing.T) {
+	base := workqueue.Reconcile(policy.S3, "b", enforce.ModeEnforce, "why", "event-1")
+	same := workqueue.Reconcile(policy.S3, "b", enforce.ModeEnforce, "why", "event-1")
+	if base.DeduplicationID() != same.DeduplicationID() {
+		t.Error("a retry of the same request has another deduplication id: it would be enqueued twice")
+	}
+	for name, other := range map[string]workqueue.Message{
+		"a later event about the same bucket": workqueue.Reconcile(policy.S3, "b", enforce.ModeEnforce, "why", "event-2"),
+		"another bucket":                      workqueue.Reconcile(policy.S3, "c", enforce.ModeEnforce, "why", "event-1"),
+		"a container of the same name":        workqueue.Reconcile(policy.MediaStore, "b", enforce.ModeEnforce, "why", "event-1"),
+		"a listing":                           workqueue.List(policy.S3, "", enforce.ModeEnforce, "why", "event-1"),
+		"names that run together":             workqueue.Reconcile(policy.S3, "bevent-1", enforce.ModeEnforce, "why", ""),
+	} {
+		if other.DeduplicationID() == base.DeduplicationID() {
+			t.Errorf("%s has the same deduplication id: SQS would drop it", name)
+		}
+		if n := len(other.DeduplicationID()); n > 128 {
+			t.Errorf("%s: deduplication id of %d characters", name, n)
+		}
+	}
+	p1 := workqueue.List(policy.S3, "page-2", enforce.ModeEnforce, "", "sweep")
+	p2 := workqueue.List(policy.S3, "page-3", enforce.ModeEnforce, "", "sweep")
+	if p1.DeduplicationID() == p2.DeduplicationID() {
+		t.Error("two pages of one listing share a deduplication id")
+	}
+}
+
+func TestAMessageDecodesToItself(t *testing.T) {
+	for _, m := range []workqueue.Message{
+		workqueue.Reconcile(policy.MediaStore, "live", enforce.ModeAudit, "CloudTrail PutCorsPolicy live", "e"),
+		workqueue.List(policy.S3, "token==", enforce.ModeEnforce, "Scheduled Event", "s"),
+	} {
+		got, err := workqueue.Decode(m.Body())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(m, got); diff != "" {
+			t.Errorf("decoded (-sent +got):\n%s", diff)
+		}
+	}
+}
+
+func TestDecodeRefusesWhatIsNotOurs(t *testing.T) {
+	for name, body := range map[string]string{
+		"not JSON":        "hello",
+		"no op":           `{"kind":"s3","name":"b","mode":"enforce"}`,
+		"no name":         `{"op":"reconcile","kind":"s3","mode":"enforce"}`,
+		"an unknown kind": `{"op":"reconcile","kind":"ec2","name":"b","mode":"enforce"}`,
+		"an unknown mode": `{"op":"reconcile","kind":"s3","name":"b","mode":"fix"}`,
+		"an unknown op":   `{"op":"delete","kind":"s3","name":"b","mode":"enforce"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := workqueue.Decode(body); err == nil {
+				t.Errorf("Decode(%s) succeeded", body)
+			}
+		})
+	}
+}
+
+func TestTheDelayIsFullJitterWithAFloor(t *testing.T) {
+	base, limit := time.Second, 15*time.Second
+	for _, tt := range []struct {
+		receive int
+		rand    float64
+		want    time.Duration
+	}{
+		{1, 0, workqueue.MinDelay},
+		{1, 0.999, workqueue.MinDelay}, // 1s ceiling: the floor wins
+		{4, 0.5, workqueue.MinDelay},   // 8s ceiling, 4s drawn
+		{4, 0.75, 6 * time.Second},
+		{5, 0.5, 7500 * time.Millisecond},   // 16s: capped at 15s
+		{100, 0.5, 7500 * time.Millisecond}, // no overflow
+	} {
+		got := workqueue.Delay(tt.receive, base, limit, func() float64 { return tt.rand })
+		if got != tt.want {
+			t.Errorf("Delay(receive %d, rand %v) = %v, want %v", tt.receive, tt.rand, got, tt.want)
+		}
+	}
+}
+
+// The derivation in docs/deploy.md: a container CREATING for MaxBusyWait must never reach the
+// dead-letter queue, even when every delay is the floor.
+func TestTheReceiveCountOutlastsTheLongestBusyWait(t *testing.T) {
+	n := workqueue.MinReceiveCount(workqueue.MaxBusyWait)
+	if n != 121 {
+		t.Errorf("MinReceiveCount(10m) = %d, want 121 (600s / 5s + 1)", n)
+	}
+	// Simulate the worst case: every delay is the floor. The n-th receive must come at or
+	// after the wait.
+	var at time.Duration
+	for range n - 1 {
+		at += workqueue.Delay(1, time.Second, 15*time.Second, func() float64 { return 0 })
+	}
+	if at < workqueue.MaxBusyWait {
+		t.Errorf("the last receive comes %v after the first, before the %v wait ends", at, workqueue.MaxBusyWait)
+	}
+}
