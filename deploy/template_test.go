@@ -20,6 +20,7 @@ import (
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/internal/eventpattern"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/workqueue"
 )
 
 const (
@@ -27,6 +28,10 @@ const (
 	eventsDir    = "../events"
 	function     = "EnforcerFunction"
 	queue        = "FailureQueue"
+	workQueue    = "WorkQueue"
+	workDLQ      = "WorkDeadLetterQueue"
+	workQueueURL = "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-WorkQueue-WqZ.fifo"
+	workQueueARN = "arn:aws:sqs:" + region + ":" + account + ":corsguard-WorkQueue-WqZ.fifo"
 	account      = "111122223333"
 	region       = "us-east-1"
 	// roleName is what CloudFormation might name the function's role (SAM's EnforcerFunctionRole).
@@ -69,20 +74,27 @@ func evaluator(t *testing.T, tpl *cfn.Template, partition string, params map[str
 		Partition: partition, Region: region, AccountID: account, StackName: "corsguard",
 		Parameters: params,
 		Refs: map[string]string{
-			function:                "corsguard-EnforcerFunction-AbC",
-			function + "Role":       roleName,
-			queue:                   "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-FailureQueue-XyZ",
-			"AlarmTopic":            "arn:aws:sns:" + region + ":" + account + ":corsguard-AlarmTopic-Q",
-			"EnforcerLogGroup":      "corsguard-EnforcerLogGroup-L",
-			"FunctionErrorsAlarm":   "errors-alarm",
-			"FailureQueueAlarm":     "queue-alarm",
-			"BaselineDeletedAlarm":  "deleted-alarm",
-			"TerminalFailuresAlarm": "terminal-alarm",
+			function:                   "corsguard-EnforcerFunction-AbC",
+			function + "Role":          roleName,
+			queue:                      "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-FailureQueue-XyZ",
+			"AlarmTopic":               "arn:aws:sns:" + region + ":" + account + ":corsguard-AlarmTopic-Q",
+			"EnforcerLogGroup":         "corsguard-EnforcerLogGroup-L",
+			"FunctionErrorsAlarm":      "errors-alarm",
+			"FailureQueueAlarm":        "queue-alarm",
+			"BaselineDeletedAlarm":     "deleted-alarm",
+			"TerminalFailuresAlarm":    "terminal-alarm",
+			workQueue:                  workQueueURL,
+			workDLQ:                    "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-WorkDeadLetterQueue-D.fifo",
+			"WorkQueueMapping":         "mapping-uuid",
+			"WorkDeadLetterQueueAlarm": "work-dlq-alarm",
 		},
 		GetAtts: map[string]string{
-			function + ".Arn":    "arn:aws:lambda:" + region + ":" + account + ":function:corsguard-EnforcerFunction-AbC",
-			queue + ".Arn":       "arn:aws:sqs:" + region + ":" + account + ":corsguard-FailureQueue-XyZ",
-			queue + ".QueueName": "corsguard-FailureQueue-XyZ",
+			function + ".Arn":      "arn:aws:lambda:" + region + ":" + account + ":function:corsguard-EnforcerFunction-AbC",
+			queue + ".Arn":         "arn:aws:sqs:" + region + ":" + account + ":corsguard-FailureQueue-XyZ",
+			queue + ".QueueName":   "corsguard-FailureQueue-XyZ",
+			workQueue + ".Arn":     workQueueARN,
+			workDLQ + ".Arn":       "arn:aws:sqs:" + region + ":" + account + ":corsguard-WorkDeadLetterQueue-D.fifo",
+			workDLQ + ".QueueName": "corsguard-WorkDeadLetterQueue-D.fifo",
 		},
 	}
 	for name := range events(t, tpl) {
@@ -129,15 +141,23 @@ func TestTheFunctionIsTheArm64BootstrapBuiltByTheMakefile(t *testing.T) {
 	}
 	p := props(t, tpl, function)
 	want := map[string]any{
-		"Runtime":                      "provided.al2023",
-		"Architectures":                []any{"arm64"},
-		"Handler":                      "bootstrap",
-		"CodeUri":                      ".", // any package's change rebuilds
-		"ReservedConcurrentExecutions": 1,   // runs never overlap (design, section 3)
+		"Runtime":       "provided.al2023",
+		"Architectures": []any{"arm64"},
+		"Handler":       "bootstrap",
+		"CodeUri":       ".", // any package's change rebuilds
 	}
 	for k, w := range want {
 		if diff := cmp.Diff(w, p[k]); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", k, diff)
+		}
+	}
+	// No reserved concurrency anywhere: a reservation fails the stack in an account whose
+	// concurrency quota is small (design, section 4); the work queue's message groups keep
+	// runs on one resource apart instead.
+	for id, r := range tpl.Section("Resources") {
+		rp, _ := r.(map[string]any)["Properties"].(map[string]any)
+		if _, ok := rp["ReservedConcurrentExecutions"]; ok {
+			t.Errorf("%s sets ReservedConcurrentExecutions", id)
 		}
 	}
 	logging, _ := p["LoggingConfig"].(map[string]any)
@@ -201,8 +221,12 @@ func TestTheEnvironmentIsExactlyWhatConfigReads(t *testing.T) {
 		t.Errorf("environment variables (-config.Vars +template):\n%s", diff)
 	}
 
-	// Each variable comes from the Parameter that documents it.
+	// Each variable comes from the Parameter that documents it; the queue's URL from the queue.
 	vars := props(t, tpl, function)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if diff := cmp.Diff(map[string]any{"Ref": workQueue}, vars[config.QueueURL]); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", config.QueueURL, diff)
+	}
+	delete(vars, config.QueueURL)
 	for name, v := range vars {
 		ref, _ := v.(map[string]any)["Ref"].(string)
 		param, _ := tpl.Section("Parameters")[ref].(map[string]any)
@@ -223,6 +247,11 @@ func TestTheTemplateDefaultsAreTheCodeDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config.Load rejects the template's defaults: %v", err)
 	}
+	// The code's default is no queue (in-process); the template always has one.
+	if got.QueueURL != workQueueURL {
+		t.Errorf("QueueURL = %q, want the work queue's %q", got.QueueURL, workQueueURL)
+	}
+	got.QueueURL = ""
 	// The code has no default for the baseline's name; the template's is the documented one.
 	want, err := config.Load(func(k string) string {
 		if k == config.BaselineParameter {
@@ -256,6 +285,7 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		"S3BaselineParameterName": "/corsguard/s3-baseline",
 		"S3IncludePatterns":       "media-*",
 		"S3ExcludePatterns":       "media-logs",
+		"MaximumConcurrency":      "50",
 	})
 	got, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -278,6 +308,8 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 			Targets:        []policy.Kind{policy.MediaStore, policy.S3},
 		},
 		MetricsNamespace: "Media/CorsGuard",
+		QueueURL:         workQueueURL,
+		MaxConcurrency:   50,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -294,6 +326,8 @@ func TestTheParameterLimitsAreTheCodeLimits(t *testing.T) {
 		{"Workers", "MinValue", 1},
 		{"Workers", "MaxValue", config.MaxWorkers},
 		{"RequestRate", "MaxValue", config.MaxRate},
+		{"MaximumConcurrency", "MinValue", config.MinConcurrency},
+		{"MaximumConcurrency", "MaxValue", config.MaxConcurrencyLimit},
 	} {
 		if got := params[tt.param].(map[string]any)[tt.key]; got != tt.want {
 			t.Errorf("%s %s = %v, want %v", tt.param, tt.key, got, tt.want)
@@ -311,13 +345,16 @@ func TestTheTimeoutFitsAFullSweepAtTheDefaultRate(t *testing.T) {
 	// 100 containers is MediaStore's per-Region quota (not adjustable). Each takes at most
 	// DescribeContainer, ListTagsForResource, GetCorsPolicy and PutCorsPolicy; the rate applies
 	// per operation, so taking the four in series is the slow bound. Then the deadline margin.
+	// A direct invocation's in-process sweep keeps to one worker's share of the rate (the rate
+	// divided by MaximumConcurrency; the queue's sweeps have no such bound).
 	const containers, callsEach = 100, 4
-	sweep := time.Duration((1 + containers*callsEach) / c.Engine.Rate * float64(time.Second))
+	rate := c.Invocation().Rate
+	sweep := time.Duration((1 + containers*callsEach) / rate * float64(time.Second))
 	need := sweep + c.Engine.Margin
 	timeout, _ := props(t, tpl, function)["Timeout"].(int)
 	if got := time.Duration(timeout) * time.Second; got < need || got > 900*time.Second {
 		t.Errorf("Timeout %v: want at least %v (a sweep at %g requests/s, %v margin) and at most Lambda's 900s",
-			got, need, c.Engine.Rate, c.Engine.Margin)
+			got, need, rate, c.Engine.Margin)
 	}
 }
 
@@ -443,6 +480,12 @@ func wantGrants(t *testing.T, tt policyCase) map[string][]string {
 	}
 	if tt.key != "" {
 		want["kms:Decrypt"] = []string{tt.key}
+	}
+	// The work queue: the router's and the worker's calls, and the event source mapping's,
+	// on that queue only (not SAM's Type: SQS managed policy, which covers every queue).
+	// (The queue's ARN is its GetAtt, so in the partition CloudFormation gives it.)
+	for _, a := range append(workqueue.Actions(), workqueue.MappingActions()...) {
+		want[a] = []string{workQueueARN}
 	}
 	return want
 }
@@ -772,6 +815,7 @@ func TestAlarmsWatchErrorsTheQueueAndTheBaseline(t *testing.T) {
 		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "corsguard-FailureQueue-XyZ"},
 		{"CorsGuard", handler.MetricBaselineDeleted, handler.DimensionMode, "enforce"},
 		{"CorsGuard", handler.MetricTerminalFailures, handler.DimensionMode, "enforce"},
+		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "corsguard-WorkDeadLetterQueue-D.fifo"},
 	}
 	const topic = "arn:aws:sns:" + region + ":" + account + ":corsguard-AlarmTopic-Q"
 	for _, tt := range []struct {
@@ -803,7 +847,9 @@ func TestAlarmsWatchErrorsTheQueueAndTheBaseline(t *testing.T) {
 				t.Errorf("AlarmEmail %q: %s AlarmActions (-want +got):\n%s", tt.email, id, diff)
 			}
 		}
-		byName := func(a, b metric) int { return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name) }
+		byName := func(a, b metric) int {
+			return strings.Compare(a.Namespace+"/"+a.Name+"/"+a.Value, b.Namespace+"/"+b.Name+"/"+b.Value)
+		}
 		slices.SortFunc(got, byName)
 		slices.SortFunc(wantMetrics, byName)
 		if diff := cmp.Diff(wantMetrics, got); diff != "" {
@@ -822,6 +868,8 @@ func TestOutputsNameTheFunctionTheQueueAndEveryRule(t *testing.T) {
 	want := map[string]any{
 		"Fn::GetAtt:" + function + ".Arn": true,
 		"Ref:" + queue:                    true,
+		"Ref:" + workQueue:                true,
+		"Ref:" + workDLQ:                  true,
 	}
 	for name := range events(t, tpl) {
 		want["Ref:"+ruleID(name)] = true
@@ -870,6 +918,66 @@ func TestTheDurationParametersAdmitOnlyGoDurations(t *testing.T) {
 			if re.MatchString(v) {
 				t.Errorf("%s admits %q", name, v)
 			}
+		}
+	}
+}
+
+// The work queue (design, sections 4 and 6): FIFO with a FIFO dead-letter queue, a redrive
+// policy that never dead-letters a container CREATING for up to 10 minutes, a visibility
+// timeout the event source mapping accepts, and an explicit mapping with partial batch
+// responses and MaximumConcurrency from its parameter.
+func TestTheWorkQueueFeedsTheFunctionInBatchesWithPartialFailures(t *testing.T) {
+	tpl := readTemplate(t)
+	ev := evaluator(t, tpl, "aws", map[string]string{"MaximumConcurrency": "40"})
+	q := eval(t, ev, props(t, tpl, workQueue)).(map[string]any)
+	dlq := eval(t, ev, props(t, tpl, workDLQ)).(map[string]any)
+	for id, p := range map[string]map[string]any{workQueue: q, workDLQ: dlq} {
+		if p["FifoQueue"] != true {
+			t.Errorf("%s is not FIFO (a FIFO queue's dead-letter queue must be FIFO too)", id)
+		}
+		if p["SqsManagedSseEnabled"] != true && p["KmsMasterKeyId"] == nil {
+			t.Errorf("%s is not encrypted", id)
+		}
+	}
+	if q["ContentBasedDeduplication"] == true {
+		t.Error("content-based deduplication would drop a later, distinct request with the same body")
+	}
+	redrive, _ := q["RedrivePolicy"].(map[string]any)
+	if redrive["deadLetterTargetArn"] != "arn:aws:sqs:"+region+":"+account+":corsguard-WorkDeadLetterQueue-D.fifo" {
+		t.Errorf("RedrivePolicy.deadLetterTargetArn = %v", redrive["deadLetterTargetArn"])
+	}
+	n, _ := redrive["maxReceiveCount"].(int)
+	if least := workqueue.MinReceiveCount(workqueue.MaxBusyWait); n < least || n > 1000 {
+		t.Errorf("maxReceiveCount %d: want %d (a %v wait at %v per receive) to 1000", n, least, workqueue.MaxBusyWait, workqueue.MinDelay)
+	}
+	timeout, _ := props(t, tpl, function)["Timeout"].(int)
+	if vt, _ := q["VisibilityTimeout"].(int); vt < timeout {
+		t.Errorf("VisibilityTimeout %d is below the function's Timeout %d: the event source mapping cannot be created", vt, timeout)
+	}
+
+	var mappings []string
+	for id, r := range tpl.Section("Resources") {
+		if r.(map[string]any)["Type"] == "AWS::Lambda::EventSourceMapping" {
+			mappings = append(mappings, id)
+		}
+	}
+	if len(mappings) != 1 {
+		t.Fatalf("event source mappings %v, want one", mappings)
+	}
+	got := eval(t, ev, props(t, tpl, mappings[0]))
+	want := map[string]any{
+		"EventSourceArn":        workQueueARN,
+		"FunctionName":          "corsguard-EnforcerFunction-AbC",
+		"BatchSize":             10, // FIFO's most
+		"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+		"ScalingConfig":         map[string]any{"MaximumConcurrency": "40"}, // the parameter's value
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("event source mapping (-want +got):\n%s", diff)
+	}
+	for name, src := range events(t, tpl) {
+		if src["Type"] == "SQS" {
+			t.Errorf("event %s is SAM's Type: SQS, whose managed policy covers every queue", name)
 		}
 	}
 }

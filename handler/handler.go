@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"time"
@@ -33,6 +34,8 @@ type Result struct {
 	// Note says why an event was ignored, or that a deleted baseline changed nothing.
 	Note string `json:"note,omitempty"`
 	*enforce.Report
+	// Queue says what the invocation did with the work queue, when there is one.
+	Queue *QueueResult `json:"queue,omitempty"`
 }
 
 // RunError is the invocation's error when a run left work that a retry can fix: a failure
@@ -99,6 +102,10 @@ type Handler struct {
 	metrics   io.Writer
 	namespace string
 	now       func() time.Time
+	// queue and worker are set with a work queue (WithQueue): see queue.go.
+	queue  Queue
+	worker Worker
+	rand   func() float64
 }
 
 // DefaultNamespace is the CloudWatch namespace of the metrics unless WithNamespace sets another.
@@ -124,7 +131,7 @@ func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = 
 // New returns a Handler that runs work with run, the engine built from cfg. Of cfg it uses
 // what routing needs: the targets, the baseline parameters and the mode of events.
 func New(cfg enforce.Config, run Runner, opts ...Option) *Handler {
-	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, namespace: DefaultNamespace, now: time.Now}
+	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, namespace: DefaultNamespace, now: time.Now, rand: rand.Float64}
 	for _, o := range opts {
 		o(h)
 	}
@@ -143,6 +150,12 @@ func (h *Handler) Lambda() lambda.Handler { return rawHandler{h} }
 type rawHandler struct{ h *Handler }
 
 func (r rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if r.h.queue != nil {
+		if ev, ok := sqsEvent(payload); ok {
+			resp, _ := r.h.Work(ctx, ev)
+			return json.Marshal(resp)
+		}
+	}
 	res, err := r.h.Invoke(ctx, payload)
 	if err != nil {
 		return nil, err
@@ -178,6 +191,9 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 		h.log.ErrorContext(ctx, "baseline deleted", slog.String("event", string(d.Kind)),
 			slog.String("parameter", d.Parameter), slog.String("note", d.Note))
 		return &Result{Event: d.Kind, Note: d.Note}, nil
+	}
+	if h.queue != nil && d.Kind != Manual {
+		return h.enqueue(ctx, d, requestID(input))
 	}
 
 	r := h.run.Run(ctx, d.Work)
@@ -218,7 +234,7 @@ type entrySummary struct {
 // (run_error, empty when none), the number of resources (containers and buckets), and those
 // that were written, drifted, failed or not
 // started.
-func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, err error) {
+func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, err error, extra ...slog.Attr) {
 	var notable []entrySummary
 	for _, e := range r.Entries {
 		switch e.Outcome {
@@ -254,7 +270,7 @@ func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, 
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
-	h.log.LogAttrs(ctx, level, "run finished", attrs...)
+	h.log.LogAttrs(ctx, level, "run finished", append(attrs, extra...)...)
 }
 
 // totals has every outcome, zeros included, so that a log query can rely on each key.

@@ -270,3 +270,17 @@ func (q *Queue) GiveBack(ctx context.Context, receipt string, delay time.Duratio
 	}
 	return nil
 }
+
+// Actions lists the IAM action of every SQS call the router and the worker make. The event
+// source mapping's own calls (sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes)
+// are Lambda's, made with the function's role; the template grants both, on the work queue
+// only, and a test holds it to this list.
+func Actions() []string {
+	return []string{ActionChangeMessageVisibility, ActionSendMessage}
+}
+
+// MappingActions lists the IAM actions Lambda's SQS event source mapping needs on the queue
+// (those of the AWSLambdaSQSQueueExecutionRole managed policy, scoped to one queue).
+func MappingActions() []string {
+	return []string{"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}
+}

@@ -11,12 +11,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/workqueue"
 )
 
 func main() {
@@ -47,9 +49,14 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(aws), awsclient.Stores(aws, cfg.Engine.Targets)...)
+	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(aws), awsclient.Stores(aws, cfg.Engine.Targets)...)
 	if err != nil {
 		return nil, err
 	}
-	return handler.New(cfg.Engine, engine, handler.WithLogger(log), handler.WithNamespace(cfg.MetricsNamespace)), nil
+	opts := []handler.Option{handler.WithLogger(log), handler.WithNamespace(cfg.MetricsNamespace)}
+	if cfg.QueueURL != "" {
+		// The work queue: events and schedules are routed onto it, and its batches reconciled.
+		opts = append(opts, handler.WithQueue(workqueue.New(sqs.NewFromConfig(aws), cfg.QueueURL), engine))
+	}
+	return handler.New(cfg.Engine, engine, opts...), nil
 }

@@ -40,6 +40,8 @@ const (
 	S3Parameter       = "CORSGUARD_S3_BASELINE_PARAMETER"
 	S3Include         = "CORSGUARD_S3_INCLUDE"
 	S3Exclude         = "CORSGUARD_S3_EXCLUDE"
+	QueueURL          = "CORSGUARD_QUEUE_URL"
+	MaxConcurrency    = "CORSGUARD_MAX_CONCURRENCY"
 )
 
 // Limits on the numeric settings. MediaStore allows at most 100 containers per Region and
@@ -47,6 +49,10 @@ const (
 const (
 	MaxWorkers = enforce.MaxWorkers
 	MaxRate    = enforce.MaxRate
+	// MinConcurrency and MaxConcurrencyLimit bound the work queue's event source mapping's
+	// ScalingConfig.MaximumConcurrency, as Lambda does.
+	MinConcurrency      = 2
+	MaxConcurrencyLimit = 1000
 )
 
 // Config is the function's whole configuration: the engine's, and what only the Lambda has.
@@ -55,6 +61,24 @@ type Config struct {
 	Engine enforce.Config
 	// MetricsNamespace is the CloudWatch namespace of the EMF metrics.
 	MetricsNamespace string
+	// QueueURL is the SQS FIFO work queue's URL. Set, EventBridge events and schedules are
+	// routed onto the queue, one message per resource, and SQS batches are reconciled as they
+	// arrive; empty, every invocation reconciles in-process. Direct invocations always do.
+	QueueURL string
+	// MaxConcurrency is the most worker invocations at once (the event source mapping's
+	// MaximumConcurrency); see Invocation.
+	MaxConcurrency int
+}
+
+// Invocation is the engine's configuration for one invocation of the function. With a work
+// queue, each invocation keeps to the rate divided by MaxConcurrency, so that the concurrent
+// workers together stay at the configured account-wide rate.
+func (c Config) Invocation() enforce.Config {
+	e := c.Engine
+	if c.QueueURL != "" && c.MaxConcurrency > 0 {
+		e.Rate /= float64(c.MaxConcurrency)
+	}
+	return e
 }
 
 // Setting is one setting of enforce.Config that the Lambda's environment and the CLI's flags
@@ -214,8 +238,16 @@ func Vars() []Var {
 	for _, s := range Settings() {
 		out = append(out, Var{Name: s.Env, Default: s.Default, Required: s.Required, Doc: s.Doc})
 	}
-	return append(out, Var{Name: MetricsNamespace, Default: handler.DefaultNamespace, Doc: "CloudWatch namespace of the EMF metrics"})
+	return append(out,
+		Var{Name: QueueURL, Doc: "URL of the SQS FIFO work queue; set, events and schedules enqueue one message per resource and SQS batches are reconciled; empty, everything runs in-process"},
+		Var{Name: MaxConcurrency, Default: strconv.Itoa(MinConcurrency), Doc: fmt.Sprintf("most worker invocations at once (the event source mapping's MaximumConcurrency, %d-%d); with a queue each invocation keeps to the rate divided by it", MinConcurrency, MaxConcurrencyLimit)},
+		Var{Name: MetricsNamespace, Default: handler.DefaultNamespace, Doc: "CloudWatch namespace of the EMF metrics"},
+	)
 }
+
+// queueURL is the URL of an SQS FIFO queue (the work queue must be FIFO: its message groups
+// keep one resource to one worker at a time).
+var queueURL = regexp.MustCompile(`^https?://[^\s/]+/[^\s]*\.fifo$`)
 
 // Load reads and validates every variable through getenv (os.Getenv in main). It reports every
 // bad variable at once, each error naming its variable.
@@ -227,7 +259,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	ns := strings.TrimSpace(getenv(MetricsNamespace))
 	if ns == "" {
-		ns = Vars()[len(Vars())-1].Default
+		ns = handler.DefaultNamespace
 	}
 	switch {
 	case len(ns) > 255 || !namespace.MatchString(ns):
@@ -235,10 +267,22 @@ func Load(getenv func(string) string) (Config, error) {
 	case strings.HasPrefix(ns, "AWS/"):
 		errs = append(errs, fmt.Errorf("%s: namespaces starting with AWS/ are reserved for AWS", MetricsNamespace))
 	}
+	queue := strings.TrimSpace(getenv(QueueURL))
+	if queue != "" && !queueURL.MatchString(queue) {
+		errs = append(errs, fmt.Errorf("%s: %q is not the URL of an SQS FIFO queue (https://..., ending in .fifo)", QueueURL, queue))
+	}
+	conc := strings.TrimSpace(getenv(MaxConcurrency))
+	if conc == "" {
+		conc = strconv.Itoa(MinConcurrency)
+	}
+	n, err := whole(conc, MinConcurrency, MaxConcurrencyLimit)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", MaxConcurrency, err))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
 	}
-	return Config{Engine: engine, MetricsNamespace: ns}, nil
+	return Config{Engine: engine, MetricsNamespace: ns, QueueURL: queue, MaxConcurrency: n}, nil
 }
 
 // parameterName is SSM's pattern for a parameter name (hierarchies use "/"; at most 2048).

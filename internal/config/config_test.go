@@ -36,6 +36,7 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 			Targets:        []policy.Kind{policy.MediaStore},
 		},
 		MetricsNamespace: "CorsGuard",
+		MaxConcurrency:   2,
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
@@ -88,6 +89,8 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		config.S3Parameter:       "/corsguard/s3-baseline",
 		config.S3Include:         "media-*",
 		config.S3Exclude:         "media-logs",
+		config.QueueURL:          "https://sqs.us-east-1.amazonaws.com/111122223333/corsguard-work.fifo",
+		config.MaxConcurrency:    "50",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +112,8 @@ func TestLoadReadsEverySetting(t *testing.T) {
 			Targets:        []policy.Kind{policy.MediaStore, policy.S3},
 		},
 		MetricsNamespace: "Media/CorsGuard",
+		QueueURL:         "https://sqs.us-east-1.amazonaws.com/111122223333/corsguard-work.fifo",
+		MaxConcurrency:   50,
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
@@ -144,6 +149,10 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"a namespace with a bad character", config.MetricsNamespace, "Cors$Guard", "not a CloudWatch namespace"},
 		{"a reserved namespace", config.MetricsNamespace, "AWS/CorsGuard", "reserved"},
 		{"a namespace of 256 characters", config.MetricsNamespace, strings.Repeat("n", 256), "not a CloudWatch namespace"},
+		{"a standard queue", config.QueueURL, "https://sqs.us-east-1.amazonaws.com/111122223333/work", "FIFO queue"},
+		{"a queue name, not its URL", config.QueueURL, "work.fifo", "FIFO queue"},
+		{"a concurrency below Lambda's minimum", config.MaxConcurrency, "1", "whole number from 2 to 1000"},
+		{"a concurrency above Lambda's maximum", config.MaxConcurrency, "1001", "whole number from 2 to 1000"},
 		{"an unknown target", config.Targets, "mediastore,dynamodb", `"dynamodb" is not a target; want mediastore, s3 or all`},
 		{"no target", config.Targets, ",", "names no target"},
 		{"an S3 baseline parameter with a space", config.S3Parameter, "/s3 baseline", "not an SSM parameter name"},
@@ -213,6 +222,30 @@ func TestBaselineParametersAndTheEngineConfigPerKind(t *testing.T) {
 			k := c.Engine.Kinds[policy.S3]
 			if k.Parameter != tc.s3param || !cmp.Equal(k.Selector, policy.Selector{Exclude: []string{"logs-*"}}) {
 				t.Errorf("engine's S3 config %+v", k)
+			}
+		})
+	}
+}
+
+func TestTheWorkersTogetherKeepToTheRate(t *testing.T) {
+	for _, tc := range []struct {
+		name, queue string
+		want        float64
+	}{
+		{"in-process: the whole rate", "", 10},
+		{"with a queue: the rate divided by the concurrency", "http://localhost:4566/111122223333/work.fifo", 10.0 / 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p", config.Rate: "10",
+				config.MaxConcurrency: "4", config.QueueURL: tc.queue}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Invocation().Rate; got != tc.want {
+				t.Errorf("engine rate %v, want %v", got, tc.want)
+			}
+			if c.Engine.Rate != 10 {
+				t.Errorf("the configured rate changed to %v", c.Engine.Rate)
 			}
 		})
 	}
