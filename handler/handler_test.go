@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/workqueue"
 )
 
 var (
@@ -37,6 +39,9 @@ type fixture struct {
 	emu           *emulator.Emulator
 	h             *handler.Handler
 	logs, metrics bytes.Buffer
+	// sqs and queueURL reach the work queue, when the fixture has one.
+	sqs      *sqs.Client
+	queueURL string
 }
 
 var stamp = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
@@ -52,6 +57,13 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	env := map[string]string{config.BaselineParameter: baseline}
 	for k, v := range vars {
 		env[k] = v
+	}
+	if name := env[config.QueueURL]; name != "" {
+		// A queue name: the fixture makes it in the emulator, as the template does.
+		if err := f.emu.SeedQueue(name, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "330"}); err != nil {
+			t.Fatal(err)
+		}
+		env[config.QueueURL] = f.emu.QueueURL(srv.URL, name)
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -73,12 +85,17 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	if cfg.Engine.Enforces(policy.S3) {
 		stores = append(stores, enforce.S3(s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = true }), "us-east-1"))
 	}
-	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(aws), stores...)
+	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(aws), stores...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.h = handler.New(cfg.Engine, engine, handler.WithNamespace(cfg.MetricsNamespace), handler.WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
-		handler.WithMetrics(&f.metrics), handler.WithClock(func() time.Time { return stamp }))
+	opts := []handler.Option{handler.WithNamespace(cfg.MetricsNamespace), handler.WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
+		handler.WithMetrics(&f.metrics), handler.WithClock(func() time.Time { return stamp })}
+	if cfg.QueueURL != "" {
+		f.sqs, f.queueURL = sqs.NewFromConfig(aws), cfg.QueueURL
+		opts = append(opts, handler.WithQueue(workqueue.New(f.sqs, cfg.QueueURL), engine), handler.WithRand(func() float64 { return 0.5 }))
+	}
+	f.h = handler.New(cfg.Engine, engine, opts...)
 	return f
 }
 

@@ -1,0 +1,384 @@
+package handler_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/corsguard/corsguard/handler"
+	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/workqueue"
+)
+
+const workQueue = "work.fifo"
+
+// queueFixture is a handler with a work queue on S3 buckets (and containers).
+func queueFixture(t *testing.T) *fixture {
+	t.Helper()
+	// The rate is high so that the tests do not wait for tokens (each worker gets half).
+	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Targets: "mediastore,s3", config.Rate: "1000"})
+	if err := f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// event is an EventBridge event with the given id, source, detail type and detail.
+func event(id, source, detailType, detail string) []byte {
+	return fmt.Appendf(nil, `{"version":"0","id":%q,"source":%q,"detail-type":%q,"account":"111122223333","region":"us-east-1",
+		"time":"2025-03-14T06:00:00Z","resources":["arn:aws:events:us-east-1:111122223333:rule/corsguard-sweep"],"detail":%s}`,
+		id, source, detailType, detail)
+}
+
+func sweep(id string) []byte { return event(id, "aws.events", "Scheduled Event", "{}") }
+
+// invoke calls the function as Lambda does, with the raw payload, and decodes its answer into v.
+func (f *fixture) invoke(t *testing.T, ctx context.Context, payload []byte, v any) error {
+	t.Helper()
+	out, err := f.h.Lambda().Invoke(ctx, payload)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("answer %s: %v", out, err)
+	}
+	return nil
+}
+
+// depth returns the work queue's visible, in-flight and delayed messages.
+func (f *fixture) depth(t *testing.T) (visible, inFlight, delayed int) {
+	t.Helper()
+	visible, inFlight, delayed, ok := f.emu.QueueDepth(workQueue)
+	if !ok {
+		t.Fatal("no work queue")
+	}
+	return visible, inFlight, delayed
+}
+
+// receive takes up to ten messages off the queue, as Lambda's event source mapping does, and
+// returns them as the event it sends the function.
+func (f *fixture) receive(t *testing.T) events.SQSEvent {
+	t.Helper()
+	out, err := f.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(f.queueURL), MaxNumberOfMessages: 10,
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.SQSEvent
+	for _, m := range out.Messages {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
+			Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs", EventSourceARN: "arn:aws:sqs:us-east-1:111122223333:" + workQueue})
+	}
+	return ev
+}
+
+// deliver hands a batch to the function and, as the event source mapping does, deletes every
+// record it did not report as failed.
+func (f *fixture) deliver(t *testing.T, ev events.SQSEvent) events.SQSEventResponse {
+	t.Helper()
+	payload, _ := json.Marshal(ev)
+	var resp events.SQSEventResponse
+	if err := f.invoke(t, context.Background(), payload, &resp); err != nil {
+		t.Fatalf("the worker failed the whole batch: %v", err)
+	}
+	failed := map[string]bool{}
+	for _, r := range resp.BatchItemFailures {
+		failed[r.ItemIdentifier] = true
+	}
+	for _, r := range ev.Records {
+		if failed[r.MessageId] {
+			continue
+		}
+		if _, err := f.sqs.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(f.queueURL), ReceiptHandle: aws.String(r.ReceiptHandle)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return resp
+}
+
+// drain delivers batches until no message is visible, and returns how many it delivered.
+func (f *fixture) drain(t *testing.T) int {
+	t.Helper()
+	n := 0
+	for {
+		ev := f.receive(t)
+		if len(ev.Records) == 0 {
+			return n
+		}
+		if len(ev.Records) > 10 {
+			t.Fatalf("a batch of %d records", len(ev.Records))
+		}
+		f.deliver(t, ev)
+		n++
+	}
+}
+
+func (f *fixture) seedBuckets(t *testing.T, n int, cors policy.Policy) []string {
+	t.Helper()
+	var names []string
+	for i := range n {
+		name := fmt.Sprintf("media-%03d", i)
+		if err := f.emu.SeedBucket(name, "", cors, nil); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+func TestASweepEnqueuesOneMessagePerResourceAndTheWorkersConvergeThem(t *testing.T) {
+	f := queueFixture(t)
+	names := f.seedBuckets(t, 25, loose)
+	if err := f.emu.SeedContainer("live", "ACTIVE", loose, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	var res handler.Result
+	if err := f.invoke(t, context.Background(), sweep("sweep-1"), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Queue == nil || res.Queue.Enqueued != 26 {
+		t.Fatalf("queue result %+v, want 26 messages enqueued", res.Queue)
+	}
+	if n := f.emu.Calls()["GetBucketCors"]; n != 0 {
+		t.Errorf("the router read %d bucket policies; the workers do", n)
+	}
+	if res.Queue.Calls[workqueue.ActionSendMessage] != 4 {
+		t.Errorf("SQS calls %v, want 4 SendMessageBatch (the container; the buckets 10 + 10 + 5)", res.Queue.Calls)
+	}
+	if v, _, _ := f.depth(t); v != 26 {
+		t.Fatalf("%d messages visible, want 26", v)
+	}
+
+	if batches := f.drain(t); batches < 3 {
+		t.Errorf("%d batches for 26 messages", batches)
+	}
+	for _, name := range names {
+		if got := f.bucketCors(t, name); !policy.Equal(got, want) {
+			t.Errorf("bucket %s has %v, want the baseline", name, got)
+		}
+	}
+	if got := f.containerCors(t, "live"); !policy.Equal(got, want) {
+		t.Errorf("container live has %v", got)
+	}
+	if v, inFlight, delayed := f.depth(t); v+inFlight+delayed != 0 {
+		t.Errorf("queue left with %d visible, %d in flight, %d delayed", v, inFlight, delayed)
+	}
+}
+
+func TestDeduplicationDropsARetriedEventButNotALaterOne(t *testing.T) {
+	f := queueFixture(t)
+	f.seedBuckets(t, 5, loose)
+	for _, id := range []string{"sweep-1", "sweep-1", "sweep-2"} { // Lambda's retry of sweep-1, then the next sweep
+		var res handler.Result
+		if err := f.invoke(t, context.Background(), sweep(id), &res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Five buckets, one container-less store: per sweep 5 messages; the retry is dropped.
+	if v, _, _ := f.depth(t); v != 10 {
+		t.Errorf("%d messages on the queue, want 10 (sweep-1 once, sweep-2 once)", v)
+	}
+}
+
+func TestAnInvalidBaselineEnqueuesNothingAndIsTerminal(t *testing.T) {
+	f := queueFixture(t)
+	f.seedBuckets(t, 3, loose)
+	if err := f.emu.SeedParameter(baseline, "String", `[{"AllowedOrigin":["*"]}]`, ""); err != nil {
+		t.Fatal(err)
+	}
+	var res handler.Result
+	if err := f.invoke(t, context.Background(), sweep("sweep-1"), &res); err != nil {
+		t.Fatalf("a terminal failure failed the invocation: %v", err)
+	}
+	if res.Baseline.Valid || res.Queue.Enqueued != 0 {
+		t.Errorf("baseline valid %v, enqueued %d; want invalid and nothing enqueued", res.Baseline.Valid, res.Queue.Enqueued)
+	}
+	if v, _, _ := f.depth(t); v != 0 {
+		t.Errorf("%d messages enqueued under an invalid baseline", v)
+	}
+	if !strings.Contains(f.metrics.String(), `"TerminalFailures":2`) {
+		t.Errorf("metrics %s: want TerminalFailures 2 (the baseline is invalid for both kinds)", f.metrics.String())
+	}
+}
+
+func TestAListingThatOutlastsTheDeadlineCarriesOnThroughTheQueue(t *testing.T) {
+	f := queueFixture(t)
+	// 150 containers: two pages of ListContainers (100 each).
+	for i := range 150 {
+		if err := f.emu.SeedContainer(fmt.Sprintf("c%03d", i), "ACTIVE", loose, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A deadline already inside the margin: the router lists one page and hands the rest on.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // the margin is 10 s
+	defer cancel()
+	var res handler.Result
+	if err := f.invoke(t, ctx, sweep("sweep-1"), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Queue.Enqueued != 100 || !slices.Contains(res.Queue.Continued, policy.MediaStore) {
+		t.Fatalf("queue result %+v: want the first page enqueued and the listing continued", res.Queue)
+	}
+	if n := f.emu.Calls()["ListContainers"]; n != 1 {
+		t.Errorf("%d ListContainers calls, want 1", n)
+	}
+	f.drain(t)
+	if n := f.emu.Calls()["ListContainers"]; n != 2 {
+		t.Errorf("%d ListContainers calls in all, want 2: the listing never starts again from the top", n)
+	}
+	for i := range 150 {
+		if !policy.Equal(f.containerCors(t, fmt.Sprintf("c%03d", i)), want) {
+			t.Fatalf("container c%03d not converged", i)
+		}
+	}
+}
+
+func TestABusyResourceGoesBackWithADelayAndHoldsOnlyItsOwnGroup(t *testing.T) {
+	f := queueFixture(t)
+	if err := f.emu.SeedContainer("fresh", "ACTIVE", loose, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.seedBuckets(t, 2, loose)
+	// Two events about "fresh" (same group, in order), one about each bucket.
+	for i, payload := range [][]byte{
+		event("e1", "aws.mediastore", "AWS API Call via CloudTrail", `{"eventName":"PutCorsPolicy","requestParameters":{"containerName":"fresh"}}`),
+		event("e2", "aws.mediastore", "AWS API Call via CloudTrail", `{"eventName":"DeleteCorsPolicy","requestParameters":{"containerName":"fresh"}}`),
+		event("e3", "aws.s3", "AWS API Call via CloudTrail", `{"eventName":"PutBucketCors","requestParameters":{"bucketName":"media-000"}}`),
+		event("e4", "aws.s3", "AWS API Call via CloudTrail", `{"eventName":"PutBucketCors","requestParameters":{"bucketName":"media-001"}}`),
+	} {
+		var res handler.Result
+		if err := f.invoke(t, context.Background(), payload, &res); err != nil || res.Queue.Enqueued != 1 {
+			t.Fatalf("event %d: %v, %+v", i, err, res.Queue)
+		}
+	}
+	f.emu.Script("GetCorsPolicy", "fresh", 1, "ContainerInUseException")
+
+	ev := f.receive(t)
+	if len(ev.Records) != 4 {
+		t.Fatalf("a batch of %d, want all 4", len(ev.Records))
+	}
+	resp := f.deliver(t, ev)
+	var failed []string
+	for _, r := range resp.BatchItemFailures {
+		failed = append(failed, r.ItemIdentifier)
+	}
+	wantFailed := []string{ev.Records[0].MessageId, ev.Records[1].MessageId}
+	if !slices.Equal(failed, wantFailed) {
+		t.Errorf("batch item failures %v, want the busy container's record and its group's later one %v", failed, wantFailed)
+	}
+	for _, name := range []string{"media-000", "media-001"} {
+		if !policy.Equal(f.bucketCors(t, name), want) {
+			t.Errorf("%s was not reconciled: another group's failure held it back", name)
+		}
+	}
+	// The busy record waits out its delay (at least the 5 s floor), invisible; the skipped one
+	// is back at once but its group is locked behind the delayed head.
+	v, inFlight, delayed := f.depth(t)
+	if v+inFlight+delayed != 2 {
+		t.Errorf("queue: %d visible, %d in flight, %d delayed; want the container's 2 messages", v, inFlight, delayed)
+	}
+	if again := f.receive(t); len(again.Records) != 0 {
+		t.Errorf("received %d records of a group whose head is delayed", len(again.Records))
+	}
+	if n := f.emu.ResourceCalls("PutCorsPolicy", "fresh"); n != 0 {
+		t.Errorf("the busy container was written %d times", n)
+	}
+}
+
+func TestATerminalFailureIsReportedAndDeletedNotRetried(t *testing.T) {
+	f := queueFixture(t)
+	f.seedBuckets(t, 2, loose)
+	f.emu.Script("GetBucketCors", "media-000", 1, "AccessDenied")
+	var res handler.Result
+	if err := f.invoke(t, context.Background(), sweep("sweep-1"), &res); err != nil {
+		t.Fatal(err)
+	}
+	resp := f.deliver(t, f.receive(t))
+	if len(resp.BatchItemFailures) != 0 {
+		t.Errorf("batch item failures %v: a denied call cannot be fixed by a retry", resp.BatchItemFailures)
+	}
+	if v, inFlight, delayed := f.depth(t); v+inFlight+delayed != 0 {
+		t.Errorf("queue left with %d visible, %d in flight, %d delayed", v, inFlight, delayed)
+	}
+	if !strings.Contains(f.metrics.String(), `"TerminalFailures":1`) {
+		t.Errorf("metrics: want TerminalFailures 1 in %s", f.metrics.String())
+	}
+}
+
+func TestDirectInvocationsStayInProcessWithAQueue(t *testing.T) {
+	f := queueFixture(t)
+	f.seedBuckets(t, 2, loose)
+	var res handler.Result
+	if err := f.invoke(t, context.Background(), []byte(`{"action":"audit"}`), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Queue != nil || len(res.Entries) != 2 || res.Totals["drifted"] != 2 {
+		t.Errorf("queue %+v, %d entries, totals %v; want an in-process audit of both buckets", res.Queue, len(res.Entries), res.Totals)
+	}
+	if v, _, _ := f.depth(t); v != 0 {
+		t.Errorf("%d messages enqueued by a direct invocation", v)
+	}
+}
+
+func TestALongContainerNameIsItsOwnHashedGroup(t *testing.T) {
+	f := queueFixture(t)
+	long := strings.Repeat("a", 200) + "-live"
+	if err := f.emu.SeedContainer(long, "ACTIVE", loose, nil); err != nil {
+		t.Fatal(err)
+	}
+	var res handler.Result
+	detail := fmt.Sprintf(`{"eventName":"PutCorsPolicy","requestParameters":{"containerName":%q}}`, long)
+	if err := f.invoke(t, context.Background(), event("e1", "aws.mediastore", "AWS API Call via CloudTrail", detail), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Queue.Enqueued != 1 {
+		t.Fatalf("queue result %+v", res.Queue)
+	}
+	f.drain(t)
+	if !policy.Equal(f.containerCors(t, long), want) {
+		t.Error("the container with a long name was not converged")
+	}
+}
+
+func (f *fixture) bucketCors(t *testing.T, name string) policy.Policy {
+	t.Helper()
+	b, ok := f.emu.Bucket(name)
+	if !ok {
+		t.Fatalf("no bucket %s", name)
+	}
+	return parseCors(t, b.CorsPolicy)
+}
+
+func (f *fixture) containerCors(t *testing.T, name string) policy.Policy {
+	t.Helper()
+	c, ok := f.emu.Container(name)
+	if !ok {
+		t.Fatalf("no container %s", name)
+	}
+	return parseCors(t, c.CorsPolicy)
+}
+
+func parseCors(t *testing.T, raw []byte) policy.Policy {
+	t.Helper()
+	if raw == nil {
+		return nil
+	}
+	p, err := policy.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
