@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
@@ -52,7 +53,7 @@ The emulator stops cleanly on SIGINT or SIGTERM.`,
 	fl.StringVar(&f.region, "region", emulator.DefaultRegion, "Region in ARNs, endpoints and events")
 	fl.StringVar(&f.account, "account", emulator.DefaultAccount, "account ID in ARNs and events")
 	fl.StringVar(&f.state, "state", "", "seed state file (JSON: containers and parameters)")
-	fl.StringVar(&f.eventURL, "event-url", "", "POST every EventBridge event to this URL")
+	fl.StringVar(&f.eventURL, "event-url", "", "POST every EventBridge event to this URL (never waits for it: a full queue of 1,024, a failed post or one slower than 5s drops the event, logged on stderr)")
 	fl.DurationVar(&f.creating, "creating-duration", emulator.DefaultCreatingDuration, "how long a new container stays CREATING")
 	fl.DurationVar(&f.deleting, "deleting-duration", emulator.DefaultDeletingDuration, "how long a deleted container stays DELETING")
 	fl.IntVar(&f.quota, "container-quota", emulator.DefaultContainerQuota, "containers allowed in the account")
@@ -72,6 +73,7 @@ func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error
 		emulator.WithRegion(f.region), emulator.WithAccount(f.account),
 		emulator.WithCreatingDuration(f.creating), emulator.WithDeletingDuration(f.deleting),
 		emulator.WithContainerQuota(f.quota), emulator.WithSeed(f.seed),
+		emulator.WithLogger(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))),
 	}
 	if f.eventURL != "" {
 		opts = append(opts, emulator.WithEventURL(f.eventURL))

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -79,8 +80,14 @@ func WithContainerQuota(n int) Option { return func(e *Emulator) { e.quota = n }
 func WithSeed(seed uint64) Option { return func(e *Emulator) { e.faults.seed = seed } }
 
 // WithEventURL makes the emulator POST every event it emits, as the request body, to url. Posts
-// are made in order by one background goroutine so that API calls are not slowed down.
+// are made in order by one background goroutine through a queue of 1,024 events, so that API
+// calls are never slowed down: when the queue is full, or the target fails, refuses or takes
+// more than 5s to answer, the event is dropped, counted (EventDeliveries) and logged.
 func WithEventURL(url string) Option { return func(e *Emulator) { e.eventURL = url } }
+
+// WithLogger sets where the emulator logs what the API cannot answer, such as events the
+// --event-url target did not take (default: nowhere).
+func WithLogger(l *slog.Logger) Option { return func(e *Emulator) { e.log = l } }
 
 // Emulator is an in-memory AWS account in one Region. It is an http.Handler and is safe for
 // concurrent use.
@@ -92,6 +99,7 @@ type Emulator struct {
 	deleting time.Duration
 	quota    int
 	eventURL string
+	log      *slog.Logger
 
 	seq    atomic.Uint64 // numbers generated IDs
 	faults *faults
@@ -140,6 +148,7 @@ func New(opts ...Option) *Emulator {
 		sqsWake:       make(chan struct{}),
 		closed:        make(chan struct{}),
 		findings:      map[string]map[string]any{},
+		log:           slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {
 		o(e)
@@ -149,7 +158,7 @@ func New(opts ...Option) *Emulator {
 		mc.onChange(e.wakePollers) // a message's delay or visibility may have ended
 	}
 	if e.eventURL != "" {
-		e.events.forward(e.eventURL)
+		e.events.fwd = newForwarder(e.eventURL, eventQueueLen, e.log)
 	}
 	return e
 }

@@ -4,22 +4,24 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // bus hands events to subscribers: Go callbacks, called synchronously before the API call
-// that caused the event answers, and optionally an HTTP endpoint, posted to in order by one
-// background goroutine.
+// that caused the event answers, and optionally an HTTP endpoint, through a forwarder that
+// never holds up the call.
 type bus struct {
 	mu     sync.Mutex
 	subs   map[int]func([]byte)
 	nextID int
 
-	queue  chan []byte   // to the HTTP forwarder; nil when there is none
-	done   chan struct{} // closed when the forwarder has drained the queue
-	closed bool
+	fwd *forwarder // nil when there is no HTTP target
 }
 
 func newBus() *bus { return &bus{subs: map[int]func([]byte){}} }
@@ -42,6 +44,16 @@ func (e *Emulator) Subscribe(fn func(event []byte)) (cancel func()) {
 	}
 }
 
+// EventDeliveries reports how many events the --event-url target (WithEventURL) took and how
+// many were dropped: the queue was full, the target failed or refused one, or the emulator
+// stopped first. Both are 0 without a target.
+func (e *Emulator) EventDeliveries() (delivered, dropped int64) {
+	if f := e.events.fwd; f != nil {
+		return f.delivered.Load(), f.dropped.Load()
+	}
+	return 0, 0
+}
+
 func (b *bus) publish(events [][]byte) {
 	if len(events) == 0 {
 		return
@@ -58,48 +70,137 @@ func (b *bus) publish(events [][]byte) {
 		for _, fn := range subs {
 			fn(ev)
 		}
-	}
-	// Sending under the lock keeps close from closing the queue under a sender; the forwarder
-	// drains the queue without the lock, so this cannot deadlock.
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.queue != nil && !b.closed {
-		for _, ev := range events {
-			b.queue <- ev
+		if b.fwd != nil {
+			b.fwd.send(ev)
 		}
 	}
 }
 
-// forward starts the goroutine that POSTs every event to url. Delivery errors are dropped, as
-// EventBridge drops events a target refuses once its retries are spent.
-func (b *bus) forward(url string) {
-	b.queue = make(chan []byte, 1024)
-	b.done = make(chan struct{})
-	client := &http.Client{Timeout: 30 * time.Second}
-	go func() {
-		defer close(b.done)
-		for ev := range b.queue {
-			resp, err := client.Post(url, "application/json", bytes.NewReader(ev))
-			if err == nil {
-				_ = resp.Body.Close()
-			}
-		}
-	}()
-}
-
-// close stops the forwarder after it has delivered what is queued, or when ctx ends.
+// close stops the forwarder, if any; see forwarder.close.
 func (b *bus) close(ctx context.Context) {
-	b.mu.Lock()
-	if b.queue == nil || b.closed {
-		b.mu.Unlock()
+	if b.fwd != nil {
+		b.fwd.close(ctx)
+	}
+}
+
+// Settings of the HTTP forwarder.
+const (
+	eventQueueLen = 1024
+	eventPostWait = 5 * time.Second // one post; a slower target loses events, it never stalls the emulator
+)
+
+// forwarder POSTs events to an HTTP endpoint in order, from one goroutine, through a bounded
+// queue. It never holds up the API call that emitted an event, nor the emulator's shutdown: an
+// event is dropped, counted and logged when the queue is full, when the target fails or
+// refuses it, or when the emulator stops before it is sent, as EventBridge drops what a
+// target does not take once its retries are spent.
+type forwarder struct {
+	url    string
+	client *http.Client
+	log    *slog.Logger
+	queue  chan []byte
+	ctx    context.Context // ends the post in flight when close gives up waiting
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the goroutine has finished
+
+	mu     sync.Mutex // guards closed and sending on queue against close
+	closed bool
+
+	delivered, dropped atomic.Int64
+	failing            atomic.Bool // a drop was logged and nothing was delivered since
+}
+
+func newForwarder(url string, queueLen int, log *slog.Logger) *forwarder {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &forwarder{url: url, client: &http.Client{Timeout: eventPostWait}, log: log,
+		queue: make(chan []byte, queueLen), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	go f.run()
+	return f
+}
+
+// send queues ev, or drops it at once when the queue is full or the forwarder is closed.
+func (f *forwarder) send(ev []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		f.drop("the emulator is stopping", nil)
 		return
 	}
-	b.closed = true
-	close(b.queue)
-	b.mu.Unlock()
 	select {
-	case <-b.done:
+	case f.queue <- ev:
+	default:
+		f.drop(fmt.Sprintf("the queue of %d events is full", cap(f.queue)), nil)
+	}
+}
+
+func (f *forwarder) run() {
+	defer close(f.done)
+	for ev := range f.queue {
+		if err := f.ctx.Err(); err != nil {
+			f.drop("the emulator stopped", err)
+			continue
+		}
+		if err := f.post(ev); err != nil {
+			f.drop("the target did not take it", err)
+			continue
+		}
+		f.delivered.Add(1)
+		if f.failing.CompareAndSwap(true, false) {
+			f.log.Info("emulator: events reach the target again", "url", f.url, "dropped", f.dropped.Load())
+		}
+	}
+}
+
+func (f *forwarder) post(ev []byte) error {
+	req, err := http.NewRequestWithContext(f.ctx, http.MethodPost, f.url, bytes.NewReader(ev))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	_ = resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("status %s", resp.Status)
+	}
+	return nil
+}
+
+// drop counts a lost event; the first drop of an outage is logged, the rest counted.
+func (f *forwarder) drop(reason string, err error) {
+	n := f.dropped.Add(1)
+	if f.failing.CompareAndSwap(false, true) {
+		args := []any{"url", f.url, "reason", reason, "dropped", n}
+		if err != nil {
+			args = append(args, "error", err.Error())
+		}
+		f.log.Warn("emulator: dropping events", args...)
+	}
+}
+
+// close stops taking events and lets the goroutine deliver what is queued until ctx ends;
+// then it aborts the post in flight and drops the rest. It returns once the goroutine has.
+func (f *forwarder) close(ctx context.Context) {
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return
+	}
+	f.closed = true
+	close(f.queue)
+	f.mu.Unlock()
+	select {
+	case <-f.done:
 	case <-ctx.Done():
+		f.cancel()
+		<-f.done
+	}
+	f.cancel()
+	if n := f.dropped.Load(); n > 0 {
+		f.log.Warn("emulator: events were dropped", "url", f.url, "delivered", f.delivered.Load(), "dropped", n)
 	}
 }
 
