@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/internal/awsref"
 )
 
 // binary is the corsguard command built once for the end-to-end tests.
@@ -82,10 +84,7 @@ func startEmulator(t *testing.T, args ...string) string {
 // awsCLI runs the aws CLI against url with dummy credentials and no user configuration.
 func awsCLI(t *testing.T, url, maxAttempts string) *awsRunner {
 	t.Helper()
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		t.Fatalf("the aws CLI is not on PATH (%v): these tests need it; .ci/run installs Debian's awscli where it is missing", err)
-	}
+	bin := awsref.CLI(t) // pyenv's aws CLI v1; fails the test, never skips, without it
 	home := t.TempDir()
 	var env []string
 	for _, kv := range os.Environ() { // no AWS setting of the machine or the user leaks in
