@@ -219,8 +219,8 @@ func s3CORS(rules []corsRule, docBytes int) error {
 	if docBytes > s3MaxCORSXML {
 		return errf("MaxMessageLengthExceeded", "Your request was too big.")
 	}
-	if len(rules) > s3MaxRules {
-		return errf("InvalidRequest", "The CORS configuration can have at most %d rules; this one has %d.", s3MaxRules, len(rules))
+	if len(rules) > s3MaxRules { // a schema violation, MalformedXML, as moto answers
+		return errf("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
 	}
 	for _, r := range rules {
 		for _, m := range r.AllowedMethods {

@@ -223,7 +223,7 @@ func TestS3PutBucketCorsValidatesWithS3Rules(t *testing.T) {
 				r[i] = ok
 			}
 			return r
-		}(), "InvalidRequest", "at most 100 rules"},
+		}(), "MalformedXML", "did not validate against our published schema"},
 		{"a 256-character rule ID", []s3types.CORSRule{{ID: aws.String(strings.Repeat("i", 256)), AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}}},
 			"InvalidRequest", "ID"},
 	} {
