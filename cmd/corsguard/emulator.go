@@ -38,6 +38,12 @@ against it unchanged:
 
   aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 mediastore list-containers
 
+Each request goes to the service its SigV4 credential scope names, as AWS routes by endpoint.
+S3 answers as the endpoint of the Region the request is signed for: a bucket elsewhere (a
+"region" in the --state file) answers 301 PermanentRedirect with x-amz-bucket-region, which the
+aws CLI follows. Its rules are the services' own (botocore's models and the API references),
+not corsguard's.
+
 Faults are set per operation (the API name, e.g. PutCorsPolicy; "*" for every operation):
   --throttle PutCorsPolicy=5          answer ThrottlingException above 5 calls per second
   --error-rate '*=0.1'                answer InternalServerError (500) to 10% of calls
@@ -52,7 +58,7 @@ The emulator stops cleanly on SIGINT or SIGTERM.`,
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:4566", "address to listen on")
 	fl.StringVar(&f.region, "region", emulator.DefaultRegion, "Region in ARNs, endpoints and events")
 	fl.StringVar(&f.account, "account", emulator.DefaultAccount, "account ID in ARNs and events")
-	fl.StringVar(&f.state, "state", "", "seed state file (JSON: containers and parameters)")
+	fl.StringVar(&f.state, "state", "", "seed state file (JSON: containers, buckets with an optional region, parameters)")
 	fl.StringVar(&f.eventURL, "event-url", "", "POST every EventBridge event to this URL (never waits for it: a full queue of 1,024, a failed post or one slower than 5s drops the event, logged on stderr)")
 	fl.DurationVar(&f.creating, "creating-duration", emulator.DefaultCreatingDuration, "how long a new container stays CREATING")
 	fl.DurationVar(&f.deleting, "deleting-duration", emulator.DefaultDeletingDuration, "how long a deleted container stays DELETING")
