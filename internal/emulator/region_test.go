@@ -65,6 +65,11 @@ func TestABucketInAnotherRegionRedirectsToIt(t *testing.T) {
 	if len(got.CORSRules) != 1 || got.CORSRules[0].AllowedOrigins[0] != "https://eu.example.com" {
 		t.Errorf("GetBucketCors signed for eu-west-1: %+v", got.CORSRules)
 	}
+	// GetBucketLocation answers from any Region.
+	loc := must[*s3.GetBucketLocationOutput](t)(us.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String("media-eu")}))
+	if loc.LocationConstraint != s3types.BucketLocationConstraintEuWest1 {
+		t.Errorf("GetBucketLocation: %q", loc.LocationConstraint)
+	}
 	hb := must[*s3.HeadBucketOutput](t)(eu.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("media-eu")}))
 	if aws.ToString(hb.BucketRegion) != "eu-west-1" {
 		t.Errorf("HeadBucket region %q", aws.ToString(hb.BucketRegion))

@@ -256,6 +256,28 @@ func (e *Emulator) headBucket(c *call, req s3Request) (any, error) {
 	})
 }
 
+// getBucketLocation answers from any Region's endpoint, without a redirect: it is how a client
+// finds a bucket's Region. us-east-1 is an empty LocationConstraint.
+func (e *Emulator) getBucketLocation(c *call, req s3Request) (any, error) {
+	return e.locked(c, func() (any, error) {
+		if !validBucketName(req.bucket) {
+			return nil, errf("InvalidBucketName", "The specified bucket is not valid.")
+		}
+		b, ok := e.buckets[req.bucket]
+		if !ok {
+			return nil, errf("NoSuchBucket", "The specified bucket does not exist")
+		}
+		out := struct {
+			XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ LocationConstraint"`
+			Region  string   `xml:",chardata"`
+		}{}
+		if b.region != "us-east-1" {
+			out.Region = b.region
+		}
+		return out, nil
+	})
+}
+
 func (e *Emulator) deleteBucket(c *call, req s3Request) (any, error) {
 	return e.locked(c, func() (any, error) {
 		if _, err := e.bucketLocked(c, req.bucket); err != nil {

@@ -93,7 +93,7 @@ func (e *Emulator) s3Route(method, bucket, key string, q map[string][]string) (s
 	for k := range q {
 		switch {
 		case k == "x-id", strings.HasPrefix(k, "X-Amz-"): // the SDK's operation hint; a presigned request's signature
-		case (k == "cors" || k == "tagging") && sub == "":
+		case (k == "cors" || k == "tagging" || k == "location") && sub == "":
 			sub = k
 		default:
 			return s3Op{}, errf("NotImplemented", "The emulator does not serve the %q subresource of a bucket.", k)
@@ -103,6 +103,7 @@ func (e *Emulator) s3Route(method, bucket, key string, q map[string][]string) (s
 		{http.MethodPut, ""}:           {"CreateBucket", e.createBucket},
 		{http.MethodHead, ""}:          {"HeadBucket", e.headBucket},
 		{http.MethodDelete, ""}:        {"DeleteBucket", e.deleteBucket},
+		{http.MethodGet, "location"}:   {"GetBucketLocation", e.getBucketLocation},
 		{http.MethodGet, "cors"}:       {"GetBucketCors", e.getBucketCors},
 		{http.MethodPut, "cors"}:       {"PutBucketCors", e.putBucketCors},
 		{http.MethodDelete, "cors"}:    {"DeleteBucketCors", e.deleteBucketCors},
