@@ -24,7 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/awsconfig"
 	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/internal/rie"
 	"github.com/corsguard/corsguard/policy"
@@ -131,8 +131,8 @@ func (a *account) policyOf(t *testing.T, name string) policy.Policy {
 // aws returns an SDK config for the account, as an operator's tools would have it.
 func (a *account) aws(t *testing.T) aws.Config {
 	t.Helper()
-	cfg, err := awsclient.Load(context.Background(), awsclient.WithEndpoint(a.url), awsclient.WithRegion(region),
-		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")))
+	cfg, err := awsconfig.Load(context.Background(), awsconfig.WithEndpoint(a.url), awsconfig.WithRegion(region),
+		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/awsconfig"
 	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -74,12 +74,12 @@ func newEnv(t *testing.T, opt envOption) *env {
 	emu := emulator.New(opt.emu...)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	cfg, err := awsclient.Load(context.Background(),
-		awsclient.WithRegion("us-east-1"),
-		awsclient.WithEndpoint(srv.URL),
-		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
-		awsclient.WithHTTPClient(emulator.HTTPClient()),
-		awsclient.WithRetry(max(opt.maxAttempts, 10), cmpOr(opt.maxBackoff, 20*time.Millisecond)),
+	cfg, err := awsconfig.Load(context.Background(),
+		awsconfig.WithRegion("us-east-1"),
+		awsconfig.WithEndpoint(srv.URL),
+		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
+		awsconfig.WithHTTPClient(emulator.HTTPClient()),
+		awsconfig.WithRetry(max(opt.maxAttempts, 10), cmpOr(opt.maxBackoff, 20*time.Millisecond)),
 	)
 	if err != nil {
 		t.Fatal(err)

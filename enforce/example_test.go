@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/awsconfig"
 	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -26,9 +26,9 @@ func ExampleEngine_Run() {
 	_ = emu.SeedContainer("keep-out", "ACTIVE", nil, map[string]string{"corsguard:exempt": "true"})
 
 	ctx := context.Background()
-	cfg, err := awsclient.Load(ctx, awsclient.WithEndpoint(srv.URL), awsclient.WithRegion("us-east-1"),
-		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")),
-		awsclient.WithHTTPClient(emulator.HTTPClient()))
+	cfg, err := awsconfig.Load(ctx, awsconfig.WithEndpoint(srv.URL), awsconfig.WithRegion("us-east-1"),
+		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")),
+		awsconfig.WithHTTPClient(emulator.HTTPClient()))
 	if err != nil {
 		panic(err)
 	}

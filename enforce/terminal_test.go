@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/awsconfig"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -210,9 +210,9 @@ func TestMediaStoreThatIsGoneIsTerminalAndSaidOncePerRun(t *testing.T) {
 		client func(t *testing.T, e *env) enforce.MediaStoreAPI
 	}{
 		{"its endpoint does not resolve", func(t *testing.T, e *env) enforce.MediaStoreAPI {
-			cfg, err := awsclient.Load(context.Background(), awsclient.WithRegion("us-east-1"),
-				awsclient.WithCredentials(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
-				awsclient.WithHTTPClient(noSuchHost()), awsclient.WithRetry(3, 1))
+			cfg, err := awsconfig.Load(context.Background(), awsconfig.WithRegion("us-east-1"),
+				awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
+				awsconfig.WithHTTPClient(noSuchHost()), awsconfig.WithRetry(3, 1))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,7 +21,7 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/awsconfig"
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/policy"
@@ -71,9 +71,9 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	}
 	// Three attempts with waits of at most 10 ms: a fault scripted three times outlasts the
 	// SDK's retries in no time.
-	aws, err := awsclient.Load(context.Background(), awsclient.WithEndpoint(srv.URL), awsclient.WithRegion("us-east-1"),
-		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")),
-		awsclient.WithRetry(sdkAttempts, 10*time.Millisecond))
+	aws, err := awsconfig.Load(context.Background(), awsconfig.WithEndpoint(srv.URL), awsconfig.WithRegion("us-east-1"),
+		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")),
+		awsconfig.WithRetry(sdkAttempts, 10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

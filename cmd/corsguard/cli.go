@@ -17,6 +17,7 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/awsconfig"
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/internal/report"
 	"github.com/corsguard/corsguard/policy"
@@ -52,18 +53,18 @@ func (f *awsFlags) register(fs *pflag.FlagSet) {
 }
 
 // config loads the aws.Config the flags describe, with the retryer the Lambda uses.
-func (f *awsFlags) config(ctx context.Context, extra ...awsclient.Option) (aws.Config, error) {
-	opts := []awsclient.Option{}
+func (f *awsFlags) config(ctx context.Context, extra ...awsconfig.Option) (aws.Config, error) {
+	opts := []awsconfig.Option{}
 	if f.region != "" {
-		opts = append(opts, awsclient.WithRegion(f.region))
+		opts = append(opts, awsconfig.WithRegion(f.region))
 	}
 	if f.profile != "" {
-		opts = append(opts, awsclient.WithProfile(f.profile))
+		opts = append(opts, awsconfig.WithProfile(f.profile))
 	}
 	if f.endpointURL != "" {
-		opts = append(opts, awsclient.WithEndpoint(f.endpointURL))
+		opts = append(opts, awsconfig.WithEndpoint(f.endpointURL))
 	}
-	cfg, err := awsclient.Load(ctx, append(opts, extra...)...)
+	cfg, err := awsconfig.Load(ctx, append(opts, extra...)...)
 	if err == nil && f.httpClient != nil {
 		cfg.HTTPClient = f.httpClient
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/awsconfig"
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/internal/emulator"
 )
@@ -45,7 +46,7 @@ func lambdaAudit(t *testing.T, url string, env map[string]string) *enforce.Repor
 	t.Helper()
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	must(t, err)
-	awsCfg, err := awsclient.Load(context.Background(), awsclient.WithEndpoint(url))
+	awsCfg, err := awsconfig.Load(context.Background(), awsconfig.WithEndpoint(url))
 	must(t, err)
 	awsCfg.HTTPClient = emulator.HTTPClient()
 	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Engine.Targets)...)

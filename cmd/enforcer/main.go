@@ -45,7 +45,7 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	aws, err := awsclient.Load(ctx)
+	aws, err := awsclient.FromEnvironment(os.Getenv)
 	if err != nil {
 		return nil, err
 	}

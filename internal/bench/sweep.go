@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/enforce"
@@ -40,7 +39,7 @@ type SweepOutput struct {
 }
 
 // Sweep builds the engine from getenv exactly as the Lambda does (config.Load,
-// awsclient.Load with its retryer), except that requests use the emulator's loopback HTTP
+// awsclient.FromEnvironment with its retryer), except that requests use the emulator's loopback HTTP
 // client, and runs one enforce sweep of every resource of the configured kinds
 // (CORSGUARD_TARGETS).
 func Sweep(ctx context.Context, getenv func(string) string) (SweepOutput, error) {
@@ -48,14 +47,11 @@ func Sweep(ctx context.Context, getenv func(string) string) (SweepOutput, error)
 	if err != nil {
 		return SweepOutput{}, err
 	}
-	awsCfg, err := awsclient.Load(ctx,
-		awsclient.WithRegion(getenv("AWS_REGION")),
-		awsclient.WithEndpoint(getenv("AWS_ENDPOINT_URL")),
-		awsclient.WithCredentials(credentials.NewStaticCredentialsProvider(getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), "")),
-		awsclient.WithHTTPClient(emulator.HTTPClient()))
+	awsCfg, err := awsclient.FromEnvironment(getenv)
 	if err != nil {
 		return SweepOutput{}, err
 	}
+	awsCfg.HTTPClient = emulator.HTTPClient()
 	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
 	if err != nil {
 		return SweepOutput{}, err

@@ -24,7 +24,7 @@ func renderMethod(b *w) {
 	b.p("  throttles each operation on its own token bucket at R calls/s (burst R) with `ThrottlingException` (S3's")
 	b.p("  front end answers it as `SlowDown`, HTTP 503). The S3 rows do the same with N buckets in the Region. The sweep")
 	b.p("  runs in a child process (`bench/cmd/sweep`) that builds the engine from the environment exactly as the")
-	b.p("  Lambda does (`config.Load`, `Config.Engine`, `awsclient.Load` with its retryer; only the HTTP client is the")
+	b.p("  Lambda does (`config.Load`, `Config.Engine`, `awsclient.FromEnvironment` with its retryer; only the HTTP client is the")
 	b.p("  emulator's loopback one), so its peak resident memory (the child's own `VmHWM` from `/proc/self/status`,")
 	b.p("  not `getrusage`, whose `ru_maxrss` for a child Go started starts from the parent's peak) is the engine's,")
 	b.p("  not the emulator's. Wall time is the engine's own `Report.Duration`: from reading the baseline to re-reading it.")
