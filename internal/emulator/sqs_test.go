@@ -722,3 +722,52 @@ func TestSQSSeededQueues(t *testing.T) {
 		t.Error("SeedQueue accepted a FIFO queue without the .fifo suffix")
 	}
 }
+
+// The reference aws CLI v1 (botocore speaks SQS's JSON protocol since 1.31) drives a FIFO
+// queue through the emulator: create, send twice with one deduplication id, receive with the
+// system attributes, change visibility, delete, and read a query-compatible error.
+func TestTheAWSCLIDrivesAFIFOQueue(t *testing.T) {
+	t.Parallel() // the CLI's start-up dominates; let the other tests run meanwhile
+	f := newSQSFixture(t)
+	cli := awsCLI(t, f.url)
+	must := func(out map[string]any, err error) map[string]any {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	created := must(cli("sqs", "create-queue", "--queue-name", "work.fifo", "--attributes", "FifoQueue=true,VisibilityTimeout=60"))
+	url, _ := created["QueueUrl"].(string)
+	if url != f.url+"/123456789012/work.fifo" {
+		t.Fatalf("QueueUrl %q", url)
+	}
+	first := must(cli("sqs", "send-message", "--queue-url", url, "--message-body", "hello", "--message-group-id", "container/movies", "--message-deduplication-id", "d1"))
+	dup := must(cli("sqs", "send-message", "--queue-url", url, "--message-body", "hello", "--message-group-id", "container/movies", "--message-deduplication-id", "d1"))
+	if first["MessageId"] != dup["MessageId"] || first["MD5OfMessageBody"] != "5d41402abc4b2a76b9719d911017c592" {
+		t.Errorf("sends: %v then %v", first, dup)
+	}
+	attrs := must(cli("sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "ApproximateNumberOfMessages", "FifoQueue"))
+	if diff := cmp.Diff(map[string]any{"ApproximateNumberOfMessages": "1", "FifoQueue": "true"}, attrs["Attributes"]); diff != "" {
+		t.Errorf("attributes (-want +got):\n%s", diff)
+	}
+	got := must(cli("sqs", "receive-message", "--queue-url", url, "--max-number-of-messages", "10", "--message-system-attribute-names", "All"))
+	msgs, _ := got["Messages"].([]any)
+	if len(msgs) != 1 {
+		t.Fatalf("received %v", got)
+	}
+	m := msgs[0].(map[string]any)
+	a := m["Attributes"].(map[string]any)
+	if m["Body"] != "hello" || a["MessageGroupId"] != "container/movies" || a["ApproximateReceiveCount"] != "1" || a["MessageDeduplicationId"] != "d1" {
+		t.Errorf("message %v", m)
+	}
+	handle := m["ReceiptHandle"].(string)
+	must(cli("sqs", "change-message-visibility", "--queue-url", url, "--receipt-handle", handle, "--visibility-timeout", "0"))
+	must(cli("sqs", "delete-message", "--queue-url", url, "--receipt-handle", handle))
+	if _, err := cli("sqs", "get-queue-url", "--queue-name", "missing"); err == nil || !strings.Contains(err.Error(), "AWS.SimpleQueueService.NonExistentQueue") {
+		t.Errorf("get-queue-url of a missing queue: %v", err)
+	}
+	if _, err := cli("sqs", "send-message", "--queue-url", url, "--message-body", "x", "--message-deduplication-id", "d2"); err == nil || !strings.Contains(err.Error(), "MissingParameter") {
+		t.Errorf("send without a group: %v", err)
+	}
+}
