@@ -161,11 +161,21 @@ func (e *Emulator) serveJSON(w http.ResponseWriter, r *http.Request, target stri
 	e.handle(w, r, p, c, func(c *call) (any, error) { return op.run(c, body) })
 }
 
-// resourceName reduces a container ARN to the container's name and a parameter selector
-// ("name:3") to the parameter's name, so that counters and scripted faults key on names.
+// resourceName reduces a container or parameter ARN to the name and a parameter selector
+// ("name:3", "name:label") to the parameter's name, so that counters and scripted faults key
+// on names.
 func resourceName(s string) string {
 	if strings.HasPrefix(s, "arn:") {
 		if _, after, ok := strings.Cut(s, ":container/"); ok {
+			return after
+		}
+		if _, after, ok := strings.Cut(s, ":parameter/"); ok { // a hierarchical name keeps no leading slash in its ARN
+			if i := strings.LastIndex(after, ":"); i > 0 {
+				after = after[:i]
+			}
+			if strings.Contains(after, "/") {
+				return "/" + after
+			}
 			return after
 		}
 		return s

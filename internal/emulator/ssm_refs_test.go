@@ -65,6 +65,11 @@ func TestParametersAreFoundByARNLabelAndVersion(t *testing.T) {
 		wantCode(t, err, code)
 	}
 
+	// Calls by ARN or selector count on the parameter's name, where scripted faults find them.
+	if n := f.emu.ResourceCalls("GetParameter", "/corsguard/baseline"); n != 9 {
+		t.Errorf("GetParameter counted %d times on /corsguard/baseline, want 9", n)
+	}
+
 	// Moving a label: attaching it to version 3 takes it from version 2.
 	must[*ssm.LabelParameterVersionOutput](t)(f.ssm.LabelParameterVersion(ctx, &ssm.LabelParameterVersionInput{
 		Name: aws.String("/corsguard/baseline"), Labels: []string{"live"}}))
