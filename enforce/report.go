@@ -13,7 +13,7 @@
 //  3. Only a drifted resource has its tags read: the exemption tag makes it exempt.
 //  4. audit: drifted, with the diff; enforce: PutCorsPolicy, remediated, with the diff.
 //
-// Step 3 comes after step 2, unlike the design's diagram: a compliant resource is reported
+// Step 3 comes after step 2, so that a compliant resource is reported
 // compliant even when it is exempt, and a sweep of compliant resources costs one listing per
 // 100 and one GetCorsPolicy each. ContainerInUseException backs off like CREATING; throttling
 // and server errors are retried by the SDK's retryer (see internal/awsclient). Every HTTP

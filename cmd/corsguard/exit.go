@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"os"
+
+	"github.com/mattn/go-isatty"
 )
 
 // The exit codes of the corsguard CLI.
@@ -34,12 +36,13 @@ func codeOf(err error) int {
 	return exitError
 }
 
-// isTerminal reports whether f is a terminal (a character device), without a dependency.
+// isTerminal reports whether f is a terminal (a TTY, or a Cygwin or MSYS pty on Windows). A
+// character device is not enough: /dev/null is one, and a report sent there is not read by a
+// person.
 func isTerminal(f any) bool {
 	file, ok := f.(*os.File)
 	if !ok {
 		return false
 	}
-	fi, err := file.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd())
 }
