@@ -12,9 +12,15 @@ import (
 // Canonical returns p in canonical form: rule order kept (the first matching rule wins), each
 // list sorted with duplicates removed (order inside a list means nothing to the service), and
 // absent lists as empty ones. A missing MaxAgeSeconds is already 0. Method names keep their case.
+// A CloudFront rule's header names are also lowered and its method ALL stands for the seven
+// methods it names (see canonicalCloudFront).
 func Canonical(p Policy) Policy {
 	out := make(Policy, len(p))
 	for i, r := range p {
+		if r.CloudFront != nil {
+			out[i] = canonicalCloudFront(r)
+			continue
+		}
 		out[i] = Rule{
 			ID:             r.ID,
 			AllowedOrigins: set(r.AllowedOrigins),
@@ -58,7 +64,8 @@ func ruleEqual(a, b Rule) bool {
 		slices.Equal(a.AllowedMethods, b.AllowedMethods) &&
 		slices.Equal(a.AllowedHeaders, b.AllowedHeaders) &&
 		slices.Equal(a.ExposeHeaders, b.ExposeHeaders) &&
-		a.MaxAgeSeconds == b.MaxAgeSeconds
+		a.MaxAgeSeconds == b.MaxAgeSeconds &&
+		cloudFrontEqual(a.CloudFront, b.CloudFront)
 }
 
 // Hash identifies a policy by meaning: "sha256:" and the hex SHA-256 of its canonical JSON.
@@ -112,7 +119,14 @@ func (c Change) String() string {
 // Diff lists what must change to turn actual into want, rule by rule in order. A nil actual is
 // a container without a policy: every wanted rule is missing. Diff is empty exactly when
 // Equal(actual, want).
+//
+// A wanted CloudFront CorsConfig (one rule with CloudFront set) is diffed in CloudFront's
+// field names ("CorsConfig.AccessControlAllowOrigins"); a nil actual is then a response
+// headers policy without a CorsConfig.
 func Diff(actual, want Policy) []Change {
+	if len(want) == 1 && want[0].CloudFront != nil && (len(actual) == 0 || (len(actual) == 1 && actual[0].CloudFront != nil)) {
+		return diffCloudFront(actual, want[0])
+	}
 	a, w := Canonical(actual), Canonical(want)
 	var out []Change
 	for i := 0; i < max(len(a), len(w)); i++ {

@@ -38,3 +38,44 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseCorsConfig checks that ParseCorsConfig never panics, that Validate never panics on
+// what it returns, and that a parsed CorsConfig survives a round trip through its own JSON and
+// through the Policy form unchanged in meaning.
+func FuzzParseCorsConfig(f *testing.F) {
+	files, _ := filepath.Glob("testdata/cloudfront/*.json")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"CorsConfig":{"AccessControlAllowMethods":{"Quantity":1,"Items":["ALL"]}}}`))
+	f.Add([]byte(`{"ResponseHeadersPolicy":{"ResponseHeadersPolicyConfig":{"CorsConfig":{}}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseCorsConfig(data)
+		if err != nil {
+			return
+		}
+		p := c.Policy()
+		_ = Validate(p, CloudFront)
+		again, err := ParseCorsConfig(c.JSON())
+		if err != nil {
+			t.Fatalf("ParseCorsConfig(JSON(c)) of %q: %v", data, err)
+		}
+		if !Equal(p, again.Policy()) || Hash(p) != Hash(again.Policy()) {
+			t.Fatalf("round trip changed the config: %v", Diff(again.Policy(), p))
+		}
+		back, err := CorsConfigOf(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !Equal(back.Policy(), p) {
+			t.Fatalf("CorsConfigOf changed the config: %v", Diff(back.Policy(), p))
+		}
+		if len(Diff(p, p)) != 0 {
+			t.Fatalf("a config differs from itself")
+		}
+	})
+}

@@ -25,6 +25,9 @@ type Rule struct {
 	AllowedHeaders []string `json:"AllowedHeaders"`
 	ExposeHeaders  []string `json:"ExposeHeaders,omitempty"`
 	MaxAgeSeconds  int64    `json:"MaxAgeSeconds,omitempty"`
+	// CloudFront holds the fields only a CloudFront CorsConfig has; nil for the other kinds,
+	// whose Validate refuses it.
+	CloudFront *CloudFrontRule `json:"CloudFront,omitempty"`
 }
 
 // Policy is an ordered list of rules: the first rule that matches a request wins, so order is

@@ -61,11 +61,15 @@ func (e *ValidationError) Error() string {
 // AllowedMethods 1-4 distinct of PUT, GET, DELETE, HEAD; AllowedHeaders required, 0-100 items of
 // 1-8192 characters with at most one "*"; ExposeHeaders 0-100 items of 1-8192 characters;
 // MaxAgeSeconds 0-2147483647; origins and headers only tab, LF, CR and U+0020-U+00FF. S3 also
-// allows POST and a rule ID, and AllowedHeaders may be absent.
+// allows POST and a rule ID, and AllowedHeaders may be absent. CloudFront's rules are at
+// validateCloudFront.
 func Validate(p Policy, kind Kind) error {
 	v := validator{kind: kind}
 	switch kind {
 	case MediaStore, S3:
+	case CloudFront:
+		v.cloudFront(p)
+		return v.err()
 	default:
 		v.add("kind", fmt.Sprintf("unknown target kind %q", kind))
 		return v.err()
@@ -112,6 +116,9 @@ func (v *validator) methods() []string {
 }
 
 func (v *validator) rule(path string, r Rule) {
+	if r.CloudFront != nil {
+		v.add(path+".CloudFront", fmt.Sprintf("CloudFront fields are not supported by %s", v.kind))
+	}
 	if r.ID != "" {
 		if v.kind != S3 {
 			v.add(path+".ID", fmt.Sprintf("rule IDs are not supported by %s", v.kind))
