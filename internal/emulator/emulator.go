@@ -124,6 +124,10 @@ type Emulator struct {
 	closed    chan struct{} // closed by Close: long polls end
 	closeOnce sync.Once
 
+	rhPolicies    map[string]*responseHeadersPolicy // CloudFront response headers policies by ID
+	cachePolicies map[string]*cachePolicy
+	distributions map[string]*Distribution
+
 	fronts map[string]http.HandlerFunc // credential scope's service -> front end
 }
 
@@ -149,10 +153,15 @@ func New(opts ...Option) *Emulator {
 		closed:        make(chan struct{}),
 		findings:      map[string]map[string]any{},
 		log:           slog.New(slog.DiscardHandler),
+
+		rhPolicies:    map[string]*responseHeadersPolicy{},
+		cachePolicies: map[string]*cachePolicy{},
+		distributions: map[string]*Distribution{},
 	}
 	for _, o := range opts {
 		o(e)
 	}
+	e.seedManagedLocked()
 	e.fronts = e.frontEnds()
 	if mc, ok := e.clock.(*ManualClock); ok {
 		mc.onChange(e.wakePollers) // a message's delay or visibility may have ended

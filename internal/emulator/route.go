@@ -18,6 +18,7 @@ func (e *Emulator) frontEnds() map[string]http.HandlerFunc {
 		"sqs":         e.jsonFront(sqsTarget, e.sqsOps()),
 		"s3":          e.serveS3,
 		"securityhub": e.serveSecurityHub,
+		"cloudfront":  e.serveCloudFront,
 	}
 }
 
