@@ -70,6 +70,12 @@ func ruleID(event string) string { return function + event }
 // evaluator returns an evaluator for the template deployed with params in partition.
 func evaluator(t *testing.T, tpl *cfn.Template, partition string, params map[string]string) *cfn.Evaluator {
 	t.Helper()
+	return evaluatorIn(t, tpl, partition, region, params)
+}
+
+// evaluatorIn is evaluator for a stack in another Region.
+func evaluatorIn(t *testing.T, tpl *cfn.Template, partition, region string, params map[string]string) *cfn.Evaluator {
+	t.Helper()
 	env := cfn.Env{
 		Partition: partition, Region: region, AccountID: account, StackName: "corsguard",
 		Parameters: params,
@@ -89,12 +95,13 @@ func evaluator(t *testing.T, tpl *cfn.Template, partition string, params map[str
 			"WorkDeadLetterQueueAlarm": "work-dlq-alarm",
 		},
 		GetAtts: map[string]string{
-			function + ".Arn":      "arn:aws:lambda:" + region + ":" + account + ":function:corsguard-EnforcerFunction-AbC",
-			queue + ".Arn":         "arn:aws:sqs:" + region + ":" + account + ":corsguard-FailureQueue-XyZ",
-			queue + ".QueueName":   "corsguard-FailureQueue-XyZ",
-			workQueue + ".Arn":     workQueueARN,
-			workDLQ + ".Arn":       "arn:aws:sqs:" + region + ":" + account + ":corsguard-WorkDeadLetterQueue-D.fifo",
-			workDLQ + ".QueueName": "corsguard-WorkDeadLetterQueue-D.fifo",
+			function + ".Arn":       "arn:aws:lambda:" + region + ":" + account + ":function:corsguard-EnforcerFunction-AbC",
+			queue + ".Arn":          "arn:aws:sqs:" + region + ":" + account + ":corsguard-FailureQueue-XyZ",
+			queue + ".QueueName":    "corsguard-FailureQueue-XyZ",
+			workQueue + ".Arn":      workQueueARN,
+			workDLQ + ".Arn":        "arn:aws:sqs:" + region + ":" + account + ":corsguard-WorkDeadLetterQueue-D.fifo",
+			workDLQ + ".QueueName":  "corsguard-WorkDeadLetterQueue-D.fifo",
+			cloudFrontRule + ".Arn": "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + cloudFrontRule,
 		},
 	}
 	for name := range events(t, tpl) {
@@ -281,12 +288,18 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		"BackoffCap":              "30s",
 		"DeadlineMargin":          "20s",
 		"MetricsNamespace":        "Media/CorsGuard",
-		"Targets":                 "mediastore,s3",
+		"Targets":                 "mediastore,s3,cloudfront",
 		"S3BaselineParameterName": "/corsguard/s3-baseline",
 		"S3IncludePatterns":       "media-*",
 		"S3ExcludePatterns":       "media-logs",
 		"MaximumConcurrency":      "50",
+
+		"CloudFrontBaselineParameterName": "/corsguard/cloudfront",
+		"CloudFrontIncludePatterns":       "media-*",
+		"CloudFrontExcludePatterns":       "legacy-*",
+		"CloudFrontAddMissingCors":        "true",
 	})
+	env["AWS_REGION"] = region // Lambda's own: a stack in us-east-1 enforces cloudfront
 	got, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -296,16 +309,19 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 			Parameter: "corsguard-baseline",
 			Selector:  policy.Selector{Include: []string{"live-*", "vod-*"}, Exclude: []string{"live-test"}},
 			Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: "/corsguard/s3-baseline",
-				Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}}}},
-			ExemptTagKey:   "team:exempt",
-			ExemptTagValue: "yes",
-			Mode:           enforce.ModeAudit,
-			Workers:        8,
-			Rate:           2.5,
-			BackoffBase:    500 * time.Millisecond,
-			BackoffCap:     30 * time.Second,
-			Margin:         20 * time.Second,
-			Targets:        []policy.Kind{policy.MediaStore, policy.S3},
+				Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}}},
+				policy.CloudFront: {Parameter: "/corsguard/cloudfront",
+					Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"legacy-*"}}}},
+			CloudFrontAddMissingCors: true,
+			ExemptTagKey:             "team:exempt",
+			ExemptTagValue:           "yes",
+			Mode:                     enforce.ModeAudit,
+			Workers:                  8,
+			Rate:                     2.5,
+			BackoffBase:              500 * time.Millisecond,
+			BackoffCap:               30 * time.Second,
+			Margin:                   20 * time.Second,
+			Targets:                  []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront},
 		},
 		MetricsNamespace: "Media/CorsGuard",
 		QueueURL:         workQueueURL,
@@ -453,6 +469,10 @@ func policyCases() []policyCase {
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/s3-baseline", ""},
 		{"a flat S3 baseline name", "aws", map[string]string{"S3BaselineParameterName": "s3-baseline"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/s3-baseline", ""},
+		{"the cloudfront target with its baseline", "aws", map[string]string{"Targets": "mediastore,s3,cloudfront", "CloudFrontBaselineParameterName": "/corsguard/cloudfront"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/cloudfront", ""},
+		{"only cloudfront, a flat baseline name", "aws", map[string]string{"Targets": "cloudfront", "CloudFrontBaselineParameterName": "cf-baseline"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/cf-baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
 	}
 }
 
@@ -462,8 +482,14 @@ func wantGrants(t *testing.T, tt policyCase) map[string][]string {
 	t.Helper()
 	containers := "arn:" + tt.partition + ":mediastore:us-east-1:111122223333:container/*"
 	want := map[string][]string{}
+	cloudFront := strings.Contains(tt.params["Targets"], "cloudfront") // the cases deploy in us-east-1
 	for _, a := range enforce.Actions() {
 		switch {
+		case strings.HasPrefix(a, "cloudfront:") && !cloudFront: // granted only with the target
+		case a == "cloudfront:ListResponseHeadersPolicies": // no resource-level permission exists
+			want[a] = []string{"*"}
+		case strings.HasPrefix(a, "cloudfront:"): // global: no Region in the ARN
+			want[a] = []string{"arn:" + tt.partition + ":cloudfront::111122223333:response-headers-policy/*"}
 		case a == "mediastore:ListContainers": // no resource-level permission exists
 			want[a] = []string{"*"}
 		case strings.HasPrefix(a, "mediastore:"):
@@ -529,6 +555,9 @@ func routes() map[string]string {
 		"cloudtrail-s3-delete-bucket-cors.json":      "BucketCorsChangedTrail",
 		"cloudtrail-s3-other-call.json":              "",
 		"direct-audit-buckets.json":                  "",
+		// CloudFront's records reach the function through the standalone ResponseHeadersPolicyChangedRule.
+		"cloudtrail-create-response-headers-policy.json": "",
+		"cloudtrail-update-response-headers-policy.json": "",
 	}
 }
 
@@ -979,5 +1008,97 @@ func TestTheWorkQueueFeedsTheFunctionInBatchesWithPartialFailures(t *testing.T) 
 		if src["Type"] == "SQS" {
 			t.Errorf("event %s is SAM's Type: SQS, whose managed policy covers every queue", name)
 		}
+	}
+}
+
+// cloudFrontRule is the standalone rule of CloudFront's CloudTrail events: SAM ignores
+// Condition on a function's event source, and this one exists only in us-east-1.
+const cloudFrontRule = "ResponseHeadersPolicyChangedRule"
+
+func TestTheCloudFrontRuleAndGrantsExistOnlyInUSEast1WithTheTarget(t *testing.T) {
+	tpl := readTemplate(t)
+	with := map[string]string{"Targets": "mediastore,cloudfront", "CloudFrontBaselineParameterName": "/corsguard/cloudfront"}
+	for _, tc := range []struct {
+		name   string
+		region string
+		params map[string]string
+		active bool
+	}{
+		{"configured, in us-east-1", "us-east-1", with, true},
+		{"configured, in eu-west-1", "eu-west-1", with, false},
+		{"not configured, in us-east-1", "us-east-1", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := evaluatorIn(t, tpl, "aws", tc.region, tc.params)
+			for _, id := range []string{cloudFrontRule, "ResponseHeadersPolicyChangedPermission"} {
+				r := tpl.Resource(id)
+				if r == nil || r["Condition"] != "CloudFrontActive" {
+					t.Fatalf("%s: want a resource with Condition CloudFrontActive, got %v", id, r)
+				}
+			}
+			active, err := ev.Condition("CloudFrontActive")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if active != tc.active {
+				t.Errorf("CloudFrontActive = %v, want %v", active, tc.active)
+			}
+			got := grants(t, tpl, ev)
+			var cf []string
+			for a := range got {
+				if strings.HasPrefix(a, "cloudfront:") {
+					cf = append(cf, a)
+				}
+			}
+			if (len(cf) == 3) != tc.active || (len(cf) != 0 && len(cf) != 3) {
+				t.Errorf("cloudfront grants %v with the target active %v", cf, tc.active)
+			}
+			params := strings.Join(got["ssm:GetParameter"], " ")
+			if strings.Contains(params, "cloudfront") != tc.active {
+				t.Errorf("ssm:GetParameter on %s", params)
+			}
+		})
+	}
+
+	ev := evaluator(t, tpl, "aws", with)
+	p := props(t, tpl, cloudFrontRule)
+	pattern, err := eventpattern.New(eval(t, ev, p["EventPattern"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(eventsDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"cloudtrail-create-response-headers-policy.json", "cloudtrail-update-response-headers-policy.json"}
+	var matched []string
+	for _, f := range files {
+		ok, err := pattern.Match(readEvent(t, filepath.Base(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			matched = append(matched, filepath.Base(f))
+		}
+	}
+	if diff := cmp.Diff(want, matched); diff != "" {
+		t.Errorf("samples the CloudFront rule matches (-want +got):\n%s", diff)
+	}
+	failed := strings.Replace(string(readEvent(t, want[1])), `"eventType"`, `"errorCode": "PreconditionFailed", "eventType"`, 1)
+	own := strings.Replace(string(readEvent(t, want[1])), `"arn": "arn:aws:iam::012345678912:user/alice"`,
+		`"arn": "arn:aws:sts::111122223333:assumed-role/`+roleName+`/corsguard-EnforcerFunction-AbC"`, 1)
+	for name, ev := range map[string]string{"a failed call": failed, "our own update": own} {
+		if ok, err := pattern.Match([]byte(ev)); err != nil || ok {
+			t.Errorf("the CloudFront rule matches %s (%v)", name, err)
+		}
+	}
+	targets := eval(t, ev, p["Targets"]).([]any)
+	target := targets[0].(map[string]any)
+	if len(targets) != 1 || target["Arn"] != "arn:aws:lambda:"+region+":"+account+":function:corsguard-EnforcerFunction-AbC" || target["DeadLetterConfig"] == nil || target["RetryPolicy"] == nil {
+		t.Errorf("rule targets %v", targets)
+	}
+	perm := eval(t, ev, props(t, tpl, "ResponseHeadersPolicyChangedPermission")).(map[string]any)
+	if perm["Principal"] != "events.amazonaws.com" || perm["SourceArn"] != "arn:aws:events:"+region+":"+account+":rule/corsguard-"+cloudFrontRule {
+		t.Errorf("permission %v", perm)
 	}
 }

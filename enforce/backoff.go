@@ -39,6 +39,20 @@ var errBusy = errors.New("busy")
 // errGone marks a resource that was deleted, is being deleted or never existed.
 var errGone = errors.New("gone")
 
+// errStale marks a write refused because the resource changed since it was read (CloudFront's
+// PreconditionFailed on a stale ETag): the engine reads it again and decides again.
+var errStale = errors.New("changed since it was read")
+
+// maxStale is how many times one reconcile reads again after a stale write before it fails
+// (retryably): a policy that keeps changing under us is someone else's work in progress.
+const maxStale = 3
+
+// leftAlone is a resource a store declines to write, with why: reported exempt with the
+// reason as its note (a CloudFront policy without a CorsConfig, by default).
+type leftAlone struct{ why string }
+
+func (l *leftAlone) Error() string { return "left alone: " + l.why }
+
 // errNoTime is returned when the next backoff sleep would end after the deadline.
 var errNoTime = errors.New("the next wait would pass the deadline")
 

@@ -48,9 +48,9 @@ func parameterNotFound(err error) bool {
 	return errors.As(err, &notFound)
 }
 
-// readBaseline reads and parses the baseline in the named parameter. The returned policy is
-// nil when it could not be read or parsed; the Baseline then says why.
-func (e *Engine) readBaseline(ctx context.Context, m *meter, name string) (Baseline, policy.Policy) {
+// readBaseline reads the baseline in the named parameter. The returned value is nil when it
+// could not be read; the Baseline then says why.
+func (e *Engine) readBaseline(ctx context.Context, m *meter, name string) (Baseline, *string) {
 	b := Baseline{Parameter: name}
 	param, err := e.getParameter(ctx, m, name)
 	if err != nil {
@@ -59,13 +59,19 @@ func (e *Engine) readBaseline(ctx context.Context, m *meter, name string) (Basel
 		return b, nil
 	}
 	b.Version = param.Version
-	p, err := policy.Parse([]byte(aws.ToString(param.Value)))
+	return b, aws.String(aws.ToString(param.Value))
+}
+
+// parseBaseline parses a baseline's value for kind (a CloudFront baseline is a CorsConfig,
+// the others a rule list), recording the hash or why it does not parse in b.
+func parseBaseline(b *Baseline, kind policy.Kind, value string) policy.Policy {
+	p, err := policy.ParseKind(kind, []byte(value))
 	if err != nil {
-		b.Error = fmt.Sprintf("baseline %s version %d: %v", name, b.Version, err)
-		return b, nil
+		b.Error = fmt.Sprintf("baseline %s version %d: %v", b.Parameter, b.Version, err)
+		return nil
 	}
 	b.Hash = policy.Hash(p)
-	return b, p
+	return p
 }
 
 // loadBaselines reads the baseline of every kind in kinds (each parameter once) and validates
@@ -74,8 +80,8 @@ func (e *Engine) readBaseline(ctx context.Context, m *meter, name string) (Basel
 // in rep.Baseline, and returns the policy of every kind whose baseline is valid.
 func (e *Engine) loadBaselines(ctx context.Context, m *meter, kinds []*kind, rep *Report) map[*kind]policy.Policy {
 	type read struct {
-		b Baseline
-		p policy.Policy
+		b     Baseline
+		value *string
 	}
 	reads := map[string]read{}
 	wants := map[*kind]policy.Policy{}
@@ -83,13 +89,17 @@ func (e *Engine) loadBaselines(ctx context.Context, m *meter, kinds []*kind, rep
 	for _, k := range kinds {
 		r, ok := reads[k.parameter]
 		if !ok {
-			r.b, r.p = e.readBaseline(ctx, m, k.parameter)
+			r.b, r.value = e.readBaseline(ctx, m, k.parameter)
 			reads[k.parameter] = r
 		}
 		b := r.b
 		b.Kind = k.store.Kind()
-		if r.p != nil {
-			if err := policy.Validate(r.p, b.Kind); err != nil {
+		var p policy.Policy
+		if r.value != nil {
+			p = parseBaseline(&b, b.Kind, *r.value)
+		}
+		if p != nil {
+			if err := policy.Validate(p, b.Kind); err != nil {
 				b.Error = fmt.Sprintf("baseline %s version %d: %v", b.Parameter, b.Version, err)
 				var verr *policy.ValidationError
 				if errors.As(err, &verr) {
@@ -97,7 +107,7 @@ func (e *Engine) loadBaselines(ctx context.Context, m *meter, kinds []*kind, rep
 				}
 			} else {
 				b.Valid = true
-				wants[k] = r.p
+				wants[k] = p
 			}
 		}
 		if !b.Valid {

@@ -50,6 +50,10 @@ type Config struct {
 	// kind: an S3 baseline of its own, include and exclude patterns for bucket names. A kind
 	// without an entry uses Parameter and Selector.
 	Kinds map[policy.Kind]KindConfig
+	// CloudFrontAddMissingCors makes the front ends build the CloudFront store with
+	// CloudFrontOptions.AddMissingCors: the baseline is added to a selected response headers
+	// policy that has no CorsConfig (by default such a policy is reported exempt and left alone).
+	CloudFrontAddMissingCors bool
 	// ExemptTagKey and ExemptTagValue name the tag that exempts a resource; the value is
 	// compared without regard to case.
 	ExemptTagKey   string

@@ -598,14 +598,19 @@ func TestActionsAreTheCallsTheEngineMakes(t *testing.T) {
 	e.seedBucket("drifted-bucket", drift, nil)
 	e.seedBucket("compliant-bucket", baseline, nil)
 	e.seedBucket("exempt-bucket", drift, map[string]string{"corsguard:exempt": "true"})
-	eng := e.engineOf(enforce.Config{Clock: clock, Rand: half}, policy.MediaStore, policy.S3)
+	e.createPolicy(withEverything("drifted-policy", driftedCors()))
+	if err := e.emu.SeedParameter(cfParam, "String", cfBaseline, ""); err != nil {
+		t.Fatal(err)
+	}
+	eng := e.engineOf(enforce.Config{Clock: clock, Rand: half,
+		Kinds: map[policy.Kind]enforce.KindConfig{policy.CloudFront: {Parameter: cfParam}}}, policy.MediaStore, policy.S3, policy.CloudFront)
 
 	rep := e.run(context.Background(), eng, enforce.Work{})
-	rep2 := e.run(context.Background(), eng, enforce.Work{Containers: []string{"drifted"}, Buckets: []string{"drifted-bucket"}, Mode: enforce.ModeAudit})
+	rep2 := e.run(context.Background(), eng, enforce.Work{Containers: []string{"drifted"}, Buckets: []string{"drifted-bucket"}, Policies: []string{"drifted-policy"}, Mode: enforce.ModeAudit})
 	if !rep.Succeeded || !rep2.Succeeded {
 		t.Fatalf("runs failed: %+v %+v", rep, rep2)
 	}
-	made := keys(emulatorActions(e.emu))
+	made := keys(e.engineActions())
 	if diff := cmp.Diff(slices.Sorted(slices.Values(enforce.Actions())), made); diff != "" {
 		t.Errorf("enforce.Actions against the calls the emulator received (-listed +made):\n%s", diff)
 	}
@@ -615,7 +620,7 @@ func TestActionsAreTheCallsTheEngineMakes(t *testing.T) {
 			counted[op] += n
 		}
 	}
-	if diff := cmp.Diff(emulatorActions(e.emu), counted); diff != "" {
+	if diff := cmp.Diff(e.engineActions(), counted); diff != "" {
 		t.Errorf("the reports' call counts against the emulator's (-emulator +reports):\n%s", diff)
 	}
 }

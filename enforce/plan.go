@@ -65,6 +65,11 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 			rep.Excluded = append(rep.Excluded, name)
 		}
 	}
+	for _, name := range w.Policies {
+		if !e.has(policy.CloudFront) && !slices.Contains(rep.Excluded, name) {
+			rep.Excluded = append(rep.Excluded, name)
+		}
+	}
 	slices.Sort(rep.Excluded)
 	rep.Error = strings.Join(errs, "; ")
 	if len(targets) == 0 && (len(wants) == 0 || rep.Error != "") {

@@ -128,7 +128,10 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 		ent.Duration = e.cfg.Clock.Now().Sub(start)
 	}()
 	outcome, diff, err := e.converge(ctx, m, b, t, mode)
+	var left *leftAlone
 	switch {
+	case errors.As(err, &left):
+		ent.Outcome, ent.Note, ent.Diff = Exempt, left.why, policy.Diff(nil, t.want)
 	case errors.Is(err, errGone):
 		ent.Outcome = Gone
 	case err != nil:
@@ -143,9 +146,10 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 // converge is the reconcile step of one resource, in the order that makes the fewest calls:
 // status (from the listing, else described), waiting while busy; the policy; if it equals the
 // baseline, compliant (no tag lookup: nothing will be written); else the tags (exempt), then
-// the diff (audit) or the write (enforce).
+// the diff (audit) or the write (enforce). A write refused as stale (the resource changed since
+// it was read) reads again and decides again, up to maxStale times.
 func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, mode Mode) (Outcome, []policy.Change, error) {
-	store, want := t.kind.store, t.want
+	store := t.kind.store
 	var r resource
 	listed := t.listed != nil
 	if listed {
@@ -164,9 +168,23 @@ func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, m
 	if err != nil {
 		return "", nil, err
 	}
+	for stale := 0; ; stale++ {
+		outcome, diff, err := e.decide(ctx, m, b, t, r, mode)
+		if !errors.Is(err, errStale) || stale+1 >= maxStale {
+			if errors.Is(err, errStale) {
+				err = fmt.Errorf("%w (read and decided %d times)", err, maxStale)
+			}
+			return outcome, diff, err
+		}
+	}
+}
 
+// decide reads the policy of a ready resource and makes it equal to the baseline (or reports
+// how it differs).
+func (e *Engine) decide(ctx context.Context, m *meter, b *backoff, t target, r resource, mode Mode) (Outcome, []policy.Change, error) {
+	store, want := t.kind.store, t.want
 	var actual policy.Policy
-	err = b.patiently(ctx, func(ctx context.Context) error {
+	err := b.patiently(ctx, func(ctx context.Context) error {
 		var err error
 		actual, err = store.getPolicy(ctx, m, r)
 		return err

@@ -78,15 +78,19 @@ func Outcomes() []Outcome {
 // Work is what one run must do: the resources to reconcile (every matching one of every kind
 // when it names none: a sweep), in which mode, and why (for the report).
 type Work struct {
-	// Containers and Buckets name the MediaStore containers and S3 buckets to reconcile.
+	// Containers, Buckets and Policies name the MediaStore containers, S3 buckets and
+	// CloudFront response headers policies (by name) to reconcile.
 	Containers []string `json:"containers,omitempty"`
 	Buckets    []string `json:"buckets,omitempty"`
+	Policies   []string `json:"policies,omitempty"`
 	Mode       Mode     `json:"mode"`
 	Reason     string   `json:"reason"`
 }
 
 // sweep reports whether w names no resource, and so asks for all of them.
-func (w Work) sweep() bool { return len(w.Containers) == 0 && len(w.Buckets) == 0 }
+func (w Work) sweep() bool {
+	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0
+}
 
 // named returns the resources of kind k that w names.
 func (w Work) named(k policy.Kind) []string {
@@ -95,6 +99,8 @@ func (w Work) named(k policy.Kind) []string {
 		return w.Containers
 	case policy.S3:
 		return w.Buckets
+	case policy.CloudFront:
+		return w.Policies
 	}
 	return nil
 }
@@ -127,6 +133,9 @@ type Entry struct {
 	Duration time.Duration   `json:"duration_ns"`
 	Diff     []policy.Change `json:"diff,omitempty"`
 	Error    string          `json:"error,omitempty"`
+	// Note says why an exempt resource was left alone when no tag says so (a CloudFront
+	// policy without a CorsConfig).
+	Note string `json:"note,omitempty"`
 	// Retryable says, for a failed or not_started entry, whether a retry can fix it
 	// (throttling, server errors, timeouts, a resource still busy, the deadline) or not
 	// (denied, refused as invalid, a bucket in another Region, a service that does not exist
@@ -231,6 +240,9 @@ func (r *Report) baselines() []Baseline {
 // must add it here.
 func Actions() []string {
 	return []string{
+		"cloudfront:GetResponseHeadersPolicy",
+		"cloudfront:ListResponseHeadersPolicies",
+		"cloudfront:UpdateResponseHeadersPolicy",
 		"mediastore:DescribeContainer",
 		"mediastore:GetCorsPolicy",
 		"mediastore:ListContainers",

@@ -182,6 +182,9 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if d.Reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
 		d = ignore("%s: S3 buckets are not among the targets", d.Work.Reason)
 	}
+	if d.Reconciles() && len(d.Work.Policies) > 0 && !h.cfg.Enforces(policy.CloudFront) {
+		d = ignore("%s: CloudFront response headers policies are not among the targets", d.Work.Reason)
+	}
 	switch d.Kind {
 	case Ignored:
 		h.log.InfoContext(ctx, "event ignored", slog.String("event", string(d.Kind)), slog.String("note", d.Note))

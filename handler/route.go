@@ -31,6 +31,7 @@ const (
 const (
 	sourceMediaStore     = "aws.mediastore"
 	sourceS3             = "aws.s3"
+	sourceCloudFront     = "aws.cloudfront"
 	sourceSSM            = "aws.ssm"
 	sourceEvents         = "aws.events"
 	typeContainerState   = "MediaStore Container State Change"
@@ -86,9 +87,15 @@ type containerState struct {
 
 type cloudTrail struct {
 	EventName         string `json:"eventName"`
+	ErrorCode         string `json:"errorCode"`
 	RequestParameters struct {
 		ContainerName string `json:"containerName"`
 		BucketName    string `json:"bucketName"`
+		// ResponseHeadersPolicyConfig is CloudFront's: Create and UpdateResponseHeadersPolicy
+		// name the policy by its name in the config (Update also by id).
+		ResponseHeadersPolicyConfig struct {
+			Name string `json:"name"`
+		} `json:"responseHeadersPolicyConfig"`
 	} `json:"requestParameters"`
 	UserIdentity struct {
 		ARN string `json:"arn"`
@@ -171,6 +178,30 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		}
 		return Decision{Kind: kind, Work: enforce.Work{Buckets: []string{name}, Mode: mode, Reason: reason}}
 
+	case e.Source == sourceCloudFront && e.DetailType == typeCloudTrail:
+		var d cloudTrail
+		if err := decodeDetail(e.Detail, &d); err != nil {
+			return ignore("%s: %v", e.DetailType, err)
+		}
+		// CloudTrail has named CloudFront's calls with the API version appended
+		// (UpdateResponseHeadersPolicy2020_05_31); both spellings are the same call.
+		event := strings.TrimSuffix(d.EventName, "2020_05_31")
+		if event != "CreateResponseHeadersPolicy" && event != "UpdateResponseHeadersPolicy" {
+			return ignore("CloudTrail %s cannot change a response headers policy's CORS", d.EventName)
+		}
+		name := d.RequestParameters.ResponseHeadersPolicyConfig.Name
+		reason := fmt.Sprintf("CloudTrail %s %s", event, name)
+		if d.UserIdentity.ARN != "" {
+			reason += " by " + d.UserIdentity.ARN
+		}
+		if d.ErrorCode != "" {
+			return ignore("%s failed (%s): nothing changed", reason, d.ErrorCode)
+		}
+		if err := validPolicyName(name); err != nil {
+			return ignore("%s: %v", reason, err)
+		}
+		return Decision{Kind: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: mode, Reason: reason}}
+
 	case e.Source == sourceSSM && e.DetailType == typeParameterChange:
 		var d parameterChange
 		if err := decodeDetail(e.Detail, &d); err != nil {
@@ -247,4 +278,13 @@ func decodeDetail(raw json.RawMessage, v any) error {
 
 func ignore(format string, args ...any) Decision {
 	return Decision{Kind: Ignored, Note: fmt.Sprintf(format, args...)}
+}
+
+// validPolicyName accepts a CloudFront response headers policy name as an event carries it:
+// 1 to 128 characters (the console's limit), no control characters.
+func validPolicyName(name string) error {
+	if name == "" || len(name) > 128 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("response headers policy name %q: want 1 to 128 printable characters", name)
+	}
+	return nil
 }

@@ -53,6 +53,10 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 		"cloudtrail-s3-put-bucket-cors.json":    bucket(handler.CorsChanged, "media-assets", "CloudTrail PutBucketCors media-assets"+user),
 		"cloudtrail-s3-delete-bucket-cors.json": bucket(handler.CorsChanged, "media-assets", "CloudTrail DeleteBucketCors media-assets"+user),
 		"cloudtrail-s3-other-call.json":         {Kind: handler.Ignored, Note: "CloudTrail PutBucketTagging cannot change a bucket's CORS configuration"},
+		"cloudtrail-create-response-headers-policy.json": {Kind: handler.CorsChanged, Work: enforce.Work{Policies: []string{"media-cors"},
+			Mode: enforce.ModeEnforce, Reason: "CloudTrail CreateResponseHeadersPolicy media-cors by arn:aws:iam::012345678912:user/alice"}},
+		"cloudtrail-update-response-headers-policy.json": {Kind: handler.CorsChanged, Work: enforce.Work{Policies: []string{"media-cors"},
+			Mode: enforce.ModeEnforce, Reason: "CloudTrail UpdateResponseHeadersPolicy media-cors by arn:aws:iam::012345678912:user/alice"}},
 		"direct-audit-buckets.json": {Kind: handler.Manual, Work: enforce.Work{Buckets: []string{"media-assets", "media-uploads"},
 			Mode: enforce.ModeAudit, Reason: "direct invocation: audit buckets media-assets,media-uploads"}},
 	}
@@ -152,5 +156,20 @@ func TestRouteNarrowsADirectInvocationToTheNamedContainers(t *testing.T) {
 		Reason: "direct invocation: enforce live-news,vod-library"}}
 	if diff := cmp.Diff(want, d); diff != "" {
 		t.Errorf("route (-want +got):\n%s", diff)
+	}
+}
+
+func TestRouteIgnoresFailedCloudFrontCalls(t *testing.T) {
+	data, err := os.ReadFile("../events/cloudtrail-update-response-headers-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := strings.Replace(string(data), `"eventType"`, `"errorCode": "PreconditionFailed", "eventType"`, 1)
+	if d := handler.Route([]byte(failed), []string{baseline}, enforce.ModeEnforce); d.Kind != handler.Ignored || !strings.Contains(d.Note, "PreconditionFailed") {
+		t.Errorf("a failed update: %+v", d)
+	}
+	versioned := strings.Replace(string(data), `"UpdateResponseHeadersPolicy"`, `"UpdateResponseHeadersPolicy2020_05_31"`, 1)
+	if d := handler.Route([]byte(versioned), []string{baseline}, enforce.ModeEnforce); d.Kind != handler.CorsChanged || !cmp.Equal(d.Work.Policies, []string{"media-cors"}) {
+		t.Errorf("an event name with the API version: %+v", d)
 	}
 }

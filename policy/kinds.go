@@ -6,14 +6,19 @@ import (
 	"strings"
 )
 
-// AllKinds is the target name that stands for every kind (Kinds).
+// AllKinds is the target name that stands for the kinds whose baseline is a rule list,
+// mediastore and s3 (one baseline can serve both). cloudfront, whose baseline is a CorsConfig
+// in a parameter of its own, is named on its own.
 const AllKinds = "all"
 
 // Kinds returns every kind, in the order a run takes them and a report lists them.
-func Kinds() []Kind { return []Kind{MediaStore, S3} }
+func Kinds() []Kind { return []Kind{MediaStore, S3, CloudFront} }
 
-// ParseKinds reads a comma-separated list of kinds ("mediastore", "s3", or "all" for every
-// kind), without regard to case or spaces around the names, and returns each kind once, in the
+// allKinds are the kinds AllKinds stands for.
+func allKinds() []Kind { return []Kind{MediaStore, S3} }
+
+// ParseKinds reads a comma-separated list of kinds ("mediastore", "s3", "cloudfront", or "all"
+// for mediastore and s3), without regard to case or spaces around the names, and returns each kind once, in the
 // order of Kinds. It is the one syntax of the targets setting, for the Lambda's environment
 // and the CLI's flags alike.
 func ParseKinds(s string) ([]Kind, error) {
@@ -24,7 +29,7 @@ func ParseKinds(s string) ([]Kind, error) {
 		switch {
 		case item == "":
 		case item == AllKinds:
-			named = append(named, Kinds()...)
+			named = append(named, allKinds()...)
 		case slices.Contains(Kinds(), Kind(item)):
 			named = append(named, Kind(item))
 		default:
@@ -43,7 +48,7 @@ func ParseKinds(s string) ([]Kind, error) {
 	return out, nil
 }
 
-// wantKinds is "mediastore, s3 or all": what ParseKinds accepts, for its errors.
+// wantKinds is "mediastore, s3, cloudfront or all": what ParseKinds accepts, for its errors.
 func wantKinds() string {
 	var names []string
 	for _, k := range Kinds() {

@@ -17,11 +17,13 @@ func TestParseKinds(t *testing.T) {
 		{in: "s3", want: []Kind{S3}},
 		{in: "s3,mediastore", want: []Kind{MediaStore, S3}},
 		{in: " S3 , MediaStore ,", want: []Kind{MediaStore, S3}},
-		{in: "all", want: Kinds()},
-		{in: "s3,all,s3", want: Kinds()},
+		{in: "all", want: []Kind{MediaStore, S3}}, // cloudfront's baseline has another shape: named on its own
+		{in: "s3,all,s3", want: []Kind{MediaStore, S3}},
+		{in: "cloudfront,all", want: []Kind{MediaStore, S3, CloudFront}},
+		{in: "CloudFront", want: []Kind{CloudFront}},
 		{in: "", err: "names no target"},
 		{in: " , ", err: "names no target"},
-		{in: "mediastore,ec2", err: `"ec2" is not a target; want mediastore, s3 or all`},
+		{in: "mediastore,ec2", err: `"ec2" is not a target; want mediastore, s3, cloudfront or all`},
 	} {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := ParseKinds(tt.in)

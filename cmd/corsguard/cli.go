@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -73,14 +75,24 @@ func (f *awsFlags) config(ctx context.Context, extra ...awsconfig.Option) (aws.C
 
 // baselineFlags say where diff's baseline comes from.
 type baselineFlags struct {
-	parameter, s3Parameter, file string
+	parameter, s3Parameter, cfParameter, file string
 }
 
 func (f *baselineFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.parameter, "baseline-parameter", DefaultBaselineParameter, "SSM parameter holding the baseline CORS policy")
 	fs.StringVar(&f.s3Parameter, "s3-baseline-parameter", "", "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)")
+	fs.StringVar(&f.cfParameter, "cloudfront-baseline-parameter", "", flagUsage["cloudfront-baseline-parameter"])
 	registerBaselineFile(cmd, &f.file)
+}
+
+// needCloudFront refuses the cloudfront target without a baseline of its shape: the default
+// --baseline-parameter holds a rule list, not a CorsConfig.
+func needCloudFront(cfg enforce.Config, file string) error {
+	if slices.Contains(cfg.Targets, policy.CloudFront) && cfg.Kinds[policy.CloudFront].Parameter == "" && file == "" {
+		return errors.New("--target cloudfront needs --cloudfront-baseline-parameter (or --baseline-file): its baseline is a CorsConfig, not a rule list")
+	}
+	return nil
 }
 
 // registerBaselineFile adds --baseline-file, which replaces the baseline parameters.
@@ -88,6 +100,7 @@ func registerBaselineFile(cmd *cobra.Command, file *string) {
 	cmd.Flags().StringVar(file, "baseline-file", "", "read the baseline of every target from this file (\"-\" for stdin) instead of SSM")
 	cmd.MarkFlagsMutuallyExclusive("baseline-parameter", "baseline-file")
 	cmd.MarkFlagsMutuallyExclusive("s3-baseline-parameter", "baseline-file")
+	cmd.MarkFlagsMutuallyExclusive("cloudfront-baseline-parameter", "baseline-file")
 	_ = cmd.MarkFlagFilename("baseline-file", "json")
 }
 
@@ -178,14 +191,18 @@ func (v *settingValue) Type() string {
 // flagUsage is the help of the shared settings' flags where the CLI words it differently from
 // the variables' documentation (config.Setting.Doc).
 var flagUsage = map[string]string{
-	"baseline-parameter":    "SSM parameter holding the baseline CORS policy",
-	"s3-baseline-parameter": "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)",
-	"target":                "what to check: mediastore (containers), s3 (buckets in the Region), or all; repeatable or comma-separated",
-	"include":               "glob patterns (path.Match) of container names to check; repeatable or comma-separated (default: all)",
-	"exclude":               "glob patterns of container names never to check; exclude wins over include",
-	"s3-include":            "glob patterns of bucket names to check (default: all)",
-	"s3-exclude":            "glob patterns of bucket names never to check; exclude wins over include",
-	"workers":               "containers and buckets checked at once (1-100)",
+	"baseline-parameter":            "SSM parameter holding the baseline CORS policy",
+	"s3-baseline-parameter":         "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)",
+	"target":                        "what to check: mediastore (containers), s3 (buckets in the Region), cloudfront (custom response headers policies; global), or all (mediastore and s3, which share a baseline's shape); repeatable or comma-separated",
+	"cloudfront-baseline-parameter": "SSM parameter holding the CloudFront response headers policies' baseline, a CorsConfig (required with --target cloudfront unless --baseline-file)",
+	"cloudfront-include":            "glob patterns of custom response headers policy names to check (default: all); policies carry no tags, so patterns are the way to exempt one",
+	"cloudfront-exclude":            "glob patterns of response headers policy names never to check; exclude wins over include",
+	"cloudfront-add-missing-cors":   "add the baseline to a selected response headers policy without a CorsConfig (default: report it exempt and leave it alone)",
+	"include":                       "glob patterns (path.Match) of container names to check; repeatable or comma-separated (default: all)",
+	"exclude":                       "glob patterns of container names never to check; exclude wins over include",
+	"s3-include":                    "glob patterns of bucket names to check (default: all)",
+	"s3-exclude":                    "glob patterns of bucket names never to check; exclude wins over include",
+	"workers":                       "containers and buckets checked at once (1-100)",
 }
 
 func (f *settingFlags) register(cmd *cobra.Command) {
@@ -205,10 +222,13 @@ func (f *settingFlags) register(cmd *cobra.Command) {
 		f.values[s.Flag] = v
 		flag := cmd.Flags().VarPF(v, s.Flag, "", usage+" (as "+s.Env+")")
 		flag.DefValue = v.def
+		if s.Env == config.CloudFrontAddMissingCors {
+			flag.NoOptDefVal = "true" // a switch: --cloudfront-add-missing-cors alone means true
+		}
 	}
 	cmd.Flags().Lookup("target").Shorthand = "t"
 	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
-		[]string{string(policy.MediaStore), string(policy.S3), policy.AllKinds}, cobra.ShellCompDirectiveNoFileComp))
+		[]string{string(policy.MediaStore), string(policy.S3), string(policy.CloudFront), policy.AllKinds}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // engineConfig maps the flags onto the engine's Config with the parsers the Lambda's
@@ -260,6 +280,9 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	// After the first signal the default handling returns: a second Ctrl-C ends the process.
 	context.AfterFunc(ctx, stop)
 
+	if err := needCloudFront(cfg, f.file); err != nil {
+		return err
+	}
 	awsCfg, err := f.aws.config(ctx)
 	if err != nil {
 		return err
@@ -271,7 +294,8 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	cfg.Parameter = name
 	bar := report.NewProgress(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr()), string(mode))
 	cfg.OnTargets, cfg.OnEntry = bar.Start, bar.Entry
-	engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, cfg.Targets)...)
+	engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, cfg.Targets,
+		awsclient.WithCloudFrontOptions(enforce.CloudFrontOptions{AddMissingCors: cfg.CloudFrontAddMissingCors}))...)
 	if err != nil {
 		return err
 	}

@@ -20,32 +20,52 @@ func newDiffCmd(opts cliOptions) *cobra.Command {
 		container, bucket, target string
 	)
 	cmd := &cobra.Command{
-		Use:   "diff --container NAME | --bucket NAME | [--target mediastore|s3] NAME",
+		Use:   "diff --container NAME | --bucket NAME | [--target mediastore|s3|cloudfront] NAME",
 		Short: "Show how one container's or bucket's CORS policy differs from the baseline",
 		Long: `Diff reads one MediaStore container's (--container) or S3 bucket's (--bucket) CORS policy
 and the baseline that applies to it, validated with that service's rules, and prints the
 difference: a line diff of the two in canonical form (lists sorted, so only real differences
 show; rule order kept, since the first matching rule wins), then the changes that applying the
 baseline would make. Nothing is written. "diff --target s3 NAME" is "diff --bucket NAME", and
-"diff NAME" (--target mediastore, the default) is "diff --container NAME".
+"diff NAME" (--target mediastore, the default) is "diff --container NAME". "diff --target
+cloudfront NAME" compares the CorsConfig of the custom response headers policy named NAME (names
+are unique in an account) with --cloudfront-baseline-parameter's, in CloudFront's field names.
 
 Exit status: 0 when it complies, 3 when it differs, 1 on an error (an unusable baseline
 included).`,
 		Example: `  corsguard diff --container live-news
   corsguard diff --bucket media-assets --s3-baseline-parameter /corsguard/s3-baseline
-  corsguard diff --target s3 media-assets`,
+  corsguard diff --target s3 media-assets
+  corsguard diff --target cloudfront media-cors --cloudfront-baseline-parameter /corsguard/cloudfront`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := diffTarget(args, target, &container, &bucket); err != nil {
+			var cfName string
+			if target == string(policy.CloudFront) {
+				if len(args) != 1 || container != "" || bucket != "" {
+					return fmt.Errorf("--target cloudfront takes the policy's NAME as the one argument, without --container or --bucket")
+				}
+				cfName = args[0]
+				args = nil
+			} else if err := diffTarget(args, target, &container, &bucket); err != nil {
 				return err
 			}
 			kind, what, name, valid := policy.MediaStore, "container", container, policy.ValidContainerName
-			if bucket != "" {
+			switch {
+			case cfName != "":
+				kind, what, name, valid = policy.CloudFront, "response headers policy", cfName, func(string) error { return nil }
+				if err := needCloudFront(enforce.Config{Targets: []policy.Kind{kind}, Kinds: map[policy.Kind]enforce.KindConfig{
+					policy.CloudFront: {Parameter: baselineF.cfParameter}}}, baselineF.file); err != nil {
+					return err
+				}
+			case bucket != "":
 				kind, what, name, valid = policy.S3, "bucket", bucket, policy.ValidBucketName
 			}
 			if err := valid(name); err != nil {
 				return fmt.Errorf("--%s: %w", what, err)
+			}
+			if cfName == "" && baselineF.cfParameter != "" {
+				return fmt.Errorf("--cloudfront-baseline-parameter applies to --target cloudfront")
 			}
 			awsCfg, err := awsF.config(ctx)
 			if err != nil {
@@ -56,7 +76,8 @@ included).`,
 				return err
 			}
 			cfg := enforce.Config{Parameter: paramName,
-				Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: baselineF.s3Parameter}}}
+				Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: baselineF.s3Parameter},
+					policy.CloudFront: {Parameter: baselineF.cfParameter}}}
 			engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, []policy.Kind{kind})...)
 			if err != nil {
 				return err
@@ -83,9 +104,9 @@ included).`,
 	baselineF.register(cmd)
 	cmd.Flags().StringVarP(&container, "container", "c", "", "name of the MediaStore container")
 	cmd.Flags().StringVarP(&bucket, "bucket", "b", "", "name of the S3 bucket")
-	cmd.Flags().StringVarP(&target, "target", "t", "", "kind of the NAME argument: mediastore (default) or s3")
+	cmd.Flags().StringVarP(&target, "target", "t", "", "kind of the NAME argument: mediastore (default), s3 or cloudfront (a response headers policy's name)")
 	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
-		[]string{string(policy.MediaStore), string(policy.S3)}, cobra.ShellCompDirectiveNoFileComp))
+		[]string{string(policy.MediaStore), string(policy.S3), string(policy.CloudFront)}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.MarkFlagsMutuallyExclusive("container", "bucket")
 	return cmd
 }
@@ -130,9 +151,9 @@ func writeDiff(w io.Writer, actualLabel, wantLabel string, actual, want policy.P
 	}
 	var a []string
 	if actual != nil {
-		a = strings.Split(string(policy.Canonical(actual).JSON()), "\n")
+		a = strings.Split(canonicalJSON(actual), "\n")
 	}
-	b := strings.Split(string(policy.Canonical(want).JSON()), "\n")
+	b := strings.Split(canonicalJSON(want), "\n")
 	fmt.Fprintf(w, "--- %s", actualLabel)
 	if actual == nil {
 		fmt.Fprint(w, " (no CORS policy)")
@@ -183,4 +204,14 @@ func lineDiff(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// canonicalJSON renders p in canonical form: a CloudFront CorsConfig in CloudFront's shape and
+// field names, a rule list as one.
+func canonicalJSON(p policy.Policy) string {
+	c := policy.Canonical(p)
+	if cf, err := policy.CorsConfigOf(c); err == nil {
+		return string(cf.JSON())
+	}
+	return string(c.JSON())
 }

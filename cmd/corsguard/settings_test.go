@@ -34,7 +34,8 @@ func lambdaConfig(env map[string]string) (enforce.Config, error) {
 // string per setting named by its variable.
 func bothWays(t *testing.T, values map[string]string) (cli, lambda enforce.Config, cliErr, lambdaErr error) {
 	t.Helper()
-	env := map[string]string{config.BaselineParameter: DefaultBaselineParameter}
+	// The function runs in us-east-1, where it may enforce the cloudfront target.
+	env := map[string]string{config.BaselineParameter: DefaultBaselineParameter, "AWS_REGION": config.CloudFrontRegion}
 	var args []string
 	for _, s := range config.Settings() {
 		v, ok := values[s.Env]
@@ -62,10 +63,15 @@ func TestTheCLIAndTheLambdaReadEverySharedSettingAlike(t *testing.T) {
 		config.Rate:              "2.5",
 		config.BackoffBase:       "200ms",
 		config.BackoffCap:        "3s",
-		config.Targets:           "s3,mediastore",
+		config.Targets:           "s3,mediastore,cloudfront",
 		config.S3Parameter:       "/team/s3-baseline",
 		config.S3Include:         "media-*",
 		config.S3Exclude:         "media-logs",
+
+		config.CloudFrontParameter:      "/team/cloudfront-baseline",
+		config.CloudFrontInclude:        "media-*",
+		config.CloudFrontExclude:        "legacy-*",
+		config.CloudFrontAddMissingCors: "true",
 	}
 	// The table must name every setting that has both a variable and a flag: a setting added
 	// to config.Settings is held to the same meaning in both front ends from the start.
@@ -85,6 +91,7 @@ func TestTheCLIAndTheLambdaReadEverySharedSettingAlike(t *testing.T) {
 		{"a tag with an empty value", map[string]string{config.ExemptTag: "owner="}},
 		{"every target", map[string]string{config.Targets: "all"}},
 		{"buckets only", map[string]string{config.Targets: "S3", config.S3Exclude: "logs-*"}},
+		{"policies only", map[string]string{config.Targets: "cloudfront", config.CloudFrontParameter: "/cf", config.CloudFrontAddMissingCors: "FALSE"}},
 		{"a whole-number rate", map[string]string{config.Rate: "1000"}},
 		{"a backoff in minutes", map[string]string{config.BackoffBase: "1m", config.BackoffCap: "1m30s"}},
 	} {
@@ -130,11 +137,20 @@ func TestTheCLIAndTheLambdaRefuseTheSameValues(t *testing.T) {
 		{config.Targets, "gcs"},
 		{config.Targets, ","},
 		{config.S3Parameter, "/s3 baseline"},
+		{config.CloudFrontParameter, "/cf baseline"},
+		{config.CloudFrontInclude, "["},
+		{config.CloudFrontAddMissingCors, "yes"},
 	} {
 		t.Run(tc.env+"="+tc.value, func(t *testing.T) {
 			values := map[string]string{tc.env: tc.value}
 			if strings.HasPrefix(tc.env, "CORSGUARD_S3_") {
 				values[config.Targets] = "all"
+			}
+			if strings.HasPrefix(tc.env, "CORSGUARD_CLOUDFRONT_") {
+				values[config.Targets] = "cloudfront"
+				if tc.env != config.CloudFrontParameter {
+					values[config.CloudFrontParameter] = "/cf"
+				}
 			}
 			_, _, cliErr, lambdaErr := bothWays(t, values)
 			if cliErr == nil || lambdaErr == nil {

@@ -20,12 +20,16 @@ func newValidateCmd() *cobra.Command {
 		Long: `Validate parses a baseline CORS policy (a bare rule array, or {"CorsPolicy": [...]} as
 'aws mediastore get-cors-policy' prints it) and checks it against the rules of each target's
 service: PutCorsPolicy's for mediastore (the default), PutBucketCors's for s3 (POST and rule
-IDs allowed), both for all, which is what one baseline for containers and buckets must pass. It prints every problem with
+IDs allowed), both for all, which is what one baseline for containers and buckets must pass.
+For cloudfront the baseline is a response headers policy's CorsConfig (alone, as
+{"CorsConfig": {...}}, or the whole output of 'aws cloudfront get-response-headers-policy'),
+judged by CloudFront's rules. It prints every problem with
 its path and exits 0 when the baseline is valid for every target, 2 when it is not, and 1 when
 the file cannot be read. "-" reads standard input, so it fits a pre-commit hook or a CI step.
 No AWS call is made.`,
 		Example: `  corsguard validate baseline.json
   corsguard validate --target s3 s3-baseline.json
+  corsguard validate --target cloudfront cors-config.json
   git show HEAD:baseline.json | corsguard validate --target all -`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: fileCompletion,
@@ -63,14 +67,19 @@ func runValidate(in io.Reader, out io.Writer, file string, kinds []policy.Kind) 
 	if err != nil {
 		return fmt.Errorf("read baseline: %w", err)
 	}
-	p, err := policy.Parse(data)
-	if err != nil {
-		fmt.Fprintf(out, "%s: %v\n", name, err)
-		return &exitErr{code: exitInvalid}
-	}
 	invalid := false
 	for _, kind := range kinds {
-		err := policy.Validate(p, kind)
+		p, err := policy.ParseKind(kind, data)
+		if err != nil {
+			fmt.Fprintf(out, "%s: %v\n", name, err)
+			invalid = true
+			continue
+		}
+		err = policy.Validate(p, kind)
+		if err == nil && kind == policy.CloudFront {
+			fmt.Fprintf(out, "%s: valid %s CorsConfig, %s\n", name, kind, policy.Hash(p))
+			continue
+		}
 		if err == nil {
 			fmt.Fprintf(out, "%s: valid %s CORS policy: %d rule%s, %s\n", name, kind, len(p), plural(len(p)), policy.Hash(p))
 			continue

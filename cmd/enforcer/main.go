@@ -49,7 +49,11 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(aws), awsclient.Stores(aws, cfg.Engine.Targets)...)
+	for _, note := range cfg.Notes {
+		log.WarnContext(ctx, "target refused", "note", note)
+	}
+	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(aws), awsclient.Stores(aws, cfg.Engine.Targets,
+		awsclient.WithCloudFrontOptions(enforce.CloudFrontOptions{AddMissingCors: cfg.Engine.CloudFrontAddMissingCors}))...)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -45,10 +46,18 @@ func NewRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
 // Stores returns the engine's store of each kind on clients built from cfg: MediaStore
 // containers, and the S3 buckets of cfg's Region. With a custom endpoint (an emulator on
 // loopback) S3 uses path-style addressing, since bucket host names do not resolve there.
-func Stores(cfg aws.Config, kinds []policy.Kind) []enforce.Store {
+//
+// CloudFront is global: its client is the same in every Region, and its store has no Region.
+func Stores(cfg aws.Config, kinds []policy.Kind, opts ...StoreOption) []enforce.Store {
+	var so storeOptions
+	for _, o := range opts {
+		o(&so)
+	}
 	var out []enforce.Store
 	for _, k := range kinds {
 		switch k {
+		case policy.CloudFront:
+			out = append(out, enforce.CloudFront(cloudfront.NewFromConfig(cfg), so.cloudFront))
 		case policy.MediaStore:
 			out = append(out, enforce.MediaStore(mediastore.NewFromConfig(cfg)))
 		case policy.S3:
@@ -57,4 +66,16 @@ func Stores(cfg aws.Config, kinds []policy.Kind) []enforce.Store {
 		}
 	}
 	return out
+}
+
+// StoreOption sets how Stores builds a store.
+type StoreOption func(*storeOptions)
+
+type storeOptions struct {
+	cloudFront enforce.CloudFrontOptions
+}
+
+// WithCloudFrontOptions sets the CloudFront store's options.
+func WithCloudFrontOptions(o enforce.CloudFrontOptions) StoreOption {
+	return func(s *storeOptions) { s.cloudFront = o }
 }

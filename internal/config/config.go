@@ -42,7 +42,17 @@ const (
 	S3Exclude         = "CORSGUARD_S3_EXCLUDE"
 	QueueURL          = "CORSGUARD_QUEUE_URL"
 	MaxConcurrency    = "CORSGUARD_MAX_CONCURRENCY"
+
+	CloudFrontParameter      = "CORSGUARD_CLOUDFRONT_BASELINE_PARAMETER"
+	CloudFrontInclude        = "CORSGUARD_CLOUDFRONT_INCLUDE"
+	CloudFrontExclude        = "CORSGUARD_CLOUDFRONT_EXCLUDE"
+	CloudFrontAddMissingCors = "CORSGUARD_CLOUDFRONT_ADD_MISSING_CORS"
 )
+
+// CloudFrontRegion is the one Region whose function enforces the cloudfront target: CloudFront
+// is global, its CloudTrail events arrive there, and stacks in every other Region (a StackSet)
+// must not all sweep and write the same policies.
+const CloudFrontRegion = "us-east-1"
 
 // Limits on the numeric settings. MediaStore allows at most 100 containers per Region and
 // account, so more workers than that could never be busy.
@@ -68,6 +78,8 @@ type Config struct {
 	// MaxConcurrency is the most worker invocations at once (the event source mapping's
 	// MaximumConcurrency); see Invocation.
 	MaxConcurrency int
+	// Notes are start-up warnings the function logs: a target refused in this Region.
+	Notes []string
 }
 
 // Invocation is the engine's configuration for one invocation of the function. With a work
@@ -177,6 +189,49 @@ func Settings() []Setting {
 				c.Kinds[policy.S3] = k
 				return err
 			}},
+		{Env: CloudFrontParameter, Flag: "cloudfront-baseline-parameter", Kind: policy.CloudFront,
+			Doc: "SSM parameter holding the CloudFront baseline, a CorsConfig as aws cloudfront get-response-headers-policy prints it; required with the cloudfront target",
+			set: func(c *enforce.Config, v string) error {
+				if v == "" {
+					return nil
+				}
+				p, err := parameter(v)
+				k := c.Kinds[policy.CloudFront]
+				k.Parameter = p
+				c.Kinds[policy.CloudFront] = k
+				return err
+			}},
+		{Env: CloudFrontInclude, Flag: "cloudfront-include", List: true, Kind: policy.CloudFront,
+			Doc: "comma-separated glob patterns of the custom response headers policy names to manage; empty means all (policies carry no tags: the patterns are the way to exempt one)",
+			set: func(c *enforce.Config, v string) error {
+				k := c.Kinds[policy.CloudFront]
+				var err error
+				k.Selector.Include, err = patterns(v)
+				c.Kinds[policy.CloudFront] = k
+				return err
+			}},
+		{Env: CloudFrontExclude, Flag: "cloudfront-exclude", List: true, Kind: policy.CloudFront,
+			Doc: "comma-separated glob patterns of response headers policy names never to manage; exclude wins over include",
+			set: func(c *enforce.Config, v string) error {
+				k := c.Kinds[policy.CloudFront]
+				var err error
+				k.Selector.Exclude, err = patterns(v)
+				c.Kinds[policy.CloudFront] = k
+				return err
+			}},
+		{Env: CloudFrontAddMissingCors, Flag: "cloudfront-add-missing-cors", Kind: policy.CloudFront, Default: "false",
+			Doc: "true: add the baseline to a selected response headers policy that has no CorsConfig; false: report it exempt and leave it alone",
+			set: func(c *enforce.Config, v string) error {
+				switch strings.ToLower(v) {
+				case "true":
+					c.CloudFrontAddMissingCors = true
+				case "false":
+					c.CloudFrontAddMissingCors = false
+				default:
+					return fmt.Errorf("%q is neither true nor false", v)
+				}
+				return nil
+			}},
 	}
 }
 
@@ -185,8 +240,9 @@ func Settings() []Setting {
 // the user wrote the setting (the variable, or the flag), for the errors, which cover every bad
 // setting at once.
 func Parse(value func(Setting) string, name func(Setting) string) (enforce.Config, error) {
-	// Buckets always have their own selector: the containers' patterns never choose buckets.
-	c := enforce.Config{Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {}}}
+	// Buckets and response headers policies always have their own selector: the containers'
+	// patterns never choose them.
+	c := enforce.Config{Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {}, policy.CloudFront: {}}}
 	var errs []error
 	for _, s := range Settings() {
 		v := strings.TrimSpace(value(s))
@@ -267,6 +323,25 @@ func Load(getenv func(string) string) (Config, error) {
 	case strings.HasPrefix(ns, "AWS/"):
 		errs = append(errs, fmt.Errorf("%s: namespaces starting with AWS/ are reserved for AWS", MetricsNamespace))
 	}
+	// CloudFront is global: only a function in us-east-1 enforces it. Elsewhere the target is
+	// refused with a note, and the others still run (one StackSet, every Region).
+	var notes []string
+	if err == nil && slices.Contains(engine.Targets, policy.CloudFront) {
+		region := strings.TrimSpace(getenv("AWS_REGION"))
+		if region == "" {
+			region = "an unknown Region"
+		}
+		switch {
+		case region != CloudFrontRegion:
+			engine.Targets = slices.DeleteFunc(engine.Targets, func(k policy.Kind) bool { return k == policy.CloudFront })
+			notes = append(notes, fmt.Sprintf("%s: the cloudfront target is refused in %s: CloudFront is global and only a function in %s (where its CloudTrail events arrive) enforces it", Targets, region, CloudFrontRegion))
+			if len(engine.Targets) == 0 {
+				errs = append(errs, fmt.Errorf("%s: names only cloudfront, which only a function in %s enforces; this one runs in %s", Targets, CloudFrontRegion, region))
+			}
+		case engine.Kinds[policy.CloudFront].Parameter == "":
+			errs = append(errs, fmt.Errorf("%s: is required with the cloudfront target: its baseline is a CorsConfig, not a rule list", CloudFrontParameter))
+		}
+	}
 	queue := strings.TrimSpace(getenv(QueueURL))
 	if queue != "" && !queueURL.MatchString(queue) {
 		errs = append(errs, fmt.Errorf("%s: %q is not the URL of an SQS FIFO queue (https://..., ending in .fifo)", QueueURL, queue))
@@ -282,7 +357,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
 	}
-	return Config{Engine: engine, MetricsNamespace: ns, QueueURL: queue, MaxConcurrency: n}, nil
+	return Config{Engine: engine, MetricsNamespace: ns, QueueURL: queue, MaxConcurrency: n, Notes: notes}, nil
 }
 
 // parameterName is SSM's pattern for a parameter name (hierarchies use "/"; at most 2048).

@@ -24,7 +24,7 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 	want := config.Config{
 		Engine: enforce.Config{
 			Parameter:      "/corsguard/baseline",
-			Kinds:          map[policy.Kind]enforce.KindConfig{policy.S3: {}},
+			Kinds:          map[policy.Kind]enforce.KindConfig{policy.S3: {}, policy.CloudFront: {}},
 			ExemptTagKey:   "corsguard:exempt",
 			ExemptTagValue: "true",
 			Mode:           enforce.ModeEnforce,
@@ -99,7 +99,7 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		Engine: enforce.Config{
 			Parameter: "corsguard-baseline",
 			Selector:  policy.Selector{Include: []string{"live-*", "vod-*"}, Exclude: []string{"*-test"}},
-			Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: "/corsguard/s3-baseline",
+			Kinds: map[policy.Kind]enforce.KindConfig{policy.CloudFront: {}, policy.S3: {Parameter: "/corsguard/s3-baseline",
 				Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}}}},
 			ExemptTagKey:   "owner",
 			ExemptTagValue: "hands-off",
@@ -153,7 +153,7 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"a queue name, not its URL", config.QueueURL, "work.fifo", "FIFO queue"},
 		{"a concurrency below Lambda's minimum", config.MaxConcurrency, "1", "whole number from 2 to 1000"},
 		{"a concurrency above Lambda's maximum", config.MaxConcurrency, "1001", "whole number from 2 to 1000"},
-		{"an unknown target", config.Targets, "mediastore,dynamodb", `"dynamodb" is not a target; want mediastore, s3 or all`},
+		{"an unknown target", config.Targets, "mediastore,dynamodb", `"dynamodb" is not a target; want mediastore, s3, cloudfront or all`},
 		{"no target", config.Targets, ",", "names no target"},
 		{"an S3 baseline parameter with a space", config.S3Parameter, "/s3 baseline", "not an SSM parameter name"},
 		{"a malformed S3 include pattern", config.S3Include, "media-[", "syntax error in pattern"},
@@ -248,5 +248,52 @@ func TestTheWorkersTogetherKeepToTheRate(t *testing.T) {
 				t.Errorf("the configured rate changed to %v", c.Engine.Rate)
 			}
 		})
+	}
+}
+
+func TestTheCloudFrontTargetOnlyInUSEast1(t *testing.T) {
+	base := map[string]string{config.BaselineParameter: "/corsguard/baseline",
+		config.CloudFrontParameter: "/corsguard/cloudfront", config.CloudFrontExclude: "legacy-*"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	c, err := config.Load(env(with(config.Targets, "mediastore,cloudfront", "AWS_REGION", "us-east-1", config.CloudFrontAddMissingCors, "TRUE")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Engine
+	if !cmp.Equal(e.Targets, []policy.Kind{policy.MediaStore, policy.CloudFront}) || len(c.Notes) != 0 || !e.CloudFrontAddMissingCors ||
+		!cmp.Equal(e.Parameters(), []string{"/corsguard/baseline", "/corsguard/cloudfront"}) {
+		t.Errorf("in us-east-1: %+v", c)
+	}
+	if k := e.Kinds[policy.CloudFront]; k.Parameter != "/corsguard/cloudfront" || !cmp.Equal(k.Selector.Exclude, []string{"legacy-*"}) {
+		t.Errorf("engine kind config %+v", k)
+	}
+
+	c, err = config.Load(env(with(config.Targets, "mediastore,cloudfront", "AWS_REGION", "eu-west-1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Equal(c.Engine.Targets, []policy.Kind{policy.MediaStore}) || len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "refused in eu-west-1") {
+		t.Errorf("in eu-west-1: targets %v, notes %q", c.Engine.Targets, c.Notes)
+	}
+	if _, err := config.Load(env(with(config.Targets, "cloudfront", "AWS_REGION", "eu-west-1"))); err == nil || !strings.Contains(err.Error(), "only a function in us-east-1") {
+		t.Errorf("only cloudfront in eu-west-1: %v", err)
+	}
+	if _, err := config.Load(env(with(config.Targets, "cloudfront", "AWS_REGION", "us-east-1", config.CloudFrontParameter, ""))); err == nil || !strings.HasPrefix(err.Error(), config.CloudFrontParameter) {
+		t.Errorf("cloudfront without its baseline: %v", err)
+	}
+	if _, err := config.Load(env(with(config.CloudFrontAddMissingCors, "yes"))); err == nil || !strings.HasPrefix(err.Error(), config.CloudFrontAddMissingCors) {
+		t.Errorf("a bad boolean: %v", err)
+	}
+	if k, _ := policy.ParseKinds("all"); !cmp.Equal(k, []policy.Kind{policy.MediaStore, policy.S3}) {
+		t.Errorf("all = %v, want mediastore and s3 (cloudfront's baseline has another shape)", k)
 	}
 }

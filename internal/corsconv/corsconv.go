@@ -1,11 +1,13 @@
 // Package corsconv converts a CORS policy between corsguard's model (package policy) and the
-// shapes of the AWS SDK: MediaStore's []types.CorsRule and S3's []types.CORSRule. The engine,
+// shapes of the AWS SDK: MediaStore's []types.CorsRule, S3's []types.CORSRule and CloudFront's
+// ResponseHeadersPolicyCorsConfig. The engine,
 // the CLI, the demo, the benchmarks and the tests share it, so a field added to the model is
 // carried over in one place.
 package corsconv
 
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	mstypes "github.com/aws/aws-sdk-go-v2/service/mediastore/types"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -88,4 +90,87 @@ func FromS3(rules []s3types.CORSRule) policy.Policy {
 		}
 	}
 	return out
+}
+
+// FromCloudFront returns a response headers policy's CorsConfig as a Policy of one rule
+// (policy.CorsConfig.Policy): absent lists stay absent, Quantity is dropped.
+func FromCloudFront(c *cftypes.ResponseHeadersPolicyCorsConfig) policy.Policy {
+	if c == nil {
+		return nil
+	}
+	list := func(quantity *int32, items []string) *policy.CloudFrontList {
+		n := len(items)
+		if quantity != nil {
+			n = int(*quantity)
+		}
+		return &policy.CloudFrontList{Quantity: &n, Items: items}
+	}
+	out := policy.CorsConfig{
+		AccessControlAllowCredentials: c.AccessControlAllowCredentials,
+		OriginOverride:                c.OriginOverride,
+	}
+	if o := c.AccessControlAllowOrigins; o != nil {
+		out.AccessControlAllowOrigins = list(o.Quantity, o.Items)
+	}
+	if h := c.AccessControlAllowHeaders; h != nil {
+		out.AccessControlAllowHeaders = list(h.Quantity, h.Items)
+	}
+	if mth := c.AccessControlAllowMethods; mth != nil {
+		items := make([]string, len(mth.Items))
+		for i, v := range mth.Items {
+			items[i] = string(v)
+		}
+		out.AccessControlAllowMethods = list(mth.Quantity, items)
+	}
+	if e := c.AccessControlExposeHeaders; e != nil {
+		out.AccessControlExposeHeaders = list(e.Quantity, e.Items)
+	}
+	if c.AccessControlMaxAgeSec != nil {
+		v := int64(*c.AccessControlMaxAgeSec)
+		out.AccessControlMaxAgeSec = &v
+	}
+	return out.Policy()
+}
+
+// ToCloudFront returns p, a CloudFront CorsConfig in Policy form, as UpdateResponseHeadersPolicy
+// takes it, each list with its Quantity. AccessControlMaxAgeSec fits: Validate caps it at the
+// int32 maximum.
+func ToCloudFront(p policy.Policy) (*cftypes.ResponseHeadersPolicyCorsConfig, error) {
+	c, err := policy.CorsConfigOf(p)
+	if err != nil {
+		return nil, err
+	}
+	quantity := func(l *policy.CloudFrontList) (*int32, []string) {
+		n := int32(len(l.Items))
+		return &n, l.Items
+	}
+	out := &cftypes.ResponseHeadersPolicyCorsConfig{
+		AccessControlAllowCredentials: c.AccessControlAllowCredentials,
+		OriginOverride:                c.OriginOverride,
+	}
+	if l := c.AccessControlAllowOrigins; l != nil {
+		q, items := quantity(l)
+		out.AccessControlAllowOrigins = &cftypes.ResponseHeadersPolicyAccessControlAllowOrigins{Quantity: q, Items: items}
+	}
+	if l := c.AccessControlAllowHeaders; l != nil {
+		q, items := quantity(l)
+		out.AccessControlAllowHeaders = &cftypes.ResponseHeadersPolicyAccessControlAllowHeaders{Quantity: q, Items: items}
+	}
+	if l := c.AccessControlAllowMethods; l != nil {
+		q, items := quantity(l)
+		methods := make([]cftypes.ResponseHeadersPolicyAccessControlAllowMethodsValues, len(items))
+		for i, v := range items {
+			methods[i] = cftypes.ResponseHeadersPolicyAccessControlAllowMethodsValues(v)
+		}
+		out.AccessControlAllowMethods = &cftypes.ResponseHeadersPolicyAccessControlAllowMethods{Quantity: q, Items: methods}
+	}
+	if l := c.AccessControlExposeHeaders; l != nil {
+		q, items := quantity(l)
+		out.AccessControlExposeHeaders = &cftypes.ResponseHeadersPolicyAccessControlExposeHeaders{Quantity: q, Items: items}
+	}
+	if c.AccessControlMaxAgeSec != nil {
+		v := int32(*c.AccessControlMaxAgeSec)
+		out.AccessControlMaxAgeSec = &v
+	}
+	return out, nil
 }

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// cfBaselineJSON is the CloudFront baseline as it sits in SSM: the CorsConfig printed by
+// aws cloudfront get-response-headers-policy.
+const cfBaselineJSON = `{"CorsConfig":{
+  "AccessControlAllowOrigins": {"Quantity": 2, "Items": ["https://player.example.com", "https://www.example.com"]},
+  "AccessControlAllowHeaders": {"Quantity": 2, "Items": ["Range", "Content-Type"]},
+  "AccessControlAllowMethods": {"Quantity": 3, "Items": ["GET", "HEAD", "OPTIONS"]},
+  "AccessControlAllowCredentials": false,
+  "AccessControlExposeHeaders": {"Quantity": 1, "Items": ["ETag"]},
+  "AccessControlMaxAgeSec": 3000,
+  "OriginOverride": true}}`
+
+// A compliant policy with every list reordered (and header names in another case), plus
+// security headers corsguard must not touch.
+const cfCompliant = `{"Name":"media-compliant","Comment":"lists reordered",
+ "CorsConfig":{
+  "AccessControlAllowOrigins": {"Quantity": 2, "Items": ["https://www.example.com", "https://player.example.com"]},
+  "AccessControlAllowHeaders": {"Quantity": 2, "Items": ["content-type", "range"]},
+  "AccessControlAllowMethods": {"Quantity": 3, "Items": ["OPTIONS", "HEAD", "GET"]},
+  "AccessControlAllowCredentials": false,
+  "AccessControlExposeHeaders": {"Quantity": 1, "Items": ["etag"]},
+  "AccessControlMaxAgeSec": 3000,
+  "OriginOverride": true},
+ "SecurityHeadersConfig":{"ContentTypeOptions":{"Override":true}}}`
+
+// A drifted policy with security, custom, server-timing and remove-headers configs.
+const cfDrifted = `{"Name":"%s","Comment":"players, hand-edited",
+ "CorsConfig":{
+  "AccessControlAllowOrigins": {"Quantity": 1, "Items": ["*"]},
+  "AccessControlAllowHeaders": {"Quantity": 1, "Items": ["*"]},
+  "AccessControlAllowMethods": {"Quantity": 1, "Items": ["ALL"]},
+  "AccessControlAllowCredentials": false,
+  "OriginOverride": false},
+ "SecurityHeadersConfig":{
+  "StrictTransportSecurity":{"Override":true,"IncludeSubdomains":true,"Preload":true,"AccessControlMaxAgeSec":63072000},
+  "FrameOptions":{"Override":true,"FrameOption":"DENY"},
+  "ReferrerPolicy":{"Override":false,"ReferrerPolicy":"strict-origin-when-cross-origin"},
+  "XSSProtection":{"Override":true,"Protection":true,"ModeBlock":true},
+  "ContentSecurityPolicy":{"Override":true,"ContentSecurityPolicy":"default-src 'self'"}},
+ "CustomHeadersConfig":{"Quantity":1,"Items":[{"Header":"X-Team","Value":"media","Override":true}]},
+ "ServerTimingHeadersConfig":{"Enabled":true,"SamplingRate":12.5},
+ "RemoveHeadersConfig":{"Quantity":1,"Items":[{"Header":"Server"}]}}`
+
+// TestCloudFrontPoliciesMadeWithTheAWSCLI: response headers policies created with the aws
+// CLI (one compliant with its lists reordered, drifted ones with security headers, one
+// excluded by pattern) are audited (exit 3), repaired (exit 0) and audited again (exit 0);
+// the CORS is the baseline's, every other field is kept, and the compliant and excluded
+// policies are never written (their ETags do not move).
+func TestCloudFrontPoliciesMadeWithTheAWSCLI(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "eu-west-1") // the CLI reaches CloudFront's global API from any Region
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	url := startEmulator(t)
+	aws := awsCLI(t, url, "3")
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		must(t, os.WriteFile(p, []byte(content), 0o600))
+		return "file://" + p
+	}
+
+	aws.ok("ssm", "put-parameter", "--name", "/corsguard/cloudfront", "--type", "String", "--value", cfBaselineJSON)
+	ids := map[string]string{}
+	for name, cfg := range map[string]string{
+		"media-compliant": cfCompliant,
+		"media-drifted":   strings.Replace(cfDrifted, "%s", "media-drifted", 1),
+		"live-drifted":    strings.Replace(cfDrifted, "%s", "live-drifted", 1),
+		"legacy-excluded": strings.Replace(cfDrifted, "%s", "legacy-excluded", 1),
+	} {
+		out := aws.ok("cloudfront", "create-response-headers-policy", "--response-headers-policy-config", write(name+".json", cfg))
+		ids[name] = out["ResponseHeadersPolicy"].(map[string]any)["Id"].(string)
+	}
+	get := func(name string) (config map[string]any, etag string) {
+		out := aws.ok("cloudfront", "get-response-headers-policy", "--id", ids[name])
+		return out["ResponseHeadersPolicy"].(map[string]any)["ResponseHeadersPolicyConfig"].(map[string]any), out["ETag"].(string)
+	}
+	before, etags := map[string]map[string]any{}, map[string]string{}
+	for name := range ids {
+		before[name], etags[name] = get(name)
+	}
+
+	args := []string{"--target", "cloudfront", "--endpoint-url", url, "-f", "json",
+		"--cloudfront-baseline-parameter", "/corsguard/cloudfront", "--cloudfront-exclude", "legacy-*"}
+	audit := corsguard(t, "", append([]string{"audit"}, args...)...)
+	if audit.code != exitDrifted {
+		t.Fatalf("first audit exit %d, want %d\n%s%s", audit.code, exitDrifted, audit.stdout, audit.stderr)
+	}
+	wantAudit := map[string]string{"media-compliant": "compliant", "media-drifted": "drifted", "live-drifted": "drifted", "legacy-excluded": "excluded"}
+	if diff := cmp.Diff(wantAudit, outcomes(parseReport(t, audit))); diff != "" {
+		t.Errorf("audit outcomes (-want +got):\n%s", diff)
+	}
+	for _, e := range parseReport(t, audit).Entries {
+		if e.Kind != policy.CloudFront {
+			t.Errorf("entry %s of kind %s", e.Name, e.Kind)
+		}
+		for _, c := range e.Diff {
+			if !strings.HasPrefix(c.Path, "CorsConfig.Access") && !strings.HasPrefix(c.Path, "CorsConfig.Origin") {
+				t.Errorf("%s: diff path %q does not name a CloudFront field", e.Name, c.Path)
+			}
+		}
+	}
+
+	apply := corsguard(t, "", append([]string{"apply"}, args...)...)
+	if apply.code != 0 {
+		t.Fatalf("apply exit %d, want 0\n%s%s", apply.code, apply.stdout, apply.stderr)
+	}
+	if got := outcomes(parseReport(t, apply)); got["media-drifted"] != string(enforce.Remediated) || got["live-drifted"] != string(enforce.Remediated) {
+		t.Errorf("apply outcomes %v", got)
+	}
+	again := corsguard(t, "", append([]string{"audit"}, args...)...)
+	if again.code != 0 {
+		t.Fatalf("audit after apply exit %d, want 0\n%s%s", again.code, again.stdout, again.stderr)
+	}
+
+	want, err := policy.ParseCorsConfig([]byte(cfBaselineJSON))
+	must(t, err)
+	for name := range ids {
+		after, etag := get(name)
+		switch name {
+		case "media-compliant", "legacy-excluded":
+			if etag != etags[name] {
+				t.Errorf("%s was written: ETag %s -> %s", name, etags[name], etag)
+			}
+			if diff := cmp.Diff(before[name], after); diff != "" {
+				t.Errorf("%s changed (-before +after):\n%s", name, diff)
+			}
+			continue
+		}
+		if etag == etags[name] {
+			t.Errorf("%s: ETag unchanged after the repair", name)
+		}
+		data, err := json.Marshal(after["CorsConfig"])
+		must(t, err)
+		got, err := policy.ParseCorsConfig(data)
+		must(t, err)
+		if !policy.Equal(got.Policy(), want.Policy()) {
+			t.Errorf("%s CORS after apply: %v", name, policy.Diff(got.Policy(), want.Policy()))
+		}
+		b, a := before[name], after
+		delete(b, "CorsConfig")
+		delete(a, "CorsConfig")
+		if diff := cmp.Diff(b, a); diff != "" {
+			t.Errorf("%s: fields corsguard does not own changed (-before +after):\n%s", name, diff)
+		}
+	}
+
+	// diff names the policy; validate judges a CorsConfig by CloudFront's rules.
+	d := corsguard(t, "", "diff", "--target", "cloudfront", "media-drifted", "--endpoint-url", url, "--cloudfront-baseline-parameter", "/corsguard/cloudfront")
+	if d.code != 0 || !strings.Contains(d.stdout, "complies") {
+		t.Errorf("diff exit %d:\n%s%s", d.code, d.stdout, d.stderr)
+	}
+	v := corsguard(t, "", "validate", "--target", "cloudfront", strings.TrimPrefix(write("baseline.json", cfBaselineJSON), "file://"))
+	if v.code != 0 || !strings.Contains(v.stdout, "valid cloudfront CorsConfig") {
+		t.Errorf("validate exit %d:\n%s%s", v.code, v.stdout, v.stderr)
+	}
+	bad := corsguard(t, `{"AccessControlAllowOrigins":{"Quantity":1,"Items":["*"]},"AccessControlAllowHeaders":{"Quantity":0},
+		"AccessControlAllowMethods":{"Quantity":1,"Items":["TRACE"]},"AccessControlAllowCredentials":true,"OriginOverride":true}`,
+		"validate", "--target", "cloudfront", "-")
+	if bad.code != exitInvalid || !strings.Contains(bad.stdout, "CorsConfig.AccessControlAllowMethods.Items[0]") ||
+		!strings.Contains(bad.stdout, "CorsConfig.AccessControlAllowCredentials") {
+		t.Errorf("validate of a bad CorsConfig exit %d:\n%s%s", bad.code, bad.stdout, bad.stderr)
+	}
+}
+
+func TestCloudFrontDiffBeforeARepair(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	url := startEmulator(t)
+	aws := awsCLI(t, url, "3")
+	file := filepath.Join(t.TempDir(), "p.json")
+	must(t, os.WriteFile(file, []byte(strings.Replace(cfDrifted, "%s", "media-cors", 1)), 0o600))
+	aws.ok("cloudfront", "create-response-headers-policy", "--response-headers-policy-config", "file://"+file)
+	baseline := filepath.Join(t.TempDir(), "b.json")
+	must(t, os.WriteFile(baseline, []byte(cfBaselineJSON), 0o600))
+
+	d := corsguard(t, "", "diff", "--target", "cloudfront", "media-cors", "--endpoint-url", url, "--baseline-file", baseline)
+	if d.code != exitDrifted || !strings.Contains(d.stdout, `"AccessControlAllowOrigins"`) ||
+		!strings.Contains(d.stdout, "CorsConfig.AccessControlAllowOrigins: +https://player.example.com +https://www.example.com -*") {
+		t.Errorf("diff exit %d:\n%s%s", d.code, d.stdout, d.stderr)
+	}
+	if r := corsguard(t, "", "audit", "--target", "cloudfront", "--endpoint-url", url); r.code != exitError {
+		t.Errorf("audit --target cloudfront without its baseline: exit %d", r.code)
+	} else if !strings.Contains(r.stderr, "--cloudfront-baseline-parameter") {
+		t.Errorf("stderr %q does not name --cloudfront-baseline-parameter", r.stderr)
+	}
+	if r := corsguard(t, "", "audit", "--target", "s3", "--cloudfront-exclude", "x", "--endpoint-url", url); r.code == 0 || !strings.Contains(r.stderr, "--cloudfront-exclude applies to cloudfront") {
+		t.Errorf("--cloudfront-exclude without the target: exit %d, %q", r.code, r.stderr)
+	}
+}
