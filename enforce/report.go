@@ -176,6 +176,10 @@ type Report struct {
 	// deleted, while a sweep ran; the run for the newer version converges what this one could
 	// not.
 	BaselineChangedDuringRun bool `json:"baseline_changed_during_run,omitempty"`
+	// DeliveryChain is the delivery-chain check of CloudFront distributions, when an audit
+	// asked for it (the CLI's audit --target cloudfront): cache behaviours that break CORS for a
+	// browser. Advisory: it does not change Succeeded, and nothing is written to distributions.
+	DeliveryChain *ChainReport `json:"delivery_chain,omitempty"`
 	// Succeeded is true when the baseline was valid, the run had no Error, and no resource
 	// failed or was not started.
 	Succeeded bool `json:"succeeded"`

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/spf13/cobra"
@@ -137,6 +138,7 @@ type sweepFlags struct {
 	file     string
 	format   string
 	output   string
+	chain    bool
 }
 
 func (f *sweepFlags) register(cmd *cobra.Command) {
@@ -144,6 +146,7 @@ func (f *sweepFlags) register(cmd *cobra.Command) {
 	f.aws.register(fs)
 	f.settings.register(cmd)
 	registerBaselineFile(cmd, &f.file)
+	fs.BoolVar(&f.chain, "delivery-chain", true, "audit --target cloudfront: also check every distribution's cache behaviours for what breaks CORS in a browser (reads distributions and cache policies; writes nothing)")
 	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json or csv (default: table on a terminal, else from the --output extension, else json)")
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
@@ -301,6 +304,12 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	}
 	rep := engine.Run(ctx, enforce.Work{Mode: mode, Reason: reason})
 	bar.Finish()
+	if mode == enforce.ModeAudit && f.chain && slices.Contains(cfg.Targets, policy.CloudFront) && ctx.Err() == nil {
+		rep.DeliveryChain = engine.CheckChain(ctx, cloudfront.NewFromConfig(awsCfg))
+		if rep.DeliveryChain.Error != "" {
+			fmt.Fprintln(cmd.ErrOrStderr(), "corsguard: delivery-chain check incomplete:", rep.DeliveryChain.Error)
+		}
+	}
 	if ctx.Err() != nil && cmd.Context().Err() == nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "interrupted: the report shows what was done")
 	}

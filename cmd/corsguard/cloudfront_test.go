@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -208,5 +209,45 @@ func TestCloudFrontDiffBeforeARepair(t *testing.T) {
 	}
 	if r := corsguard(t, "", "audit", "--target", "s3", "--cloudfront-exclude", "x", "--endpoint-url", url); r.code == 0 || !strings.Contains(r.stderr, "--cloudfront-exclude applies to cloudfront") {
 		t.Errorf("--cloudfront-exclude without the target: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestAuditReportsTheDeliveryChain: audit --target cloudfront adds the delivery-chain section
+// (advisory: the exit status is the policies'), and apply never touches distributions.
+func TestAuditReportsTheDeliveryChain(t *testing.T) {
+	a := newAccount(t) // the environment and an emulator; its containers are not audited here
+	aws := awsCLI(t, a.url, "3")
+	file := filepath.Join(t.TempDir(), "p.json")
+	must(t, os.WriteFile(file, []byte(cfCompliant), 0o600))
+	id := aws.ok("cloudfront", "create-response-headers-policy", "--response-headers-policy-config", "file://"+file)["ResponseHeadersPolicy"].(map[string]any)["Id"].(string)
+	must(t, a.emu.SeedParameter("/corsguard/cloudfront", "", cfBaselineJSON, ""))
+	a.emu.AddDistribution(emulator.Distribution{ID: "E2VIDEO", DomainName: "d111111abcdef8.cloudfront.net", OriginDomain: "media.s3.us-east-1.amazonaws.com",
+		DefaultBehavior: emulator.Behavior{TargetOriginID: "s3", CachePolicyID: emulator.ManagedCachingOptimized, ResponseHeadersPolicyID: id},
+		Behaviors: []emulator.Behavior{
+			{PathPattern: "/hls/*", TargetOriginID: "s3", CachePolicyID: emulator.ManagedCachingOptimized},
+			{PathPattern: "/public/*", TargetOriginID: "s3", CachePolicyID: emulator.ManagedCachingOptimized, ResponseHeadersPolicyID: emulator.ManagedSimpleCORS},
+		}})
+	args := []string{"--target", "cloudfront", "--endpoint-url", a.url, "--cloudfront-baseline-parameter", "/corsguard/cloudfront"}
+	r := corsguard(t, "", append([]string{"audit", "-f", "json"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("audit exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	rep := parseReport(t, r)
+	if rep.DeliveryChain == nil || len(rep.DeliveryChain.Findings) != 2 ||
+		rep.DeliveryChain.Findings[0].Problem != enforce.OriginNotInCacheKey || rep.DeliveryChain.Findings[1].Problem != enforce.PolicyOutsideBaseline {
+		t.Fatalf("delivery chain: %+v", rep.DeliveryChain)
+	}
+	table := corsguard(t, "", append([]string{"audit", "-f", "table"}, args...)...)
+	for _, line := range []string{"chain     1 distribution, 3 cache behaviours checked: 2 findings",
+		"E2VIDEO /hls/*: origin_not_in_cache_key", "E2VIDEO /public/*: policy_outside_baseline"} {
+		if !strings.Contains(table.stdout, line) {
+			t.Errorf("table lacks %q:\n%s", line, table.stdout)
+		}
+	}
+	if os.Getenv("CORSGUARD_PRINT_CHAIN") != "" {
+		t.Log("\n" + table.stdout)
+	}
+	if r := corsguard(t, "", append([]string{"apply", "-f", "json"}, args...)...); r.code != 0 || parseReport(t, r).DeliveryChain != nil {
+		t.Errorf("apply: exit %d, chain %+v", r.code, parseReport(t, r).DeliveryChain)
 	}
 }

@@ -101,7 +101,7 @@ func WriteCSV(w io.Writer, rep *enforce.Report) error {
 	for _, e := range rep.Entries {
 		rows = append(rows, []string{
 			e.Name, string(e.Kind), string(e.Outcome), strconv.Itoa(e.Attempts),
-			strconv.FormatInt(e.Duration.Milliseconds(), 10), strings.Join(changes(e), "; "), e.Error,
+			strconv.FormatInt(e.Duration.Milliseconds(), 10), strings.Join(changes(e), "; "), cmpOr(e.Error, e.Note),
 		})
 	}
 	for _, name := range rep.Excluded {
@@ -169,6 +169,21 @@ func WriteTable(w io.Writer, rep *enforce.Report) error {
 		buf.WriteString("\n")
 		kv("excluded", "%s", strings.Join(rep.Excluded, ", "))
 	}
+	if c := rep.DeliveryChain; c != nil {
+		buf.WriteString("\n")
+		kv("chain", "%d distribution%s, %d cache behaviour%s checked: %d finding%s", c.Distributions, plural(c.Distributions),
+			c.Behaviors, plural(c.Behaviors), len(c.Findings), plural(len(c.Findings)))
+		for _, f := range c.Findings {
+			kv("", "  %s %s: %s", f.Distribution, f.Behavior, f.Problem)
+			kv("", "    %s", f.Detail)
+			for _, d := range f.Diff {
+				kv("", "    %s", truncate(d.String(), maxDetail))
+			}
+		}
+		if c.Error != "" {
+			kv("", "  incomplete: %s", c.Error)
+		}
+	}
 	buf.WriteString("\n")
 	kv("totals", "%s", Totals(rep))
 	calls := 0
@@ -199,6 +214,8 @@ func writeEntries(w io.Writer, entries []enforce.Entry) error {
 		kindCol = func(e enforce.Entry) string { return string(e.Kind) + "\t" }
 	case entries[0].Kind == policy.S3:
 		fmt.Fprintln(tw, "BUCKET\tOUTCOME\tTRIES\tTIME\tDETAIL")
+	case entries[0].Kind == policy.CloudFront:
+		fmt.Fprintln(tw, "POLICY\tOUTCOME\tTRIES\tTIME\tDETAIL")
 	default:
 		fmt.Fprintln(tw, "CONTAINER\tOUTCOME\tTRIES\tTIME\tDETAIL")
 	}
@@ -208,6 +225,9 @@ func writeEntries(w io.Writer, entries []enforce.Entry) error {
 	}
 	for _, e := range entries {
 		details := changes(e)
+		if e.Note != "" {
+			details = append([]string{e.Note}, details...)
+		}
 		if e.Error != "" {
 			details = append(details, e.Error)
 		}
@@ -275,6 +295,21 @@ const maxDetail = 100
 func truncate(s string, n int) string {
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// cmpOr returns s, or alt when s is empty.
+func cmpOr(s, alt string) string {
+	if s == "" {
+		return alt
 	}
 	return s
 }
