@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -45,7 +47,7 @@ func newDemoCmd() *cobra.Command {
 		Long: `Demo starts the AWS emulator in this process, seeds a baseline parameter (the embedded
 default baseline), eight MediaStore containers (compliant, drifted, without a policy, exempt,
 excluded by name, one still CREATING) and four S3 buckets (compliant, drifted, without CORS,
-exempt), configures the function for both kinds, then feeds the real Lambda handler the sample
+exempt) and a CloudFront response headers policy, configures the function for the three kinds, then feeds the real Lambda handler the sample
 events of events/ in order and prints what each one did. It needs no AWS account and no
 credentials, and makes no request beyond the loopback interface.`,
 		Args: cobra.NoArgs,
@@ -129,6 +131,35 @@ func demoBuckets() []demoBucket {
 // demoNewBucket is the bucket created during the demo (cloudtrail-s3-create-bucket.json).
 const demoNewBucket = "media-uploads"
 
+// The demo's CloudFront response headers policy (named in
+// cloudtrail-update-response-headers-policy.json) and its baseline parameter.
+const (
+	demoPolicy            = "media-cors"
+	demoCloudFrontParam   = "/corsguard/cloudfront"
+	demoCloudFrontComment = "HLS players; security headers owned by the web team"
+)
+
+// demoCloudFrontBaseline is the CloudFront baseline: the CorsConfig a player needs, as
+// aws cloudfront get-response-headers-policy prints it.
+const demoCloudFrontBaseline = `{"CorsConfig": {
+  "AccessControlAllowOrigins": {"Quantity": 1, "Items": ["https://player.example.com"]},
+  "AccessControlAllowHeaders": {"Quantity": 1, "Items": ["Range"]},
+  "AccessControlAllowMethods": {"Quantity": 3, "Items": ["GET", "HEAD", "OPTIONS"]},
+  "AccessControlAllowCredentials": false,
+  "AccessControlExposeHeaders": {"Quantity": 2, "Items": ["ETag", "Content-Length"]},
+  "AccessControlMaxAgeSec": 600,
+  "OriginOverride": true}}`
+
+// demoResponseHeadersPolicy is media-cors with cors as its CorsConfig and security headers
+// corsguard must keep.
+func demoResponseHeadersPolicy(cors *cftypes.ResponseHeadersPolicyCorsConfig) *cftypes.ResponseHeadersPolicyConfig {
+	return &cftypes.ResponseHeadersPolicyConfig{Name: aws.String(demoPolicy), Comment: aws.String(demoCloudFrontComment), CorsConfig: cors,
+		SecurityHeadersConfig: &cftypes.ResponseHeadersPolicySecurityHeadersConfig{
+			StrictTransportSecurity: &cftypes.ResponseHeadersPolicyStrictTransportSecurity{Override: aws.Bool(true), AccessControlMaxAgeSec: aws.Int32(63072000)},
+			ContentTypeOptions:      &cftypes.ResponseHeadersPolicyContentTypeOptions{Override: aws.Bool(true)},
+		}}
+}
+
 // demoStep is one step of the story: what a person or AWS does, then the event the function
 // receives.
 type demoStep struct {
@@ -154,9 +185,12 @@ type demo struct {
 	ms      *mediastore.Client
 	s3      *s3.Client
 	ssm     *ssm.Client
+	cf      *cloudfront.Client
 	handler *handler.Handler
-	engine  *enforce.Engine
-	steps   []demoStepResult
+	// policyID is the ID of the response headers policy media-cors.
+	policyID string
+	engine   *enforce.Engine
+	steps    []demoStepResult
 	// baseline is the policy in the parameter after the last step.
 	baseline policy.Policy
 }
@@ -222,6 +256,23 @@ func demoSteps() []demoStep {
 			event: "cloudtrail-s3-put-bucket-cors.json",
 		},
 		{
+			title: "A CloudFront response headers policy is changed by hand",
+			story: "Players get their CORS answer from CloudFront. A colleague opens media-cors to any origin and\nevery method in the console. CloudTrail records UpdateResponseHeadersPolicy (in us-east-1); the\nfunction writes the CORS back with the ETag it just read, keeping the policy's security headers.",
+			act: func(ctx context.Context, d *demo) error {
+				got, err := d.cf.GetResponseHeadersPolicy(ctx, &cloudfront.GetResponseHeadersPolicyInput{Id: aws.String(d.policyID)})
+				if err != nil {
+					return err
+				}
+				cfg := got.ResponseHeadersPolicy.ResponseHeadersPolicyConfig
+				cfg.CorsConfig.AccessControlAllowOrigins = &cftypes.ResponseHeadersPolicyAccessControlAllowOrigins{Quantity: aws.Int32(1), Items: []string{"*"}}
+				cfg.CorsConfig.AccessControlAllowMethods = &cftypes.ResponseHeadersPolicyAccessControlAllowMethods{Quantity: aws.Int32(1),
+					Items: []cftypes.ResponseHeadersPolicyAccessControlAllowMethodsValues{cftypes.ResponseHeadersPolicyAccessControlAllowMethodsValuesAll}}
+				_, err = d.cf.UpdateResponseHeadersPolicy(ctx, &cloudfront.UpdateResponseHeadersPolicyInput{Id: aws.String(d.policyID), IfMatch: got.ETag, ResponseHeadersPolicyConfig: cfg})
+				return err
+			},
+			event: "cloudtrail-update-response-headers-policy.json",
+		},
+		{
 			title: "Events are lost; the scheduled sweep repairs them",
 			story: "Someone deletes the policy of vod-archive and the CORS of media-archive, and neither event\narrives. The scheduled sweep reads every container and bucket anyway and repairs what drifted:\nevents are only hints.",
 			act: func(ctx context.Context, d *demo) error {
@@ -270,14 +321,17 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	}
 	d.ms, d.ssm = mediastore.NewFromConfig(awsCfg), ssm.NewFromConfig(awsCfg)
 	d.s3 = s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
+	d.cf = cloudfront.NewFromConfig(awsCfg)
 
 	// The function's configuration, read as the Lambda reads its environment.
 	env := map[string]string{
-		config.BaselineParameter: demoParameter,
-		config.Exclude:           demoExclude,
-		config.Targets:           "mediastore,s3",
-		config.BackoffBase:       "200ms",
-		config.BackoffCap:        "1s",
+		config.BaselineParameter:   demoParameter,
+		config.Exclude:             demoExclude,
+		config.Targets:             "mediastore,s3,cloudfront",
+		config.CloudFrontParameter: demoCloudFrontParam,
+		"AWS_REGION":               emu.Region(), // us-east-1: where a stack enforces CloudFront
+		config.BackoffBase:         "200ms",
+		config.BackoffCap:          "1s",
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -306,10 +360,27 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 		}
 	}
 	buckets = append(buckets, demoBucket{name: demoNewBucket, why: "created in step 2"})
+	if err := emu.SeedParameter(demoCloudFrontParam, "String", demoCloudFrontBaseline, "corsguard CloudFront baseline"); err != nil {
+		return d, err
+	}
+	want, err := policy.ParseCorsConfig([]byte(demoCloudFrontBaseline))
+	if err != nil {
+		return d, err
+	}
+	cors, err := corsconv.ToCloudFront(want.Policy())
+	if err != nil {
+		return d, err
+	}
+	created, err := d.cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{ResponseHeadersPolicyConfig: demoResponseHeadersPolicy(cors)})
+	if err != nil {
+		return d, err
+	}
+	d.policyID = aws.ToString(created.ResponseHeadersPolicy.Id)
 
 	fmt.Fprintf(out, "corsguard demo: an emulated AWS account at %s (no AWS account, no credentials)\n\n", url)
-	fmt.Fprintf(out, "The function is configured as the SAM template would: targets %s (containers and buckets),\n", env[config.Targets])
-	fmt.Fprintf(out, "baseline %s for both, containers %s excluded, exempt tag %s=%s,\n", demoParameter, demoExclude,
+	fmt.Fprintf(out, "The function is configured as the SAM template would: targets %s (containers, buckets and\n", env[config.Targets])
+	fmt.Fprintf(out, "CloudFront response headers policies; a stack in us-east-1), baseline %s for containers and\n", demoParameter)
+	fmt.Fprintf(out, "buckets, %s (a CorsConfig) for policies, containers %s excluded, exempt tag %s=%s,\n", demoCloudFrontParam, demoExclude,
 		cfg.Engine.ExemptTagKey, cfg.Engine.ExemptTagValue)
 	fmt.Fprintf(out, "mode %s, %d workers, %g requests/s per API.\n\n", cfg.Engine.Mode, cfg.Engine.Workers, cfg.Engine.Rate)
 	fmt.Fprintf(out, "Version 1 of the baseline is corsguard's embedded default:\n%s\n\n", indent(string(policy.DefaultJSON())))
@@ -343,7 +414,7 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 			written += s.result.Report.Totals[enforce.Remediated]
 		}
 	}
-	fmt.Fprintf(out, "\nEvery matching container and bucket is compliant: %s.\n", report.Totals(last))
+	fmt.Fprintf(out, "\nEvery matching container, bucket and response headers policy is compliant: %s.\n", report.Totals(last))
 	fmt.Fprintf(out, "%d events handled, %d AWS calls, %d policies written, in %s.\n",
 		len(d.steps), total, written, time.Since(started).Round(100*time.Millisecond))
 	return d, nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
@@ -54,6 +55,9 @@ func TestDemo(t *testing.T) {
 		for _, n := range changed {
 			m[n] = enforce.Remediated
 		}
+		if _, ok := m[demoPolicy]; !ok {
+			m[demoPolicy] = enforce.Compliant // its own baseline, which the SSM update does not change
+		}
 		return m
 	}
 	want := []step{
@@ -66,6 +70,8 @@ func TestDemo(t *testing.T) {
 			Outcomes: map[string]enforce.Outcome{"live-news": enforce.Remediated}},
 		{Event: "cloudtrail-s3-put-bucket-cors.json", Kind: handler.CorsChanged, Calls: true,
 			Outcomes: map[string]enforce.Outcome{"media-assets": enforce.Remediated}},
+		{Event: "cloudtrail-update-response-headers-policy.json", Kind: handler.CorsChanged, Calls: true,
+			Outcomes: map[string]enforce.Outcome{demoPolicy: enforce.Remediated}},
 		{Event: "scheduled-sweep.json", Kind: handler.Sweep, Calls: true, Outcomes: all(enforce.Compliant, "vod-archive", "media-archive")},
 		{Event: "mediastore-object-upload-state-change.json", Kind: handler.Ignored},
 		{Event: "direct-audit.json", Kind: handler.Manual, Calls: true, Outcomes: all(enforce.Compliant)},
@@ -106,7 +112,15 @@ func TestDemo(t *testing.T) {
 			t.Errorf("bucket %s at the end: %v, want %v", b.name, info.CorsPolicy, wantPolicy)
 		}
 	}
-	if !strings.Contains(out.String(), "Every matching container and bucket is compliant: 9 compliant, 2 exempt, 2 excluded.") {
+	got2, err := d.cf.GetResponseHeadersPolicy(context.Background(), &cloudfront.GetResponseHeadersPolicyInput{Id: &d.policyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg := got2.ResponseHeadersPolicy.ResponseHeadersPolicyConfig; cfg.SecurityHeadersConfig == nil || cfg.SecurityHeadersConfig.StrictTransportSecurity == nil ||
+		*cfg.Comment != demoCloudFrontComment || cfg.CorsConfig.AccessControlAllowOrigins.Items[0] != "https://player.example.com" {
+		t.Errorf("%s at the end: %+v", demoPolicy, cfg)
+	}
+	if !strings.Contains(out.String(), "Every matching container, bucket and response headers policy is compliant: 10 compliant, 2 exempt, 2 excluded.") {
 		t.Errorf("the demo does not end with the totals:\n%s", out.String())
 	}
 }
