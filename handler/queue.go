@@ -94,7 +94,7 @@ func requestID(input []byte) string {
 func (h *Handler) enqueue(ctx context.Context, d Decision, request string) (*Result, error) {
 	started := time.Now()
 	w := d.Work
-	sweep := len(w.Containers) == 0 && len(w.Buckets) == 0
+	sweep := len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0
 	var kinds []policy.Kind
 	var excluded []string
 	for _, k := range h.worker.Kinds() {
@@ -102,7 +102,7 @@ func (h *Handler) enqueue(ctx context.Context, d Decision, request string) (*Res
 			kinds = append(kinds, k)
 		}
 	}
-	for _, k := range []policy.Kind{policy.MediaStore, policy.S3} {
+	for _, k := range policy.Kinds() {
 		if !slices.Contains(kinds, k) {
 			excluded = append(excluded, named(w, k)...)
 		}
@@ -195,6 +195,8 @@ func named(w enforce.Work, k policy.Kind) []string {
 		return w.Containers
 	case policy.S3:
 		return w.Buckets
+	case policy.CloudFront:
+		return w.Policies
 	}
 	return nil
 }

@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,7 +79,8 @@ const MaxGroupID = 128
 // GroupID is the message's MessageGroupId. An OpReconcile message's group is its resource,
 // "kind/name": SQS hands out one message of a group at a time, in order, so one resource is
 // reconciled by one worker at a time. A name that would pass 128 characters (MediaStore names
-// reach 255) is replaced by its SHA-256. An OpList message's group is its listing,
+// reach 255), or holds a character SQS refuses in a group id (a CloudFront policy name may hold
+// a space), is replaced by its SHA-256. An OpList message's group is its listing,
 // "list/kind/request", so the pages of one sweep follow one another.
 func (m Message) GroupID() string {
 	var id string
@@ -87,7 +90,7 @@ func (m Message) GroupID() string {
 	default:
 		id = string(m.Kind) + "/" + m.Name
 	}
-	if len(id) <= MaxGroupID {
+	if len(id) <= MaxGroupID && !strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		return id
 	}
 	prefix := string(m.Kind) + "/#"
@@ -139,10 +142,8 @@ func Decode(body string) (Message, error) {
 	default:
 		return Message{}, fmt.Errorf("message op %q: want %q or %q", m.Op, OpReconcile, OpList)
 	}
-	switch m.Kind {
-	case policy.MediaStore, policy.S3:
-	default:
-		return Message{}, fmt.Errorf("message kind %q: want %q or %q", m.Kind, policy.MediaStore, policy.S3)
+	if !slices.Contains(policy.Kinds(), m.Kind) {
+		return Message{}, fmt.Errorf("message kind %q: want one of %v", m.Kind, policy.Kinds())
 	}
 	return m, nil
 }

@@ -144,3 +144,17 @@ func TestTheReceiveCountOutlastsTheLongestBusyWait(t *testing.T) {
 		t.Errorf("the last receive comes %v after the first, before the %v wait ends", at, workqueue.MaxBusyWait)
 	}
 }
+
+func TestCloudFrontPolicyMessages(t *testing.T) {
+	m := workqueue.Reconcile(policy.CloudFront, "media cors", enforce.ModeEnforce, "why", "req")
+	if id := m.GroupID(); strings.Contains(id, " ") || !strings.HasPrefix(id, "cloudfront/#") {
+		t.Errorf("a name with a space gives the group id %q; want a digest", id)
+	}
+	if id := workqueue.Reconcile(policy.CloudFront, "media-cors", enforce.ModeEnforce, "", "").GroupID(); id != "cloudfront/media-cors" {
+		t.Errorf("group id %q", id)
+	}
+	got, err := workqueue.Decode(m.Body())
+	if err != nil || got != m {
+		t.Errorf("Decode(Body()) = %+v, %v", got, err)
+	}
+}
