@@ -17,7 +17,7 @@ import (
 // Case is one policy and how it is judged.
 type Case struct {
 	Name string `json:"name"`
-	// Kind is "mediastore" or "s3".
+	// Kind is "mediastore", "s3" or "cloudfront".
 	Kind string `json:"kind"`
 	// Service is "accept" or "reject": what the service does with the policy.
 	Service string `json:"service"`
@@ -26,7 +26,8 @@ type Case struct {
 	Corsguard string `json:"corsguard,omitempty"`
 	// Source is where the rule comes from: a model shape, a documentation page.
 	Source string `json:"source"`
-	// Policy is the rule array, with the table's shorthands expanded. Raw cases (Wire) hold
+	// Policy is the rule array (for cloudfront: the CorsConfig object), with the table's
+	// shorthands expanded. Raw cases (Wire) hold
 	// exactly the text of the table's "raw" member.
 	Policy json.RawMessage `json:"-"`
 	// Wire is true for a case the table gives as raw JSON text (duplicate keys, unknown
@@ -72,7 +73,7 @@ func Load(path string) ([]Case, error) {
 		switch {
 		case c.Name == "" || seen[c.Name]:
 			return nil, fmt.Errorf("%s: case %q: names must be present and unique", path, c.Name)
-		case c.Kind != "mediastore" && c.Kind != "s3":
+		case c.Kind != "mediastore" && c.Kind != "s3" && c.Kind != "cloudfront":
 			return nil, fmt.Errorf("%s: case %q: kind %q", path, c.Name, c.Kind)
 		case c.Service != "accept" && c.Service != "reject", c.Corsguard != "" && c.Corsguard != "accept" && c.Corsguard != "reject":
 			return nil, fmt.Errorf("%s: case %q: service and corsguard are accept or reject", path, c.Name)

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	mstypes "github.com/aws/aws-sdk-go-v2/service/mediastore/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -40,13 +42,15 @@ func TestTheEmulatorJudgesTheSharedCORSCasesAsTheServices(t *testing.T) {
 	ms := mediastore.New(mediastore.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.url), Credentials: creds,
 		Retryer: aws.NopRetryer{}, HTTPClient: emulator.HTTPClient(), APIOptions: []func(*middleware.Stack) error{withoutInputValidation}})
 	s3c := s3Client(f.url, func(o *s3.Options) { o.APIOptions = append(o.APIOptions, withoutInputValidation) })
+	cf := cloudfront.New(cloudfront.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.url), Credentials: creds,
+		Retryer: aws.NopRetryer{}, HTTPClient: emulator.HTTPClient(), APIOptions: []func(*middleware.Stack) error{withoutInputValidation}})
 	if _, err := ms.CreateContainer(ctx, &mediastore.CreateContainerInput{ContainerName: aws.String("cases")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("cases")}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range cases {
+	for i, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			var err error
 			var code string
@@ -66,13 +70,21 @@ func TestTheEmulatorJudgesTheSharedCORSCasesAsTheServices(t *testing.T) {
 				}
 				_, err = s3c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String("cases"),
 					CORSConfiguration: &s3types.CORSConfiguration{CORSRules: rules}})
+			case c.Kind == "cloudfront" && !c.Wire:
+				var cors cftypes.ResponseHeadersPolicyCorsConfig
+				if err := json.Unmarshal(c.Policy, &cors); err != nil {
+					t.Fatal(err)
+				}
+				_, err = cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{
+					ResponseHeadersPolicyConfig: &cftypes.ResponseHeadersPolicyConfig{Name: aws.String(fmt.Sprintf("case-%d", i)), CorsConfig: &cors}})
 			default:
 				t.Fatalf("no way to send a raw %s case", c.Kind)
 			}
 			if err != nil {
 				code = errorCode(t, err)
 			}
-			want := map[string][]string{"mediastore": {"ValidationException"}, "s3": {"MalformedXML", "InvalidRequest", "MaxMessageLengthExceeded"}}[c.Kind]
+			want := map[string][]string{"mediastore": {"ValidationException"}, "s3": {"MalformedXML", "InvalidRequest", "MaxMessageLengthExceeded"},
+				"cloudfront": {"InvalidArgument", "InconsistentQuantities"}}[c.Kind]
 			switch {
 			case c.Service == "accept" && code != "":
 				t.Errorf("%s refused it (%s: %v), the service accepts it (%s)", c.Kind, code, err, c.Source)
