@@ -7,11 +7,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -42,6 +44,8 @@ type fixture struct {
 	// sqs and queueURL reach the work queue, when the fixture has one.
 	sqs      *sqs.Client
 	queueURL string
+	// cf reaches CloudFront's response headers policies.
+	cf *cloudfront.Client
 }
 
 var stamp = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
@@ -54,7 +58,8 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	f := &fixture{emu: emulator.New(emulator.WithCreatingDuration(0))}
 	srv := httptest.NewServer(f.emu)
 	t.Cleanup(srv.Close)
-	env := map[string]string{config.BaselineParameter: baseline}
+	// Lambda's own variable: a function in us-east-1 may enforce the cloudfront target.
+	env := map[string]string{config.BaselineParameter: baseline, "AWS_REGION": "us-east-1"}
 	for k, v := range vars {
 		env[k] = v
 	}
@@ -84,6 +89,10 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	}
 	if cfg.Engine.Enforces(policy.S3) {
 		stores = append(stores, enforce.S3(s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = true }), "us-east-1"))
+	}
+	f.cf = cloudfront.NewFromConfig(aws)
+	if slices.Contains(cfg.Engine.Targets, policy.CloudFront) {
+		stores = append(stores, enforce.CloudFront(f.cf, enforce.CloudFrontOptions{}))
 	}
 	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(aws), stores...)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -381,4 +384,54 @@ func parseCors(t *testing.T, raw []byte) policy.Policy {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// A CloudTrail record of a hand-made change to a response headers policy goes through the
+// work queue like a container's or a bucket's: one message, and the worker repairs the policy
+// with every other field kept.
+func TestAResponseHeadersPolicyEventGoesThroughTheQueue(t *testing.T) {
+	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Targets: "cloudfront", config.Rate: "1000",
+		config.CloudFrontParameter: "/corsguard/cloudfront"})
+	if err := f.emu.SeedParameter("/corsguard/cloudfront", "String", `{"CorsConfig": {
+		"AccessControlAllowOrigins": {"Quantity": 1, "Items": ["https://player.example.com"]},
+		"AccessControlAllowHeaders": {"Quantity": 0},
+		"AccessControlAllowMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]},
+		"AccessControlAllowCredentials": false, "OriginOverride": true}}`, ""); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	created, err := f.cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{ResponseHeadersPolicyConfig: &cftypes.ResponseHeadersPolicyConfig{
+		Name: aws.String("media-cors"), Comment: aws.String("kept"),
+		CorsConfig: &cftypes.ResponseHeadersPolicyCorsConfig{
+			AccessControlAllowOrigins:     &cftypes.ResponseHeadersPolicyAccessControlAllowOrigins{Quantity: aws.Int32(1), Items: []string{"*"}},
+			AccessControlAllowHeaders:     &cftypes.ResponseHeadersPolicyAccessControlAllowHeaders{Quantity: aws.Int32(0), Items: []string{}},
+			AccessControlAllowMethods:     &cftypes.ResponseHeadersPolicyAccessControlAllowMethods{Quantity: aws.Int32(1), Items: []cftypes.ResponseHeadersPolicyAccessControlAllowMethodsValues{"ALL"}},
+			AccessControlAllowCredentials: aws.Bool(false), OriginOverride: aws.Bool(false)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample, err := os.ReadFile("../events/cloudtrail-update-response-headers-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res handler.Result
+	if err := f.invoke(t, ctx, sample, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Queue == nil || res.Queue.Enqueued != 1 {
+		t.Fatalf("queue result %+v, want one message", res.Queue)
+	}
+	f.drain(t)
+	got, err := f.cf.GetResponseHeadersPolicy(ctx, &cloudfront.GetResponseHeadersPolicyInput{Id: created.ResponseHeadersPolicy.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := got.ResponseHeadersPolicy.ResponseHeadersPolicyConfig
+	if items := cfg.CorsConfig.AccessControlAllowOrigins.Items; len(items) != 1 || items[0] != "https://player.example.com" || aws.ToString(cfg.Comment) != "kept" {
+		t.Errorf("policy after the worker: %+v", cfg)
+	}
+	if v, inFlight, delayed := f.depth(t); v+inFlight+delayed != 0 {
+		t.Errorf("queue left with %d visible, %d in flight, %d delayed", v, inFlight, delayed)
+	}
 }

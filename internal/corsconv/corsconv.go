@@ -140,8 +140,13 @@ func ToCloudFront(p policy.Policy) (*cftypes.ResponseHeadersPolicyCorsConfig, er
 	if err != nil {
 		return nil, err
 	}
+	// Items is required beside Quantity in the three required lists, even when empty: the
+	// SDK refuses the request without it.
 	quantity := func(l *policy.CloudFrontList) (*int32, []string) {
 		n := int32(len(l.Items))
+		if l.Items == nil {
+			return &n, []string{}
+		}
 		return &n, l.Items
 	}
 	out := &cftypes.ResponseHeadersPolicyCorsConfig{

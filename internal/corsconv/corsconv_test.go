@@ -29,3 +29,26 @@ func TestRoundTrips(t *testing.T) {
 		t.Error("an empty answer became no policy")
 	}
 }
+
+// CloudFront requires Items beside Quantity in its three required lists, even when a list is
+// empty (the SDK refuses the request without it); corsconv sends an empty Items.
+func TestToCloudFrontSendsItemsOfAnEmptyRequiredList(t *testing.T) {
+	c, err := policy.ParseCorsConfig([]byte(`{"AccessControlAllowOrigins":{"Quantity":1,"Items":["*"]},"AccessControlAllowHeaders":{"Quantity":0},
+		"AccessControlAllowMethods":{"Quantity":1,"Items":["GET"]},"AccessControlAllowCredentials":false,"OriginOverride":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := ToCloudFront(c.Policy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := out.AccessControlAllowHeaders; h == nil || h.Items == nil || *h.Quantity != 0 {
+		t.Errorf("AccessControlAllowHeaders %+v: want Quantity 0 and an empty, present Items", h)
+	}
+	if out.AccessControlExposeHeaders != nil {
+		t.Errorf("an absent optional list came back as %+v", out.AccessControlExposeHeaders)
+	}
+	if back := FromCloudFront(out); !policy.Equal(back, c.Policy()) {
+		t.Errorf("round trip: %v", policy.Diff(back, c.Policy()))
+	}
+}
