@@ -112,7 +112,7 @@ type sqsMessage struct {
 	dlqSource string // the ARN of the queue it was dead-lettered from
 
 	visibleAt    time.Time // not deliverable before (delay or visibility timeout)
-	inFlight     bool      // received and neither deleted nor visible again
+	inFlight     bool      // received and not deleted since: in flight until visibleAt (inFlightAt)
 	receivedAt   time.Time // the current receive, for the 12-hour visibility limit
 	receives     int
 	firstReceive time.Time
@@ -145,17 +145,17 @@ func (q *sqsQueue) remove(m *sqsMessage) {
 	delete(q.byID, m.id)
 }
 
-// expireVisibility ends the in-flight state of every message whose visibility timeout has
-// passed, and drops messages older than the retention period.
+// inFlightAt reports whether m is in flight at now: received, and its visibility timeout not
+// yet over. (The flag alone stays set after the timeout; no walk over the queue clears it.)
+func (m *sqsMessage) inFlightAt(now time.Time) bool { return m.inFlight && now.Before(m.visibleAt) }
+
+// expire drops the messages older than the retention period and forgets deduplication ids
+// older than five minutes. Both are kept in the order they were added, so each loop stops at
+// the first entry young enough, and a request pays only for what expired. (A message moved in
+// from a source queue keeps its sent time and is dropped once it reaches the head.)
 func (q *sqsQueue) expire(now time.Time) {
-	for m := q.head; m != nil; {
-		next := m.next
-		if now.Sub(m.sent) >= q.retention {
-			q.remove(m)
-		} else if m.inFlight && !now.Before(m.visibleAt) {
-			m.inFlight = false
-		}
-		m = next
+	for q.head != nil && now.Sub(q.head.sent) >= q.retention {
+		q.remove(q.head)
 	}
 	for len(q.dedupOrder) > 0 && !now.Before(q.dedupOrder[0].expires) {
 		k := q.dedupOrder[0]
@@ -170,7 +170,7 @@ func (q *sqsQueue) expire(now time.Time) {
 func (q *sqsQueue) counts(now time.Time) (visible, inFlight, delayed int) {
 	for m := q.head; m != nil; m = m.next {
 		switch {
-		case m.inFlight && now.Before(m.visibleAt):
+		case m.inFlightAt(now):
 			inFlight++
 		case now.Before(m.visibleAt):
 			delayed++
@@ -1265,7 +1265,7 @@ func (e *Emulator) changeVisibilityLocked(q *sqsQueue, h *string, d *int, now ti
 	if m == nil {
 		return errInvalidParam("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", *h)
 	}
-	if !m.inFlight {
+	if !m.inFlightAt(now) {
 		return errf("MessageNotInflight", "Message %s is not in flight.", m.id)
 	}
 	until := now.Add(time.Duration(*d) * time.Second)

@@ -29,7 +29,7 @@ type sqsFixture struct {
 	sqs   *sqs.Client
 }
 
-func newSQSFixture(t *testing.T, opts ...emulator.Option) *sqsFixture {
+func newSQSFixture(t testing.TB, opts ...emulator.Option) *sqsFixture {
 	t.Helper()
 	clock := emulator.NewManualClock(epoch)
 	emu := emulator.New(append([]emulator.Option{emulator.WithClock(clock)}, opts...)...)
