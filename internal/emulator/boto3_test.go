@@ -40,7 +40,7 @@ func TestBoto3WithoutValidationGetsTheServicesAnswers(t *testing.T) {
 	}
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
-	arn := "arn:aws:mediastore:us-east-1:123456789012:container/movies"
+	arn := "arn:aws:mediastore:us-east-1:" + emu.Account() + ":container/movies"
 	ms := func(op string, params map[string]any, code string, status int, source string) boto3Call {
 		return boto3Call{"mediastore", op, params, code, status, source}
 	}

@@ -58,7 +58,7 @@ func TestMediaStoreRefusesWhatItsModelRefuses(t *testing.T) {
 			return err
 		}, "ValidationException"},
 		{"a well-formed ARN of no container", func() error {
-			_, err := f.ms.ListTagsForResource(ctx, &mediastore.ListTagsForResourceInput{Resource: aws.String("arn:aws:mediastore:us-east-1:123456789012:container/nope")})
+			_, err := f.ms.ListTagsForResource(ctx, &mediastore.ListTagsForResourceInput{Resource: aws.String("arn:aws:mediastore:us-east-1:" + f.emu.Account() + ":container/nope")})
 			return err
 		}, "ContainerNotFoundException"},
 		{"a NextToken outside the pattern", func() error {

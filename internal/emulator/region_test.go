@@ -150,7 +150,7 @@ func TestTheAWSCLIFollowsRedirectsAndReadsParametersByARNAndLabel(t *testing.T) 
 		t.Errorf("get-bucket-cors on a bucket in eu-west-1 (-want +got):\n%s", diff)
 	}
 
-	arn := "arn:aws:ssm:us-east-1:123456789012:parameter/corsguard/baseline"
+	arn := "arn:aws:ssm:us-east-1:" + f.emu.Account() + ":parameter/corsguard/baseline"
 	if v := run("ssm", "get-parameter", "--name", arn)["Parameter"].(map[string]any)["Value"]; v != "v2" {
 		t.Errorf("get-parameter by ARN: %v", v)
 	}
