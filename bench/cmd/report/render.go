@@ -233,12 +233,20 @@ func renderColdStart(b *w, a, bb pass, armSize, helloArmSize int64) {
 		d    time.Duration
 	}
 	var pkgs []pk
-	var sdk, creds time.Duration
+	var sdk, creds, schemas, own time.Duration
+	var registries []string
 	for name, d := range a.bootPkgs {
 		d /= time.Duration(len(a.bootInit))
 		pkgs = append(pkgs, pk{name, d})
-		if strings.Contains(name, "aws-sdk-go-v2") {
+		switch {
+		case strings.Contains(name, "aws-sdk-go-v2"):
 			sdk += d
+		case strings.HasPrefix(name, "github.com/corsguard/"):
+			own += d
+		}
+		if strings.HasSuffix(name, "/schemas") && strings.Contains(name, "aws-sdk-go-v2/service/") {
+			schemas += d
+			registries = append(registries, fmt.Sprintf("`%s` %s", strings.TrimPrefix(name, "github.com/aws/aws-sdk-go-v2/"), ms(d)))
 		}
 		for _, svc := range []string{"/service/sts", "/service/sso", "/service/ssooidc", "/service/signin"} {
 			if strings.Contains(name, svc+"/") || strings.HasSuffix(name, svc) {
@@ -247,34 +255,39 @@ func renderColdStart(b *w, a, bb pass, armSize, helloArmSize int64) {
 		}
 	}
 	slices.SortFunc(pkgs, func(x, y pk) int { return cmp.Compare(y.d, x.d) })
+	slices.Sort(registries)
 	for _, p := range pkgs[:min(8, len(pkgs))] {
 		b.p("| `%s` | %s |", p.name, ms(p.d))
 	}
 	b.p("")
-	b.p("All aws-sdk-go-v2 packages together: %s per start; of that, the STS, SSO, SSO-OIDC and sign-in clients that", ms(sdk))
-	b.p("the SDK's `config.LoadDefaultConfig` links in for its credential chain: %s.", ms(creds))
+	b.p("All aws-sdk-go-v2 packages together: %s per start; of that, the services' schema registries, which the", ms(sdk))
+	b.p("SDK builds at init for each schema-serialized service's whole API: %s (%s). corsguard's own packages: %s.",
+		ms(schemas), strings.Join(registries, ", "), ms(own))
+	if creds > 0 {
+		b.p("The STS, SSO, SSO-OIDC and sign-in clients of the SDK's default credential chain: %s.", ms(creds))
+	}
 	b.p("")
 	initRatio := float64(median(a.ignored, firstResponse)) / float64(hf)
 	if initRatio > 1.3 {
-		b.p("**The cold-start target is missed** by %.0f%%: %.2f against ≤ 1.3, %s more per cold start than hello-world.", 100*(initRatio/1.3-1), initRatio, ms(median(a.ignored, firstResponse)-hf))
 		gap := median(a.ignored, firstResponse) - hf
-		b.p("Package initialisation accounts for %s of that %s in this run, and most of it is the AWS SDK's (%s), not", ms(ia-ha), ms(gap), ms(sdk))
-		b.p("corsguard's: its own `policy` and `internal/config` used to compile regular expressions with counted")
-		b.p("repetitions such as `{1,255}` at init and now check lengths with `len` (see the commit history). The rest")
-		b.p("is not broken down here: `main` building the configuration, clients and engine, and loading a binary twice")
-		b.p("hello-world's size. What would shrink the SDK's part, both in `cmd/enforcer`'s wiring:")
-		b.p("(1) build the Lambda's `aws.Config` from the Region and the credentials Lambda puts in the environment")
-		b.p("instead of `config.LoadDefaultConfig`, which would drop the credential-chain clients (%s) and shrink the", ms(creds))
-		b.p("binary; (2) the SSM client's schema registry (`service/ssm/schemas`) is initialised eagerly for SSM's whole")
-		b.p("API although corsguard calls only GetParameter; a signed awsJson1_1 GetParameter request without")
-		b.p("`service/ssm` would remove it, at the price of leaving the SDK's client for that one call. Neither is done")
-		b.p("here: both change how the function reaches AWS, beyond a benchmark's remit. In absolute terms the gap is a")
-		b.p("few milliseconds per cold start, on top of the Lambda sandbox's own start, which these figures do not include.")
+		b.p("**The cold-start target is missed** by %.0f%%: %.2f against ≤ 1.3, %s more per cold start than hello-world.", 100*(initRatio/1.3-1), initRatio, ms(gap))
+		b.p("Package initialisation accounts for %s of that %s in this run (measured apart, so the two need not add", ms(ia-ha), ms(gap))
+		b.p("up); the rest is not broken down here: `main` building the configuration, clients and engine, and loading")
+		b.p("a larger binary. The function builds its `aws.Config` from Lambda's environment (`awsclient.FromEnvironment`),")
+		b.p("without the SDK's default chain and the clients its credential providers bring. What remains of the SDK's")
+		b.p("part is mostly the schema registries above. Options, none taken: (1) pin `service/ssm` to v1.79.3, the last")
+		b.p("release before schema-based (de)serialization (v1.80.0), trading that client's updates for its init;")
+		b.p("(2) read the baseline through the AWS Parameters and Secrets Lambda extension (a layer answering on")
+		b.p("localhost) instead of the SSM client, a deployment change; (3) ask upstream to build the registries lazily.")
+		b.p("Requests signed by hand are not an option.")
 		b.p("")
 	}
-	b.p("Stripped linux/arm64 binaries, built with the Lambda flags: corsguard `bootstrap` **%s** (%d bytes),", mb(armSize), armSize)
-	b.p("hello-world %s (%d bytes). Headroom under the 12 MB target: %s.", mb(helloArmSize), helloArmSize, mb(12e6-armSize))
+	b.p("Stripped linux/arm64 binaries, built with the Lambda flags: corsguard `bootstrap` **%s** (%d bytes),", mib(armSize), armSize)
+	b.p("hello-world %s (%d bytes). Headroom under the 12 MiB target (%d bytes): %s.", mib(helloArmSize), helloArmSize, maxBootstrap, mib(maxBootstrap-armSize))
 	b.p("")
+	if len(a.sweeps) == 0 {
+		return // a cold-start run (-coldstart) has no sweeps to take the peak RSS of
+	}
 	b.p("Peak resident memory (VmHWM) of the sweep process: engine, SDK clients and Go runtime, as in the Lambda,")
 	b.p("without the emulator:")
 	b.p("")
