@@ -16,7 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/corsguard/corsguard/internal/cfn"
+	"github.com/corsguard/corsguard/deploy/cfn"
 )
 
 // The StackSets rendering of template.yaml (make stackset, deploy/stackset.py): plain

@@ -14,11 +14,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/deploy/cfn"
+	"github.com/corsguard/corsguard/deploy/eventpattern"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/cfn"
 	"github.com/corsguard/corsguard/internal/config"
-	"github.com/corsguard/corsguard/internal/eventpattern"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/workqueue"
 )

@@ -9,8 +9,8 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/corsconv"
 	"github.com/corsguard/corsguard/policy"
 )
 

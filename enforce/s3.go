@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/corsguard/corsguard/internal/corsconv"
+	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/policy"
 )
 

@@ -25,11 +25,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/internal/config"
-	"github.com/corsguard/corsguard/internal/corsconv"
 	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/internal/report"
 	"github.com/corsguard/corsguard/policy"

@@ -2,7 +2,8 @@
 // shapes of the AWS SDK: MediaStore's []types.CorsRule, S3's []types.CORSRule and CloudFront's
 // ResponseHeadersPolicyCorsConfig. The engine,
 // the CLI, the demo, the benchmarks and the tests share it, so a field added to the model is
-// carried over in one place.
+// carried over in one place. It is the engine's edge, so it lives under enforce: policy stays
+// free of AWS types, and no import runs back up from the engine to internal/.
 package corsconv
 
 import (
