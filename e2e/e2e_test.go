@@ -427,15 +427,23 @@ type eventBus struct {
 	received  int
 	delivered []invocation
 	errs      []error
+	changed   chan struct{} // closed, and replaced, whenever the fields above change
+}
+
+// change runs fn under the lock and wakes waitIdle.
+func (b *eventBus) change(fn func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fn()
+	close(b.changed)
+	b.changed = make(chan struct{})
 }
 
 func deliver(t *testing.T, a *account, fn *function) *eventBus {
-	b := &eventBus{}
+	b := &eventBus{changed: make(chan struct{})}
 	queue := make(chan []byte, 1024)
 	cancel := a.Subscribe(func(ev []byte) {
-		b.mu.Lock()
-		b.received++
-		b.mu.Unlock()
+		b.change(func() { b.received++ })
 		queue <- ev // never blocks in these tests: far fewer events than the buffer
 	})
 	done := make(chan struct{})
@@ -443,12 +451,12 @@ func deliver(t *testing.T, a *account, fn *function) *eventBus {
 		defer close(done)
 		for ev := range queue {
 			inv, err := fn.post(ev, "")
-			b.mu.Lock()
-			b.delivered = append(b.delivered, inv)
-			if err != nil {
-				b.errs = append(b.errs, err)
-			}
-			b.mu.Unlock()
+			b.change(func() {
+				b.delivered = append(b.delivered, inv)
+				if err != nil {
+					b.errs = append(b.errs, err)
+				}
+			})
 		}
 	}()
 	t.Cleanup(func() {
@@ -463,12 +471,13 @@ func deliver(t *testing.T, a *account, fn *function) *eventBus {
 // happened (until says so from the kinds delivered so far); it returns the answers.
 func (b *eventBus) waitIdle(t *testing.T, until func([]handler.Kind) bool) []invocation {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second) // a bound on a hung test, not a timing claim
+	expired := time.After(60 * time.Second) // a bound on a hung test, not a timing claim
 	for {
 		b.mu.Lock()
 		idle := b.received == len(b.delivered)
 		got := append([]invocation(nil), b.delivered...)
 		errs := append([]error(nil), b.errs...)
+		changed := b.changed
 		b.mu.Unlock()
 		for _, err := range errs {
 			t.Fatal(err)
@@ -480,10 +489,11 @@ func (b *eventBus) waitIdle(t *testing.T, until func([]handler.Kind) bool) []inv
 		if idle && until(kinds) {
 			return got
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-changed:
+		case <-expired:
 			t.Fatalf("events never settled; delivered kinds %v", kinds)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -252,12 +252,8 @@ func (f *function) invoke(t *testing.T, event []byte) invocation {
 	if inv.Error.Type == handler.InitErrorType {
 		last = func(m map[string]any) bool { return m["message"] == "cold start failed" }
 	}
-	deadline := time.Now().Add(15 * time.Second) // a bound on a hung test, not a timing claim
-	for !slices.ContainsFunc(f.out.json(), last) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no output line for invocation %s (%s)", id, inv)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !f.out.WaitFor(15*time.Second, func(out string) bool { return slices.ContainsFunc(jsonLines(out), last) }) {
+		t.Fatalf("no output line for invocation %s (%s)", id, inv)
 	}
 	return inv
 }
@@ -305,9 +301,12 @@ func sample(t *testing.T, name string) []byte {
 type lines struct{ *rie.Output }
 
 // json returns every output line that is a JSON object, decoded.
-func (l *lines) json() []map[string]any {
+func (l *lines) json() []map[string]any { return jsonLines(l.String()) }
+
+// jsonLines returns every line of s that is a JSON object, decoded.
+func jsonLines(s string) []map[string]any {
 	var out []map[string]any
-	sc := bufio.NewScanner(strings.NewReader(l.String()))
+	sc := bufio.NewScanner(strings.NewReader(s))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var m map[string]any

@@ -25,7 +25,7 @@ const opGetParameter = "ssm:GetParameter"
 
 // getParameter reads a baseline parameter, decrypted when it is a SecureString.
 func (e *Engine) getParameter(ctx context.Context, m *meter, name string) (*types.Parameter, error) {
-	stackFn := m.call(opGetParameter)
+	stackFn := m.apiOption(opGetParameter)
 	out, err := e.params.GetParameter(ctx,
 		&ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)},
 		func(o *ssm.Options) { o.APIOptions = append(o.APIOptions, stackFn) })

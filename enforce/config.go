@@ -151,40 +151,40 @@ func (c Config) withDefaults() Config {
 // validate checks a Config that has its defaults, naming the field of every problem.
 func (c Config) validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	badf := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if c.Parameter == "" {
-		bad("Parameter is empty; want the name of the baseline's SSM parameter")
+		badf("Parameter is empty; want the name of the baseline's SSM parameter")
 	}
 	if _, err := policy.NewSelector(c.Selector.Include, c.Selector.Exclude); err != nil {
-		bad("Selector: %w", err)
+		badf("Selector: %w", err)
 	}
 	for kind, k := range c.Kinds {
 		if _, err := policy.NewSelector(k.Selector.Include, k.Selector.Exclude); err != nil {
-			bad("Kinds[%s].Selector: %w", kind, err)
+			badf("Kinds[%s].Selector: %w", kind, err)
 		}
 	}
 	if _, ok := ParseMode(string(c.Mode)); !ok {
-		bad("Mode %q: want %q or %q", c.Mode, ModeEnforce, ModeAudit)
+		badf("Mode %q: want %q or %q", c.Mode, ModeEnforce, ModeAudit)
 	}
 	for _, k := range c.Targets {
 		if !slices.Contains(policy.Kinds(), k) {
-			bad("Targets: unknown kind %q", k)
+			badf("Targets: unknown kind %q", k)
 		}
 	}
 	if c.Workers < 1 || c.Workers > MaxWorkers {
-		bad("Workers is %d; want 1 to %d", c.Workers, MaxWorkers)
+		badf("Workers is %d; want 1 to %d", c.Workers, MaxWorkers)
 	}
 	if math.IsNaN(c.Rate) || c.Rate < 0 {
-		bad("Rate is %v; want a positive number of requests per second", c.Rate)
+		badf("Rate is %v; want a positive number of requests per second", c.Rate)
 	}
 	if c.BackoffBase < 0 || c.BackoffCap < c.BackoffBase {
-		bad("BackoffBase %v and BackoffCap %v: want 0 < BackoffBase <= BackoffCap", c.BackoffBase, c.BackoffCap)
+		badf("BackoffBase %v and BackoffCap %v: want 0 < BackoffBase <= BackoffCap", c.BackoffBase, c.BackoffCap)
 	}
 	if c.Margin < 0 {
-		bad("Margin is %v; want a positive duration", c.Margin)
+		badf("Margin is %v; want a positive duration", c.Margin)
 	}
 	if c.MinDuration < 0 {
-		bad("MinDuration is %v; want a positive duration", c.MinDuration)
+		badf("MinDuration is %v; want a positive duration", c.MinDuration)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("enforce config: %w", err)

@@ -49,7 +49,7 @@ func (mediaStore) Kind() policy.Kind { return policy.MediaStore }
 
 // msOpt applies the meter's per-attempt rate limit for op to one MediaStore call.
 func msOpt(m *meter, op string) func(*mediastore.Options) {
-	stackFn := m.call(op)
+	stackFn := m.apiOption(op)
 	return func(o *mediastore.Options) { o.APIOptions = append(o.APIOptions, stackFn) }
 }
 

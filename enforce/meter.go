@@ -51,10 +51,11 @@ func newMeter(l *limiters) *meter {
 	return &meter{limits: l, calls: map[string]int{}}
 }
 
-// call counts one call of op and returns the SDK stack change that makes each of its HTTP
-// attempts, retries included, wait for op's token. The wait sits after the SDK's retry
-// middleware, so retries of a throttled call also keep to the rate.
-func (m *meter) call(op string) func(*middleware.Stack) error {
+// apiOption counts one call of op and returns the API option (an SDK stack change, as in
+// Options.APIOptions) that makes each of its HTTP attempts, retries included, wait for op's
+// token. The wait sits after the SDK's retry middleware, so retries of a throttled call also
+// keep to the rate.
+func (m *meter) apiOption(op string) func(*middleware.Stack) error {
 	m.mu.Lock()
 	m.calls[op]++
 	m.mu.Unlock()

@@ -54,7 +54,7 @@ func (s3Store) Kind() policy.Kind { return policy.S3 }
 
 // s3Opt applies the meter's per-attempt rate limit for op to one S3 call.
 func s3Opt(m *meter, op string) func(*s3.Options) {
-	stackFn := m.call(op)
+	stackFn := m.apiOption(op)
 	return func(o *s3.Options) { o.APIOptions = append(o.APIOptions, stackFn) }
 }
 

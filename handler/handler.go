@@ -180,7 +180,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	}
 	d := Route(input, h.cfg.Parameters(), mode)
 	if d.Reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
-		d = ignore("%s: S3 buckets are not among the targets", d.Work.Reason)
+		d = ignoref("%s: S3 buckets are not among the targets", d.Work.Reason)
 	}
 	if d.Reconciles() && len(d.Work.Policies) > 0 && !h.cfg.Enforces(policy.CloudFront) {
 		d = ignore("%s: CloudFront response headers policies are not among the targets", d.Work.Reason)

@@ -113,11 +113,11 @@ type parameterChange struct {
 // note saying why.
 func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 	if len(input) > MaxInput {
-		return ignore("input is %d bytes; an EventBridge event is at most %d", len(input), MaxInput)
+		return ignoref("input is %d bytes; an EventBridge event is at most %d", len(input), MaxInput)
 	}
 	var e envelope
 	if err := json.Unmarshal(input, &e); err != nil {
-		return ignore("input is not an event: %v", err)
+		return ignoref("input is not an event: %v", err)
 	}
 	if e.Action != nil && e.Source == "" {
 		return routeDirect(direct{Action: *e.Action, Containers: e.Containers, Buckets: e.Buckets})
@@ -126,20 +126,20 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 	case e.Source == sourceMediaStore && e.DetailType == typeContainerState:
 		var d containerState
 		if err := decodeDetail(e.Detail, &d); err != nil {
-			return ignore("%s: %v", e.DetailType, err)
+			return ignoref("%s: %v", e.DetailType, err)
 		}
 		switch d.Operation {
 		case operationCreate:
 			return one(ContainerCreated, d.ContainerName, mode, fmt.Sprintf("%s %s %s", e.DetailType, d.Operation, d.ContainerName))
 		case operationRemove:
-			return ignore("container %s removed", d.ContainerName)
+			return ignoref("container %s removed", d.ContainerName)
 		}
-		return ignore("%s: operation %q is not CREATE", e.DetailType, d.Operation)
+		return ignoref("%s: operation %q is not CREATE", e.DetailType, d.Operation)
 
 	case e.Source == sourceMediaStore && e.DetailType == typeCloudTrail:
 		var d cloudTrail
 		if err := decodeDetail(e.Detail, &d); err != nil {
-			return ignore("%s: %v", e.DetailType, err)
+			return ignoref("%s: %v", e.DetailType, err)
 		}
 		kind := CorsChanged
 		switch d.EventName {
@@ -147,7 +147,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 			kind = ContainerCreated
 		case "PutCorsPolicy", "DeleteCorsPolicy":
 		default:
-			return ignore("CloudTrail %s cannot change a CORS policy", d.EventName)
+			return ignoref("CloudTrail %s cannot change a CORS policy", d.EventName)
 		}
 		reason := fmt.Sprintf("CloudTrail %s %s", d.EventName, d.RequestParameters.ContainerName)
 		if d.UserIdentity.ARN != "" {
@@ -158,7 +158,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 	case e.Source == sourceS3 && e.DetailType == typeCloudTrail:
 		var d cloudTrail
 		if err := decodeDetail(e.Detail, &d); err != nil {
-			return ignore("%s: %v", e.DetailType, err)
+			return ignoref("%s: %v", e.DetailType, err)
 		}
 		kind := CorsChanged
 		switch d.EventName {
@@ -166,7 +166,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 			kind = BucketCreated
 		case "PutBucketCors", "DeleteBucketCors":
 		default:
-			return ignore("CloudTrail %s cannot change a bucket's CORS configuration", d.EventName)
+			return ignoref("CloudTrail %s cannot change a bucket's CORS configuration", d.EventName)
 		}
 		name := d.RequestParameters.BucketName
 		reason := fmt.Sprintf("CloudTrail %s %s", d.EventName, name)
@@ -174,7 +174,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 			reason += " by " + d.UserIdentity.ARN
 		}
 		if err := policy.ValidBucketName(name); err != nil {
-			return ignore("%s: %v", reason, err)
+			return ignoref("%s: %v", reason, err)
 		}
 		return Decision{Kind: kind, Work: enforce.Work{Buckets: []string{name}, Mode: mode, Reason: reason}}
 
@@ -205,10 +205,10 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 	case e.Source == sourceSSM && e.DetailType == typeParameterChange:
 		var d parameterChange
 		if err := decodeDetail(e.Detail, &d); err != nil {
-			return ignore("%s: %v", e.DetailType, err)
+			return ignoref("%s: %v", e.DetailType, err)
 		}
 		if !slices.Contains(baselines, d.Name) {
-			return ignore("parameter %q is not the baseline %q", d.Name, strings.Join(baselines, `" or "`))
+			return ignoref("parameter %q is not the baseline %q", d.Name, strings.Join(baselines, `" or "`))
 		}
 		reason := fmt.Sprintf("SSM %s %s", d.Operation, d.Name)
 		switch d.Operation {
@@ -218,7 +218,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 			return Decision{Kind: BaselineDeleted, Parameter: d.Name,
 				Note: reason + ": nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"}
 		}
-		return ignore("SSM operation %q on the baseline is not a change", d.Operation)
+		return ignoref("SSM operation %q on the baseline is not a change", d.Operation)
 
 	case e.Source == sourceEvents && e.DetailType == typeScheduledEvent:
 		reason := typeScheduledEvent
@@ -228,24 +228,24 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		return Decision{Kind: Sweep, Work: enforce.Work{Mode: mode, Reason: reason}}
 	}
 	if e.Source == "" && e.DetailType == "" {
-		return ignore("neither an EventBridge event nor a direct invocation")
+		return ignoref("neither an EventBridge event nor a direct invocation")
 	}
-	return ignore("no route for source %q, detail-type %q", e.Source, e.DetailType)
+	return ignoref("no route for source %q, detail-type %q", e.Source, e.DetailType)
 }
 
 func routeDirect(d direct) Decision {
 	m, ok := enforce.ParseMode(d.Action)
 	if !ok {
-		return ignore("direct invocation: action %q is neither audit nor enforce", d.Action)
+		return ignoref("direct invocation: action %q is neither audit nor enforce", d.Action)
 	}
 	for _, name := range d.Containers {
 		if err := policy.ValidContainerName(name); err != nil {
-			return ignore("direct invocation: %v", err)
+			return ignoref("direct invocation: %v", err)
 		}
 	}
 	for _, name := range d.Buckets {
 		if err := policy.ValidBucketName(name); err != nil {
-			return ignore("direct invocation: %v", err)
+			return ignoref("direct invocation: %v", err)
 		}
 	}
 	reason := "direct invocation: " + d.Action
@@ -261,7 +261,7 @@ func routeDirect(d direct) Decision {
 // one is the decision to reconcile the single container name, if it is a valid name.
 func one(kind Kind, name string, mode enforce.Mode, reason string) Decision {
 	if err := policy.ValidContainerName(name); err != nil {
-		return ignore("%s: %v", reason, err)
+		return ignoref("%s: %v", reason, err)
 	}
 	return Decision{Kind: kind, Work: enforce.Work{Containers: []string{name}, Mode: mode, Reason: reason}}
 }
@@ -276,7 +276,7 @@ func decodeDetail(raw json.RawMessage, v any) error {
 	return nil
 }
 
-func ignore(format string, args ...any) Decision {
+func ignoref(format string, args ...any) Decision {
 	return Decision{Kind: Ignored, Note: fmt.Sprintf(format, args...)}
 }
 

@@ -187,7 +187,7 @@ func mediaStoreCORS(raw json.RawMessage) ([]corsRule, error) {
 		if len(r.AllowedMethods) == 0 {
 			return nil, errf("ValidationException", "CORS rule %d has no AllowedMethods: each CORS rule must contain at least one AllowedMethods and one AllowedOrigins element", i+1)
 		}
-		if err := oneWildcard(r, "ValidationException", "CORS rule %d: %s %q can contain only one wildcard character (*)", i+1); err != nil {
+		if err := oneWildcardf(r, "ValidationException", "CORS rule %d: %s %q can contain only one wildcard character (*)", i+1); err != nil {
 			return nil, err
 		}
 	}
@@ -196,7 +196,7 @@ func mediaStoreCORS(raw json.RawMessage) ([]corsRule, error) {
 
 // oneWildcard refuses an origin or an allowed header with more than one "*", a rule both
 // services state; format takes the extra leading args, the element name and the value.
-func oneWildcard(r corsRule, code, format string, args ...any) error {
+func oneWildcardf(r corsRule, code, format string, args ...any) error {
 	for _, l := range []struct {
 		name  string
 		items []string
@@ -228,7 +228,7 @@ func s3CORS(rules []corsRule, docBytes int) error {
 				return errf("InvalidRequest", "Found unsupported HTTP method in CORS config. Unsupported method is %s", m)
 			}
 		}
-		if err := oneWildcard(r, "InvalidRequest", `%s "%s" can not have more than one wildcard.`); err != nil {
+		if err := oneWildcardf(r, "InvalidRequest", `%s "%s" can not have more than one wildcard.`); err != nil {
 			return err
 		}
 		if utf8.RuneCountInString(r.ID) > s3MaxRuleID {

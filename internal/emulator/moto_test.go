@@ -1,7 +1,6 @@
 package emulator_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/internal/rie"
 )
 
 // startMoto runs moto_server on a free loopback port and returns its URL. moto is the
@@ -38,7 +38,7 @@ func startMoto(t *testing.T) string {
 	_ = ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	var logs bytes.Buffer
+	var logs rie.Output
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		cancel()
@@ -49,18 +49,11 @@ func startMoto(t *testing.T) string {
 		_ = cmd.Wait()
 	})
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			_ = resp.Body.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer on %s within 30s: %v\n%s", url, err, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	// Werkzeug says so once moto_server listens.
+	if !logs.WaitFor(30*time.Second, func(out string) bool { return strings.Contains(out, "Running on "+url) }) {
+		t.Fatalf("moto_server did not say it listens on %s within 30s:\n%s", url, logs.String())
 	}
+	return url
 }
 
 // answer is what the parity test compares: the status, the error type, and the shape of the

@@ -218,7 +218,7 @@ func errNoQueue() error {
 	return errf("QueueDoesNotExist", "The specified queue does not exist.")
 }
 
-func errInvalidParam(format string, args ...any) error {
+func errInvalidParamf(format string, args ...any) error {
 	return errf("InvalidParameterValue", format, args...)
 }
 
@@ -367,7 +367,7 @@ func (e *Emulator) parseRedrive(q *sqsQueue, v string) (*redrivePolicy, error) {
 		Max    json.RawMessage `json:"maxReceiveCount"`
 	}
 	invalid := func(reason string) error {
-		return errInvalidParam("Value %s for parameter RedrivePolicy is invalid. Reason: %s", v, reason)
+		return errInvalidParamf("Value %s for parameter RedrivePolicy is invalid. Reason: %s", v, reason)
 	}
 	if err := json.Unmarshal([]byte(v), &doc); err != nil {
 		return nil, invalid("Redrive policy is not a valid JSON map.")
@@ -417,13 +417,13 @@ func (e *Emulator) createQueueLocked(name string, attrs map[string]string, now t
 	fifo := attrs["FifoQueue"] == "true"
 	base, hasSuffix := strings.CutSuffix(name, ".fifo")
 	if fifo && !hasSuffix {
-		return errInvalidParam("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
+		return errInvalidParamf("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
 	}
 	if !fifo {
 		base = name
 	}
 	if len(name) > sqsMaxQueueNameChars || !queueNameRe.MatchString(base) {
-		return errInvalidParam("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
+		return errInvalidParamf("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
 	if t, ok := e.deletedQueues[name]; ok && now.Sub(t) < sqsDeletedQueueHold {
 		return errf("QueueDeletedRecently", "You must wait 60 seconds after deleting a queue before you can create another with the same name.")
@@ -622,7 +622,7 @@ func (e *Emulator) listQueues(c *call, body []byte) (any, error) {
 	limit := sqsDefaultListResults
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > sqsMaxListQueueResults {
-			return nil, errInvalidParam("Value %d for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.", *in.MaxResults)
+			return nil, errInvalidParamf("Value %d for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.", *in.MaxResults)
 		}
 		limit = *in.MaxResults
 	}
@@ -637,7 +637,7 @@ func (e *Emulator) listQueues(c *call, body []byte) (any, error) {
 		if in.NextToken != nil && *in.NextToken != "" {
 			after, err := base64.RawURLEncoding.DecodeString(*in.NextToken)
 			if err != nil {
-				return nil, errInvalidParam("Invalid NextToken value.")
+				return nil, errInvalidParamf("Invalid NextToken value.")
 			}
 			i, _ := slices.BinarySearch(names, string(after)+"\x00")
 			names = names[i:]
@@ -742,20 +742,20 @@ func checkSend(q *sqsQueue, m *sendEntry) error {
 		return errMissing("MessageBody")
 	}
 	if *m.MessageBody == "" {
-		return errInvalidParam("The request must contain a non-empty message body.")
+		return errInvalidParamf("The request must contain a non-empty message body.")
 	}
 	if !validBody(*m.MessageBody) {
 		return errf("InvalidMessageContents", "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF")
 	}
 	if len(*m.MessageBody) > q.maxSize {
-		return errInvalidParam("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", q.maxSize)
+		return errInvalidParamf("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", q.maxSize)
 	}
 	if m.DelaySeconds != nil {
 		if q.fifo {
-			return errInvalidParam("Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", *m.DelaySeconds)
+			return errInvalidParamf("Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", *m.DelaySeconds)
 		}
 		if *m.DelaySeconds < 0 || *m.DelaySeconds > sqsMaxDelay {
-			return errInvalidParam("Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", *m.DelaySeconds)
+			return errInvalidParamf("Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", *m.DelaySeconds)
 		}
 	}
 	checkID := func(param string, v *string) error {
@@ -763,7 +763,7 @@ func checkSend(q *sqsQueue, m *sendEntry) error {
 			return nil
 		}
 		if len(*v) == 0 || len(*v) > sqsMaxGroupIDChars || !groupIDRe.MatchString(*v) {
-			return errInvalidParam("Value %s for parameter %s is invalid. Reason: %s can only include alphanumeric and punctuation characters. 1 to 128 in length.", *v, param, param)
+			return errInvalidParamf("Value %s for parameter %s is invalid. Reason: %s can only include alphanumeric and punctuation characters. 1 to 128 in length.", *v, param, param)
 		}
 		return nil
 	}
@@ -772,7 +772,7 @@ func checkSend(q *sqsQueue, m *sendEntry) error {
 	}
 	if !q.fifo {
 		if m.DedupID != nil {
-			return errInvalidParam("Value %s for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.", *m.DedupID)
+			return errInvalidParamf("Value %s for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.", *m.DedupID)
 		}
 		return nil
 	}
@@ -780,7 +780,7 @@ func checkSend(q *sqsQueue, m *sendEntry) error {
 		return err
 	}
 	if m.DedupID == nil && !q.contentDedup {
-		return errInvalidParam("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+		return errInvalidParamf("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
 	}
 	return nil
 }
@@ -1065,15 +1065,15 @@ func (e *Emulator) receiveMessage(c *call, body []byte) (any, error) {
 	max := 1
 	if in.Max != nil {
 		if *in.Max < 1 || *in.Max > sqsMaxBatch {
-			return nil, errInvalidParam("Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", *in.Max)
+			return nil, errInvalidParamf("Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", *in.Max)
 		}
 		max = *in.Max
 	}
 	if in.Visibility != nil && (*in.Visibility < 0 || *in.Visibility > sqsMaxVisibility) {
-		return nil, errInvalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= %d, if provided.", *in.Visibility, sqsMaxVisibility)
+		return nil, errInvalidParamf("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= %d, if provided.", *in.Visibility, sqsMaxVisibility)
 	}
 	if in.Wait != nil && (*in.Wait < 0 || *in.Wait > sqsMaxWait) {
-		return nil, errInvalidParam("Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= %d, if provided.", *in.Wait, sqsMaxWait)
+		return nil, errInvalidParamf("Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= %d, if provided.", *in.Wait, sqsMaxWait)
 	}
 	names := append(slices.Clone(in.AttrNames), in.SystemNames...)
 	var (
@@ -1255,7 +1255,7 @@ func (e *Emulator) changeVisibilityLocked(q *sqsQueue, h *string, d *int, now ti
 		return errMissing("VisibilityTimeout")
 	}
 	if *d < 0 || *d > sqsMaxVisibility {
-		return errInvalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= %d, if provided.", *d, sqsMaxVisibility)
+		return errInvalidParamf("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= %d, if provided.", *d, sqsMaxVisibility)
 	}
 	q.expire(now)
 	m, err := messageByReceipt(q, h)
@@ -1263,14 +1263,14 @@ func (e *Emulator) changeVisibilityLocked(q *sqsQueue, h *string, d *int, now ti
 		return err
 	}
 	if m == nil {
-		return errInvalidParam("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", *h)
+		return errInvalidParamf("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", *h)
 	}
 	if !m.inFlightAt(now) {
 		return errf("MessageNotInflight", "Message %s is not in flight.", m.id)
 	}
 	until := now.Add(time.Duration(*d) * time.Second)
 	if until.Sub(m.receivedAt) > sqsMaxVisibility*time.Second {
-		return errInvalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [%d seconds]", *d, sqsMaxVisibility)
+		return errInvalidParamf("Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [%d seconds]", *d, sqsMaxVisibility)
 	}
 	m.visibleAt = until
 	if *d == 0 {

@@ -84,16 +84,46 @@ func (f *Function) Stop() {
 	<-f.exited
 }
 
-// Output collects a process's stdout and stderr, which two goroutines copy at once.
+// Output collects a process's stdout and stderr, which two goroutines copy at once. The zero
+// value is ready to use.
 type Output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	written chan struct{} // closed, and replaced, by every Write
 }
 
 func (o *Output) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.written != nil {
+		close(o.written)
+		o.written = nil
+	}
 	return o.buf.Write(p)
+}
+
+// WaitFor waits until done holds for everything written so far, checking it again after each
+// write, and reports whether it did before timeout (a bound on a hung test, not a timing
+// claim).
+func (o *Output) WaitFor(timeout time.Duration, done func(string) bool) bool {
+	expired := time.After(timeout)
+	for {
+		o.mu.Lock()
+		if done(o.buf.String()) {
+			o.mu.Unlock()
+			return true
+		}
+		if o.written == nil {
+			o.written = make(chan struct{})
+		}
+		written := o.written
+		o.mu.Unlock()
+		select {
+		case <-written:
+		case <-expired:
+			return false
+		}
+	}
 }
 
 // String returns everything written so far.

@@ -4,7 +4,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
+	"time"
 )
 
 // The guard against port collisions: a listener on the port is not enough, it must be the
@@ -37,5 +39,20 @@ func TestOwnsListenersTellsWhoseListenerItIs(t *testing.T) {
 	}
 	if ok, err := ownsListeners(os.Getpid(), []string{addr, free[0]}); err != nil || ok {
 		t.Errorf("ownsListeners(this process, %s and the closed %s) = %v, %v; want false", addr, free[0], ok, err)
+	}
+}
+
+func TestOutputWaitForWakesOnTheWriteThatMakesItTrue(t *testing.T) {
+	var out Output
+	go func() {
+		for _, s := range []string{"starting\n", "still starting\n", "ready\n"} {
+			_, _ = out.Write([]byte(s))
+		}
+	}()
+	if !out.WaitFor(time.Minute, func(s string) bool { return strings.Contains(s, "ready") }) {
+		t.Fatalf("WaitFor gave up; output %q", out.String())
+	}
+	if out.WaitFor(time.Millisecond, func(s string) bool { return strings.Contains(s, "never written") }) {
+		t.Error("WaitFor held for text that was never written")
 	}
 }
