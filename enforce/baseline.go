@@ -78,13 +78,13 @@ func parseBaseline(b *Baseline, kind policy.Kind, value string) policy.Policy {
 // it with that kind's rules: a baseline with POST is valid for S3 buckets and refused for
 // MediaStore containers. It records each kind's Baseline in rep.Baselines and their summary
 // in rep.Baseline, and returns the policy of every kind whose baseline is valid.
-func (e *Engine) loadBaselines(ctx context.Context, m *meter, kinds []*kind, rep *Report) map[*kind]policy.Policy {
+func (e *Engine) loadBaselines(ctx context.Context, m *meter, kinds []*binding, rep *Report) map[*binding]policy.Policy {
 	type read struct {
 		b     Baseline
 		value *string
 	}
 	reads := map[string]read{}
-	wants := map[*kind]policy.Policy{}
+	wants := map[*binding]policy.Policy{}
 	var problems []string
 	for _, k := range kinds {
 		r, ok := reads[k.parameter]

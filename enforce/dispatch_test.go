@@ -7,7 +7,7 @@ import (
 )
 
 func TestDispatchOrderTakesTheKindsInTurn(t *testing.T) {
-	containers, buckets := &kind{}, &kind{}
+	containers, buckets := &binding{}, &binding{}
 	tests := []struct {
 		name    string
 		targets []target

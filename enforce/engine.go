@@ -29,12 +29,12 @@ import (
 type Engine struct {
 	cfg    Config
 	params SSMAPI
-	kinds  []*kind
+	kinds  []*binding
 	limits *limiters
 }
 
-// kind is one store of an Engine with the baseline parameter and selector that apply to it.
-type kind struct {
+// binding is one store of an Engine with the baseline parameter and selector that apply to it.
+type binding struct {
 	store     Store
 	parameter string
 	selector  policy.Selector
@@ -56,14 +56,14 @@ func New(cfg Config, params SSMAPI, stores ...Store) (*Engine, error) {
 		if s == nil {
 			return nil, errors.New("enforce: New needs an SSM client and a store")
 		}
-		if slices.ContainsFunc(e.kinds, func(k *kind) bool { return k.store.Kind() == s.Kind() }) {
+		if slices.ContainsFunc(e.kinds, func(k *binding) bool { return k.store.Kind() == s.Kind() }) {
 			return nil, fmt.Errorf("enforce: two stores of kind %s", s.Kind())
 		}
 		if !cfg.Enforces(s.Kind()) {
 			return nil, fmt.Errorf("enforce: a store of kind %s, which is not among the targets %v", s.Kind(), cfg.Targets)
 		}
 		param, sel := cfg.forKind(s.Kind())
-		e.kinds = append(e.kinds, &kind{store: s, parameter: param, selector: sel})
+		e.kinds = append(e.kinds, &binding{store: s, parameter: param, selector: sel})
 	}
 	for _, t := range cfg.Targets {
 		if !e.has(t) {

@@ -27,14 +27,14 @@ type Inspection struct {
 // and nothing waits: a resource still being created is an error, and so is one that does not
 // exist (wrapping the service's own error).
 func (e *Engine) Inspect(ctx context.Context, of policy.Kind, name string) (*Inspection, error) {
-	i := slices.IndexFunc(e.kinds, func(k *kind) bool { return k.store.Kind() == of })
+	i := slices.IndexFunc(e.kinds, func(k *binding) bool { return k.store.Kind() == of })
 	if i < 0 {
 		return nil, fmt.Errorf("inspect %s: the engine has no store of kind %s", name, of)
 	}
 	k := e.kinds[i]
 	m := newMeter(e.limits)
 	rep := &Report{}
-	wants := e.loadBaselines(ctx, m, []*kind{k}, rep)
+	wants := e.loadBaselines(ctx, m, []*binding{k}, rep)
 	in := &Inspection{Baseline: rep.Baselines[0]}
 	want, ok := wants[k]
 	if !ok {

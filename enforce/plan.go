@@ -11,7 +11,7 @@ import (
 // target is one resource to reconcile: its kind, its name, what the listing said about it in
 // a sweep, and the baseline it must equal.
 type target struct {
-	kind   *kind
+	kind   *binding
 	name   string
 	listed *resource
 	want   policy.Policy
@@ -25,7 +25,7 @@ type target struct {
 // It returns false when there is nothing to reconcile and the run should stop there.
 func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]target, bool) {
 	sweep := w.sweep()
-	var active []*kind
+	var active []*binding
 	for _, k := range e.kinds {
 		if sweep || len(w.named(k.store.Kind())) > 0 {
 			active = append(active, k)
@@ -80,7 +80,7 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 
 // targets returns the resources of kind k a run reconciles, sorted by name: the named ones,
 // or every listed one; those the selector leaves out go to rep.Excluded.
-func (e *Engine) targets(ctx context.Context, m *meter, k *kind, w Work, rep *Report) ([]target, error) {
+func (e *Engine) targets(ctx context.Context, m *meter, k *binding, w Work, rep *Report) ([]target, error) {
 	var out []target
 	if !w.sweep() {
 		for _, name := range w.named(k.store.Kind()) {

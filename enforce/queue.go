@@ -43,7 +43,7 @@ func (e *Engine) Reconcile(ctx context.Context, items []Item, reason string) (re
 	work, deadline, cancel := e.withMargin(ctx)
 	defer cancel()
 
-	var active []*kind
+	var active []*binding
 	for _, k := range e.kinds {
 		if slices.ContainsFunc(items, func(it Item) bool { return it.Kind == k.store.Kind() }) {
 			active = append(active, k)
@@ -56,7 +56,7 @@ func (e *Engine) Reconcile(ctx context.Context, items []Item, reason string) (re
 
 	var targets []target
 	for _, it := range items {
-		i := slices.IndexFunc(active, func(k *kind) bool { return k.store.Kind() == it.Kind })
+		i := slices.IndexFunc(active, func(k *binding) bool { return k.store.Kind() == it.Kind })
 		if i < 0 || !active[i].selector.Match(it.Name) {
 			rep.Excluded = append(rep.Excluded, it.Name)
 			continue
@@ -92,7 +92,7 @@ type Page struct {
 // listing that the work queue carries on page by page, so that no deadline cuts it short and
 // none starts again from the top.
 func (e *Engine) ListPage(ctx context.Context, of policy.Kind, token string) (*Page, error) {
-	i := slices.IndexFunc(e.kinds, func(k *kind) bool { return k.store.Kind() == of })
+	i := slices.IndexFunc(e.kinds, func(k *binding) bool { return k.store.Kind() == of })
 	if i < 0 {
 		return nil, fmt.Errorf("list %s: the engine has no store of kind %s", of, of)
 	}
@@ -121,7 +121,7 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, mode Mode, 
 	m := newMeter(e.limits)
 	rep = e.newReport(mode, reason)
 	defer e.finish(rep, m)
-	var active []*kind
+	var active []*binding
 	for _, k := range e.kinds {
 		if len(kinds) == 0 || slices.Contains(kinds, k.store.Kind()) {
 			active = append(active, k)

@@ -49,8 +49,8 @@ func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, m
 // own rate limit, so a mixed sweep that took all containers first would leave the bucket calls'
 // budget idle for its first half and take twice as long; in turn, both budgets are used at once.
 func dispatchOrder(targets []target) []int {
-	var kinds []*kind
-	byKind := map[*kind][]int{}
+	var kinds []*binding
+	byKind := map[*binding][]int{}
 	for i, t := range targets {
 		if _, seen := byKind[t.kind]; !seen {
 			kinds = append(kinds, t.kind)
