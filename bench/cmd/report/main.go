@@ -106,39 +106,7 @@ func run(ctx context.Context, out, rie string, starts int, coldOnly bool) error 
 		return err
 	}
 	defer os.RemoveAll(dir)
-
-	bin := func(name string) string { return filepath.Join(dir, name) }
-	builds := []struct {
-		out, pkg, goarch string
-		lambda           bool
-	}{
-		{bin("sweep"), "./bench/cmd/sweep", runtime.GOARCH, false},
-		{bin("bootstrap"), "./cmd/enforcer", runtime.GOARCH, true},
-		{bin("hello"), "./bench/hello", runtime.GOARCH, true},
-		{bin("bootstrap-arm64"), "./cmd/enforcer", "arm64", true},
-		{bin("hello-arm64"), "./bench/hello", "arm64", true},
-	}
-	for _, b := range builds {
-		if coldOnly && b.pkg == "./bench/cmd/sweep" {
-			continue
-		}
-		logf("build %s (%s)", b.pkg, b.goarch)
-		if err := build(ctx, b.out, b.pkg, b.goarch, b.lambda); err != nil {
-			return err
-		}
-	}
-	size := func(p string) (int64, error) {
-		st, err := os.Stat(p)
-		if err != nil {
-			return 0, err
-		}
-		return st.Size(), nil
-	}
-	armSize, err := size(bin("bootstrap-arm64"))
-	if err != nil {
-		return err
-	}
-	helloArmSize, err := size(bin("hello-arm64"))
+	bins, err := buildAll(ctx, dir, !coldOnly)
 	if err != nil {
 		return err
 	}
@@ -147,11 +115,11 @@ func run(ctx context.Context, out, rie string, starts int, coldOnly bool) error 
 		var passes [2]pass
 		for i := range passes {
 			logf("pass %s: %d cold starts of each binary", "AB"[i:i+1], starts)
-			if err := coldStarts(ctx, &passes[i], rie, bin("hello"), bin("bootstrap"), starts); err != nil {
+			if err := coldStarts(ctx, &passes[i], rie, bins.hello, bins.bootstrap, starts); err != nil {
 				return err
 			}
 		}
-		if err := spliceColdStart(out, began, time.Since(began), armSize, helloArmSize, passes); err != nil {
+		if err := spliceColdStart(out, began, time.Since(began), bins.armSize, bins.helloArmSize, passes); err != nil {
 			return err
 		}
 		logf("rewrote the cold-start parts of %s in %v", out, time.Since(began).Round(time.Second))
@@ -163,57 +131,103 @@ func run(ctx context.Context, out, rie string, starts int, coldOnly bool) error 
 	if err != nil {
 		return err
 	}
-
 	var passes [2]pass
 	for i := range passes {
-		p := &passes[i]
-		name := "AB"[i : i+1]
-		for _, spec := range sweepSpecs(bin("sweep")) {
-			logf("pass %s: sweep N=%d targets=%q rate=%v throttle=%v", name, spec.N, spec.Targets, spec.Rate, spec.Throttle)
-			r, err := bench.RunSweep(ctx, spec)
-			if err != nil {
-				return err
-			}
-			p.sweeps = append(p.sweeps, r)
-		}
-		for _, n := range growthSizes {
-			spec := bench.SweepSpec{N: n, Rate: fastRate, Throttle: fastRate, Latency: latency, Command: bin("sweep")}
-			if r, ok := find(p.sweeps, spec); ok {
-				p.growth = append(p.growth, r)
-				continue
-			}
-			logf("pass %s: growth N=%d", name, n)
-			r, err := bench.RunSweep(ctx, spec)
-			if err != nil {
-				return err
-			}
-			p.growth = append(p.growth, r)
-		}
-		logf("pass %s: time to compliance, %d creations", name, len(backoffs)*len(creatingTimes)*creations)
-		p.compliance = make([][]bench.ComplianceRow, len(backoffs))
-		var g tasks
-		for j, b := range backoffs {
-			g.Go(func() error {
-				rows, err := bench.TimeToCompliance(ctx, b, creatingTimes, creations, uint64(1000*i+100*j+1))
-				p.compliance[j] = rows
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
-		logf("pass %s: %d cold starts of each binary", name, starts)
-		if err := coldStarts(ctx, p, rie, bin("hello"), bin("bootstrap"), starts); err != nil {
+		if err := measure(ctx, &passes[i], i, bins, rie, starts); err != nil {
 			return err
 		}
 	}
-
-	doc := render(m, began, time.Since(began), gobench, armSize, helloArmSize, passes)
+	doc := render(m, began, time.Since(began), gobench, bins.armSize, bins.helloArmSize, passes)
 	if err := os.WriteFile(out, doc, 0o644); err != nil {
 		return err
 	}
 	logf("wrote %s in %v", out, time.Since(began).Round(time.Second))
 	return nil
+}
+
+// binaries are the programs a run measures, built into one directory.
+type binaries struct {
+	sweep, bootstrap, hello string // for this machine
+	armSize, helloArmSize   int64  // the stripped linux/arm64 builds' sizes
+}
+
+// buildAll builds the binaries into dir: the sweep child (when withSweep is set), corsguard's
+// bootstrap and hello-world for this machine, and both again for arm64 to weigh them.
+func buildAll(ctx context.Context, dir string, withSweep bool) (binaries, error) {
+	bin := func(name string) string { return filepath.Join(dir, name) }
+	type buildSpec struct {
+		out, pkg, goarch string
+		lambda           bool
+	}
+	builds := []buildSpec{
+		{bin("bootstrap"), "./cmd/enforcer", runtime.GOARCH, true},
+		{bin("hello"), "./bench/hello", runtime.GOARCH, true},
+		{bin("bootstrap-arm64"), "./cmd/enforcer", "arm64", true},
+		{bin("hello-arm64"), "./bench/hello", "arm64", true},
+	}
+	if withSweep {
+		builds = append(builds, buildSpec{bin("sweep"), "./bench/cmd/sweep", runtime.GOARCH, false})
+	}
+	for _, b := range builds {
+		logf("build %s (%s)", b.pkg, b.goarch)
+		if err := build(ctx, b.out, b.pkg, b.goarch, b.lambda); err != nil {
+			return binaries{}, err
+		}
+	}
+	bs := binaries{sweep: bin("sweep"), bootstrap: bin("bootstrap"), hello: bin("hello")}
+	for _, sz := range []struct {
+		path string
+		into *int64
+	}{{bin("bootstrap-arm64"), &bs.armSize}, {bin("hello-arm64"), &bs.helloArmSize}} {
+		st, err := os.Stat(sz.path)
+		if err != nil {
+			return binaries{}, err
+		}
+		*sz.into = st.Size()
+	}
+	return bs, nil
+}
+
+// measure takes pass i's measurements: the sweeps, the growth table, time to compliance and
+// the cold starts.
+func measure(ctx context.Context, p *pass, i int, bins binaries, rie string, starts int) error {
+	name := "AB"[i : i+1]
+	for _, spec := range sweepSpecs(bins.sweep) {
+		logf("pass %s: sweep N=%d targets=%q rate=%v throttle=%v", name, spec.N, spec.Targets, spec.Rate, spec.Throttle)
+		r, err := bench.RunSweep(ctx, spec)
+		if err != nil {
+			return err
+		}
+		p.sweeps = append(p.sweeps, r)
+	}
+	for _, n := range growthSizes {
+		spec := bench.SweepSpec{N: n, Rate: fastRate, Throttle: fastRate, Latency: latency, Command: bins.sweep}
+		if r, ok := find(p.sweeps, spec); ok {
+			p.growth = append(p.growth, r)
+			continue
+		}
+		logf("pass %s: growth N=%d", name, n)
+		r, err := bench.RunSweep(ctx, spec)
+		if err != nil {
+			return err
+		}
+		p.growth = append(p.growth, r)
+	}
+	logf("pass %s: time to compliance, %d creations", name, len(backoffs)*len(creatingTimes)*creations)
+	p.compliance = make([][]bench.ComplianceRow, len(backoffs))
+	var g tasks
+	for j, b := range backoffs {
+		g.Go(func() error {
+			rows, err := bench.TimeToCompliance(ctx, b, creatingTimes, creations, uint64(1000*i+100*j+1))
+			p.compliance[j] = rows
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	logf("pass %s: %d cold starts of each binary", name, starts)
+	return coldStarts(ctx, p, rie, bins.hello, bins.bootstrap, starts)
 }
 
 func logf(format string, args ...any) {
