@@ -274,35 +274,11 @@ func (e *Evaluator) call(fn string, arg any) (any, error) {
 		}
 		return e.ref(name)
 	case "Fn::GetAtt":
-		args, err := e.args(fn, arg, 2)
-		if err != nil {
-			return nil, err
-		}
-		key := scalarString(args[0]) + "." + scalarString(args[1])
-		v, ok := e.env.GetAtts[key]
-		if !ok {
-			return nil, fmt.Errorf("Fn::GetAtt %s: no value given in Env.GetAtts", key)
-		}
-		return v, nil
+		return e.getAtt(arg)
 	case "Fn::Sub":
 		return e.sub(arg)
 	case "Fn::If":
-		list, ok := arg.([]any)
-		if !ok || len(list) != 3 {
-			return nil, errors.New("Fn::If: want [condition, value if true, value if false]")
-		}
-		name, ok := list[0].(string)
-		if !ok {
-			return nil, errors.New("Fn::If: the condition must be a name")
-		}
-		c, err := e.Condition(name)
-		if err != nil {
-			return nil, err
-		}
-		if c {
-			return e.Eval(list[1])
-		}
-		return e.Eval(list[2])
+		return e.fnIf(arg)
 	case "Fn::Equals":
 		args, err := e.args(fn, arg, 2)
 		if err != nil {
@@ -310,36 +286,9 @@ func (e *Evaluator) call(fn string, arg any) (any, error) {
 		}
 		return fmt.Sprint(scalarOrValue(args[0])) == fmt.Sprint(scalarOrValue(args[1])), nil
 	case "Fn::Not", "Fn::And", "Fn::Or":
-		list, ok := arg.([]any)
-		if !ok || len(list) == 0 || (fn == "Fn::Not" && len(list) != 1) {
-			return nil, fmt.Errorf("%s: wrong arguments", fn)
-		}
-		all, some := true, false
-		for _, c := range list {
-			b, err := e.cond(c)
-			if err != nil {
-				return nil, err
-			}
-			all, some = all && b, some || b
-		}
-		switch fn {
-		case "Fn::Not":
-			return !all, nil
-		case "Fn::And":
-			return all, nil
-		}
-		return some, nil
+		return e.logic(fn, arg)
 	case "Fn::Select":
-		args, err := e.args(fn, arg, 2)
-		if err != nil {
-			return nil, err
-		}
-		i, err := strconv.Atoi(scalarString(args[0]))
-		list, ok := args[1].([]any)
-		if err != nil || !ok || i < 0 || i >= len(list) {
-			return nil, fmt.Errorf("Fn::Select: index %v out of %v", args[0], args[1])
-		}
-		return list[i], nil
+		return e.fnSelect(arg)
 	case "Fn::Split":
 		args, err := e.args(fn, arg, 2)
 		if err != nil {
@@ -351,21 +300,97 @@ func (e *Evaluator) call(fn string, arg any) (any, error) {
 		}
 		return out, nil
 	case "Fn::Join":
-		args, err := e.args(fn, arg, 2)
+		return e.join(arg)
+	}
+	return nil, fmt.Errorf("%s: not supported by this evaluator", fn)
+}
+
+// getAtt answers Fn::GetAtt [resource, attribute] from Env.GetAtts.
+func (e *Evaluator) getAtt(arg any) (any, error) {
+	args, err := e.args("Fn::GetAtt", arg, 2)
+	if err != nil {
+		return nil, err
+	}
+	key := scalarString(args[0]) + "." + scalarString(args[1])
+	v, ok := e.env.GetAtts[key]
+	if !ok {
+		return nil, fmt.Errorf("Fn::GetAtt %s: no value given in Env.GetAtts", key)
+	}
+	return v, nil
+}
+
+// fnIf evaluates Fn::If [condition, value if true, value if false].
+func (e *Evaluator) fnIf(arg any) (any, error) {
+	list, ok := arg.([]any)
+	if !ok || len(list) != 3 {
+		return nil, errors.New("Fn::If: want [condition, value if true, value if false]")
+	}
+	name, ok := list[0].(string)
+	if !ok {
+		return nil, errors.New("Fn::If: the condition must be a name")
+	}
+	c, err := e.Condition(name)
+	if err != nil {
+		return nil, err
+	}
+	if c {
+		return e.Eval(list[1])
+	}
+	return e.Eval(list[2])
+}
+
+// logic evaluates Fn::Not [c], Fn::And [c...] and Fn::Or [c...].
+func (e *Evaluator) logic(fn string, arg any) (any, error) {
+	list, ok := arg.([]any)
+	if !ok || len(list) == 0 || (fn == "Fn::Not" && len(list) != 1) {
+		return nil, fmt.Errorf("%s: wrong arguments", fn)
+	}
+	all, some := true, false
+	for _, c := range list {
+		b, err := e.cond(c)
 		if err != nil {
 			return nil, err
 		}
-		list, ok := args[1].([]any)
-		if !ok {
-			return nil, errors.New("Fn::Join: second argument is not a list")
-		}
-		parts := make([]string, len(list))
-		for i, p := range list {
-			parts[i] = scalarString(p)
-		}
-		return strings.Join(parts, scalarString(args[0])), nil
+		all, some = all && b, some || b
 	}
-	return nil, fmt.Errorf("%s: not supported by this evaluator", fn)
+	switch fn {
+	case "Fn::Not":
+		return !all, nil
+	case "Fn::And":
+		return all, nil
+	}
+	return some, nil
+}
+
+// fnSelect evaluates Fn::Select [index, list].
+func (e *Evaluator) fnSelect(arg any) (any, error) {
+	args, err := e.args("Fn::Select", arg, 2)
+	if err != nil {
+		return nil, err
+	}
+	i, err := strconv.Atoi(scalarString(args[0]))
+	list, ok := args[1].([]any)
+	if err != nil || !ok || i < 0 || i >= len(list) {
+		return nil, fmt.Errorf("Fn::Select: index %v out of %v", args[0], args[1])
+	}
+	return list[i], nil
+}
+
+// join evaluates Fn::Join [separator, list].
+func (e *Evaluator) join(arg any) (any, error) {
+	args, err := e.args("Fn::Join", arg, 2)
+	if err != nil {
+		return nil, err
+	}
+	list, ok := args[1].([]any)
+	if !ok {
+		return nil, errors.New("Fn::Join: second argument is not a list")
+	}
+	parts := make([]string, len(list))
+	for i, p := range list {
+		parts[i] = scalarString(p)
+	}
+	return strings.Join(parts, scalarString(args[0])), nil
 }
 
 // scalarOrValue lets Fn::Equals compare 4 with "4", as CloudFormation does.
