@@ -116,9 +116,16 @@ func baselineSource(in io.Reader, client *ssm.Client, file, parameter string) (e
 	if file == "" {
 		return client, parameter, nil
 	}
-	var data []byte
-	var err error
-	name := file
+	name, data, err := readBaseline(in, file)
+	if err != nil {
+		return nil, "", err
+	}
+	return fileBaseline{name: name, value: string(data)}, name, nil
+}
+
+// readBaseline reads a baseline file, or in for "-", and returns the name to show for it.
+func readBaseline(in io.Reader, file string) (name string, data []byte, err error) {
+	name = file
 	if file == "-" {
 		name = "<stdin>"
 		data, err = io.ReadAll(in)
@@ -126,9 +133,9 @@ func baselineSource(in io.Reader, client *ssm.Client, file, parameter string) (e
 		data, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("read baseline: %w", err)
+		return "", nil, fmt.Errorf("read baseline: %w", err)
 	}
-	return fileBaseline{name: name, value: string(data)}, name, nil
+	return name, data, nil
 }
 
 // sweepFlags are the flags of audit and apply.

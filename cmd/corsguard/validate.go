@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,17 +54,9 @@ No AWS call is made.`,
 // runValidate checks the baseline in file ("-" for in) against the rules of every kind and
 // writes the verdict to out, one line per kind (after its problems).
 func runValidate(in io.Reader, out io.Writer, file string, kinds []policy.Kind) error {
-	name := file
-	var data []byte
-	var err error
-	if file == "-" {
-		name = "<stdin>"
-		data, err = io.ReadAll(in)
-	} else {
-		data, err = os.ReadFile(file)
-	}
+	name, data, err := readBaseline(in, file)
 	if err != nil {
-		return fmt.Errorf("read baseline: %w", err)
+		return err
 	}
 	invalid := false
 	for _, kind := range kinds {
