@@ -10,8 +10,8 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/corsconv"
 	"github.com/corsguard/corsguard/policy"
 )
 

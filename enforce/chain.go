@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/corsguard/corsguard/internal/corsconv"
+	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -242,7 +242,7 @@ func lower(items []string) []string {
 // CheckChain runs the delivery-chain check against the engine's CloudFront baseline, read and
 // validated as a run reads it. It needs a cloudfront store; it writes nothing.
 func (e *Engine) CheckChain(ctx context.Context, api ChainAPI) *ChainReport {
-	i := slices.IndexFunc(e.kinds, func(k *kind) bool { return k.store.Kind() == policy.CloudFront })
+	i := slices.IndexFunc(e.kinds, func(k *binding) bool { return k.store.Kind() == policy.CloudFront })
 	if i < 0 {
 		return &ChainReport{Findings: []ChainFinding{}, Error: "the engine has no cloudfront store"}
 	}

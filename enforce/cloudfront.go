@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/corsguard/corsguard/internal/corsconv"
+	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -73,7 +73,7 @@ func (*cloudFrontStore) Kind() policy.Kind { return policy.CloudFront }
 
 // cfOpt applies the meter's per-attempt rate limit for op to one CloudFront call.
 func cfOpt(m *meter, op string) func(*cloudfront.Options) {
-	stackFn := m.call(op)
+	stackFn := m.apiOption(op)
 	return func(o *cloudfront.Options) { o.APIOptions = append(o.APIOptions, stackFn) }
 }
 

@@ -183,7 +183,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 		d = ignoref("%s: S3 buckets are not among the targets", d.Work.Reason)
 	}
 	if d.Reconciles() && len(d.Work.Policies) > 0 && !h.cfg.Enforces(policy.CloudFront) {
-		d = ignore("%s: CloudFront response headers policies are not among the targets", d.Work.Reason)
+		d = ignoref("%s: CloudFront response headers policies are not among the targets", d.Work.Reason)
 	}
 	switch d.Kind {
 	case Ignored:

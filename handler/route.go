@@ -181,13 +181,13 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 	case e.Source == sourceCloudFront && e.DetailType == typeCloudTrail:
 		var d cloudTrail
 		if err := decodeDetail(e.Detail, &d); err != nil {
-			return ignore("%s: %v", e.DetailType, err)
+			return ignoref("%s: %v", e.DetailType, err)
 		}
 		// CloudTrail has named CloudFront's calls with the API version appended
 		// (UpdateResponseHeadersPolicy2020_05_31); both spellings are the same call.
 		event := strings.TrimSuffix(d.EventName, "2020_05_31")
 		if event != "CreateResponseHeadersPolicy" && event != "UpdateResponseHeadersPolicy" {
-			return ignore("CloudTrail %s cannot change a response headers policy's CORS", d.EventName)
+			return ignoref("CloudTrail %s cannot change a response headers policy's CORS", d.EventName)
 		}
 		name := d.RequestParameters.ResponseHeadersPolicyConfig.Name
 		reason := fmt.Sprintf("CloudTrail %s %s", event, name)
@@ -195,10 +195,10 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 			reason += " by " + d.UserIdentity.ARN
 		}
 		if d.ErrorCode != "" {
-			return ignore("%s failed (%s): nothing changed", reason, d.ErrorCode)
+			return ignoref("%s failed (%s): nothing changed", reason, d.ErrorCode)
 		}
 		if err := validPolicyName(name); err != nil {
-			return ignore("%s: %v", reason, err)
+			return ignoref("%s: %v", reason, err)
 		}
 		return Decision{Kind: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: mode, Reason: reason}}
 
