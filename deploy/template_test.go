@@ -1057,6 +1057,15 @@ func TestTheCloudFrontRuleAndGrantsExistOnlyInUSEast1WithTheTarget(t *testing.T)
 			if strings.Contains(params, "cloudfront") != tc.active {
 				t.Errorf("ssm:GetParameter on %s", params)
 			}
+			// A change of the CloudFront baseline reaches the function where the target is active.
+			changed, err := eventpattern.New(eval(t, ev, events(t, tpl)["BaselineChanged"]["Properties"].(map[string]any)["Pattern"]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok, err := changed.Match([]byte(`{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"name":"/corsguard/cloudfront","operation":"Update"}}`))
+			if err != nil || ok != (tc.active && tc.params["CloudFrontBaselineParameterName"] != "") {
+				t.Errorf("BaselineChanged matches an update of /corsguard/cloudfront: %v (%v)", ok, err)
+			}
 		})
 	}
 

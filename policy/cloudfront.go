@@ -80,7 +80,7 @@ func ParseCorsConfig(data []byte) (CorsConfig, error) {
 		return CorsConfig{}, errors.New("cors config is empty")
 	}
 	if trimmed[0] != '{' {
-		return CorsConfig{}, errors.New(`cors config must be a JSON object: the CorsConfig, {"CorsConfig": {...}} or what aws cloudfront get-response-headers-policy prints`)
+		return CorsConfig{}, errNotCorsConfig
 	}
 	inner, err := unwrapCorsConfig(trimmed)
 	if err != nil {
@@ -106,6 +106,10 @@ func ParseCorsConfig(data []byte) (CorsConfig, error) {
 	return c, nil
 }
 
+// errNotCorsConfig is the error for a rule list (MediaStore's or S3's shape) given as a CloudFront
+// baseline: the likely mistake is a cloudfront target reading the containers' baseline.
+var errNotCorsConfig = errors.New(`this is a rule list (MediaStore's or S3's shape), not a CloudFront CorsConfig: give the cloudfront target a baseline of its own (--cloudfront-baseline-parameter, CORSGUARD_CLOUDFRONT_BASELINE_PARAMETER) holding the CorsConfig, alone, as {"CorsConfig": {...}} or as aws cloudfront get-response-headers-policy prints it`)
+
 // unwrapCorsConfig returns the CorsConfig object inside one of the wrappers ParseCorsConfig
 // accepts, or data itself when it is the CorsConfig.
 func unwrapCorsConfig(data []byte) ([]byte, error) {
@@ -115,6 +119,9 @@ func unwrapCorsConfig(data []byte) ([]byte, error) {
 	}
 	if top == nil {
 		return nil, errors.New("cors config is null")
+	}
+	if _, ok := top["CorsPolicy"]; ok {
+		return nil, errNotCorsConfig
 	}
 	path := []string{"ResponseHeadersPolicy", "ResponseHeadersPolicyConfig", "CorsConfig"}
 	for i, key := range path {

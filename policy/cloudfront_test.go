@@ -79,6 +79,14 @@ func TestParseCorsConfigRefuses(t *testing.T) {
 	}
 }
 
+func TestARuleListIsNotACorsConfig(t *testing.T) {
+	for _, data := range []string{string(DefaultJSON()), `{"CorsPolicy": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"], "AllowedHeaders": []}]}`} {
+		if _, err := ParseCorsConfig([]byte(data)); err == nil || !strings.Contains(err.Error(), "not a CloudFront CorsConfig") {
+			t.Errorf("ParseCorsConfig(%.40q) = %v; want the rule-list error", data, err)
+		}
+	}
+}
+
 func TestValidateCloudFrontNamesEveryProblem(t *testing.T) {
 	data, err := os.ReadFile("testdata/cloudfront/invalid-credentials-wildcard.json")
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -85,15 +84,6 @@ func (f *baselineFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.s3Parameter, "s3-baseline-parameter", "", "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)")
 	fs.StringVar(&f.cfParameter, "cloudfront-baseline-parameter", "", flagUsage["cloudfront-baseline-parameter"])
 	registerBaselineFile(cmd, &f.file)
-}
-
-// needCloudFront refuses the cloudfront target without a baseline of its shape: the default
-// --baseline-parameter holds a rule list, not a CorsConfig.
-func needCloudFront(cfg enforce.Config, file string) error {
-	if slices.Contains(cfg.Targets, policy.CloudFront) && cfg.Kinds[policy.CloudFront].Parameter == "" && file == "" {
-		return errors.New("--target cloudfront needs --cloudfront-baseline-parameter (or --baseline-file): its baseline is a CorsConfig, not a rule list")
-	}
-	return nil
 }
 
 // registerBaselineFile adds --baseline-file, which replaces the baseline parameters.
@@ -204,7 +194,7 @@ var flagUsage = map[string]string{
 	"baseline-parameter":            "SSM parameter holding the baseline CORS policy",
 	"s3-baseline-parameter":         "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)",
 	"target":                        "what to check: mediastore (containers), s3 (buckets in the Region), cloudfront (custom response headers policies; global), or all (mediastore and s3, which share a baseline's shape); repeatable or comma-separated",
-	"cloudfront-baseline-parameter": "SSM parameter holding the CloudFront response headers policies' baseline, a CorsConfig (required with --target cloudfront unless --baseline-file)",
+	"cloudfront-baseline-parameter": "SSM parameter holding the CloudFront response headers policies' baseline, a CorsConfig (default: --baseline-parameter, which must then hold a CorsConfig)",
 	"cloudfront-include":            "glob patterns of custom response headers policy names to check (default: all); policies carry no tags, so patterns are the way to exempt one",
 	"cloudfront-exclude":            "glob patterns of response headers policy names never to check; exclude wins over include",
 	"cloudfront-add-missing-cors":   "add the baseline to a selected response headers policy without a CorsConfig (default: report it exempt and leave it alone)",
@@ -290,9 +280,6 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	// After the first signal the default handling returns: a second Ctrl-C ends the process.
 	context.AfterFunc(ctx, stop)
 
-	if err := needCloudFront(cfg, f.file); err != nil {
-		return err
-	}
 	awsCfg, err := f.aws.config(ctx)
 	if err != nil {
 		return err

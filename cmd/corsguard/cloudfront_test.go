@@ -202,10 +202,17 @@ func TestCloudFrontDiffBeforeARepair(t *testing.T) {
 		!strings.Contains(d.stdout, "CorsConfig.AccessControlAllowOrigins: +https://player.example.com +https://www.example.com -*") {
 		t.Errorf("diff exit %d:\n%s%s", d.code, d.stdout, d.stderr)
 	}
+	// Without a baseline of its own, cloudfront reads --baseline-parameter (as s3 does): a
+	// CorsConfig there works; the containers' rule list is refused, naming the flag to use.
+	aws.ok("ssm", "put-parameter", "--name", "/corsguard/baseline", "--type", "String", "--value", string(policy.DefaultJSON()))
 	if r := corsguard(t, "", "audit", "--target", "cloudfront", "--endpoint-url", url); r.code != exitError {
-		t.Errorf("audit --target cloudfront without its baseline: exit %d", r.code)
-	} else if !strings.Contains(r.stderr, "--cloudfront-baseline-parameter") {
-		t.Errorf("stderr %q does not name --cloudfront-baseline-parameter", r.stderr)
+		t.Errorf("audit --target cloudfront on a rule list: exit %d", r.code)
+	} else if !strings.Contains(r.stderr, "not a CloudFront CorsConfig") || !strings.Contains(r.stderr, "--cloudfront-baseline-parameter") {
+		t.Errorf("stderr %q does not say the baseline is a rule list nor name --cloudfront-baseline-parameter", r.stderr)
+	}
+	aws.ok("ssm", "put-parameter", "--name", "/corsguard/cors-config", "--type", "String", "--value", cfBaselineJSON)
+	if r := corsguard(t, "", "audit", "--target", "cloudfront", "--baseline-parameter", "/corsguard/cors-config", "--endpoint-url", url); r.code != exitDrifted {
+		t.Errorf("audit --target cloudfront --baseline-parameter holding a CorsConfig: exit %d, %s", r.code, r.stderr)
 	}
 	if r := corsguard(t, "", "audit", "--target", "s3", "--cloudfront-exclude", "x", "--endpoint-url", url); r.code == 0 || !strings.Contains(r.stderr, "--cloudfront-exclude applies to cloudfront") {
 		t.Errorf("--cloudfront-exclude without the target: exit %d, %q", r.code, r.stderr)

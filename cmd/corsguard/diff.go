@@ -54,10 +54,6 @@ included).`,
 			switch {
 			case cfName != "":
 				kind, what, name, valid = policy.CloudFront, "response headers policy", cfName, func(string) error { return nil }
-				if err := needCloudFront(enforce.Config{Targets: []policy.Kind{kind}, Kinds: map[policy.Kind]enforce.KindConfig{
-					policy.CloudFront: {Parameter: baselineF.cfParameter}}}, baselineF.file); err != nil {
-					return err
-				}
 			case bucket != "":
 				kind, what, name, valid = policy.S3, "bucket", bucket, policy.ValidBucketName
 			}

@@ -190,7 +190,7 @@ func Settings() []Setting {
 				return err
 			}},
 		{Env: CloudFrontParameter, Flag: "cloudfront-baseline-parameter", Kind: policy.CloudFront,
-			Doc: "SSM parameter holding the CloudFront baseline, a CorsConfig as aws cloudfront get-response-headers-policy prints it; required with the cloudfront target",
+			Doc: "SSM parameter holding the CloudFront baseline, a CorsConfig as aws cloudfront get-response-headers-policy prints it; empty means the baseline parameter, which must then hold a CorsConfig",
 			set: func(c *enforce.Config, v string) error {
 				if v == "" {
 					return nil
@@ -331,15 +331,12 @@ func Load(getenv func(string) string) (Config, error) {
 		if region == "" {
 			region = "an unknown Region"
 		}
-		switch {
-		case region != CloudFrontRegion:
+		if region != CloudFrontRegion {
 			engine.Targets = slices.DeleteFunc(engine.Targets, func(k policy.Kind) bool { return k == policy.CloudFront })
 			notes = append(notes, fmt.Sprintf("%s: the cloudfront target is refused in %s: CloudFront is global and only a function in %s (where its CloudTrail events arrive) enforces it", Targets, region, CloudFrontRegion))
 			if len(engine.Targets) == 0 {
 				errs = append(errs, fmt.Errorf("%s: names only cloudfront, which only a function in %s enforces; this one runs in %s", Targets, CloudFrontRegion, region))
 			}
-		case engine.Kinds[policy.CloudFront].Parameter == "":
-			errs = append(errs, fmt.Errorf("%s: is required with the cloudfront target: its baseline is a CorsConfig, not a rule list", CloudFrontParameter))
 		}
 	}
 	queue := strings.TrimSpace(getenv(QueueURL))

@@ -287,8 +287,10 @@ func TestTheCloudFrontTargetOnlyInUSEast1(t *testing.T) {
 	if _, err := config.Load(env(with(config.Targets, "cloudfront", "AWS_REGION", "eu-west-1"))); err == nil || !strings.Contains(err.Error(), "only a function in us-east-1") {
 		t.Errorf("only cloudfront in eu-west-1: %v", err)
 	}
-	if _, err := config.Load(env(with(config.Targets, "cloudfront", "AWS_REGION", "us-east-1", config.CloudFrontParameter, ""))); err == nil || !strings.HasPrefix(err.Error(), config.CloudFrontParameter) {
-		t.Errorf("cloudfront without its baseline: %v", err)
+	// Without a baseline of its own, cloudfront reads the baseline parameter, as s3 does.
+	if c, err := config.Load(env(with(config.Targets, "cloudfront", "AWS_REGION", "us-east-1", config.CloudFrontParameter, ""))); err != nil ||
+		!cmp.Equal(c.Engine.Parameters(), []string{"/corsguard/baseline"}) {
+		t.Errorf("cloudfront without its own baseline: %v, parameters %v", err, c.Engine.Parameters())
 	}
 	if _, err := config.Load(env(with(config.CloudFrontAddMissingCors, "yes"))); err == nil || !strings.HasPrefix(err.Error(), config.CloudFrontAddMissingCors) {
 		t.Errorf("a bad boolean: %v", err)
