@@ -19,7 +19,7 @@ import (
 )
 
 // wantSuccess fails the test unless the invocation returned a result of the given kind.
-func wantSuccess(t *testing.T, inv invocation, kind handler.Kind) {
+func wantSuccess(t *testing.T, inv invocation, kind handler.Event) {
 	t.Helper()
 	if inv.Status != 200 || inv.failed() || inv.Result.Event != kind {
 		t.Fatalf("invocation: %s; want HTTP 200 with event %q", inv, kind)
@@ -179,7 +179,7 @@ func TestAnAuditReportsDriftWithoutWriting(t *testing.T) {
 		}
 		return a, startFunction(t, env)
 	}
-	check := func(t *testing.T, a *account, inv invocation, kind handler.Kind) {
+	check := func(t *testing.T, a *account, inv invocation, kind handler.Event) {
 		t.Helper()
 		wantSuccess(t, inv, kind)
 		wantTotals(t, inv, map[enforce.Outcome]int{enforce.Drifted: 1, enforce.Compliant: 1})
@@ -389,7 +389,7 @@ func TestEventsFromTheAccountReachTheRunningFunction(t *testing.T) {
 	if _, err := ms.CreateContainer(ctx, &mediastore.CreateContainerInput{ContainerName: aws.String("live-events")}); err != nil {
 		t.Fatal(err)
 	}
-	got := bus.waitIdle(t, func(kinds []handler.Kind) bool {
+	got := bus.waitIdle(t, func(kinds []handler.Event) bool {
 		return count(kinds, handler.ContainerCreated) == 2 // the CloudTrail record and the state change
 	})
 	wantPolicy(t, a, "live-events", baseline)
@@ -410,7 +410,7 @@ func TestEventsFromTheAccountReachTheRunningFunction(t *testing.T) {
 	if _, err := ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String("live-events"), CorsPolicy: rules}); err != nil {
 		t.Fatal(err)
 	}
-	got = bus.waitIdle(t, func(kinds []handler.Kind) bool { return count(kinds, handler.CorsChanged) >= 3 })
+	got = bus.waitIdle(t, func(kinds []handler.Event) bool { return count(kinds, handler.CorsChanged) >= 3 })
 	wantPolicy(t, a, "live-events", baseline)
 	if n := a.CallCount("PutCorsPolicy"); n != 3 {
 		t.Errorf("%d PutCorsPolicy calls, want 3: ours, the hand-made one, and our repair", n)
@@ -469,7 +469,7 @@ func deliver(t *testing.T, a *account, fn *function) *eventBus {
 
 // waitIdle waits until every event received has been delivered and answered, and enough has
 // happened (until says so from the kinds delivered so far); it returns the answers.
-func (b *eventBus) waitIdle(t *testing.T, until func([]handler.Kind) bool) []invocation {
+func (b *eventBus) waitIdle(t *testing.T, until func([]handler.Event) bool) []invocation {
 	t.Helper()
 	expired := time.After(60 * time.Second) // a bound on a hung test, not a timing claim
 	for {
@@ -482,7 +482,7 @@ func (b *eventBus) waitIdle(t *testing.T, until func([]handler.Kind) bool) []inv
 		for _, err := range errs {
 			t.Fatal(err)
 		}
-		var kinds []handler.Kind
+		var kinds []handler.Event
 		for _, inv := range got {
 			kinds = append(kinds, inv.Result.Event)
 		}
@@ -497,7 +497,7 @@ func (b *eventBus) waitIdle(t *testing.T, until func([]handler.Kind) bool) []inv
 	}
 }
 
-func count(kinds []handler.Kind, k handler.Kind) int {
+func count(kinds []handler.Event, k handler.Event) int {
 	n := 0
 	for _, x := range kinds {
 		if x == k {

@@ -178,7 +178,7 @@ func TestAScheduledAuditReportsBucketDriftWithoutWriting(t *testing.T) {
 
 	for _, tc := range []struct {
 		sample string
-		kind   handler.Kind
+		kind   handler.Event
 	}{
 		{"scheduled-sweep.json", handler.Sweep},
 		{"direct-audit-buckets.json", handler.Manual},

@@ -29,16 +29,16 @@ func FuzzRoute(f *testing.F) {
 		d := Route(input, []string{"/corsguard/baseline"}, enforce.ModeAudit)
 		if !d.Reconciles() {
 			if d.Note == "" {
-				t.Fatalf("%s decision without a note for %q", d.Kind, input)
+				t.Fatalf("%s decision without a note for %q", d.Event, input)
 			}
 			return
 		}
 		if _, ok := enforce.ParseMode(string(d.Work.Mode)); !ok {
-			t.Fatalf("decision %s with mode %q for %q", d.Kind, d.Work.Mode, input)
+			t.Fatalf("decision %s with mode %q for %q", d.Event, d.Work.Mode, input)
 		}
 		for _, name := range d.Work.Containers {
 			if err := policy.ValidContainerName(name); err != nil {
-				t.Fatalf("decision %s names an invalid container for %q: %v", d.Kind, input, err)
+				t.Fatalf("decision %s names an invalid container for %q: %v", d.Event, input, err)
 			}
 		}
 	})

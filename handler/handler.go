@@ -30,7 +30,7 @@ type Runner interface {
 // Result is the function's return value: what the event was taken for and, when the engine
 // ran, its Report (whose fields appear at the top level of the JSON).
 type Result struct {
-	Event Kind `json:"event"`
+	Event Event `json:"event"`
 	// Note says why an event was ignored, or that a deleted baseline changed nothing.
 	Note string `json:"note,omitempty"`
 	*enforce.Report
@@ -185,17 +185,17 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if d.Reconciles() && len(d.Work.Policies) > 0 && !h.cfg.Enforces(policy.CloudFront) {
 		d = ignoref("%s: CloudFront response headers policies are not among the targets", d.Work.Reason)
 	}
-	switch d.Kind {
+	switch d.Event {
 	case Ignored:
-		h.log.InfoContext(ctx, "event ignored", slog.String("event", string(d.Kind)), slog.String("note", d.Note))
-		return &Result{Event: d.Kind, Note: d.Note}, nil
+		h.log.InfoContext(ctx, "event ignored", slog.String("event", string(d.Event)), slog.String("note", d.Note))
+		return &Result{Event: d.Event, Note: d.Note}, nil
 	case BaselineDeleted:
 		h.emit(ctx, mode, []Metric{{MetricBaselineDeleted, 1}})
-		h.log.ErrorContext(ctx, "baseline deleted", slog.String("event", string(d.Kind)),
+		h.log.ErrorContext(ctx, "baseline deleted", slog.String("event", string(d.Event)),
 			slog.String("parameter", d.Parameter), slog.String("note", d.Note))
-		return &Result{Event: d.Kind, Note: d.Note}, nil
+		return &Result{Event: d.Event, Note: d.Note}, nil
 	}
-	if h.queue != nil && d.Kind != Manual {
+	if h.queue != nil && d.Event != Manual {
 		return h.enqueue(ctx, d, requestID(input))
 	}
 
@@ -211,7 +211,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	}
 	h.emit(ctx, r.Mode, ReportMetrics(r, err != nil))
 	h.summarize(ctx, d, r, err)
-	return &Result{Event: d.Kind, Report: r}, err
+	return &Result{Event: d.Event, Report: r}, err
 }
 
 func (h *Handler) emit(ctx context.Context, mode enforce.Mode, ms []Metric) {
@@ -246,7 +246,7 @@ func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, 
 		}
 	}
 	attrs := []slog.Attr{
-		slog.String("event", string(d.Kind)),
+		slog.String("event", string(d.Event)),
 		slog.String("reason", r.Reason),
 		slog.String("mode", string(r.Mode)),
 		slog.Group("baseline",

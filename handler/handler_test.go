@@ -384,7 +384,7 @@ func TestInvokeReconcilesBucketsWhenS3IsATarget(t *testing.T) {
 	// A change to the buckets' own baseline is a baseline change.
 	d := handler.Route([]byte(`{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/s3-baseline"}}`),
 		[]string{baseline, "/corsguard/s3-baseline"}, enforce.ModeEnforce)
-	if d.Kind != handler.BaselineChanged {
+	if d.Event != handler.BaselineChanged {
 		t.Errorf("update of the S3 baseline: %+v", d)
 	}
 }

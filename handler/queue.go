@@ -27,8 +27,8 @@ import (
 //
 // Direct invocations ({"action":...}) still reconcile in-process and return the report.
 
-// WorkBatch is the Kind of an invocation by the work queue's event source mapping.
-const WorkBatch Kind = "work_batch"
+// WorkBatch is the Event of an invocation by the work queue's event source mapping.
+const WorkBatch Event = "work_batch"
 
 // Queue is the work queue as the handler uses it; *workqueue.Queue satisfies it.
 type Queue interface {
@@ -144,7 +144,7 @@ func (h *Handler) enqueue(ctx context.Context, d Decision, request string) (*Res
 	}
 	h.emit(ctx, r.Mode, ReportMetrics(r, err != nil))
 	h.summarize(ctx, d, r, err, slog.Any("queue", q))
-	return &Result{Event: d.Kind, Report: r, Queue: q}, err
+	return &Result{Event: d.Event, Report: r, Queue: q}, err
 }
 
 // list carries msg's listing on from its token: page by page, each page's resources enqueued
@@ -333,7 +333,7 @@ func (h *Handler) Work(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 	q.Failures = len(resp.BatchItemFailures)
 	q.Calls = h.queue.Calls()
 	h.emit(ctx, batch.Mode, ReportMetrics(batch, false))
-	h.summarize(ctx, Decision{Kind: WorkBatch}, batch, nil, slog.Any("queue", q))
+	h.summarize(ctx, Decision{Event: WorkBatch}, batch, nil, slog.Any("queue", q))
 	return resp, &Result{Event: WorkBatch, Report: batch, Queue: q}
 }
 

@@ -12,19 +12,19 @@ import (
 	"github.com/corsguard/corsguard/policy"
 )
 
-// Kind names what an event asks of corsguard.
-type Kind string
+// Event names what an event asks of corsguard (policy.Kind names a kind of resource).
+type Event string
 
-// The kinds of event the handler tells apart.
+// The events the handler tells apart.
 const (
-	ContainerCreated Kind = "container_created" // reconcile one new container
-	BucketCreated    Kind = "bucket_created"    // reconcile one new S3 bucket
-	CorsChanged      Kind = "cors_changed"      // someone changed a container's or bucket's CORS: reconcile it
-	BaselineChanged  Kind = "baseline_changed"  // reconcile every matching container and bucket
-	BaselineDeleted  Kind = "baseline_deleted"  // change nothing; report it
-	Sweep            Kind = "sweep"             // scheduled: every matching container, configured mode
-	Manual           Kind = "manual"            // direct invocation: every (or the named) container, requested mode
-	Ignored          Kind = "ignored"           // nothing to do; a retry would not help
+	ContainerCreated Event = "container_created" // reconcile one new container
+	BucketCreated    Event = "bucket_created"    // reconcile one new S3 bucket
+	CorsChanged      Event = "cors_changed"      // someone changed a container's or bucket's CORS: reconcile it
+	BaselineChanged  Event = "baseline_changed"  // reconcile every matching container and bucket
+	BaselineDeleted  Event = "baseline_deleted"  // change nothing; report it
+	Sweep            Event = "sweep"             // scheduled: every matching container, configured mode
+	Manual           Event = "manual"            // direct invocation: every (or the named) container, requested mode
+	Ignored          Event = "ignored"           // nothing to do; a retry would not help
 )
 
 // The EventBridge sources and detail types the handler routes.
@@ -50,7 +50,7 @@ const MaxInput = 256 * 1024
 
 // Decision is where Route sends one event.
 type Decision struct {
-	Kind Kind
+	Event Event
 	// Work is what to run; set unless Kind is Ignored or BaselineDeleted.
 	Work enforce.Work
 	// Note says why an event is ignored, or what a BaselineDeleted event was.
@@ -61,7 +61,7 @@ type Decision struct {
 
 // Reconciles reports whether the decision runs the engine.
 func (d Decision) Reconciles() bool {
-	return d.Kind != Ignored && d.Kind != BaselineDeleted
+	return d.Event != Ignored && d.Event != BaselineDeleted
 }
 
 // direct is the input of a direct invocation, e.g. {"action":"audit"}; Containers and Buckets
@@ -176,7 +176,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		if err := policy.ValidBucketName(name); err != nil {
 			return ignoref("%s: %v", reason, err)
 		}
-		return Decision{Kind: kind, Work: enforce.Work{Buckets: []string{name}, Mode: mode, Reason: reason}}
+		return Decision{Event: kind, Work: enforce.Work{Buckets: []string{name}, Mode: mode, Reason: reason}}
 
 	case e.Source == sourceCloudFront && e.DetailType == typeCloudTrail:
 		var d cloudTrail
@@ -200,7 +200,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		if err := validPolicyName(name); err != nil {
 			return ignoref("%s: %v", reason, err)
 		}
-		return Decision{Kind: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: mode, Reason: reason}}
+		return Decision{Event: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: mode, Reason: reason}}
 
 	case e.Source == sourceSSM && e.DetailType == typeParameterChange:
 		var d parameterChange
@@ -213,9 +213,9 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		reason := fmt.Sprintf("SSM %s %s", d.Operation, d.Name)
 		switch d.Operation {
 		case "Create", "Update", "LabelParameterVersion":
-			return Decision{Kind: BaselineChanged, Work: enforce.Work{Mode: mode, Reason: reason}}
+			return Decision{Event: BaselineChanged, Work: enforce.Work{Mode: mode, Reason: reason}}
 		case "Delete":
-			return Decision{Kind: BaselineDeleted, Parameter: d.Name,
+			return Decision{Event: BaselineDeleted, Parameter: d.Name,
 				Note: reason + ": nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"}
 		}
 		return ignoref("SSM operation %q on the baseline is not a change", d.Operation)
@@ -225,7 +225,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		if len(e.Resources) > 0 {
 			reason += " " + strings.Join(e.Resources, ",")
 		}
-		return Decision{Kind: Sweep, Work: enforce.Work{Mode: mode, Reason: reason}}
+		return Decision{Event: Sweep, Work: enforce.Work{Mode: mode, Reason: reason}}
 	}
 	if e.Source == "" && e.DetailType == "" {
 		return ignoref("neither an EventBridge event nor a direct invocation")
@@ -255,15 +255,15 @@ func routeDirect(d direct) Decision {
 	if len(d.Buckets) > 0 {
 		reason += " buckets " + strings.Join(d.Buckets, ",")
 	}
-	return Decision{Kind: Manual, Work: enforce.Work{Containers: d.Containers, Buckets: d.Buckets, Mode: m, Reason: reason}}
+	return Decision{Event: Manual, Work: enforce.Work{Containers: d.Containers, Buckets: d.Buckets, Mode: m, Reason: reason}}
 }
 
 // one is the decision to reconcile the single container name, if it is a valid name.
-func one(kind Kind, name string, mode enforce.Mode, reason string) Decision {
+func one(kind Event, name string, mode enforce.Mode, reason string) Decision {
 	if err := policy.ValidContainerName(name); err != nil {
 		return ignoref("%s: %v", reason, err)
 	}
-	return Decision{Kind: kind, Work: enforce.Work{Containers: []string{name}, Mode: mode, Reason: reason}}
+	return Decision{Event: kind, Work: enforce.Work{Containers: []string{name}, Mode: mode, Reason: reason}}
 }
 
 func decodeDetail(raw json.RawMessage, v any) error {
@@ -277,7 +277,7 @@ func decodeDetail(raw json.RawMessage, v any) error {
 }
 
 func ignoref(format string, args ...any) Decision {
-	return Decision{Kind: Ignored, Note: fmt.Sprintf(format, args...)}
+	return Decision{Event: Ignored, Note: fmt.Sprintf(format, args...)}
 }
 
 // validPolicyName accepts a CloudFront response headers policy name as an event carries it:

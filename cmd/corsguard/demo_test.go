@@ -28,7 +28,7 @@ func TestDemo(t *testing.T) {
 
 	type step struct {
 		Event    string
-		Kind     handler.Kind
+		Kind     handler.Event
 		Outcomes map[string]enforce.Outcome
 		Calls    bool
 	}
