@@ -26,8 +26,8 @@ func FuzzRoute(f *testing.F) {
 	}
 	f.Add([]byte(`{"action":"enforce","containers":["a","b"]}`))
 	f.Fuzz(func(t *testing.T, input []byte) {
-		d := Route(input, []string{"/corsguard/baseline"}, enforce.ModeAudit)
-		if !d.Reconciles() {
+		d := route(input, []string{"/corsguard/baseline"}, enforce.ModeAudit)
+		if !d.reconciles() {
 			if d.Note == "" {
 				t.Fatalf("%s decision without a note for %q", d.Event, input)
 			}

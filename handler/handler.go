@@ -125,8 +125,8 @@ func WithMetrics(w io.Writer) Option { return func(h *Handler) { h.metrics = w }
 // WithNamespace sets the CloudWatch namespace of the metrics (default DefaultNamespace).
 func WithNamespace(ns string) Option { return func(h *Handler) { h.namespace = ns } }
 
-// WithClock sets the clock that stamps the metrics (default time.Now).
-func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+// withClock sets the clock that stamps the metrics (default time.Now).
+func withClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
 
 // New returns a Handler that runs work with run, the engine built from cfg. Of cfg it uses
 // what routing needs: the targets, the baseline parameters and the mode of events.
@@ -152,7 +152,7 @@ type rawHandler struct{ h *Handler }
 func (r rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if r.h.queue != nil {
 		if ev, ok := sqsEvent(payload); ok {
-			resp, _ := r.h.Work(ctx, ev)
+			resp, _ := r.h.work(ctx, ev)
 			return json.Marshal(resp)
 		}
 	}
@@ -178,11 +178,11 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if mode == "" {
 		mode = enforce.DefaultMode
 	}
-	d := Route(input, h.cfg.Parameters(), mode)
-	if d.Reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
+	d := route(input, h.cfg.Parameters(), mode)
+	if d.reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
 		d = ignoref("%s: S3 buckets are not among the targets", d.Work.Reason)
 	}
-	if d.Reconciles() && len(d.Work.Policies) > 0 && !h.cfg.Enforces(policy.CloudFront) {
+	if d.reconciles() && len(d.Work.Policies) > 0 && !h.cfg.Enforces(policy.CloudFront) {
 		d = ignoref("%s: CloudFront response headers policies are not among the targets", d.Work.Reason)
 	}
 	switch d.Event {
@@ -190,7 +190,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 		h.log.InfoContext(ctx, "event ignored", slog.String("event", string(d.Event)), slog.String("note", d.Note))
 		return &Result{Event: d.Event, Note: d.Note}, nil
 	case BaselineDeleted:
-		h.emit(ctx, mode, []Metric{{MetricBaselineDeleted, 1}})
+		h.emit(ctx, mode, []metric{{MetricBaselineDeleted, 1}})
 		h.log.ErrorContext(ctx, "baseline deleted", slog.String("event", string(d.Event)),
 			slog.String("parameter", d.Parameter), slog.String("note", d.Note))
 		return &Result{Event: d.Event, Note: d.Note}, nil
@@ -209,13 +209,13 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if r.RetryableFailures() > 0 {
 		err = &RunError{Report: r}
 	}
-	h.emit(ctx, r.Mode, ReportMetrics(r, err != nil))
+	h.emit(ctx, r.Mode, reportMetrics(r, err != nil))
 	h.summarize(ctx, d, r, err)
 	return &Result{Event: d.Event, Report: r}, err
 }
 
-func (h *Handler) emit(ctx context.Context, mode enforce.Mode, ms []Metric) {
-	doc, err := EMF(h.namespace, mode, h.now(), ms)
+func (h *Handler) emit(ctx context.Context, mode enforce.Mode, ms []metric) {
+	doc, err := emf(h.namespace, mode, h.now(), ms)
 	if err == nil {
 		_, err = h.metrics.Write(doc)
 	}
@@ -237,7 +237,7 @@ type entrySummary struct {
 // (run_error, empty when none), the number of resources (containers and buckets), and those
 // that were written, drifted, failed or not
 // started.
-func (h *Handler) summarize(ctx context.Context, d Decision, r *enforce.Report, err error, extra ...slog.Attr) {
+func (h *Handler) summarize(ctx context.Context, d decision, r *enforce.Report, err error, extra ...slog.Attr) {
 	var notable []entrySummary
 	for _, e := range r.Entries {
 		switch e.Outcome {

@@ -1,4 +1,4 @@
-package handler_test
+package handler
 
 import (
 	"bytes"
@@ -22,7 +22,6 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/events"
-	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/awsconfig"
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/internal/emulator"
@@ -39,7 +38,7 @@ var (
 // loopback HTTP, with its log and metrics captured.
 type fixture struct {
 	emu           *emulator.Emulator
-	h             *handler.Handler
+	h             *Handler
 	logs, metrics bytes.Buffer
 	// sqs and queueURL reach the work queue, when the fixture has one.
 	sqs      *sqs.Client
@@ -98,13 +97,13 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := []handler.Option{handler.WithNamespace(cfg.MetricsNamespace), handler.WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
-		handler.WithMetrics(&f.metrics), handler.WithClock(func() time.Time { return stamp })}
+	opts := []Option{WithNamespace(cfg.MetricsNamespace), WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
+		WithMetrics(&f.metrics), withClock(func() time.Time { return stamp })}
 	if cfg.QueueURL != "" {
 		f.sqs, f.queueURL = sqs.NewFromConfig(aws), cfg.QueueURL
-		opts = append(opts, handler.WithQueue(workqueue.New(f.sqs, cfg.QueueURL), engine), handler.WithRand(func() float64 { return 0.5 }))
+		opts = append(opts, WithQueue(workqueue.New(f.sqs, cfg.QueueURL), engine), withRand(func() float64 { return 0.5 }))
 	}
-	f.h = handler.New(cfg.Engine, engine, opts...)
+	f.h = New(cfg.Engine, engine, opts...)
 	return f
 }
 
@@ -142,7 +141,7 @@ func TestInvokeAuditsWritesOneSummaryLineAndOneMetricsDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Event != handler.Sweep || res.Report == nil || res.Totals[enforce.Drifted] != 1 || res.Totals[enforce.Compliant] != 1 {
+	if res.Event != Sweep || res.Report == nil || res.Totals[enforce.Drifted] != 1 || res.Totals[enforce.Compliant] != 1 {
 		t.Fatalf("result %+v", res)
 	}
 	if n := f.emu.CallCount("PutCorsPolicy"); n != 0 {
@@ -261,7 +260,7 @@ func TestRetryableFailuresFailTheInvocation(t *testing.T) {
 
 			res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"action":"enforce"}`))
 
-			var runErr *handler.RunError
+			var runErr *RunError
 			if !errors.As(err, &runErr) || !strings.HasPrefix(err.Error(), tc.prefix) {
 				t.Fatalf("error %v, want a RunError starting %q", err, tc.prefix)
 			}
@@ -295,11 +294,11 @@ func TestTheLambdaHandlerIgnoresInputThatIsNotJSONWithoutAnyCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res handler.Result
+	var res Result
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Event != handler.Ignored || !strings.HasPrefix(res.Note, "input is not an event") || res.Report != nil {
+	if res.Event != Ignored || !strings.HasPrefix(res.Note, "input is not an event") || res.Report != nil {
 		t.Errorf("result %s, want ignored with a note", out)
 	}
 	if n := f.emu.TotalCalls(); n != 0 {
@@ -311,7 +310,7 @@ func TestTheLambdaHandlerIgnoresInputThatIsNotJSONWithoutAnyCall(t *testing.T) {
 }
 
 func TestRunErrorNamesWhatDidNotFinish(t *testing.T) {
-	err := &handler.RunError{Report: &enforce.Report{
+	err := &RunError{Report: &enforce.Report{
 		Baseline: enforce.Baseline{Valid: true},
 		Totals:   map[enforce.Outcome]int{enforce.Failed: 2, enforce.NotStarted: 6},
 		Entries: []enforce.Entry{
@@ -351,7 +350,7 @@ func TestInvokeReconcilesBucketsWhenS3IsATarget(t *testing.T) {
 	if err := f.emu.SeedContainer("live-news", "", loose, nil); err != nil {
 		t.Fatal(err)
 	}
-	invoke := func(sample string) *handler.Result {
+	invoke := func(sample string) *Result {
 		t.Helper()
 		input, err := events.Sample(sample)
 		if err != nil {
@@ -365,7 +364,7 @@ func TestInvokeReconcilesBucketsWhenS3IsATarget(t *testing.T) {
 	}
 
 	res := invoke("cloudtrail-s3-put-bucket-cors.json")
-	if res.Event != handler.CorsChanged || len(res.Entries) != 1 || res.Entries[0].Name != "media-assets" ||
+	if res.Event != CorsChanged || len(res.Entries) != 1 || res.Entries[0].Name != "media-assets" ||
 		res.Entries[0].Kind != policy.S3 || res.Entries[0].Outcome != enforce.Remediated {
 		t.Errorf("PutBucketCors event: %+v", res)
 	}
@@ -382,9 +381,9 @@ func TestInvokeReconcilesBucketsWhenS3IsATarget(t *testing.T) {
 	}
 
 	// A change to the buckets' own baseline is a baseline change.
-	d := handler.Route([]byte(`{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/s3-baseline"}}`),
+	d := route([]byte(`{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/s3-baseline"}}`),
 		[]string{baseline, "/corsguard/s3-baseline"}, enforce.ModeEnforce)
-	if d.Event != handler.BaselineChanged {
+	if d.Event != BaselineChanged {
 		t.Errorf("update of the S3 baseline: %+v", d)
 	}
 }
@@ -399,7 +398,7 @@ func TestInvokeIgnoresBucketEventsWhenS3IsNotATarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Event != handler.Ignored || !strings.Contains(res.Note, "not among the targets") || res.Report != nil {
+	if res.Event != Ignored || !strings.Contains(res.Note, "not among the targets") || res.Report != nil {
 		t.Errorf("result %+v; want ignored: S3 is not a target", res)
 	}
 	if n := f.emu.TotalCalls(); n != 0 {
@@ -424,7 +423,7 @@ func TestInvokeLogsTheBaselineThatWasDeleted(t *testing.T) {
 	f := newFixture(t, map[string]string{config.Targets: "mediastore,s3", config.S3Parameter: "/corsguard/s3-baseline"})
 	res, err := f.h.Invoke(context.Background(), json.RawMessage(
 		`{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Delete","name":"/corsguard/s3-baseline"}}`))
-	if err != nil || res.Event != handler.BaselineDeleted {
+	if err != nil || res.Event != BaselineDeleted {
 		t.Fatalf("result %+v, error %v; want baseline_deleted", res, err)
 	}
 	var logged []any

@@ -1,4 +1,4 @@
-package handler_test
+package handler
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/corsguard/corsguard/handler"
 )
 
 func TestReportInitErrorPostsTheMessageToTheRuntimeAPI(t *testing.T) {
@@ -34,7 +33,7 @@ func TestReportInitErrorPostsTheMessageToTheRuntimeAPI(t *testing.T) {
 	defer api.Close()
 
 	cause := errors.New(`CORSGUARD_MODE: "repair" is neither enforce nor audit`)
-	if err := handler.ReportInitError(context.Background(), api.Client(), strings.TrimPrefix(api.URL, "http://"), cause); err != nil {
+	if err := ReportInitError(context.Background(), api.Client(), strings.TrimPrefix(api.URL, "http://"), cause); err != nil {
 		t.Fatal(err)
 	}
 	want := got{Method: "POST", Path: "/2018-06-01/runtime/init/error", ErrorTypeHeader: "Runtime.ConfigError",
@@ -49,7 +48,7 @@ func TestReportInitErrorSaysWhenTheRuntimeAPIRefuses(t *testing.T) {
 		w.WriteHeader(http.StatusForbidden)
 	}))
 	defer api.Close()
-	err := handler.ReportInitError(context.Background(), api.Client(), strings.TrimPrefix(api.URL, "http://"), errors.New("x"))
+	err := ReportInitError(context.Background(), api.Client(), strings.TrimPrefix(api.URL, "http://"), errors.New("x"))
 	if err == nil || !strings.Contains(err.Error(), "403") {
 		t.Errorf("error %v, want one naming the 403", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 )
 
-// Metric names besides one per outcome (named by MetricName).
+// metric names besides one per outcome (named by MetricName).
 const (
 	// MetricBaselineInvalid is 1 when a run found the baseline missing or invalid.
 	MetricBaselineInvalid = "BaselineInvalid"
@@ -29,8 +29,8 @@ const (
 // DimensionMode is the one dimension of every metric: the run's mode.
 const DimensionMode = "Mode"
 
-// MetricName is the CloudWatch metric counting an outcome: "not_started" is "NotStarted".
-func MetricName(o enforce.Outcome) string {
+// metricName is the CloudWatch metric counting an outcome: "not_started" is "NotStarted".
+func metricName(o enforce.Outcome) string {
 	var b strings.Builder
 	for part := range strings.SplitSeq(string(o), "_") {
 		if part != "" {
@@ -40,24 +40,24 @@ func MetricName(o enforce.Outcome) string {
 	return b.String()
 }
 
-// Metric is one value of an EMF document.
-type Metric struct {
+// metric is one value of an EMF document.
+type metric struct {
 	Name  string
 	Value float64
 }
 
-// ReportMetrics are the metrics of one run: a count per outcome, BaselineInvalid,
+// reportMetrics are the metrics of one run: a count per outcome, BaselineInvalid,
 // BaselineChangedDuringRun, RunFailed and TerminalFailures.
-func ReportMetrics(r *enforce.Report, failed bool) []Metric {
-	var ms []Metric
+func reportMetrics(r *enforce.Report, failed bool) []metric {
+	var ms []metric
 	for _, o := range enforce.Outcomes() {
-		ms = append(ms, Metric{MetricName(o), float64(r.Totals[o])})
+		ms = append(ms, metric{metricName(o), float64(r.Totals[o])})
 	}
 	return append(ms,
-		Metric{MetricBaselineInvalid, flag(!r.Baseline.Valid)},
-		Metric{MetricBaselineChanged, flag(r.BaselineChangedDuringRun)},
-		Metric{MetricRunFailed, flag(failed)},
-		Metric{MetricTerminalFailures, float64(r.TerminalFailures())},
+		metric{MetricBaselineInvalid, flag(!r.Baseline.Valid)},
+		metric{MetricBaselineChanged, flag(r.BaselineChangedDuringRun)},
+		metric{MetricRunFailed, flag(failed)},
+		metric{MetricTerminalFailures, float64(r.TerminalFailures())},
 	)
 }
 
@@ -85,9 +85,9 @@ type emfDefinition struct {
 	Unit string `json:"Unit"`
 }
 
-// EMF renders metrics as one CloudWatch Embedded Metric Format document (a single line, ending
+// emf renders metrics as one CloudWatch Embedded Metric Format document (a single line, ending
 // in a newline): every metric a Count in namespace, with the dimension Mode.
-func EMF(namespace string, mode enforce.Mode, at time.Time, metrics []Metric) ([]byte, error) {
+func emf(namespace string, mode enforce.Mode, at time.Time, metrics []metric) ([]byte, error) {
 	doc := map[string]any{DimensionMode: string(mode)}
 	directive := emfDirective{Namespace: namespace, Dimensions: [][]string{{DimensionMode}}}
 	for _, m := range metrics {

@@ -1,4 +1,4 @@
-package handler_test
+package handler
 
 import (
 	"encoding/json"
@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/handler"
 )
 
 func TestMetricNameIsTheOutcomeInPascalCase(t *testing.T) {
@@ -17,7 +16,7 @@ func TestMetricNameIsTheOutcomeInPascalCase(t *testing.T) {
 		enforce.Exempt: "Exempt", enforce.Gone: "Gone", enforce.Failed: "Failed", enforce.NotStarted: "NotStarted",
 	}
 	for _, o := range enforce.Outcomes() {
-		if got := handler.MetricName(o); got != want[o] {
+		if got := metricName(o); got != want[o] {
 			t.Errorf("MetricName(%q) = %q, want %q", o, got, want[o])
 		}
 	}
@@ -29,7 +28,7 @@ func TestMetricNameIsTheOutcomeInPascalCase(t *testing.T) {
 // the values of every dimension and metric as root members.
 func TestEMFWritesTheSpecificationsEnvelope(t *testing.T) {
 	at := time.Date(2025, 3, 14, 9, 26, 53, 250e6, time.UTC)
-	doc, err := handler.EMF("CorsGuard", enforce.ModeAudit, at, []handler.Metric{{"Drifted", 2}, {"RunFailed", 0}})
+	doc, err := emf("CorsGuard", enforce.ModeAudit, at, []metric{{"Drifted", 2}, {"RunFailed", 0}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +66,11 @@ func TestReportMetricsCountEveryOutcomeAndTheRunsFlags(t *testing.T) {
 		Totals:                   map[enforce.Outcome]int{enforce.Remediated: 3, enforce.NotStarted: 1},
 		BaselineChangedDuringRun: true,
 	}
-	want := []handler.Metric{
+	want := []metric{
 		{"Compliant", 0}, {"Remediated", 3}, {"Drifted", 0}, {"Exempt", 0}, {"Gone", 0}, {"Failed", 0}, {"NotStarted", 1},
 		{"BaselineInvalid", 1}, {"BaselineChangedDuringRun", 1}, {"RunFailed", 1}, {"TerminalFailures", 1},
 	}
-	if d := cmp.Diff(want, handler.ReportMetrics(r, true)); d != "" {
+	if d := cmp.Diff(want, reportMetrics(r, true)); d != "" {
 		t.Errorf("metrics (-want +got):\n%s", d)
 	}
 }

@@ -56,9 +56,9 @@ func WithQueue(q Queue, w Worker) Option {
 	return func(h *Handler) { h.queue, h.worker = q, w }
 }
 
-// WithRand sets the source of the retry delays' jitter, uniform in [0, 1) (default
+// withRand sets the source of the retry delays' jitter, uniform in [0, 1) (default
 // math/rand/v2's Float64).
-func WithRand(r func() float64) Option { return func(h *Handler) { h.rand = r } }
+func withRand(r func() float64) Option { return func(h *Handler) { h.rand = r } }
 
 // QueueResult is what an invocation did with the work queue.
 type QueueResult struct {
@@ -91,7 +91,7 @@ func requestID(input []byte) string {
 // enqueue is the router: it checks the baselines of the kinds d concerns (nothing is enqueued
 // under a missing or invalid baseline: one terminal failure, not one per resource), then puts a
 // message per named resource on the queue, or lists every kind page by page.
-func (h *Handler) enqueue(ctx context.Context, d Decision, request string) (*Result, error) {
+func (h *Handler) enqueue(ctx context.Context, d decision, request string) (*Result, error) {
 	started := time.Now()
 	w := d.Work
 	sweep := len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0
@@ -142,7 +142,7 @@ func (h *Handler) enqueue(ctx context.Context, d Decision, request string) (*Res
 	if r.RetryableFailures() > 0 {
 		err = &RunError{Report: r}
 	}
-	h.emit(ctx, r.Mode, ReportMetrics(r, err != nil))
+	h.emit(ctx, r.Mode, reportMetrics(r, err != nil))
 	h.summarize(ctx, d, r, err, slog.Any("queue", q))
 	return &Result{Event: d.Event, Report: r, Queue: q}, err
 }
@@ -232,7 +232,7 @@ type record struct {
 	msg                workqueue.Message
 }
 
-// Work is the worker: it reconciles the resources of one batch of work queue messages and
+// work is the worker: it reconciles the resources of one batch of work queue messages and
 // returns the records to give back (the partial batch response). Per record:
 //
 //   - done (compliant, remediated, drifted, exempt, gone): deleted by the event source mapping;
@@ -247,7 +247,7 @@ type record struct {
 // (Powertools' SqsFifoPartialProcessor with skip_group_on_error): a group is one resource, so
 // the other resources of the batch never pay for it. The invocation itself never fails: a
 // function error would hand the whole batch back.
-func (h *Handler) Work(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, *Result) {
+func (h *Handler) work(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, *Result) {
 	started := time.Now()
 	reason := fmt.Sprintf("work queue batch of %d", len(ev.Records))
 	batch := &enforce.Report{Mode: cmp.Or(h.cfg.Mode, enforce.DefaultMode), Reason: reason, Started: started, Entries: []enforce.Entry{},
@@ -332,8 +332,8 @@ func (h *Handler) Work(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 		batch.Totals[enforce.Failed] == 0
 	q.Failures = len(resp.BatchItemFailures)
 	q.Calls = h.queue.Calls()
-	h.emit(ctx, batch.Mode, ReportMetrics(batch, false))
-	h.summarize(ctx, Decision{Event: WorkBatch}, batch, nil, slog.Any("queue", q))
+	h.emit(ctx, batch.Mode, reportMetrics(batch, false))
+	h.summarize(ctx, decision{Event: WorkBatch}, batch, nil, slog.Any("queue", q))
 	return resp, &Result{Event: WorkBatch, Report: batch, Queue: q}
 }
 

@@ -1,4 +1,4 @@
-package handler_test
+package handler
 
 import (
 	"context"
@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/workqueue"
@@ -148,7 +147,7 @@ func TestASweepEnqueuesOneMessagePerResourceAndTheWorkersConvergeThem(t *testing
 		t.Fatal(err)
 	}
 
-	var res handler.Result
+	var res Result
 	if err := f.invoke(t, context.Background(), sweep("sweep-1"), &res); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +184,7 @@ func TestDeduplicationDropsARetriedEventButNotALaterOne(t *testing.T) {
 	f := queueFixture(t)
 	f.seedBuckets(t, 5, loose)
 	for _, id := range []string{"sweep-1", "sweep-1", "sweep-2"} { // Lambda's retry of sweep-1, then the next sweep
-		var res handler.Result
+		var res Result
 		if err := f.invoke(t, context.Background(), sweep(id), &res); err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +201,7 @@ func TestAnInvalidBaselineEnqueuesNothingAndIsTerminal(t *testing.T) {
 	if err := f.emu.SeedParameter(baseline, "String", `[{"AllowedOrigin":["*"]}]`, ""); err != nil {
 		t.Fatal(err)
 	}
-	var res handler.Result
+	var res Result
 	if err := f.invoke(t, context.Background(), sweep("sweep-1"), &res); err != nil {
 		t.Fatalf("a terminal failure failed the invocation: %v", err)
 	}
@@ -228,7 +227,7 @@ func TestAListingThatOutlastsTheDeadlineCarriesOnThroughTheQueue(t *testing.T) {
 	// A deadline already inside the margin: the router lists one page and hands the rest on.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // the margin is 10 s
 	defer cancel()
-	var res handler.Result
+	var res Result
 	if err := f.invoke(t, ctx, sweep("sweep-1"), &res); err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +261,7 @@ func TestABusyResourceGoesBackWithADelayAndHoldsOnlyItsOwnGroup(t *testing.T) {
 		event("e3", "aws.s3", "AWS API Call via CloudTrail", `{"eventName":"PutBucketCors","requestParameters":{"bucketName":"media-000"}}`),
 		event("e4", "aws.s3", "AWS API Call via CloudTrail", `{"eventName":"PutBucketCors","requestParameters":{"bucketName":"media-001"}}`),
 	} {
-		var res handler.Result
+		var res Result
 		if err := f.invoke(t, context.Background(), payload, &res); err != nil || res.Queue.Enqueued != 1 {
 			t.Fatalf("event %d: %v, %+v", i, err, res.Queue)
 		}
@@ -305,7 +304,7 @@ func TestATerminalFailureIsReportedAndDeletedNotRetried(t *testing.T) {
 	f := queueFixture(t)
 	f.seedBuckets(t, 2, loose)
 	f.emu.Script("GetBucketCors", "media-000", 1, "AccessDenied")
-	var res handler.Result
+	var res Result
 	if err := f.invoke(t, context.Background(), sweep("sweep-1"), &res); err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +323,7 @@ func TestATerminalFailureIsReportedAndDeletedNotRetried(t *testing.T) {
 func TestDirectInvocationsStayInProcessWithAQueue(t *testing.T) {
 	f := queueFixture(t)
 	f.seedBuckets(t, 2, loose)
-	var res handler.Result
+	var res Result
 	if err := f.invoke(t, context.Background(), []byte(`{"action":"audit"}`), &res); err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +341,7 @@ func TestALongContainerNameIsItsOwnHashedGroup(t *testing.T) {
 	if err := f.emu.SeedContainer(long, "ACTIVE", loose, nil); err != nil {
 		t.Fatal(err)
 	}
-	var res handler.Result
+	var res Result
 	detail := fmt.Sprintf(`{"eventName":"PutCorsPolicy","requestParameters":{"containerName":%q}}`, long)
 	if err := f.invoke(t, context.Background(), event("e1", "aws.mediastore", "AWS API Call via CloudTrail", detail), &res); err != nil {
 		t.Fatal(err)
@@ -415,7 +414,7 @@ func TestAResponseHeadersPolicyEventGoesThroughTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res handler.Result
+	var res Result
 	if err := f.invoke(t, ctx, sample, &res); err != nil {
 		t.Fatal(err)
 	}

@@ -44,14 +44,14 @@ const (
 	eventCreateBucket    = "CreateBucket"
 )
 
-// MaxInput is the largest input Route decodes: EventBridge events are at most 256 KiB, so
+// maxInput is the largest input Route decodes: EventBridge events are at most 256 KiB, so
 // anything larger is not one of ours and is ignored before it is parsed.
-const MaxInput = 256 * 1024
+const maxInput = 256 * 1024
 
-// Decision is where Route sends one event.
-type Decision struct {
+// decision is where Route sends one event.
+type decision struct {
 	Event Event
-	// Work is what to run; set unless Kind is Ignored or BaselineDeleted.
+	// work is what to run; set unless Kind is Ignored or BaselineDeleted.
 	Work enforce.Work
 	// Note says why an event is ignored, or what a BaselineDeleted event was.
 	Note string
@@ -59,8 +59,8 @@ type Decision struct {
 	Parameter string
 }
 
-// Reconciles reports whether the decision runs the engine.
-func (d Decision) Reconciles() bool {
+// reconciles reports whether the decision runs the engine.
+func (d decision) reconciles() bool {
 	return d.Event != Ignored && d.Event != BaselineDeleted
 }
 
@@ -107,13 +107,13 @@ type parameterChange struct {
 	Name      string `json:"name"`
 }
 
-// Route decides what one invocation's input asks for: baselines are the baseline parameters'
+// route decides what one invocation's input asks for: baselines are the baseline parameters'
 // names (the containers' and, when it has its own, the buckets') and mode the configured mode.
 // It never fails: input it cannot use, including input that is not JSON, is Ignored with a
 // note saying why.
-func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
-	if len(input) > MaxInput {
-		return ignoref("input is %d bytes; an EventBridge event is at most %d", len(input), MaxInput)
+func route(input []byte, baselines []string, mode enforce.Mode) decision {
+	if len(input) > maxInput {
+		return ignoref("input is %d bytes; an EventBridge event is at most %d", len(input), maxInput)
 	}
 	var e envelope
 	if err := json.Unmarshal(input, &e); err != nil {
@@ -176,7 +176,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		if err := policy.ValidBucketName(name); err != nil {
 			return ignoref("%s: %v", reason, err)
 		}
-		return Decision{Event: kind, Work: enforce.Work{Buckets: []string{name}, Mode: mode, Reason: reason}}
+		return decision{Event: kind, Work: enforce.Work{Buckets: []string{name}, Mode: mode, Reason: reason}}
 
 	case e.Source == sourceCloudFront && e.DetailType == typeCloudTrail:
 		var d cloudTrail
@@ -200,7 +200,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		if err := validPolicyName(name); err != nil {
 			return ignoref("%s: %v", reason, err)
 		}
-		return Decision{Event: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: mode, Reason: reason}}
+		return decision{Event: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: mode, Reason: reason}}
 
 	case e.Source == sourceSSM && e.DetailType == typeParameterChange:
 		var d parameterChange
@@ -213,9 +213,9 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		reason := fmt.Sprintf("SSM %s %s", d.Operation, d.Name)
 		switch d.Operation {
 		case "Create", "Update", "LabelParameterVersion":
-			return Decision{Event: BaselineChanged, Work: enforce.Work{Mode: mode, Reason: reason}}
+			return decision{Event: BaselineChanged, Work: enforce.Work{Mode: mode, Reason: reason}}
 		case "Delete":
-			return Decision{Event: BaselineDeleted, Parameter: d.Name,
+			return decision{Event: BaselineDeleted, Parameter: d.Name,
 				Note: reason + ": nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"}
 		}
 		return ignoref("SSM operation %q on the baseline is not a change", d.Operation)
@@ -225,7 +225,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 		if len(e.Resources) > 0 {
 			reason += " " + strings.Join(e.Resources, ",")
 		}
-		return Decision{Event: Sweep, Work: enforce.Work{Mode: mode, Reason: reason}}
+		return decision{Event: Sweep, Work: enforce.Work{Mode: mode, Reason: reason}}
 	}
 	if e.Source == "" && e.DetailType == "" {
 		return ignoref("neither an EventBridge event nor a direct invocation")
@@ -233,7 +233,7 @@ func Route(input []byte, baselines []string, mode enforce.Mode) Decision {
 	return ignoref("no route for source %q, detail-type %q", e.Source, e.DetailType)
 }
 
-func routeDirect(d direct) Decision {
+func routeDirect(d direct) decision {
 	m, ok := enforce.ParseMode(d.Action)
 	if !ok {
 		return ignoref("direct invocation: action %q is neither audit nor enforce", d.Action)
@@ -255,15 +255,15 @@ func routeDirect(d direct) Decision {
 	if len(d.Buckets) > 0 {
 		reason += " buckets " + strings.Join(d.Buckets, ",")
 	}
-	return Decision{Event: Manual, Work: enforce.Work{Containers: d.Containers, Buckets: d.Buckets, Mode: m, Reason: reason}}
+	return decision{Event: Manual, Work: enforce.Work{Containers: d.Containers, Buckets: d.Buckets, Mode: m, Reason: reason}}
 }
 
 // one is the decision to reconcile the single container name, if it is a valid name.
-func one(kind Event, name string, mode enforce.Mode, reason string) Decision {
+func one(kind Event, name string, mode enforce.Mode, reason string) decision {
 	if err := policy.ValidContainerName(name); err != nil {
 		return ignoref("%s: %v", reason, err)
 	}
-	return Decision{Event: kind, Work: enforce.Work{Containers: []string{name}, Mode: mode, Reason: reason}}
+	return decision{Event: kind, Work: enforce.Work{Containers: []string{name}, Mode: mode, Reason: reason}}
 }
 
 func decodeDetail(raw json.RawMessage, v any) error {
@@ -276,8 +276,8 @@ func decodeDetail(raw json.RawMessage, v any) error {
 	return nil
 }
 
-func ignoref(format string, args ...any) Decision {
-	return Decision{Event: Ignored, Note: fmt.Sprintf(format, args...)}
+func ignoref(format string, args ...any) decision {
+	return decision{Event: Ignored, Note: fmt.Sprintf(format, args...)}
 }
 
 // validPolicyName accepts a CloudFront response headers policy name as an event carries it:

@@ -1,4 +1,4 @@
-package handler_test
+package handler
 
 import (
 	"os"
@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/handler"
 )
 
 const baseline = "/corsguard/baseline"
@@ -17,47 +16,47 @@ const baseline = "/corsguard/baseline"
 // TestRouteSendsEverySampleEventWhereTheDesignSays holds each file in events/ to its route:
 // a new sample without an expectation here fails the test.
 func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
-	one := func(kind handler.Event, name, reason string) handler.Decision {
-		return handler.Decision{Event: kind, Work: enforce.Work{Containers: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
+	one := func(kind Event, name, reason string) decision {
+		return decision{Event: kind, Work: enforce.Work{Containers: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
 	}
-	all := func(kind handler.Event, mode enforce.Mode, reason string) handler.Decision {
-		return handler.Decision{Event: kind, Work: enforce.Work{Mode: mode, Reason: reason}}
+	all := func(kind Event, mode enforce.Mode, reason string) decision {
+		return decision{Event: kind, Work: enforce.Work{Mode: mode, Reason: reason}}
 	}
 	const user = " by arn:aws:iam::111122223333:user/ExampleUser"
-	bucket := func(kind handler.Event, name, reason string) handler.Decision {
-		return handler.Decision{Event: kind, Work: enforce.Work{Buckets: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
+	bucket := func(kind Event, name, reason string) decision {
+		return decision{Event: kind, Work: enforce.Work{Buckets: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
 	}
-	want := map[string]handler.Decision{
-		"mediastore-container-created.json":  one(handler.ContainerCreated, "live-news", "MediaStore Container State Change CREATE live-news"),
-		"cloudtrail-create-container.json":   one(handler.ContainerCreated, "vod-library", "CloudTrail CreateContainer vod-library"+user),
-		"cloudtrail-put-cors-policy.json":    one(handler.CorsChanged, "live-news", "CloudTrail PutCorsPolicy live-news"+user),
-		"cloudtrail-delete-cors-policy.json": one(handler.CorsChanged, "live-sports", "CloudTrail DeleteCorsPolicy live-sports"+user),
-		"ssm-baseline-create.json":           all(handler.BaselineChanged, enforce.ModeEnforce, "SSM Create /corsguard/baseline"),
-		"ssm-baseline-update.json":           all(handler.BaselineChanged, enforce.ModeEnforce, "SSM Update /corsguard/baseline"),
-		"ssm-baseline-label.json":            all(handler.BaselineChanged, enforce.ModeEnforce, "SSM LabelParameterVersion /corsguard/baseline"),
-		"ssm-baseline-delete.json": {Event: handler.BaselineDeleted,
+	want := map[string]decision{
+		"mediastore-container-created.json":  one(ContainerCreated, "live-news", "MediaStore Container State Change CREATE live-news"),
+		"cloudtrail-create-container.json":   one(ContainerCreated, "vod-library", "CloudTrail CreateContainer vod-library"+user),
+		"cloudtrail-put-cors-policy.json":    one(CorsChanged, "live-news", "CloudTrail PutCorsPolicy live-news"+user),
+		"cloudtrail-delete-cors-policy.json": one(CorsChanged, "live-sports", "CloudTrail DeleteCorsPolicy live-sports"+user),
+		"ssm-baseline-create.json":           all(BaselineChanged, enforce.ModeEnforce, "SSM Create /corsguard/baseline"),
+		"ssm-baseline-update.json":           all(BaselineChanged, enforce.ModeEnforce, "SSM Update /corsguard/baseline"),
+		"ssm-baseline-label.json":            all(BaselineChanged, enforce.ModeEnforce, "SSM LabelParameterVersion /corsguard/baseline"),
+		"ssm-baseline-delete.json": {Event: BaselineDeleted,
 			Parameter: baseline, Note: "SSM Delete /corsguard/baseline: nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"},
-		"scheduled-sweep.json":              all(handler.Sweep, enforce.ModeEnforce, "Scheduled Event arn:aws:events:us-east-1:111122223333:rule/corsguard-sweep"),
-		"direct-audit.json":                 all(handler.Manual, enforce.ModeAudit, "direct invocation: audit"),
-		"direct-enforce.json":               all(handler.Manual, enforce.ModeEnforce, "direct invocation: enforce"),
-		"mediastore-container-removed.json": {Event: handler.Ignored, Note: "container live-news removed"},
-		"mediastore-object-state-change.json": {Event: handler.Ignored,
+		"scheduled-sweep.json":              all(Sweep, enforce.ModeEnforce, "Scheduled Event arn:aws:events:us-east-1:111122223333:rule/corsguard-sweep"),
+		"direct-audit.json":                 all(Manual, enforce.ModeAudit, "direct invocation: audit"),
+		"direct-enforce.json":               all(Manual, enforce.ModeEnforce, "direct invocation: enforce"),
+		"mediastore-container-removed.json": {Event: Ignored, Note: "container live-news removed"},
+		"mediastore-object-state-change.json": {Event: Ignored,
 			Note: `no route for source "aws.mediastore", detail-type "MediaStore Object State Change"`},
-		"mediastore-object-upload-state-change.json": {Event: handler.Ignored,
+		"mediastore-object-upload-state-change.json": {Event: Ignored,
 			Note: `no route for source "aws.mediastore", detail-type "MediaStore Object Upload State Change"`},
-		"cloudtrail-other-call.json":            {Event: handler.Ignored, Note: "CloudTrail PutLifecyclePolicy cannot change a CORS policy"},
-		"ssm-other-parameter.json":              {Event: handler.Ignored, Note: `parameter "/media/transcoder/settings" is not the baseline "/corsguard/baseline"`},
-		"direct-unknown-action.json":            {Event: handler.Ignored, Note: `direct invocation: action "repair" is neither audit nor enforce`},
-		"unknown-source.json":                   {Event: handler.Ignored, Note: `no route for source "aws.s3", detail-type "Object Created"`},
-		"cloudtrail-s3-create-bucket.json":      bucket(handler.BucketCreated, "media-uploads", "CloudTrail CreateBucket media-uploads"+user),
-		"cloudtrail-s3-put-bucket-cors.json":    bucket(handler.CorsChanged, "media-assets", "CloudTrail PutBucketCors media-assets"+user),
-		"cloudtrail-s3-delete-bucket-cors.json": bucket(handler.CorsChanged, "media-assets", "CloudTrail DeleteBucketCors media-assets"+user),
-		"cloudtrail-s3-other-call.json":         {Event: handler.Ignored, Note: "CloudTrail PutBucketTagging cannot change a bucket's CORS configuration"},
-		"cloudtrail-create-response-headers-policy.json": {Event: handler.CorsChanged, Work: enforce.Work{Policies: []string{"media-cors"},
+		"cloudtrail-other-call.json":            {Event: Ignored, Note: "CloudTrail PutLifecyclePolicy cannot change a CORS policy"},
+		"ssm-other-parameter.json":              {Event: Ignored, Note: `parameter "/media/transcoder/settings" is not the baseline "/corsguard/baseline"`},
+		"direct-unknown-action.json":            {Event: Ignored, Note: `direct invocation: action "repair" is neither audit nor enforce`},
+		"unknown-source.json":                   {Event: Ignored, Note: `no route for source "aws.s3", detail-type "Object Created"`},
+		"cloudtrail-s3-create-bucket.json":      bucket(BucketCreated, "media-uploads", "CloudTrail CreateBucket media-uploads"+user),
+		"cloudtrail-s3-put-bucket-cors.json":    bucket(CorsChanged, "media-assets", "CloudTrail PutBucketCors media-assets"+user),
+		"cloudtrail-s3-delete-bucket-cors.json": bucket(CorsChanged, "media-assets", "CloudTrail DeleteBucketCors media-assets"+user),
+		"cloudtrail-s3-other-call.json":         {Event: Ignored, Note: "CloudTrail PutBucketTagging cannot change a bucket's CORS configuration"},
+		"cloudtrail-create-response-headers-policy.json": {Event: CorsChanged, Work: enforce.Work{Policies: []string{"media-cors"},
 			Mode: enforce.ModeEnforce, Reason: "CloudTrail CreateResponseHeadersPolicy media-cors by arn:aws:iam::012345678912:user/alice"}},
-		"cloudtrail-update-response-headers-policy.json": {Event: handler.CorsChanged, Work: enforce.Work{Policies: []string{"media-cors"},
+		"cloudtrail-update-response-headers-policy.json": {Event: CorsChanged, Work: enforce.Work{Policies: []string{"media-cors"},
 			Mode: enforce.ModeEnforce, Reason: "CloudTrail UpdateResponseHeadersPolicy media-cors by arn:aws:iam::012345678912:user/alice"}},
-		"direct-audit-buckets.json": {Event: handler.Manual, Work: enforce.Work{Buckets: []string{"media-assets", "media-uploads"},
+		"direct-audit-buckets.json": {Event: Manual, Work: enforce.Work{Buckets: []string{"media-assets", "media-uploads"},
 			Mode: enforce.ModeAudit, Reason: "direct invocation: audit buckets media-assets,media-uploads"}},
 	}
 	files, err := filepath.Glob("../events/*.json")
@@ -77,7 +76,7 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(w, handler.Route(input, []string{baseline}, enforce.ModeEnforce)); d != "" {
+			if d := cmp.Diff(w, route(input, []string{baseline}, enforce.ModeEnforce)); d != "" {
 				t.Errorf("route (-want +got):\n%s", d)
 			}
 		})
@@ -101,7 +100,7 @@ func TestRouteUsesTheConfiguredModeExceptForDirectInvocations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := handler.Route(input, []string{baseline}, enforce.ModeAudit).Work.Mode; got != wantMode {
+		if got := route(input, []string{baseline}, enforce.ModeAudit).Work.Mode; got != wantMode {
 			t.Errorf("%s with mode audit configured: mode %s, want %s", file, got, wantMode)
 		}
 	}
@@ -138,11 +137,11 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 		{"a direct invocation in capitals", `{"action":"AUDIT"}`, `action "AUDIT"`},
 		{"a direct invocation naming a bad container", `{"action":"audit","containers":["ok","no/slash"]}`, `container name "no/slash"`},
 		{"a direct invocation with a list that is not a list", `{"action":"audit","containers":"ok"}`, "input is not an event"},
-		{"input over the EventBridge size limit", `{"action":"audit","pad":"` + strings.Repeat("x", handler.MaxInput) + `"}`, "an EventBridge event is at most 262144"},
+		{"input over the EventBridge size limit", `{"action":"audit","pad":"` + strings.Repeat("x", maxInput) + `"}`, "an EventBridge event is at most 262144"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := handler.Route([]byte(tc.input), []string{baseline}, enforce.ModeEnforce)
-			if d.Event != handler.Ignored || !strings.Contains(d.Note, tc.note) || d.Reconciles() {
+			d := route([]byte(tc.input), []string{baseline}, enforce.ModeEnforce)
+			if d.Event != Ignored || !strings.Contains(d.Note, tc.note) || d.reconciles() {
 				t.Errorf("got %+v, want ignored with a note containing %q", d, tc.note)
 			}
 		})
@@ -150,8 +149,8 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 }
 
 func TestRouteNarrowsADirectInvocationToTheNamedContainers(t *testing.T) {
-	d := handler.Route([]byte(`{"action":"enforce","containers":["live-news","vod-library"]}`), []string{baseline}, enforce.ModeAudit)
-	want := handler.Decision{Event: handler.Manual, Work: enforce.Work{
+	d := route([]byte(`{"action":"enforce","containers":["live-news","vod-library"]}`), []string{baseline}, enforce.ModeAudit)
+	want := decision{Event: Manual, Work: enforce.Work{
 		Containers: []string{"live-news", "vod-library"}, Mode: enforce.ModeEnforce,
 		Reason: "direct invocation: enforce live-news,vod-library"}}
 	if diff := cmp.Diff(want, d); diff != "" {
@@ -165,11 +164,11 @@ func TestRouteIgnoresFailedCloudFrontCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	failed := strings.Replace(string(data), `"eventType"`, `"errorCode": "PreconditionFailed", "eventType"`, 1)
-	if d := handler.Route([]byte(failed), []string{baseline}, enforce.ModeEnforce); d.Event != handler.Ignored || !strings.Contains(d.Note, "PreconditionFailed") {
+	if d := route([]byte(failed), []string{baseline}, enforce.ModeEnforce); d.Event != Ignored || !strings.Contains(d.Note, "PreconditionFailed") {
 		t.Errorf("a failed update: %+v", d)
 	}
 	versioned := strings.Replace(string(data), `"UpdateResponseHeadersPolicy"`, `"UpdateResponseHeadersPolicy2020_05_31"`, 1)
-	if d := handler.Route([]byte(versioned), []string{baseline}, enforce.ModeEnforce); d.Event != handler.CorsChanged || !cmp.Equal(d.Work.Policies, []string{"media-cors"}) {
+	if d := route([]byte(versioned), []string{baseline}, enforce.ModeEnforce); d.Event != CorsChanged || !cmp.Equal(d.Work.Policies, []string{"media-cors"}) {
 		t.Errorf("an event name with the API version: %+v", d)
 	}
 }

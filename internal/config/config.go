@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -53,6 +52,11 @@ const (
 // is global, its CloudTrail events arrive there, and stacks in every other Region (a StackSet)
 // must not all sweep and write the same policies.
 const CloudFrontRegion = "us-east-1"
+
+// defaultNamespace is the metrics' CloudWatch namespace when the variable is unset:
+// defaultNamespace, which a test holds it to (config does not import the handler, whose
+// tests build their configuration here).
+const defaultNamespace = "CorsGuard"
 
 // Limits on the numeric settings. MediaStore allows at most 100 containers per Region and
 // account, so more workers than that could never be busy.
@@ -297,7 +301,7 @@ func Vars() []Var {
 	return append(out,
 		Var{Name: QueueURL, Doc: "URL of the SQS FIFO work queue; set, events and schedules enqueue one message per resource and SQS batches are reconciled; empty, everything runs in-process"},
 		Var{Name: MaxConcurrency, Default: strconv.Itoa(MinConcurrency), Doc: fmt.Sprintf("most worker invocations at once (the event source mapping's MaximumConcurrency, %d-%d); with a queue each invocation keeps to the rate divided by it", MinConcurrency, MaxConcurrencyLimit)},
-		Var{Name: MetricsNamespace, Default: handler.DefaultNamespace, Doc: "CloudWatch namespace of the EMF metrics"},
+		Var{Name: MetricsNamespace, Default: defaultNamespace, Doc: "CloudWatch namespace of the EMF metrics"},
 	)
 }
 
@@ -315,7 +319,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	ns := strings.TrimSpace(getenv(MetricsNamespace))
 	if ns == "" {
-		ns = handler.DefaultNamespace
+		ns = defaultNamespace
 	}
 	switch {
 	case len(ns) > 255 || !namespace.MatchString(ns):

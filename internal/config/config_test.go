@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -297,5 +298,15 @@ func TestTheCloudFrontTargetOnlyInUSEast1(t *testing.T) {
 	}
 	if k, _ := policy.ParseKinds("all"); !cmp.Equal(k, []policy.Kind{policy.MediaStore, policy.S3}) {
 		t.Errorf("all = %v, want mediastore and s3 (cloudfront's baseline has another shape)", k)
+	}
+}
+
+func TestTheNamespaceDefaultIsTheHandlers(t *testing.T) {
+	c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsNamespace != handler.DefaultNamespace {
+		t.Errorf("default namespace %q; the handler's is %q", c.MetricsNamespace, handler.DefaultNamespace)
 	}
 }
