@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
 )
 
 func TestReportInitErrorPostsTheMessageToTheRuntimeAPI(t *testing.T) {
