@@ -110,7 +110,7 @@ type parameterChange struct {
 // route decides what one invocation's input asks for: baselines are the baseline parameters'
 // names (the containers' and, when it has its own, the buckets') and mode the configured mode.
 // It never fails: input it cannot use, including input that is not JSON, is Ignored with a
-// note saying why.
+// note saying why. Events go to the route of their source and detail-type (routes).
 func route(input []byte, baselines []string, mode enforce.Mode) decision {
 	if len(input) > maxInput {
 		return ignoref("input is %d bytes; an EventBridge event is at most %d", len(input), maxInput)
@@ -122,115 +122,145 @@ func route(input []byte, baselines []string, mode enforce.Mode) decision {
 	if e.Action != nil && e.Source == "" {
 		return routeDirect(direct{Action: *e.Action, Containers: e.Containers, Buckets: e.Buckets})
 	}
-	switch {
-	case e.Source == sourceMediaStore && e.DetailType == typeContainerState:
-		var d containerState
-		if err := decodeDetail(e.Detail, &d); err != nil {
-			return ignoref("%s: %v", e.DetailType, err)
+	for _, r := range routes() {
+		if r.source == e.Source && r.detailType == e.DetailType {
+			return r.decide(e, routing{baselines: baselines, mode: mode})
 		}
-		switch d.Operation {
-		case operationCreate:
-			return one(ContainerCreated, d.ContainerName, mode, fmt.Sprintf("%s %s %s", e.DetailType, d.Operation, d.ContainerName))
-		case operationRemove:
-			return ignoref("container %s removed", d.ContainerName)
-		}
-		return ignoref("%s: operation %q is not CREATE", e.DetailType, d.Operation)
-
-	case e.Source == sourceMediaStore && e.DetailType == typeCloudTrail:
-		var d cloudTrail
-		if err := decodeDetail(e.Detail, &d); err != nil {
-			return ignoref("%s: %v", e.DetailType, err)
-		}
-		kind := CorsChanged
-		switch d.EventName {
-		case eventCreateContainer:
-			kind = ContainerCreated
-		case "PutCorsPolicy", "DeleteCorsPolicy":
-		default:
-			return ignoref("CloudTrail %s cannot change a CORS policy", d.EventName)
-		}
-		reason := fmt.Sprintf("CloudTrail %s %s", d.EventName, d.RequestParameters.ContainerName)
-		if d.UserIdentity.ARN != "" {
-			reason += " by " + d.UserIdentity.ARN
-		}
-		return one(kind, d.RequestParameters.ContainerName, mode, reason)
-
-	case e.Source == sourceS3 && e.DetailType == typeCloudTrail:
-		var d cloudTrail
-		if err := decodeDetail(e.Detail, &d); err != nil {
-			return ignoref("%s: %v", e.DetailType, err)
-		}
-		kind := CorsChanged
-		switch d.EventName {
-		case eventCreateBucket:
-			kind = BucketCreated
-		case "PutBucketCors", "DeleteBucketCors":
-		default:
-			return ignoref("CloudTrail %s cannot change a bucket's CORS configuration", d.EventName)
-		}
-		name := d.RequestParameters.BucketName
-		reason := fmt.Sprintf("CloudTrail %s %s", d.EventName, name)
-		if d.UserIdentity.ARN != "" {
-			reason += " by " + d.UserIdentity.ARN
-		}
-		if err := policy.ValidBucketName(name); err != nil {
-			return ignoref("%s: %v", reason, err)
-		}
-		return decision{Event: kind, Work: enforce.Work{Buckets: []string{name}, Mode: mode, Reason: reason}}
-
-	case e.Source == sourceCloudFront && e.DetailType == typeCloudTrail:
-		var d cloudTrail
-		if err := decodeDetail(e.Detail, &d); err != nil {
-			return ignoref("%s: %v", e.DetailType, err)
-		}
-		// CloudTrail has named CloudFront's calls with the API version appended
-		// (UpdateResponseHeadersPolicy2020_05_31); both spellings are the same call.
-		event := strings.TrimSuffix(d.EventName, "2020_05_31")
-		if event != "CreateResponseHeadersPolicy" && event != "UpdateResponseHeadersPolicy" {
-			return ignoref("CloudTrail %s cannot change a response headers policy's CORS", d.EventName)
-		}
-		name := d.RequestParameters.ResponseHeadersPolicyConfig.Name
-		reason := fmt.Sprintf("CloudTrail %s %s", event, name)
-		if d.UserIdentity.ARN != "" {
-			reason += " by " + d.UserIdentity.ARN
-		}
-		if d.ErrorCode != "" {
-			return ignoref("%s failed (%s): nothing changed", reason, d.ErrorCode)
-		}
-		if err := validPolicyName(name); err != nil {
-			return ignoref("%s: %v", reason, err)
-		}
-		return decision{Event: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: mode, Reason: reason}}
-
-	case e.Source == sourceSSM && e.DetailType == typeParameterChange:
-		var d parameterChange
-		if err := decodeDetail(e.Detail, &d); err != nil {
-			return ignoref("%s: %v", e.DetailType, err)
-		}
-		if !slices.Contains(baselines, d.Name) {
-			return ignoref("parameter %q is not the baseline %q", d.Name, strings.Join(baselines, `" or "`))
-		}
-		reason := fmt.Sprintf("SSM %s %s", d.Operation, d.Name)
-		switch d.Operation {
-		case "Create", "Update", "LabelParameterVersion":
-			return decision{Event: BaselineChanged, Work: enforce.Work{Mode: mode, Reason: reason}}
-		case "Delete":
-			return decision{Event: BaselineDeleted, Parameter: d.Name,
-				Note: reason + ": nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"}
-		}
-		return ignoref("SSM operation %q on the baseline is not a change", d.Operation)
-
-	case e.Source == sourceEvents && e.DetailType == typeScheduledEvent:
-		reason := typeScheduledEvent
-		if len(e.Resources) > 0 {
-			reason += " " + strings.Join(e.Resources, ",")
-		}
-		return decision{Event: Sweep, Work: enforce.Work{Mode: mode, Reason: reason}}
 	}
 	if e.Source == "" && e.DetailType == "" {
 		return ignoref("neither an EventBridge event nor a direct invocation")
 	}
 	return ignoref("no route for source %q, detail-type %q", e.Source, e.DetailType)
+}
+
+// routing is what a route needs besides the event: the baselines' names and the mode.
+type routing struct {
+	baselines []string
+	mode      enforce.Mode
+}
+
+// aRoute is where events of one source and detail-type go.
+type aRoute struct {
+	source, detailType string
+	decide             func(envelope, routing) decision
+}
+
+// routes is the table of the events the handler routes.
+func routes() []aRoute {
+	return []aRoute{
+		{sourceMediaStore, typeContainerState, detail(containerStateChanged)},
+		{sourceMediaStore, typeCloudTrail, detail(mediaStoreCall)},
+		{sourceS3, typeCloudTrail, detail(s3Call)},
+		{sourceCloudFront, typeCloudTrail, detail(cloudFrontCall)},
+		{sourceSSM, typeParameterChange, detail(parameterChanged)},
+		{sourceEvents, typeScheduledEvent, scheduled},
+	}
+}
+
+// detail decodes an event's detail as a T for decide; a detail that does not decode is Ignored.
+func detail[T any](decide func(envelope, routing, T) decision) func(envelope, routing) decision {
+	return func(e envelope, r routing) decision {
+		var d T
+		if err := decodeDetail(e.Detail, &d); err != nil {
+			return ignoref("%s: %v", e.DetailType, err)
+		}
+		return decide(e, r, d)
+	}
+}
+
+// containerStateChanged routes MediaStore's own event: a container created, or removed.
+func containerStateChanged(e envelope, r routing, d containerState) decision {
+	switch d.Operation {
+	case operationCreate:
+		return one(ContainerCreated, d.ContainerName, r.mode, fmt.Sprintf("%s %s %s", e.DetailType, d.Operation, d.ContainerName))
+	case operationRemove:
+		return ignoref("container %s removed", d.ContainerName)
+	}
+	return ignoref("%s: operation %q is not CREATE", e.DetailType, d.Operation)
+}
+
+// mediaStoreCall routes CloudTrail's record of a MediaStore call.
+func mediaStoreCall(_ envelope, r routing, d cloudTrail) decision {
+	event := CorsChanged
+	switch d.EventName {
+	case eventCreateContainer:
+		event = ContainerCreated
+	case "PutCorsPolicy", "DeleteCorsPolicy":
+	default:
+		return ignoref("CloudTrail %s cannot change a CORS policy", d.EventName)
+	}
+	return one(event, d.RequestParameters.ContainerName, r.mode, d.reason(d.EventName, d.RequestParameters.ContainerName))
+}
+
+// s3Call routes CloudTrail's record of an S3 call.
+func s3Call(_ envelope, r routing, d cloudTrail) decision {
+	event := CorsChanged
+	switch d.EventName {
+	case eventCreateBucket:
+		event = BucketCreated
+	case "PutBucketCors", "DeleteBucketCors":
+	default:
+		return ignoref("CloudTrail %s cannot change a bucket's CORS configuration", d.EventName)
+	}
+	name := d.RequestParameters.BucketName
+	reason := d.reason(d.EventName, name)
+	if err := policy.ValidBucketName(name); err != nil {
+		return ignoref("%s: %v", reason, err)
+	}
+	return decision{Event: event, Work: enforce.Work{Buckets: []string{name}, Mode: r.mode, Reason: reason}}
+}
+
+// cloudFrontCall routes CloudTrail's record of a CloudFront call.
+func cloudFrontCall(_ envelope, r routing, d cloudTrail) decision {
+	// CloudTrail has named CloudFront's calls with the API version appended
+	// (UpdateResponseHeadersPolicy2020_05_31); both spellings are the same call.
+	event := strings.TrimSuffix(d.EventName, "2020_05_31")
+	if event != "CreateResponseHeadersPolicy" && event != "UpdateResponseHeadersPolicy" {
+		return ignoref("CloudTrail %s cannot change a response headers policy's CORS", d.EventName)
+	}
+	name := d.RequestParameters.ResponseHeadersPolicyConfig.Name
+	reason := d.reason(event, name)
+	if d.ErrorCode != "" {
+		return ignoref("%s failed (%s): nothing changed", reason, d.ErrorCode)
+	}
+	if err := validPolicyName(name); err != nil {
+		return ignoref("%s: %v", reason, err)
+	}
+	return decision{Event: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: r.mode, Reason: reason}}
+}
+
+// reason says which call on which resource, and by whom when CloudTrail says.
+func (d cloudTrail) reason(call, name string) string {
+	reason := fmt.Sprintf("CloudTrail %s %s", call, name)
+	if d.UserIdentity.ARN != "" {
+		reason += " by " + d.UserIdentity.ARN
+	}
+	return reason
+}
+
+// parameterChanged routes Parameter Store's event: a change to a baseline, or its deletion.
+func parameterChanged(_ envelope, r routing, d parameterChange) decision {
+	if !slices.Contains(r.baselines, d.Name) {
+		return ignoref("parameter %q is not the baseline %q", d.Name, strings.Join(r.baselines, `" or "`))
+	}
+	reason := fmt.Sprintf("SSM %s %s", d.Operation, d.Name)
+	switch d.Operation {
+	case "Create", "Update", "LabelParameterVersion":
+		return decision{Event: BaselineChanged, Work: enforce.Work{Mode: r.mode, Reason: reason}}
+	case "Delete":
+		return decision{Event: BaselineDeleted, Parameter: d.Name,
+			Note: reason + ": nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"}
+	}
+	return ignoref("SSM operation %q on the baseline is not a change", d.Operation)
+}
+
+// scheduled routes the schedule's event: a sweep in the configured mode.
+func scheduled(e envelope, r routing) decision {
+	reason := typeScheduledEvent
+	if len(e.Resources) > 0 {
+		reason += " " + strings.Join(e.Resources, ",")
+	}
+	return decision{Event: Sweep, Work: enforce.Work{Mode: r.mode, Reason: reason}}
 }
 
 func routeDirect(d direct) decision {
