@@ -99,64 +99,15 @@ func reservedName(name string) bool {
 }
 
 func (e *Emulator) putParameter(c *call, body []byte) (any, error) {
-	var in struct {
-		Name        *string `json:"Name"`
-		Value       *string `json:"Value"`
-		Type        *string `json:"Type"`
-		Description *string `json:"Description"`
-		KeyID       *string `json:"KeyId"`
-		Overwrite   *bool   `json:"Overwrite"`
-		Tier        *string `json:"Tier"`
-		DataType    *string `json:"DataType"`
-		Tags        []tag   `json:"Tags"`
-	}
+	var in putParameterInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkParamName(in.Name); err != nil {
+	if err := e.checkPut(in); err != nil {
 		return nil, err
 	}
-	if in.Value == nil || *in.Value == "" {
-		return nil, errf("ValidationException", "1 validation error detected: Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1.")
-	}
 	name := *in.Name
-	if arn := e.parameterARN(name); utf8.RuneCountInString(arn) > maxParamARNChars {
-		return nil, errf("ValidationException", "Parameter name %s is too long: a parameter name can be at most %d characters including the ARN before it (%s is %d).", name, maxParamARNChars, arn, utf8.RuneCountInString(arn))
-	}
-	if in.Description != nil && utf8.RuneCountInString(*in.Description) > maxDescriptionChars {
-		return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to %d", *in.Description, maxDescriptionChars)
-	}
-	if strings.HasPrefix(strings.ToLower(name), "/aws/") {
-		return nil, &apiError{Code: "AccessDeniedException", Status: 400, Message: "No access to reserved parameter name: " + name + "."}
-	}
-	if reservedName(name) {
-		return nil, errf("ValidationException", "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_")
-	}
 	overwrite := in.Overwrite != nil && *in.Overwrite
-	if overwrite && len(in.Tags) > 0 {
-		return nil, errf("ValidationException", "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
-	}
-	if in.Type != nil {
-		switch *in.Type {
-		case "String", "StringList", "SecureString":
-		default:
-			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]", *in.Type)
-		}
-	}
-	if in.Tier != nil {
-		switch *in.Tier {
-		case "Standard", "Advanced", "Intelligent-Tiering":
-		default:
-			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Standard, Advanced, Intelligent-Tiering]", *in.Tier)
-		}
-	}
-	if in.DataType != nil {
-		switch *in.DataType {
-		case "text", "aws:ec2:image", "aws:ssm:integration":
-		default:
-			return nil, errf("ValidationException", "The following data type is not supported: %s (Data type names are all lowercase.)", *in.DataType)
-		}
-	}
 	return e.locked(c, func() (any, error) {
 		p, exists := e.params[name]
 		var prev *paramVersion
@@ -169,44 +120,9 @@ func (e *Emulator) putParameter(c *call, body []byte) (any, error) {
 		} else if in.Type == nil {
 			return nil, errf("ValidationException", "A parameter type is required when you create a parameter.")
 		}
-		v := &paramVersion{Version: 1, Tier: "Standard", DataType: "text", Modified: c.Time,
-			User: "arn:aws:iam::" + e.account + ":user/emulator"}
-		if prev != nil {
-			*v = *prev
-			v.Version = prev.Version + 1
-			v.Modified = c.Time
-		}
-		v.Value = *in.Value
-		if in.Type != nil {
-			v.Type = *in.Type
-		}
-		if in.Description != nil {
-			v.Description = *in.Description
-		}
-		v.Labels = nil // labels stay with the version they were attached to
-		if in.Tier != nil {
-			v.Tier = *in.Tier
-		}
-		if in.DataType != nil {
-			v.DataType = *in.DataType
-		}
-		v.KeyID = ""
-		if v.Type == "SecureString" {
-			v.KeyID = defaultSecureStringK
-			if in.KeyID != nil {
-				v.KeyID = *in.KeyID
-			} else if prev != nil && prev.KeyID != "" {
-				v.KeyID = prev.KeyID
-			}
-		} else if in.KeyID != nil {
-			return nil, errf("ValidationException", "KeyId is required for SecureString type parameter only.")
-		}
-		limit := maxStandardValue
-		if v.Tier != "Standard" {
-			limit = maxAdvancedValue
-		}
-		if n := utf8.RuneCountInString(v.Value); n > limit {
-			return nil, errf("ValidationException", "%s tier parameters support a maximum parameter value of %d characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.", v.Tier, limit)
+		v, err := e.nextVersion(c, in, prev)
+		if err != nil {
+			return nil, err
 		}
 		op := "Create"
 		if exists {
@@ -225,6 +141,113 @@ func (e *Emulator) putParameter(c *call, body []byte) (any, error) {
 		c.events = append(c.events, e.parameterChange(op, v, name, c.Time))
 		return map[string]any{"Version": v.Version, "Tier": v.Tier}, nil
 	})
+}
+
+// putParameterInput is PutParameter's request.
+type putParameterInput struct {
+	Name        *string `json:"Name"`
+	Value       *string `json:"Value"`
+	Type        *string `json:"Type"`
+	Description *string `json:"Description"`
+	KeyID       *string `json:"KeyId"`
+	Overwrite   *bool   `json:"Overwrite"`
+	Tier        *string `json:"Tier"`
+	DataType    *string `json:"DataType"`
+	Tags        []tag   `json:"Tags"`
+}
+
+// checkPut refuses a PutParameter request as SSM does before it looks at the parameter: name,
+// value, description, reserved names, tags with overwrite, and the enumerations.
+func (e *Emulator) checkPut(in putParameterInput) error {
+	if err := checkParamName(in.Name); err != nil {
+		return err
+	}
+	if in.Value == nil || *in.Value == "" {
+		return errf("ValidationException", "1 validation error detected: Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1.")
+	}
+	name := *in.Name
+	if arn := e.parameterARN(name); utf8.RuneCountInString(arn) > maxParamARNChars {
+		return errf("ValidationException", "Parameter name %s is too long: a parameter name can be at most %d characters including the ARN before it (%s is %d).", name, maxParamARNChars, arn, utf8.RuneCountInString(arn))
+	}
+	if in.Description != nil && utf8.RuneCountInString(*in.Description) > maxDescriptionChars {
+		return errf("ValidationException", "1 validation error detected: Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to %d", *in.Description, maxDescriptionChars)
+	}
+	if strings.HasPrefix(strings.ToLower(name), "/aws/") {
+		return &apiError{Code: "AccessDeniedException", Status: 400, Message: "No access to reserved parameter name: " + name + "."}
+	}
+	if reservedName(name) {
+		return errf("ValidationException", "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_")
+	}
+	if in.Overwrite != nil && *in.Overwrite && len(in.Tags) > 0 {
+		return errf("ValidationException", "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
+	}
+	if in.Type != nil {
+		switch *in.Type {
+		case "String", "StringList", "SecureString":
+		default:
+			return errf("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]", *in.Type)
+		}
+	}
+	if in.Tier != nil {
+		switch *in.Tier {
+		case "Standard", "Advanced", "Intelligent-Tiering":
+		default:
+			return errf("ValidationException", "1 validation error detected: Value '%s' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Standard, Advanced, Intelligent-Tiering]", *in.Tier)
+		}
+	}
+	if in.DataType != nil {
+		switch *in.DataType {
+		case "text", "aws:ec2:image", "aws:ssm:integration":
+		default:
+			return errf("ValidationException", "The following data type is not supported: %s (Data type names are all lowercase.)", *in.DataType)
+		}
+	}
+	return nil
+}
+
+// nextVersion is the version a PutParameter request makes of prev (nil: a new parameter),
+// with the value's length checked against its tier.
+func (e *Emulator) nextVersion(c *call, in putParameterInput, prev *paramVersion) (*paramVersion, error) {
+	v := &paramVersion{Version: 1, Tier: "Standard", DataType: "text", Modified: c.Time,
+		User: "arn:aws:iam::" + e.account + ":user/emulator"}
+	if prev != nil {
+		*v = *prev
+		v.Version = prev.Version + 1
+		v.Modified = c.Time
+	}
+	v.Value = *in.Value
+	if in.Type != nil {
+		v.Type = *in.Type
+	}
+	if in.Description != nil {
+		v.Description = *in.Description
+	}
+	v.Labels = nil // labels stay with the version they were attached to
+	if in.Tier != nil {
+		v.Tier = *in.Tier
+	}
+	if in.DataType != nil {
+		v.DataType = *in.DataType
+	}
+	v.KeyID = ""
+	if v.Type == "SecureString" {
+		v.KeyID = defaultSecureStringK
+		if in.KeyID != nil {
+			v.KeyID = *in.KeyID
+		} else if prev != nil && prev.KeyID != "" {
+			v.KeyID = prev.KeyID
+		}
+	} else if in.KeyID != nil {
+		return nil, errf("ValidationException", "KeyId is required for SecureString type parameter only.")
+	}
+	limit := maxStandardValue
+	if v.Tier != "Standard" {
+		limit = maxAdvancedValue
+	}
+	if n := utf8.RuneCountInString(v.Value); n > limit {
+		return nil, errf("ValidationException", "%s tier parameters support a maximum parameter value of %d characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.", v.Tier, limit)
+	}
+	return v, nil
 }
 
 // shown returns a version's value as the caller may see it: a SecureString stays encrypted
