@@ -27,7 +27,7 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 	sweep := w.sweep()
 	var active []*binding
 	for _, k := range e.kinds {
-		if sweep || len(w.named(k.store.Kind())) > 0 {
+		if sweep || len(w.Named(k.store.Kind())) > 0 {
 			active = append(active, k)
 		}
 	}
@@ -83,7 +83,7 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 func (e *Engine) targets(ctx context.Context, m *meter, k *binding, w Work, rep *Report) ([]target, error) {
 	var out []target
 	if !w.sweep() {
-		for _, name := range w.named(k.store.Kind()) {
+		for _, name := range w.Named(k.store.Kind()) {
 			if slices.ContainsFunc(out, func(t target) bool { return t.name == name }) || slices.Contains(rep.Excluded, name) {
 				continue
 			}

@@ -92,8 +92,8 @@ func (w Work) sweep() bool {
 	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0
 }
 
-// named returns the resources of kind k that w names.
-func (w Work) named(k policy.Kind) []string {
+// Named returns the resources of kind k that w names.
+func (w Work) Named(k policy.Kind) []string {
 	switch k {
 	case policy.MediaStore:
 		return w.Containers

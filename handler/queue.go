@@ -98,13 +98,13 @@ func (h *Handler) enqueue(ctx context.Context, d decision, request string) (*Res
 	var kinds []policy.Kind
 	var excluded []string
 	for _, k := range h.worker.Kinds() {
-		if sweep || len(named(w, k)) > 0 {
+		if sweep || len(w.Named(k)) > 0 {
 			kinds = append(kinds, k)
 		}
 	}
 	for _, k := range policy.Kinds() {
 		if !slices.Contains(kinds, k) {
-			excluded = append(excluded, named(w, k)...)
+			excluded = append(excluded, w.Named(k)...)
 		}
 	}
 	r := h.worker.Baselines(ctx, kinds, w.Mode, w.Reason)
@@ -121,7 +121,7 @@ func (h *Handler) enqueue(ctx context.Context, d decision, request string) (*Res
 		} else {
 			var msgs []workqueue.Message
 			for _, k := range kinds {
-				for _, name := range named(w, k) {
+				for _, name := range w.Named(k) {
 					msgs = append(msgs, workqueue.Reconcile(k, name, r.Mode, w.Reason, request))
 				}
 			}
@@ -186,19 +186,6 @@ func (h *Handler) list(ctx context.Context, msg workqueue.Message, q *QueueResul
 			return nil
 		}
 	}
-}
-
-// named returns the resources of kind k that w names.
-func named(w enforce.Work, k policy.Kind) []string {
-	switch k {
-	case policy.MediaStore:
-		return w.Containers
-	case policy.S3:
-		return w.Buckets
-	case policy.CloudFront:
-		return w.Policies
-	}
-	return nil
 }
 
 func addCounts(into, from map[string]int) map[string]int {
