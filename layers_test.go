@@ -21,6 +21,7 @@ var layers = []struct {
 	{"enforce/", 1}, // the engine's edges, such as corsconv (SDK shapes <-> policy)
 	{"enforce", 2},
 	{"workqueue", 3},
+	{"findings", 3}, // Security Hub findings from the engine's report, for the handler
 	{"handler", 4},
 	{"internal/", 5}, // AWS plumbing, the emulator, report formats
 	{"internal/config", 6},
