@@ -30,11 +30,11 @@ func newEmulatorCommand() *cobra.Command {
 	var f emulatorFlags
 	cmd := &cobra.Command{
 		Use:   "emulator",
-		Short: "Serve a local AWS emulator for MediaStore, S3, SSM Parameter Store and Security Hub",
+		Short: "Serve a local AWS emulator for MediaStore, S3, SSM Parameter Store, Security Hub and SQS",
 		Long: `Serve a local stand-in for AWS Elemental MediaStore (containers, CORS policies, tags), S3
 buckets (CORS, tags), SSM Parameter Store and Security Hub findings (BatchImportFindings,
-GetFindings), speaking the services' own wire protocols, so that the aws CLI and the SDKs work
-against it unchanged:
+GetFindings) and SQS queues (standard and FIFO, with dead-letter queues), speaking the
+services' own wire protocols, so that the aws CLI and the SDKs work against it unchanged:
 
   aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 mediastore list-containers
 
@@ -58,7 +58,7 @@ The emulator stops cleanly on SIGINT or SIGTERM.`,
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:4566", "address to listen on")
 	fl.StringVar(&f.region, "region", emulator.DefaultRegion, "Region in ARNs, endpoints and events")
 	fl.StringVar(&f.account, "account", emulator.DefaultAccount, "account ID in ARNs and events")
-	fl.StringVar(&f.state, "state", "", "seed state file (JSON: containers, buckets with an optional region, parameters)")
+	fl.StringVar(&f.state, "state", "", "seed state file (JSON: containers, buckets with an optional region, parameters, queues with CreateQueue's attributes)")
 	fl.StringVar(&f.eventURL, "event-url", "", "POST every EventBridge event to this URL (never waits for it: a full queue of 1,024, a failed post or one slower than 5s drops the event, logged on stderr)")
 	fl.DurationVar(&f.creating, "creating-duration", emulator.DefaultCreatingDuration, "how long a new container stays CREATING")
 	fl.DurationVar(&f.deleting, "deleting-duration", emulator.DefaultDeletingDuration, "how long a deleted container stays DELETING")

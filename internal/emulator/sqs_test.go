@@ -721,6 +721,19 @@ func TestSQSSeededQueues(t *testing.T) {
 	if err := f.emu.SeedQueue("bad", fifo); err == nil {
 		t.Error("SeedQueue accepted a FIFO queue without the .fifo suffix")
 	}
+	// The standalone emulator's --state file takes queues too.
+	state := `{"queues": [{"name": "from-file.fifo", "attributes": {"FifoQueue": "true", "VisibilityTimeout": "300"}}]}`
+	if err := f.emu.LoadState(strings.NewReader(state)); err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := f.sqs.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(f.emu.QueueURL(f.url, "from-file.fifo")), AttributeNames: []sqstypes.QueueAttributeName{"VisibilityTimeout", "FifoQueue"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"VisibilityTimeout": "300", "FifoQueue": "true"}, attrs.Attributes); diff != "" {
+		t.Errorf("queue from a state file (-want +got):\n%s", diff)
+	}
 }
 
 // The reference aws CLI v1 (botocore speaks SQS's JSON protocol since 1.31) drives a FIFO
