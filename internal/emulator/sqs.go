@@ -110,6 +110,7 @@ type sqsMessage struct {
 	sender    string
 	sent      time.Time
 	dlqSource string // the ARN of the queue it was dead-lettered from
+	attrs     map[string]messageAttr
 
 	visibleAt    time.Time // not deliverable before (delay or visibility timeout)
 	inFlight     bool      // received and not deleted since: in flight until visibleAt (inFlightAt)
@@ -707,12 +708,15 @@ type sendEntry struct {
 	GroupID      *string `json:"MessageGroupId"`
 	DedupID      *string `json:"MessageDeduplicationId"`
 	QueueURL     *string `json:"QueueUrl"`
+
+	Attributes map[string]messageAttr `json:"MessageAttributes"`
 }
 
 // sendResult is the answer to one sent message.
 type sendResult struct {
 	ID        string `json:"Id,omitempty"`
 	MD5       string `json:"MD5OfMessageBody"`
+	MD5Attrs  string `json:"MD5OfMessageAttributes,omitempty"`
 	MessageID string `json:"MessageId"`
 	Seq       string `json:"SequenceNumber,omitempty"`
 }
@@ -747,7 +751,11 @@ func checkSend(q *sqsQueue, m *sendEntry) error {
 	if !validBody(*m.MessageBody) {
 		return errf("InvalidMessageContents", "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF")
 	}
-	if len(*m.MessageBody) > q.maxSize {
+	attrSize, err := checkMessageAttributes(m.Attributes)
+	if err != nil {
+		return err
+	}
+	if len(*m.MessageBody)+attrSize > q.maxSize {
 		return errInvalidParamf("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", q.maxSize)
 	}
 	if m.DelaySeconds != nil {
@@ -791,6 +799,9 @@ func (e *Emulator) enqueueLocked(c *call, q *sqsQueue, m *sendEntry) sendResult 
 	now := c.Time
 	sum := md5.Sum([]byte(*m.MessageBody))
 	res := sendResult{MD5: hex.EncodeToString(sum[:])}
+	if len(m.Attributes) > 0 {
+		res.MD5Attrs = md5OfAttributes(m.Attributes)
+	}
 	var dedupID, key string
 	if q.fifo {
 		if m.DedupID != nil {
@@ -810,7 +821,7 @@ func (e *Emulator) enqueueLocked(c *call, q *sqsQueue, m *sendEntry) sendResult 
 	}
 	msg := &sqsMessage{
 		id: e.requestID(), body: *m.MessageBody, md5: res.MD5, dedupID: dedupID,
-		sender: c.AccessKey, sent: now, visibleAt: now.Add(q.delay),
+		sender: c.AccessKey, sent: now, visibleAt: now.Add(q.delay), attrs: m.Attributes,
 	}
 	if m.GroupID != nil {
 		msg.groupID = *m.GroupID
@@ -956,11 +967,13 @@ func parseReceipt(h string) (queue, messageID string, ok bool) {
 }
 
 type receivedMessage struct {
-	MessageID     string            `json:"MessageId"`
-	ReceiptHandle string            `json:"ReceiptHandle"`
-	MD5OfBody     string            `json:"MD5OfBody"`
-	Body          string            `json:"Body"`
-	Attributes    map[string]string `json:"Attributes,omitempty"`
+	MessageID     string                 `json:"MessageId"`
+	ReceiptHandle string                 `json:"ReceiptHandle"`
+	MD5OfBody     string                 `json:"MD5OfBody"`
+	Body          string                 `json:"Body"`
+	Attributes    map[string]string      `json:"Attributes,omitempty"`
+	MD5OfAttrs    string                 `json:"MD5OfMessageAttributes,omitempty"`
+	MessageAttrs  map[string]messageAttr `json:"MessageAttributes,omitempty"`
 }
 
 func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
@@ -970,7 +983,7 @@ func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 // deleted or visible again, so the group's order holds; several messages of one group may
 // be delivered together. A message already received maxReceiveCount times moves to the
 // dead-letter queue instead of being delivered.
-func (e *Emulator) receiveLocked(q *sqsQueue, now time.Time, max int, visibility time.Duration, names []string) []receivedMessage {
+func (e *Emulator) receiveLocked(q *sqsQueue, now time.Time, max int, visibility time.Duration, names, attrNames []string) []receivedMessage {
 	q.expire(now)
 	blocked := map[string]bool{}
 	var out []receivedMessage
@@ -1003,10 +1016,14 @@ func (e *Emulator) receiveLocked(q *sqsQueue, now time.Time, max int, visibility
 		}
 		m.inFlight, m.receivedAt, m.visibleAt = true, now, now.Add(visibility)
 		m.receipt = receiptHandle(q.name, m.id, m.receives, e.id())
-		out = append(out, receivedMessage{
+		r := receivedMessage{
 			MessageID: m.id, ReceiptHandle: m.receipt, MD5OfBody: m.md5, Body: m.body,
 			Attributes: messageAttributes(q, m, names),
-		})
+		}
+		if sel := selectAttributes(m.attrs, attrNames); len(sel) > 0 {
+			r.MessageAttrs, r.MD5OfAttrs = sel, md5OfAttributes(sel)
+		}
+		out = append(out, r)
 		m = next
 	}
 	return out
@@ -1058,6 +1075,7 @@ func (e *Emulator) receiveMessage(c *call, body []byte) (any, error) {
 		Wait        *int     `json:"WaitTimeSeconds"`
 		AttrNames   []string `json:"AttributeNames"`
 		SystemNames []string `json:"MessageSystemAttributeNames"`
+		UserNames   []string `json:"MessageAttributeNames"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -1100,7 +1118,7 @@ func (e *Emulator) receiveMessage(c *call, body []byte) (any, error) {
 			visibility = time.Duration(*in.Visibility) * time.Second
 		}
 		now := e.clock.Now()
-		msgs := e.receiveLocked(q, now, max, visibility, names)
+		msgs := e.receiveLocked(q, now, max, visibility, names, in.UserNames)
 		wake := e.sqsWake
 		e.mu.Unlock()
 		if len(msgs) > 0 {

@@ -47,6 +47,8 @@ func FuzzSQSRequest(f *testing.F) {
 		{11, `{` + plain + `,"Entries":[{"Id":"1","ReceiptHandle":"=="}]}`},
 		{12, `{` + work + `,"ReceiptHandle":"","VisibilityTimeout":99999999999}`},
 		{13, `{` + work + `,"Entries":[{"Id":"1","ReceiptHandle":"x","VisibilityTimeout":null}]}`},
+		{7, `{` + plain + `,"MessageBody":"x","MessageAttributes":{"a":{"DataType":"Binary","BinaryValue":"AA=="},"b":{"DataType":"Number.int","StringValue":"1"},"c":{"DataType":"String"}}}`},
+		{9, `{` + plain + `,"MessageAttributeNames":["All","a.*",".*"]}`},
 		{6, `[]`},
 		{1, `{"QueueName":7}`},
 	}

@@ -146,6 +146,27 @@ func attributes(names bool) func(map[string]any) any {
 	}
 }
 
+// values is the view of the named top-level fields' values.
+func values(names ...string) func(map[string]any) any {
+	return func(doc map[string]any) any {
+		out := map[string]any{}
+		for _, n := range names {
+			out[n] = doc[n]
+		}
+		return out
+	}
+}
+
+// messageAttributes is the view of a ReceiveMessage answer's message attributes and their MD5.
+func messageAttributes(doc map[string]any) any {
+	var out []any
+	for _, m := range asSlice(doc["Messages"]) {
+		m := m.(map[string]any)
+		out = append(out, []any{m["MessageAttributes"], m["MD5OfMessageAttributes"]})
+	}
+	return out
+}
+
 // batch is the view of a batch answer: the ids that succeeded and the ids and codes that failed.
 func batch(doc map[string]any) any {
 	var out []string
@@ -252,6 +273,15 @@ func TestSQSParityWithMoto(t *testing.T) {
 		{"SendMessage", `{"QueueUrl":"{{url:plain}}-missing","MessageBody":"x"}`, nil},
 		{"ListQueues", `{"QueueNamePrefix":"work"}`, nil},
 		{"PurgeQueue", `{"QueueUrl":"{{url:plain}}"}`, nil},
+
+		// Message attributes, and their MD5 (a digest moto computes as AWS documents it).
+		{"CreateQueue", `{"QueueName":"attrs"}`, nil},
+		{"SendMessage", `{"QueueUrl":"{{url:attrs}}","MessageBody":"with attributes","MessageAttributes":{
+			"kind":{"DataType":"String","StringValue":"bucket"},"n":{"DataType":"Number","StringValue":"42"},
+			"raw":{"DataType":"Binary","BinaryValue":"AAEC/w=="},"trace.id":{"DataType":"String.custom","StringValue":"t-1"}}}`, values("MD5OfMessageBody", "MD5OfMessageAttributes")},
+		{"ReceiveMessage", `{"QueueUrl":"{{url:attrs}}","MessageAttributeNames":["kind","trace.*"],"VisibilityTimeout":0}`, messageAttributes},
+		{"ReceiveMessage", `{"QueueUrl":"{{url:attrs}}","MessageAttributeNames":["All"],"VisibilityTimeout":0}`, messageAttributes},
+		{"ReceiveMessage", `{"QueueUrl":"{{url:attrs}}","VisibilityTimeout":0}`, messageAttributes},
 		{"GetQueueAttributes", `{"QueueUrl":"{{url:plain}}","AttributeNames":["ApproximateNumberOfMessages"]}`, attributes(false)},
 	}
 	for i, s := range steps {

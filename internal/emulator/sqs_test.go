@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -782,5 +783,70 @@ func TestTheAWSCLIDrivesAFIFOQueue(t *testing.T) {
 	}
 	if _, err := cli("sqs", "send-message", "--queue-url", url, "--message-body", "x", "--message-deduplication-id", "d2"); err == nil || !strings.Contains(err.Error(), "MissingParameter") {
 		t.Errorf("send without a group: %v", err)
+	}
+}
+
+func TestSQSMessageAttributes(t *testing.T) {
+	f := newSQSFixture(t)
+	ctx := context.Background()
+	url := f.queue(t, "plain", nil)
+	attrs := map[string]sqstypes.MessageAttributeValue{
+		"kind":     {DataType: aws.String("String"), StringValue: aws.String("bucket")},
+		"attempt":  {DataType: aws.String("Number"), StringValue: aws.String("3")},
+		"trace.id": {DataType: aws.String("String"), StringValue: aws.String("t-1")},
+		"raw":      {DataType: aws.String("Binary"), BinaryValue: []byte{0, 1, 2, 255}},
+	}
+	sent, err := f.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("m"), MessageAttributes: attrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(sent.MD5OfMessageAttributes) == "" {
+		t.Error("no MD5OfMessageAttributes")
+	}
+	receive := func(names ...string) *sqs.ReceiveMessageOutput {
+		t.Helper()
+		out, err := f.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MessageAttributeNames: names})
+		if err != nil || len(out.Messages) != 1 {
+			t.Fatalf("receive: %v %v", out, err)
+		}
+		f.clock.Advance(30 * time.Second) // visible again for the next receive
+		return out
+	}
+	all := receive("All").Messages[0]
+	if diff := cmp.Diff(attrs, all.MessageAttributes, cmp.AllowUnexported(sqstypes.MessageAttributeValue{})); diff != "" {
+		t.Errorf("all attributes (-want +got):\n%s", diff)
+	}
+	if aws.ToString(all.MD5OfMessageAttributes) != aws.ToString(sent.MD5OfMessageAttributes) {
+		t.Errorf("MD5 of every attribute %s on receive, %s on send", aws.ToString(all.MD5OfMessageAttributes), aws.ToString(sent.MD5OfMessageAttributes))
+	}
+	some := receive("kind", "trace.*").Messages[0]
+	var names []string
+	for n := range some.MessageAttributes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if diff := cmp.Diff([]string{"kind", "trace.id"}, names); diff != "" {
+		t.Errorf("selected attributes (-want +got):\n%s", diff)
+	}
+	if none := receive().Messages[0]; none.MessageAttributes != nil || none.MD5OfMessageAttributes != nil {
+		t.Errorf("attributes nobody asked for: %v", none.MessageAttributes)
+	}
+
+	for name, bad := range map[string]map[string]sqstypes.MessageAttributeValue{
+		"a reserved prefix":      {"AWS.trace": {DataType: aws.String("String"), StringValue: aws.String("x")}},
+		"an unknown data type":   {"k": {DataType: aws.String("Text"), StringValue: aws.String("x")}},
+		"a string without value": {"k": {DataType: aws.String("String")}},
+		"eleven attributes": func() map[string]sqstypes.MessageAttributeValue {
+			m := map[string]sqstypes.MessageAttributeValue{}
+			for i := range 11 {
+				m[fmt.Sprint("a", i)] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String("x")}
+			}
+			return m
+		}(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := f.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("m"), MessageAttributes: bad})
+			wantCode(t, err, "InvalidParameterValue")
+		})
 	}
 }

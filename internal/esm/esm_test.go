@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/internal/emulator"
@@ -426,5 +427,25 @@ func TestALongPollingMappingDrainsTheQueueToo(t *testing.T) {
 	}
 	if stats.Deleted != 20 || stats.Records != 20 {
 		t.Errorf("stats %+v", stats)
+	}
+}
+
+func TestRecordsCarryMessageAttributes(t *testing.T) {
+	a := newAccount(t)
+	_, err := a.client.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(a.url),
+		MessageBody: aws.String("m"), MessageGroupId: aws.String("g"), MessageDeduplicationId: aws.String("d"),
+		MessageAttributes: map[string]types.MessageAttributeValue{"kind": {DataType: aws.String("String"), StringValue: aws.String("bucket")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	m := &esm.Mapping{Client: a.client, QueueURL: a.url, Function: rec.handle}
+	if _, err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := rec.batches[0][0]
+	want := map[string]events.SQSMessageAttribute{"kind": {DataType: "String", StringValue: aws.String("bucket")}}
+	if diff := cmp.Diff(want, r.MessageAttributes); diff != "" || r.Md5OfMessageAttributes == "" {
+		t.Errorf("message attributes (-want +got):\n%s\nmd5 %q", diff, r.Md5OfMessageAttributes)
 	}
 }
