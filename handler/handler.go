@@ -152,7 +152,7 @@ type rawHandler struct{ h *Handler }
 func (r rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if r.h.queue != nil {
 		if ev, ok := sqsEvent(payload); ok {
-			resp, _ := r.h.work(ctx, ev)
+			resp, _ := r.h.Work(ctx, ev)
 			return json.Marshal(resp)
 		}
 	}

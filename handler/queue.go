@@ -219,8 +219,9 @@ type record struct {
 	msg                workqueue.Message
 }
 
-// work is the worker: it reconciles the resources of one batch of work queue messages and
-// returns the records to give back (the partial batch response). Per record:
+// Work is the worker: it reconciles the resources of one batch of work queue messages and
+// returns the records to give back (the partial batch response) with what it did (the
+// Lambda handler answers with the first; the demo prints the second). Per record:
 //
 //   - done (compliant, remediated, drifted, exempt, gone): deleted by the event source mapping;
 //   - a terminal failure (denied, invalid, a missing or invalid baseline): reported, counted in
@@ -234,7 +235,7 @@ type record struct {
 // (Powertools' SqsFifoPartialProcessor with skip_group_on_error): a group is one resource, so
 // the other resources of the batch never pay for it. The invocation itself never fails: a
 // function error would hand the whole batch back.
-func (h *Handler) work(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, *Result) {
+func (h *Handler) Work(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, *Result) {
 	started := time.Now()
 	reason := fmt.Sprintf("work queue batch of %d", len(ev.Records))
 	batch := &enforce.Report{Mode: cmp.Or(h.cfg.Mode, enforce.DefaultMode), Reason: reason, Started: started, Entries: []enforce.Entry{},
