@@ -78,6 +78,7 @@ func TestAMessageDecodesToItself(t *testing.T) {
 	for _, m := range []workqueue.Message{
 		workqueue.Reconcile(policy.MediaStore, "live", enforce.ModeAudit, "CloudTrail PutCorsPolicy live", "e"),
 		workqueue.List(policy.S3, "token==", enforce.ModeEnforce, "Scheduled Event", "s"),
+		workqueue.Reconcile(policy.CloudFront, "cors-for-players", enforce.ModeEnforce, "CloudTrail UpdateResponseHeadersPolicy", "e"),
 	} {
 		got, err := workqueue.Decode(m.Body())
 		if err != nil {

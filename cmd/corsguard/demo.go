@@ -193,6 +193,8 @@ type demo struct {
 	steps    []demoStepResult
 	// baseline is the policy in the parameter after the last step.
 	baseline policy.Policy
+	// queue is what the work queue part did (demo_queue.go).
+	queue demoQueueResult
 }
 
 func (d *demo) close() {
@@ -417,6 +419,9 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	fmt.Fprintf(out, "\nEvery matching container, bucket and response headers policy is compliant: %s.\n", report.Totals(last))
 	fmt.Fprintf(out, "%d events handled, %d AWS calls, %d policies written, in %s.\n",
 		len(d.steps), total, written, time.Since(started).Round(100*time.Millisecond))
+	if err := d.runQueue(ctx, awsCfg, env); err != nil {
+		return d, fmt.Errorf("work queue: %w", err)
+	}
 	return d, nil
 }
 

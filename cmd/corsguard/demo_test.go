@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -122,5 +123,27 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "Every matching container, bucket and response headers policy is compliant: 10 compliant, 2 exempt, 2 excluded.") {
 		t.Errorf("the demo does not end with the totals:\n%s", out.String())
+	}
+
+	// Part 2, the work queue: the router enqueued one message per matching resource (those the
+	// final audit covered, and the new container), the workers converged them, the new
+	// container went back to the queue while CREATING and got the baseline once ACTIVE.
+	matching := len(d.steps[len(d.steps)-1].result.Entries) + 1
+	if r := d.queue.router; r == nil || r.Queue == nil || r.Queue.Enqueued != matching || r.APICalls["mediastore:GetCorsPolicy"] != 0 {
+		t.Errorf("router result %+v: want %d messages and no policy read", r, matching)
+	}
+	if s := d.queue.stats; s.Failed < 1 || s.FunctionErrors != 0 || s.Records != matching+s.Failed {
+		t.Errorf("event source mapping stats %+v: want the CREATING container given back, every other record deleted", s)
+	}
+	for _, name := range []string{demoNewContainer, "live-sports"} {
+		info, _ := d.emu.Container(name)
+		if info.Status != "ACTIVE" || !policy.Equal(emulated(t, info.CorsPolicy), demoBaselineV2()) {
+			t.Errorf("%s after the queue: %s %v", name, info.Status, info.CorsPolicy)
+		}
+	}
+	for _, line := range []string{"-> sweep (router)", fmt.Sprintf("%d messages on corsguard-work.fifo", matching), "worker    batch 1:", "back on the queue after a delay"} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("the demo's output does not show %q", line)
+		}
 	}
 }
