@@ -182,7 +182,8 @@ func (f *forwarder) drop(reason string, err error) {
 }
 
 // close stops taking events and lets the goroutine deliver what is queued until ctx ends;
-// then it aborts the post in flight and drops the rest. It returns once the goroutine has.
+// then it aborts the post in flight and drops the rest. A target that is failing gets no such
+// grace: what is queued for it is dropped at once. close returns once the goroutine has.
 func (f *forwarder) close(ctx context.Context) {
 	f.mu.Lock()
 	if f.closed {
@@ -192,6 +193,9 @@ func (f *forwarder) close(ctx context.Context) {
 	f.closed = true
 	close(f.queue)
 	f.mu.Unlock()
+	if f.failing.Load() {
+		f.cancel()
+	}
 	select {
 	case <-f.done:
 	case <-ctx.Done():
