@@ -346,38 +346,10 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	d.handler = handler.New(cfg.Engine, d.engine,
 		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 
-	if err := emu.SeedParameter(demoParameter, "String", string(policy.DefaultJSON()), "corsguard baseline"); err != nil {
-		return d, err
-	}
-	containers := demoContainers()
-	for _, c := range containers {
-		if err := emu.SeedContainer(c.name, c.status, c.cors, c.tags); err != nil {
-			return d, err
-		}
-	}
-	buckets := demoBuckets()
-	for _, b := range buckets {
-		if err := emu.SeedBucket(b.name, "", b.cors, b.tags); err != nil {
-			return d, err
-		}
-	}
-	buckets = append(buckets, demoBucket{name: demoNewBucket, why: "created in step 2"})
-	if err := emu.SeedParameter(demoCloudFrontParam, "String", demoCloudFrontBaseline, "corsguard CloudFront baseline"); err != nil {
-		return d, err
-	}
-	want, err := policy.ParseCorsConfig([]byte(demoCloudFrontBaseline))
+	containers, buckets, err := d.seed(ctx)
 	if err != nil {
 		return d, err
 	}
-	cors, err := corsconv.ToCloudFront(want.Policy())
-	if err != nil {
-		return d, err
-	}
-	created, err := d.cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{ResponseHeadersPolicyConfig: demoResponseHeadersPolicy(cors)})
-	if err != nil {
-		return d, err
-	}
-	d.policyID = aws.ToString(created.ResponseHeadersPolicy.Id)
 
 	fmt.Fprintf(out, "corsguard demo: an emulated AWS account at %s (no AWS account, no credentials)\n\n", url)
 	fmt.Fprintf(out, "The function is configured as the SAM template would: targets %s (containers, buckets and\n", env[config.Targets])
@@ -389,18 +361,8 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	fmt.Fprintln(out, "The account before corsguard:")
 	d.printState(containers, buckets)
 
-	steps := demoSteps()
-	for i, s := range steps {
-		fmt.Fprintf(out, "\n%s\n%d/%d  %s\n%s\n", strings.Repeat("─", 96), i+1, len(steps), s.title, strings.Repeat("─", 96))
-		fmt.Fprintln(out, s.story)
-		if s.act != nil {
-			if err := s.act(ctx, d); err != nil {
-				return d, fmt.Errorf("step %d: %w", i+1, err)
-			}
-		}
-		if err := d.invoke(ctx, s.event); err != nil {
-			return d, fmt.Errorf("step %d: %w", i+1, err)
-		}
+	if err := d.runSteps(ctx); err != nil {
+		return d, err
 	}
 
 	fmt.Fprintf(out, "\n%s\nThe account after corsguard:\n", strings.Repeat("─", 96))
@@ -423,6 +385,63 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 		return d, fmt.Errorf("work queue: %w", err)
 	}
 	return d, nil
+}
+
+// seed puts the story's baselines, containers, buckets and response headers policy in the
+// account, and returns the containers and buckets the state tables show (the bucket step 2
+// creates included).
+func (d *demo) seed(ctx context.Context) ([]demoContainer, []demoBucket, error) {
+	if err := d.emu.SeedParameter(demoParameter, "String", string(policy.DefaultJSON()), "corsguard baseline"); err != nil {
+		return nil, nil, err
+	}
+	containers := demoContainers()
+	for _, c := range containers {
+		if err := d.emu.SeedContainer(c.name, c.status, c.cors, c.tags); err != nil {
+			return nil, nil, err
+		}
+	}
+	buckets := demoBuckets()
+	for _, b := range buckets {
+		if err := d.emu.SeedBucket(b.name, "", b.cors, b.tags); err != nil {
+			return nil, nil, err
+		}
+	}
+	buckets = append(buckets, demoBucket{name: demoNewBucket, why: "created in step 2"})
+	if err := d.emu.SeedParameter(demoCloudFrontParam, "String", demoCloudFrontBaseline, "corsguard CloudFront baseline"); err != nil {
+		return nil, nil, err
+	}
+	want, err := policy.ParseCorsConfig([]byte(demoCloudFrontBaseline))
+	if err != nil {
+		return nil, nil, err
+	}
+	cors, err := corsconv.ToCloudFront(want.Policy())
+	if err != nil {
+		return nil, nil, err
+	}
+	created, err := d.cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{ResponseHeadersPolicyConfig: demoResponseHeadersPolicy(cors)})
+	if err != nil {
+		return nil, nil, err
+	}
+	d.policyID = aws.ToString(created.ResponseHeadersPolicy.Id)
+	return containers, buckets, nil
+}
+
+// runSteps tells and runs each step of the story: what happens, then the event it causes.
+func (d *demo) runSteps(ctx context.Context) error {
+	steps := demoSteps()
+	for i, s := range steps {
+		fmt.Fprintf(d.out, "\n%s\n%d/%d  %s\n%s\n", strings.Repeat("─", 96), i+1, len(steps), s.title, strings.Repeat("─", 96))
+		fmt.Fprintln(d.out, s.story)
+		if s.act != nil {
+			if err := s.act(ctx, d); err != nil {
+				return fmt.Errorf("step %d: %w", i+1, err)
+			}
+		}
+		if err := d.invoke(ctx, s.event); err != nil {
+			return fmt.Errorf("step %d: %w", i+1, err)
+		}
+	}
+	return nil
 }
 
 // invoke feeds the handler one sample event, as Lambda would, and prints what it did.

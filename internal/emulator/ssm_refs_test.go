@@ -175,7 +175,7 @@ func TestPutParameterRefusesLongDescriptionsAndNames(t *testing.T) {
 }
 
 // A label change is a Parameter Store Change event, which the function treats as a changed
-// baseline (handler.Route); a call whose labels are all invalid changes nothing and emits none.
+// baseline (the handler's route); a call whose labels are all invalid changes nothing and emits none.
 func TestLabellingAVersionEmitsAParameterStoreChange(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
