@@ -326,6 +326,7 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		MetricsNamespace: "Media/CorsGuard",
 		QueueURL:         workQueueURL,
 		MaxConcurrency:   50,
+		Region:           region,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -558,6 +559,11 @@ func routes() map[string]string {
 		// CloudFront's records reach the function through the standalone ResponseHeadersPolicyChangedRule.
 		"cloudtrail-create-response-headers-policy.json": "",
 		"cloudtrail-update-response-headers-policy.json": "",
+		// A call that failed matches no rule (errorCode exists); an event of another account
+		// reaches the rule and is ignored by the function (handler.Route).
+		"cloudtrail-s3-create-bucket-failed.json":          "",
+		"cloudtrail-put-cors-policy-failed.json":           "",
+		"cloudtrail-s3-put-bucket-cors-other-account.json": "BucketCorsChangedTrail",
 	}
 }
 

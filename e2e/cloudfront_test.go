@@ -115,7 +115,10 @@ func TestTheCloudFrontTargetIsRefusedOutsideUSEast1(t *testing.T) {
 	env["AWS_REGION"] = "eu-west-1"
 	fn := startFunction(t, env)
 	inv := fn.invoke(t, sample(t, "cloudtrail-update-response-headers-policy.json"))
-	if inv.failed() || inv.Result.Event != handler.Ignored || !strings.Contains(inv.Result.Note, "not among the targets") {
+	// CloudFront's events are of us-east-1: a function elsewhere ignores them as events of another
+	// Region (handler.Route) before its targets are asked.
+	if note := inv.Result.Note; inv.failed() || inv.Result.Event != handler.Ignored ||
+		!strings.Contains(note, "not among the targets") && !strings.Contains(note, "its own Region eu-west-1") {
 		t.Errorf("a CloudFront event in eu-west-1: %s", inv)
 	}
 	if warn := fn.out.logs("target refused"); len(warn) != 1 || !strings.Contains(warn[0]["note"].(string), "refused in eu-west-1") {

@@ -116,8 +116,8 @@ func (q *queued) depth(t *testing.T, name string) int {
 }
 
 func scheduled(id string) []byte {
-	return fmt.Appendf(nil, `{"version":"0","id":%q,"detail-type":"Scheduled Event","source":"aws.events","account":"111122223333",
-		"time":"2025-03-14T06:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:111122223333:rule/corsguard-sweep"],"detail":{}}`, id)
+	return fmt.Appendf(nil, `{"version":"0","id":%q,"detail-type":"Scheduled Event","source":"aws.events","account":"012345678912",
+		"time":"2025-03-14T06:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:012345678912:rule/corsguard-sweep"],"detail":{}}`, id)
 }
 
 func (a *account) bucketPolicy(t *testing.T, name string) policy.Policy {

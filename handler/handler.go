@@ -101,6 +101,7 @@ type Handler struct {
 	log       *slog.Logger
 	metrics   io.Writer
 	namespace string
+	region    string
 	now       func() time.Time
 	// queue and worker are set with a work queue (WithQueue): see queue.go.
 	queue  Queue
@@ -124,6 +125,11 @@ func WithMetrics(w io.Writer) Option { return func(h *Handler) { h.metrics = w }
 
 // WithNamespace sets the CloudWatch namespace of the metrics (default DefaultNamespace).
 func WithNamespace(ns string) Option { return func(h *Handler) { h.namespace = ns } }
+
+// WithRegion sets the function's Region (main passes AWS_REGION): the handler acts only on
+// events of this Region, and of the account in the invocation context's function ARN. Without
+// it every EventBridge event is ignored.
+func WithRegion(region string) Option { return func(h *Handler) { h.region = region } }
 
 // withClock sets the clock that stamps the metrics (default time.Now).
 func withClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
@@ -178,7 +184,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if mode == "" {
 		mode = enforce.DefaultMode
 	}
-	d := route(input, h.cfg.Parameters(), mode)
+	d := route(input, HomeOf(ctx, h.region), h.cfg.Parameters(), mode)
 	if d.reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
 		d = ignoref("%s: S3 buckets are not among the targets", d.Work.Reason)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
@@ -45,6 +46,13 @@ type fixture struct {
 	queueURL string
 	// cf reaches CloudFront's response headers policies.
 	cf *cloudfront.Client
+}
+
+// invocation returns the context of an invocation of the function, as the Lambda runtime gives
+// it: the function ARN names the account of the sample events.
+func invocation() context.Context {
+	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		AwsRequestID: "test-request", InvokedFunctionArn: "arn:aws:lambda:us-east-1:012345678912:function:corsguard"})
 }
 
 var stamp = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
@@ -97,7 +105,7 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := []Option{WithNamespace(cfg.MetricsNamespace), WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
+	opts := []Option{WithNamespace(cfg.MetricsNamespace), WithRegion(cfg.Region), WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
 		WithMetrics(&f.metrics), withClock(func() time.Time { return stamp })}
 	if cfg.QueueURL != "" {
 		f.sqs, f.queueURL = sqs.NewFromConfig(aws), cfg.QueueURL
@@ -136,7 +144,7 @@ func TestInvokeAuditsWritesOneSummaryLineAndOneMetricsDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"source":"aws.events","detail-type":"Scheduled Event","detail":{}}`))
+	res, err := f.h.Invoke(invocation(), json.RawMessage(`{"account":"012345678912","region":"us-east-1","source":"aws.events","detail-type":"Scheduled Event","detail":{}}`))
 
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +216,7 @@ func TestTerminalFailuresAreLoggedAndCountedButNotRetried(t *testing.T) {
 			}
 			tc.setup(f)
 
-			res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"action":"enforce"}`))
+			res, err := f.h.Invoke(invocation(), json.RawMessage(`{"action":"enforce"}`))
 
 			if err != nil {
 				t.Fatalf("error %v; a terminal failure must not fail the invocation (Lambda would retry it)", err)
@@ -258,7 +266,7 @@ func TestRetryableFailuresFailTheInvocation(t *testing.T) {
 			}
 			tc.setup(f)
 
-			res, err := f.h.Invoke(context.Background(), json.RawMessage(`{"action":"enforce"}`))
+			res, err := f.h.Invoke(invocation(), json.RawMessage(`{"action":"enforce"}`))
 
 			var runErr *RunError
 			if !errors.As(err, &runErr) || !strings.HasPrefix(err.Error(), tc.prefix) {
@@ -290,7 +298,7 @@ func (f *fixture) seed(t *testing.T, value string) {
 
 func TestTheLambdaHandlerIgnoresInputThatIsNotJSONWithoutAnyCall(t *testing.T) {
 	f := newFixture(t, nil)
-	out, err := f.h.Lambda().Invoke(context.Background(), []byte(`{"source": "aws.mediastore", "detail`))
+	out, err := f.h.Lambda().Invoke(invocation(), []byte(`{"source": "aws.mediastore", "detail`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +364,7 @@ func TestInvokeReconcilesBucketsWhenS3IsATarget(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := f.h.Invoke(context.Background(), input)
+		res, err := f.h.Invoke(invocation(), input)
 		if err != nil {
 			t.Fatalf("%s: %v", sample, err)
 		}
@@ -381,8 +389,8 @@ func TestInvokeReconcilesBucketsWhenS3IsATarget(t *testing.T) {
 	}
 
 	// A change to the buckets' own baseline is a baseline change.
-	d := route([]byte(`{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/s3-baseline"}}`),
-		[]string{baseline, "/corsguard/s3-baseline"}, enforce.ModeEnforce)
+	d := route([]byte(`{"account":"012345678912","region":"us-east-1","source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/s3-baseline"}}`),
+		home, []string{baseline, "/corsguard/s3-baseline"}, enforce.ModeEnforce)
 	if d.Event != BaselineChanged {
 		t.Errorf("update of the S3 baseline: %+v", d)
 	}
@@ -394,7 +402,7 @@ func TestInvokeIgnoresBucketEventsWhenS3IsNotATarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.h.Invoke(context.Background(), input)
+	res, err := f.h.Invoke(invocation(), input)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,8 +429,8 @@ func emulated(t testing.TB, raw json.RawMessage) policy.Policy {
 
 func TestInvokeLogsTheBaselineThatWasDeleted(t *testing.T) {
 	f := newFixture(t, map[string]string{config.Targets: "mediastore,s3", config.S3Parameter: "/corsguard/s3-baseline"})
-	res, err := f.h.Invoke(context.Background(), json.RawMessage(
-		`{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Delete","name":"/corsguard/s3-baseline"}}`))
+	res, err := f.h.Invoke(invocation(), json.RawMessage(
+		`{"account":"012345678912","region":"us-east-1","source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Delete","name":"/corsguard/s3-baseline"}}`))
 	if err != nil || res.Event != BaselineDeleted {
 		t.Fatalf("result %+v, error %v; want baseline_deleted", res, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
@@ -37,8 +38,8 @@ func queueFixture(t *testing.T) *fixture {
 
 // event is an EventBridge event with the given id, source, detail type and detail.
 func event(id, source, detailType, detail string) []byte {
-	return fmt.Appendf(nil, `{"version":"0","id":%q,"source":%q,"detail-type":%q,"account":"111122223333","region":"us-east-1",
-		"time":"2025-03-14T06:00:00Z","resources":["arn:aws:events:us-east-1:111122223333:rule/corsguard-sweep"],"detail":%s}`,
+	return fmt.Appendf(nil, `{"version":"0","id":%q,"source":%q,"detail-type":%q,"account":"012345678912","region":"us-east-1",
+		"time":"2025-03-14T06:00:00Z","resources":["arn:aws:events:us-east-1:012345678912:rule/corsguard-sweep"],"detail":%s}`,
 		id, source, detailType, detail)
 }
 
@@ -47,6 +48,11 @@ func sweep(id string) []byte { return event(id, "aws.events", "Scheduled Event",
 // invoke calls the function as Lambda does, with the raw payload, and decodes its answer into v.
 func (f *fixture) invoke(t *testing.T, ctx context.Context, payload []byte, v any) error {
 	t.Helper()
+	// The invocation context Lambda gives the function: its ARN names the account of the events.
+	if _, ok := lambdacontext.FromContext(ctx); !ok {
+		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
+			AwsRequestID: "test-request", InvokedFunctionArn: "arn:aws:lambda:us-east-1:012345678912:function:corsguard"})
+	}
 	out, err := f.h.Lambda().Invoke(ctx, payload)
 	if err != nil {
 		return err
@@ -81,7 +87,7 @@ func (f *fixture) receive(t *testing.T) events.SQSEvent {
 	var ev events.SQSEvent
 	for _, m := range out.Messages {
 		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
-			Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs", EventSourceARN: "arn:aws:sqs:us-east-1:111122223333:" + workQueue})
+			Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs", EventSourceARN: "arn:aws:sqs:us-east-1:012345678912:" + workQueue})
 	}
 	return ev
 }
@@ -92,7 +98,7 @@ func (f *fixture) deliver(t *testing.T, ev events.SQSEvent) events.SQSEventRespo
 	t.Helper()
 	payload, _ := json.Marshal(ev)
 	var resp events.SQSEventResponse
-	if err := f.invoke(t, context.Background(), payload, &resp); err != nil {
+	if err := f.invoke(t, invocation(), payload, &resp); err != nil {
 		t.Fatalf("the worker failed the whole batch: %v", err)
 	}
 	failed := map[string]bool{}
@@ -148,7 +154,7 @@ func TestASweepEnqueuesOneMessagePerResourceAndTheWorkersConvergeThem(t *testing
 	}
 
 	var res Result
-	if err := f.invoke(t, context.Background(), sweep("sweep-1"), &res); err != nil {
+	if err := f.invoke(t, invocation(), sweep("sweep-1"), &res); err != nil {
 		t.Fatal(err)
 	}
 	if res.Queue == nil || res.Queue.Enqueued != 26 {
@@ -185,7 +191,7 @@ func TestDeduplicationDropsARetriedEventButNotALaterOne(t *testing.T) {
 	f.seedBuckets(t, 5, loose)
 	for _, id := range []string{"sweep-1", "sweep-1", "sweep-2"} { // Lambda's retry of sweep-1, then the next sweep
 		var res Result
-		if err := f.invoke(t, context.Background(), sweep(id), &res); err != nil {
+		if err := f.invoke(t, invocation(), sweep(id), &res); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -202,7 +208,7 @@ func TestAnInvalidBaselineEnqueuesNothingAndIsTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res Result
-	if err := f.invoke(t, context.Background(), sweep("sweep-1"), &res); err != nil {
+	if err := f.invoke(t, invocation(), sweep("sweep-1"), &res); err != nil {
 		t.Fatalf("a terminal failure failed the invocation: %v", err)
 	}
 	if res.Baseline.Valid || res.Queue.Enqueued != 0 {
@@ -262,7 +268,7 @@ func TestABusyResourceGoesBackWithADelayAndHoldsOnlyItsOwnGroup(t *testing.T) {
 		event("e4", "aws.s3", "AWS API Call via CloudTrail", `{"eventName":"PutBucketCors","requestParameters":{"bucketName":"media-001"}}`),
 	} {
 		var res Result
-		if err := f.invoke(t, context.Background(), payload, &res); err != nil || res.Queue.Enqueued != 1 {
+		if err := f.invoke(t, invocation(), payload, &res); err != nil || res.Queue.Enqueued != 1 {
 			t.Fatalf("event %d: %v, %+v", i, err, res.Queue)
 		}
 	}
@@ -305,7 +311,7 @@ func TestATerminalFailureIsReportedAndDeletedNotRetried(t *testing.T) {
 	f.seedBuckets(t, 2, loose)
 	f.emu.Script("GetBucketCors", "media-000", 1, "AccessDenied")
 	var res Result
-	if err := f.invoke(t, context.Background(), sweep("sweep-1"), &res); err != nil {
+	if err := f.invoke(t, invocation(), sweep("sweep-1"), &res); err != nil {
 		t.Fatal(err)
 	}
 	resp := f.deliver(t, f.receive(t))
@@ -324,7 +330,7 @@ func TestDirectInvocationsStayInProcessWithAQueue(t *testing.T) {
 	f := queueFixture(t)
 	f.seedBuckets(t, 2, loose)
 	var res Result
-	if err := f.invoke(t, context.Background(), []byte(`{"action":"audit"}`), &res); err != nil {
+	if err := f.invoke(t, invocation(), []byte(`{"action":"audit"}`), &res); err != nil {
 		t.Fatal(err)
 	}
 	if res.Queue != nil || len(res.Entries) != 2 || res.Totals["drifted"] != 2 {
@@ -343,7 +349,7 @@ func TestALongContainerNameIsItsOwnHashedGroup(t *testing.T) {
 	}
 	var res Result
 	detail := fmt.Sprintf(`{"eventName":"PutCorsPolicy","requestParameters":{"containerName":%q}}`, long)
-	if err := f.invoke(t, context.Background(), event("e1", "aws.mediastore", "AWS API Call via CloudTrail", detail), &res); err != nil {
+	if err := f.invoke(t, invocation(), event("e1", "aws.mediastore", "AWS API Call via CloudTrail", detail), &res); err != nil {
 		t.Fatal(err)
 	}
 	if res.Queue.Enqueued != 1 {

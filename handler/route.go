@@ -1,12 +1,15 @@
 package handler
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
@@ -86,7 +89,10 @@ type containerState struct {
 }
 
 type cloudTrail struct {
-	EventName         string `json:"eventName"`
+	EventName string `json:"eventName"`
+	// ErrorCode is set on the record of a call that failed: such a call changed nothing, and
+	// the names in it may be someone else's (a refused CreateBucket names another account's
+	// bucket).
 	ErrorCode         string `json:"errorCode"`
 	RequestParameters struct {
 		ContainerName string `json:"containerName"`
@@ -111,7 +117,7 @@ type parameterChange struct {
 // names (the containers' and, when it has its own, the buckets') and mode the configured mode.
 // It never fails: input it cannot use, including input that is not JSON, is Ignored with a
 // note saying why. Events go to the route of their source and detail-type (routes).
-func route(input []byte, baselines []string, mode enforce.Mode) decision {
+func route(input []byte, home Home, baselines []string, mode enforce.Mode) decision {
 	if len(input) > maxInput {
 		return ignoref("input is %d bytes; an EventBridge event is at most %d", len(input), maxInput)
 	}
@@ -121,6 +127,17 @@ func route(input []byte, baselines []string, mode enforce.Mode) decision {
 	}
 	if e.Action != nil && e.Source == "" {
 		return routeDirect(direct{Action: *e.Action, Containers: e.Containers, Buckets: e.Buckets})
+	}
+	if e.Source != "" || e.DetailType != "" {
+		if d, foreign := elsewhere(e.EventBridgeEvent, home); foreign {
+			return d
+		}
+	}
+	if e.DetailType == typeCloudTrail {
+		var d cloudTrail
+		if err := decodeDetail(e.Detail, &d); err == nil && d.ErrorCode != "" {
+			return failedCall(d)
+		}
 	}
 	for _, r := range routes() {
 		if r.source == e.Source && r.detailType == e.DetailType {
@@ -261,6 +278,52 @@ func scheduled(e envelope, r routing) decision {
 		reason += " " + strings.Join(e.Resources, ",")
 	}
 	return decision{Event: Sweep, Work: enforce.Work{Mode: r.mode, Reason: reason}}
+}
+
+// Home is the account and Region the function runs in. route acts only on EventBridge events of
+// its home: an event of another account or Region (a shared or forwarded event bus) names
+// resources that are not ours.
+type Home struct {
+	Account string
+	Region  string
+}
+
+// HomeOf returns the function's home: the account from the invocation context's function ARN
+// (Lambda sets no variable with the account; lambdacontext has the ARN) and region, the
+// function's AWS_REGION. The account is empty when ctx carries no invocation context.
+func HomeOf(ctx context.Context, region string) Home {
+	h := Home{Region: region}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		if a, err := arn.Parse(lc.InvokedFunctionArn); err == nil {
+			h.Account = a.AccountID
+		}
+	}
+	return h
+}
+
+// elsewhere returns the decision to ignore e when it is not an event of home, and whether it is
+// not. An unknown home ignores every event: acting on one could touch another account's
+// resources.
+func elsewhere(e events.EventBridgeEvent, home Home) (decision, bool) {
+	switch {
+	case home.Account == "":
+		return ignoref("event of account %q ignored: the function's own account is unknown (no function ARN in the invocation context)", e.AccountID), true
+	case e.AccountID != home.Account:
+		return ignoref("event of account %q ignored: this function acts only on events of its own account %s", e.AccountID, home.Account), true
+	case home.Region == "":
+		return ignoref("event of Region %q ignored: the function's own Region is unknown (AWS_REGION is not set)", e.Region), true
+	case e.Region != home.Region:
+		return ignoref("event of Region %q ignored: this function acts only on events of its own Region %s", e.Region, home.Region), true
+	}
+	return decision{}, false
+}
+
+// failedCall is the decision for the CloudTrail record of a call that failed: nothing to do,
+// and no AWS call. A failed call changed nothing, and the names in it need not be ours
+// (CreateBucket refused with BucketAlreadyExists names another account's bucket).
+func failedCall(d cloudTrail) decision {
+	name := d.RequestParameters.ContainerName + d.RequestParameters.BucketName + d.RequestParameters.ResponseHeadersPolicyConfig.Name
+	return ignoref("CloudTrail %s %s failed (%s): it changed nothing", d.EventName, name, d.ErrorCode)
 }
 
 func routeDirect(d direct) decision {

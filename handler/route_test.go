@@ -1,17 +1,24 @@
 package handler
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
 )
 
 const baseline = "/corsguard/baseline"
+
+// home is the account and Region of the sample events: the account aws-lambda-rie puts in the
+// function ARN.
+var home = Home{Account: "012345678912", Region: "us-east-1"}
 
 // TestRouteSendsEverySampleEventWhereTheDesignSays holds each file in events/ to its route:
 // a new sample without an expectation here fails the test.
@@ -22,7 +29,7 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 	all := func(kind Event, mode enforce.Mode, reason string) decision {
 		return decision{Event: kind, Work: enforce.Work{Mode: mode, Reason: reason}}
 	}
-	const user = " by arn:aws:iam::111122223333:user/ExampleUser"
+	const user = " by arn:aws:iam::012345678912:user/ExampleUser"
 	bucket := func(kind Event, name, reason string) decision {
 		return decision{Event: kind, Work: enforce.Work{Buckets: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
 	}
@@ -36,7 +43,7 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 		"ssm-baseline-label.json":            all(BaselineChanged, enforce.ModeEnforce, "SSM LabelParameterVersion /corsguard/baseline"),
 		"ssm-baseline-delete.json": {Event: BaselineDeleted,
 			Parameter: baseline, Note: "SSM Delete /corsguard/baseline: nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"},
-		"scheduled-sweep.json":              all(Sweep, enforce.ModeEnforce, "Scheduled Event arn:aws:events:us-east-1:111122223333:rule/corsguard-sweep"),
+		"scheduled-sweep.json":              all(Sweep, enforce.ModeEnforce, "Scheduled Event arn:aws:events:us-east-1:012345678912:rule/corsguard-sweep"),
 		"direct-audit.json":                 all(Manual, enforce.ModeAudit, "direct invocation: audit"),
 		"direct-enforce.json":               all(Manual, enforce.ModeEnforce, "direct invocation: enforce"),
 		"mediastore-container-removed.json": {Event: Ignored, Note: "container live-news removed"},
@@ -56,6 +63,12 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 			Mode: enforce.ModeEnforce, Reason: "CloudTrail CreateResponseHeadersPolicy media-cors by arn:aws:iam::012345678912:user/alice"}},
 		"cloudtrail-update-response-headers-policy.json": {Event: CorsChanged, Work: enforce.Work{Policies: []string{"media-cors"},
 			Mode: enforce.ModeEnforce, Reason: "CloudTrail UpdateResponseHeadersPolicy media-cors by arn:aws:iam::012345678912:user/alice"}},
+		"cloudtrail-s3-create-bucket-failed.json": {Event: Ignored,
+			Note: "CloudTrail CreateBucket their-bucket failed (BucketAlreadyExists): it changed nothing"},
+		"cloudtrail-put-cors-policy-failed.json": {Event: Ignored,
+			Note: "CloudTrail PutCorsPolicy live-news failed (AccessDeniedException): it changed nothing"},
+		"cloudtrail-s3-put-bucket-cors-other-account.json": {Event: Ignored,
+			Note: `event of account "444455556666" ignored: this function acts only on events of its own account 012345678912`},
 		"direct-audit-buckets.json": {Event: Manual, Work: enforce.Work{Buckets: []string{"media-assets", "media-uploads"},
 			Mode: enforce.ModeAudit, Reason: "direct invocation: audit buckets media-assets,media-uploads"}},
 	}
@@ -76,7 +89,7 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(w, route(input, []string{baseline}, enforce.ModeEnforce)); d != "" {
+			if d := cmp.Diff(w, route(input, home, []string{baseline}, enforce.ModeEnforce)); d != "" {
 				t.Errorf("route (-want +got):\n%s", d)
 			}
 		})
@@ -100,7 +113,7 @@ func TestRouteUsesTheConfiguredModeExceptForDirectInvocations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := route(input, []string{baseline}, enforce.ModeAudit).Work.Mode; got != wantMode {
+		if got := route(input, home, []string{baseline}, enforce.ModeAudit).Work.Mode; got != wantMode {
 			t.Errorf("%s with mode audit configured: mode %s, want %s", file, got, wantMode)
 		}
 	}
@@ -120,27 +133,27 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 		{"a JSON array", `[]`, "input is not an event: json: cannot unmarshal array"},
 		{"null", `null`, "neither an EventBridge event nor a direct invocation"},
 		{"an empty object", `{}`, "neither an EventBridge event nor a direct invocation"},
-		{"an event with a time that is not a time", `{"source":"aws.events","detail-type":"Scheduled Event","time":"yesterday"}`, "input is not an event"},
-		{"a container event without detail", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change"}`, "no detail"},
-		{"a container event with a detail that is not an object", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":"x"}`, "detail: json: cannot unmarshal"},
-		{"a container event with an unknown operation", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"ContainerName":"a","Operation":"UPDATE"}}`, `operation "UPDATE" is not CREATE`},
-		{"a created container with a name MediaStore would refuse", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"ContainerName":"a b","Operation":"CREATE"}}`, `container name "a b"`},
-		{"a created container without a name", `{"source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"Operation":"CREATE"}}`, `container name ""`},
-		{"a CloudTrail PutCorsPolicy without a container name", `{"source":"aws.mediastore","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutCorsPolicy"}}`, `container name ""`},
-		{"a CloudTrail record from another service", `{"source":"aws.dynamodb","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"CreateTable"}}`, `no route for source "aws.dynamodb"`},
-		{"a CloudTrail PutBucketCors without a bucket name", `{"source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutBucketCors"}}`, `bucket name ""`},
-		{"a CloudTrail CreateBucket with a name S3 would refuse", `{"source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"CreateBucket","requestParameters":{"bucketName":"Media_Assets"}}}`, `bucket name "Media_Assets"`},
-		{"an SSM change to a parameter that is neither baseline", `{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/other"}}`, "is not the baseline"},
+		{"an event with a time that is not a time", `{"account":"012345678912","region":"us-east-1","source":"aws.events","detail-type":"Scheduled Event","time":"yesterday"}`, "input is not an event"},
+		{"a container event without detail", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change"}`, "no detail"},
+		{"a container event with a detail that is not an object", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":"x"}`, "detail: json: cannot unmarshal"},
+		{"a container event with an unknown operation", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"ContainerName":"a","Operation":"UPDATE"}}`, `operation "UPDATE" is not CREATE`},
+		{"a created container with a name MediaStore would refuse", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"ContainerName":"a b","Operation":"CREATE"}}`, `container name "a b"`},
+		{"a created container without a name", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"Operation":"CREATE"}}`, `container name ""`},
+		{"a CloudTrail PutCorsPolicy without a container name", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutCorsPolicy"}}`, `container name ""`},
+		{"a CloudTrail record from another service", `{"account":"012345678912","region":"us-east-1","source":"aws.dynamodb","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"CreateTable"}}`, `no route for source "aws.dynamodb"`},
+		{"a CloudTrail PutBucketCors without a bucket name", `{"account":"012345678912","region":"us-east-1","source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutBucketCors"}}`, `bucket name ""`},
+		{"a CloudTrail CreateBucket with a name S3 would refuse", `{"account":"012345678912","region":"us-east-1","source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"CreateBucket","requestParameters":{"bucketName":"Media_Assets"}}}`, `bucket name "Media_Assets"`},
+		{"an SSM change to a parameter that is neither baseline", `{"account":"012345678912","region":"us-east-1","source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/other"}}`, "is not the baseline"},
 		{"a direct invocation naming a bad bucket", `{"action":"audit","buckets":["ok-bucket","192.168.1.1"]}`, `bucket name "192.168.1.1"`},
-		{"an SSM change to the baseline with an unknown operation", `{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Rename","name":"/corsguard/baseline"}}`, `operation "Rename"`},
-		{"an SSM change to a parameter that shares the baseline's prefix", `{"source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/baseline-old"}}`, "is not the baseline"},
+		{"an SSM change to the baseline with an unknown operation", `{"account":"012345678912","region":"us-east-1","source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Rename","name":"/corsguard/baseline"}}`, `operation "Rename"`},
+		{"an SSM change to a parameter that shares the baseline's prefix", `{"account":"012345678912","region":"us-east-1","source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/baseline-old"}}`, "is not the baseline"},
 		{"a direct invocation in capitals", `{"action":"AUDIT"}`, `action "AUDIT"`},
 		{"a direct invocation naming a bad container", `{"action":"audit","containers":["ok","no/slash"]}`, `container name "no/slash"`},
 		{"a direct invocation with a list that is not a list", `{"action":"audit","containers":"ok"}`, "input is not an event"},
 		{"input over the EventBridge size limit", `{"action":"audit","pad":"` + strings.Repeat("x", maxInput) + `"}`, "an EventBridge event is at most 262144"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := route([]byte(tc.input), []string{baseline}, enforce.ModeEnforce)
+			d := route([]byte(tc.input), home, []string{baseline}, enforce.ModeEnforce)
 			if d.Event != Ignored || !strings.Contains(d.Note, tc.note) || d.reconciles() {
 				t.Errorf("got %+v, want ignored with a note containing %q", d, tc.note)
 			}
@@ -149,7 +162,7 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 }
 
 func TestRouteNarrowsADirectInvocationToTheNamedContainers(t *testing.T) {
-	d := route([]byte(`{"action":"enforce","containers":["live-news","vod-library"]}`), []string{baseline}, enforce.ModeAudit)
+	d := route([]byte(`{"action":"enforce","containers":["live-news","vod-library"]}`), home, []string{baseline}, enforce.ModeAudit)
 	want := decision{Event: Manual, Work: enforce.Work{
 		Containers: []string{"live-news", "vod-library"}, Mode: enforce.ModeEnforce,
 		Reason: "direct invocation: enforce live-news,vod-library"}}
@@ -164,11 +177,93 @@ func TestRouteIgnoresFailedCloudFrontCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	failed := strings.Replace(string(data), `"eventType"`, `"errorCode": "PreconditionFailed", "eventType"`, 1)
-	if d := route([]byte(failed), []string{baseline}, enforce.ModeEnforce); d.Event != Ignored || !strings.Contains(d.Note, "PreconditionFailed") {
+	if d := route([]byte(failed), home, []string{baseline}, enforce.ModeEnforce); d.Event != Ignored || !strings.Contains(d.Note, "PreconditionFailed") {
 		t.Errorf("a failed update: %+v", d)
 	}
 	versioned := strings.Replace(string(data), `"UpdateResponseHeadersPolicy"`, `"UpdateResponseHeadersPolicy2020_05_31"`, 1)
-	if d := route([]byte(versioned), []string{baseline}, enforce.ModeEnforce); d.Event != CorsChanged || !cmp.Equal(d.Work.Policies, []string{"media-cors"}) {
+	if d := route([]byte(versioned), home, []string{baseline}, enforce.ModeEnforce); d.Event != CorsChanged || !cmp.Equal(d.Work.Policies, []string{"media-cors"}) {
 		t.Errorf("an event name with the API version: %+v", d)
+	}
+}
+
+func TestRouteActsOnlyOnSuccessfulCallsOfItsOwnAccountAndRegion(t *testing.T) {
+	routable := []string{
+		"mediastore-container-created.json", "cloudtrail-create-container.json", "cloudtrail-put-cors-policy.json",
+		"cloudtrail-delete-cors-policy.json", "ssm-baseline-update.json", "ssm-baseline-delete.json", "scheduled-sweep.json",
+		"cloudtrail-s3-create-bucket.json", "cloudtrail-s3-put-bucket-cors.json", "cloudtrail-s3-delete-bucket-cors.json",
+		"cloudtrail-update-response-headers-policy.json",
+	}
+	cloudTrail := func(name string) bool { return strings.HasPrefix(name, "cloudtrail-") }
+	for _, tc := range []struct {
+		name    string
+		applies func(file string) bool
+		change  func(ev map[string]any)
+		home    Home
+		note    string
+	}{
+		{"a record of a call that failed", cloudTrail, func(ev map[string]any) {
+			ev["detail"].(map[string]any)["errorCode"] = "AccessDenied"
+		}, home, "failed (AccessDenied): it changed nothing"},
+		{"an event of another account", nil, func(ev map[string]any) { ev["account"] = "444455556666" }, home,
+			`event of account "444455556666" ignored: this function acts only on events of its own account 012345678912`},
+		{"an event without an account", nil, func(ev map[string]any) { delete(ev, "account") }, home,
+			`event of account "" ignored`},
+		{"an event of another Region", nil, func(ev map[string]any) { ev["region"] = "eu-west-1" }, home,
+			`event of Region "eu-west-1" ignored: this function acts only on events of its own Region us-east-1`},
+		{"any event when the function's account is unknown", nil, func(map[string]any) {}, Home{Region: "us-east-1"},
+			"the function's own account is unknown"},
+		{"any event when the function's Region is unknown", nil, func(map[string]any) {}, Home{Account: "012345678912"},
+			"the function's own Region is unknown"},
+	} {
+		for _, file := range routable {
+			if tc.applies != nil && !tc.applies(file) {
+				continue
+			}
+			t.Run(tc.name+"/"+file, func(t *testing.T) {
+				// The sample as it is takes its route: the change alone makes it ignored.
+				if d := route(changed(t, file, func(map[string]any) {}), home, []string{baseline}, enforce.ModeEnforce); d.Event == Ignored {
+					t.Fatalf("the sample itself is ignored: %s", d.Note)
+				}
+				d := route(changed(t, file, tc.change), tc.home, []string{baseline}, enforce.ModeEnforce)
+				if d.Event != Ignored || d.reconciles() || !strings.Contains(d.Note, tc.note) {
+					t.Errorf("got %+v, want ignored with a note containing %q", d, tc.note)
+				}
+			})
+		}
+	}
+	// A direct invocation is no event: it has no account or Region to check, and whoever may
+	// invoke the function may ask for a run.
+	if d := route([]byte(`{"action":"audit"}`), Home{}, []string{baseline}, enforce.ModeEnforce); d.Event != Manual {
+		t.Errorf("direct invocation with an unknown home: %+v", d)
+	}
+}
+
+// changed returns the sample event in file after change has edited its decoded JSON.
+func changed(t *testing.T, file string, change func(ev map[string]any)) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("../events", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatal(err)
+	}
+	change(ev)
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestHomeOfTakesTheAccountFromTheFunctionARN(t *testing.T) {
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:210987654321:function:corsguard:live"})
+	if got, want := HomeOf(ctx, "eu-west-1"), (Home{Account: "210987654321", Region: "eu-west-1"}); got != want {
+		t.Errorf("HomeOf = %+v, want %+v", got, want)
+	}
+	if got := HomeOf(context.Background(), "eu-west-1"); got.Account != "" {
+		t.Errorf("HomeOf without an invocation context = %+v, want no account", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -343,7 +344,7 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	if err != nil {
 		return d, err
 	}
-	d.handler = handler.New(cfg.Engine, d.engine,
+	d.handler = handler.New(cfg.Engine, d.engine, handler.WithRegion(cfg.Region),
 		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 
 	containers, buckets, err := d.seed(ctx)
@@ -453,6 +454,10 @@ func (d *demo) invoke(ctx context.Context, name string) error {
 	before := d.emu.TotalCalls()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // the function's timeout
 	defer cancel()
+	// The invocation context Lambda gives the function: its ARN names the emulator's account,
+	// which the sample events carry.
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprintf("demo-%d", len(d.steps)+1),
+		InvokedFunctionArn: "arn:aws:lambda:" + d.emu.Region() + ":" + d.emu.Account() + ":function:corsguard"})
 	res, err := d.handler.Invoke(ctx, json.RawMessage(event))
 	calls := d.emu.TotalCalls() - before
 	d.steps = append(d.steps, demoStepResult{event: name, result: res, err: err, calls: calls})

@@ -154,7 +154,7 @@ func TestAWSCLIAgainstTheStandaloneEmulator(t *testing.T) {
 	ok, fails := aws.ok, aws.fails
 
 	created := ok("mediastore", "create-container", "--container-name", "movies")["Container"].(map[string]any)
-	arn := "arn:aws:mediastore:us-east-1:123456789012:container/movies"
+	arn := "arn:aws:mediastore:us-east-1:012345678912:container/movies"
 	if created["Status"] != "CREATING" || created["ARN"] != arn {
 		t.Errorf("create-container: %v", created)
 	}
@@ -200,7 +200,7 @@ func TestAWSCLIAgainstTheStandaloneEmulator(t *testing.T) {
 	}
 	fails("ParameterAlreadyExists", "ssm", "put-parameter", "--name", "/corsguard/baseline", "--type", "String", "--value", "x")
 	param := ok("ssm", "get-parameter", "--name", "/corsguard/baseline")["Parameter"].(map[string]any)
-	if param["Value"] != policy || param["ARN"] != "arn:aws:ssm:us-east-1:123456789012:parameter/corsguard/baseline" {
+	if param["Value"] != policy || param["ARN"] != "arn:aws:ssm:us-east-1:012345678912:parameter/corsguard/baseline" {
 		t.Errorf("get-parameter: %v", param)
 	}
 	seeded := ok("ssm", "get-parameter", "--name", "/seeded")["Parameter"].(map[string]any)

@@ -57,7 +57,7 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []handler.Option{handler.WithLogger(log), handler.WithNamespace(cfg.MetricsNamespace)}
+	opts := []handler.Option{handler.WithLogger(log), handler.WithNamespace(cfg.MetricsNamespace), handler.WithRegion(cfg.Region)}
 	if cfg.QueueURL != "" {
 		// The work queue: events and schedules are routed onto it, and its batches reconciled.
 		opts = append(opts, handler.WithQueue(workqueue.New(sqs.NewFromConfig(aws), cfg.QueueURL), engine))

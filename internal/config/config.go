@@ -84,6 +84,9 @@ type Config struct {
 	MaxConcurrency int
 	// Notes are start-up warnings the function logs: a target refused in this Region.
 	Notes []string
+	// Region is the function's Region, from Lambda's own AWS_REGION (not one of Vars): the
+	// handler acts only on events of this Region.
+	Region string
 }
 
 // Invocation is the engine's configuration for one invocation of the function. With a work
@@ -358,7 +361,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
 	}
-	return Config{Engine: engine, MetricsNamespace: ns, QueueURL: queue, MaxConcurrency: n, Notes: notes}, nil
+	return Config{Engine: engine, MetricsNamespace: ns, QueueURL: queue, MaxConcurrency: n, Notes: notes,
+		Region: strings.TrimSpace(getenv("AWS_REGION"))}, nil
 }
 
 // parameterName is SSM's pattern for a parameter name (hierarchies use "/"; at most 2048).

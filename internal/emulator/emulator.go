@@ -41,7 +41,7 @@ func (realClock) Now() time.Time { return time.Now() }
 // Defaults for New.
 const (
 	DefaultRegion           = "us-east-1"
-	DefaultAccount          = "123456789012"
+	DefaultAccount          = "012345678912"
 	DefaultCreatingDuration = 2 * time.Second
 	DefaultDeletingDuration = 1 * time.Second
 	DefaultContainerQuota   = 100
@@ -56,7 +56,9 @@ func WithClock(c Clock) Option { return func(e *Emulator) { e.clock = c } }
 // WithRegion sets the Region that appears in ARNs, endpoints and events (default us-east-1).
 func WithRegion(region string) Option { return func(e *Emulator) { e.region = region } }
 
-// WithAccount sets the account ID that appears in ARNs and events (default 123456789012).
+// WithAccount sets the account ID that appears in ARNs and events (default 012345678912: the
+// account the pinned aws-lambda-rie puts in the function ARN, so a function under it takes the
+// emulator's events for its own).
 func WithAccount(account string) Option { return func(e *Emulator) { e.account = account } }
 
 // WithCreatingDuration sets how long a new container stays CREATING (default 2s; 0 makes it

@@ -163,7 +163,7 @@ func TestMediaStoreEvents(t *testing.T) {
 		t.Errorf("requestParameters.containerName %v", got)
 	}
 	resp := detail["responseElements"].(map[string]any)["container"].(map[string]any)
-	if resp["aRN"] != "arn:aws:mediastore:us-east-1:123456789012:container/movies" || resp["status"] != "CREATING" {
+	if resp["aRN"] != "arn:aws:mediastore:us-east-1:012345678912:container/movies" || resp["status"] != "CREATING" {
 		t.Errorf("responseElements.container: %v", resp)
 	}
 	if detail["userIdentity"].(map[string]any)["accessKeyId"] != "AKIDEXAMPLE" {
@@ -177,8 +177,8 @@ func TestMediaStoreEvents(t *testing.T) {
 	info, _ := f.emu.Container("movies")
 	want := map[string]any{
 		"version": "1", "id": evs[0]["id"], "detail-type": "MediaStore Container State Change", "source": "aws.mediastore",
-		"account": "123456789012", "time": epoch.Add(emulator.DefaultCreatingDuration).Format(time.RFC3339), "region": "us-east-1",
-		"resources": []any{"arn:aws:mediastore:us-east-1:123456789012:container/movies"},
+		"account": "012345678912", "time": epoch.Add(emulator.DefaultCreatingDuration).Format(time.RFC3339), "region": "us-east-1",
+		"resources": []any{"arn:aws:mediastore:us-east-1:012345678912:container/movies"},
 		"detail":    map[string]any{"ContainerName": "movies", "Operation": "CREATE", "Endpoint": info.Endpoint},
 	}
 	if len(evs) != 1 {
@@ -243,8 +243,8 @@ func TestParameterStoreEvents(t *testing.T) {
 	for i, op := range []string{"Create", "Update", "Delete"} {
 		want := map[string]any{
 			"version": "0", "id": evs[i]["id"], "detail-type": "Parameter Store Change", "source": "aws.ssm",
-			"account": "123456789012", "time": epoch.Format(time.RFC3339), "region": "us-east-1",
-			"resources": []any{"arn:aws:ssm:us-east-1:123456789012:parameter/corsguard/baseline"},
+			"account": "012345678912", "time": epoch.Format(time.RFC3339), "region": "us-east-1",
+			"resources": []any{"arn:aws:ssm:us-east-1:012345678912:parameter/corsguard/baseline"},
 			"detail":    map[string]any{"operation": op, "name": "/corsguard/baseline", "type": "String", "description": "Sample Parameter"},
 		}
 		if diff := cmp.Diff(want, evs[i]); diff != "" {

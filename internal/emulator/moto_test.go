@@ -129,7 +129,8 @@ func shape(path string, v any) []string {
 
 func TestSSMParityWithMoto(t *testing.T) {
 	moto := startMoto(t)
-	emu := httptest.NewServer(emulator.New())
+	// moto's account is 123456789012 (its default), and parameter ARNs carry the account.
+	emu := httptest.NewServer(emulator.New(emulator.WithAccount("123456789012")))
 	defer emu.Close()
 	// Not compared, where moto is not AWS: moto accepts a Standard value over 4 KB; it omits
 	// GetParameter's Selector, which AWS documents and the emulator returns (".Parameter.Selector"

@@ -457,7 +457,7 @@ func TestS3Events(t *testing.T) {
 		d := ev["detail"].(map[string]any)
 		names = append(names, d["eventName"].(string))
 		if ev["source"] != "aws.s3" || ev["detail-type"] != "AWS API Call via CloudTrail" || d["eventSource"] != "s3.amazonaws.com" ||
-			d["awsRegion"] != "us-east-1" || ev["account"] != "123456789012" {
+			d["awsRegion"] != "us-east-1" || ev["account"] != "012345678912" {
 			t.Errorf("event envelope %v", ev)
 		}
 		rp := d["requestParameters"].(map[string]any)

@@ -133,7 +133,7 @@ func TestContainerLifecycleFollowsTheInjectedClock(t *testing.T) {
 	if c.Status != mstypes.ContainerStatusCreating || c.Endpoint != nil {
 		t.Fatalf("new container: status %s endpoint %v, want CREATING without endpoint", c.Status, c.Endpoint)
 	}
-	if got, want := aws.ToString(c.ARN), "arn:aws:mediastore:us-east-1:123456789012:container/movies"; got != want {
+	if got, want := aws.ToString(c.ARN), "arn:aws:mediastore:us-east-1:012345678912:container/movies"; got != want {
 		t.Errorf("ARN %s, want %s", got, want)
 	}
 	if !c.CreationTime.Equal(epoch) {
@@ -270,7 +270,7 @@ func TestCorsCallsOnAMissingContainer(t *testing.T) {
 			return err
 		},
 		"ListTagsForResource": func() error {
-			_, err := f.ms.ListTagsForResource(ctx, &mediastore.ListTagsForResourceInput{Resource: aws.String("arn:aws:mediastore:us-east-1:123456789012:container/nope")})
+			_, err := f.ms.ListTagsForResource(ctx, &mediastore.ListTagsForResourceInput{Resource: aws.String("arn:aws:mediastore:us-east-1:012345678912:container/nope")})
 			return err
 		},
 	}
@@ -407,7 +407,7 @@ func TestTags(t *testing.T) {
 	}
 	_, err = f.ms.TagResource(ctx, &mediastore.TagResourceInput{Resource: arn, Tags: many})
 	wantCode(t, err, "ValidationException")
-	_, err = f.ms.TagResource(ctx, &mediastore.TagResourceInput{Resource: aws.String("arn:aws:mediastore:eu-west-1:123456789012:container/tagged"), Tags: many[:1]})
+	_, err = f.ms.TagResource(ctx, &mediastore.TagResourceInput{Resource: aws.String("arn:aws:mediastore:eu-west-1:012345678912:container/tagged"), Tags: many[:1]})
 	wantCode(t, err, "ContainerNotFoundException")
 }
 
@@ -434,7 +434,7 @@ func TestSSMParameters(t *testing.T) {
 
 	got := must[*ssm.GetParameterOutput](t)(f.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: name}))
 	want := &ssmtypes.Parameter{
-		ARN: aws.String("arn:aws:ssm:us-east-1:123456789012:parameter/corsguard/baseline"), DataType: aws.String("text"),
+		ARN: aws.String("arn:aws:ssm:us-east-1:012345678912:parameter/corsguard/baseline"), DataType: aws.String("text"),
 		LastModifiedDate: aws.Time(epoch.Add(time.Minute)), Name: name, Type: ssmtypes.ParameterTypeString,
 		Value: aws.String("v2"), Version: 2,
 	}

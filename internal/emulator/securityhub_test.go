@@ -22,7 +22,7 @@ import (
 	"github.com/corsguard/corsguard/internal/emulator"
 )
 
-const productARN = "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"
+const productARN = "arn:aws:securityhub:us-east-1:012345678912:product/012345678912/default"
 
 func securityHubClient(url string) *securityhub.Client {
 	return securityhub.New(securityhub.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
@@ -33,7 +33,7 @@ func securityHubClient(url string) *securityhub.Client {
 func finding(id string, n int) shtypes.AwsSecurityFinding {
 	at := epoch.Add(time.Duration(n) * time.Second).Format(time.RFC3339)
 	return shtypes.AwsSecurityFinding{
-		AwsAccountId:  aws.String("123456789012"),
+		AwsAccountId:  aws.String("012345678912"),
 		CreatedAt:     aws.String(epoch.Format(time.RFC3339)),
 		UpdatedAt:     aws.String(at),
 		Description:   aws.String("CORS policy drifted"),
@@ -44,7 +44,7 @@ func finding(id string, n int) shtypes.AwsSecurityFinding {
 		Title:         aws.String("CORS of " + id),
 		Severity:      &shtypes.Severity{Label: shtypes.SeverityLabelMedium},
 		Types:         []string{"Software and Configuration Checks/Industry and Regulatory Standards"},
-		Resources:     []shtypes.Resource{{Type: aws.String("Other"), Id: aws.String("arn:aws:mediastore:us-east-1:123456789012:container/" + id)}},
+		Resources:     []shtypes.Resource{{Type: aws.String("Other"), Id: aws.String("arn:aws:mediastore:us-east-1:012345678912:container/" + id)}},
 		Compliance:    &shtypes.Compliance{Status: shtypes.ComplianceStatusFailed},
 	}
 }
@@ -275,7 +275,7 @@ func TestSecurityHubFilters(t *testing.T) {
 		{"attributes are joined by AND", shtypes.AwsSecurityFindingFilters{GeneratorId: eq("corsguard/mediastore"), ComplianceStatus: eq("PASSED")}, nil},
 		{"ResourceId", shtypes.AwsSecurityFindingFilters{ResourceId: eq("arn:aws:s3:::logs")}, []string{"s3/logs"}},
 		{"ResourceType", shtypes.AwsSecurityFindingFilters{ResourceType: eq("Other")}, []string{"mediastore/movies", "mediastore/live"}},
-		{"the account, the product and the Region", shtypes.AwsSecurityFindingFilters{AwsAccountId: eq("123456789012"), ProductArn: eq(productARN), Region: eq("us-east-1")}, []string{"mediastore/movies", "mediastore/live", "s3/logs"}},
+		{"the account, the product and the Region", shtypes.AwsSecurityFindingFilters{AwsAccountId: eq("012345678912"), ProductArn: eq(productARN), Region: eq("us-east-1")}, []string{"mediastore/movies", "mediastore/live", "s3/logs"}},
 		{"another account", shtypes.AwsSecurityFindingFilters{AwsAccountId: eq("999999999999")}, nil},
 		{"Type", shtypes.AwsSecurityFindingFilters{Type: []shtypes.StringFilter{s("Software and Configuration Checks/", "PREFIX")}}, []string{"mediastore/movies", "mediastore/live", "s3/logs"}},
 	} {

@@ -30,12 +30,12 @@ func sqsRequest(emu *emulator.Emulator, op, body string) *httptest.ResponseRecor
 // is JSON: 200, or a client error with a query-compatible error header. Never a panic or a
 // 500 (which would be an emulator bug, as no fault is injected).
 func FuzzSQSRequest(f *testing.F) {
-	const work, plain = `"QueueUrl":"http://sqs.local/123456789012/work.fifo"`, `"QueueUrl":"http://sqs.local/123456789012/plain"`
+	const work, plain = `"QueueUrl":"http://sqs.local/012345678912/work.fifo"`, `"QueueUrl":"http://sqs.local/012345678912/plain"`
 	seeds := []struct {
 		op   int
 		body string
 	}{
-		{0, `{"QueueName":"new.fifo","Attributes":{"FifoQueue":"true","RedrivePolicy":"{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:123456789012:work.fifo\",\"maxReceiveCount\":\"3\"}"}}`},
+		{0, `{"QueueName":"new.fifo","Attributes":{"FifoQueue":"true","RedrivePolicy":"{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:012345678912:work.fifo\",\"maxReceiveCount\":\"3\"}"}}`},
 		{0, `{"QueueName":"x","Attributes":{"VisibilityTimeout":"-1","DelaySeconds":"abc"}}`},
 		{2, `{` + work + `,"AttributeNames":["All"]}`},
 		{3, `{` + plain + `,"Attributes":{"RedrivePolicy":"{\"deadLetterTargetArn\":1}"}}`},

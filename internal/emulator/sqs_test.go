@@ -576,7 +576,7 @@ func TestSQSStandardQueueDelaysPurgeAndListing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{f.url + "/123456789012/plain", f.url + "/123456789012/plain-2"}, list.QueueUrls); diff != "" {
+	if diff := cmp.Diff([]string{f.url + "/" + emulator.DefaultAccount + "/plain", f.url + "/" + emulator.DefaultAccount + "/plain-2"}, list.QueueUrls); diff != "" {
 		t.Errorf("ListQueues (-want +got):\n%s", diff)
 	}
 	page, err := f.sqs.ListQueues(ctx, &sqs.ListQueuesInput{MaxResults: aws.Int32(2)})
@@ -753,7 +753,7 @@ func TestTheAWSCLIDrivesAFIFOQueue(t *testing.T) {
 	}
 	created := must(cli("sqs", "create-queue", "--queue-name", "work.fifo", "--attributes", "FifoQueue=true,VisibilityTimeout=60"))
 	url, _ := created["QueueUrl"].(string)
-	if url != f.url+"/123456789012/work.fifo" {
+	if url != f.url+"/012345678912/work.fifo" {
 		t.Fatalf("QueueUrl %q", url)
 	}
 	first := must(cli("sqs", "send-message", "--queue-url", url, "--message-body", "hello", "--message-group-id", "container/movies", "--message-deduplication-id", "d1"))

@@ -31,7 +31,7 @@ func TestParametersAreFoundByARNLabelAndVersion(t *testing.T) {
 	ctx := context.Background()
 	putVersions(t, f.ssm, "/corsguard/baseline", "v1", "v2", "v3")
 	putVersions(t, f.ssm, "plain", "p1")
-	arn := "arn:aws:ssm:us-east-1:123456789012:parameter/corsguard/baseline"
+	arn := "arn:aws:ssm:us-east-1:012345678912:parameter/corsguard/baseline"
 
 	lbl := must[*ssm.LabelParameterVersionOutput](t)(f.ssm.LabelParameterVersion(ctx, &ssm.LabelParameterVersionInput{
 		Name: aws.String("/corsguard/baseline"), ParameterVersion: aws.Int64(2), Labels: []string{"live", "1bad", "awsx", "Ssm-x", "ok.too"}}))
@@ -45,7 +45,7 @@ func TestParametersAreFoundByARNLabelAndVersion(t *testing.T) {
 		{"/corsguard/baseline:live", "v2", ":live"},
 		{arn + ":live", "v2", ":live"},
 		{arn + ":3", "v3", ":3"},
-		{"arn:aws:ssm:us-east-1:123456789012:parameter/plain", "p1", ""},
+		{"arn:aws:ssm:us-east-1:012345678912:parameter/plain", "p1", ""},
 	} {
 		p, err := f.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(tc.ref)})
 		if err != nil {
@@ -59,7 +59,7 @@ func TestParametersAreFoundByARNLabelAndVersion(t *testing.T) {
 	for ref, code := range map[string]string{
 		"/corsguard/baseline:nolabel": "ParameterNotFound",
 		"/corsguard/baseline:9":       "ParameterVersionNotFound",
-		"arn:aws:ssm:eu-west-1:123456789012:parameter/corsguard/baseline": "ParameterNotFound",
+		"arn:aws:ssm:eu-west-1:012345678912:parameter/corsguard/baseline": "ParameterNotFound",
 	} {
 		_, err := f.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(ref)})
 		wantCode(t, err, code)
@@ -165,7 +165,7 @@ func TestPutParameterRefusesLongDescriptionsAndNames(t *testing.T) {
 			Type: ssmtypes.ParameterTypeString, Description: aws.String(desc)})
 		return err
 	}
-	// "arn:aws:ssm:us-east-1:123456789012:parameter/" is 45 characters of the 1011.
+	// "arn:aws:ssm:us-east-1:012345678912:parameter/" is 45 characters of the 1011.
 	if err := put("/"+strings.Repeat("n", 1011-45), strings.Repeat("d", 1024)); err != nil {
 		t.Errorf("the longest name and description: %v", err)
 	}

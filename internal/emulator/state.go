@@ -25,7 +25,7 @@ import (
 //	  "queues": [
 //	    {"name": "work-dlq.fifo", "attributes": {"FifoQueue": "true"}},
 //	    {"name": "work.fifo", "attributes": {"FifoQueue": "true", "VisibilityTimeout": "300",
-//	      "RedrivePolicy": "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:123456789012:work-dlq.fifo\",\"maxReceiveCount\":5}"}}
+//	      "RedrivePolicy": "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:012345678912:work-dlq.fifo\",\"maxReceiveCount\":5}"}}
 //	  ]
 //	}
 type State struct {
