@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -62,7 +63,7 @@ func (d *demo) runQueue(ctx context.Context, awsCfg aws.Config, env map[string]s
 		return err
 	}
 	client := sqs.NewFromConfig(awsCfg)
-	h := handler.New(cfg.Engine, engine, handler.WithQueue(workqueue.New(client, url), engine),
+	h := handler.New(cfg.Engine, engine, handler.WithQueue(workqueue.New(client, url), engine), handler.WithRegion(cfg.Region),
 		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 	fmt.Fprintf(out, "CORSGUARD_QUEUE_URL=%s, MaximumConcurrency %d: each worker keeps to %g requests/s per API.\n",
 		url, cfg.MaxConcurrency, cfg.Invocation().Rate)
@@ -82,6 +83,8 @@ func (d *demo) runQueue(ctx context.Context, awsCfg aws.Config, env map[string]s
 		return err
 	}
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	rctx = lambdacontext.NewContext(rctx, &lambdacontext.LambdaContext{AwsRequestID: "demo-router",
+		InvokedFunctionArn: "arn:aws:lambda:" + d.emu.Region() + ":" + d.emu.Account() + ":function:corsguard"})
 	res, err := h.Invoke(rctx, event)
 	cancel()
 	if err != nil {
