@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,7 +18,8 @@ const (
 	S3 Kind = "s3"
 )
 
-// The service limits that Validate enforces.
+// The service limits that Validate enforces. MaxRules holds for MediaStore and S3; the item
+// and length caps are MediaStore's alone (S3's model has none).
 const (
 	MaxRules         = 100
 	MaxListItems     = 100
@@ -29,6 +29,60 @@ const (
 	MaxS3IDChars     = 255
 	MaxS3PolicyBytes = 64 * 1024
 )
+
+// kindRules are the per-rule limits of one kind (MediaStore or S3).
+type kindRules struct {
+	methods []string
+	// maxItems caps each origin and header list; 0 sets no cap.
+	maxItems int
+	// maxOrigin and maxHeader cap an item's characters; 0 sets no cap.
+	maxOrigin, maxHeader int
+	// headersRequired: AllowedHeaders must be present (it may be empty).
+	headersRequired bool
+	// ids: a rule may carry an ID of at most maxID characters.
+	ids   bool
+	maxID int
+	// char reports whether an origin, header or ID may hold r; chars says which may, for errors.
+	char  func(r rune) bool
+	chars string
+}
+
+// mediaStoreRules are PutCorsPolicy's, from botocore's mediastore/2017-09-01 service-2.json:
+// shape CorsPolicy (1-100 rules), CorsRule (AllowedOrigins and AllowedHeaders required),
+// AllowedOrigins and AllowedHeaders/ExposeHeaders (max 100 items), Origin (1-2048 characters),
+// Header (1-8192), both with pattern [\u0009\u000A\u000D\u0020-\u00FF]+, MethodName (PUT GET
+// DELETE HEAD), AllowedMethods (1-4), MaxAgeSeconds (0-2147483647).
+var mediaStoreRules = kindRules{
+	methods:         []string{"PUT", "GET", "DELETE", "HEAD"},
+	maxItems:        MaxListItems,
+	maxOrigin:       MaxOriginChars,
+	maxHeader:       MaxHeaderChars,
+	headersRequired: true,
+	char:            latin1,
+	chars:           "only tab, LF, CR and U+0020 to U+00FF",
+}
+
+// s3Rules are PutBucketCors's. botocore's s3/2006-03-01 service-2.json (the aws CLI's on these
+// machines) sets no min, max or pattern on AllowedOrigin, AllowedHeader, ExposeHeader, ID or
+// their lists; its CORSRule requires AllowedMethods and AllowedOrigins only, and documents
+// "ID: The value cannot be longer than 255 characters" and "AllowedMethods: Valid values are
+// GET, PUT, HEAD, POST, and DELETE"; its CORSConfiguration: "You can add up to 100 rules".
+// The S3 API reference (API_PutBucketCors.html) limits the XML document to 64 KB, and the S3
+// User Guide (ManageCorsUsing.html) allows at most one "*" in an AllowedOrigin and in an
+// AllowedHeader. So no 100-item or 2048/8192-character caps and no Latin-1 pattern.
+//
+// The characters allowed are XML 1.0's (the request is an XML document: the SDK would send
+// U+FFFD for any other, so the bucket could never equal the baseline). An empty origin or
+// header is corsguard's own rule: it matches no request and is a mistake in a baseline.
+var s3Rules = kindRules{
+	methods: []string{"GET", "PUT", "POST", "DELETE", "HEAD"},
+	ids:     true,
+	maxID:   MaxS3IDChars,
+	char:    xmlChar,
+	chars:   "only the characters an XML document can hold",
+}
+
+func latin1(r rune) bool { return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xFF) }
 
 // Problem is one way in which a policy breaks the rules, at a path such as
 // "CorsPolicy[2].AllowedOrigins[0]".
@@ -56,39 +110,49 @@ func (e *ValidationError) Error() string {
 }
 
 // Validate checks p against the rules of the service behind kind and returns a
-// *ValidationError listing every problem, or nil. For MediaStore these are the PutCorsPolicy
-// rules: 1-100 rules; AllowedOrigins 1-100 items of 1-2048 characters with at most one "*";
-// AllowedMethods 1-4 distinct of PUT, GET, DELETE, HEAD; AllowedHeaders required, 0-100 items of
-// 1-8192 characters with at most one "*"; ExposeHeaders 0-100 items of 1-8192 characters;
-// MaxAgeSeconds 0-2147483647; origins and headers only tab, LF, CR and U+0020-U+00FF. S3 also
-// allows POST and a rule ID, and AllowedHeaders may be absent. CloudFront's rules are at
-// validateCloudFront.
+// *ValidationError listing every problem, or nil.
+//
+// MediaStore (PutCorsPolicy): 1-100 rules; AllowedOrigins 1-100 items of 1-2048 characters
+// with at most one "*"; AllowedMethods 1-4 distinct of PUT, GET, DELETE, HEAD; AllowedHeaders
+// required, 0-100 items of 1-8192 characters with at most one "*"; ExposeHeaders 0-100 items
+// of 1-8192 characters; MaxAgeSeconds 0-2147483647; origins and headers only tab, LF, CR and
+// U+0020-U+00FF; the CorsPolicy JSON the SDK sends at most 398,000 characters.
+//
+// S3 (PutBucketCors): 1-100 rules; AllowedOrigins 1 or more items with at most one "*";
+// AllowedMethods 1-5 distinct of GET, PUT, POST, DELETE, HEAD; AllowedHeaders optional, items
+// with at most one "*"; an ID of at most 255 characters; MaxAgeSeconds 0-2147483647; the XML
+// document the SDK sends (S3Document) at most 64 KB. No cap on the number or length of items.
+//
+// CloudFront's rules are at validateCloudFront.
 func Validate(p Policy, kind Kind) error {
 	v := validator{kind: kind}
 	switch kind {
-	case MediaStore, S3:
+	case MediaStore:
+		v.ruleList(p, mediaStoreRules)
+		if n := utf8.RuneCount(MediaStoreDocument(p)); n > MaxChars {
+			v.add("CorsPolicy", fmt.Sprintf("is %d characters as PutCorsPolicy sends it (compact JSON); at most %d are allowed", n, MaxChars))
+		}
+	case S3:
+		v.ruleList(p, s3Rules)
+		if n := len(S3Document(p)); n > MaxS3PolicyBytes {
+			v.add("CorsPolicy", fmt.Sprintf("is %d bytes as the XML document PutBucketCors sends; at most %d (64 KB) are allowed", n, MaxS3PolicyBytes))
+		}
 	case CloudFront:
 		v.cloudFront(p)
-		return v.err()
 	default:
 		v.add("kind", fmt.Sprintf("unknown target kind %q", kind))
-		return v.err()
 	}
+	return v.err()
+}
+
+// ruleList checks a MediaStore or S3 rule list by the kind's rules.
+func (v *validator) ruleList(p Policy, k kindRules) {
 	if len(p) < 1 || len(p) > MaxRules {
 		v.add("CorsPolicy", fmt.Sprintf("has %d rules; 1 to %d are allowed", len(p), MaxRules))
 	}
 	for i, r := range p {
-		v.rule(fmt.Sprintf("CorsPolicy[%d]", i), r)
+		v.rule(fmt.Sprintf("CorsPolicy[%d]", i), r, k)
 	}
-	if compact, err := json.Marshal(p); err == nil {
-		switch {
-		case kind == MediaStore && utf8.RuneCount(compact) > MaxChars:
-			v.add("CorsPolicy", fmt.Sprintf("is %d characters; at most %d are allowed", utf8.RuneCount(compact), MaxChars))
-		case kind == S3 && len(compact) > MaxS3PolicyBytes:
-			v.add("CorsPolicy", fmt.Sprintf("is %d bytes; at most %d are allowed", len(compact), MaxS3PolicyBytes))
-		}
-	}
-	return v.err()
 }
 
 type validator struct {
@@ -107,82 +171,81 @@ func (v *validator) err() error {
 	return &ValidationError{Kind: v.kind, Problems: v.problems}
 }
 
-// methods returns the HTTP methods the kind allows, in the order the API documents them.
-func (v *validator) methods() []string {
-	if v.kind == S3 {
-		return []string{"GET", "PUT", "POST", "DELETE", "HEAD"}
-	}
-	return []string{"PUT", "GET", "DELETE", "HEAD"}
-}
-
-func (v *validator) rule(path string, r Rule) {
+func (v *validator) rule(path string, r Rule, k kindRules) {
 	if r.CloudFront != nil {
 		v.add(path+".CloudFront", fmt.Sprintf("CloudFront fields are not supported by %s", v.kind))
 	}
 	if r.ID != "" {
-		if v.kind != S3 {
+		if !k.ids {
 			v.add(path+".ID", fmt.Sprintf("rule IDs are not supported by %s", v.kind))
-		} else if n := utf8.RuneCountInString(r.ID); n > MaxS3IDChars {
-			v.add(path+".ID", fmt.Sprintf("is %d characters; at most %d are allowed", n, MaxS3IDChars))
+		} else {
+			if n := utf8.RuneCountInString(r.ID); n > k.maxID {
+				v.add(path+".ID", fmt.Sprintf("is %d characters; at most %d are allowed", n, k.maxID))
+			}
+			v.chars(path+".ID", r.ID, k)
 		}
 	}
 
-	v.list(path+".AllowedOrigins", r.AllowedOrigins, 1, MaxOriginChars, true)
+	v.list(path+".AllowedOrigins", r.AllowedOrigins, 1, k.maxOrigin, true, k)
 
-	allowed := v.methods()
 	methods := path + ".AllowedMethods"
-	if len(r.AllowedMethods) < 1 || len(r.AllowedMethods) > len(allowed) {
-		v.add(methods, fmt.Sprintf("has %d items; 1 to %d are allowed", len(r.AllowedMethods), len(allowed)))
+	if len(r.AllowedMethods) < 1 || len(r.AllowedMethods) > len(k.methods) {
+		v.add(methods, fmt.Sprintf("has %d items; 1 to %d are allowed", len(r.AllowedMethods), len(k.methods)))
 	}
 	for i, m := range r.AllowedMethods {
 		item := fmt.Sprintf("%s[%d]", methods, i)
 		switch {
-		case !slices.Contains(allowed, m):
-			v.add(item, fmt.Sprintf("method %q is not one of %s", m, strings.Join(allowed, ", ")))
+		case !slices.Contains(k.methods, m):
+			v.add(item, fmt.Sprintf("method %q is not one of %s", m, strings.Join(k.methods, ", ")))
 		case slices.Index(r.AllowedMethods, m) < i:
 			v.add(item, fmt.Sprintf("method %q is listed twice", m))
 		}
 	}
 
 	headers := path + ".AllowedHeaders"
-	if r.AllowedHeaders == nil && v.kind == MediaStore {
+	if r.AllowedHeaders == nil && k.headersRequired {
 		v.add(headers, "is required (it may be an empty list)")
 	}
-	v.list(headers, r.AllowedHeaders, 0, MaxHeaderChars, true)
-	v.list(path+".ExposeHeaders", r.ExposeHeaders, 0, MaxHeaderChars, false)
+	v.list(headers, r.AllowedHeaders, 0, k.maxHeader, true, k)
+	v.list(path+".ExposeHeaders", r.ExposeHeaders, 0, k.maxHeader, false, k)
 
 	if r.MaxAgeSeconds < 0 || r.MaxAgeSeconds > MaxAgeSecondsMax {
 		v.add(path+".MaxAgeSeconds", fmt.Sprintf("is %d; it must be 0 to %d", r.MaxAgeSeconds, MaxAgeSecondsMax))
 	}
 }
 
-// list checks a list of origins or headers: its length, each item's length and characters, and
-// (where oneWildcard) at most one "*" in each item.
-func (v *validator) list(path string, items []string, minItems, maxChars int, oneWildcard bool) {
-	if len(items) < minItems || len(items) > MaxListItems {
-		v.add(path, fmt.Sprintf("has %d items; %d to %d are allowed", len(items), minItems, MaxListItems))
+// list checks a list of origins or headers: its length (k.maxItems, when set), each item's
+// length (1 to maxChars, or at least 1 when maxChars is 0) and characters, and (where
+// oneWildcard) at most one "*" in each item.
+func (v *validator) list(path string, items []string, minItems, maxChars int, oneWildcard bool, k kindRules) {
+	switch {
+	case k.maxItems > 0 && (len(items) < minItems || len(items) > k.maxItems):
+		v.add(path, fmt.Sprintf("has %d items; %d to %d are allowed", len(items), minItems, k.maxItems))
+	case len(items) < minItems:
+		v.add(path, fmt.Sprintf("has %d items; at least %d is required", len(items), minItems))
 	}
 	for i, s := range items {
 		item := fmt.Sprintf("%s[%d]", path, i)
-		if n := utf8.RuneCountInString(s); n < 1 || n > maxChars {
+		n := utf8.RuneCountInString(s)
+		switch {
+		case maxChars > 0 && (n < 1 || n > maxChars):
 			v.add(item, fmt.Sprintf("is %d characters; 1 to %d are allowed", n, maxChars))
+		case n < 1:
+			v.add(item, "is empty")
 		}
 		if oneWildcard && strings.Count(s, "*") > 1 {
 			v.add(item, "more than one wildcard")
 		}
-		if r, ok := badChar(s); ok {
-			v.add(item, fmt.Sprintf("character %U is not allowed (only tab, LF, CR and U+0020 to U+00FF)", r))
-		}
+		v.chars(item, s, k)
 	}
 }
 
-// badChar returns the first character outside the API model's pattern [\t\n\r\x{0020}-\x{00FF}].
-func badChar(s string) (rune, bool) {
+// chars reports the first character of s that the kind does not allow.
+func (v *validator) chars(path, s string, k kindRules) {
 	for _, r := range s {
-		if r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xFF) {
-			continue
+		if !k.char(r) {
+			v.add(path, fmt.Sprintf("character %U is not allowed (%s)", r, k.chars))
+			return
 		}
-		return r, true
 	}
-	return 0, false
 }

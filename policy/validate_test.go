@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -147,6 +148,44 @@ func TestValidateLimits(t *testing.T) {
 		{"an S3 rule ID of 255 characters is the maximum", S3, with(func(r *Rule) { r.ID = strings.Repeat("i", 255) }), nil},
 		{"an S3 rule ID of 256 characters is refused", S3, with(func(r *Rule) { r.ID = strings.Repeat("i", 256) }),
 			[]string{"CorsPolicy[0].ID: is 256 characters; at most 255 are allowed"}},
+
+		// S3's own rules (issue 12): none of MediaStore's per-item caps or its Latin-1 pattern.
+		{"S3 accepts 101 origins", S3, with(func(r *Rule) { r.AllowedOrigins = items(101, origin) }), nil},
+		{"S3 accepts 1,000 origins", S3, with(func(r *Rule) { r.AllowedOrigins = items(1000, origin) }), nil},
+		{"S3 accepts an origin of 3,000 characters", S3,
+			with(func(r *Rule) { r.AllowedOrigins = []string{"https://" + strings.Repeat("a", 2992)} }), nil},
+		{"S3 accepts 101 allowed and 101 expose headers", S3, with(func(r *Rule) {
+			r.AllowedHeaders = items(101, header)
+			r.ExposeHeaders = items(101, header)
+		}), nil},
+		{"S3 accepts headers of 10,000 characters", S3, with(func(r *Rule) {
+			r.AllowedHeaders = []string{strings.Repeat("h", 10000)}
+			r.ExposeHeaders = []string{strings.Repeat("e", 10000)}
+		}), nil},
+		{"S3 accepts characters past U+00FF", S3, with(func(r *Rule) {
+			r.ID = "r\u00e8gle-\u20ac"
+			r.AllowedOrigins = []string{"https://\u0100.example", "https://b\u00fccher.example"}
+			r.AllowedHeaders = []string{"x-\u20ac"}
+		}), nil},
+		{"S3 refuses a character an XML document cannot hold", S3, with(func(r *Rule) { r.AllowedOrigins = []string{"a\x01b"} }),
+			[]string{"CorsPolicy[0].AllowedOrigins[0]: character U+0001 is not allowed (only the characters an XML document can hold)"}},
+		{"S3 refuses a rule without origins", S3, with(func(r *Rule) { r.AllowedOrigins = nil }),
+			[]string{"CorsPolicy[0].AllowedOrigins: has 0 items; at least 1 is required"}},
+		{"S3 refuses an empty origin (corsguard's own rule)", S3, with(func(r *Rule) { r.AllowedOrigins = []string{""} }),
+			[]string{"CorsPolicy[0].AllowedOrigins[0]: is empty"}},
+		{"S3 refuses an origin with two wildcards", S3, with(func(r *Rule) { r.AllowedOrigins = []string{"https://*.*.example.com"} }),
+			[]string{"CorsPolicy[0].AllowedOrigins[0]: more than one wildcard"}},
+		{"S3 refuses an allowed header with two wildcards", S3, with(func(r *Rule) { r.AllowedHeaders = []string{"x-*-*"} }),
+			[]string{"CorsPolicy[0].AllowedHeaders[0]: more than one wildcard"}},
+		{"S3 accepts an expose header with two wildcards", S3, with(func(r *Rule) { r.ExposeHeaders = []string{"x-*-*"} }), nil},
+		{"S3 refuses PATCH", S3, with(func(r *Rule) { r.AllowedMethods = []string{"GET", "PATCH"} }),
+			[]string{`CorsPolicy[0].AllowedMethods[1]: method "PATCH" is not one of GET, PUT, POST, DELETE, HEAD`}},
+		{"S3 refuses a rule without methods", S3, with(func(r *Rule) { r.AllowedMethods = nil }),
+			[]string{"CorsPolicy[0].AllowedMethods: has 0 items; 1 to 5 are allowed"}},
+		{"S3 accepts 100 rules", S3, rules(100), nil},
+		{"S3 refuses 101 rules", S3, rules(101), []string{"CorsPolicy: has 101 rules; 1 to 100 are allowed"}},
+		{"S3 refuses U+FFFF in an ID", S3, with(func(r *Rule) { r.ID = "a\uffffb" }),
+			[]string{"CorsPolicy[0].ID: character U+FFFF is not allowed (only the characters an XML document can hold)"}},
 		{"an unknown kind is refused", Kind("efs"), Policy{good()}, []string{`kind: unknown target kind "efs"`}},
 
 		{"every problem is reported, not only the first", MediaStore, Policy{good(), {
@@ -186,7 +225,7 @@ func TestValidatePolicySize(t *testing.T) {
 		t.Errorf("two big rules: got %q, want one size problem", got)
 	}
 	got = problems(t, Validate(big(1), S3))
-	if len(got) != 1 || !strings.HasSuffix(got[0], "at most 65536 are allowed") {
+	if len(got) != 1 || !strings.HasPrefix(got[0], "CorsPolicy: is 208177 bytes as the XML document PutBucketCors sends") {
 		t.Errorf("one big rule for S3: got %q, want one size problem", got)
 	}
 }
@@ -212,5 +251,54 @@ func TestValidationErrorNamesEveryPath(t *testing.T) {
 	want := "invalid mediastore CORS policy: CorsPolicy[0].AllowedOrigins[0]: more than one wildcard"
 	if err == nil || err.Error() != want {
 		t.Errorf("Error() = %v, want %q", err, want)
+	}
+}
+
+// S3's 64 KB is the XML document PutBucketCors sends, which is several times the JSON of a
+// rule list of short items: each item is wrapped in its element's tags.
+func TestValidateS3MeasuresTheXMLDocument(t *testing.T) {
+	// 100 rules of n origins "https://a&b.example", each <AllowedOrigin>https://a&amp;b.example</AllowedOrigin>.
+	policyOf := func(n int) Policy {
+		p := make(Policy, 100)
+		for i := range p {
+			p[i] = Rule{AllowedOrigins: items(n, func(int) string { return "https://a&b.example" }), AllowedMethods: []string{"GET"}}
+		}
+		return p
+	}
+	fits, over := policyOf(11), policyOf(12)
+	if n := len(S3Document(fits)); n > MaxS3PolicyBytes {
+		t.Fatalf("the fitting policy's document is %d bytes", n)
+	}
+	if err := Validate(fits, S3); err != nil {
+		t.Errorf("a document of %d bytes: %v", len(S3Document(fits)), err)
+	}
+	compact, _ := json.Marshal(over)
+	n := len(S3Document(over))
+	if len(compact) >= MaxS3PolicyBytes || n <= MaxS3PolicyBytes {
+		t.Fatalf("want JSON under and XML over 64 KB: JSON %d, XML %d bytes", len(compact), n)
+	}
+	want := []string{fmt.Sprintf("CorsPolicy: is %d bytes as the XML document PutBucketCors sends; at most 65536 (64 KB) are allowed", n)}
+	if diff := cmp.Diff(want, problems(t, Validate(over, S3))); diff != "" {
+		t.Errorf("JSON of %d bytes, XML of %d (-want +got):\n%s", len(compact), n, diff)
+	}
+}
+
+// The document is the SDK's, escapes included; enforce/corsconv holds it equal to the body
+// the SDK sends.
+func TestS3Document(t *testing.T) {
+	p := Policy{
+		{ID: "up\"loads", AllowedOrigins: []string{"https://a.example?x=1&y=<2>"}, AllowedMethods: []string{"PUT", "POST"},
+			AllowedHeaders: []string{"*", "it's"}, ExposeHeaders: []string{"ETag"}, MaxAgeSeconds: 600},
+		{AllowedOrigins: []string{"*\t\n\r\u0085\u2028\u00e9"}, AllowedMethods: []string{"GET"}},
+	}
+	want := `<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+		`<CORSRule><AllowedHeader>*</AllowedHeader><AllowedHeader>it&#39;s</AllowedHeader>` +
+		`<AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod>` +
+		`<AllowedOrigin>https://a.example?x=1&amp;y=&lt;2&gt;</AllowedOrigin><ExposeHeader>ETag</ExposeHeader>` +
+		`<ID>up&#34;loads</ID><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule>` +
+		`<CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>*&#x9;&#xA;&#xD;&#x85;&#x2028;` + "\u00e9" + `</AllowedOrigin></CORSRule>` +
+		`</CORSConfiguration>`
+	if got := string(S3Document(p)); got != want {
+		t.Errorf("S3Document:\n got %s\nwant %s", got, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -399,6 +400,14 @@ func TestValidate(t *testing.T) {
 	twoProblems := write("two.json", `{"CorsPolicy":[{"AllowedOrigins":["https://*.*.example.com"],"AllowedMethods":["GET","POST"],"AllowedHeaders":[]}]}`)
 	typo := write("typo.json", `[{"AllowedOrigin":["https://example.com"],"AllowedMethods":["GET"],"AllowedHeaders":[]}]`)
 
+	origins := make([]string, 101)
+	for i := range origins {
+		origins[i] = "https://o" + strconv.Itoa(i) + ".example.com"
+	}
+	list, _ := json.Marshal(origins)
+	manyOrigins := write("101-origins.json", `[{"AllowedOrigins":`+string(list)+`,"AllowedMethods":["GET"],"AllowedHeaders":[]}]`)
+	longOrigin := write("3000-chars.json", `[{"AllowedOrigins":["https://`+strings.Repeat("a", 2992)+`"],"AllowedMethods":["GET"],"AllowedHeaders":[]}]`)
+
 	tests := []struct {
 		name   string
 		stdin  string
@@ -418,6 +427,16 @@ func TestValidate(t *testing.T) {
 			}},
 		{name: "s3 allows POST", args: []string{"--kind", "s3", twoProblems}, code: exitInvalid,
 			stdout: []string{"1 problem\n"}},
+		{name: "s3 accepts a rule with 101 origins", args: []string{"--target", "s3", manyOrigins}, code: exitOK,
+			stdout: []string{manyOrigins + ": valid s3 CORS policy: 1 rule, sha256:"}},
+		{name: "mediastore refuses a rule with 101 origins", args: []string{"--target", "mediastore", manyOrigins}, code: exitInvalid,
+			stdout: []string{manyOrigins + ": CorsPolicy[0].AllowedOrigins: has 101 items; 1 to 100 are allowed\n"}},
+		{name: "s3 accepts an origin of 3,000 characters", args: []string{"--target", "s3", longOrigin}, code: exitOK,
+			stdout: []string{longOrigin + ": valid s3 CORS policy: 1 rule, sha256:"}},
+		{name: "mediastore refuses an origin of 3,000 characters", args: []string{"--target", "mediastore", longOrigin}, code: exitInvalid,
+			stdout: []string{longOrigin + ": CorsPolicy[0].AllowedOrigins[0]: is 3000 characters; 1 to 2048 are allowed\n"}},
+		{name: "all names the service whose rule an origin of 3,000 characters breaks", args: []string{"--target", "all", longOrigin}, code: exitInvalid,
+			stdout: []string{longOrigin + ": mediastore: CorsPolicy[0].AllowedOrigins[0]: is 3000 characters", longOrigin + ": valid s3 CORS policy"}},
 		{name: "a typo in a field name", args: []string{typo}, code: exitInvalid,
 			stdout: []string{`unknown field "AllowedOrigin"`}},
 		{name: "an empty stdin", args: []string{"-"}, code: exitInvalid, stdout: []string{"<stdin>: policy is empty"}},

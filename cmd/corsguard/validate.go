@@ -19,7 +19,9 @@ func newValidateCmd() *cobra.Command {
 		Long: `Validate parses a baseline CORS policy (a bare rule array, or {"CorsPolicy": [...]} as
 'aws mediastore get-cors-policy' prints it) and checks it against the rules of each target's
 service: PutCorsPolicy's for mediastore (the default), PutBucketCors's for s3 (POST and rule
-IDs allowed), both for all, which is what one baseline for containers and buckets must pass.
+IDs allowed; no cap on the number or length of origins and headers, at most 100 rules and 64 KB
+of XML as the SDK sends it), both for all, which is what one baseline for containers and
+buckets must pass.
 For cloudfront the baseline is a response headers policy's CorsConfig (alone, as
 {"CorsConfig": {...}}, or the whole output of 'aws cloudfront get-response-headers-policy'),
 judged by CloudFront's rules. It prints every problem with
