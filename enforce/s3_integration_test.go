@@ -215,3 +215,28 @@ func TestBucketListingPagesAndKeepsToTheRegion(t *testing.T) {
 		t.Errorf("%d ListBuckets pages, %d excluded; want 2 pages and the 1,200 archives excluded", n, len(rep.Excluded))
 	}
 }
+
+// Header names are case-insensitive: a container or bucket whose allowed and exposed header
+// names differ from the baseline's only in case is compliant, and nothing is written.
+func TestHeaderNameCaseIsNotDrift(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOption{})
+	e.setBaseline(string(baseline.JSON()))
+	lower := policy.Policy{
+		{AllowedOrigins: []string{"https://player.example.com", "https://*.example.org"}, AllowedMethods: []string{"GET", "HEAD"},
+			AllowedHeaders: []string{"*"}, ExposeHeaders: []string{"etag", "CONTENT-LENGTH"}, MaxAgeSeconds: 3000},
+		{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}, AllowedHeaders: []string{"range"}},
+	}
+	e.seed("lower", "", lower, nil)
+	e.seedBucket("lower", lower, nil)
+	eng := e.engineOf(enforce.Config{}, policy.MediaStore, policy.S3)
+
+	rep := e.run(context.Background(), eng, enforce.Work{})
+
+	if rep.Totals[enforce.Compliant] != 2 || len(rep.Entries) != 2 {
+		t.Errorf("totals %v; want the container and the bucket compliant", rep.Totals)
+	}
+	if n := e.emu.CallCount("PutCorsPolicy") + e.emu.CallCount("PutBucketCors"); n != 0 {
+		t.Errorf("%d writes for a difference of case in header names", n)
+	}
+}

@@ -331,13 +331,6 @@ func (v *validator) cfItems(path string, items []string) {
 // stands for, and AccessControlMaxAgeSec kept as given (absent is not 0: absent sends no
 // Access-Control-Max-Age header, 0 sends "0").
 func canonicalCloudFront(r Rule) Rule {
-	lower := func(items []string) []string {
-		out := make([]string, len(items))
-		for i, s := range items {
-			out[i] = strings.ToLower(s)
-		}
-		return set(out)
-	}
 	methods := slices.Clone(r.AllowedMethods)
 	if slices.Contains(methods, "ALL") {
 		methods = append(slices.DeleteFunc(methods, func(m string) bool { return m == "ALL" }), cloudFrontMethods[:7]...)
@@ -354,8 +347,8 @@ func canonicalCloudFront(r Rule) Rule {
 		ID:             r.ID,
 		AllowedOrigins: set(r.AllowedOrigins),
 		AllowedMethods: set(methods),
-		AllowedHeaders: lower(r.AllowedHeaders),
-		ExposeHeaders:  lower(r.ExposeHeaders),
+		AllowedHeaders: headerSet(r.AllowedHeaders),
+		ExposeHeaders:  headerSet(r.ExposeHeaders),
 		MaxAgeSeconds:  r.MaxAgeSeconds,
 		CloudFront:     &cf,
 	}

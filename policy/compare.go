@@ -11,9 +11,12 @@ import (
 
 // Canonical returns p in canonical form: rule order kept (the first matching rule wins), each
 // list sorted with duplicates removed (order inside a list means nothing to the service), and
-// absent lists as empty ones. A missing MaxAgeSeconds is already 0. Method names keep their case.
-// A CloudFront rule's header names are also lowered and its method ALL stands for the seven
-// methods it names (see canonicalCloudFront).
+// absent lists as empty ones. A missing MaxAgeSeconds is already 0. Allowed and exposed header
+// names are in lower case, for every kind: HTTP header names are case-insensitive (RFC 9110
+// section 5.1), and S3 and MediaStore match Access-Control-Request-Headers without regard to
+// case, so "etag" and "ETag" are not drift. Origins and method names keep their case. A
+// CloudFront rule's method ALL also stands for the seven methods it names (see
+// canonicalCloudFront).
 func Canonical(p Policy) Policy {
 	out := make(Policy, len(p))
 	for i, r := range p {
@@ -25,12 +28,21 @@ func Canonical(p Policy) Policy {
 			ID:             r.ID,
 			AllowedOrigins: set(r.AllowedOrigins),
 			AllowedMethods: set(r.AllowedMethods),
-			AllowedHeaders: set(r.AllowedHeaders),
-			ExposeHeaders:  set(r.ExposeHeaders),
+			AllowedHeaders: headerSet(r.AllowedHeaders),
+			ExposeHeaders:  headerSet(r.ExposeHeaders),
 			MaxAgeSeconds:  r.MaxAgeSeconds,
 		}
 	}
 	return out
+}
+
+// headerSet is a set of header names in lower case.
+func headerSet(items []string) []string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = strings.ToLower(s)
+	}
+	return set(out)
 }
 
 func set(items []string) []string {

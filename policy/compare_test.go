@@ -29,6 +29,13 @@ func TestEqual(t *testing.T) {
 		{"rule order matters", base, Policy{base[1], base[0]}, false},
 		{"a missing rule differs", base, base[:1], false},
 		{"no policy differs from any policy", nil, base, false},
+		{"header name case does not matter", base, mutate(func(p Policy) {
+			p[0].AllowedHeaders = []string{"*"}
+			p[0].ExposeHeaders = []string{"etag"}
+		}), true},
+		{"allowed header name case does not matter", Policy{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}, AllowedHeaders: []string{"Content-Type", "X-Amz-Date"}}},
+			Policy{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}, AllowedHeaders: []string{"x-amz-date", "content-type"}}}, true},
+		{"origin case matters", base, mutate(func(p Policy) { p[0].AllowedOrigins = []string{"https://Player.example.com"} }), false},
 		{"method case matters", base, mutate(func(p Policy) { p[0].AllowedMethods = []string{"get", "HEAD"} }), false},
 		{"an extra origin differs", base, mutate(func(p Policy) { p[0].AllowedOrigins = append(p[0].AllowedOrigins, "https://b.example") }), false},
 		{"another max age differs", base, mutate(func(p Policy) { p[0].MaxAgeSeconds = 1 }), false},
@@ -73,7 +80,7 @@ func TestDiff(t *testing.T) {
 		want   []string
 	}{
 		{"no policy misses every rule", nil, []string{
-			`CorsPolicy[0]: missing rule, want {"AllowedOrigins":["https://player.example.com"],"AllowedMethods":["GET","HEAD"],"AllowedHeaders":["*"],"ExposeHeaders":["ETag"],"MaxAgeSeconds":3000}`,
+			`CorsPolicy[0]: missing rule, want {"AllowedOrigins":["https://player.example.com"],"AllowedMethods":["GET","HEAD"],"AllowedHeaders":["*"],"ExposeHeaders":["etag"],"MaxAgeSeconds":3000}`,
 			`CorsPolicy[1]: missing rule, want {"AllowedOrigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":[]}`,
 		}},
 		{"an extra rule is to be removed", append(Canonical(want), Rule{AllowedOrigins: []string{"https://evil.example"}, AllowedMethods: []string{"PUT"}}), []string{
@@ -87,7 +94,7 @@ func TestDiff(t *testing.T) {
 		}, want[1]}, []string{
 			"CorsPolicy[0].AllowedOrigins: -*",
 			"CorsPolicy[0].AllowedMethods: -DELETE",
-			"CorsPolicy[0].ExposeHeaders: +ETag",
+			"CorsPolicy[0].ExposeHeaders: +etag",
 			"CorsPolicy[0].MaxAgeSeconds: 0 -> 3000",
 		}},
 		{"an equal policy has no diff", Canonical(want), nil},
