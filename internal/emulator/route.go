@@ -19,6 +19,7 @@ func (e *Emulator) frontEnds() map[string]http.HandlerFunc {
 		"s3":          e.serveS3,
 		"securityhub": e.serveSecurityHub,
 		"cloudfront":  e.serveCloudFront,
+		"sts":         e.serveSTS,
 	}
 }
 

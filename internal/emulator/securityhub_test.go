@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/internal/emulator"
@@ -419,5 +420,19 @@ func TestSecurityHubServesTheAWSCLI(t *testing.T) {
 	}
 	if len(doc.Findings) != 1 || doc.Findings[0].Id != "live" || doc.Findings[0].RecordState != "ACTIVE" || doc.Findings[0].Compliance.Status != "FAILED" {
 		t.Errorf("aws securityhub get-findings: %+v", doc.Findings)
+	}
+}
+
+// The CLI learns its account from STS GetCallerIdentity (awsQuery).
+func TestSTSGetCallerIdentityNamesTheAccount(t *testing.T) {
+	f := newFixture(t, emulator.WithAccount("210987654321"))
+	c := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.url), Credentials: creds,
+		Retryer: aws.NopRetryer{}, HTTPClient: emulator.HTTPClient()})
+	out, err := c.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(out.Account) != "210987654321" || aws.ToString(out.Arn) != "arn:aws:iam::210987654321:user/emulator" {
+		t.Errorf("GetCallerIdentity: %s %s", aws.ToString(out.Account), aws.ToString(out.Arn))
 	}
 }
