@@ -1,0 +1,338 @@
+package findings_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
+	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/policy"
+)
+
+var (
+	scope = findings.Scope{Account: "123456789012", Region: "us-east-1"}
+	t0    = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+)
+
+func report(entries ...enforce.Entry) *enforce.Report {
+	return &enforce.Report{
+		Baseline:  enforce.Baseline{Parameter: "/corsguard/baseline", Version: 3, Valid: true},
+		Baselines: []enforce.Baseline{{Kind: policy.MediaStore, Parameter: "/corsguard/baseline", Version: 3, Valid: true}, {Kind: policy.S3, Parameter: "/corsguard/baseline", Version: 3, Valid: true}},
+		Mode:      enforce.ModeAudit,
+		Entries:   entries,
+	}
+}
+
+func entry(name string, o enforce.Outcome) enforce.Entry {
+	e := enforce.Entry{Name: name, Kind: policy.MediaStore, Outcome: o}
+	if o == enforce.Drifted || o == enforce.Remediated {
+		e.Diff = []policy.Change{{Path: "CorsPolicy[0].AllowedOrigins", Op: "change", Added: []string{"https://example.com"}, Removed: []string{"*"}}}
+	}
+	if o == enforce.Failed {
+		e.Error = "get cors policy: AccessDeniedException"
+	}
+	return e
+}
+
+func TestBuildMapsEachOutcome(t *testing.T) {
+	rep := report(entry("ok", enforce.Compliant), entry("fixed", enforce.Remediated), entry("bad", enforce.Drifted),
+		entry("skip", enforce.Exempt), entry("broken", enforce.Failed), entry("deleted", enforce.Gone), entry("late", enforce.NotStarted))
+	got := map[string]string{}
+	for _, f := range findings.Build(scope, rep, t0, nil) {
+		got[f.ProductFields["corsguard/Name"]] = strings.Join([]string{f.Compliance.Status, f.Severity.Label, f.RecordState, f.FindingProviderFields.Severity.Label}, " ")
+	}
+	want := map[string]string{
+		"ok":      "PASSED INFORMATIONAL ACTIVE INFORMATIONAL",
+		"fixed":   "PASSED INFORMATIONAL ACTIVE INFORMATIONAL",
+		"bad":     "FAILED MEDIUM ACTIVE MEDIUM",
+		"skip":    "NOT_AVAILABLE INFORMATIONAL ACTIVE INFORMATIONAL",
+		"broken":  "WARNING LOW ACTIVE LOW",
+		"deleted": "NOT_AVAILABLE INFORMATIONAL ARCHIVED INFORMATIONAL",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("status severity record-state (-want +got):\n%s", diff)
+	}
+}
+
+func TestBuildWritesTheRequiredFieldsIdsAndResources(t *testing.T) {
+	rep := report(entry("movies", enforce.Drifted), enforce.Entry{Name: "media-eu", Kind: policy.S3, Outcome: enforce.Compliant},
+		enforce.Entry{Name: "abc123", Kind: "cloudfront", Outcome: enforce.Compliant})
+	fs := findings.Build(scope, rep, t0, map[string]string{"corsguard/123456789012/us-east-1/mediastore/movies": "2026-01-01T00:00:00.000Z"})
+	type view struct{ ID, ResourceType, ResourceID, Region, Generator, Created string }
+	var got []view
+	for _, f := range fs {
+		got = append(got, view{f.ID, f.Resources[0].Type, f.Resources[0].ID, f.Resources[0].Region, f.GeneratorID, f.CreatedAt})
+		if f.SchemaVersion != "2018-10-08" || f.AwsAccountID != "123456789012" || f.ProductARN != "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default" ||
+			f.UpdatedAt != "2026-03-01T12:00:00.000Z" || f.Title == "" || f.Description == "" || len(f.Types) != 1 || f.Severity == nil {
+			t.Errorf("finding %s lacks a required field or has a wrong one: %+v", f.ID, f)
+		}
+	}
+	want := []view{
+		{"corsguard/123456789012/us-east-1/mediastore/movies", "Other", "arn:aws:mediastore:us-east-1:123456789012:container/movies", "us-east-1", "corsguard/cors-baseline/mediastore", "2026-01-01T00:00:00.000Z"},
+		{"corsguard/123456789012/us-east-1/s3/media-eu", "AwsS3Bucket", "arn:aws:s3:::media-eu", "us-east-1", "corsguard/cors-baseline/s3", "2026-03-01T12:00:00.000Z"},
+		{"corsguard/123456789012/global/cloudfront/abc123", "Other", "arn:aws:cloudfront::123456789012:response-headers-policy/abc123", "", "corsguard/cors-baseline/cloudfront", "2026-03-01T12:00:00.000Z"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if !strings.Contains(fs[0].Description, "AllowedOrigins") || !strings.Contains(fs[0].Description, "/corsguard/baseline (version 3)") {
+		t.Errorf("a drifted finding's description does not say what drifted from which baseline: %q", fs[0].Description)
+	}
+	if !strings.Contains(fs[0].Remediation.Recommendation.Text, "corsguard apply") {
+		t.Errorf("remediation does not say how corsguard fixes it: %q", fs[0].Remediation.Recommendation.Text)
+	}
+}
+
+func TestBuildKeepsTextWithinASFFLimits(t *testing.T) {
+	e := entry(strings.Repeat("n", 255), enforce.Drifted)
+	for i := range 300 {
+		e.Diff = append(e.Diff, policy.Change{Path: fmt.Sprintf("CorsPolicy[%d]", i), Op: "add", To: strings.Repeat("x", 300)})
+	}
+	f := findings.Build(scope, report(e), t0, nil)[0]
+	if n := len([]rune(f.Title)); n > 256 {
+		t.Errorf("Title has %d characters; ASFF allows 256", n)
+	}
+	if n := len([]rune(f.Description)); n > 1024 {
+		t.Errorf("Description has %d characters; ASFF allows 1024", n)
+	}
+	if !strings.Contains(f.Description, "more change(s)") {
+		t.Errorf("a long diff is not shortened with a count: %q", f.Description)
+	}
+}
+
+// hub is an emulator with Security Hub behind a real HTTP server and a client without retries.
+type hub struct {
+	emu *emulator.Emulator
+	sh  *securityhub.Client
+}
+
+func newHub(t *testing.T, opts ...emulator.Option) *hub {
+	t.Helper()
+	emu := emulator.New(append([]emulator.Option{emulator.WithAccount(scope.Account), emulator.WithRegion(scope.Region)}, opts...)...)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret"}, nil
+	})
+	sh := securityhub.New(securityhub.Options{Region: scope.Region, BaseEndpoint: aws.String(srv.URL), Credentials: creds,
+		Retryer: aws.NopRetryer{}, HTTPClient: emulator.HTTPClient()})
+	return &hub{emu: emu, sh: sh}
+}
+
+func (h *hub) publisher(now *time.Time) *findings.Publisher {
+	return findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithClock(func() time.Time { return *now }),
+		findings.WithSleep(func(context.Context, time.Duration) error { return nil }, func() float64 { return 0.5 }))
+}
+
+// states returns "Compliance.Status RecordState" of each finding by Id.
+func (h *hub) states(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	p := securityhub.NewGetFindingsPaginator(h.sh, &securityhub.GetFindingsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range page.Findings {
+			out[strings.TrimPrefix(aws.ToString(f.Id), "corsguard/123456789012/us-east-1/")] = string(f.Compliance.Status) + " " + string(f.RecordState)
+		}
+	}
+	return out
+}
+
+func TestPublishCreatesUpdatesInPlaceAndArchives(t *testing.T) {
+	h := newHub(t)
+	now := t0
+	p := h.publisher(&now)
+	ctx := context.Background()
+	sweep := findings.Coverage{policy.MediaStore}
+
+	res, err := p.Publish(ctx, scope, report(entry("movies", enforce.Drifted), entry("live", enforce.Compliant), entry("old", enforce.Exempt)), sweep)
+	if err != nil || res.Imported != 3 || res.Archived != 0 {
+		t.Fatalf("first sweep: %+v, %v", res, err)
+	}
+	want := map[string]string{"mediastore/movies": "FAILED ACTIVE", "mediastore/live": "PASSED ACTIVE", "mediastore/old": "NOT_AVAILABLE ACTIVE"}
+	if diff := cmp.Diff(want, h.states(t)); diff != "" {
+		t.Fatalf("after the first sweep (-want +got):\n%s", diff)
+	}
+
+	// Repaired: the same Id, now PASSED. A run about one named resource archives nothing.
+	now = now.Add(time.Minute)
+	if _, err := p.Publish(ctx, scope, report(entry("movies", enforce.Remediated)), nil); err != nil {
+		t.Fatal(err)
+	}
+	want["mediastore/movies"] = "PASSED ACTIVE"
+	if diff := cmp.Diff(want, h.states(t)); diff != "" {
+		t.Fatalf("after the repair (-want +got):\n%s", diff)
+	}
+
+	// The next sweep: live was deleted (the listing no longer has it), old is excluded now.
+	now = now.Add(time.Minute)
+	rep := report(entry("movies", enforce.Compliant))
+	rep.Excluded = []string{"old"}
+	res, err = p.Publish(ctx, scope, rep, sweep)
+	if err != nil || res.Archived != 2 || res.Imported != 3 {
+		t.Fatalf("second sweep: %+v, %v; want 3 imported of which 2 archived", res, err)
+	}
+	want = map[string]string{"mediastore/movies": "PASSED ACTIVE", "mediastore/live": "PASSED ARCHIVED", "mediastore/old": "NOT_AVAILABLE ARCHIVED"}
+	if diff := cmp.Diff(want, h.states(t)); diff != "" {
+		t.Fatalf("after the second sweep (-want +got):\n%s", diff)
+	}
+
+	// A sweep of buckets does not archive containers' findings, and a sweep whose container
+	// baseline was invalid archives nothing of it: nothing was listed.
+	now = now.Add(time.Minute)
+	bad := report()
+	bad.Baselines[0].Valid = false
+	bad.Baseline.Valid = false
+	if _, err := p.Publish(ctx, scope, bad, findings.Coverage{policy.MediaStore, policy.S3}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, h.states(t)); diff != "" {
+		t.Fatalf("a sweep with an invalid baseline changed findings (-want +got):\n%s", diff)
+	}
+
+	// A deleted container's finding is archived by any run that sees it gone.
+	now = now.Add(time.Minute)
+	if _, err := p.Publish(ctx, scope, report(entry("movies", enforce.Gone)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.states(t)["mediastore/movies"]; got != "NOT_AVAILABLE ARCHIVED" {
+		t.Errorf("a gone container's finding is %q, want archived", got)
+	}
+}
+
+func TestPublishBatchesPast100(t *testing.T) {
+	h := newHub(t)
+	now := t0
+	var es []enforce.Entry
+	for i := range 250 {
+		es = append(es, entry(fmt.Sprintf("c%03d", i), enforce.Compliant))
+	}
+	res, err := h.publisher(&now).Publish(context.Background(), scope, report(es...), nil)
+	if err != nil || res.Imported != 250 {
+		t.Fatalf("Publish: %+v, %v", res, err)
+	}
+	if n := h.emu.CallCount("BatchImportFindings"); n != 3 {
+		t.Errorf("%d BatchImportFindings calls for 250 findings, want 3 (100 + 100 + 50)", n)
+	}
+	if n := len(h.states(t)); n != 250 {
+		t.Errorf("%d findings, want 250", n)
+	}
+}
+
+func TestPublishRetriesOnlyFailuresARetryCanFix(t *testing.T) {
+	h := newHub(t)
+	now := t0
+	id := func(n string) string { return findings.ID(scope, policy.MediaStore, n) }
+	h.emu.ScriptFinding(id("flaky"), 2, "InternalFailure")
+	h.emu.ScriptFinding(id("refused"), 5, "InvalidInput")
+	res, err := h.publisher(&now).Publish(context.Background(), scope,
+		report(entry("ok", enforce.Compliant), entry("flaky", enforce.Drifted), entry("refused", enforce.Drifted)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 2 {
+		t.Errorf("imported %d, want 2 (ok, and flaky on its third try)", res.Imported)
+	}
+	if diff := cmp.Diff([]string{id("refused") + " InvalidInput"}, failures(res)); diff != "" {
+		t.Errorf("Failed (-want +got):\n%s", diff)
+	}
+	if n := h.emu.CallCount("BatchImportFindings"); n != 3 {
+		t.Errorf("%d calls, want 3: one batch, then flaky alone twice", n)
+	}
+}
+
+func failures(r findings.Result) []string {
+	var out []string
+	for _, f := range r.Failed {
+		out = append(out, f.ID+" "+f.Code)
+	}
+	return out
+}
+
+func TestPublishWithSecurityHubDisabledIsTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(*hub)
+		cover findings.Coverage
+	}{
+		{"the call is refused", func(h *hub) { h.emu.SetSecurityHubEnabled(false) }, nil},
+		{"the archive step's GetFindings is refused", func(h *hub) { h.emu.SetSecurityHubEnabled(false) }, findings.Coverage{policy.MediaStore}},
+		{"findings come back with InvalidAccess", func(h *hub) {
+			h.emu.ScriptFinding(findings.ID(scope, policy.MediaStore, "movies"), 1, "InvalidAccess")
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHub(t)
+			tc.setup(h)
+			now := t0
+			_, err := h.publisher(&now).Publish(context.Background(), scope, report(entry("movies", enforce.Drifted)), tc.cover)
+			if !errors.Is(err, findings.ErrNotEnabled) {
+				t.Fatalf("Publish: %v; want ErrNotEnabled", err)
+			}
+			if !strings.Contains(err.Error(), "not enabled") {
+				t.Errorf("the error does not say plainly that Security Hub is off: %v", err)
+			}
+			if n := h.emu.CallCount("BatchImportFindings"); n > 1 {
+				t.Errorf("%d import calls after a terminal error, want at most 1", n)
+			}
+		})
+	}
+}
+
+func TestPerInstanceRateDividesTheShare(t *testing.T) {
+	if got := findings.PerInstanceRate(findings.DefaultImportRate, 10); got != 0.5 {
+		t.Errorf("PerInstanceRate(5, 10) = %v, want 0.5", got)
+	}
+	if got := findings.PerInstanceRate(findings.DefaultImportRate, 0); got != findings.DefaultImportRate {
+		t.Errorf("PerInstanceRate(5, 0) = %v, want 5", got)
+	}
+}
+
+func TestFindingsImportAsWritten(t *testing.T) {
+	// Every finding Build makes passes the emulator's ASFF checks (the 12 required fields,
+	// taxonomy, lengths), for every outcome and kind.
+	h := newHub(t)
+	rep := report(entry("ok", enforce.Compliant), entry("fixed", enforce.Remediated), entry("bad", enforce.Drifted),
+		entry("skip", enforce.Exempt), entry("broken", enforce.Failed), entry("deleted", enforce.Gone),
+		enforce.Entry{Name: "b", Kind: policy.S3, Outcome: enforce.Drifted})
+	var batch []types.AwsSecurityFinding
+	for _, f := range findings.Build(scope, rep, t0, nil) {
+		batch = append(batch, f.SDK())
+	}
+	out, err := h.sh.BatchImportFindings(context.Background(), &securityhub.BatchImportFindingsInput{Findings: batch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.FailedFindings) > 0 {
+		t.Errorf("refused: %+v %s", out.FailedFindings, aws.ToString(out.FailedFindings[0].ErrorMessage))
+	}
+}
+
+func TestTerminalErrorsAreEnforceTerminal(t *testing.T) {
+	h := newHub(t, emulator.WithSecurityHubDisabled())
+	now := t0
+	_, err := h.publisher(&now).Publish(context.Background(), scope, report(entry("movies", enforce.Drifted)), nil)
+	if enforce.Retryable(err) {
+		t.Errorf("Security Hub off is retryable: %v", err)
+	}
+	h.emu.SetSecurityHubEnabled(true)
+	h.emu.Script("BatchImportFindings", "", 1, "InternalServerError")
+	_, err = h.publisher(&now).Publish(context.Background(), scope, report(entry("movies", enforce.Drifted)), nil)
+	if err == nil || !enforce.Retryable(err) {
+		t.Errorf("a 500 past the retries: %v; want a retryable error", err)
+	}
+}

@@ -1,0 +1,344 @@
+package findings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"github.com/aws/smithy-go"
+	"golang.org/x/time/rate"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// API is the part of Security Hub a Publisher calls; *securityhub.Client satisfies it.
+type API interface {
+	BatchImportFindings(ctx context.Context, in *securityhub.BatchImportFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error)
+	GetFindings(ctx context.Context, in *securityhub.GetFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error)
+}
+
+var _ API = (*securityhub.Client)(nil)
+
+// Actions lists the IAM actions of the calls a Publisher makes: BatchImportFindings for every
+// run, GetFindings for the archive step of a sweep. The template grants them only when
+// findings are on, and a test holds the two together.
+func Actions() []string {
+	return []string{"securityhub:BatchImportFindings", "securityhub:GetFindings"}
+}
+
+// Limits of BatchImportFindings and GetFindings (Security Hub's documented quotas).
+const (
+	// MaxBatch is the most findings one BatchImportFindings call takes.
+	MaxBatch = 100
+	// AccountImportRate is BatchImportFindings' quota: 10 calls per second per account and
+	// Region (burst 30), shared by every finding provider of the account.
+	AccountImportRate = 10.0
+	// DefaultImportRate is corsguard's share of it, in calls per second, for all of its
+	// processes together: half, leaving the rest to the account's other providers.
+	DefaultImportRate = 5.0
+	// getFindingsRate keeps GetFindings (quota 3 per second, burst 6) under its limit.
+	getFindingsRate = 2.0
+	// retries is how many more times a finding that failed for a reason a retry can fix is
+	// imported again.
+	retries = 3
+)
+
+// ErrNotEnabled is the terminal error (enforce.TerminalError wraps it) of an account or Region
+// where Security Hub is not enabled: every import would fail the same way until someone
+// enables it.
+var ErrNotEnabled = errors.New("security hub is not enabled")
+
+// ErrDenied is the terminal error of a caller that may not import or read the findings.
+var ErrDenied = errors.New("security hub denied the call")
+
+// Publisher imports a run's findings into Security Hub. Build one per process and share it:
+// its token bucket is the process's share of the import rate.
+type Publisher struct {
+	api     API
+	imports *rate.Limiter
+	reads   *rate.Limiter
+	now     func() time.Time
+	sleep   func(context.Context, time.Duration) error
+	rand    func() float64
+}
+
+// Option changes how NewPublisher builds a Publisher.
+type Option func(*Publisher)
+
+// WithImportRate sets this process's BatchImportFindings calls per second. Security Hub's
+// quota is per account and Region, so processes that import at once divide corsguard's share
+// among them: the Lambda gives each concurrent instance DefaultImportRate / its maximum
+// concurrency (see PerInstanceRate); the CLI, alone, takes all of it.
+func WithImportRate(perSecond float64) Option {
+	return func(p *Publisher) { p.imports = rate.NewLimiter(rate.Limit(perSecond), 1) }
+}
+
+// WithClock sets the time source of UpdatedAt and CreatedAt (default time.Now).
+func WithClock(now func() time.Time) Option { return func(p *Publisher) { p.now = now } }
+
+// WithSleep replaces the wait between retries of failed findings (tests pass one that
+// returns at once); rand draws the jitter.
+func WithSleep(sleep func(context.Context, time.Duration) error, rand func() float64) Option {
+	return func(p *Publisher) { p.sleep, p.rand = sleep, rand }
+}
+
+// NewPublisher returns a Publisher that calls api. The client's retryer (the SDK's standard
+// one, see internal/awsclient) retries throttled and failed calls; the Publisher retries the
+// findings a call returns in FailedFindings for a reason a retry can fix.
+func NewPublisher(api API, opts ...Option) *Publisher {
+	p := &Publisher{
+		api:     api,
+		imports: rate.NewLimiter(rate.Limit(DefaultImportRate), 1),
+		reads:   rate.NewLimiter(getFindingsRate, 1),
+		now:     time.Now,
+		sleep:   sleep,
+		rand:    rand.Float64,
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+// PerInstanceRate divides corsguard's import rate among the function instances that may
+// import at once, so that together they stay under it.
+func PerInstanceRate(total float64, instances int) float64 {
+	if instances < 1 {
+		instances = 1
+	}
+	return total / float64(instances)
+}
+
+// Coverage says which kinds a report covered completely (a sweep listed every resource of
+// them): their findings that the report does not produce are archived. A run about named
+// resources covers no kind.
+type Coverage []policy.Kind
+
+// Result is what one Publish did.
+type Result struct {
+	// Imported counts the findings created or updated, archived ones included.
+	Imported int `json:"imported"`
+	// Archived counts the findings archived: gone resources, and in a sweep the findings of
+	// resources the sweep no longer covers.
+	Archived int `json:"archived"`
+	// Failed lists the findings Security Hub did not take, after the retries that could help.
+	Failed []Failure `json:"failed,omitempty"`
+}
+
+// Failure is one finding Security Hub did not import.
+type Failure struct {
+	ID      string `json:"id"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Publish imports the findings of rep for scope and, for the kinds in cover, archives the
+// active findings of corsguard's generators that rep no longer produces (a deleted or newly
+// excluded resource). A kind whose baseline was invalid, or a run that failed as a whole, is
+// not covered: nothing of it was listed. The error is an enforce.TerminalError wrapping
+// ErrNotEnabled or ErrDenied when a retry cannot help; other errors (throttling or 5xx past
+// the SDK's retries, a timeout) are retryable. Result.Failed lists findings that were refused.
+func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Report, cover Coverage) (Result, error) {
+	now := p.now()
+	cover = covered(rep, cover)
+	var existing []types.AwsSecurityFinding
+	created := map[string]string{}
+	if len(cover) > 0 {
+		var err error
+		if existing, err = p.active(ctx, scope, cover); err != nil {
+			return Result{}, err
+		}
+		for _, f := range existing {
+			created[aws.ToString(f.Id)] = aws.ToString(f.CreatedAt)
+		}
+	}
+	built := Build(scope, rep, now, created)
+	batch := make([]types.AwsSecurityFinding, 0, len(built))
+	seen := map[string]bool{}
+	res := Result{}
+	for _, f := range built {
+		seen[f.ID] = true
+		batch = append(batch, f.SDK())
+		if f.RecordState == Archived {
+			res.Archived++
+		}
+	}
+	for _, f := range existing {
+		if seen[aws.ToString(f.Id)] {
+			continue
+		}
+		f.RecordState = types.RecordStateArchived
+		f.UpdatedAt = aws.String(Timestamp(now))
+		batch = append(batch, f)
+		res.Archived++
+	}
+	imported, failed, err := p.Import(ctx, batch)
+	res.Imported, res.Failed = imported, failed
+	if err != nil {
+		return res, err
+	}
+	// The archive count counts only what Security Hub took.
+	for _, f := range failed {
+		if slices.ContainsFunc(batch, func(b types.AwsSecurityFinding) bool {
+			return aws.ToString(b.Id) == f.ID && b.RecordState == types.RecordStateArchived
+		}) {
+			res.Archived--
+		}
+	}
+	return res, nil
+}
+
+// covered returns the kinds of cover that rep really saw whole: not when the run failed as a
+// whole (a listing may have been cut short), and not a kind whose baseline was invalid.
+func covered(rep *enforce.Report, cover Coverage) Coverage {
+	if rep.Error != "" {
+		return nil
+	}
+	var out Coverage
+	for _, k := range cover {
+		valid := rep.Baseline.Valid
+		for _, b := range rep.Baselines {
+			if b.Kind == k {
+				valid = b.Valid
+			}
+		}
+		if valid {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Filters returns the GetFindings filters of corsguard's active findings of the kinds in
+// scope's account, product and Region.
+func Filters(scope Scope, kinds []policy.Kind) *types.AwsSecurityFindingFilters {
+	eq := func(v string) types.StringFilter {
+		return types.StringFilter{Value: aws.String(v), Comparison: types.StringFilterComparisonEquals}
+	}
+	f := &types.AwsSecurityFindingFilters{
+		AwsAccountId: []types.StringFilter{eq(scope.Account)},
+		ProductArn:   []types.StringFilter{eq(scope.ProductARN())},
+		RecordState:  []types.StringFilter{eq(Active)},
+	}
+	for _, k := range kinds {
+		f.GeneratorId = append(f.GeneratorId, eq(GeneratorID(k)))
+	}
+	return f
+}
+
+// active returns corsguard's active findings of the kinds.
+func (p *Publisher) active(ctx context.Context, scope Scope, kinds []policy.Kind) ([]types.AwsSecurityFinding, error) {
+	var out []types.AwsSecurityFinding
+	in := &securityhub.GetFindingsInput{Filters: Filters(scope, kinds), MaxResults: aws.Int32(100)}
+	for {
+		if err := p.reads.Wait(ctx); err != nil {
+			return nil, err
+		}
+		page, err := p.api.GetFindings(ctx, in)
+		if err != nil {
+			return nil, classify("get findings", scope, err)
+		}
+		out = append(out, page.Findings...)
+		if aws.ToString(page.NextToken) == "" {
+			return out, nil
+		}
+		in.NextToken = page.NextToken
+	}
+}
+
+// Import sends findings in batches of at most MaxBatch, each call waiting for a token of the
+// import rate. Findings refused for a reason a retry can fix (an internal error, throttling)
+// are sent again up to three times with full-jitter backoff; the others are returned.
+func (p *Publisher) Import(ctx context.Context, fs []types.AwsSecurityFinding) (imported int, failed []Failure, err error) {
+	pending := fs
+	for attempt := 0; len(pending) > 0; attempt++ {
+		var again []types.AwsSecurityFinding
+		for batch := range slices.Chunk(pending, MaxBatch) {
+			if err := p.imports.Wait(ctx); err != nil {
+				return imported, failed, err
+			}
+			out, err := p.api.BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: batch})
+			if err != nil {
+				return imported, failed, classify("import findings", Scope{}, err)
+			}
+			imported += int(aws.ToInt32(out.SuccessCount))
+			for _, ff := range out.FailedFindings {
+				code := aws.ToString(ff.ErrorCode)
+				if isAccessCode(code) {
+					return imported, failed, enforce.Terminal(fmt.Errorf("import findings: Security Hub is not enabled, or the account's default product cannot import (%s: %s): %w",
+						code, aws.ToString(ff.ErrorMessage), ErrNotEnabled))
+				}
+				if retryable(code) && attempt < retries {
+					if i := slices.IndexFunc(batch, func(f types.AwsSecurityFinding) bool { return aws.ToString(f.Id) == aws.ToString(ff.Id) }); i >= 0 {
+						again = append(again, batch[i])
+						continue
+					}
+				}
+				failed = append(failed, Failure{ID: aws.ToString(ff.Id), Code: code, Message: aws.ToString(ff.ErrorMessage)})
+			}
+		}
+		if len(again) > 0 {
+			d := time.Duration(p.rand() * float64(min(5*time.Second, 200*time.Millisecond<<attempt)))
+			if err := p.sleep(ctx, d); err != nil {
+				return imported, failed, err
+			}
+		}
+		pending = again
+	}
+	return imported, failed, nil
+}
+
+// isAccessCode reports whether a FailedFindings code says Security Hub (or the default
+// product's integration) is not enabled, which the user guide answers with InvalidAccess.
+func isAccessCode(code string) bool {
+	return strings.HasPrefix(code, "InvalidAccess")
+}
+
+// retryable reports whether a FailedFindings code is one a later attempt can get past.
+func retryable(code string) bool {
+	for _, s := range []string{"Internal", "Throttl", "LimitExceeded", "Unavailable", "Timeout"} {
+		if strings.Contains(code, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// classify wraps an error of a whole call: Security Hub not enabled and access denied are
+// terminal and say so plainly; others (the SDK's retries exhausted) are returned as they are.
+func classify(what string, scope Scope, err error) error {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch code := api.ErrorCode(); {
+		case code == "InvalidAccessException":
+			where := ""
+			if scope.Account != "" {
+				where = fmt.Sprintf(" in account %s, Region %s", scope.Account, scope.Region)
+			}
+			return enforce.Terminal(fmt.Errorf("%s: Security Hub is not enabled%s (enable it, or turn findings off): %s: %w", what, where, api.ErrorMessage(), ErrNotEnabled))
+		case code == "AccessDeniedException" || code == "AccessDenied":
+			return enforce.Terminal(fmt.Errorf("%s: %s: %w", what, api.ErrorMessage(), ErrDenied))
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
