@@ -15,13 +15,16 @@ func newApplyCmd(opts cliOptions) *cobra.Command {
 		Long: `Apply enforces the baseline now: every matching MediaStore container (--target mediastore,
 the default), S3 bucket of the Region (--target s3) or both (--target all) whose CORS policy
 differs from it gets the baseline, with the same engine the Lambda runs. What already complies
-is not written. With --dry-run nothing is written and apply behaves as audit.
+is not written. With --dry-run nothing is written and apply behaves as audit. With
+--security-hub each checked container or bucket gets its Security Hub finding, as with audit:
+a repaired one's finding is PASSED.
 
 Exit status: 0 when everything matching complies or was repaired, 3 (only with --dry-run)
 when anything drifted, 1 on an error.`,
 		Example: `  corsguard apply --dry-run
   corsguard apply --include 'live-*'
-  corsguard apply --target s3 --s3-include 'media-*'`,
+  corsguard apply --target s3 --s3-include 'media-*'
+  corsguard apply --security-hub`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dryRun {

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/internal/awsconfig"
 	"github.com/corsguard/corsguard/internal/config"
@@ -136,6 +137,7 @@ type sweepFlags struct {
 	format   string
 	output   string
 	chain    bool
+	findings findingsFlags
 }
 
 func (f *sweepFlags) register(cmd *cobra.Command) {
@@ -144,10 +146,11 @@ func (f *sweepFlags) register(cmd *cobra.Command) {
 	f.settings.register(cmd)
 	registerBaselineFile(cmd, &f.file)
 	fs.BoolVar(&f.chain, "delivery-chain", true, "audit --target cloudfront: also check every distribution's cache behaviours for what breaks CORS in a browser (reads distributions and cache policies; writes nothing)")
-	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json or csv (default: table on a terminal, else from the --output extension, else json)")
+	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json, csv, or asff (the Security Hub findings instead of the report) (default: table on a terminal, else from the --output extension, else json)")
+	f.findings.register(cmd)
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
-		[]string{string(report.Table), string(report.JSON), string(report.CSV)}, cobra.ShellCompDirectiveNoFileComp))
+		[]string{string(report.Table), string(report.JSON), string(report.CSV), formatASFF}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // settingFlags are the flags of the settings the CLI shares with the Lambda
@@ -267,9 +270,13 @@ func (f *settingFlags) engineConfig(cmd *cobra.Command) (enforce.Config, error) 
 // targets, and writes the report. Ctrl-C stops starting more; the report of what was done is
 // still written.
 func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string) error {
-	format, err := report.Choose(f.format, f.output, f.output == "" && isTerminal(cmd.OutOrStdout()))
-	if err != nil {
-		return err
+	asff := wantsASFF(f.format)
+	var format report.Format
+	var err error
+	if !asff {
+		if format, err = report.Choose(f.format, f.output, f.output == "" && isTerminal(cmd.OutOrStdout())); err != nil {
+			return err
+		}
 	}
 	cfg, err := f.settings.engineConfig(cmd)
 	if err != nil {
@@ -289,6 +296,12 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 		return err
 	}
 	cfg.Parameter = name
+	var scope findings.Scope
+	if asff || f.findings.securityHub {
+		if scope, err = findingsScope(ctx, awsCfg); err != nil {
+			return err
+		}
+	}
 	bar := report.NewProgress(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr()), string(mode))
 	cfg.OnTargets, cfg.OnEntry = bar.Start, bar.Entry
 	engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, cfg.Targets,
@@ -307,8 +320,19 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	if ctx.Err() != nil && cmd.Context().Err() == nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "interrupted: the report shows what was done")
 	}
-	if err := f.write(cmd, rep, format); err != nil {
+	if asff {
+		err = f.writeASFF(cmd, scope, rep)
+	} else {
+		err = f.write(cmd, rep, format)
+	}
+	if err != nil {
 		return err
+	}
+	if f.findings.securityHub {
+		// An interrupted sweep did not see everything: it archives nothing.
+		if err := publish(cmd.Context(), cmd, awsCfg, scope, rep, cfg.Targets, ctx.Err() == nil); err != nil {
+			return err
+		}
 	}
 	return verdict(rep)
 }
