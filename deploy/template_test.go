@@ -17,6 +17,7 @@ import (
 	"github.com/corsguard/corsguard/deploy/cfn"
 	"github.com/corsguard/corsguard/deploy/eventpattern"
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/policy"
@@ -298,6 +299,8 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		"CloudFrontIncludePatterns":       "media-*",
 		"CloudFrontExcludePatterns":       "legacy-*",
 		"CloudFrontAddMissingCors":        "true",
+		"SecurityHubFindings":             "true",
+		"SecurityHubImportRate":           "0.5",
 	})
 	env["AWS_REGION"] = region // Lambda's own: a stack in us-east-1 enforces cloudfront
 	got, err := config.Load(func(k string) string { return env[k] })
@@ -327,6 +330,8 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		QueueURL:         workQueueURL,
 		MaxConcurrency:   50,
 		Region:           region,
+		SecurityHub:      true,
+		SecurityHubRate:  0.5,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -345,6 +350,7 @@ func TestTheParameterLimitsAreTheCodeLimits(t *testing.T) {
 		{"RequestRate", "MaxValue", config.MaxRate},
 		{"MaximumConcurrency", "MinValue", config.MinConcurrency},
 		{"MaximumConcurrency", "MaxValue", config.MaxConcurrencyLimit},
+		{"SecurityHubImportRate", "MaxValue", config.MaxSecurityHubRate},
 	} {
 		if got := params[tt.param].(map[string]any)[tt.key]; got != tt.want {
 			t.Errorf("%s %s = %v, want %v", tt.param, tt.key, got, tt.want)
@@ -474,6 +480,10 @@ func policyCases() []policyCase {
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/cloudfront", ""},
 		{"only cloudfront, a flat baseline name", "aws", map[string]string{"Targets": "cloudfront", "CloudFrontBaselineParameterName": "cf-baseline"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/cf-baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
+		{"Security Hub findings on", "aws", map[string]string{"SecurityHubFindings": "true"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
+		{"Security Hub findings on in another partition", "aws-cn", map[string]string{"SecurityHubFindings": "true"},
+			"arn:aws-cn:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
 	}
 }
 
@@ -513,6 +523,18 @@ func wantGrants(t *testing.T, tt policyCase) map[string][]string {
 	// (The queue's ARN is its GetAtt, so in the partition CloudFormation gives it.)
 	for _, a := range append(workqueue.Actions(), workqueue.MappingActions()...) {
 		want[a] = []string{workQueueARN}
+	}
+	if tt.params["SecurityHubFindings"] == "true" {
+		for _, a := range findings.Actions() {
+			switch a {
+			case "securityhub:BatchImportFindings": // the account's default product only
+				want[a] = []string{"arn:" + tt.partition + ":securityhub:us-east-1:111122223333:product/111122223333/default"}
+			case "securityhub:GetFindings":
+				want[a] = []string{"arn:" + tt.partition + ":securityhub:us-east-1:111122223333:hub/default"}
+			default:
+				t.Fatalf("findings.Actions has %s: say here (and in template.yaml) on which resources", a)
+			}
+		}
 	}
 	return want
 }

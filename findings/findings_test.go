@@ -336,3 +336,26 @@ func TestTerminalErrorsAreEnforceTerminal(t *testing.T) {
 		t.Errorf("a 500 past the retries: %v; want a retryable error", err)
 	}
 }
+
+// Where the listing happens apart from the reconciling (the work queue's router), the listing
+// is the sweep's view: what it does not name is archived, other kinds are left alone.
+func TestArchiveExceptArchivesWhatTheListingNoLongerNames(t *testing.T) {
+	h := newHub(t)
+	now := t0
+	p := h.publisher(&now)
+	ctx := context.Background()
+	rep := report(entry("movies", enforce.Compliant), entry("live", enforce.Drifted),
+		enforce.Entry{Name: "logs", Kind: policy.S3, Outcome: enforce.Compliant})
+	if _, err := p.Publish(ctx, scope, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Minute)
+	res, err := p.ArchiveExcept(ctx, scope, map[policy.Kind][]string{policy.MediaStore: {"movies"}})
+	if err != nil || res.Archived != 1 || res.Imported != 1 {
+		t.Fatalf("ArchiveExcept: %+v, %v; want live archived", res, err)
+	}
+	want := map[string]string{"mediastore/movies": "PASSED ACTIVE", "mediastore/live": "FAILED ARCHIVED", "s3/logs": "PASSED ACTIVE"}
+	if diff := cmp.Diff(want, h.states(t)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -162,38 +163,61 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 	}
 	built := Build(scope, rep, now, created)
 	batch := make([]types.AwsSecurityFinding, 0, len(built))
-	seen := map[string]bool{}
-	res := Result{}
+	keep := map[string]bool{}
 	for _, f := range built {
-		seen[f.ID] = true
+		keep[f.ID] = true
 		batch = append(batch, f.SDK())
-		if f.RecordState == Archived {
-			res.Archived++
+	}
+	return p.importArchiving(ctx, batch, existing, keep, now)
+}
+
+// ArchiveExcept archives, for the kinds a sweep listed whole, the active findings of corsguard
+// whose resource is not among listed (per kind, the names the sweep selected): resources
+// deleted, or newly excluded. It is the archive step of Publish for where the listing happens
+// apart from the reconciling (the work queue's router): there the listing, not a report, is
+// the sweep's whole view.
+func (p *Publisher) ArchiveExcept(ctx context.Context, scope Scope, listed map[policy.Kind][]string) (Result, error) {
+	if len(listed) == 0 {
+		return Result{}, nil
+	}
+	kinds := slices.Sorted(maps.Keys(listed))
+	existing, err := p.active(ctx, scope, kinds)
+	if err != nil {
+		return Result{}, err
+	}
+	keep := map[string]bool{}
+	for k, names := range listed {
+		for _, n := range names {
+			keep[ID(scope, k, n)] = true
 		}
 	}
+	return p.importArchiving(ctx, nil, existing, keep, p.now())
+}
+
+// importArchiving imports batch and, archived, the findings of existing that keep does not
+// name.
+func (p *Publisher) importArchiving(ctx context.Context, batch, existing []types.AwsSecurityFinding, keep map[string]bool, now time.Time) (Result, error) {
 	for _, f := range existing {
-		if seen[aws.ToString(f.Id)] {
+		if keep[aws.ToString(f.Id)] {
 			continue
 		}
 		f.RecordState = types.RecordStateArchived
 		f.UpdatedAt = aws.String(Timestamp(now))
 		batch = append(batch, f)
-		res.Archived++
 	}
 	imported, failed, err := p.Import(ctx, batch)
-	res.Imported, res.Failed = imported, failed
-	if err != nil {
-		return res, err
-	}
+	res := Result{Imported: imported, Failed: failed}
 	// The archive count counts only what Security Hub took.
+	refused := map[string]bool{}
 	for _, f := range failed {
-		if slices.ContainsFunc(batch, func(b types.AwsSecurityFinding) bool {
-			return aws.ToString(b.Id) == f.ID && b.RecordState == types.RecordStateArchived
-		}) {
-			res.Archived--
+		refused[f.ID] = true
+	}
+	for _, f := range batch {
+		if f.RecordState == types.RecordStateArchived && !refused[aws.ToString(f.Id)] {
+			res.Archived++
 		}
 	}
-	return res, nil
+	return res, err
 }
 
 // covered returns the kinds of cover that rep really saw whole: not when the run failed as a

@@ -7,6 +7,7 @@ package handler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -33,9 +35,18 @@ type Result struct {
 	Event Event `json:"event"`
 	// Note says why an event was ignored, or that a deleted baseline changed nothing.
 	Note string `json:"note,omitempty"`
+	// SecurityHub is what the run's findings did, when findings are on.
+	SecurityHub *findings.Result `json:"security_hub,omitempty"`
 	*enforce.Report
 	// Queue says what the invocation did with the work queue, when there is one.
 	Queue *QueueResult `json:"queue,omitempty"`
+}
+
+// FindingsPublisher imports a run's Security Hub findings and archives those a sweep no longer
+// finds; *findings.Publisher satisfies it.
+type FindingsPublisher interface {
+	Publish(ctx context.Context, scope findings.Scope, rep *enforce.Report, cover findings.Coverage) (findings.Result, error)
+	ArchiveExcept(ctx context.Context, scope findings.Scope, listed map[policy.Kind][]string) (findings.Result, error)
 }
 
 // RunError is the invocation's error when a run left work that a retry can fix: a failure
@@ -107,6 +118,7 @@ type Handler struct {
 	queue  Queue
 	worker Worker
 	rand   func() float64
+	hub    FindingsPublisher
 }
 
 // DefaultNamespace is the CloudWatch namespace of the metrics unless WithNamespace sets another.
@@ -133,6 +145,9 @@ func WithRegion(region string) Option { return func(h *Handler) { h.region = reg
 
 // withClock sets the clock that stamps the metrics (default time.Now).
 func withClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+
+// WithFindings makes every run import its Security Hub findings through p (CORSGUARD_SECURITY_HUB).
+func WithFindings(p FindingsPublisher) Option { return func(h *Handler) { h.hub = p } }
 
 // New returns a Handler that runs work with run, the engine built from cfg. Of cfg it uses
 // what routing needs: the targets, the baseline parameters and the mode of events.
@@ -215,9 +230,88 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if r.RetryableFailures() > 0 {
 		err = &RunError{Report: r}
 	}
-	h.emit(ctx, r.Mode, reportMetrics(r, err != nil))
+	res := &Result{Event: d.Event, Report: r}
+	var ferr error
+	if h.hub != nil {
+		// A sweep lists here: it covers the targets, and archives what it no longer finds.
+		var cover findings.Coverage
+		if sweepsAll(d.Work) {
+			cover = h.cfg.Targets
+		}
+		res.SecurityHub, ferr = h.publish(ctx, r, cover, nil)
+		if enforce.Retryable(ferr) {
+			// The run is idempotent: Lambda's retry runs it again and imports again.
+			err = errors.Join(err, fmt.Errorf("security hub findings: %w", ferr))
+		}
+		// Security Hub not enabled, or denied: counted in TerminalFailures (alarmed), not retried.
+	}
+	h.emit(ctx, r.Mode, countFindingsFailure(reportMetrics(r, err != nil), ferr))
 	h.summarize(ctx, d, r, err)
-	return &Result{Event: d.Event, Report: r}, err
+	return res, err
+}
+
+// publish imports the run's findings for the function's own account and Region, read from the
+// invocation's function ARN, and, for the kinds in cover (those a sweep listed here), archives
+// the findings of resources the run no longer produces. With archive set it only archives:
+// the work queue's router has listed, not reconciled, and listed is its whole view.
+func (h *Handler) publish(ctx context.Context, r *enforce.Report, cover findings.Coverage, listed map[policy.Kind][]string) (*findings.Result, error) {
+	scope, ok := invocationScope(ctx)
+	if !ok {
+		err := enforce.Terminal(errors.New("no invoked function ARN in the invocation context: the findings' account is unknown"))
+		h.log.ErrorContext(ctx, "security hub findings not imported", slog.String("error", err.Error()))
+		return nil, err
+	}
+	var res findings.Result
+	var err error
+	if listed != nil {
+		res, err = h.hub.ArchiveExcept(ctx, scope, listed)
+	} else {
+		res, err = h.hub.Publish(ctx, scope, r, cover)
+	}
+	attrs := []slog.Attr{slog.String("product_arn", scope.ProductARN()), slog.Int("imported", res.Imported),
+		slog.Int("archived", res.Archived), slog.Any("failed", res.Failed)}
+	switch {
+	case err != nil:
+		h.log.LogAttrs(ctx, slog.LevelError, "security hub findings not imported",
+			append(attrs, slog.String("error", err.Error()), slog.Bool("retryable", enforce.Retryable(err)))...)
+	case len(res.Failed) > 0:
+		h.log.LogAttrs(ctx, slog.LevelError, "security hub refused findings", attrs...)
+	default:
+		h.log.LogAttrs(ctx, slog.LevelInfo, "security hub findings imported", attrs...)
+	}
+	return &res, err
+}
+
+// countFindingsFailure adds a terminal findings failure to the run's TerminalFailures metric.
+func countFindingsFailure(ms []metric, ferr error) []metric {
+	if ferr == nil || enforce.Retryable(ferr) {
+		return ms
+	}
+	for i := range ms {
+		if ms[i].Name == MetricTerminalFailures {
+			ms[i].Value++
+		}
+	}
+	return ms
+}
+
+// invocationScope reads the account, Region and partition of the function from the invoked
+// function's ARN (arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME).
+func invocationScope(ctx context.Context) (findings.Scope, bool) {
+	lc, ok := lambdacontext.FromContext(ctx)
+	if !ok {
+		return findings.Scope{}, false
+	}
+	p := strings.Split(lc.InvokedFunctionArn, ":")
+	if len(p) < 7 || p[0] != "arn" || p[3] == "" || p[4] == "" {
+		return findings.Scope{}, false
+	}
+	return findings.Scope{Partition: p[1], Region: p[3], Account: p[4]}, true
+}
+
+// sweepsAll reports whether w names no resource of any kind, and so asks for all of them.
+func sweepsAll(w enforce.Work) bool {
+	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0
 }
 
 func (h *Handler) emit(ctx context.Context, mode enforce.Mode, ms []metric) {

@@ -17,12 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/events"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/internal/awsconfig"
 	"github.com/corsguard/corsguard/internal/config"
 	"github.com/corsguard/corsguard/internal/emulator"
@@ -46,6 +48,8 @@ type fixture struct {
 	queueURL string
 	// cf reaches CloudFront's response headers policies.
 	cf *cloudfront.Client
+	// hub reaches Security Hub, when the fixture has findings on.
+	hub *securityhub.Client
 }
 
 // invocation returns the context of an invocation of the function, as the Lambda runtime gives
@@ -110,6 +114,10 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	if cfg.QueueURL != "" {
 		f.sqs, f.queueURL = sqs.NewFromConfig(aws), cfg.QueueURL
 		opts = append(opts, WithQueue(workqueue.New(f.sqs, cfg.QueueURL), engine), withRand(func() float64 { return 0.5 }))
+	}
+	if cfg.SecurityHub {
+		f.hub = securityhub.NewFromConfig(aws)
+		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000))))
 	}
 	f.h = New(cfg.Engine, engine, opts...)
 	return f

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/workqueue"
 )
@@ -110,12 +111,26 @@ func (h *Handler) enqueue(ctx context.Context, d decision, request string) (*Res
 	r := h.worker.Baselines(ctx, kinds, w.Mode, w.Reason)
 	r.Excluded = append(r.Excluded, excluded...)
 	q := &QueueResult{}
+	var hub *findings.Result
+	var ferr error
 	if r.Baseline.Valid {
 		var err error
 		if sweep {
+			listed := map[policy.Kind][]string{}
 			for _, k := range kinds {
-				if err = h.list(ctx, workqueue.List(k, "", r.Mode, w.Reason, request), q, r); err != nil {
+				if err = h.list(ctx, workqueue.List(k, "", r.Mode, w.Reason, request), q, r, listed); err != nil {
 					break
+				}
+			}
+			// The listing is the sweep's whole view where it ended in this invocation: the
+			// findings of resources it no longer names (deleted, newly excluded) are archived.
+			// A listing handed on through the queue is archived by a later sweep.
+			for _, k := range q.Continued {
+				delete(listed, k)
+			}
+			if err == nil && h.hub != nil && len(listed) > 0 {
+				if hub, ferr = h.publish(ctx, nil, nil, listed); enforce.Retryable(ferr) {
+					err = fmt.Errorf("security hub findings: %w", ferr)
 				}
 			}
 		} else {
@@ -142,16 +157,18 @@ func (h *Handler) enqueue(ctx context.Context, d decision, request string) (*Res
 	if r.RetryableFailures() > 0 {
 		err = &RunError{Report: r}
 	}
-	h.emit(ctx, r.Mode, reportMetrics(r, err != nil))
+	h.emit(ctx, r.Mode, countFindingsFailure(reportMetrics(r, err != nil), ferr))
 	h.summarize(ctx, d, r, err, slog.Any("queue", q))
-	return &Result{Event: d.Event, Report: r, Queue: q}, err
+	return &Result{Event: d.Event, Report: r, Queue: q, SecurityHub: hub}, err
 }
 
 // list carries msg's listing on from its token: page by page, each page's resources enqueued
 // before the next page is read, for as long as the invocation's deadline allows (at least one
 // page). What is left goes back on the queue as one OpList message from the next token, so
 // that a listing of any size survives every deadline and never starts again from the top.
-func (h *Handler) list(ctx context.Context, msg workqueue.Message, q *QueueResult, r *enforce.Report) error {
+//
+// listed, when not nil, collects the names of the resources enqueued, per kind.
+func (h *Handler) list(ctx context.Context, msg workqueue.Message, q *QueueResult, r *enforce.Report, listed map[policy.Kind][]string) error {
 	token := msg.Token
 	var slowest time.Duration
 	for {
@@ -171,6 +188,9 @@ func (h *Handler) list(ctx context.Context, msg workqueue.Message, q *QueueResul
 			return err
 		}
 		q.Enqueued += len(msgs)
+		if listed != nil {
+			listed[msg.Kind] = append(listed[msg.Kind], page.Names...)
+		}
 		r.Excluded = append(r.Excluded, page.Excluded...)
 		if page.Next == "" {
 			return nil
@@ -295,7 +315,7 @@ func (h *Handler) Work(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 			h.reconcileRound(ctx, round, reason, batch, retry, giveBack)
 		}
 		for _, rec := range lists {
-			if err := h.list(ctx, rec.msg, q, batch); err != nil {
+			if err := h.list(ctx, rec.msg, q, batch, nil); err != nil {
 				if enforce.Retryable(err) {
 					retry(rec)
 				} else {
@@ -320,9 +340,21 @@ func (h *Handler) Work(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 		batch.Totals[enforce.Failed] == 0
 	q.Failures = len(resp.BatchItemFailures)
 	q.Calls = h.queue.Calls()
-	h.emit(ctx, batch.Mode, reportMetrics(batch, false))
+	var hub *findings.Result
+	var ferr error
+	if h.hub != nil {
+		// The findings of what this batch decided; a resource given back to the queue (busy, a
+		// failure a retry can fix, not started) gets its finding when it is decided. An import
+		// that fails is logged: the batch's records are settled, the next sweep imports again.
+		decided := *batch
+		decided.Entries = slices.DeleteFunc(slices.Clone(batch.Entries), func(e enforce.Entry) bool {
+			return e.Outcome == enforce.NotStarted || e.Outcome == enforce.Failed && e.Retryable
+		})
+		hub, ferr = h.publish(ctx, &decided, nil, nil)
+	}
+	h.emit(ctx, batch.Mode, countFindingsFailure(reportMetrics(batch, false), ferr))
 	h.summarize(ctx, decision{Event: WorkBatch}, batch, nil, slog.Any("queue", q))
-	return resp, &Result{Event: WorkBatch, Report: batch, Queue: q}
+	return resp, &Result{Event: WorkBatch, Report: batch, Queue: q, SecurityHub: hub}
 }
 
 // reconcileRound reconciles one record per resource with the engine and decides each record.

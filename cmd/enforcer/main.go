@@ -11,10 +11,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/internal/config"
@@ -61,6 +63,10 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	if cfg.QueueURL != "" {
 		// The work queue: events and schedules are routed onto it, and its batches reconciled.
 		opts = append(opts, handler.WithQueue(workqueue.New(sqs.NewFromConfig(aws), cfg.QueueURL), engine))
+	}
+	if cfg.SecurityHub {
+		pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(cfg.FindingsRate()))
+		opts = append(opts, handler.WithFindings(pub))
 	}
 	return handler.New(cfg.Engine, engine, opts...), nil
 }

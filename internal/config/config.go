@@ -46,6 +46,8 @@ const (
 	CloudFrontInclude        = "CORSGUARD_CLOUDFRONT_INCLUDE"
 	CloudFrontExclude        = "CORSGUARD_CLOUDFRONT_EXCLUDE"
 	CloudFrontAddMissingCors = "CORSGUARD_CLOUDFRONT_ADD_MISSING_CORS"
+	SecurityHub              = "CORSGUARD_SECURITY_HUB"
+	SecurityHubRate          = "CORSGUARD_SECURITY_HUB_RATE"
 )
 
 // CloudFrontRegion is the one Region whose function enforces the cloudfront target: CloudFront
@@ -67,6 +69,8 @@ const (
 	// ScalingConfig.MaximumConcurrency, as Lambda does.
 	MinConcurrency      = 2
 	MaxConcurrencyLimit = 1000
+	// MaxSecurityHubRate is BatchImportFindings' quota per account and Region.
+	MaxSecurityHubRate = 10
 )
 
 // Config is the function's whole configuration: the engine's, and what only the Lambda has.
@@ -87,6 +91,19 @@ type Config struct {
 	// Region is the function's Region, from Lambda's own AWS_REGION (not one of Vars): the
 	// handler acts only on events of this Region.
 	Region string
+	// SecurityHub turns on one Security Hub finding per checked resource (package findings).
+	// The CLI's --security-hub is its own flag: the CLI imports at the rate of a single process.
+	SecurityHub bool
+	// SecurityHubRate is corsguard's BatchImportFindings calls per second, all instances
+	// together: its share of the account's quota of 10; see FindingsRate.
+	SecurityHubRate float64
+}
+
+// FindingsRate is one invocation's BatchImportFindings calls per second: SecurityHubRate
+// divided among the invocations that may import at once, the MaxConcurrency workers and a
+// sweep's router, so that together they stay under corsguard's share of the account's quota.
+func (c Config) FindingsRate() float64 {
+	return c.SecurityHubRate / float64(max(c.MaxConcurrency, 1)+1)
 }
 
 // Invocation is the engine's configuration for one invocation of the function. With a work
@@ -305,7 +322,18 @@ func Vars() []Var {
 		Var{Name: QueueURL, Doc: "URL of the SQS FIFO work queue; set, events and schedules enqueue one message per resource and SQS batches are reconciled; empty, everything runs in-process"},
 		Var{Name: MaxConcurrency, Default: strconv.Itoa(MinConcurrency), Doc: fmt.Sprintf("most worker invocations at once (the event source mapping's MaximumConcurrency, %d-%d); with a queue each invocation keeps to the rate divided by it", MinConcurrency, MaxConcurrencyLimit)},
 		Var{Name: MetricsNamespace, Default: defaultNamespace, Doc: "CloudWatch namespace of the EMF metrics"},
+		Var{Name: SecurityHub, Default: "false", Doc: "true: import one Security Hub finding per checked resource into the account's default product, and archive the findings of resources a sweep no longer covers"},
+		Var{Name: SecurityHubRate, Default: "5", Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); each invocation takes it divided by %s + 1", MaxSecurityHubRate, MaxConcurrency)},
 	)
+}
+
+// lambdaVar returns the value of one of the Lambda's own variables, or its default.
+func lambdaVar(getenv func(string) string, name string) string {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return v
+	}
+	i := slices.IndexFunc(Vars(), func(v Var) bool { return v.Name == name })
+	return Vars()[i].Default
 }
 
 // queueURL is the URL of an SQS FIFO queue (the work queue must be FIFO: its message groups
@@ -358,11 +386,22 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", MaxConcurrency, err))
 	}
+	c := Config{Engine: engine, MetricsNamespace: ns, QueueURL: queue, MaxConcurrency: n}
+	switch v := strings.ToLower(lambdaVar(getenv, SecurityHub)); v {
+	case "true", "false":
+		c.SecurityHub = v == "true"
+	default:
+		errs = append(errs, fmt.Errorf("%s: %q is neither true nor false", SecurityHub, v))
+	}
+	if c.SecurityHubRate, err = positive(lambdaVar(getenv, SecurityHubRate), MaxSecurityHubRate); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", SecurityHubRate, err))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
 	}
-	return Config{Engine: engine, MetricsNamespace: ns, QueueURL: queue, MaxConcurrency: n, Notes: notes,
-		Region: strings.TrimSpace(getenv("AWS_REGION"))}, nil
+	c.Notes = notes
+	c.Region = strings.TrimSpace(getenv("AWS_REGION"))
+	return c, nil
 }
 
 // parameterName is SSM's pattern for a parameter name (hierarchies use "/"; at most 2048).

@@ -38,6 +38,7 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 		},
 		MetricsNamespace: "CorsGuard",
 		MaxConcurrency:   2,
+		SecurityHubRate:  5,
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
@@ -92,6 +93,8 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		config.S3Exclude:         "media-logs",
 		config.QueueURL:          "https://sqs.us-east-1.amazonaws.com/111122223333/corsguard-work.fifo",
 		config.MaxConcurrency:    "50",
+		config.SecurityHub:       "TRUE",
+		config.SecurityHubRate:   "0.5",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +118,8 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		MetricsNamespace: "Media/CorsGuard",
 		QueueURL:         "https://sqs.us-east-1.amazonaws.com/111122223333/corsguard-work.fifo",
 		MaxConcurrency:   50,
+		SecurityHub:      true,
+		SecurityHubRate:  0.5,
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
@@ -149,6 +154,8 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"a bare zero deadline margin", config.DeadlineMargin, "0", `"0" must be positive`},
 		{"a namespace with a bad character", config.MetricsNamespace, "Cors$Guard", "not a CloudWatch namespace"},
 		{"a reserved namespace", config.MetricsNamespace, "AWS/CorsGuard", "reserved"},
+		{"a Security Hub switch that is not a boolean", config.SecurityHub, "yes", `"yes" is neither true nor false`},
+		{"a Security Hub rate above the quota", config.SecurityHubRate, "11", "at most 10"},
 		{"a namespace of 256 characters", config.MetricsNamespace, strings.Repeat("n", 256), "not a CloudWatch namespace"},
 		{"a standard queue", config.QueueURL, "https://sqs.us-east-1.amazonaws.com/111122223333/work", "FIFO queue"},
 		{"a queue name, not its URL", config.QueueURL, "work.fifo", "FIFO queue"},

@@ -1,0 +1,201 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
+	"github.com/corsguard/corsguard/internal/awsconfig"
+	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// hubFixture is a Handler with Security Hub findings on, over the real engine, publisher and
+// SDK clients against the emulator (account 210987654321, as the invocation ARN says).
+type hubFixture struct {
+	emu           *emulator.Emulator
+	url           string
+	h             *Handler
+	logs, metrics bytes.Buffer
+}
+
+const hubAccount = "210987654321"
+
+func newHubFixture(t *testing.T, opts ...emulator.Option) *hubFixture {
+	t.Helper()
+	f := &hubFixture{emu: emulator.New(append([]emulator.Option{emulator.WithAccount(hubAccount), emulator.WithDeletingDuration(0)}, opts...)...)}
+	srv := httptest.NewServer(f.emu)
+	t.Cleanup(srv.Close)
+	f.url = srv.URL
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{config.BaselineParameter: baseline, config.Mode: "audit", config.SecurityHub: "true"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aws, err := awsconfig.Load(context.Background(), awsconfig.WithEndpoint(srv.URL), awsconfig.WithRegion("us-east-1"),
+		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")),
+		awsconfig.WithRetry(sdkAttempts, 10*time.Millisecond), awsconfig.WithHTTPClient(emulator.HTTPClient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(aws), enforce.MediaStore(mediastore.NewFromConfig(aws)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(1000))
+	f.h = New(cfg.Engine, engine, WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
+		WithMetrics(&f.metrics), withClock(func() time.Time { return stamp }), WithFindings(pub))
+	must(t, f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""))
+	must(t, f.emu.SeedContainer("live-news", "ACTIVE", loose, nil))
+	must(t, f.emu.SeedContainer("vod-library", "ACTIVE", want, nil))
+	return f
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// invoke runs one invocation with the function ARN aws-lambda-rie would give in that account.
+func (f *hubFixture) invoke(t *testing.T, payload string) (*Result, error) {
+	t.Helper()
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		InvokedFunctionArn: "arn:aws:lambda:us-east-1:" + hubAccount + ":function:corsguard"})
+	return f.h.Invoke(ctx, json.RawMessage(payload))
+}
+
+// states returns Compliance.Status and RecordState per container, from the stored findings.
+func (f *hubFixture) states() map[string]string {
+	out := map[string]string{}
+	for _, d := range f.emu.Findings() {
+		name := d["ProductFields"].(map[string]any)["corsguard/Name"].(string)
+		out[name] = d["Compliance"].(map[string]any)["Status"].(string) + " " + d["RecordState"].(string)
+	}
+	return out
+}
+
+func TestASweepImportsOneFindingPerContainerAndArchivesTheGone(t *testing.T) {
+	f := newHubFixture(t)
+	res, err := f.invoke(t, `{"action":"audit"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SecurityHub == nil || res.SecurityHub.Imported != 2 {
+		t.Fatalf("result's security_hub: %+v", res.SecurityHub)
+	}
+	got := f.states()
+	if got["live-news"] != "FAILED ACTIVE" || got["vod-library"] != "PASSED ACTIVE" || len(got) != 2 {
+		t.Errorf("findings after the sweep: %v", got)
+	}
+	for _, d := range f.emu.Findings() {
+		if d["AwsAccountId"] != hubAccount || !strings.Contains(d["ProductArn"].(string), ":"+hubAccount+":product/"+hubAccount+"/default") {
+			t.Errorf("finding not in the invocation's account: %v %v", d["AwsAccountId"], d["ProductArn"])
+		}
+	}
+
+	// A run about one container archives nothing else; the next sweep archives a deleted one.
+	ms := mediastore.New(mediastore.Options{Region: "us-east-1", BaseEndpoint: &f.url,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), HTTPClient: emulator.HTTPClient()})
+	name := "vod-library"
+	if _, err := ms.DeleteContainer(context.Background(), &mediastore.DeleteContainerInput{ContainerName: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.invoke(t, `{"action":"audit"}`); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.states()["vod-library"]; got != "PASSED ARCHIVED" {
+		t.Errorf("deleted container's finding: %q, want PASSED ARCHIVED", got)
+	}
+}
+
+func TestSecurityHubOffIsATerminalFailureNotARetry(t *testing.T) {
+	f := newHubFixture(t, emulator.WithSecurityHubDisabled())
+	res, err := f.invoke(t, `{"action":"audit"}`)
+	if err != nil {
+		t.Fatalf("Invoke returned %v; a disabled Security Hub is terminal and must not make Lambda retry", err)
+	}
+	if res.Report == nil || len(res.Report.Entries) != 2 {
+		t.Errorf("the run itself did not happen: %+v", res.Report)
+	}
+	if !strings.Contains(f.logs.String(), "Security Hub is not enabled") {
+		t.Errorf("the log does not say plainly that Security Hub is off:\n%s", f.logs.String())
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(f.metrics.Bytes()), &doc); err != nil {
+		t.Fatalf("metrics: %v\n%s", err, f.metrics.String())
+	}
+	if doc[MetricTerminalFailures] != float64(1) {
+		t.Errorf("TerminalFailures = %v, want 1 (the findings)", doc[MetricTerminalFailures])
+	}
+}
+
+// With the work queue, the workers import the findings of what they decide, and the router,
+// where the sweep's listing happens, archives the findings of resources the listing no longer
+// names.
+func TestWithTheWorkQueueWorkersImportAndTheRouterArchives(t *testing.T) {
+	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Mode: "audit", config.Rate: "1000", config.SecurityHub: "true"})
+	must(t, f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""))
+	must(t, f.emu.SeedContainer("live-news", "ACTIVE", loose, nil))
+	must(t, f.emu.SeedContainer("vod-library", "ACTIVE", want, nil))
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		InvokedFunctionArn: "arn:aws:lambda:us-east-1:" + f.emu.Account() + ":function:corsguard"})
+	scope := findings.Scope{Account: f.emu.Account(), Region: "us-east-1"}
+
+	// A finding of a container deleted before this sweep, which no worker will ever see.
+	old := &enforce.Report{Entries: []enforce.Entry{{Name: "old-feed", Kind: policy.MediaStore, Outcome: enforce.Drifted}}}
+	if _, err := findings.NewPublisher(f.hub).Publish(ctx, scope, old, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := f.h.Lambda().Invoke(ctx, sweep("sweep-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	must(t, json.Unmarshal(out, &res))
+	if res.SecurityHub == nil || res.SecurityHub.Archived != 1 {
+		t.Fatalf("the router's security_hub: %+v, want old-feed archived", res.SecurityHub)
+	}
+	for {
+		ev := f.receive(t)
+		if len(ev.Records) == 0 {
+			break
+		}
+		payload, _ := json.Marshal(ev)
+		if _, err := f.h.Lambda().Invoke(ctx, payload); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range ev.Records {
+			if _, err := f.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &f.queueURL, ReceiptHandle: &r.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got := map[string]string{}
+	for _, d := range f.emu.Findings() {
+		got[d["ProductFields"].(map[string]any)["corsguard/Name"].(string)] = d["Compliance"].(map[string]any)["Status"].(string) + " " + d["RecordState"].(string)
+	}
+	wantStates := map[string]string{"live-news": "FAILED ACTIVE", "vod-library": "PASSED ACTIVE", "old-feed": "FAILED ARCHIVED"}
+	if diff := cmp.Diff(wantStates, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
