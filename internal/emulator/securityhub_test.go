@@ -23,7 +23,16 @@ import (
 	"github.com/corsguard/corsguard/internal/emulator"
 )
 
-const productARN = "arn:aws:securityhub:us-east-1:012345678912:product/012345678912/default"
+// The tests' account and its default product, whatever the emulator's default account is.
+const (
+	hubAccount = "123456789012"
+	productARN = "arn:aws:securityhub:us-east-1:" + hubAccount + ":product/" + hubAccount + "/default"
+)
+
+func newHubFixture(t *testing.T, opts ...emulator.Option) *fixture {
+	t.Helper()
+	return newFixture(t, append([]emulator.Option{emulator.WithAccount(hubAccount)}, opts...)...)
+}
 
 func securityHubClient(url string) *securityhub.Client {
 	return securityhub.New(securityhub.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
@@ -34,7 +43,7 @@ func securityHubClient(url string) *securityhub.Client {
 func finding(id string, n int) shtypes.AwsSecurityFinding {
 	at := epoch.Add(time.Duration(n) * time.Second).Format(time.RFC3339)
 	return shtypes.AwsSecurityFinding{
-		AwsAccountId:  aws.String("012345678912"),
+		AwsAccountId:  aws.String(hubAccount),
 		CreatedAt:     aws.String(epoch.Format(time.RFC3339)),
 		UpdatedAt:     aws.String(at),
 		Description:   aws.String("CORS policy drifted"),
@@ -86,7 +95,7 @@ func ids(fs []shtypes.AwsSecurityFinding) []string {
 }
 
 func TestSecurityHubCreatesAFindingAndFillsWhatTheServiceFills(t *testing.T) {
-	f := newFixture(t)
+	f := newHubFixture(t)
 	sh := securityHubClient(f.url)
 	out := importFindings(t, sh, finding("movies", 0))
 	if aws.ToInt32(out.SuccessCount) != 1 || aws.ToInt32(out.FailedCount) != 0 {
@@ -114,7 +123,7 @@ func TestSecurityHubCreatesAFindingAndFillsWhatTheServiceFills(t *testing.T) {
 }
 
 func TestSecurityHubUpdatesAFindingInPlaceByProductAndID(t *testing.T) {
-	f := newFixture(t)
+	f := newHubFixture(t)
 	sh := securityHubClient(f.url)
 	importFindings(t, sh, finding("movies", 0))
 
@@ -165,7 +174,7 @@ func TestSecurityHubUpdatesAFindingInPlaceByProductAndID(t *testing.T) {
 }
 
 func TestSecurityHubArchivesAFinding(t *testing.T) {
-	f := newFixture(t)
+	f := newHubFixture(t)
 	sh := securityHubClient(f.url)
 	importFindings(t, sh, finding("movies", 0), finding("live", 0))
 	gone := finding("live", 1)
@@ -183,7 +192,7 @@ func TestSecurityHubArchivesAFinding(t *testing.T) {
 }
 
 func TestSecurityHubRefusesMoreThan100FindingsInOneCall(t *testing.T) {
-	f := newFixture(t)
+	f := newHubFixture(t)
 	sh := securityHubClient(f.url)
 	var fs []shtypes.AwsSecurityFinding
 	for i := range 101 {
@@ -198,7 +207,7 @@ func TestSecurityHubRefusesMoreThan100FindingsInOneCall(t *testing.T) {
 }
 
 func TestSecurityHubReturnsInvalidFindingsInFailedFindings(t *testing.T) {
-	f := newFixture(t)
+	f := newHubFixture(t)
 	sh := securityHubClient(f.url)
 	noSeverity := finding("no-severity", 0)
 	noSeverity.Severity = nil // the model leaves Severity and Types out of its required list
@@ -236,7 +245,7 @@ func TestSecurityHubReturnsInvalidFindingsInFailedFindings(t *testing.T) {
 }
 
 func TestSecurityHubDisabledAnswersInvalidAccessException(t *testing.T) {
-	f := newFixture(t, emulator.WithSecurityHubDisabled())
+	f := newHubFixture(t, emulator.WithSecurityHubDisabled())
 	sh := securityHubClient(f.url)
 	_, err := sh.BatchImportFindings(context.Background(), &securityhub.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{finding("x", 0)}})
 	var iae *shtypes.InvalidAccessException
@@ -250,7 +259,7 @@ func TestSecurityHubDisabledAnswersInvalidAccessException(t *testing.T) {
 }
 
 func TestSecurityHubFilters(t *testing.T) {
-	f := newFixture(t)
+	f := newHubFixture(t)
 	sh := securityHubClient(f.url)
 	a, b, c := finding("mediastore/movies", 0), finding("mediastore/live", 0), finding("s3/logs", 0)
 	c.GeneratorId = aws.String("corsguard/s3")
@@ -276,7 +285,7 @@ func TestSecurityHubFilters(t *testing.T) {
 		{"attributes are joined by AND", shtypes.AwsSecurityFindingFilters{GeneratorId: eq("corsguard/mediastore"), ComplianceStatus: eq("PASSED")}, nil},
 		{"ResourceId", shtypes.AwsSecurityFindingFilters{ResourceId: eq("arn:aws:s3:::logs")}, []string{"s3/logs"}},
 		{"ResourceType", shtypes.AwsSecurityFindingFilters{ResourceType: eq("Other")}, []string{"mediastore/movies", "mediastore/live"}},
-		{"the account, the product and the Region", shtypes.AwsSecurityFindingFilters{AwsAccountId: eq("012345678912"), ProductArn: eq(productARN), Region: eq("us-east-1")}, []string{"mediastore/movies", "mediastore/live", "s3/logs"}},
+		{"the account, the product and the Region", shtypes.AwsSecurityFindingFilters{AwsAccountId: eq(hubAccount), ProductArn: eq(productARN), Region: eq("us-east-1")}, []string{"mediastore/movies", "mediastore/live", "s3/logs"}},
 		{"another account", shtypes.AwsSecurityFindingFilters{AwsAccountId: eq("999999999999")}, nil},
 		{"Type", shtypes.AwsSecurityFindingFilters{Type: []shtypes.StringFilter{s("Software and Configuration Checks/", "PREFIX")}}, []string{"mediastore/movies", "mediastore/live", "s3/logs"}},
 	} {
@@ -302,7 +311,7 @@ func TestSecurityHubFilters(t *testing.T) {
 }
 
 func TestSecurityHubGetFindingsPages(t *testing.T) {
-	f := newFixture(t)
+	f := newHubFixture(t)
 	sh := securityHubClient(f.url)
 	var want []string
 	for batch := range 3 {
@@ -342,7 +351,7 @@ func TestSecurityHubGetFindingsPages(t *testing.T) {
 }
 
 func TestSecurityHubThrottlingIsLimitExceededException(t *testing.T) {
-	f := newFixture(t)
+	f := newHubFixture(t)
 	sh := securityHubClient(f.url)
 	f.emu.Script("BatchImportFindings", "", 1, "ThrottlingException")
 	_, err := sh.BatchImportFindings(context.Background(), &securityhub.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{finding("x", 0)}})
@@ -355,7 +364,7 @@ func TestSecurityHubThrottlingIsLimitExceededException(t *testing.T) {
 // A bucket may be called "findings": S3's path-style requests and Security Hub's POST
 // /findings reach their own services, told apart by the SigV4 scope's service.
 func TestABucketNamedFindingsDoesNotCollideWithSecurityHub(t *testing.T) {
-	f := newFixture(t)
+	f := newHubFixture(t)
 	s3c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.url), UsePathStyle: true,
 		Credentials: creds, Retryer: aws.NopRetryer{}, HTTPClient: emulator.HTTPClient()})
 	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("findings")}); err != nil {
@@ -382,7 +391,7 @@ func TestABucketNamedFindingsDoesNotCollideWithSecurityHub(t *testing.T) {
 
 // The aws CLI (v1, botocore) reads the findings the SDK imported.
 func TestSecurityHubServesTheAWSCLI(t *testing.T) {
-	f := newFixture(t)
+	f := newHubFixture(t)
 	importFindings(t, securityHubClient(f.url), finding("movies", 0), finding("live", 0))
 	bin, err := exec.LookPath("aws")
 	if err != nil {
