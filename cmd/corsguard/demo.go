@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/spf13/cobra"
@@ -28,6 +30,7 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/events"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/awsclient"
 	"github.com/corsguard/corsguard/internal/config"
@@ -187,6 +190,7 @@ type demo struct {
 	s3      *s3.Client
 	ssm     *ssm.Client
 	cf      *cloudfront.Client
+	hub     *securityhub.Client
 	handler *handler.Handler
 	// policyID is the ID of the response headers policy media-cors.
 	policyID string
@@ -335,6 +339,7 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 		"AWS_REGION":               emu.Region(), // us-east-1: where a stack enforces CloudFront
 		config.BackoffBase:         "200ms",
 		config.BackoffCap:          "1s",
+		config.SecurityHub:         "true",
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -344,8 +349,10 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	if err != nil {
 		return d, err
 	}
+	d.hub = securityhub.NewFromConfig(awsCfg)
 	d.handler = handler.New(cfg.Engine, d.engine, handler.WithRegion(cfg.Region),
-		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
+		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard),
+		handler.WithFindings(findings.NewPublisher(d.hub, findings.WithImportRate(cfg.SecurityHubRate))))
 
 	containers, buckets, err := d.seed(ctx)
 	if err != nil {
@@ -357,7 +364,7 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	fmt.Fprintf(out, "CloudFront response headers policies; a stack in us-east-1), baseline %s for containers and\n", demoParameter)
 	fmt.Fprintf(out, "buckets, %s (a CorsConfig) for policies, containers %s excluded, exempt tag %s=%s,\n", demoCloudFrontParam, demoExclude,
 		cfg.Engine.ExemptTagKey, cfg.Engine.ExemptTagValue)
-	fmt.Fprintf(out, "mode %s, %d workers, %g requests/s per API.\n\n", cfg.Engine.Mode, cfg.Engine.Workers, cfg.Engine.Rate)
+	fmt.Fprintf(out, "mode %s, %d workers, %g requests/s per API, Security Hub findings on.\n\n", cfg.Engine.Mode, cfg.Engine.Workers, cfg.Engine.Rate)
 	fmt.Fprintf(out, "Version 1 of the baseline is corsguard's embedded default:\n%s\n\n", indent(string(policy.DefaultJSON())))
 	fmt.Fprintln(out, "The account before corsguard:")
 	d.printState(containers, buckets)
@@ -378,6 +385,9 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 		if s.result.Report != nil {
 			written += s.result.Report.Totals[enforce.Remediated]
 		}
+	}
+	if err := d.printFindings(ctx); err != nil {
+		return d, err
 	}
 	fmt.Fprintf(out, "\nEvery matching container, bucket and response headers policy is compliant: %s.\n", report.Totals(last))
 	fmt.Fprintf(out, "%d events handled, %d AWS calls, %d policies written, in %s.\n",
@@ -455,7 +465,7 @@ func (d *demo) invoke(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // the function's timeout
 	defer cancel()
 	// The invocation context Lambda gives the function: its ARN names the emulator's account,
-	// which the sample events carry.
+	// which the sample events carry, and the findings belong to.
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprintf("demo-%d", len(d.steps)+1),
 		InvokedFunctionArn: "arn:aws:lambda:" + d.emu.Region() + ":" + d.emu.Account() + ":function:corsguard"})
 	res, err := d.handler.Invoke(ctx, json.RawMessage(event))
@@ -476,8 +486,37 @@ func (d *demo) invoke(ctx context.Context, name string) error {
 	if err := report.WriteTable(d.out, res.Report); err != nil {
 		return err
 	}
+	if h := res.SecurityHub; h != nil {
+		fmt.Fprintf(d.out, "findings  %d imported into Security Hub, %d archived\n", h.Imported, h.Archived)
+	}
 	if err != nil {
 		fmt.Fprintf(d.out, "result    the invocation fails and Lambda retries it: %v\n", err)
+	}
+	return nil
+}
+
+// printFindings prints corsguard's findings as Security Hub holds them, read back with
+// GetFindings as an auditor would: one per container and bucket, updated in place by every run.
+func (d *demo) printFindings(ctx context.Context) error {
+	fmt.Fprintf(d.out, "\nSecurity Hub (aws securityhub get-findings, GeneratorId PREFIX corsguard/cors-baseline/):\n")
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  RESOURCE\tCOMPLIANCE\tSEVERITY\tRECORD\tTITLE")
+	p := securityhub.NewGetFindingsPaginator(d.hub, &securityhub.GetFindingsInput{Filters: &shtypes.AwsSecurityFindingFilters{
+		GeneratorId: []shtypes.StringFilter{{Value: aws.String("corsguard/cors-baseline/"), Comparison: shtypes.StringFilterComparisonPrefix}},
+	}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("get findings: %w", err)
+		}
+		for _, f := range page.Findings {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", aws.ToString(f.Resources[0].Id), f.Compliance.Status, f.Severity.Label, f.RecordState, aws.ToString(f.Title))
+		}
+	}
+	_ = tw.Flush()
+	for line := range strings.Lines(buf.String()) {
+		fmt.Fprintln(d.out, strings.TrimRight(line, " \n"))
 	}
 	return nil
 }

@@ -146,4 +146,17 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the demo's output does not show %q", line)
 		}
 	}
+
+	// One Security Hub finding per matching container, bucket and response headers policy, none
+	// for the excluded ones, shown at the end of part 1.
+	status := map[string]int{}
+	for _, f := range d.emu.Findings() {
+		status[f["Compliance"].(map[string]any)["Status"].(string)+" "+f["RecordState"].(string)]++
+	}
+	if diff := cmp.Diff(map[string]int{"PASSED ACTIVE": 10, "NOT_AVAILABLE ACTIVE": 2}, status); diff != "" {
+		t.Errorf("findings at the end (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(out.String(), "Security Hub (aws securityhub get-findings") {
+		t.Errorf("the demo does not show the findings:\n%s", out.String())
+	}
 }
