@@ -106,11 +106,11 @@ var kinds = map[policy.Kind]kindInfo{
 		noun: "S3 bucket", resourceType: "AwsS3Bucket",
 		arn: func(s Scope, name string) string { return fmt.Sprintf("arn:%s:s3:::%s", s.partition(), name) },
 	},
-	"cloudfront": {
+	// A response headers policy's ARN holds its Id, which reports do not carry; its name is
+	// unique in the account, so the finding names the policy by it instead of an ARN.
+	policy.CloudFront: {
 		noun: "CloudFront response headers policy", resourceType: "Other", global: true,
-		arn: func(s Scope, name string) string {
-			return fmt.Sprintf("arn:%s:cloudfront::%s:response-headers-policy/%s", s.partition(), s.Account, name)
-		},
+		arn: func(s Scope, name string) string { return "cloudfront/response-headers-policy/" + name },
 	},
 }
 
@@ -137,7 +137,8 @@ func ID(s Scope, k policy.Kind, name string) string {
 	return fmt.Sprintf("corsguard/%s/%s/%s/%s", s.Account, region, k, name)
 }
 
-// ResourceARN is the ARN of one resource, the finding's Resources[0].Id.
+// ResourceARN is the ARN of one resource, the finding's Resources[0].Id (for a CloudFront
+// response headers policy, "cloudfront/response-headers-policy/NAME").
 func ResourceARN(s Scope, k policy.Kind, name string) string { return info(k).arn(s, name) }
 
 // Build returns one finding per resource of rep that was checked (every entry but
