@@ -69,18 +69,20 @@ type CorsConfig struct {
 // Unknown fields inside the CorsConfig and its lists are an error (a typo must not drop a
 // field); the other fields of the wrappers (Name, SecurityHeadersConfig, ETag, ...) are
 // CloudFront's and are ignored. A list's Quantity may be omitted; when given it must equal the
-// number of Items (CloudFront's InconsistentQuantities). ParseCorsConfig does not check the
+// number of Items (CloudFront's InconsistentQuantities). A key given twice in one object, at
+// any depth (wrappers included), is an error naming its path; a UTF-8 byte order mark is
+// ignored. ParseCorsConfig does not check the
 // rest of CloudFront's rules: Validate(c.Policy(), CloudFront) does.
 func ParseCorsConfig(data []byte) (CorsConfig, error) {
-	if n := utf8.RuneCount(data); n > MaxChars {
-		return CorsConfig{}, fmt.Errorf("cors config is %d characters, more than the %d allowed", n, MaxChars)
-	}
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 {
-		return CorsConfig{}, errors.New("cors config is empty")
+	trimmed, err := input(data, "cors config")
+	if err != nil {
+		return CorsConfig{}, err
 	}
 	if trimmed[0] != '{' {
 		return CorsConfig{}, errNotCorsConfig
+	}
+	if err := duplicateKey(trimmed, ""); err != nil {
+		return CorsConfig{}, fmt.Errorf("parse cors config: %w", err)
 	}
 	inner, err := unwrapCorsConfig(trimmed)
 	if err != nil {

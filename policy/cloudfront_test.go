@@ -79,6 +79,34 @@ func TestParseCorsConfigRefuses(t *testing.T) {
 	}
 }
 
+// A key given twice is an error naming its path, in the CorsConfig and in its wrappers alike;
+// a UTF-8 byte order mark is ignored.
+func TestParseCorsConfigRefusesDuplicateKeys(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"AccessControlAllowOrigins":{"Quantity":1,"Items":["https://a.example"],"Items":["*"]}}`:                                "parse cors config: AccessControlAllowOrigins.Items: key given twice",
+		`{"OriginOverride":true,"AccessControlAllowCredentials":false,"OriginOverride":false}`:                                    "parse cors config: OriginOverride: key given twice",
+		`{"CorsConfig":{"OriginOverride":true},"CorsConfig":{"OriginOverride":false}}`:                                            "parse cors config: CorsConfig: key given twice",
+		`{"ETag":"E1","ResponseHeadersPolicyConfig":{"Name":"a","name":"b","CorsConfig":{}}}`:                                     `parse cors config: ResponseHeadersPolicyConfig.name: key given twice (first as "Name")`,
+		`{"ResponseHeadersPolicy":{"ResponseHeadersPolicyConfig":{"CorsConfig":{"OriginOverride":true,"originoverride":false}}}}`: `ResponseHeadersPolicy.ResponseHeadersPolicyConfig.CorsConfig.originoverride: key given twice (first as "OriginOverride")`,
+	} {
+		if _, err := ParseCorsConfig([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseCorsConfig(%s) = %v; want an error containing %q", in, err, want)
+		}
+	}
+	data, err := os.ReadFile("testdata/cloudfront/valid-cors-config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ParseCorsConfig(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseCorsConfig(append([]byte("\xef\xbb\xbf"), data...))
+	if err != nil || !Equal(got.Policy(), want.Policy()) {
+		t.Errorf("with a UTF-8 BOM: %v, %v", got, err)
+	}
+}
+
 func TestARuleListIsNotACorsConfig(t *testing.T) {
 	for _, data := range []string{string(DefaultJSON()), `{"CorsPolicy": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"], "AllowedHeaders": []}]}`} {
 		if _, err := ParseCorsConfig([]byte(data)); err == nil || !strings.Contains(err.Error(), "not a CloudFront CorsConfig") {

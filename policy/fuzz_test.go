@@ -19,6 +19,10 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`{"CorsPolicy":[{"ID":"x","AllowedOrigins":["*"],"AllowedMethods":["POST"]}]}`))
+	// Issue 12: duplicate keys (also in another case), a UTF-8 BOM, header names in any case.
+	f.Add([]byte(`[{"AllowedOrigins":["a"],"allowedOrigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":[]}]`))
+	f.Add([]byte(`{"CorsPolicy":[],"CorsPolicy":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":["ETag"]}]}`))
+	f.Add([]byte("\xef\xbb\xbf[{\"AllowedOrigins\":[\"*\"],\"AllowedMethods\":[\"GET\"],\"AllowedHeaders\":[\"X-Amz-Date\"],\"ExposeHeaders\":[\"etag\",\"ETag\"]}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse(data)
 		if err != nil {
@@ -53,6 +57,10 @@ func FuzzParseCorsConfig(f *testing.F) {
 	}
 	f.Add([]byte(`{"CorsConfig":{"AccessControlAllowMethods":{"Quantity":1,"Items":["ALL"]}}}`))
 	f.Add([]byte(`{"ResponseHeadersPolicy":{"ResponseHeadersPolicyConfig":{"CorsConfig":{}}}}`))
+	// Issue 12: duplicate keys at several depths, a UTF-8 BOM.
+	f.Add([]byte(`{"CorsConfig":{"OriginOverride":true,"originOverride":false}}`))
+	f.Add([]byte(`{"AccessControlAllowHeaders":{"Quantity":1,"Items":["ETag"],"Items":["etag"]}}`))
+	f.Add([]byte("\xef\xbb\xbf{\"AccessControlExposeHeaders\":{\"Quantity\":1,\"Items\":[\"ETag\"]}}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseCorsConfig(data)
 		if err != nil {

@@ -9,11 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf8"
 )
 
-// MaxChars is the largest policy document MediaStore accepts, in characters. Parse refuses
-// larger input before decoding it.
+// MaxChars is the largest policy MediaStore accepts, in characters of the CorsPolicy JSON
+// PutCorsPolicy sends (MediaStoreDocument: compact), not of a baseline file's white space.
+// Validate enforces it for MediaStore.
 const MaxChars = 398000
 
 // Rule is one CORS rule. Field names and JSON tags are the MediaStore API's, so a policy printed
@@ -36,15 +36,20 @@ type Policy []Rule
 
 // Parse decodes a policy given either as a bare rule array or as {"CorsPolicy": [...]}, the
 // shape that `aws mediastore get-cors-policy` prints. Unknown fields are an error, so that a typo
-// such as "AllowedOrigin" can never silently drop part of a rule. Parse does not validate; call
-// Validate for the service's rules.
+// such as "AllowedOrigin" can never silently drop part of a rule, and so is a key given twice
+// in one object, at any depth (the error names its path). A UTF-8 byte order mark is ignored.
+// Parse does not validate; call Validate for the service's rules, sizes included.
 func Parse(data []byte) (Policy, error) {
-	if n := utf8.RuneCount(data); n > MaxChars {
-		return nil, fmt.Errorf("policy is %d characters, more than the %d allowed", n, MaxChars)
+	trimmed, err := input(data, "policy")
+	if err != nil {
+		return nil, err
 	}
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 {
-		return nil, errors.New("policy is empty")
+	root := ""
+	if trimmed[0] == '[' {
+		root = "CorsPolicy" // Validate's name for the rule list, in either shape
+	}
+	if err := duplicateKey(trimmed, root); err != nil {
+		return nil, fmt.Errorf("parse policy: %w", err)
 	}
 	var p Policy
 	switch trimmed[0] {

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +51,8 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"trailing data", `[] []`, "unexpected data after the policy"},
 		{"a wrong type", `[{"MaxAgeSeconds":"60"}]`, "parse policy"},
 		{"a number out of range", `[{"MaxAgeSeconds":1e30}]`, "parse policy"},
-		{"input over the size limit", "[" + strings.Repeat(" ", MaxChars) + "]", "more than the 398000 allowed"},
+		{"input over the read limit", "[" + strings.Repeat(" ", MaxInputBytes) + "]", "more than the 4194304 read"},
+		{"UTF-16 input", "\xff\xfe[\x00]\x00", "is UTF-16"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +64,74 @@ func TestParseRefusesBadInput(t *testing.T) {
 				t.Errorf("Parse error = %q, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// A key given twice in one object is an error naming its path, at any depth and in either
+// shape; Go's decoder would keep the last value without a word.
+func TestParseRefusesDuplicateKeys(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"in a rule of a bare array", `[{"AllowedOrigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":[]},
+			{"AllowedOrigins":["https://a.example"],"AllowedMethods":["GET"],"AllowedOrigins":["*"],"AllowedHeaders":[]}]`,
+			"parse policy: CorsPolicy[1].AllowedOrigins: key given twice: the last would silently win"},
+		{"in a rule of CorsPolicy", `{"CorsPolicy":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":[],"MaxAgeSeconds":1,"MaxAgeSeconds":2}]}`,
+			"parse policy: CorsPolicy[0].MaxAgeSeconds: key given twice"},
+		{"CorsPolicy itself", `{"CorsPolicy":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":[]}],"CorsPolicy":[]}`,
+			"parse policy: CorsPolicy: key given twice"},
+		{"in another case", `[{"AllowedOrigins":["https://a.example"],"allowedorigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":[]}]`,
+			`parse policy: CorsPolicy[0].allowedorigins: key given twice (first as "AllowedOrigins")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse = %v, %v; want an error containing %q", p, err, tt.want)
+			}
+		})
+	}
+	// The same key in two objects is no duplicate.
+	if _, err := Parse([]byte(`[{"AllowedOrigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":[]},{"AllowedOrigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":[]}]`)); err != nil {
+		t.Errorf("two rules: %v", err)
+	}
+}
+
+// A UTF-8 byte order mark, which some editors write, is ignored.
+func TestParseIgnoresAUTF8ByteOrderMark(t *testing.T) {
+	p, err := Parse(append([]byte("\xef\xbb\xbf"), DefaultJSON()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Equal(p, Default()) {
+		t.Errorf("Parse with a BOM = %v, want the default policy", p)
+	}
+}
+
+// MediaStore's 398,000 characters are the compact JSON the SDK sends, not the file's white
+// space: a pretty-printed baseline larger than that whose compact form fits is valid.
+func TestSizeIsMeasuredOnWhatTheServiceReceives(t *testing.T) {
+	// One rule of 100 origins of 1,900 characters: about 190,500 characters compact.
+	r := Rule{AllowedOrigins: items(100, func(i int) string { return fmt.Sprintf("https://%04d%s", i, strings.Repeat("o", 1888)) }),
+		AllowedMethods: []string{"GET"}, AllowedHeaders: []string{}}
+	pretty, err := json.MarshalIndent(Policy{r, r}, strings.Repeat(" ", 2000), "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact := MediaStoreDocument(Policy{r, r})
+	if len([]rune(string(pretty))) <= MaxChars || len([]rune(string(compact))) > MaxChars {
+		t.Fatalf("want the file over and the policy under %d characters: %d and %d", MaxChars, len(pretty), len(compact))
+	}
+	p, err := Parse(pretty)
+	if err == nil {
+		err = Validate(p, MediaStore)
+	}
+	if err != nil {
+		t.Errorf("a file of %d characters holding a policy of %d: %v", len(pretty), len(compact), err)
+	}
+	// Three such rules are too many characters, whatever the white space; the error says how many.
+	three := Policy{r, r, r}
+	want := fmt.Sprintf("CorsPolicy: is %d characters as PutCorsPolicy sends it (compact JSON); at most 398000 are allowed", len(MediaStoreDocument(three)))
+	if got := problems(t, Validate(three, MediaStore)); len(got) != 1 || got[0] != want {
+		t.Errorf("three rules: %q, want %q", got, want)
 	}
 }
 

@@ -408,6 +408,9 @@ func TestValidate(t *testing.T) {
 	manyOrigins := write("101-origins.json", `[{"AllowedOrigins":`+string(list)+`,"AllowedMethods":["GET"],"AllowedHeaders":[]}]`)
 	longOrigin := write("3000-chars.json", `[{"AllowedOrigins":["https://`+strings.Repeat("a", 2992)+`"],"AllowedMethods":["GET"],"AllowedHeaders":[]}]`)
 
+	twice := write("twice.json", `[{"AllowedOrigins":["https://a.example"],"AllowedMethods":["GET"],"AllowedHeaders":[],"AllowedOrigins":["*"]}]`)
+	bom := write("bom.json", "\ufeff"+string(policy.DefaultJSON()))
+
 	tests := []struct {
 		name   string
 		stdin  string
@@ -437,6 +440,10 @@ func TestValidate(t *testing.T) {
 			stdout: []string{longOrigin + ": CorsPolicy[0].AllowedOrigins[0]: is 3000 characters; 1 to 2048 are allowed\n"}},
 		{name: "all names the service whose rule an origin of 3,000 characters breaks", args: []string{"--target", "all", longOrigin}, code: exitInvalid,
 			stdout: []string{longOrigin + ": mediastore: CorsPolicy[0].AllowedOrigins[0]: is 3000 characters", longOrigin + ": valid s3 CORS policy"}},
+		{name: "a key given twice, with its path", args: []string{"--target", "all", twice}, code: exitInvalid,
+			stdout: []string{twice + ": parse policy: CorsPolicy[0].AllowedOrigins: key given twice: the last would silently win\n"}},
+		{name: "a UTF-8 byte order mark is ignored", args: []string{bom}, code: exitOK,
+			stdout: []string{bom + ": valid mediastore CORS policy: 1 rule"}},
 		{name: "a typo in a field name", args: []string{typo}, code: exitInvalid,
 			stdout: []string{`unknown field "AllowedOrigin"`}},
 		{name: "an empty stdin", args: []string{"-"}, code: exitInvalid, stdout: []string{"<stdin>: policy is empty"}},
