@@ -57,6 +57,18 @@ func sweepSpecs(cmd string) []bench.SweepSpec {
 	}
 }
 
+// queueSpecs are the work queue's sweep rows (pass A only: the 100,000-bucket sweep alone
+// takes about two minutes): buckets at an account-wide rate of 1000 requests/s per operation
+// (the configuration's maximum), the emulator throttling at the same rate, 16 workers.
+var queueSpecs = []bench.QueueSweepSpec{
+	{N: 10000, Rate: 1000, Concurrency: 16, Throttle: 1000, Latency: queueLatency},
+	{N: 100000, Rate: 1000, Concurrency: 16, Throttle: 1000, Latency: queueLatency},
+}
+
+// queueLatency is the emulator's latency in the queue sweeps: SQS calls too pay it, and the
+// router sends its SendMessageBatch calls one after another.
+const queueLatency = 2 * time.Millisecond
+
 // growthSizes are the growth table's container counts, swept at fastRate.
 var growthSizes = []int{10, 100, 300, 1000}
 
@@ -86,6 +98,7 @@ func main() {
 // pass is one complete set of measurements.
 type pass struct {
 	sweeps     []bench.SweepResult
+	queue      []bench.QueueSweepResult // pass A only: the work queue's sweeps
 	growth     []bench.SweepResult
 	compliance [][]bench.ComplianceRow // per backoff
 	hello      []bench.Start
@@ -199,6 +212,16 @@ func measure(ctx context.Context, p *pass, i int, bins binaries, rie string, sta
 			return err
 		}
 		p.sweeps = append(p.sweeps, r)
+	}
+	if i == 0 {
+		for _, spec := range queueSpecs {
+			logf("pass %s: queue sweep N=%d rate=%v concurrency=%d", name, spec.N, spec.Rate, spec.Concurrency)
+			r, err := bench.RunQueueSweep(ctx, spec)
+			if err != nil {
+				return err
+			}
+			p.queue = append(p.queue, r)
+		}
 	}
 	for _, n := range growthSizes {
 		spec := bench.SweepSpec{N: n, Rate: fastRate, Throttle: fastRate, Latency: latency, Command: bins.sweep}

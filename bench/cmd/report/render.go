@@ -74,6 +74,12 @@ func renderSweeps(b *w, a, bb pass) {
 			float64(r.TargetCalls())/float64(r.Minimum()), float64(r.TargetCalls())/float64(r.MinimumWithTags()),
 			r.Calls["GetParameter"], r.Throttled+rb.Throttled, r.PutsOnCompliant+rb.PutsOnCompliant)
 	}
+	for _, r := range a.queue {
+		b.pf("| buckets, work queue | %d | %d | %g/s account-wide, %d workers | %g/s | %s | %s | **%.2f** | – | %d | %.2f | %.2f | %d | %d | – |",
+			r.Spec.N, r.Drifted, r.Spec.Rate, r.Spec.Concurrency, r.Spec.Throttle, secs(r.Wall), secs(r.Bound()),
+			float64(r.Wall)/float64(r.Bound()), r.TargetCalls(), float64(r.TargetCalls())/float64(r.MinimumWithTags()-r.Drifted),
+			float64(r.TargetCalls())/float64(r.MinimumWithTags()), r.Calls["GetParameter"], r.Throttled)
+	}
 	b.pf("")
 	b.pf("(Throttles and Put on compliant: both passes added; throttles count `ThrottlingException` and S3's `SlowDown`.)")
 	b.pf("The N = 1000 row runs at R = %d/s on both sides: at the", fastRate)
@@ -91,6 +97,31 @@ func renderSweeps(b *w, a, bb pass) {
 	b.pf("operation on its own token bucket, and GetCorsPolicy and GetBucketCors are different operations that make N")
 	b.pf("calls each, side by side; the busiest single operation still makes N calls. Its minimum adds both kinds'.")
 	b.pf("")
+	if len(a.queue) > 0 {
+		b.pf("**Through the work queue** (issue 14; pass A only). The router lists the buckets page by page and enqueues one")
+		b.pf("message per bucket (SendMessageBatch by ten) while internal/esm, playing Lambda's event source mapping, hands")
+		b.pf("batches of ten to %d workers, each its own engine at the account-wide rate ÷ %d (CORSGUARD_MAX_CONCURRENCY),",
+			a.queue[0].Spec.Concurrency, a.queue[0].Spec.Concurrency)
+		b.pf("with 10 resources reconciled at once; the emulator adds %v to every call, SQS's included, and throttles each", queueLatency)
+		b.pf("S3 and SSM operation at the account-wide rate. Wall is from the router's invocation to an empty queue. Every")
+		b.pf("bucket was checked at the end to hold the baseline. SQS calls are counted apart, with the invocations and the")
+		b.pf("function time (router and workers, summed; GB-seconds at the template's 256 MB):")
+		b.pf("")
+		b.pf("| N | converged | SQS calls (Send, Receive, Delete, ChangeMessageVisibility) | GetParameter | invocations per 1,000 buckets | GB-seconds per 1,000 buckets |")
+		b.pf("|---|---|---|---|---|---|")
+		for _, r := range a.queue {
+			b.pf("| %d | %d | %d (%d, %d, %d, %d) | %d | %.1f | %.3f |", r.Spec.N, r.Converged, r.SQSCalls(),
+				r.Calls["SendMessageBatch"]+r.Calls["SendMessage"], r.Calls["ReceiveMessage"],
+				r.Calls["DeleteMessageBatch"]+r.Calls["DeleteMessage"], r.Calls["ChangeMessageVisibility"]+r.Calls["ChangeMessageVisibilityBatch"],
+				r.Calls["GetParameter"], float64(r.Invocations)*1000/float64(r.Spec.N), r.GBSeconds()*1000/float64(r.Spec.N))
+		}
+		b.pf("")
+		b.pf("The workers run in the benchmark's process, beside the emulator holding every bucket and message, so a peak")
+		b.pf("RSS per worker is not measured here. GetParameter is one per batch: each worker invocation reads the baseline's")
+		b.pf("current version. Not measured here either: function time while a container is CREATING, both designs (the e2e")
+		b.pf("test TestACreatingContainerWaitsOnTheQueueNotInTheFunction logs it for a 4-minute CREATING).")
+		b.pf("")
+	}
 	b.pf("**Why wall ÷ bound can be just under 1.** A token bucket with burst 1 lets the first call go at once, so N calls")
 	b.pf("span (N − 1) ÷ R; the bound counts N ÷ R. The remaining overhead is the baseline read, the listing, the last")
 	b.pf("container's tag read and write, and the baseline re-read: about five latencies.")
