@@ -24,7 +24,8 @@ of XML as the SDK sends it), both for all, which is what one baseline for contai
 buckets must pass.
 For cloudfront the baseline is a response headers policy's CorsConfig (alone, as
 {"CorsConfig": {...}}, or the whole output of 'aws cloudfront get-response-headers-policy'),
-judged by CloudFront's rules. It prints every problem with
+judged by CloudFront's rules. A key given twice in one object is an error naming its path; a
+UTF-8 byte order mark is ignored. It prints every problem with
 its path and exits 0 when the baseline is valid for every target, 2 when it is not, and 1 when
 the file cannot be read. "-" reads standard input, so it fits a pre-commit hook or a CI step.
 No AWS call is made.`,
