@@ -60,7 +60,7 @@ func newHubFixture(t *testing.T, opts ...emulator.Option) *hubFixture {
 		t.Fatal(err)
 	}
 	pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(1000))
-	f.h = New(cfg.Engine, engine, WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
+	f.h = New(cfg.Engine, engine, WithRegion("us-east-1"), WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
 		WithMetrics(&f.metrics), withClock(func() time.Time { return stamp }), WithFindings(pub))
 	must(t, f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""))
 	must(t, f.emu.SeedContainer("live-news", "ACTIVE", loose, nil))

@@ -255,7 +255,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 // the findings of resources the run no longer produces. With archive set it only archives:
 // the work queue's router has listed, not reconciled, and listed is its whole view.
 func (h *Handler) publish(ctx context.Context, r *enforce.Report, cover findings.Coverage, listed map[policy.Kind][]string) (*findings.Result, error) {
-	scope, ok := invocationScope(ctx)
+	scope, ok := h.invocationScope(ctx)
 	if !ok {
 		err := enforce.Terminal(errors.New("no invoked function ARN in the invocation context: the findings' account is unknown"))
 		h.log.ErrorContext(ctx, "security hub findings not imported", slog.String("error", err.Error()))
@@ -295,18 +295,14 @@ func countFindingsFailure(ms []metric, ferr error) []metric {
 	return ms
 }
 
-// invocationScope reads the account, Region and partition of the function from the invoked
-// function's ARN (arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME).
-func invocationScope(ctx context.Context) (findings.Scope, bool) {
-	lc, ok := lambdacontext.FromContext(ctx)
-	if !ok {
+// invocationScope is the function's home as the findings' scope: the account and partition of
+// the invoked function's ARN, and the function's Region, where its clients call Security Hub.
+func (h *Handler) invocationScope(ctx context.Context) (findings.Scope, bool) {
+	home := HomeOf(ctx, h.region)
+	if home.Account == "" || home.Region == "" {
 		return findings.Scope{}, false
 	}
-	p := strings.Split(lc.InvokedFunctionArn, ":")
-	if len(p) < 7 || p[0] != "arn" || p[3] == "" || p[4] == "" {
-		return findings.Scope{}, false
-	}
-	return findings.Scope{Partition: p[1], Region: p[3], Account: p[4]}, true
+	return findings.Scope{Partition: home.Partition, Region: home.Region, Account: home.Account}, true
 }
 
 // sweepsAll reports whether w names no resource of any kind, and so asks for all of them.

@@ -284,8 +284,9 @@ func scheduled(e envelope, r routing) decision {
 // its home: an event of another account or Region (a shared or forwarded event bus) names
 // resources that are not ours.
 type Home struct {
-	Account string
-	Region  string
+	Account   string
+	Region    string
+	Partition string // of the function ARN; "" when Account is
 }
 
 // HomeOf returns the function's home: the account from the invocation context's function ARN
@@ -295,7 +296,7 @@ func HomeOf(ctx context.Context, region string) Home {
 	h := Home{Region: region}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		if a, err := arn.Parse(lc.InvokedFunctionArn); err == nil {
-			h.Account = a.AccountID
+			h.Account, h.Partition = a.AccountID, a.Partition
 		}
 	}
 	return h

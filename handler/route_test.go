@@ -260,7 +260,7 @@ func changed(t *testing.T, file string, change func(ev map[string]any)) []byte {
 func TestHomeOfTakesTheAccountFromTheFunctionARN(t *testing.T) {
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
 		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:210987654321:function:corsguard:live"})
-	if got, want := HomeOf(ctx, "eu-west-1"), (Home{Account: "210987654321", Region: "eu-west-1"}); got != want {
+	if got, want := HomeOf(ctx, "eu-west-1"), (Home{Account: "210987654321", Region: "eu-west-1", Partition: "aws"}); got != want {
 		t.Errorf("HomeOf = %+v, want %+v", got, want)
 	}
 	if got := HomeOf(context.Background(), "eu-west-1"); got.Account != "" {
