@@ -81,7 +81,7 @@ func (s s3Store) describe(_ context.Context, _ *meter, name string) (resource, e
 }
 
 func (s s3Store) tags(ctx context.Context, m *meter, r resource) (map[string]string, error) {
-	out, err := s.c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(r.name)},
+	out, err := s.c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(r.name), ExpectedBucketOwner: expectedOwner(ctx)},
 		s3Opt(m, opGetBucketTagging))
 	if s3Code(err) == "NoSuchTagSet" {
 		return map[string]string{}, nil
@@ -97,7 +97,7 @@ func (s s3Store) tags(ctx context.Context, m *meter, r resource) (map[string]str
 }
 
 func (s s3Store) getPolicy(ctx context.Context, m *meter, r resource) (policy.Policy, error) {
-	out, err := s.c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: aws.String(r.name)},
+	out, err := s.c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: aws.String(r.name), ExpectedBucketOwner: expectedOwner(ctx)},
 		s3Opt(m, opGetBucketCors))
 	if s3Code(err) == "NoSuchCORSConfiguration" {
 		return nil, nil
@@ -109,7 +109,7 @@ func (s s3Store) getPolicy(ctx context.Context, m *meter, r resource) (policy.Po
 }
 
 func (s s3Store) putPolicy(ctx context.Context, m *meter, r resource, p policy.Policy) error {
-	_, err := s.c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(r.name),
+	_, err := s.c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(r.name), ExpectedBucketOwner: expectedOwner(ctx),
 		CORSConfiguration: &types.CORSConfiguration{CORSRules: corsconv.ToS3(p)}},
 		s3Opt(m, opPutBucketCors))
 	if err != nil {
@@ -143,4 +143,31 @@ func classifyS3(err error) error {
 
 func bucketResource(name string) resource {
 	return resource{name: name, id: "arn:aws:s3:::" + name, status: statusReady, raw: "exists"}
+}
+
+// accountKey is the context key of the account a run acts for.
+type accountKey struct{}
+
+// WithAccount returns ctx carrying account, the AWS account whose resources a run may touch:
+// every S3 bucket call sends it as ExpectedBucketOwner, so that a bucket of the same name in
+// another account (a name from an event, or a bucket policy that lets us in) is refused by S3
+// with 403 AccessDenied, a terminal failure, instead of being read or written. The Lambda takes
+// the account from its function ARN, the CLI from sts:GetCallerIdentity.
+func WithAccount(ctx context.Context, account string) context.Context {
+	return context.WithValue(ctx, accountKey{}, account)
+}
+
+// Account returns the account ctx carries (WithAccount), "" when none.
+func Account(ctx context.Context) string {
+	a, _ := ctx.Value(accountKey{}).(string)
+	return a
+}
+
+// expectedOwner is the ExpectedBucketOwner of an S3 call under ctx: nil (not sent) when ctx
+// carries no account.
+func expectedOwner(ctx context.Context) *string {
+	if a := Account(ctx); a != "" {
+		return aws.String(a)
+	}
+	return nil
 }

@@ -289,3 +289,34 @@ func jsonOf(rep *enforce.Report) (string, error) {
 	out, err := json.Marshal(rep)
 	return string(out), err
 }
+
+func TestBucketCallsCarryTheExpectedOwner(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		account func(e *env) string
+		want    enforce.Outcome
+	}{
+		{"the bucket owner's account", func(e *env) string { return e.emu.Account() }, enforce.Remediated},
+		// S3 refuses a call whose ExpectedBucketOwner is not the bucket's owner: a bucket of
+		// the same name in another account is never read or written.
+		{"another account", func(*env) string { return "444455556666" }, enforce.Failed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOption{})
+			e.setBaseline(string(baseline.JSON()))
+			e.seedBucket("media-assets", drift, nil)
+			ctx := enforce.WithAccount(context.Background(), tc.account(e))
+
+			rep := e.run(ctx, e.engineOf(enforce.Config{}, policy.S3), buckets.named("media-assets"))
+
+			ent := entries(rep)["media-assets"]
+			if ent.Outcome != tc.want {
+				t.Fatalf("entry %+v, want %s", ent, tc.want)
+			}
+			if tc.want == enforce.Failed && (ent.Retryable || !strings.Contains(ent.Error, "AccessDenied") || e.emu.CallCount("PutBucketCors") != 0) {
+				t.Errorf("entry %+v, %d PutBucketCors; want a terminal AccessDenied and no write", ent, e.emu.CallCount("PutBucketCors"))
+			}
+		})
+	}
+}

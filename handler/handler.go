@@ -138,6 +138,15 @@ func WithMetrics(w io.Writer) Option { return func(h *Handler) { h.metrics = w }
 // WithNamespace sets the CloudWatch namespace of the metrics (default DefaultNamespace).
 func WithNamespace(ns string) Option { return func(h *Handler) { h.namespace = ns } }
 
+// ours returns ctx carrying the function's own account (from its ARN) for the engine: every S3
+// bucket call then sends it as ExpectedBucketOwner.
+func (h *Handler) ours(ctx context.Context) context.Context {
+	if enforce.Account(ctx) != "" {
+		return ctx
+	}
+	return enforce.WithAccount(ctx, HomeOf(ctx, h.region).Account)
+}
+
 // WithRegion sets the function's Region (main passes AWS_REGION): the handler acts only on
 // events of this Region, and of the account in the invocation context's function ARN. Without
 // it every EventBridge event is ignored.
@@ -195,6 +204,7 @@ func (r rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 // metric, which the template alarms on, and the invocation succeeds: Lambda's retries could
 // only repeat them. Everything else, including input that is not an event, succeeds.
 func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, error) {
+	ctx = h.ours(ctx)
 	mode := h.cfg.Mode
 	if mode == "" {
 		mode = enforce.DefaultMode

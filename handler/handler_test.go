@@ -452,3 +452,27 @@ func TestInvokeLogsTheBaselineThatWasDeleted(t *testing.T) {
 		t.Errorf("parameter of the baseline-deleted log line (-want +got):\n%s", diff)
 	}
 }
+
+func TestBucketCallsNameTheFunctionsOwnAccountAsTheExpectedOwner(t *testing.T) {
+	f := newFixture(t, map[string]string{config.Targets: "s3"})
+	f.seed(t, string(want.JSON()))
+	if err := f.emu.SeedBucket("media-assets", "", loose, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The function's ARN names the emulator's account: the bucket is ours.
+	res, err := f.h.Invoke(invocation(), json.RawMessage(`{"action":"audit","buckets":["media-assets"]}`))
+	if err != nil || res.Report == nil || res.Totals[enforce.Drifted] != 1 {
+		t.Fatalf("as the owner: %+v, %v; want media-assets drifted", res, err)
+	}
+	// A function of another account reaching the same endpoint: S3 refuses every bucket call.
+	other := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		AwsRequestID: "other", InvokedFunctionArn: "arn:aws:lambda:us-east-1:444455556666:function:corsguard"})
+	res, err = f.h.Invoke(other, json.RawMessage(`{"action":"enforce","buckets":["media-assets"]}`))
+	if err != nil || res.Report == nil || len(res.Entries) != 1 || res.Entries[0].Outcome != enforce.Failed || res.Entries[0].Retryable ||
+		!strings.Contains(res.Entries[0].Error, "AccessDenied") {
+		t.Fatalf("as another account: %+v, %v; want media-assets failed, terminal, AccessDenied", res, err)
+	}
+	if n := f.emu.CallCount("PutBucketCors"); n != 0 {
+		t.Errorf("%d PutBucketCors calls", n)
+	}
+}

@@ -256,6 +256,7 @@ type record struct {
 // the other resources of the batch never pay for it. The invocation itself never fails: a
 // function error would hand the whole batch back.
 func (h *Handler) Work(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, *Result) {
+	ctx = h.ours(ctx)
 	started := time.Now()
 	reason := fmt.Sprintf("work queue batch of %d", len(ev.Records))
 	batch := &enforce.Report{Mode: cmp.Or(h.cfg.Mode, enforce.DefaultMode), Reason: reason, Started: started, Entries: []enforce.Entry{},

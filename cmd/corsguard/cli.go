@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -291,6 +292,9 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	if err != nil {
 		return err
 	}
+	if ctx, err = ownAccount(ctx, awsCfg, cfg.Targets); err != nil {
+		return err
+	}
 	params, name, err := baselineSource(cmd.InOrStdin(), ssm.NewFromConfig(awsCfg), f.file, cfg.Parameter)
 	if err != nil {
 		return err
@@ -401,4 +405,19 @@ func execute(ctx context.Context, root *cobra.Command, args []string) int {
 		fmt.Fprintln(root.ErrOrStderr(), "corsguard:", err)
 	}
 	return codeOf(err)
+}
+
+// ownAccount returns ctx carrying the account of the CLI's credentials, learnt with
+// sts:GetCallerIdentity (allowed to every identity; no IAM permission needed), when S3 is among
+// the targets: every bucket call then sends it as ExpectedBucketOwner, and S3 refuses to let a
+// bucket of another account be read or written under a name we were given.
+func ownAccount(ctx context.Context, awsCfg aws.Config, targets []policy.Kind) (context.Context, error) {
+	if !slices.Contains(targets, policy.S3) {
+		return ctx, nil
+	}
+	out, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return ctx, fmt.Errorf("learn the account of the credentials (sts:GetCallerIdentity), which S3 calls name as ExpectedBucketOwner: %w", err)
+	}
+	return enforce.WithAccount(ctx, aws.ToString(out.Account)), nil
 }

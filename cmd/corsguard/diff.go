@@ -67,6 +67,9 @@ included).`,
 			if err != nil {
 				return err
 			}
+			if ctx, err = ownAccount(ctx, awsCfg, []policy.Kind{kind}); err != nil {
+				return err
+			}
 			params, paramName, err := baselineF.source(cmd.InOrStdin(), ssm.NewFromConfig(awsCfg))
 			if err != nil {
 				return err

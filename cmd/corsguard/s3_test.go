@@ -375,3 +375,35 @@ func emulated(t testing.TB, raw json.RawMessage) policy.Policy {
 	}
 	return p
 }
+
+// The CLI learns its account with sts:GetCallerIdentity and names it as every bucket call's
+// ExpectedBucketOwner; the emulator refuses a mismatch as S3 does, so a run that sent another
+// account (or none where one is due) would fail or be caught here.
+func TestTheCLINamesItsOwnAccountAsTheExpectedBucketOwner(t *testing.T) {
+	a := newMixedAccount(t)
+	r := a.s3Sweep(t, "apply")
+	if r.code != exitOK {
+		t.Fatalf("apply --target s3: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := a.emu.CallCount("GetCallerIdentity"); n != 1 {
+		t.Errorf("%d GetCallerIdentity calls, want 1", n)
+	}
+	// A MediaStore-only run has no bucket to name an owner for: no STS call.
+	a.emu.ResetCalls()
+	if r := corsguard(t, "", "audit", "--endpoint-url", a.url, "--target", "mediastore"); r.code == exitError {
+		t.Fatalf("audit --target mediastore: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := a.emu.CallCount("GetCallerIdentity"); n != 0 {
+		t.Errorf("%d GetCallerIdentity calls for containers only, want 0", n)
+	}
+	// STS refused: the CLI says why and touches no bucket.
+	a.emu.ResetCalls()
+	a.emu.Script("GetCallerIdentity", "", 100, "AccessDenied")
+	r = a.s3Sweep(t, "apply")
+	if r.code != exitError || !strings.Contains(r.stderr, "sts:GetCallerIdentity") {
+		t.Errorf("apply with STS refused: exit %d, want %d naming sts:GetCallerIdentity\n%s", r.code, exitError, r.stderr)
+	}
+	if n := a.emu.CallCount("GetBucketCors") + a.emu.CallCount("PutBucketCors"); n != 0 {
+		t.Errorf("%d bucket calls without a known account", n)
+	}
+}

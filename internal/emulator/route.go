@@ -18,8 +18,8 @@ func (e *Emulator) frontEnds() map[string]http.HandlerFunc {
 		"sqs":         e.jsonFront(sqsTarget, e.sqsOps()),
 		"s3":          e.serveS3,
 		"securityhub": e.serveSecurityHub,
-		"cloudfront":  e.serveCloudFront,
 		"sts":         e.serveSTS,
+		"cloudfront":  e.serveCloudFront,
 	}
 }
 

@@ -70,7 +70,16 @@ func (e *Emulator) serveS3(w http.ResponseWriter, r *http.Request) {
 	}
 	req := s3Request{bucket: bucket, query: q, header: r.Header, host: r.Host, body: body}
 	c := &call{Service: "s3", Op: op.name, Resource: bucket}
-	e.handle(w, r, p, c, func(c *call) (any, error) { return op.run(c, req) })
+	e.handle(w, r, p, c, func(c *call) (any, error) {
+		// ExpectedBucketOwner (x-amz-expected-bucket-owner): a bucket call that names an account
+		// other than the bucket's owner is refused with 403 AccessDenied, as S3 does (S3 User
+		// Guide, "Verifying bucket ownership with bucket owner condition"). Every bucket of the
+		// emulator is its account's.
+		if owner := r.Header.Get("X-Amz-Expected-Bucket-Owner"); bucket != "" && owner != "" && owner != e.account {
+			return nil, errf("AccessDenied", "Access Denied")
+		}
+		return op.run(c, req)
+	})
 }
 
 // s3Route names the operation of a request, or answers why none is served.
