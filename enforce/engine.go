@@ -116,7 +116,7 @@ func (e *Engine) Run(ctx context.Context, w Work) (rep *Report) {
 	if e.cfg.OnTargets != nil {
 		e.cfg.OnTargets(len(targets))
 	}
-	rep.Entries = e.reconcileAll(work, m, targets, rep.Mode, deadline, true)
+	rep.Entries = e.reconcileAll(work, w.Stop, m, targets, rep.Mode, deadline, true)
 
 	if w.sweep() {
 		// A sweep took a while; a newer baseline has its own run, this one only says so.

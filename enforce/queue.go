@@ -72,7 +72,7 @@ func (e *Engine) Reconcile(ctx context.Context, items []Item, reason string) (re
 		}
 		targets = append(targets, target{kind: active[i], name: it.Name, want: want, mode: mode})
 	}
-	rep.Entries = e.reconcileAll(work, m, targets, rep.Mode, deadline, false)
+	rep.Entries = e.reconcileAll(work, nil, m, targets, rep.Mode, deadline, false)
 	return rep
 }
 

@@ -15,9 +15,10 @@ import (
 // reconcileAll runs the targets on the bounded worker pool and returns their entries in order.
 // With wait false a busy resource is not waited for: it fails at once, retryably, and the
 // caller (the work queue) retries it later.
-func (e *Engine) reconcileAll(ctx context.Context, m *meter, targets []target, mode Mode, deadline time.Time, wait bool) []Entry {
+// A done stop (nil: never) starts no further target.
+func (e *Engine) reconcileAll(ctx, stop context.Context, m *meter, targets []target, mode Mode, deadline time.Time, wait bool) []Entry {
 	entries := make([]Entry, len(targets))
-	s := &schedule{clock: e.cfg.Clock, deadline: deadline, min: e.cfg.MinDuration}
+	s := &schedule{clock: e.cfg.Clock, deadline: deadline, min: e.cfg.MinDuration, stop: stop}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(e.cfg.Workers, len(targets)) {
@@ -75,6 +76,7 @@ type schedule struct {
 	clock    Clock
 	deadline time.Time
 	min      time.Duration
+	stop     context.Context // done: start nothing more (the CLI's Ctrl-C); nil never is
 
 	mu      sync.Mutex
 	stopped string
@@ -89,8 +91,12 @@ func (s *schedule) start(ctx context.Context) string {
 	if s.stopped != "" {
 		return s.stopped
 	}
-	if err := ctx.Err(); err != nil {
-		s.stopped = fmt.Sprintf("not started: %v", err)
+	if ctx.Err() != nil {
+		s.stopped = fmt.Sprintf("not started: %v", context.Cause(ctx))
+		return s.stopped
+	}
+	if s.stop != nil && s.stop.Err() != nil {
+		s.stopped = fmt.Sprintf("not started: %v", context.Cause(s.stop))
 		return s.stopped
 	}
 	estimate := s.min
@@ -135,7 +141,7 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 	case errors.Is(err, errGone):
 		ent.Outcome = Gone
 	case err != nil:
-		err = m.judge(ent.Kind, err)
+		err = m.judge(ent.Kind, withCause(ctx, err))
 		ent.Outcome, ent.Error, ent.Retryable = Failed, err.Error(), Retryable(err)
 	default:
 		ent.Outcome, ent.Diff = outcome, diff
@@ -220,4 +226,13 @@ func (e *Engine) decide(ctx context.Context, m *meter, b *backoff, t target, r r
 		return "", nil, err
 	}
 	return Remediated, diff, nil
+}
+
+// withCause adds to err, when it is ctx's own end, why ctx ended (the CLI's abort names the
+// signal), so that the entry says more than "context canceled".
+func withCause(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); ctx.Err() != nil && cause != ctx.Err() && errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w (%v)", err, cause)
+	}
+	return err
 }

@@ -32,6 +32,7 @@
 package enforce
 
 import (
+	"context"
 	"time"
 
 	"github.com/corsguard/corsguard/policy"
@@ -85,6 +86,10 @@ type Work struct {
 	Policies   []string `json:"policies,omitempty"`
 	Mode       Mode     `json:"mode"`
 	Reason     string   `json:"reason"`
+	// Stop, once done, lets no further resource start: those in flight finish under Run's
+	// context, the rest are not_started with context.Cause(Stop) as the reason. The CLI's
+	// first Ctrl-C; a second one cancels Run's context. Nil never stops.
+	Stop context.Context `json:"-"`
 }
 
 // sweep reports whether w names no resource, and so asks for all of them.

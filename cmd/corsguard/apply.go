@@ -19,8 +19,13 @@ is not written. With --dry-run nothing is written and apply behaves as audit. Wi
 --security-hub each checked container or bucket gets its Security Hub finding, as with audit:
 a repaired one's finding is PASSED.
 
+Ctrl-C (or SIGTERM) starts nothing new and lets the calls in flight finish within --grace; a
+second one cancels them. The report of what was done is still written, to stdout or --output,
+which is checked before anything is read or written in AWS.
+
 Exit status: 0 when everything matching complies or was repaired, 3 (only with --dry-run)
-when anything drifted, 1 on an error.`,
+when anything drifted, 1 on an error, an --output that cannot be written, an interruption, or
+a baseline that changed during the run (run again).`,
 		Example: `  corsguard apply --dry-run
   corsguard apply --include 'live-*'
   corsguard apply --target s3 --s3-include 'media-*'

@@ -23,7 +23,8 @@ instead of the report, for accounts without Security Hub and for CI artifacts.
 
 Exit status: 0 when everything matching complies (exempt and vanished ones count as
 complying), 3 when anything drifted, 1 on an error (unusable baseline, AWS errors, a container
-or bucket that could not be checked).`,
+or bucket that could not be checked, an --output that cannot be written, an interruption,
+a baseline that changed during the run). Ctrl-C works as for apply.`,
 		Example: `  corsguard audit
   corsguard audit --exclude 'test-*' --format csv --output audit.csv
   corsguard audit --target s3 --s3-exclude 'logs-*'

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -139,6 +138,7 @@ type sweepFlags struct {
 	output   string
 	chain    bool
 	findings findingsFlags
+	grace    time.Duration
 }
 
 func (f *sweepFlags) register(cmd *cobra.Command) {
@@ -149,7 +149,8 @@ func (f *sweepFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.chain, "delivery-chain", true, "audit --target cloudfront: also check every distribution's cache behaviours for what breaks CORS in a browser (reads distributions and cache policies; writes nothing)")
 	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json, csv, or asff (the Security Hub findings instead of the report) (default: table on a terminal, else from the --output extension, else json)")
 	f.findings.register(cmd)
-	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
+	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout (checked before anything is read or written in AWS)")
+	fs.DurationVar(&f.grace, "grace", defaultGrace, "after Ctrl-C (SIGINT) or SIGTERM, how long the calls in flight may finish before they are cancelled; a second signal cancels them at once")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
 		[]string{string(report.Table), string(report.JSON), string(report.CSV), formatASFF}, cobra.ShellCompDirectiveNoFileComp))
 }
@@ -268,8 +269,9 @@ func (f *settingFlags) engineConfig(cmd *cobra.Command) (enforce.Config, error) 
 }
 
 // sweep runs one audit or enforce sweep of every matching container and bucket of the
-// targets, and writes the report. Ctrl-C stops starting more; the report of what was done is
-// still written.
+// targets, and writes the report. --output is checked before the first AWS call. The first
+// Ctrl-C (or SIGTERM) starts nothing new and lets the calls in flight finish within --grace;
+// a second one cancels them. The report of what was done is still written, and says which.
 func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string) error {
 	asff := wantsASFF(f.format)
 	var format report.Format
@@ -283,10 +285,16 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// After the first signal the default handling returns: a second Ctrl-C ends the process.
-	context.AfterFunc(ctx, stop)
+	var out *reportFile
+	if f.output != "" {
+		if out, err = openReport(f.output); err != nil {
+			return err
+		}
+		defer out.discard()
+	}
+	in, unwatch := watchSignals(cmd.Context(), cmd.ErrOrStderr(), f.grace)
+	defer unwatch()
+	ctx := in.calls
 
 	awsCfg, err := f.aws.config(ctx)
 	if err != nil {
@@ -313,56 +321,45 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	if err != nil {
 		return err
 	}
-	rep := engine.Run(ctx, enforce.Work{Mode: mode, Reason: reason})
+	rep := engine.Run(ctx, enforce.Work{Mode: mode, Reason: reason, Stop: in.stop})
 	bar.Finish()
-	if mode == enforce.ModeAudit && f.chain && slices.Contains(cfg.Targets, policy.CloudFront) && ctx.Err() == nil {
+	if mode == enforce.ModeAudit && f.chain && slices.Contains(cfg.Targets, policy.CloudFront) && in.stop.Err() == nil {
 		rep.DeliveryChain = engine.CheckChain(ctx, cloudfront.NewFromConfig(awsCfg))
 		if rep.DeliveryChain.Error != "" {
 			fmt.Fprintln(cmd.ErrOrStderr(), "corsguard: delivery-chain check incomplete:", rep.DeliveryChain.Error)
 		}
 	}
-	if ctx.Err() != nil && cmd.Context().Err() == nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "interrupted: the report shows what was done")
+	unwatch()
+	if why := in.why(); why != "" {
+		// The run as a whole did not finish: the report says so, and the exit status is 1.
+		rep.Error = strings.Join(slices.DeleteFunc([]string{rep.Error, why}, func(s string) bool { return s == "" }), "; ")
+		rep.Succeeded = false
 	}
+	write := func(w io.Writer) error { return report.Write(w, rep, format) }
 	if asff {
-		err = f.writeASFF(cmd, scope, rep)
+		write = func(w io.Writer) error { return writeASFF(w, scope, rep) }
+	}
+	if out == nil {
+		err = write(cmd.OutOrStdout())
 	} else {
-		err = f.write(cmd, rep, format)
+		err = out.commit(write)
 	}
 	if err != nil {
 		return err
 	}
 	if f.findings.securityHub {
 		// An interrupted sweep did not see everything: it archives nothing.
-		if err := publish(cmd.Context(), cmd, awsCfg, scope, rep, cfg.Targets, ctx.Err() == nil); err != nil {
+		if err := publish(cmd.Context(), cmd, awsCfg, scope, rep, cfg.Targets, in.why() == ""); err != nil {
 			return err
 		}
 	}
 	return verdict(rep)
 }
 
-// write writes rep to --output or stdout.
-func (f *sweepFlags) write(cmd *cobra.Command, rep *enforce.Report, format report.Format) error {
-	if f.output == "" {
-		return report.Write(cmd.OutOrStdout(), rep, format)
-	}
-	file, err := os.Create(f.output)
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := report.Write(file, rep, format); err != nil {
-		file.Close()
-		return err
-	}
-	if err := file.Close(); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
-}
-
 // verdict turns a report into the command's result: nil when every matching container and
 // bucket complies (or was repaired), exit 3 when one drifted, exit 1 when the run or a
-// resource failed, or a baseline was unusable.
+// resource failed, a baseline was unusable, the run was interrupted, or a baseline changed
+// while it ran.
 func verdict(rep *enforce.Report) error {
 	switch {
 	case !rep.Baseline.Valid && len(rep.Entries) > 0:
@@ -372,6 +369,9 @@ func verdict(rep *enforce.Report) error {
 		return &exitErr{code: exitError, msg: "baseline unusable, nothing checked: " + rep.Baseline.Error}
 	case rep.Error != "":
 		return &exitErr{code: exitError, msg: rep.Error}
+	case rep.BaselineChangedDuringRun:
+		// What this run checked or wrote was the old baseline; its report is not the estate's.
+		return &exitErr{code: exitError, msg: "the baseline changed during the run: the estate no longer matches the current baseline; run again"}
 	case !rep.Succeeded:
 		return &exitErr{code: exitError, msg: fmt.Sprintf("run incomplete: %d failed, %d not started",
 			rep.Totals[enforce.Failed], rep.Totals[enforce.NotStarted])}

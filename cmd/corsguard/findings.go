@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -49,24 +49,9 @@ func findingsScope(ctx context.Context, cfg aws.Config) (findings.Scope, error) 
 	return findings.Scope{Account: aws.ToString(out.Account), Region: cfg.Region, Partition: partition}, nil
 }
 
-// writeASFF writes the findings of rep to --output or stdout.
-func (f *sweepFlags) writeASFF(cmd *cobra.Command, scope findings.Scope, rep *enforce.Report) error {
-	fs := findings.Build(scope, rep, rep.Started.Add(rep.Duration), nil)
-	if f.output == "" {
-		return findings.WriteJSON(cmd.OutOrStdout(), fs)
-	}
-	file, err := os.Create(f.output)
-	if err != nil {
-		return fmt.Errorf("write findings: %w", err)
-	}
-	if err := findings.WriteJSON(file, fs); err != nil {
-		file.Close()
-		return err
-	}
-	if err := file.Close(); err != nil {
-		return fmt.Errorf("write findings: %w", err)
-	}
-	return nil
+// writeASFF writes the findings of rep to w.
+func writeASFF(w io.Writer, scope findings.Scope, rep *enforce.Report) error {
+	return findings.WriteJSON(w, findings.Build(scope, rep, rep.Started.Add(rep.Duration), nil))
 }
 
 // publish imports rep's findings into Security Hub. A sweep that ran to its end covers its

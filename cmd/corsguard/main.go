@@ -27,7 +27,8 @@ engine, so an audit here and one by the function give the same answer. --target 
 containers (mediastore, the default), buckets (s3) or both (all).
 
 Exit status: 0 compliant or valid, 3 drifted (audit, apply --dry-run, diff), 2 invalid baseline
-(validate), 1 error.`,
+(validate), 1 error (audit and apply also: --output not writable, interrupted, or the baseline
+changed during the run).`,
 	}
 	addCommands(root, opts)
 	root.AddCommand(newEmulatorCommand())
