@@ -53,6 +53,17 @@ func TestAnUnwritableOutputFailsBeforeAnyAWSCall(t *testing.T) {
 	}
 }
 
+func TestAnUnwritableOutputFailsBeforeTheCallerIdentityAndAnyBucketCall(t *testing.T) {
+	a := newMixedAccount(t)
+	r := corsguard(t, "", "apply", "--endpoint-url", a.url, "--target", "all", "--output", filepath.Join(t.TempDir(), "missing", "r.json"))
+	if r.code != exitError || !strings.Contains(r.stderr, "--output") {
+		t.Errorf("exit %d, stderr %q; want 1 naming --output", r.code, r.stderr)
+	}
+	if n := a.emu.TotalCalls(); n != 0 {
+		t.Errorf("%d AWS calls before the unwritable report: %v", n, a.emu.Calls())
+	}
+}
+
 func TestOutputReplacesAFileOnlyWithACompleteReport(t *testing.T) {
 	a := newAccount(t)
 	file := filepath.Join(t.TempDir(), "report.json")
