@@ -241,3 +241,6 @@ func ownsListeners(pid int, addrs []string) (bool, error) {
 	}
 	return true, nil
 }
+
+// Pid is the runtime emulator's process id; the bootstrap is its child.
+func (f *Function) Pid() int { return f.cmd.Process.Pid }

@@ -69,6 +69,9 @@ var queueSpecs = []bench.QueueSweepSpec{
 // router sends its SendMessageBatch calls one after another.
 const queueLatency = 2 * time.Millisecond
 
+// workerRSSBuckets is how many buckets the worker whose peak RSS is measured reconciles.
+const workerRSSBuckets = 1000
+
 // creatingCosts are the CREATING times T of the function-time rows (issue 14: 1 and 4 minutes).
 var creatingCosts = []time.Duration{time.Minute, 4 * time.Minute}
 
@@ -105,6 +108,7 @@ type pass struct {
 	growth     []bench.SweepResult
 	compliance [][]bench.ComplianceRow // per backoff
 	creating   []bench.CreatingCost    // function time while a container is CREATING, both designs
+	workerRSS  *bench.WorkerRSSResult  // pass A only: one worker process's peak RSS; nil if it failed
 	hello      []bench.Start
 	ignored    []bench.Start // corsguard, an event it ignores
 	creation   []bench.Start // corsguard, a creation event for a compliant container
@@ -225,6 +229,12 @@ func measure(ctx context.Context, p *pass, i int, bins binaries, rie string, sta
 				return err
 			}
 			p.queue = append(p.queue, r)
+		}
+		logf("pass %s: peak RSS of one worker, %d buckets", name, workerRSSBuckets)
+		if r, err := bench.WorkerRSS(ctx, rie, bins.bootstrap, workerRSSBuckets); err != nil {
+			logf("pass %s: worker RSS not measured: %v", name, err) // the rest of the report still stands
+		} else {
+			p.workerRSS = &r
 		}
 	}
 	for _, n := range growthSizes {
@@ -626,6 +636,10 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 		inB, qB := creatingAt(bb.creating, "in-process", t), creatingAt(bb.creating, "queue", t)
 		b.pf("| function time ÷ T while a container is CREATING, T = %v, work queue | ≤ 1%% | %s | %s | %s: %d invocations; in-process (today, the CLI, direct invocations) %s and %s |",
 			t, pct(q.Ratio()), pct(qB.Ratio()), verdict(q.Converged && qB.Converged && q.Ratio() <= 0.01 && qB.Ratio() <= 0.01), q.Invocations, pct(in.Ratio()), pct(inB.Ratio()))
+	}
+	if r := a.workerRSS; r != nil {
+		b.pf("| peak RSS per worker: the bootstrap under aws-lambda-rie, %d buckets in batches of 10 | | %s | | %d of %d converged in %d invocations |",
+			r.N, mb(r.PeakRSS), r.Converged, r.N, r.Invocations)
 	}
 	rssA := s1000.PeakRSS
 	b.pf("| peak RSS of a 1000-container sweep | ≤ 40 MB | %s | %s | %s |", mb(rssA), mb(bb.sweeps[2].PeakRSS), verdict(rssA <= 40e6))

@@ -118,9 +118,10 @@ func renderSweeps(b *w, a, bb pass) {
 				r.Calls["GetParameter"], float64(r.Invocations)*1000/float64(r.Spec.N), r.GBSeconds()*1000/float64(r.Spec.N))
 		}
 		b.pf("")
-		b.pf("The workers run in the benchmark's process, beside the emulator holding every bucket and message, so a peak")
-		b.pf("RSS per worker is not measured here. GetParameter is one per batch: each worker invocation reads the baseline's")
-		b.pf("current version.")
+		b.pf("The workers run in the benchmark's process, beside the emulator holding every bucket and message, so their")
+		b.pf("memory is measured apart: the real bootstrap (`internal/bench.WorkerRSS`) runs under aws-lambda-rie as the only")
+		b.pf("worker of %d buckets' messages, handed over by internal/esm in batches of ten, and its VmHWM is read before", workerRSSBuckets)
+		b.pf("it stops (summary table). GetParameter is one per batch: each worker invocation reads the baseline's current version.")
 		b.pf("")
 	}
 	renderCreating(b, a, bb)
