@@ -107,8 +107,8 @@ func WorkerRSS(ctx context.Context, rieBin, bootstrap string, n int) (WorkerRSSR
 	return res, nil
 }
 
-// childPeakRSS returns the VmHWM, in bytes, of the process named bootstrap whose parent is the
-// runtime emulator parent.
+// childPeakRSS returns the VmHWM, in bytes, of the child process of the runtime emulator parent:
+// the bootstrap, its only child.
 func childPeakRSS(parent int) (int64, error) {
 	stats, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil {
@@ -121,7 +121,7 @@ func childPeakRSS(parent int) (int64, error) {
 		}
 		// pid (comm) state ppid ...: comm may hold spaces, so split after its ')'.
 		i := strings.LastIndexByte(string(data), ')')
-		if i < 0 || !strings.Contains(string(data[:i]), "(bootstrap") {
+		if i < 0 {
 			continue
 		}
 		fields := strings.Fields(string(data[i+1:]))
@@ -142,5 +142,5 @@ func childPeakRSS(parent int) (int64, error) {
 			}
 		}
 	}
-	return 0, fmt.Errorf("no bootstrap process under the runtime emulator (pid %d)", parent)
+	return 0, fmt.Errorf("no child process of the runtime emulator (pid %d): the bootstrap exited", parent)
 }
