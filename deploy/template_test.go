@@ -414,10 +414,14 @@ func docGrants(t *testing.T, doc map[string]any) map[string][]string {
 			}
 		}
 		// kms:Decrypt is for SSM to decrypt the baseline on the function's behalf, and only
-		// that; no other statement has a condition.
+		// that; the bucket calls only for buckets of the stack's own account (bucket ARNs name
+		// no account, so s3:ResourceAccount does); no other statement has a condition.
 		var wantCondition any
 		if slices.Contains(strs(st["Action"]), "kms:Decrypt") {
 			wantCondition = map[string]any{"StringEquals": map[string]any{"kms:ViaService": "ssm." + region + ".amazonaws.com"}}
+		}
+		if slices.Contains(strs(st["Action"]), "s3:GetBucketCORS") {
+			wantCondition = map[string]any{"StringEquals": map[string]any{"s3:ResourceAccount": account}}
 		}
 		if diff := cmp.Diff(wantCondition, st["Condition"]); diff != "" {
 			t.Errorf("statement %d Condition (-want +got):\n%s", i, diff)
