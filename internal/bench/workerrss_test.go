@@ -16,7 +16,7 @@ func TestWorkerRSSReadsTheBootstrapsPeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(rieBin); err != nil {
-		t.Skipf("aws-lambda-rie is not installed (%v): make e2e installs it into bin/", err)
+		t.Fatalf("aws-lambda-rie is not installed (%v): make e2e installs it into bin/", err)
 	}
 	bootstrap := filepath.Join(t.TempDir(), "bootstrap")
 	build := exec.Command("go", "build", "-o", bootstrap, "../../cmd/enforcer")
