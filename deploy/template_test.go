@@ -476,9 +476,13 @@ func policyCases() []policyCase {
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", key},
 		{"another partition", "aws-cn", map[string]string{"BaselineParameterName": "/media/cors"},
 			"arn:aws-cn:ssm:us-east-1:111122223333:parameter/media/cors", ""},
-		{"an S3 baseline of its own", "aws", map[string]string{"S3BaselineParameterName": "/corsguard/s3-baseline"},
+		{"only s3", "aws", map[string]string{"Targets": "s3"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
+		{"every target", "aws", map[string]string{"Targets": "mediastore,s3,cloudfront"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
+		{"an S3 baseline of its own", "aws", map[string]string{"Targets": "mediastore,s3", "S3BaselineParameterName": "/corsguard/s3-baseline"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/s3-baseline", ""},
-		{"a flat S3 baseline name", "aws", map[string]string{"S3BaselineParameterName": "s3-baseline"},
+		{"a flat S3 baseline name", "aws", map[string]string{"Targets": "s3", "S3BaselineParameterName": "s3-baseline"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/s3-baseline", ""},
 		{"the cloudfront target with its baseline", "aws", map[string]string{"Targets": "mediastore,s3,cloudfront", "CloudFrontBaselineParameterName": "/corsguard/cloudfront"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/cloudfront", ""},
@@ -497,10 +501,17 @@ func wantGrants(t *testing.T, tt policyCase) map[string][]string {
 	t.Helper()
 	containers := "arn:" + tt.partition + ":mediastore:us-east-1:111122223333:container/*"
 	want := map[string][]string{}
-	cloudFront := strings.Contains(tt.params["Targets"], "cloudfront") // the cases deploy in us-east-1
+	targets := tt.params["Targets"]
+	if targets == "" {
+		targets = "mediastore" // the template's default
+	}
+	cloudFront := strings.Contains(targets, "cloudfront") // the cases deploy in us-east-1
 	for _, a := range enforce.Actions() {
 		switch {
-		case strings.HasPrefix(a, "cloudfront:") && !cloudFront: // granted only with the target
+		// Each target's calls are granted only when it is configured.
+		case strings.HasPrefix(a, "cloudfront:") && !cloudFront:
+		case strings.HasPrefix(a, "mediastore:") && !strings.Contains(targets, "mediastore"):
+		case strings.HasPrefix(a, "s3:") && !strings.Contains(targets, "s3"):
 		case a == "cloudfront:ListResponseHeadersPolicies": // no resource-level permission exists
 			want[a] = []string{"*"}
 		case strings.HasPrefix(a, "cloudfront:"): // global: no Region in the ARN
