@@ -300,7 +300,8 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	if err != nil {
 		return err
 	}
-	if ctx, err = ownAccount(ctx, awsCfg, cfg.Targets); err != nil {
+	who := &caller{cfg: awsCfg}
+	if ctx, err = ownAccount(ctx, who, cfg.Targets); err != nil {
 		return err
 	}
 	params, name, err := baselineSource(cmd.InOrStdin(), ssm.NewFromConfig(awsCfg), f.file, cfg.Parameter)
@@ -310,7 +311,7 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	cfg.Parameter = name
 	var scope findings.Scope
 	if asff || f.findings.securityHub {
-		if scope, err = findingsScope(ctx, awsCfg); err != nil {
+		if scope, err = findingsScope(ctx, who, awsCfg.Region); err != nil {
 			return err
 		}
 	}
@@ -407,15 +408,33 @@ func execute(ctx context.Context, root *cobra.Command, args []string) int {
 	return codeOf(err)
 }
 
-// ownAccount returns ctx carrying the account of the CLI's credentials, learnt with
-// sts:GetCallerIdentity (allowed to every identity; no IAM permission needed), when S3 is among
-// the targets: every bucket call then sends it as ExpectedBucketOwner, and S3 refuses to let a
+// caller is the identity of the CLI's credentials, asked of sts:GetCallerIdentity (allowed to
+// every identity; no IAM permission needed) at most once per command: S3's ExpectedBucketOwner
+// and Security Hub's findings both need its account.
+type caller struct {
+	cfg aws.Config
+	out *sts.GetCallerIdentityOutput
+}
+
+func (c *caller) identity(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
+	if c.out == nil {
+		out, err := sts.NewFromConfig(c.cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return nil, err
+		}
+		c.out = out
+	}
+	return c.out, nil
+}
+
+// ownAccount returns ctx carrying the account of the CLI's credentials when S3 is among the
+// targets: every bucket call then sends it as ExpectedBucketOwner, and S3 refuses to let a
 // bucket of another account be read or written under a name we were given.
-func ownAccount(ctx context.Context, awsCfg aws.Config, targets []policy.Kind) (context.Context, error) {
+func ownAccount(ctx context.Context, who *caller, targets []policy.Kind) (context.Context, error) {
 	if !slices.Contains(targets, policy.S3) {
 		return ctx, nil
 	}
-	out, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := who.identity(ctx)
 	if err != nil {
 		return ctx, fmt.Errorf("learn the account of the credentials (sts:GetCallerIdentity), which S3 calls name as ExpectedBucketOwner: %w", err)
 	}

@@ -67,7 +67,7 @@ included).`,
 			if err != nil {
 				return err
 			}
-			if ctx, err = ownAccount(ctx, awsCfg, []policy.Kind{kind}); err != nil {
+			if ctx, err = ownAccount(ctx, &caller{cfg: awsCfg}, []policy.Kind{kind}); err != nil {
 				return err
 			}
 			params, paramName, err := baselineF.source(cmd.InOrStdin(), ssm.NewFromConfig(awsCfg))

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/corsguard/corsguard/enforce"
@@ -34,9 +33,9 @@ func (f *findingsFlags) register(cmd *cobra.Command) {
 func wantsASFF(format string) bool { return strings.EqualFold(strings.TrimSpace(format), formatASFF) }
 
 // findingsScope returns the account and Region the findings belong to: the caller's account
-// from sts:GetCallerIdentity and the configured Region.
-func findingsScope(ctx context.Context, cfg aws.Config) (findings.Scope, error) {
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+// and partition, and the configured Region.
+func findingsScope(ctx context.Context, who *caller, region string) (findings.Scope, error) {
+	out, err := who.identity(ctx)
 	if err != nil {
 		return findings.Scope{}, fmt.Errorf("security hub findings need the caller's account: %w", err)
 	}
@@ -46,7 +45,7 @@ func findingsScope(ctx context.Context, cfg aws.Config) (findings.Scope, error) 
 			partition = p[1]
 		}
 	}
-	return findings.Scope{Account: aws.ToString(out.Account), Region: cfg.Region, Partition: partition}, nil
+	return findings.Scope{Account: aws.ToString(out.Account), Region: region, Partition: partition}, nil
 }
 
 // writeASFF writes the findings of rep to w.

@@ -388,6 +388,14 @@ func TestTheCLINamesItsOwnAccountAsTheExpectedBucketOwner(t *testing.T) {
 	if n := a.emu.CallCount("GetCallerIdentity"); n != 1 {
 		t.Errorf("%d GetCallerIdentity calls, want 1", n)
 	}
+	// Security Hub's findings need the same account: still one call.
+	a.emu.ResetCalls()
+	if r := corsguard(t, "", "audit", "--endpoint-url", a.url, "--target", "s3", "--format", "asff"); r.code == exitError {
+		t.Fatalf("audit --target s3 --format asff: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := a.emu.CallCount("GetCallerIdentity"); n != 1 {
+		t.Errorf("%d GetCallerIdentity calls for the bucket owner and the findings, want 1", n)
+	}
 	// A MediaStore-only run has no bucket to name an owner for: no STS call.
 	a.emu.ResetCalls()
 	if r := corsguard(t, "", "audit", "--endpoint-url", a.url, "--target", "mediastore"); r.code == exitError {
