@@ -1234,6 +1234,15 @@ type batchOK struct {
 }
 
 func (e *Emulator) deleteMessageBatch(c *call, body []byte) (any, error) {
+	return e.receiptBatch(c, body, "DeleteMessageBatch", func(q *sqsQueue, en receiptEntry) error {
+		return e.deleteLocked(q, en.ReceiptHandle)
+	})
+}
+
+// receiptBatch answers a batch of entries that each name a receipt handle (DeleteMessageBatch,
+// ChangeMessageVisibilityBatch): the batch's own checks, then each entry under the lock, its
+// failure reported in Failed without failing the others.
+func (e *Emulator) receiptBatch(c *call, body []byte, op string, each func(*sqsQueue, receiptEntry) error) (any, error) {
 	var in struct {
 		QueueURL *string        `json:"QueueUrl"`
 		Entries  []receiptEntry `json:"Entries"`
@@ -1245,7 +1254,7 @@ func (e *Emulator) deleteMessageBatch(c *call, body []byte) (any, error) {
 	for i, en := range in.Entries {
 		ids[i] = en.ID
 	}
-	if err := checkBatch(ids, "DeleteMessageBatch"); err != nil {
+	if err := checkBatch(ids, op); err != nil {
 		return nil, err
 	}
 	return e.locked(c, func() (any, error) {
@@ -1255,7 +1264,7 @@ func (e *Emulator) deleteMessageBatch(c *call, body []byte) (any, error) {
 		}
 		ok, failed := []batchOK{}, []batchFailure{}
 		for _, en := range in.Entries {
-			if err := e.deleteLocked(q, en.ReceiptHandle); err != nil {
+			if err := each(q, en); err != nil {
 				failed = append(failed, failureOf(en.ID, err))
 				continue
 			}
@@ -1320,33 +1329,7 @@ func (e *Emulator) changeMessageVisibility(c *call, body []byte) (any, error) {
 }
 
 func (e *Emulator) changeMessageVisibilityBatch(c *call, body []byte) (any, error) {
-	var in struct {
-		QueueURL *string        `json:"QueueUrl"`
-		Entries  []receiptEntry `json:"Entries"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(in.Entries))
-	for i, en := range in.Entries {
-		ids[i] = en.ID
-	}
-	if err := checkBatch(ids, "ChangeMessageVisibilityBatch"); err != nil {
-		return nil, err
-	}
-	return e.locked(c, func() (any, error) {
-		q, err := e.queueLocked(in.QueueURL)
-		if err != nil {
-			return nil, err
-		}
-		ok, failed := []batchOK{}, []batchFailure{}
-		for _, en := range in.Entries {
-			if err := e.changeVisibilityLocked(q, en.ReceiptHandle, en.Visibility, c.Time); err != nil {
-				failed = append(failed, failureOf(en.ID, err))
-				continue
-			}
-			ok = append(ok, batchOK{en.ID})
-		}
-		return map[string]any{"Successful": ok, "Failed": failed}, nil
+	return e.receiptBatch(c, body, "ChangeMessageVisibilityBatch", func(q *sqsQueue, en receiptEntry) error {
+		return e.changeVisibilityLocked(q, en.ReceiptHandle, en.Visibility, c.Time)
 	})
 }
