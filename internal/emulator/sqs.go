@@ -229,6 +229,18 @@ func errMissing(param string) error {
 
 // queueLocked finds the queue a QueueUrl names. The URL's host is not checked (clients may
 // reach the emulator under several names); its account must be the emulator's.
+// lockedQueue runs fn under the lock on the queue url names, or answers the error that finding it
+// gives (a missing or unknown QueueUrl).
+func (e *Emulator) lockedQueue(c *call, url *string, fn func(*sqsQueue) (any, error)) (any, error) {
+	return e.locked(c, func() (any, error) {
+		q, err := e.queueLocked(url)
+		if err != nil {
+			return nil, err
+		}
+		return fn(q)
+	})
+}
+
 func (e *Emulator) queueLocked(url *string) (*sqsQueue, error) {
 	if url == nil || *url == "" {
 		return nil, errMissing("QueueUrl")
@@ -545,11 +557,7 @@ func (e *Emulator) getQueueAttributes(c *call, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	return e.locked(c, func() (any, error) {
-		q, err := e.queueLocked(in.QueueURL)
-		if err != nil {
-			return nil, err
-		}
+	return e.lockedQueue(c, in.QueueURL, func(q *sqsQueue) (any, error) {
 		now := c.Time
 		q.expire(now)
 		visible, inFlight, delayed := q.counts(now)
@@ -597,11 +605,7 @@ func (e *Emulator) setQueueAttributes(c *call, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	return e.locked(c, func() (any, error) {
-		q, err := e.queueLocked(in.QueueURL)
-		if err != nil {
-			return nil, err
-		}
+	return e.lockedQueue(c, in.QueueURL, func(q *sqsQueue) (any, error) {
 		if err := e.applyAttributes(q, in.Attributes, false); err != nil {
 			return nil, err
 		}
@@ -666,11 +670,7 @@ func (e *Emulator) deleteQueue(c *call, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	return e.locked(c, func() (any, error) {
-		q, err := e.queueLocked(in.QueueURL)
-		if err != nil {
-			return nil, err
-		}
+	return e.lockedQueue(c, in.QueueURL, func(q *sqsQueue) (any, error) {
 		delete(e.queues, q.name)
 		e.deletedQueues[q.name] = c.Time
 		e.wakePollersLocked()
@@ -685,11 +685,7 @@ func (e *Emulator) purgeQueue(c *call, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	return e.locked(c, func() (any, error) {
-		q, err := e.queueLocked(in.QueueURL)
-		if err != nil {
-			return nil, err
-		}
+	return e.lockedQueue(c, in.QueueURL, func(q *sqsQueue) (any, error) {
 		if !q.purged.IsZero() && c.Time.Sub(q.purged) < sqsPurgeInterval {
 			return nil, errf("PurgeQueueInProgress", "Only one PurgeQueue operation on %s is allowed every 60 seconds.", q.name)
 		}
@@ -847,11 +843,7 @@ func (e *Emulator) sendMessage(c *call, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	return e.locked(c, func() (any, error) {
-		q, err := e.queueLocked(in.QueueURL)
-		if err != nil {
-			return nil, err
-		}
+	return e.lockedQueue(c, in.QueueURL, func(q *sqsQueue) (any, error) {
 		if q.fifo && in.GroupID == nil {
 			return nil, errMissing("MessageGroupId")
 		}
@@ -917,11 +909,7 @@ func (e *Emulator) sendMessageBatch(c *call, body []byte) (any, error) {
 	if err := checkBatch(ids, "SendMessageBatch"); err != nil {
 		return nil, err
 	}
-	return e.locked(c, func() (any, error) {
-		q, err := e.queueLocked(in.QueueURL)
-		if err != nil {
-			return nil, err
-		}
+	return e.lockedQueue(c, in.QueueURL, func(q *sqsQueue) (any, error) {
 		if total > q.maxSize {
 			return nil, errf("BatchRequestTooLong", "Batch requests cannot be longer than %d bytes. You have sent %d bytes.", q.maxSize, total)
 		}
@@ -1211,11 +1199,7 @@ func (e *Emulator) deleteMessage(c *call, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	return e.locked(c, func() (any, error) {
-		q, err := e.queueLocked(in.QueueURL)
-		if err != nil {
-			return nil, err
-		}
+	return e.lockedQueue(c, in.QueueURL, func(q *sqsQueue) (any, error) {
 		if err := e.deleteLocked(q, in.ReceiptHandle); err != nil {
 			return nil, err
 		}
@@ -1257,11 +1241,7 @@ func (e *Emulator) receiptBatch(c *call, body []byte, op string, each func(*sqsQ
 	if err := checkBatch(ids, op); err != nil {
 		return nil, err
 	}
-	return e.locked(c, func() (any, error) {
-		q, err := e.queueLocked(in.QueueURL)
-		if err != nil {
-			return nil, err
-		}
+	return e.lockedQueue(c, in.QueueURL, func(q *sqsQueue) (any, error) {
 		ok, failed := []batchOK{}, []batchFailure{}
 		for _, en := range in.Entries {
 			if err := each(q, en); err != nil {
@@ -1316,11 +1296,7 @@ func (e *Emulator) changeMessageVisibility(c *call, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	return e.locked(c, func() (any, error) {
-		q, err := e.queueLocked(in.QueueURL)
-		if err != nil {
-			return nil, err
-		}
+	return e.lockedQueue(c, in.QueueURL, func(q *sqsQueue) (any, error) {
 		if err := e.changeVisibilityLocked(q, in.ReceiptHandle, in.Visibility, c.Time); err != nil {
 			return nil, err
 		}
