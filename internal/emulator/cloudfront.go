@@ -566,37 +566,54 @@ func page(ids []string, marker string, n int) ([]string, string) {
 }
 
 func (e *Emulator) listResponseHeadersPolicies(c *call, req cfRequest) (any, error) {
-	typ := req.first("Type")
-	if typ != "" && typ != "custom" && typ != "managed" {
-		return nil, errf("InvalidArgument", "The parameter Type must be custom or managed.")
-	}
-	n, err := maxItems(req)
+	typ, n, err := listTypeAndSize(req)
 	if err != nil {
 		return nil, err
 	}
 	return e.locked(c, func() (any, error) {
-		var ids []string
-		for id, p := range e.rhPolicies {
-			if typ == "" || (typ == "managed") == p.managed {
-				ids = append(ids, id)
-			}
-		}
-		slices.Sort(ids)
-		ids, next := page(ids, req.first("Marker"), n)
+		ids, next := typedPage(e.rhPolicies, func(p *responseHeadersPolicy) bool { return p.managed }, typ, req.first("Marker"), n)
 		out := cfPolicyList{Xmlns: cfNamespace, MaxItems: n, Quantity: len(ids), NextMarker: next}
 		for _, id := range ids {
 			p := e.rhPolicies[id]
-			t := "custom"
-			if p.managed {
-				t = "managed"
-			}
 			out.Items = append(out.Items, struct {
 				Type   string      `xml:"Type"`
 				Policy cfPolicyDoc `xml:"ResponseHeadersPolicy"`
-			}{t, p.doc(false)})
+			}{typeName(p.managed), p.doc(false)})
 		}
 		return out, nil
 	})
+}
+
+// listTypeAndSize reads a list call's Type filter (custom, managed, or both when absent) and
+// MaxItems, as ListResponseHeadersPolicies and ListCachePolicies take them.
+func listTypeAndSize(req cfRequest) (typ string, n int, err error) {
+	typ = req.first("Type")
+	if typ != "" && typ != "custom" && typ != "managed" {
+		return "", 0, errf("InvalidArgument", "The parameter Type must be custom or managed.")
+	}
+	n, err = maxItems(req)
+	return typ, n, err
+}
+
+// typedPage returns the ids of the policies of type typ ("" for both) in order, from marker on,
+// at most n of them, and the marker of the next page.
+func typedPage[P any](policies map[string]P, managed func(P) bool, typ, marker string, n int) ([]string, string) {
+	var ids []string
+	for id, p := range policies {
+		if typ == "" || (typ == "managed") == managed(p) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return page(ids, marker, n)
+}
+
+// typeName is a policy's Type in a list: managed by AWS, or custom.
+func typeName(managed bool) string {
+	if managed {
+		return "managed"
+	}
+	return "custom"
 }
 
 func (e *Emulator) getResponseHeadersPolicy(c *call, req cfRequest) (any, error) {

@@ -335,34 +335,19 @@ type cfCachePolicyList struct {
 }
 
 func (e *Emulator) listCachePolicies(c *call, req cfRequest) (any, error) {
-	typ := req.first("Type")
-	if typ != "" && typ != "custom" && typ != "managed" {
-		return nil, errf("InvalidArgument", "The parameter Type must be custom or managed.")
-	}
-	n, err := maxItems(req)
+	typ, n, err := listTypeAndSize(req)
 	if err != nil {
 		return nil, err
 	}
 	return e.locked(c, func() (any, error) {
-		var ids []string
-		for id, p := range e.cachePolicies {
-			if typ == "" || (typ == "managed") == p.managed {
-				ids = append(ids, id)
-			}
-		}
-		slices.Sort(ids)
-		ids, next := page(ids, req.first("Marker"), n)
+		ids, next := typedPage(e.cachePolicies, func(p *cachePolicy) bool { return p.managed }, typ, req.first("Marker"), n)
 		out := cfCachePolicyList{Xmlns: cfNamespace, MaxItems: n, Quantity: len(ids), NextMarker: next}
 		for _, id := range ids {
 			p := e.cachePolicies[id]
-			t := "custom"
-			if p.managed {
-				t = "managed"
-			}
 			out.Items = append(out.Items, struct {
 				Type   string           `xml:"Type"`
 				Policy cfCachePolicyDoc `xml:"CachePolicy"`
-			}{t, e.cachePolicyDoc(p, false)})
+			}{typeName(p.managed), e.cachePolicyDoc(p, false)})
 		}
 		return out, nil
 	})
