@@ -225,41 +225,11 @@ func (p *responseHeadersPolicy) doc(xmlns bool) cfPolicyDoc {
 
 // ---- the wire: routing, answers and errors ----
 
-// cfAnswer is a successful CloudFront answer: status (200 when zero), headers, XML body.
-type cfAnswer struct {
-	status int
-	header map[string]string
-	body   any
-}
-
 type cfProtocol struct{}
 
 func (cfProtocol) writeResult(w http.ResponseWriter, requestID string, out any) {
-	a, ok := out.(cfAnswer)
-	if !ok {
-		a = cfAnswer{body: out}
-	}
-	var body []byte
-	if a.body != nil {
-		data, err := xml.Marshal(a.body)
-		if err != nil {
-			cfProtocol{}.writeError(w, requestID, errf("InternalError", "emulator: encode answer: %v", err))
-			return
-		}
-		body = append([]byte(xml.Header), data...)
-		w.Header().Set("Content-Type", "text/xml")
-	}
-	for k, v := range a.header {
-		w.Header().Set(k, v)
-	}
-	w.Header().Set("X-Amz-Request-Id", requestID)
-	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-	status := a.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	writeXML(w, out, "text/xml", func() { w.Header().Set("X-Amz-Request-Id", requestID) },
+		func(err *apiError) { cfProtocol{}.writeError(w, requestID, err) })
 }
 
 // writeError writes err as CloudFront does:
@@ -622,7 +592,7 @@ func (e *Emulator) getResponseHeadersPolicy(c *call, req cfRequest) (any, error)
 		if err != nil {
 			return nil, err
 		}
-		return cfAnswer{header: map[string]string{"ETag": p.etag}, body: p.doc(true)}, nil
+		return xmlAnswer{header: map[string]string{"ETag": p.etag}, body: p.doc(true)}, nil
 	})
 }
 
@@ -634,7 +604,7 @@ func (e *Emulator) getResponseHeadersPolicyConfig(c *call, req cfRequest) (any, 
 		}
 		cfg := p.config
 		cfg.Xmlns = cfNamespace
-		return cfAnswer{header: map[string]string{"ETag": p.etag}, body: cfg}, nil
+		return xmlAnswer{header: map[string]string{"ETag": p.etag}, body: cfg}, nil
 	})
 }
 
@@ -656,7 +626,7 @@ func (e *Emulator) createResponseHeadersPolicy(c *call, req cfRequest) (any, err
 			map[string]any{"responseHeadersPolicyConfig": map[string]any{"name": cfg.Name}},
 			map[string]any{"responseHeadersPolicy": map[string]any{"id": p.id,
 				"responseHeadersPolicyConfig": map[string]any{"name": cfg.Name}}, "eTag": p.etag}))
-		return cfAnswer{status: http.StatusCreated, body: p.doc(true), header: map[string]string{
+		return xmlAnswer{status: http.StatusCreated, body: p.doc(true), header: map[string]string{
 			"ETag":     p.etag,
 			"Location": "https://cloudfront.amazonaws.com/2020-05-31/response-headers-policy/" + p.id,
 		}}, nil
@@ -692,7 +662,7 @@ func (e *Emulator) updateResponseHeadersPolicy(c *call, req cfRequest) (any, err
 				"responseHeadersPolicyConfig": map[string]any{"name": cfg.Name}},
 			map[string]any{"responseHeadersPolicy": map[string]any{"id": p.id,
 				"responseHeadersPolicyConfig": map[string]any{"name": cfg.Name}}, "eTag": p.etag}))
-		return cfAnswer{body: p.doc(true), header: map[string]string{"ETag": p.etag}}, nil
+		return xmlAnswer{body: p.doc(true), header: map[string]string{"ETag": p.etag}}, nil
 	})
 }
 
@@ -713,6 +683,6 @@ func (e *Emulator) deleteResponseHeadersPolicy(c *call, req cfRequest) (any, err
 			return nil, errf("PreconditionFailed", "The request failed because it didn't meet the preconditions in one or more request-header fields.")
 		}
 		delete(e.rhPolicies, p.id)
-		return cfAnswer{status: http.StatusNoContent}, nil
+		return xmlAnswer{status: http.StatusNoContent}, nil
 	})
 }

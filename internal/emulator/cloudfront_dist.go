@@ -318,7 +318,7 @@ func (e *Emulator) getCachePolicy(c *call, req cfRequest) (any, error) {
 		if !ok {
 			return nil, errf("NoSuchCachePolicy", "The cache policy does not exist.")
 		}
-		return cfAnswer{header: map[string]string{"ETag": "E" + strings.ToUpper(p.id[:8])}, body: e.cachePolicyDoc(p, true)}, nil
+		return xmlAnswer{header: map[string]string{"ETag": "E" + strings.ToUpper(p.id[:8])}, body: e.cachePolicyDoc(p, true)}, nil
 	})
 }
 

@@ -242,7 +242,7 @@ func (e *Emulator) createBucket(c *call, req s3Request) (any, error) {
 			params["CreateBucketConfiguration"] = map[string]any{"LocationConstraint": conf.LocationConstraint, "xmlns": s3Namespace}
 		}
 		c.events = append(c.events, e.s3Trail(c, req, params))
-		return s3Answer{header: map[string]string{"Location": "/" + req.bucket}}, nil
+		return xmlAnswer{header: map[string]string{"Location": "/" + req.bucket}}, nil
 	})
 }
 
@@ -252,7 +252,7 @@ func (e *Emulator) headBucket(c *call, req s3Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return s3Answer{header: map[string]string{"X-Amz-Bucket-Region": b.region}}, nil
+		return xmlAnswer{header: map[string]string{"X-Amz-Bucket-Region": b.region}}, nil
 	})
 }
 
@@ -284,7 +284,7 @@ func (e *Emulator) deleteBucket(c *call, req s3Request) (any, error) {
 			return nil, err
 		}
 		delete(e.buckets, req.bucket)
-		return s3Answer{status: 204}, nil
+		return xmlAnswer{status: 204}, nil
 	})
 }
 
@@ -323,7 +323,7 @@ func (e *Emulator) putBucketCors(c *call, req s3Request) (any, error) {
 		b.cors = p
 		c.events = append(c.events, e.s3Trail(c, req, map[string]any{"cors": "",
 			"CORSConfiguration": map[string]any{"xmlns": s3Namespace, "CORSRule": s3TrailRules(p)}}))
-		return s3Answer{}, nil
+		return xmlAnswer{}, nil
 	})
 }
 
@@ -366,7 +366,7 @@ func (e *Emulator) deleteBucketCors(c *call, req s3Request) (any, error) {
 		// S3 answers 204 whether or not the bucket had a configuration, and logs the call.
 		b.cors = nil
 		c.events = append(c.events, e.s3Trail(c, req, map[string]any{"cors": ""}))
-		return s3Answer{status: 204}, nil
+		return xmlAnswer{status: 204}, nil
 	})
 }
 
@@ -430,7 +430,7 @@ func (e *Emulator) putBucketTagging(c *call, req s3Request) (any, error) {
 			return nil, err
 		}
 		b.tags = tags
-		return s3Answer{status: 204}, nil
+		return xmlAnswer{status: 204}, nil
 	})
 }
 
@@ -441,7 +441,7 @@ func (e *Emulator) deleteBucketTagging(c *call, req s3Request) (any, error) {
 			return nil, err
 		}
 		b.tags = nil
-		return s3Answer{status: 204}, nil
+		return xmlAnswer{status: 204}, nil
 	})
 }
 

@@ -40,9 +40,9 @@ type s3Request struct {
 	body   []byte
 }
 
-// s3Answer is a successful S3 answer: its status (200 when zero), extra headers, and an XML
+// xmlAnswer is a successful REST-XML answer (S3, CloudFront): its status (200 when zero), extra headers, and an XML
 // document (nil: no body).
-type s3Answer struct {
+type xmlAnswer struct {
 	status int
 	header map[string]string
 	body   any
@@ -131,24 +131,32 @@ func (e *Emulator) s3Route(method, bucket, key string, q map[string][]string) (s
 type s3Protocol struct{}
 
 func (s3Protocol) writeResult(w http.ResponseWriter, requestID string, out any) {
-	a, ok := out.(s3Answer)
+	writeXML(w, out, "application/xml", func() { setS3IDs(w, requestID) },
+		func(err *apiError) { s3Protocol{}.writeError(w, requestID, err) })
+}
+
+// writeXML writes a successful REST-XML answer (S3's, CloudFront's): out is an xmlAnswer or a
+// bare body; ids sets the protocol's request id headers. An answer that cannot be encoded goes
+// to fail as an InternalError.
+func writeXML(w http.ResponseWriter, out any, contentType string, ids func(), fail func(*apiError)) {
+	a, ok := out.(xmlAnswer)
 	if !ok {
-		a = s3Answer{body: out}
+		a = xmlAnswer{body: out}
 	}
 	var body []byte
 	if a.body != nil {
 		data, err := xml.Marshal(a.body)
 		if err != nil {
-			s3Protocol{}.writeError(w, requestID, errf("InternalError", "emulator: encode answer: %v", err))
+			fail(errf("InternalError", "emulator: encode answer: %v", err))
 			return
 		}
 		body = append([]byte(xml.Header), data...)
-		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("Content-Type", contentType)
 	}
 	for k, v := range a.header {
 		w.Header().Set(k, v)
 	}
-	setS3IDs(w, requestID)
+	ids()
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	status := a.status
 	if status == 0 {
