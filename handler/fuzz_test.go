@@ -26,7 +26,7 @@ func FuzzRoute(f *testing.F) {
 	}
 	f.Add([]byte(`{"action":"enforce","containers":["a","b"]}`))
 	f.Fuzz(func(t *testing.T, input []byte) {
-		d := route(input, Home{Account: "012345678912", Region: "us-east-1"}, []string{"/corsguard/baseline"}, enforce.ModeAudit)
+		d := route(input, homeScope{Account: "012345678912", Region: "us-east-1"}, []string{"/corsguard/baseline"}, enforce.ModeAudit)
 		if !d.reconciles() {
 			if d.Note == "" {
 				t.Fatalf("%s decision without a note for %q", d.Event, input)

@@ -144,7 +144,7 @@ func (h *Handler) ours(ctx context.Context) context.Context {
 	if enforce.Account(ctx) != "" {
 		return ctx
 	}
-	return enforce.WithAccount(ctx, HomeOf(ctx, h.region).Account)
+	return enforce.WithAccount(ctx, homeOf(ctx, h.region).Account)
 }
 
 // WithRegion sets the function's Region (main passes AWS_REGION): the handler acts only on
@@ -209,7 +209,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if mode == "" {
 		mode = enforce.DefaultMode
 	}
-	d := route(input, HomeOf(ctx, h.region), h.cfg.Parameters(), mode)
+	d := route(input, homeOf(ctx, h.region), h.cfg.Parameters(), mode)
 	if d.reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
 		d = ignoref("%s: S3 buckets are not among the targets", d.Work.Reason)
 	}
@@ -308,7 +308,7 @@ func countFindingsFailure(ms []metric, ferr error) []metric {
 // invocationScope is the function's home as the findings' scope: the account and partition of
 // the invoked function's ARN, and the function's Region, where its clients call Security Hub.
 func (h *Handler) invocationScope(ctx context.Context) (findings.Scope, bool) {
-	home := HomeOf(ctx, h.region)
+	home := homeOf(ctx, h.region)
 	if home.Account == "" || home.Region == "" {
 		return findings.Scope{}, false
 	}

@@ -117,7 +117,7 @@ type parameterChange struct {
 // names (the containers' and, when it has its own, the buckets') and mode the configured mode.
 // It never fails: input it cannot use, including input that is not JSON, is Ignored with a
 // note saying why. Events go to the route of their source and detail-type (routes).
-func route(input []byte, home Home, baselines []string, mode enforce.Mode) decision {
+func route(input []byte, home homeScope, baselines []string, mode enforce.Mode) decision {
 	if len(input) > maxInput {
 		return ignoref("input is %d bytes; an EventBridge event is at most %d", len(input), maxInput)
 	}
@@ -280,20 +280,20 @@ func scheduled(e envelope, r routing) decision {
 	return decision{Event: Sweep, Work: enforce.Work{Mode: r.mode, Reason: reason}}
 }
 
-// Home is the account and Region the function runs in. route acts only on EventBridge events of
+// homeScope is the account and Region the function runs in. route acts only on EventBridge events of
 // its home: an event of another account or Region (a shared or forwarded event bus) names
 // resources that are not ours.
-type Home struct {
+type homeScope struct {
 	Account   string
 	Region    string
 	Partition string // of the function ARN; "" when Account is
 }
 
-// HomeOf returns the function's home: the account from the invocation context's function ARN
+// homeOf returns the function's home: the account from the invocation context's function ARN
 // (Lambda sets no variable with the account; lambdacontext has the ARN) and region, the
 // function's AWS_REGION. The account is empty when ctx carries no invocation context.
-func HomeOf(ctx context.Context, region string) Home {
-	h := Home{Region: region}
+func homeOf(ctx context.Context, region string) homeScope {
+	h := homeScope{Region: region}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		if a, err := arn.Parse(lc.InvokedFunctionArn); err == nil {
 			h.Account, h.Partition = a.AccountID, a.Partition
@@ -305,7 +305,7 @@ func HomeOf(ctx context.Context, region string) Home {
 // elsewhere returns the decision to ignore e when it is not an event of home, and whether it is
 // not. An unknown home ignores every event: acting on one could touch another account's
 // resources.
-func elsewhere(e events.EventBridgeEvent, home Home) (decision, bool) {
+func elsewhere(e events.EventBridgeEvent, home homeScope) (decision, bool) {
 	switch {
 	case home.Account == "":
 		return ignoref("event of account %q ignored: the function's own account is unknown (no function ARN in the invocation context)", e.AccountID), true

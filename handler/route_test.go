@@ -18,7 +18,7 @@ const baseline = "/corsguard/baseline"
 
 // home is the account and Region of the sample events: the account aws-lambda-rie puts in the
 // function ARN.
-var home = Home{Account: "012345678912", Region: "us-east-1"}
+var home = homeScope{Account: "012345678912", Region: "us-east-1"}
 
 // TestRouteSendsEverySampleEventWhereTheDesignSays holds each file in events/ to its route:
 // a new sample without an expectation here fails the test.
@@ -198,7 +198,7 @@ func TestRouteActsOnlyOnSuccessfulCallsOfItsOwnAccountAndRegion(t *testing.T) {
 		name    string
 		applies func(file string) bool
 		change  func(ev map[string]any)
-		home    Home
+		home    homeScope
 		note    string
 	}{
 		{"a record of a call that failed", cloudTrail, func(ev map[string]any) {
@@ -210,9 +210,9 @@ func TestRouteActsOnlyOnSuccessfulCallsOfItsOwnAccountAndRegion(t *testing.T) {
 			`event of account "" ignored`},
 		{"an event of another Region", nil, func(ev map[string]any) { ev["region"] = "eu-west-1" }, home,
 			`event of Region "eu-west-1" ignored: this function acts only on events of its own Region us-east-1`},
-		{"any event when the function's account is unknown", nil, func(map[string]any) {}, Home{Region: "us-east-1"},
+		{"any event when the function's account is unknown", nil, func(map[string]any) {}, homeScope{Region: "us-east-1"},
 			"the function's own account is unknown"},
-		{"any event when the function's Region is unknown", nil, func(map[string]any) {}, Home{Account: "012345678912"},
+		{"any event when the function's Region is unknown", nil, func(map[string]any) {}, homeScope{Account: "012345678912"},
 			"the function's own Region is unknown"},
 	} {
 		for _, file := range routable {
@@ -233,7 +233,7 @@ func TestRouteActsOnlyOnSuccessfulCallsOfItsOwnAccountAndRegion(t *testing.T) {
 	}
 	// A direct invocation is no event: it has no account or Region to check, and whoever may
 	// invoke the function may ask for a run.
-	if d := route([]byte(`{"action":"audit"}`), Home{}, []string{baseline}, enforce.ModeEnforce); d.Event != Manual {
+	if d := route([]byte(`{"action":"audit"}`), homeScope{}, []string{baseline}, enforce.ModeEnforce); d.Event != Manual {
 		t.Errorf("direct invocation with an unknown home: %+v", d)
 	}
 }
@@ -260,10 +260,10 @@ func changed(t *testing.T, file string, change func(ev map[string]any)) []byte {
 func TestHomeOfTakesTheAccountFromTheFunctionARN(t *testing.T) {
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
 		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:210987654321:function:corsguard:live"})
-	if got, want := HomeOf(ctx, "eu-west-1"), (Home{Account: "210987654321", Region: "eu-west-1", Partition: "aws"}); got != want {
-		t.Errorf("HomeOf = %+v, want %+v", got, want)
+	if got, want := homeOf(ctx, "eu-west-1"), (homeScope{Account: "210987654321", Region: "eu-west-1", Partition: "aws"}); got != want {
+		t.Errorf("homeOf = %+v, want %+v", got, want)
 	}
-	if got := HomeOf(context.Background(), "eu-west-1"); got.Account != "" {
-		t.Errorf("HomeOf without an invocation context = %+v, want no account", got)
+	if got := homeOf(context.Background(), "eu-west-1"); got.Account != "" {
+		t.Errorf("homeOf without an invocation context = %+v, want no account", got)
 	}
 }
