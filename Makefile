@@ -71,7 +71,7 @@ stackset: ## dist/stackset.yaml (template.yaml as plain CloudFormation) and dist
 	  $(PYTHON) deploy/stackset.py zip "$$tmp/bootstrap" $(DIST)/corsguard-lambda.zip
 	@$(PYTHON) deploy/stackset.py template template.yaml $(DIST)/stackset.yaml
 
-# The emulator's tests are held to these reference tools (internal/awsref): say which ran.
+# The emulator's tests are held to these reference tools (internal/testrig/awsref): say which ran.
 unit: $(BIN)/aws-lambda-rie
 	@echo "reference tools: $$(aws --version 2>&1 | head -1); $$(python3 -c 'import boto3, botocore; print("boto3", boto3.__version__, "botocore", botocore.__version__)' 2>&1 | tail -1)"
 	$(GO) test -race -count=1 ./...

@@ -23,10 +23,14 @@ var layers = []struct {
 	{"workqueue", 3},
 	{"findings", 3}, // Security Hub findings from the engine's report, for the handler
 	{"handler", 4},
-	{"internal/", 5}, // AWS plumbing, the emulator, report formats
-	{"internal/config", 6},
-	{"internal/awsconfig", 6},
-	{"internal/bench", 7},
+	{"internal/wiring/", 5},          // the runtime wiring the Lambda and the CLI share: SDK clients
+	{"internal/wiring/config", 6},    // the one table of settings
+	{"internal/wiring/awsconfig", 6}, // the CLI's credential chain
+	{"internal/testrig/", 5},         // test support: the runtime emulator driver, reference tools, CORS cases
+	{"emulator", 5},                  // the AWS emulator, a component of its own (corsguard emulator, demo)
+	{"emulator/esm", 6},              // Lambda's event source mapping, played over the emulator's SQS
+	{"cmd/corsguard/report", 5},      // the CLI's report formats
+	{"bench", 7},
 	{"cmd/", 9},
 	{"bench/", 9},
 	{"deploy", 9},

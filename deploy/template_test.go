@@ -19,7 +19,7 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/workqueue"
 )

@@ -12,9 +12,9 @@ import (
 	mstypes "github.com/aws/aws-sdk-go-v2/service/mediastore/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/policy"
 )
 

@@ -23,10 +23,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/awsconfig"
-	"github.com/corsguard/corsguard/internal/emulator"
-	"github.com/corsguard/corsguard/internal/rie"
+	"github.com/corsguard/corsguard/internal/testrig/rie"
+	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/policy"
 )
 

@@ -13,14 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/corsguard/corsguard/internal/emulator"
-	"github.com/corsguard/corsguard/internal/esm"
+	"github.com/corsguard/corsguard/emulator"
+	"github.com/corsguard/corsguard/emulator/esm"
 	"github.com/corsguard/corsguard/policy"
 )
 
 // The work queue end to end: the real bootstrap in both roles under aws-lambda-rie, the
 // emulator's SQS FIFO queue with its dead-letter queue as template.yaml makes them, and
-// internal/esm playing Lambda's event source mapping (batches of at most ten, delete on
+// emulator/esm playing Lambda's event source mapping (batches of at most ten, delete on
 // success, leave the batch item failures for redelivery).
 
 const (

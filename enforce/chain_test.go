@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/emulator"
 )
 
 func TestTheDeliveryChainCheck(t *testing.T) {

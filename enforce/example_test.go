@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/awsconfig"
-	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/policy"
 )
 

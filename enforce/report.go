@@ -16,7 +16,7 @@
 // Step 3 comes after step 2, so that a compliant resource is reported
 // compliant even when it is exempt, and a sweep of compliant resources costs one listing per
 // 100 and one GetCorsPolicy each. ContainerInUseException backs off like CREATING; throttling
-// and server errors are retried by the SDK's retryer (see internal/awsclient). Every HTTP
+// and server errors are retried by the SDK's retryer (see internal/wiring/awsclient). Every HTTP
 // attempt waits for a token of its operation's rate limit, shared by all workers. No resource
 // starts that the context's deadline, less a margin, leaves too little time for; those
 // are not_started, and the run fails so that it is retried.

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/awsconfig"
+	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/policy"
 )
 

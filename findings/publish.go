@@ -92,7 +92,7 @@ func WithSleep(sleep func(context.Context, time.Duration) error, rand func() flo
 }
 
 // NewPublisher returns a Publisher that calls api. The client's retryer (the SDK's standard
-// one, see internal/awsclient) retries throttled and failed calls; the Publisher retries the
+// one, see internal/wiring/awsclient) retries throttled and failed calls; the Publisher retries the
 // findings a call returns in FailedFindings for a reason a retry can fix.
 func NewPublisher(api API, opts ...Option) *Publisher {
 	p := &Publisher{

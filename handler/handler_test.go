@@ -22,12 +22,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/findings"
-	"github.com/corsguard/corsguard/internal/awsconfig"
-	"github.com/corsguard/corsguard/internal/config"
-	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/workqueue"
 )

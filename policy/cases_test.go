@@ -3,13 +3,13 @@ package policy_test
 import (
 	"testing"
 
-	"github.com/corsguard/corsguard/internal/corscases"
+	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/policy"
 )
 
 // Validate judges every MediaStore and S3 case of the shared table (testdata/cors-cases.json)
 // as the service does, except where the table records corsguard's own, stricter rule. The emulator is held to the same table
-// (internal/emulator/cors_cases_test.go), so a rule both get wrong cannot hide.
+// (emulator/cors_cases_test.go), so a rule both get wrong cannot hide.
 func TestValidateJudgesTheSharedMediaStoreAndS3Cases(t *testing.T) {
 	cases, err := corscases.Load("../testdata/cors-cases.json")
 	if err != nil {

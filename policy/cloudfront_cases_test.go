@@ -3,13 +3,13 @@ package policy_test
 import (
 	"testing"
 
-	"github.com/corsguard/corsguard/internal/corscases"
+	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/policy"
 )
 
 // The CloudFront cases of the shared table (testdata/cors-cases.json): the policy package
 // judges each as the service does, or as the table records corsguard's own, stricter rule; the
-// emulator is held to the service's verdicts in internal/emulator.
+// emulator is held to the service's verdicts in emulator.
 func TestCloudFrontJudgesTheSharedCases(t *testing.T) {
 	cases, err := corscases.Load("../testdata/cors-cases.json")
 	if err != nil {

@@ -17,12 +17,12 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/corsguard/corsguard/cmd/corsguard/report"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
-	"github.com/corsguard/corsguard/internal/awsclient"
-	"github.com/corsguard/corsguard/internal/awsconfig"
-	"github.com/corsguard/corsguard/internal/config"
-	"github.com/corsguard/corsguard/internal/report"
+	"github.com/corsguard/corsguard/internal/wiring/awsclient"
+	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 )
 

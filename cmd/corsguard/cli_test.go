@@ -14,9 +14,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/cmd/corsguard/report"
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/emulator"
-	"github.com/corsguard/corsguard/internal/report"
 	"github.com/corsguard/corsguard/policy"
 )
 

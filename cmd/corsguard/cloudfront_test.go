@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/policy"
 )
 

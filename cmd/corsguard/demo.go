@@ -27,15 +27,15 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/spf13/cobra"
 
+	"github.com/corsguard/corsguard/cmd/corsguard/report"
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/awsclient"
-	"github.com/corsguard/corsguard/internal/config"
-	"github.com/corsguard/corsguard/internal/emulator"
-	"github.com/corsguard/corsguard/internal/report"
+	"github.com/corsguard/corsguard/internal/wiring/awsclient"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 )
 

@@ -17,19 +17,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/corsguard/corsguard/emulator/esm"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/enforce/corsconv"
 	evsamples "github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/awsclient"
-	"github.com/corsguard/corsguard/internal/config"
-	"github.com/corsguard/corsguard/internal/esm"
+	"github.com/corsguard/corsguard/internal/wiring/awsclient"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/workqueue"
 )
 
 // The demo's second part: the same function deployed with its work queue, as template.yaml
 // deploys it. The router turns the scheduled sweep into one message per resource on the SQS
-// FIFO queue; internal/esm plays Lambda's event source mapping and hands batches to the worker
+// FIFO queue; emulator/esm plays Lambda's event source mapping and hands batches to the worker
 // (the same handler); a container still CREATING goes back to the queue with a delay instead
 // of holding the function.
 

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/awsclient"
+	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/policy"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/emulator"
 )
 
 // emulatorFlags are the settings of `corsguard emulator`.

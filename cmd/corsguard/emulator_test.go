@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/corsguard/corsguard/internal/awsref"
+	"github.com/corsguard/corsguard/internal/testrig/awsref"
 )
 
 // binary is the corsguard command built once for the end-to-end tests.
@@ -255,7 +255,7 @@ func TestAWSCLIS3APIAgainstTheStandaloneEmulator(t *testing.T) {
 	}
 	url := startEmulator(t, "--state", state)
 	// Each aws CLI call costs a second or two of Python start-up: this test makes few, and
-	// leaves the other bucket calls and errors to the SDK tests of internal/emulator.
+	// leaves the other bucket calls and errors to the SDK tests of emulator.
 	aws := awsCLI(t, url, "1")
 	ok, fails := aws.ok, aws.fails
 

@@ -15,8 +15,8 @@ import (
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/findings"
-	"github.com/corsguard/corsguard/internal/emulator"
 	"github.com/corsguard/corsguard/policy"
 )
 

@@ -11,13 +11,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/awsclient"
-	"github.com/corsguard/corsguard/internal/awsconfig"
-	"github.com/corsguard/corsguard/internal/config"
-	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/internal/wiring/awsclient"
+	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 )
 
 // TestCLIAndLambdaAuditsAgree audits one account state twice, with the CLI and with the

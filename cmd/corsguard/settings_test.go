@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/config"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 )
 
 // cliConfig parses args as audit's and apply's flags and returns the engine configuration

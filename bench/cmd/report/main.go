@@ -21,10 +21,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corsguard/corsguard/bench"
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/events"
-	"github.com/corsguard/corsguard/internal/bench"
-	"github.com/corsguard/corsguard/internal/config"
-	"github.com/corsguard/corsguard/internal/emulator"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 )
 
 // lambdaFlags are the Makefile's LAMBDA_FLAGS: how the function is built for Lambda.
@@ -325,7 +325,7 @@ func build(ctx context.Context, out, pkg, goarch string, lambda bool) error {
 
 // goBench runs the Go benchmarks and returns their output.
 func goBench(ctx context.Context) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "2", "./internal/bench/")
+	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "2", "./bench/")
 	var o bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &o
 	if err := cmd.Run(); err != nil {
@@ -654,7 +654,7 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 
 	b.pf("## Go benchmarks")
 	b.pf("")
-	b.pf("`go test -run '^$' -bench . -benchmem -count 2 ./internal/bench/`: the CPU and allocation cost of one sweep")
+	b.pf("`go test -run '^$' -bench . -benchmem -count 2 ./bench/`: the CPU and allocation cost of one sweep")
 	b.pf("in-process (engine, SDK and emulator together, no latency, no rate limit), every container compliant")
 	b.pf("or 30%% drifted. These are absolute figures of this machine, for comparing commits, not a target.")
 	b.pf("")

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corsguard/corsguard/bench"
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/bench"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/workqueue"
 )
@@ -18,10 +18,10 @@ func renderMethod(b *w) {
 	b.pf("## Method")
 	b.pf("")
 	b.pf("Everything runs on this machine over loopback HTTP: the real aws-sdk-go-v2 clients, the real engine")
-	b.pf("(`enforce`), and the AWS emulator (`internal/emulator`) with latency and throttling injected. Nothing is mocked")
+	b.pf("(`enforce`), and the AWS emulator (`emulator`) with latency and throttling injected. Nothing is mocked")
 	b.pf("except, for the time-to-compliance table, the clock and the random source.")
 	b.pf("")
-	b.pf("- **Sweeps** (`internal/bench.RunSweep`): a fresh emulator holds N ACTIVE containers, 30%% drifted (one in ten")
+	b.pf("- **Sweeps** (`bench.RunSweep`): a fresh emulator holds N ACTIVE containers, 30%% drifted (one in ten")
 	b.pf("  without a policy, two in ten with another one), the baseline in SSM; it adds %v to every call and", latency)
 	b.pf("  throttles each operation on its own token bucket at R calls/s (burst R) with `ThrottlingException` (S3's")
 	b.pf("  front end answers it as `SlowDown`, HTTP 503). The S3 rows do the same with N buckets in the Region. The sweep")
@@ -35,7 +35,7 @@ func renderMethod(b *w) {
 	b.pf("- **Bound** = the calls the busiest operation must make (GetCorsPolicy, one per container; GetBucketCors, one")
 	b.pf("  per bucket) ÷ R + one latency.")
 	b.pf("  The engine's client rate is R, its default %d/s, unless the table says otherwise.", defRate)
-	b.pf("- **Time to compliance** (`internal/bench.TimeToCompliance`): for each CREATING time T, %d creations; each is", creations)
+	b.pf("- **Time to compliance** (`bench.TimeToCompliance`): for each CREATING time T, %d creations; each is", creations)
 	b.pf("  one engine run for a creation event (`Work{Containers: [name]}`) started the moment the container is created,")
 	b.pf("  under the function's %v timeout. The engine and the emulator share a simulated clock that moves only when", bench.LambdaTimeout)
 	b.pf("  the engine's backoff sleeps, and the jitter comes from a seeded generator, so thousands of creations take")
@@ -43,7 +43,7 @@ func renderMethod(b *w) {
 	b.pf("  DescribeContainer that saw it ACTIVE; the GetCorsPolicy, ListTagsForResource and PutCorsPolicy that follow")
 	b.pf("  take no simulated time (add three API latencies in reality). The request rate is off in this simulation")
 	b.pf("  (its limiter keeps real time); the backoff's waits are far longer than the rate's spacing anyway.")
-	b.pf("- **Cold start** (`internal/bench.ColdStart`): the bootstrap built as the Makefile builds it for Lambda")
+	b.pf("- **Cold start** (`bench.ColdStart`): the bootstrap built as the Makefile builds it for Lambda")
 	b.pf("  (`CGO_ENABLED=0 %s`, here for the host's architecture), run by `aws-lambda-rie` (the Makefile's", "-tags lambda.norpc -trimpath -ldflags \"-s -w -buildid=\"")
 	b.pf("  pinned `RIE_VERSION`), which starts the bootstrap process when the first invocation arrives. *First response*")
 	b.pf("  is from sending that invocation to its complete answer; *init* is the runtime emulator's own `INIT REPORT`")
@@ -101,7 +101,7 @@ func renderSweeps(b *w, a, bb pass) {
 	b.pf("")
 	if len(a.queue) > 0 {
 		b.pf("**Through the work queue** (issue 14; pass A only). The router lists the buckets page by page and enqueues one")
-		b.pf("message per bucket (SendMessageBatch by ten) while internal/esm, playing Lambda's event source mapping, hands")
+		b.pf("message per bucket (SendMessageBatch by ten) while emulator/esm, playing Lambda's event source mapping, hands")
 		b.pf("batches of ten to %d workers, each its own engine at the account-wide rate ÷ %d (CORSGUARD_MAX_CONCURRENCY),",
 			a.queue[0].Spec.Concurrency, a.queue[0].Spec.Concurrency)
 		b.pf("with 10 resources reconciled at once; the emulator adds %v to every call, SQS's included, and throttles each", queueLatency)
@@ -119,8 +119,8 @@ func renderSweeps(b *w, a, bb pass) {
 		}
 		b.pf("")
 		b.pf("The workers run in the benchmark's process, beside the emulator holding every bucket and message, so their")
-		b.pf("memory is measured apart: the real bootstrap (`internal/bench.WorkerRSS`) runs under aws-lambda-rie as the only")
-		b.pf("worker of %d buckets' messages, handed over by internal/esm in batches of ten, and its VmHWM is read before", workerRSSBuckets)
+		b.pf("memory is measured apart: the real bootstrap (`bench.WorkerRSS`) runs under aws-lambda-rie as the only")
+		b.pf("worker of %d buckets' messages, handed over by emulator/esm in batches of ten, and its VmHWM is read before", workerRSSBuckets)
 		b.pf("it stops (summary table). GetParameter is one per batch: each worker invocation reads the baseline's current version.")
 		b.pf("")
 	}
@@ -147,14 +147,14 @@ func renderCreating(b *w, a, bb pass) {
 	if len(a.creating) == 0 {
 		return
 	}
-	b.pf("**Function time while a container is CREATING** (issue 14; `internal/bench.WaitWhileCreating`). One container is")
+	b.pf("**Function time while a container is CREATING** (issue 14; `bench.WaitWhileCreating`). One container is")
 	b.pf("created on the emulator, which keeps it CREATING for T on its manual clock, so minutes of CREATING take a")
 	b.pf("fraction of a second. *In-process* is today's path, and still the CLI's and direct invocations': the engine,")
 	b.pf("from the creation event on, waits with its full-jitter backoff (base %v, cap %v) inside the invocation; its", enforce.DefaultBackoffBase, enforce.DefaultBackoffCap)
 	b.pf("function time is the simulated time the run took (a run that gives up before the %v timeout is run again,", bench.LambdaTimeout)
 	b.pf("as Lambda retries its event). *Work queue*: the router enqueues the container, and each time the worker receives")
 	b.pf("it while it is CREATING it fails the record and gives it back with ChangeMessageVisibility (full-jitter delay,")
-	b.pf("floor %v); internal/esm plays the event source mapping and the clock moves 5 s whenever nothing is deliverable.", workqueue.MinDelay)
+	b.pf("floor %v); emulator/esm plays the event source mapping and the clock moves 5 s whenever nothing is deliverable.", workqueue.MinDelay)
 	b.pf("Its function time is the real time of each handler call (router included), summed. Invocations count the router's.")
 	b.pf("")
 	b.pf("| T | design | converged A | invocations A | function time A | ÷ T, A | ÷ T, B |")

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/corsguard/corsguard/internal/bench"
+	"github.com/corsguard/corsguard/bench"
 )
 
 // TestRenderCreatingShowsBothDesigns renders the CREATING function-time table from a tiny run

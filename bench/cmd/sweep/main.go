@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/corsguard/corsguard/internal/bench"
+	"github.com/corsguard/corsguard/bench"
 )
 
 func main() {

@@ -1,0 +1,259 @@
+// Package bench measures corsguard against the limits it lives under: the API's request rate,
+// the time a container takes to become ACTIVE, and the cold start of an empty Go Lambda. It
+// drives the real engine and the real aws-sdk-go-v2 clients against the local AWS emulator
+// over loopback HTTP; bench/cmd/report runs it all and writes docs/BENCHMARKS.md (make bench).
+//
+// Nothing here asserts on time: the package's tests only check that the harness runs and counts
+// correctly at a tiny size.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/corsguard/corsguard/emulator"
+	"github.com/corsguard/corsguard/enforce/corsconv"
+	"github.com/corsguard/corsguard/policy"
+)
+
+// Names and credentials the harness gives the emulator and its clients.
+const (
+	Region        = "us-east-1"
+	BaselineParam = "/corsguard/baseline"
+	AccessKey     = "AKIDCORSGUARDBENCH"
+	SecretKey     = "bench-secret"
+)
+
+// baseline returns the policy every benchmark enforces.
+func baseline() policy.Policy {
+	return policy.Policy{{
+		AllowedOrigins: []string{"https://player.example.com"},
+		AllowedMethods: []string{"GET", "HEAD"},
+		AllowedHeaders: []string{"*"},
+		MaxAgeSeconds:  3000,
+	}}
+}
+
+// other returns the policy a drifted container holds when it holds one.
+func other() policy.Policy {
+	return policy.Policy{{
+		AllowedOrigins: []string{"*"},
+		AllowedMethods: []string{"GET", "PUT", "DELETE", "HEAD"},
+		AllowedHeaders: []string{"*"},
+	}}
+}
+
+// Account is an emulator served on a loopback port, with a count of the throttling errors it
+// answered.
+type Account struct {
+	*emulator.Emulator
+	URL string
+
+	throttled atomic.Int64
+	srv       *http.Server
+	served    chan error
+}
+
+// StartAccount serves a new emulator built with opts on a free loopback port.
+func StartAccount(opts ...emulator.Option) (*Account, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	a := &Account{Emulator: emulator.New(opts...), URL: "http://" + ln.Addr().String(), served: make(chan error, 1)}
+	a.srv = &http.Server{Handler: a.counting(a.Emulator), ReadHeaderTimeout: 10 * time.Second}
+	go func() { a.served <- a.srv.Serve(ln) }()
+	return a, nil
+}
+
+// Close stops serving.
+func (a *Account) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := a.srv.Shutdown(ctx)
+	if serr := <-a.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}
+
+// Throttled returns the number of throttling answers since the last ResetCalls: MediaStore's
+// and SSM's ThrottlingException and S3's SlowDown.
+func (a *Account) Throttled() int { return int(a.throttled.Load()) }
+
+// ResetCalls sets the emulator's call counters and the throttle count back to zero.
+func (a *Account) ResetCalls() {
+	a.Emulator.ResetCalls()
+	a.throttled.Store(0)
+}
+
+// counting wraps h so that every throttling answer is counted: an error naming
+// ThrottlingException (JSON protocols) or S3's <Code>SlowDown</Code> (REST-XML).
+func (a *Account) counting(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &sniffer{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		if sw.status >= 400 && (bytes.Contains(sw.head, []byte("ThrottlingException")) || bytes.Contains(sw.head, []byte("<Code>SlowDown</Code>"))) {
+			a.throttled.Add(1)
+		}
+	})
+}
+
+// sniffer keeps the status and the first bytes of an answer.
+type sniffer struct {
+	http.ResponseWriter
+	status int
+	head   []byte
+}
+
+func (s *sniffer) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *sniffer) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	if n := 256 - len(s.head); n > 0 {
+		s.head = append(s.head, p[:min(n, len(p))]...)
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+// Clients returns SDK clients for the account, with the emulator's loopback HTTP client and the
+// SDK's default retryer.
+func (a *Account) Clients() (*mediastore.Client, *ssm.Client) {
+	cfg := a.config()
+	return mediastore.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
+}
+
+// S3Client returns an S3 client for the account, path-style as the emulator serves S3, with
+// the emulator's loopback HTTP client and the SDK's default retryer.
+func (a *Account) S3Client() *s3.Client {
+	return s3.NewFromConfig(a.config(), func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+func (a *Account) config() aws.Config {
+	return aws.Config{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+		BaseEndpoint: aws.String(a.URL),
+		HTTPClient:   emulator.HTTPClient(),
+	}
+}
+
+// Fleet is what Populate (or PopulateBuckets) created: which containers (buckets) already hold
+// the baseline and which drifted.
+type Fleet struct {
+	Compliant []string
+	Drifted   []string
+}
+
+// drifted reports whether container i of a fleet is drifted: 3 in every 10, spread evenly, a
+// third of them without any policy and the rest with another one.
+func drifted(i int) (bool, policy.Policy) {
+	switch i % 10 {
+	case 1:
+		return true, nil
+	case 4, 7:
+		return true, other()
+	}
+	return false, baseline()
+}
+
+// DriftedFraction is the share of drifted containers in a fleet made by Populate.
+const DriftedFraction = 0.3
+
+// Populate stores the baseline and creates n ACTIVE containers (the emulator must be built with
+// WithCreatingDuration(0) and a quota of at least n), 30% of them drifted.
+func Populate(ctx context.Context, a *Account, n int) (Fleet, error) {
+	ms, params := a.Clients()
+	if err := putBaseline(ctx, params); err != nil {
+		return Fleet{}, err
+	}
+	return populate(n, func(name string, p policy.Policy) error {
+		if _, err := ms.CreateContainer(ctx, &mediastore.CreateContainerInput{ContainerName: aws.String(name)}); err != nil {
+			return fmt.Errorf("create %s: %w", name, err)
+		}
+		if p == nil {
+			return nil
+		}
+		if _, err := ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String(name), CorsPolicy: corsconv.ToMediaStore(p)}); err != nil {
+			return fmt.Errorf("put policy %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// PopulateBuckets stores the baseline and creates n buckets in the account's Region through
+// the S3 API (CreateBucket, PutBucketCors), 30% of them drifted as in Populate.
+func PopulateBuckets(ctx context.Context, a *Account, n int) (Fleet, error) {
+	_, params := a.Clients()
+	if err := putBaseline(ctx, params); err != nil {
+		return Fleet{}, err
+	}
+	c := a.S3Client()
+	return populate(n, func(name string, p policy.Policy) error {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+		if p == nil {
+			return nil
+		}
+		if _, err := c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(name),
+			CORSConfiguration: &s3types.CORSConfiguration{CORSRules: corsconv.ToS3(p)}}); err != nil {
+			return fmt.Errorf("put bucket cors %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// populate creates n resources named bench-00000 on with create, 8 at a time, giving each the
+// policy drifted says (nil: none).
+func populate(n int, create func(name string, p policy.Policy) error) (Fleet, error) {
+	var f Fleet
+	var mu sync.Mutex
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i := range n {
+		name := fmt.Sprintf("bench-%05d", i)
+		isDrifted, p := drifted(i)
+		mu.Lock()
+		if isDrifted {
+			f.Drifted = append(f.Drifted, name)
+		} else {
+			f.Compliant = append(f.Compliant, name)
+		}
+		mu.Unlock()
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := create(name, p); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return f, errors.Join(all...)
+}

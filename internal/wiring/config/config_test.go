@@ -1,0 +1,319 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/handler"
+	"github.com/corsguard/corsguard/internal/wiring/config"
+	"github.com/corsguard/corsguard/policy"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
+	c, err := config.Load(env(map[string]string{config.BaselineParameter: "/corsguard/baseline"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Config{
+		Engine: enforce.Config{
+			Parameter:      "/corsguard/baseline",
+			Kinds:          map[policy.Kind]enforce.KindConfig{policy.S3: {}, policy.CloudFront: {}},
+			ExemptTagKey:   "corsguard:exempt",
+			ExemptTagValue: "true",
+			Mode:           enforce.ModeEnforce,
+			Workers:        4,
+			Rate:           10,
+			BackoffBase:    time.Second,
+			BackoffCap:     15 * time.Second,
+			Margin:         10 * time.Second,
+			Targets:        []policy.Kind{policy.MediaStore},
+		},
+		MetricsNamespace: "CorsGuard",
+		MaxConcurrency:   2,
+		SecurityHubRate:  5,
+	}
+	if d := cmp.Diff(want, c); d != "" {
+		t.Errorf("config (-want +got):\n%s", d)
+	}
+}
+
+func TestVarsDefaultsAreWhatLoadUses(t *testing.T) {
+	// Setting every variable to its documented default must give the same config as leaving
+	// them all unset: the documentation cannot drift from the code.
+	set := map[string]string{}
+	for _, v := range config.Vars() {
+		set[v.Name] = v.Default
+	}
+	set[config.BaselineParameter] = "/p"
+	explicit, err := config.Load(env(set))
+	if err != nil {
+		t.Fatal(err)
+	}
+	implicit, err := config.Load(env(map[string]string{config.BaselineParameter: "/p"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(implicit, explicit); d != "" {
+		t.Errorf("(-unset +defaults):\n%s", d)
+	}
+	for _, v := range config.Vars() {
+		if !strings.HasPrefix(v.Name, "CORSGUARD_") || v.Doc == "" {
+			t.Errorf("%+v: every variable is CORSGUARD_-prefixed and documented", v)
+		}
+		if v.Required != (v.Default == "" && v.Name == config.BaselineParameter) {
+			t.Errorf("%s: only the baseline parameter is required", v.Name)
+		}
+	}
+}
+
+func TestLoadReadsEverySetting(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		config.BaselineParameter: "corsguard-baseline",
+		config.Include:           "live-*, vod-* ,,",
+		config.Exclude:           "*-test",
+		config.ExemptTag:         "owner=hands-off",
+		config.Mode:              "audit",
+		config.Workers:           "8",
+		config.Rate:              "2.5",
+		config.BackoffBase:       "200ms",
+		config.BackoffCap:        "3s",
+		config.DeadlineMargin:    "250ms",
+		config.MetricsNamespace:  "Media/CorsGuard",
+		config.Targets:           "S3, mediastore,s3",
+		config.S3Parameter:       "/corsguard/s3-baseline",
+		config.S3Include:         "media-*",
+		config.S3Exclude:         "media-logs",
+		config.QueueURL:          "https://sqs.us-east-1.amazonaws.com/111122223333/corsguard-work.fifo",
+		config.MaxConcurrency:    "50",
+		config.SecurityHub:       "TRUE",
+		config.SecurityHubRate:   "0.5",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Config{
+		Engine: enforce.Config{
+			Parameter: "corsguard-baseline",
+			Selector:  policy.Selector{Include: []string{"live-*", "vod-*"}, Exclude: []string{"*-test"}},
+			Kinds: map[policy.Kind]enforce.KindConfig{policy.CloudFront: {}, policy.S3: {Parameter: "/corsguard/s3-baseline",
+				Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}}}},
+			ExemptTagKey:   "owner",
+			ExemptTagValue: "hands-off",
+			Mode:           enforce.ModeAudit,
+			Workers:        8,
+			Rate:           2.5,
+			BackoffBase:    200 * time.Millisecond,
+			BackoffCap:     3 * time.Second,
+			Margin:         250 * time.Millisecond,
+			Targets:        []policy.Kind{policy.MediaStore, policy.S3},
+		},
+		MetricsNamespace: "Media/CorsGuard",
+		QueueURL:         "https://sqs.us-east-1.amazonaws.com/111122223333/corsguard-work.fifo",
+		MaxConcurrency:   50,
+		SecurityHub:      true,
+		SecurityHubRate:  0.5,
+	}
+	if d := cmp.Diff(want, c); d != "" {
+		t.Errorf("config (-want +got):\n%s", d)
+	}
+}
+
+func TestLoadNamesTheBadVariable(t *testing.T) {
+	for _, tc := range []struct {
+		name, variable, value, want string
+	}{
+		{"a missing baseline parameter", config.BaselineParameter, "", "is required"},
+		{"a baseline parameter with a space", config.BaselineParameter, "/cors guard", "not an SSM parameter name"},
+		{"a malformed include pattern", config.Include, "live-[", "syntax error in pattern"},
+		{"a malformed exclude pattern", config.Exclude, "ok,[", "syntax error in pattern"},
+		{"an overlong tag key", config.ExemptTag, strings.Repeat("k", 129), "at most 128"},
+		{"an overlong tag value", config.ExemptTag, "k=" + strings.Repeat("v", 257), "at most 256"},
+		{"a tag without a key", config.ExemptTag, "=true", "no tag key"},
+		{"an unknown mode", config.Mode, "repair", `"repair" is neither enforce nor audit`},
+		{"a mode in capitals", config.Mode, "ENFORCE", "neither enforce nor audit"},
+		{"zero workers", config.Workers, "0", "whole number from 1 to 100"},
+		{"too many workers", config.Workers, "101", "whole number from 1 to 100"},
+		{"workers that are not a number", config.Workers, "four", "whole number"},
+		{"a zero rate", config.Rate, "0", "above 0"},
+		{"a rate that is not a number", config.Rate, "fast", "above 0"},
+		{"a NaN rate", config.Rate, "NaN", "above 0"},
+		{"a backoff base without a unit", config.BackoffBase, "100", "not a Go duration"},
+		{"a zero backoff base", config.BackoffBase, "0s", "must be positive"},
+		{"a negative backoff cap", config.BackoffCap, "-1s", "must be positive"},
+		{"a cap below the base", config.BackoffCap, "500ms", "less than CORSGUARD_BACKOFF_BASE 1s"},
+		{"a negative deadline margin", config.DeadlineMargin, "-5s", "must be positive"},
+		{"a zero deadline margin", config.DeadlineMargin, "0s", `"0s" must be positive`},
+		{"a bare zero deadline margin", config.DeadlineMargin, "0", `"0" must be positive`},
+		{"a namespace with a bad character", config.MetricsNamespace, "Cors$Guard", "not a CloudWatch namespace"},
+		{"a reserved namespace", config.MetricsNamespace, "AWS/CorsGuard", "reserved"},
+		{"a Security Hub switch that is not a boolean", config.SecurityHub, "yes", `"yes" is neither true nor false`},
+		{"a Security Hub rate above the quota", config.SecurityHubRate, "11", "at most 10"},
+		{"a namespace of 256 characters", config.MetricsNamespace, strings.Repeat("n", 256), "not a CloudWatch namespace"},
+		{"a standard queue", config.QueueURL, "https://sqs.us-east-1.amazonaws.com/111122223333/work", "FIFO queue"},
+		{"a queue name, not its URL", config.QueueURL, "work.fifo", "FIFO queue"},
+		{"a concurrency below Lambda's minimum", config.MaxConcurrency, "1", "whole number from 2 to 1000"},
+		{"a concurrency above Lambda's maximum", config.MaxConcurrency, "1001", "whole number from 2 to 1000"},
+		{"an unknown target", config.Targets, "mediastore,dynamodb", `"dynamodb" is not a target; want mediastore, s3, cloudfront or all`},
+		{"no target", config.Targets, ",", "names no target"},
+		{"an S3 baseline parameter with a space", config.S3Parameter, "/s3 baseline", "not an SSM parameter name"},
+		{"a malformed S3 include pattern", config.S3Include, "media-[", "syntax error in pattern"},
+		{"a malformed S3 exclude pattern", config.S3Exclude, "[", "syntax error in pattern"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]string{config.BaselineParameter: "/corsguard/baseline", tc.variable: tc.value}
+			_, err := config.Load(env(vars))
+			if err == nil {
+				t.Fatalf("%s=%q loaded without error", tc.variable, tc.value)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, tc.variable+": ") || !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q: want it to start with %q and contain %q", msg, tc.variable+": ", tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryBadVariableAtOnce(t *testing.T) {
+	_, err := config.Load(env(map[string]string{config.Mode: "x", config.Workers: "x"}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, name := range []string{config.BaselineParameter, config.Mode, config.Workers} {
+		if !strings.Contains(err.Error(), name+": ") {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
+
+func TestDefaultsAreTheEngines(t *testing.T) {
+	c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Engine
+	got := []any{e.ExemptTagKey, e.ExemptTagValue, e.Mode, e.Workers, e.Rate, e.BackoffBase, e.BackoffCap, e.Margin}
+	want := []any{enforce.DefaultExemptTagKey, enforce.DefaultExemptTagValue, enforce.DefaultMode, enforce.DefaultWorkers, enforce.DefaultRate,
+		enforce.DefaultBackoffBase, enforce.DefaultBackoffCap, enforce.DefaultMargin}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("defaults (-engine +config):\n%s", d)
+	}
+}
+
+func TestBaselineParametersAndTheEngineConfigPerKind(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		targets string
+		s3param string
+		want    []string
+	}{
+		{"containers only", "mediastore", "/s3", []string{"/p"}},
+		{"both, one baseline", "mediastore,s3", "", []string{"/p"}},
+		{"both, each its own", "all", "/s3", []string{"/p", "/s3"}},
+		{"buckets with their own", "s3", "/s3", []string{"/s3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p", config.Targets: tc.targets,
+				config.S3Parameter: tc.s3param, config.S3Exclude: "logs-*"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, c.Engine.Parameters()); d != "" {
+				t.Errorf("baseline parameters (-want +got):\n%s", d)
+			}
+			k := c.Engine.Kinds[policy.S3]
+			if k.Parameter != tc.s3param || !cmp.Equal(k.Selector, policy.Selector{Exclude: []string{"logs-*"}}) {
+				t.Errorf("engine's S3 config %+v", k)
+			}
+		})
+	}
+}
+
+func TestTheWorkersTogetherKeepToTheRate(t *testing.T) {
+	for _, tc := range []struct {
+		name, queue string
+		want        float64
+	}{
+		{"in-process: the whole rate", "", 10},
+		{"with a queue: the rate divided by the concurrency", "http://localhost:4566/111122223333/work.fifo", 10.0 / 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p", config.Rate: "10",
+				config.MaxConcurrency: "4", config.QueueURL: tc.queue}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Invocation().Rate; got != tc.want {
+				t.Errorf("engine rate %v, want %v", got, tc.want)
+			}
+			if c.Engine.Rate != 10 {
+				t.Errorf("the configured rate changed to %v", c.Engine.Rate)
+			}
+		})
+	}
+}
+
+func TestTheCloudFrontTargetOnlyInUSEast1(t *testing.T) {
+	base := map[string]string{config.BaselineParameter: "/corsguard/baseline",
+		config.CloudFrontParameter: "/corsguard/cloudfront", config.CloudFrontExclude: "legacy-*"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	c, err := config.Load(env(with(config.Targets, "mediastore,cloudfront", "AWS_REGION", "us-east-1", config.CloudFrontAddMissingCors, "TRUE")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Engine
+	if !cmp.Equal(e.Targets, []policy.Kind{policy.MediaStore, policy.CloudFront}) || len(c.Notes) != 0 || !e.CloudFrontAddMissingCors ||
+		!cmp.Equal(e.Parameters(), []string{"/corsguard/baseline", "/corsguard/cloudfront"}) {
+		t.Errorf("in us-east-1: %+v", c)
+	}
+	if k := e.Kinds[policy.CloudFront]; k.Parameter != "/corsguard/cloudfront" || !cmp.Equal(k.Selector.Exclude, []string{"legacy-*"}) {
+		t.Errorf("engine kind config %+v", k)
+	}
+
+	c, err = config.Load(env(with(config.Targets, "mediastore,cloudfront", "AWS_REGION", "eu-west-1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Equal(c.Engine.Targets, []policy.Kind{policy.MediaStore}) || len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "refused in eu-west-1") {
+		t.Errorf("in eu-west-1: targets %v, notes %q", c.Engine.Targets, c.Notes)
+	}
+	if _, err := config.Load(env(with(config.Targets, "cloudfront", "AWS_REGION", "eu-west-1"))); err == nil || !strings.Contains(err.Error(), "only a function in us-east-1") {
+		t.Errorf("only cloudfront in eu-west-1: %v", err)
+	}
+	// Without a baseline of its own, cloudfront reads the baseline parameter, as s3 does.
+	if c, err := config.Load(env(with(config.Targets, "cloudfront", "AWS_REGION", "us-east-1", config.CloudFrontParameter, ""))); err != nil ||
+		!cmp.Equal(c.Engine.Parameters(), []string{"/corsguard/baseline"}) {
+		t.Errorf("cloudfront without its own baseline: %v, parameters %v", err, c.Engine.Parameters())
+	}
+	if _, err := config.Load(env(with(config.CloudFrontAddMissingCors, "yes"))); err == nil || !strings.HasPrefix(err.Error(), config.CloudFrontAddMissingCors) {
+		t.Errorf("a bad boolean: %v", err)
+	}
+	if k, _ := policy.ParseKinds("all"); !cmp.Equal(k, []policy.Kind{policy.MediaStore, policy.S3}) {
+		t.Errorf("all = %v, want mediastore and s3 (cloudfront's baseline has another shape)", k)
+	}
+}
+
+func TestTheNamespaceDefaultIsTheHandlers(t *testing.T) {
+	c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsNamespace != handler.DefaultNamespace {
+		t.Errorf("default namespace %q; the handler's is %q", c.MetricsNamespace, handler.DefaultNamespace)
+	}
+}
