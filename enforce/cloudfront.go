@@ -205,6 +205,8 @@ func policyResource(p *types.ResponseHeadersPolicy) resource {
 	if p.ResponseHeadersPolicyConfig != nil {
 		name = aws.ToString(p.ResponseHeadersPolicyConfig.Name)
 	}
-	// The report's identity is the policy's name and this ID, with no Region: CloudFront is global.
-	return resource{name: name, id: aws.ToString(p.Id), status: statusReady, raw: "custom"}
+	// The report's identity is the policy's name and this ID, with no Region: CloudFront is
+	// global. The ID goes into the report too: the policy's ARN (its finding's resource) holds it.
+	id := aws.ToString(p.Id)
+	return resource{name: name, id: id, entryID: id, status: statusReady, raw: "custom"}
 }

@@ -139,6 +139,12 @@ func TestCloudFrontAuditThenEnforce(t *testing.T) {
 		len(got) != 3 || !cmp.Equal(audit.Excluded, []string{"legacy-excluded"}) {
 		t.Fatalf("audit report: %+v", audit)
 	}
+	// The report carries each policy's Id, which its ARN (its finding's resource) holds.
+	for name, id := range map[string]string{"compliant": compliant, "drifted": drifted, "security-only": noCors} {
+		if got[name].ID != id {
+			t.Errorf("%s's entry has ID %q, want the policy's Id %q", name, got[name].ID, id)
+		}
+	}
 	var paths []string
 	for _, c := range got["drifted"].Diff {
 		paths = append(paths, c.Path)
@@ -190,7 +196,8 @@ func TestCloudFrontAuditThenEnforce(t *testing.T) {
 	}
 	// A policy named by an event is found by name; an AWS-managed one is never ours.
 	named := e.run(context.Background(), eng, enforce.Work{Policies: []string{"drifted", "Managed-SimpleCORS"}, Mode: enforce.ModeEnforce})
-	if got := entries(named); got["drifted"].Outcome != enforce.Compliant || got["Managed-SimpleCORS"].Outcome != enforce.Gone {
+	if got := entries(named); got["drifted"].Outcome != enforce.Compliant || got["drifted"].ID != drifted ||
+		got["Managed-SimpleCORS"].Outcome != enforce.Gone || got["Managed-SimpleCORS"].ID != "" {
 		t.Errorf("named run: %+v", named.Entries)
 	}
 }

@@ -133,7 +133,7 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 		ent.Attempts = 1 + b.waits
 		ent.Duration = e.cfg.Clock.Now().Sub(start)
 	}()
-	outcome, diff, err := e.converge(ctx, m, b, t, mode)
+	outcome, diff, err := e.converge(ctx, m, b, t, mode, &ent.ID)
 	var left *leftAlone
 	switch {
 	case errors.As(err, &left):
@@ -153,8 +153,9 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 // status (from the listing, else described), waiting while busy; the policy; if it equals the
 // baseline, compliant (no tag lookup: nothing will be written); else the tags (exempt), then
 // the diff (audit) or the write (enforce). A write refused as stale (the resource changed since
-// it was read) reads again and decides again, up to maxStale times.
-func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, mode Mode) (Outcome, []policy.Change, error) {
+// it was read) reads again and decides again, up to maxStale times. The resource's entryID, once
+// known, is written to *id.
+func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, mode Mode, id *string) (Outcome, []policy.Change, error) {
 	store := t.kind.store
 	var r resource
 	listed := t.listed != nil
@@ -169,6 +170,7 @@ func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, m
 			}
 		}
 		listed = false
+		*id = r.entryID
 		return r.ready()
 	})
 	if err != nil {

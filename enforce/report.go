@@ -131,7 +131,11 @@ type Baseline struct {
 
 // Entry is the result for one resource.
 type Entry struct {
-	Name     string          `json:"name"`
+	Name string `json:"name"`
+	// ID is the resource's own identifier when its name is not what its ARN holds: a CloudFront
+	// response headers policy's Id (arn:aws:cloudfront::ACCOUNT:response-headers-policy/ID),
+	// once the run has found the policy. Empty for containers and buckets.
+	ID       string          `json:"id,omitempty"`
 	Kind     policy.Kind     `json:"kind"`
 	Outcome  Outcome         `json:"outcome"`
 	Attempts int             `json:"attempts"`

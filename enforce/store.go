@@ -43,6 +43,9 @@ type resource struct {
 	id     string // the ARN: what tag lookups take
 	status status
 	raw    string // the service's own status name, for messages
+	// entryID is Entry.ID: the identifier a report needs besides the name, when the name is not
+	// what the resource's ARN holds (a CloudFront response headers policy's Id). Empty otherwise.
+	entryID string
 }
 
 // ready returns nil when r can be worked on, a busy error while it is being created and a gone

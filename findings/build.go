@@ -90,7 +90,7 @@ type kindInfo struct {
 	noun         string // "MediaStore container"
 	resourceType string // the ASFF resource type
 	global       bool   // the kind has no Region (CloudFront)
-	arn          func(s Scope, name string) string
+	arn          func(s Scope, e enforce.Entry) string
 }
 
 // kinds describes each kind corsguard checks. A kind without an entry gets a generic one
@@ -98,19 +98,27 @@ type kindInfo struct {
 var kinds = map[policy.Kind]kindInfo{
 	policy.MediaStore: {
 		noun: "MediaStore container", resourceType: "Other",
-		arn: func(s Scope, name string) string {
-			return fmt.Sprintf("arn:%s:mediastore:%s:%s:container/%s", s.partition(), s.Region, s.Account, name)
+		arn: func(s Scope, e enforce.Entry) string {
+			return fmt.Sprintf("arn:%s:mediastore:%s:%s:container/%s", s.partition(), s.Region, s.Account, e.Name)
 		},
 	},
 	policy.S3: {
 		noun: "S3 bucket", resourceType: "AwsS3Bucket",
-		arn: func(s Scope, name string) string { return fmt.Sprintf("arn:%s:s3:::%s", s.partition(), name) },
+		arn: func(s Scope, e enforce.Entry) string { return fmt.Sprintf("arn:%s:s3:::%s", s.partition(), e.Name) },
 	},
-	// A response headers policy's ARN holds its Id, which reports do not carry; its name is
-	// unique in the account, so the finding names the policy by it instead of an ARN.
+	// A response headers policy's ARN holds its Id (the Service Authorization Reference's
+	// resource type response-headers-policy: arn:${Partition}:cloudfront::${Account}:
+	// response-headers-policy/${Id}; global, so no Region), which the report's entry carries once
+	// the run found the policy. A policy never found (gone by name, or its listing failed) has
+	// no Id to put in an ARN: its finding names it cloudfront/response-headers-policy/NAME.
 	policy.CloudFront: {
 		noun: "CloudFront response headers policy", resourceType: "Other", global: true,
-		arn: func(s Scope, name string) string { return "cloudfront/response-headers-policy/" + name },
+		arn: func(s Scope, e enforce.Entry) string {
+			if e.ID == "" {
+				return "cloudfront/response-headers-policy/" + e.Name
+			}
+			return fmt.Sprintf("arn:%s:cloudfront::%s:response-headers-policy/%s", s.partition(), s.Account, e.ID)
+		},
 	},
 }
 
@@ -118,8 +126,8 @@ func info(k policy.Kind) kindInfo {
 	if i, ok := kinds[k]; ok {
 		return i
 	}
-	return kindInfo{noun: string(k), resourceType: "Other", arn: func(s Scope, name string) string {
-		return fmt.Sprintf("arn:%s:%s:%s:%s:%s", s.partition(), k, s.Region, s.Account, name)
+	return kindInfo{noun: string(k), resourceType: "Other", arn: func(s Scope, e enforce.Entry) string {
+		return fmt.Sprintf("arn:%s:%s:%s:%s:%s", s.partition(), k, s.Region, s.Account, e.Name)
 	}}
 }
 
@@ -137,9 +145,10 @@ func ID(s Scope, k policy.Kind, name string) string {
 	return fmt.Sprintf("corsguard/%s/%s/%s/%s", s.Account, region, k, name)
 }
 
-// ResourceARN is the ARN of one resource, the finding's Resources[0].Id (for a CloudFront
-// response headers policy, "cloudfront/response-headers-policy/NAME").
-func ResourceARN(s Scope, k policy.Kind, name string) string { return info(k).arn(s, name) }
+// ResourceARN is the ARN of the resource of one report entry, the finding's Resources[0].Id
+// (for a CloudFront response headers policy, arn:aws:cloudfront::ACCOUNT:response-headers-policy/ID
+// from the entry's ID; cloudfront/response-headers-policy/NAME when the entry has none).
+func ResourceARN(s Scope, e enforce.Entry) string { return info(e.Kind).arn(s, e) }
 
 // Build returns one finding per resource of rep that was checked (every entry but
 // not_started), stamped at now. A gone resource's finding is ARCHIVED. created, when it has
@@ -233,7 +242,7 @@ func build(s Scope, e enforce.Entry, b enforce.Baseline, mode enforce.Mode, at s
 		},
 		Resources: []Resource{{
 			Type:      ki.resourceType,
-			ID:        ResourceARN(s, e.Kind, e.Name),
+			ID:        ResourceARN(s, e),
 			Partition: s.partition(),
 			Region:    region,
 		}},

@@ -67,7 +67,8 @@ func TestBuildMapsEachOutcome(t *testing.T) {
 
 func TestBuildWritesTheRequiredFieldsIdsAndResources(t *testing.T) {
 	rep := report(entry("movies", enforce.Drifted), enforce.Entry{Name: "media-eu", Kind: policy.S3, Outcome: enforce.Compliant},
-		enforce.Entry{Name: "abc123", Kind: policy.CloudFront, Outcome: enforce.Compliant})
+		enforce.Entry{Name: "abc123", Kind: policy.CloudFront, Outcome: enforce.Compliant},
+		enforce.Entry{Name: "media-cors", ID: "57e8b1b5-b1f5-4ec4-b4d8-8c7f29cd1d0a", Kind: policy.CloudFront, Outcome: enforce.Drifted})
 	fs := findings.Build(scope, rep, t0, map[string]string{"corsguard/123456789012/us-east-1/mediastore/movies": "2026-01-01T00:00:00.000Z"})
 	type view struct{ ID, ResourceType, ResourceID, Region, Generator, Created string }
 	var got []view
@@ -82,6 +83,7 @@ func TestBuildWritesTheRequiredFieldsIdsAndResources(t *testing.T) {
 		{"corsguard/123456789012/us-east-1/mediastore/movies", "Other", "arn:aws:mediastore:us-east-1:123456789012:container/movies", "us-east-1", "corsguard/cors-baseline/mediastore", "2026-01-01T00:00:00.000Z"},
 		{"corsguard/123456789012/us-east-1/s3/media-eu", "AwsS3Bucket", "arn:aws:s3:::media-eu", "us-east-1", "corsguard/cors-baseline/s3", "2026-03-01T12:00:00.000Z"},
 		{"corsguard/123456789012/global/cloudfront/abc123", "Other", "cloudfront/response-headers-policy/abc123", "", "corsguard/cors-baseline/cloudfront", "2026-03-01T12:00:00.000Z"},
+		{"corsguard/123456789012/global/cloudfront/media-cors", "Other", "arn:aws:cloudfront::123456789012:response-headers-policy/57e8b1b5-b1f5-4ec4-b4d8-8c7f29cd1d0a", "", "corsguard/cors-baseline/cloudfront", "2026-03-01T12:00:00.000Z"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
