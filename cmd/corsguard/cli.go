@@ -35,7 +35,7 @@ type cliOptions struct {
 // addCommands adds the audit, apply, validate, diff and demo commands to root. Run root with
 // execute, which prints a command's error once and returns the exit code it chose (exit.go).
 func addCommands(root *cobra.Command, opts cliOptions) {
-	root.AddCommand(newAuditCmd(opts), newApplyCmd(opts), newValidateCmd(), newDiffCmd(opts), newDemoCmd())
+	root.AddCommand(newAuditCmd(opts), newApplyCmd(opts), newValidateCmd(), newDiffCmd(opts), newDemoCmd(), newProbeCmd(opts))
 }
 
 // DefaultBaselineParameter is the SSM parameter the CLI reads when neither --baseline-parameter

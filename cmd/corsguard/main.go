@@ -26,6 +26,9 @@ Amazon S3 bucket equal to a baseline held in SSM Parameter Store. The CLI shares
 engine, so an audit here and one by the function give the same answer. --target chooses
 containers (mediastore, the default), buckets (s3) or both (all).
 
+probe asks a canary object as browsers do and judges the CORS answers against the baseline
+(docs/probe.md).
+
 Exit status: 0 compliant or valid, 3 drifted (audit, apply --dry-run, diff), 2 invalid baseline
 (validate), 1 error (audit and apply also: --output not writable, interrupted, or the baseline
 changed during the run).`,
