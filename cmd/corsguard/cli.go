@@ -151,8 +151,16 @@ func (f *sweepFlags) register(cmd *cobra.Command) {
 	f.findings.register(cmd)
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout (checked before anything is read or written in AWS)")
 	fs.DurationVar(&f.grace, "grace", defaultGrace, "after Ctrl-C (SIGINT) or SIGTERM, how long the calls in flight may finish before they are cancelled; a second signal cancels them at once")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
-		[]string{string(report.Table), string(report.JSON), string(report.CSV), formatASFF}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(sweepFormats(), cobra.ShellCompDirectiveNoFileComp))
+}
+
+// sweepFormats names every --format of audit and apply: the report's formats and asff.
+func sweepFormats() []string {
+	var names []string
+	for _, f := range report.Formats() {
+		names = append(names, string(f))
+	}
+	return append(names, formatASFF)
 }
 
 // settingFlags are the flags of the settings the CLI shares with the Lambda
@@ -278,8 +286,11 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	var err error
 	if !asff {
 		if format, err = report.Choose(f.format, f.output, f.output == "" && isTerminal(cmd.OutOrStdout())); err != nil {
-			return err
+			return fmt.Errorf("--format %q: want one of %s", f.format, strings.Join(sweepFormats(), ", "))
 		}
+	}
+	if f.grace < 0 {
+		return fmt.Errorf("--grace %v: must not be negative (0 cancels the calls in flight at the first signal)", f.grace)
 	}
 	cfg, err := f.settings.engineConfig(cmd)
 	if err != nil {
@@ -291,6 +302,8 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 			return err
 		}
 		defer out.discard()
+	} else if err := probeWriter(cmd.OutOrStdout()); err != nil {
+		return fmt.Errorf("stdout: cannot write the report: %w", err)
 	}
 	in, unwatch := watchSignals(cmd.Context(), cmd.ErrOrStderr(), f.grace)
 	defer unwatch()

@@ -309,6 +309,7 @@ func TestBadFlagsExit1(t *testing.T) {
 		{"audit", "--workers", "0"},
 		{"audit", "--rate", "-1"},
 		{"audit", "--format", "yaml"},
+		{"apply", "--grace", "-5s"},
 		{"audit", "--include", "[a-"},
 		{"audit", "--exempt-tag", "=x"},
 		{"audit", "--no-such-flag"},
@@ -336,6 +337,37 @@ func TestBadFlagsExit1(t *testing.T) {
 	}
 	if n := a.emu.TotalCalls(); n != 0 {
 		t.Errorf("bad flags made %d AWS calls", n)
+	}
+}
+
+// --format names every format audit and apply write, the findings' asff too.
+func TestAnUnknownFormatNamesEveryFormat(t *testing.T) {
+	a := newAccount(t)
+	for _, cmd := range []string{"audit", "apply"} {
+		r := a.sweep(t, cmd, "--format", "yaml")
+		if r.code != exitError || !strings.Contains(r.stderr, `--format "yaml": want one of table, json, csv, asff`) {
+			t.Errorf("%s --format yaml: exit %d, stderr %q; want 1 naming table, json, csv and asff", cmd, r.code, r.stderr)
+		}
+	}
+	if n := a.emu.TotalCalls(); n != 0 {
+		t.Errorf("an unknown format made %d AWS calls", n)
+	}
+}
+
+// A negative --grace would cancel the calls in flight at once while promising a grace period.
+func TestANegativeGraceIsRefused(t *testing.T) {
+	a := newAccount(t)
+	for _, cmd := range []string{"audit", "apply"} {
+		r := a.sweep(t, cmd, "--grace", "-5s")
+		if r.code != exitError || !strings.Contains(r.stderr, "--grace -5s: must not be negative") {
+			t.Errorf("%s --grace -5s: exit %d, stderr %q; want 1 saying it must not be negative", cmd, r.code, r.stderr)
+		}
+	}
+	if n := a.emu.TotalCalls(); n != 0 {
+		t.Errorf("a negative grace made %d AWS calls", n)
+	}
+	if r := a.sweep(t, "audit", "--grace", "0s", "--format", "json"); r.code != exitDrifted {
+		t.Errorf("audit --grace 0s: exit %d, stderr %q; want 3 (a grace of 0 is allowed)", r.code, r.stderr)
 	}
 }
 

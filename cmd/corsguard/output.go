@@ -33,6 +33,10 @@ func openReport(path string) (*reportFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--output: cannot write the report: %w", err)
 		}
+		if err := probeWriter(f); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("--output %s: cannot write the report: %w", path, err)
+		}
 		return &reportFile{path: path, file: f}, nil
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("--output: cannot write the report: %w", err)
@@ -98,4 +102,18 @@ func (r *reportFile) discard() {
 		_ = os.Remove(r.tmp.Name())
 		r.tmp = nil
 	}
+}
+
+// probeWriter makes an empty write to w when w is a file. A destination that opens but cannot
+// take a byte fails then, before the run, and not after the repairs whose only record the
+// report is: /dev/full answers every write, an empty one too, with ENOSPC, and a closed
+// descriptor with EBADF. An empty write sends nothing: a terminal, a pipe or a file is left as
+// it was.
+func probeWriter(w io.Writer) error {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	_, err := f.Write(nil)
+	return err
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -61,6 +63,51 @@ func TestAnUnwritableOutputFailsBeforeTheCallerIdentityAndAnyBucketCall(t *testi
 	}
 	if n := a.emu.TotalCalls(); n != 0 {
 		t.Errorf("%d AWS calls before the unwritable report: %v", n, a.emu.Calls())
+	}
+}
+
+// An output that opens but cannot take a byte (/dev/full answers every write with ENOSPC),
+// named by --output or given as stdout, fails before the run: not after the repairs whose only
+// record the report was to be.
+func TestAnOutputThatCannotBeWrittenFailsBeforeAnyAWSCall(t *testing.T) {
+	const full = "/dev/full"
+	if _, err := os.Stat(full); err != nil {
+		t.Fatalf("this test needs %s (Linux): %v", full, err)
+	}
+	for _, cmd := range []string{"apply", "audit"} {
+		t.Run(cmd+" --output "+full, func(t *testing.T) {
+			a := newAccount(t)
+			r := a.sweep(t, cmd, "--output", full)
+			if r.code != exitError || !strings.Contains(r.stderr, "--output "+full) || !strings.Contains(r.stderr, "no space left on device") {
+				t.Errorf("exit %d, stderr %q; want 1 naming --output and ENOSPC", r.code, r.stderr)
+			}
+			if n := a.emu.TotalCalls(); n != 0 {
+				t.Errorf("%d AWS calls before the unwritable report: %v", n, a.emu.Calls())
+			}
+		})
+		t.Run(cmd+" with stdout "+full, func(t *testing.T) {
+			a := newAccount(t)
+			stdout, err := os.OpenFile(full, os.O_WRONLY, 0)
+			must(t, err)
+			defer stdout.Close()
+			root := newRoot(cliOptions{httpClient: emulator.HTTPClient()})
+			var errOut bytes.Buffer
+			root.SetIn(strings.NewReader(""))
+			root.SetOut(stdout)
+			root.SetErr(&errOut)
+			code := execute(context.Background(), root, []string{cmd, "--endpoint-url", a.url, "--format", "json"})
+			if code != exitError || !strings.Contains(errOut.String(), "stdout: cannot write the report") {
+				t.Errorf("exit %d, stderr %q; want 1 saying stdout cannot take the report", code, errOut.String())
+			}
+			if n := a.emu.TotalCalls(); n != 0 {
+				t.Errorf("%d AWS calls before the unwritable report: %v", n, a.emu.Calls())
+			}
+		})
+	}
+	// The probe writes nothing: a report to a character device that takes writes is whole.
+	a := newAccount(t)
+	if r := a.sweep(t, "audit", "--output", os.DevNull); r.code != exitDrifted {
+		t.Errorf("audit --output %s: exit %d, stderr %q; want 3", os.DevNull, r.code, r.stderr)
 	}
 }
 

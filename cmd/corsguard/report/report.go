@@ -39,7 +39,7 @@ func ParseFormat(s string) (Format, error) {
 	if slices.Contains(Formats(), f) {
 		return f, nil
 	}
-	return "", fmt.Errorf("output format %q: want table, json or csv", s)
+	return "", fmt.Errorf("output format %q: want one of %s", s, formatNames())
 }
 
 // Choose picks the format of one run: the one asked for, else the one the output file's
@@ -74,7 +74,16 @@ func Write(w io.Writer, rep *enforce.Report, f Format) error {
 	case CSV:
 		return WriteCSV(w, rep)
 	}
-	return fmt.Errorf("output format %q: want table, json or csv", f)
+	return fmt.Errorf("output format %q: want one of %s", f, formatNames())
+}
+
+// formatNames lists Formats for an error message.
+func formatNames() string {
+	var names []string
+	for _, f := range Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
 }
 
 // WriteJSON writes rep as indented JSON, exactly the engine's Report (what the Lambda returns).
