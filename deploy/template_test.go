@@ -482,6 +482,11 @@ func policyCases() []policyCase {
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
 		{"an S3 baseline of its own", "aws", map[string]string{"Targets": "mediastore,s3", "S3BaselineParameterName": "/corsguard/s3-baseline"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/s3-baseline", ""},
+		// The function reads the buckets' baseline only when s3 is a target; so may its role.
+		{"an S3 baseline while s3 is not a target", "aws", map[string]string{"S3BaselineParameterName": "/corsguard/s3-baseline"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
+		{"an S3 baseline while only mediastore and cloudfront are targets", "aws", map[string]string{"Targets": "mediastore,cloudfront", "S3BaselineParameterName": "/corsguard/s3-baseline"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
 		{"a flat S3 baseline name", "aws", map[string]string{"Targets": "s3", "S3BaselineParameterName": "s3-baseline"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/s3-baseline", ""},
 		{"the cloudfront target with its baseline", "aws", map[string]string{"Targets": "mediastore,s3,cloudfront", "CloudFrontBaselineParameterName": "/corsguard/cloudfront"},
@@ -785,6 +790,27 @@ func TestTheBaselineRuleFollowsTheParameterName(t *testing.T) {
 	}
 	if got := matching(t, ps, readEvent(t, "ssm-baseline-update.json")); len(got) != 0 {
 		t.Errorf("update of /corsguard/baseline, which is not the configured one, matches %v", got)
+	}
+}
+
+// The buckets' own baseline is watched, like it is read, only when s3 is a target: the
+// function would ignore its changes otherwise (it is not one of its baselines).
+func TestTheS3BaselineIsWatchedOnlyWhenS3IsATarget(t *testing.T) {
+	tpl := readTemplate(t)
+	update := edit(t, "ssm-baseline-update.json", func(ev map[string]any) {
+		ev["detail"].(map[string]any)["name"] = "/corsguard/s3-baseline"
+		ev["resources"] = []any{"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/s3-baseline"}
+	})
+	for targets, want := range map[string][]string{
+		"mediastore":            nil,
+		"mediastore,cloudfront": nil,
+		"s3":                    {"BaselineChanged"},
+		"mediastore,s3":         {"BaselineChanged"},
+	} {
+		ps := patterns(t, tpl, evaluator(t, tpl, "aws", map[string]string{"Targets": targets, "S3BaselineParameterName": "/corsguard/s3-baseline"}))
+		if diff := cmp.Diff(want, matching(t, ps, update)); diff != "" {
+			t.Errorf("Targets %s: rules matching an update of the S3 baseline (-want +got):\n%s", targets, diff)
+		}
 	}
 }
 
