@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -230,8 +231,9 @@ func s3Call(_ envelope, r routing, d cloudTrail) decision {
 // cloudFrontCall routes CloudTrail's record of a CloudFront call.
 func cloudFrontCall(_ envelope, r routing, d cloudTrail) decision {
 	// CloudTrail has named CloudFront's calls with the API version appended
-	// (UpdateResponseHeadersPolicy2020_05_31); both spellings are the same call.
-	event := strings.TrimSuffix(d.EventName, "2020_05_31")
+	// (UpdateResponseHeadersPolicy2020_05_31); both spellings are the same call, and the
+	// template's rule matches both (a prefix pattern).
+	event := withoutAPIVersion(d.EventName)
 	if event != "CreateResponseHeadersPolicy" && event != "UpdateResponseHeadersPolicy" {
 		return ignoref("CloudTrail %s cannot change a response headers policy's CORS", d.EventName)
 	}
@@ -244,6 +246,18 @@ func cloudFrontCall(_ envelope, r routing, d cloudTrail) decision {
 		return ignoref("%s: %v", reason, err)
 	}
 	return decision{Event: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: r.mode, Reason: reason}}
+}
+
+// withoutAPIVersion returns a CloudTrail event name without the API version CloudTrail appends
+// to some services' calls (UpdateResponseHeadersPolicy2020_05_31, UpdateDistribution2014_01_31).
+func withoutAPIVersion(name string) string {
+	const layout = "2006_01_02"
+	if n := len(name) - len(layout); n > 0 {
+		if _, err := time.Parse(layout, name[n:]); err == nil {
+			return name[:n]
+		}
+	}
+	return name
 }
 
 // reason says which call on which resource, and by whom when CloudTrail says.
