@@ -371,6 +371,61 @@ func TestANegativeGraceIsRefused(t *testing.T) {
 	}
 }
 
+// Files a person may hand the CLI by mistake: UTF-16 (what some Windows editors save), a file
+// far past any service's limit, and a key given twice. validate says what is wrong (exit 2);
+// apply with the file as its baseline writes nothing (exit 1); neither reads without bound.
+func TestValidateRefusesUTF16AndHugeFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, content []byte) string {
+		p := filepath.Join(dir, name)
+		must(t, os.WriteFile(p, content, 0o600))
+		return p
+	}
+	utf16 := func(bom []byte, s string, bigEndian bool) []byte {
+		out := append([]byte{}, bom...)
+		for _, r := range s {
+			if bigEndian {
+				out = append(out, 0, byte(r))
+			} else {
+				out = append(out, byte(r), 0)
+			}
+		}
+		return out
+	}
+	files := []struct {
+		name, path, says string
+	}{
+		{"UTF-16 little-endian", write("le.json", utf16([]byte{0xff, 0xfe}, string(policy.DefaultJSON()), false)), "is UTF-16"},
+		{"UTF-16 big-endian", write("be.json", utf16([]byte{0xfe, 0xff}, string(policy.DefaultJSON()), true)), "is UTF-16"},
+		{"64 MiB of spaces", write("huge.json", bytes.Repeat([]byte(" "), 64<<20)), "more than the"},
+		{"a key given twice", write("twice.json", []byte(`[{"AllowedOrigins":["https://a.example"],"AllowedMethods":["GET"],"AllowedHeaders":[],"AllowedMethods":["PUT"]}]`)), "key given twice"},
+	}
+	for _, f := range files {
+		for _, target := range []string{"mediastore", "s3", "cloudfront"} {
+			t.Run("validate --target "+target+" of "+f.name, func(t *testing.T) {
+				path := f.path
+				if target == "cloudfront" && f.name == "a key given twice" {
+					path = write("twice-cloudfront.json", []byte(`{"CorsConfig":{"OriginOverride":true,"AccessControlAllowCredentials":false,"OriginOverride":false}}`))
+				}
+				r := corsguard(t, "", "validate", "--target", target, path)
+				if r.code != exitInvalid || !strings.Contains(r.stdout, f.says) {
+					t.Errorf("exit %d, stdout %q, stderr %q; want %d saying %q", r.code, r.stdout, r.stderr, exitInvalid, f.says)
+				}
+			})
+		}
+		t.Run("apply --baseline-file of "+f.name, func(t *testing.T) {
+			a := newAccount(t)
+			r := a.sweep(t, "apply", "--baseline-file", f.path, "--format", "json")
+			if r.code != exitError || !strings.Contains(r.stdout+r.stderr, f.says) {
+				t.Errorf("exit %d, stderr %q; want %d saying %q", r.code, r.stderr, exitError, f.says)
+			}
+			if n := a.emu.CallCount("PutCorsPolicy"); n != 0 {
+				t.Errorf("%d policies written under an unusable baseline", n)
+			}
+		})
+	}
+}
+
 func TestDiff(t *testing.T) {
 	a := newAccount(t)
 	diff := func(name string) result {

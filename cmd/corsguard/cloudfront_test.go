@@ -258,3 +258,64 @@ func TestAuditReportsTheDeliveryChain(t *testing.T) {
 		t.Errorf("apply: exit %d, chain %+v", r.code, parseReport(t, r).DeliveryChain)
 	}
 }
+
+// TestInvalidCloudFrontBaselinesChangeNothing: thirteen CloudFront baselines that CloudFront or
+// corsguard refuses, each in the baseline parameter of an account with a drifted policy. apply
+// exits 1 naming the problem and writes nothing; validate exits 2.
+func TestInvalidCloudFrontBaselinesChangeNothing(t *testing.T) {
+	a := newAccount(t) // the environment and an emulator; its containers are not touched here
+	aws := awsCLI(t, a.url, "3")
+	file := filepath.Join(t.TempDir(), "p.json")
+	must(t, os.WriteFile(file, []byte(strings.Replace(cfDrifted, "%s", "media-cors", 1)), 0o600))
+	id := aws.ok("cloudfront", "create-response-headers-policy", "--response-headers-policy-config", "file://"+file)["ResponseHeadersPolicy"].(map[string]any)["Id"].(string)
+	etag := aws.ok("cloudfront", "get-response-headers-policy", "--id", id)["ETag"]
+
+	valid := func(change func(c map[string]any)) string {
+		var c map[string]any
+		must(t, json.Unmarshal([]byte(`{
+			"AccessControlAllowOrigins": {"Quantity": 1, "Items": ["https://player.example.com"]},
+			"AccessControlAllowHeaders": {"Quantity": 0},
+			"AccessControlAllowMethods": {"Quantity": 1, "Items": ["GET"]},
+			"AccessControlAllowCredentials": false,
+			"OriginOverride": true}`), &c))
+		change(c)
+		out, err := json.Marshal(map[string]any{"CorsConfig": c})
+		must(t, err)
+		return string(out)
+	}
+	list := func(items ...any) map[string]any { return map[string]any{"Quantity": len(items), "Items": items} }
+	for _, tc := range []struct{ name, baseline, says string }{
+		{"a typo in a field", valid(func(c map[string]any) { c["AccessControlAllowOrigin"] = c["AccessControlAllowOrigins"]; delete(c, "AccessControlAllowOrigins") }), "AccessControlAllowOrigin"},
+		{"a typo inside a list", valid(func(c map[string]any) { c["AccessControlAllowMethods"] = map[string]any{"Quantity": 1, "Item": []any{"GET"}} }), "Item"},
+		{"a Quantity that is not the length", valid(func(c map[string]any) { c["AccessControlAllowOrigins"].(map[string]any)["Quantity"] = 2 }), "Quantity"},
+		{"the containers' rule list", string(policy.DefaultJSON()), "not a CloudFront CorsConfig"},
+		{"a policy without CorsConfig", `{"ResponseHeadersPolicy":{"ResponseHeadersPolicyConfig":{"Name":"x"}}}`, "CorsConfig"},
+		{"a null CorsConfig", `{"CorsConfig":null}`, "CorsConfig"},
+		{"trailing data", valid(func(map[string]any) {}) + ` {}`, "after"},
+		{"a key given twice", `{"CorsConfig":{"OriginOverride":true,"AccessControlAllowCredentials":false,"OriginOverride":false}}`, "key given twice"},
+		{"TRACE", valid(func(c map[string]any) { c["AccessControlAllowMethods"] = list("GET", "TRACE") }), "AccessControlAllowMethods.Items[1]"},
+		{"a method listed twice", valid(func(c map[string]any) { c["AccessControlAllowMethods"] = list("GET", "GET") }), "AccessControlAllowMethods.Items[1]"},
+		{"credentials with a * origin", valid(func(c map[string]any) {
+			c["AccessControlAllowOrigins"], c["AccessControlAllowCredentials"] = list("*"), true
+		}), "AccessControlAllowCredentials"},
+		{"a negative max age", valid(func(c map[string]any) { c["AccessControlMaxAgeSec"] = -1 }), "AccessControlMaxAgeSec"},
+		{"no AllowHeaders", valid(func(c map[string]any) { delete(c, "AccessControlAllowHeaders") }), "AccessControlAllowHeaders"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			must(t, a.emu.SeedParameter("/corsguard/cloudfront", "", tc.baseline, ""))
+			r := corsguard(t, "", "apply", "--target", "cloudfront", "--endpoint-url", a.url, "-f", "json", "--cloudfront-baseline-parameter", "/corsguard/cloudfront")
+			if r.code != exitError || !strings.Contains(r.stderr, tc.says) {
+				t.Errorf("apply: exit %d, stderr %q; want %d naming %q", r.code, r.stderr, exitError, tc.says)
+			}
+			if n := a.emu.CallCount("UpdateResponseHeadersPolicy"); n != 0 {
+				t.Fatalf("%d updates under an invalid baseline", n)
+			}
+			if v := corsguard(t, tc.baseline, "validate", "--target", "cloudfront", "-"); v.code != exitInvalid || !strings.Contains(v.stdout, tc.says) {
+				t.Errorf("validate: exit %d, stdout %q; want %d naming %q", v.code, v.stdout, exitInvalid, tc.says)
+			}
+		})
+	}
+	if now := aws.ok("cloudfront", "get-response-headers-policy", "--id", id)["ETag"]; now != etag {
+		t.Errorf("the policy was written: ETag %v -> %v", etag, now)
+	}
+}
