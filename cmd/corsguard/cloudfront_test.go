@@ -285,8 +285,13 @@ func TestInvalidCloudFrontBaselinesChangeNothing(t *testing.T) {
 	}
 	list := func(items ...any) map[string]any { return map[string]any{"Quantity": len(items), "Items": items} }
 	for _, tc := range []struct{ name, baseline, says string }{
-		{"a typo in a field", valid(func(c map[string]any) { c["AccessControlAllowOrigin"] = c["AccessControlAllowOrigins"]; delete(c, "AccessControlAllowOrigins") }), "AccessControlAllowOrigin"},
-		{"a typo inside a list", valid(func(c map[string]any) { c["AccessControlAllowMethods"] = map[string]any{"Quantity": 1, "Item": []any{"GET"}} }), "Item"},
+		{"a typo in a field", valid(func(c map[string]any) {
+			c["AccessControlAllowOrigin"] = c["AccessControlAllowOrigins"]
+			delete(c, "AccessControlAllowOrigins")
+		}), "AccessControlAllowOrigin"},
+		{"a typo inside a list", valid(func(c map[string]any) {
+			c["AccessControlAllowMethods"] = map[string]any{"Quantity": 1, "Item": []any{"GET"}}
+		}), "Item"},
 		{"a Quantity that is not the length", valid(func(c map[string]any) { c["AccessControlAllowOrigins"].(map[string]any)["Quantity"] = 2 }), "Quantity"},
 		{"the containers' rule list", string(policy.DefaultJSON()), "not a CloudFront CorsConfig"},
 		{"a policy without CorsConfig", `{"ResponseHeadersPolicy":{"ResponseHeadersPolicyConfig":{"Name":"x"}}}`, "CorsConfig"},
