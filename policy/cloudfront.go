@@ -216,9 +216,16 @@ func (c CorsConfig) JSON() []byte {
 	return out
 }
 
-// ParseKind parses a baseline for kind: a CorsConfig (ParseCorsConfig) for CloudFront, a
-// policy (Parse) for the others.
+// ParseKind parses a baseline for kind: a CorsConfig (ParseCorsConfig) for CloudFront, a Cors
+// object (ParseCors) for LambdaURL and HTTPAPI, a policy (Parse) for the others.
 func ParseKind(kind Kind, data []byte) (Policy, error) {
+	if kind == LambdaURL || kind == HTTPAPI {
+		c, err := ParseCors(data)
+		if err != nil {
+			return nil, err
+		}
+		return c.Policy(kind), nil
+	}
 	if kind == CloudFront {
 		c, err := ParseCorsConfig(data)
 		if err != nil {
@@ -261,6 +268,9 @@ func (v *validator) cloudFront(p Policy) {
 	}
 	if r.MaxAgeSeconds != 0 {
 		v.add("CorsConfig.MaxAgeSeconds", "is not a CloudFront field; use AccessControlMaxAgeSec")
+	}
+	if r.Cors != nil {
+		v.add("CorsConfig.Cors", "Cors fields (AllowCredentials, MaxAge) are not CloudFront's")
 	}
 	cf := r.CloudFront
 	if cf == nil {

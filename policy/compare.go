@@ -24,6 +24,10 @@ func Canonical(p Policy) Policy {
 			out[i] = canonicalCloudFront(r)
 			continue
 		}
+		if r.Cors != nil {
+			out[i] = canonicalCors(r)
+			continue
+		}
 		out[i] = Rule{
 			ID:             r.ID,
 			AllowedOrigins: set(r.AllowedOrigins),
@@ -77,7 +81,8 @@ func ruleEqual(a, b Rule) bool {
 		slices.Equal(a.AllowedHeaders, b.AllowedHeaders) &&
 		slices.Equal(a.ExposeHeaders, b.ExposeHeaders) &&
 		a.MaxAgeSeconds == b.MaxAgeSeconds &&
-		cloudFrontEqual(a.CloudFront, b.CloudFront)
+		cloudFrontEqual(a.CloudFront, b.CloudFront) &&
+		corsEqual(a.Cors, b.Cors)
 }
 
 // Hash identifies a policy by meaning: "sha256:" and the hex SHA-256 of its canonical JSON.
@@ -134,10 +139,15 @@ func (c Change) String() string {
 //
 // A wanted CloudFront CorsConfig (one rule with CloudFront set) is diffed in CloudFront's
 // field names ("CorsConfig.AccessControlAllowOrigins"); a nil actual is then a response
-// headers policy without a CorsConfig.
+// headers policy without a CorsConfig. A wanted Cors object (Lambda function URL, HTTP API) is
+// diffed in that service's names ("Cors.AllowOrigins", "CorsConfiguration.MaxAge"); a nil
+// actual is then a function URL or an API without CORS.
 func Diff(actual, want Policy) []Change {
 	if len(want) == 1 && want[0].CloudFront != nil && (len(actual) == 0 || (len(actual) == 1 && actual[0].CloudFront != nil)) {
 		return diffCloudFront(actual, want[0])
+	}
+	if len(want) == 1 && want[0].Cors != nil && (len(actual) == 0 || (len(actual) == 1 && actual[0].Cors != nil)) {
+		return diffCors(actual, want[0])
 	}
 	a, w := Canonical(actual), Canonical(want)
 	var out []Change

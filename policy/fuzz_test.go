@@ -87,3 +87,49 @@ func FuzzParseCorsConfig(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseCors checks that ParseCors never panics, that Validate never panics on what it
+// returns for either kind, and that a parsed Cors object survives a round trip through its own
+// JSON and through the Policy form unchanged in meaning.
+func FuzzParseCors(f *testing.F) {
+	files, _ := filepath.Glob("testdata/api/*.json")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"Cors":{"AllowMethods":["*"],"MaxAge":-1}}`))
+	f.Add([]byte(`{"CorsConfiguration":{"AllowHeaders":["ETag","etag"]},"ApiId":"x"}`))
+	f.Add([]byte(`{"Cors":{"MaxAge":1,"maxAge":2}}`))
+	f.Add([]byte(`{"FunctionUrl":"u"}`))
+	f.Add([]byte("\xef\xbb\xbf{\"AllowCredentials\":true,\"AllowOrigins\":[\"*\"]}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseCors(data)
+		if err != nil {
+			return
+		}
+		for _, kind := range []Kind{LambdaURL, HTTPAPI} {
+			p := c.Policy(kind)
+			_ = Validate(p, kind)
+			again, err := ParseCors(c.JSON())
+			if err != nil {
+				t.Fatalf("ParseCors(JSON(c)) of %q: %v", data, err)
+			}
+			if !Equal(p, again.Policy(kind)) || Hash(p) != Hash(again.Policy(kind)) {
+				t.Fatalf("%s: round trip changed the config: %v", kind, Diff(again.Policy(kind), p))
+			}
+			back, err := CorsOf(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !Equal(back.Policy(kind), p) {
+				t.Fatalf("%s: CorsOf changed the config: %v", kind, Diff(back.Policy(kind), p))
+			}
+			if len(Diff(p, p)) != 0 {
+				t.Fatalf("%s: a config differs from itself", kind)
+			}
+		}
+	})
+}

@@ -28,6 +28,9 @@ type Rule struct {
 	// CloudFront holds the fields only a CloudFront CorsConfig has; nil for the other kinds,
 	// whose Validate refuses it.
 	CloudFront *CloudFrontRule `json:"CloudFront,omitempty"`
+	// Cors holds the fields only a Lambda function URL's or an HTTP API's Cors object has; nil
+	// for the other kinds, whose Validate refuses it.
+	Cors *CorsRule `json:"Cors,omitempty"`
 }
 
 // Policy is an ordered list of rules: the first rule that matches a request wins, so order is

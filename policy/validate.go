@@ -123,7 +123,8 @@ func (e *ValidationError) Error() string {
 // with at most one "*"; an ID of at most 255 characters; MaxAgeSeconds 0-2147483647; the XML
 // document the SDK sends (S3Document) at most 64 KB. No cap on the number or length of items.
 //
-// CloudFront's rules are at validateCloudFront.
+// CloudFront's rules are at validateCloudFront; Lambda function URLs' and HTTP APIs' at
+// lambdaURLRules and httpAPIRules.
 func Validate(p Policy, kind Kind) error {
 	v := validator{kind: kind}
 	switch kind {
@@ -139,6 +140,10 @@ func Validate(p Policy, kind Kind) error {
 		}
 	case CloudFront:
 		v.cloudFront(p)
+	case LambdaURL:
+		v.cors(p, lambdaURLRules)
+	case HTTPAPI:
+		v.cors(p, httpAPIRules)
 	default:
 		v.add("kind", fmt.Sprintf("unknown target kind %q", kind))
 	}
@@ -174,6 +179,9 @@ func (v *validator) err() error {
 func (v *validator) rule(path string, r Rule, k kindRules) {
 	if r.CloudFront != nil {
 		v.add(path+".CloudFront", fmt.Sprintf("CloudFront fields are not supported by %s", v.kind))
+	}
+	if r.Cors != nil {
+		v.add(path+".Cors", fmt.Sprintf("Cors fields (AllowCredentials, MaxAge) are not supported by %s", v.kind))
 	}
 	if r.ID != "" {
 		if !k.ids {

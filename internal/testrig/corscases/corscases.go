@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -17,7 +18,7 @@ import (
 // Case is one policy and how it is judged.
 type Case struct {
 	Name string `json:"name"`
-	// Kind is "mediastore", "s3" or "cloudfront".
+	// Kind is "mediastore", "s3", "cloudfront", "lambda-url" or "http-api".
 	Kind string `json:"kind"`
 	// Service is "accept" or "reject": what the service does with the policy.
 	Service string `json:"service"`
@@ -26,7 +27,8 @@ type Case struct {
 	Corsguard string `json:"corsguard,omitempty"`
 	// Source is where the rule comes from: a model shape, a documentation page.
 	Source string `json:"source"`
-	// Policy is the rule array (for cloudfront: the CorsConfig object), with the table's
+	// Policy is the rule array (for cloudfront: the CorsConfig object; for lambda-url and
+	// http-api: the Cors object), with the table's
 	// shorthands expanded. Raw cases (Wire) hold
 	// exactly the text of the table's "raw" member.
 	Policy json.RawMessage `json:"-"`
@@ -73,7 +75,7 @@ func Load(path string) ([]Case, error) {
 		switch {
 		case c.Name == "" || seen[c.Name]:
 			return nil, fmt.Errorf("%s: case %q: names must be present and unique", path, c.Name)
-		case c.Kind != "mediastore" && c.Kind != "s3" && c.Kind != "cloudfront":
+		case !slices.Contains([]string{"mediastore", "s3", "cloudfront", "lambda-url", "http-api"}, c.Kind):
 			return nil, fmt.Errorf("%s: case %q: kind %q", path, c.Name, c.Kind)
 		case c.Service != "accept" && c.Service != "reject", c.Corsguard != "" && c.Corsguard != "accept" && c.Corsguard != "reject":
 			return nil, fmt.Errorf("%s: case %q: service and corsguard are accept or reject", path, c.Name)
