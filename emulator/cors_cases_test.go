@@ -10,8 +10,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	agtypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	mstypes "github.com/aws/aws-sdk-go-v2/service/mediastore/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -50,10 +54,20 @@ func TestTheEmulatorJudgesTheSharedCORSCasesAsTheServices(t *testing.T) {
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("cases")}); err != nil {
 		t.Fatal(err)
 	}
+	f.emu.SetServiceQuota("lambda", 0, 0) // the table is longer than a second's quota
+	f.emu.SetServiceQuota("apigateway", 0, 0)
+	if err := f.emu.SeedFunction(emulator.SeedFunction{Name: "cases", URLs: []emulator.SeedFunctionURL{{}}}); err != nil {
+		t.Fatal(err)
+	}
+	apiID, err := f.emu.SeedAPI(emulator.SeedAPI{Name: "cases"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.url), Credentials: creds,
+		Retryer: aws.NopRetryer{}, HTTPClient: emulator.HTTPClient(), APIOptions: []func(*middleware.Stack) error{withoutInputValidation}})
+	ag := apigatewayv2.New(apigatewayv2.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.url), Credentials: creds,
+		Retryer: aws.NopRetryer{}, HTTPClient: emulator.HTTPClient(), APIOptions: []func(*middleware.Stack) error{withoutInputValidation}})
 	for i, c := range cases {
-		if c.Kind == "lambda-url" || c.Kind == "http-api" {
-			continue // the emulator does not serve Lambda and API Gateway yet (issue 25, next step)
-		}
 		t.Run(c.Name, func(t *testing.T) {
 			var err error
 			var code string
@@ -80,6 +94,22 @@ func TestTheEmulatorJudgesTheSharedCORSCasesAsTheServices(t *testing.T) {
 				}
 				_, err = cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{
 					ResponseHeadersPolicyConfig: &cftypes.ResponseHeadersPolicyConfig{Name: aws.String(fmt.Sprintf("case-%d", i)), CorsConfig: &cors}})
+			case c.Kind == "lambda-url" && !c.Wire:
+				var cors ltypes.Cors
+				if err := json.Unmarshal(c.Policy, &cors); err != nil {
+					t.Fatal(err)
+				}
+				_, err = lc.UpdateFunctionUrlConfig(ctx, &lambda.UpdateFunctionUrlConfigInput{FunctionName: aws.String("cases"), Cors: &cors})
+			case c.Kind == "http-api" && !c.Wire:
+				var cors agtypes.Cors
+				if err := json.Unmarshal(c.Policy, &cors); err != nil {
+					t.Fatal(err)
+				}
+				// DeleteCorsConfiguration first: UpdateApi merges CorsConfiguration's members.
+				if _, err := ag.DeleteCorsConfiguration(ctx, &apigatewayv2.DeleteCorsConfigurationInput{ApiId: aws.String(apiID)}); err != nil {
+					t.Fatal(err)
+				}
+				_, err = ag.UpdateApi(ctx, &apigatewayv2.UpdateApiInput{ApiId: aws.String(apiID), CorsConfiguration: &cors})
 			default:
 				t.Fatalf("no way to send a raw %s case", c.Kind)
 			}
@@ -87,7 +117,8 @@ func TestTheEmulatorJudgesTheSharedCORSCasesAsTheServices(t *testing.T) {
 				code = errorCode(t, err)
 			}
 			want := map[string][]string{"mediastore": {"ValidationException"}, "s3": {"MalformedXML", "InvalidRequest", "MaxMessageLengthExceeded"},
-				"cloudfront": {"InvalidArgument", "InconsistentQuantities"}}[c.Kind]
+				"cloudfront": {"InvalidArgument", "InconsistentQuantities"},
+				"lambda-url": {"ValidationException", "InvalidParameterValueException"}, "http-api": {"BadRequestException"}}[c.Kind]
 			switch {
 			case c.Service == "accept" && code != "":
 				t.Errorf("%s refused it (%s: %v), the service accepts it (%s)", c.Kind, code, err, c.Source)

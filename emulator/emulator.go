@@ -1,11 +1,13 @@
 // Package emulator is a local stand-in for the AWS APIs corsguard uses: AWS Elemental
 // MediaStore (containers, CORS policies, tags), Amazon S3 (buckets, their CORS configuration
 // and tags), SSM Parameter Store, Amazon SQS (standard and FIFO queues: message groups,
-// deduplication, visibility, receive counts, redrive, long polling) and AWS Security Hub
-// (importing and reading findings). It routes each request by the service in its SigV4
+// deduplication, visibility, receive counts, redrive, long polling), AWS Security Hub
+// (importing and reading findings), AWS Lambda (functions whose code is kept and never run,
+// function URLs and their CORS, tags) and Amazon API Gateway v2 (HTTP APIs and their CORS,
+// tags), the last two within their account-wide request quotas (SetServiceQuota). It routes each request by the service in its SigV4
 // credential scope (as AWS routes by endpoint) and speaks that service's own wire protocol
 // (awsJson1_1 for MediaStore and SSM, awsJson1_0 with query-compatible errors for SQS,
-// REST-JSON for Security Hub, S3's REST-XML with path-style addressing), so the real
+// REST-JSON for Security Hub, Lambda and API Gateway, S3's REST-XML with path-style addressing), so the real
 // aws-sdk-go-v2 clients and the aws CLI talk to it over HTTP unchanged. It can misbehave on
 // purpose the way AWS does
 // (throttling, internal errors, latency, scripted failures, deterministic under a seed), counts
@@ -26,6 +28,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Clock tells the emulator what time it is. Tests inject a fake one to drive the CREATING and
@@ -130,6 +134,12 @@ type Emulator struct {
 	cachePolicies map[string]*cachePolicy
 	distributions map[string]*Distribution
 
+	functions map[string]*function // Lambda functions by name
+	apis      map[string]*httpAPI  // API Gateway APIs by ApiId
+
+	quotaMu sync.Mutex
+	quotas  map[string]*rate.Limiter // account-wide request quotas by service (SetServiceQuota)
+
 	fronts map[string]http.HandlerFunc // credential scope's service -> front end
 }
 
@@ -159,6 +169,10 @@ func New(opts ...Option) *Emulator {
 		rhPolicies:    map[string]*responseHeadersPolicy{},
 		cachePolicies: map[string]*cachePolicy{},
 		distributions: map[string]*Distribution{},
+
+		functions: map[string]*function{},
+		apis:      map[string]*httpAPI{},
+		quotas:    defaultQuotas(),
 	}
 	for _, o := range opts {
 		o(e)

@@ -20,6 +20,8 @@ func (e *Emulator) frontEnds() map[string]http.HandlerFunc {
 		"securityhub": e.serveSecurityHub,
 		"sts":         e.serveSTS,
 		"cloudfront":  e.serveCloudFront,
+		"lambda":      e.restFront("lambda", restProtocol{"lambda"}, e.lambdaRoutes()),
+		"apigateway":  e.restFront("apigateway", restProtocol{"apigateway"}, e.apiGatewayRoutes()),
 	}
 }
 

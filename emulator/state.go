@@ -26,6 +26,15 @@ import (
 //	    {"name": "work-dlq.fifo", "attributes": {"FifoQueue": "true"}},
 //	    {"name": "work.fifo", "attributes": {"FifoQueue": "true", "VisibilityTimeout": "300",
 //	      "RedrivePolicy": "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:012345678912:work-dlq.fifo\",\"maxReceiveCount\":5}"}}
+//	  ],
+//	  "functions": [
+//	    {"name": "orders", "aliases": ["live"], "tags": {"team": "shop"},
+//	     "urls": [{"authType": "AWS_IAM", "invokeMode": "RESPONSE_STREAM", "cors": {"AllowOrigins": ["*"]}},
+//	              {"qualifier": "live", "cors": {"AllowOrigins": ["https://shop.example.com"], "AllowMethods": ["GET"]}}]}
+//	  ],
+//	  "apis": [
+//	    {"id": "a1b2c3d4e5", "name": "orders", "corsConfiguration": {"AllowOrigins": ["*"], "AllowMethods": ["*"]}},
+//	    {"name": "chat", "protocolType": "WEBSOCKET"}
 //	  ]
 //	}
 type State struct {
@@ -33,6 +42,8 @@ type State struct {
 	Buckets    []SeedBucket    `json:"buckets"`
 	Parameters []SeedParameter `json:"parameters"`
 	Queues     []SeedQueue     `json:"queues,omitempty"`
+	Functions  []SeedFunction  `json:"functions,omitempty"`
+	APIs       []SeedAPI       `json:"apis,omitempty"`
 }
 
 // SeedQueue is an SQS queue in a State: CreateQueue's name and attributes. Queues are
@@ -84,7 +95,8 @@ func (e *Emulator) LoadState(r io.Reader) error {
 	return e.Seed(s)
 }
 
-// Seed adds the containers, buckets, parameters and queues of s, without events or call counts.
+// Seed adds the containers, buckets, parameters, queues, functions and APIs of s, without
+// events or call counts.
 func (e *Emulator) Seed(s State) error {
 	for _, c := range s.Containers {
 		if err := e.SeedContainer(c.Name, c.Status, rawOrNil(c.CorsPolicy), c.Tags); err != nil {
@@ -103,6 +115,16 @@ func (e *Emulator) Seed(s State) error {
 	}
 	for _, q := range s.Queues {
 		if err := e.SeedQueue(q.Name, q.Attributes); err != nil {
+			return err
+		}
+	}
+	for _, f := range s.Functions {
+		if err := e.SeedFunction(f); err != nil {
+			return err
+		}
+	}
+	for _, a := range s.APIs {
+		if _, err := e.SeedAPI(a); err != nil {
 			return err
 		}
 	}
