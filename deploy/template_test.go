@@ -289,7 +289,7 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		"BackoffCap":              "30s",
 		"DeadlineMargin":          "20s",
 		"MetricsNamespace":        "Media/CorsGuard",
-		"Targets":                 "mediastore,s3,cloudfront",
+		"Targets":                 "mediastore,s3,cloudfront,lambda-url,http-api",
 		"S3BaselineParameterName": "/corsguard/s3-baseline",
 		"S3IncludePatterns":       "media-*",
 		"S3ExcludePatterns":       "media-logs",
@@ -301,6 +301,14 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		"CloudFrontAddMissingCors":        "true",
 		"SecurityHubFindings":             "true",
 		"SecurityHubImportRate":           "0.5",
+
+		"ApiBaselineParameterName": "/corsguard/api-baseline",
+		"LambdaUrlIncludePatterns": "shop-*",
+		"LambdaUrlExcludePatterns": "shop-test",
+		"HttpApiIncludePatterns":   "public-*",
+		"HttpApiExcludePatterns":   "public-legacy",
+		"LambdaRequestRate":        "2",
+		"ApiGatewayRequestRate":    "1.5",
 	})
 	env["AWS_REGION"] = region // Lambda's own: a stack in us-east-1 enforces cloudfront
 	got, err := config.Load(func(k string) string { return env[k] })
@@ -314,7 +322,11 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 			Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: "/corsguard/s3-baseline",
 				Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}}},
 				policy.CloudFront: {Parameter: "/corsguard/cloudfront",
-					Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"legacy-*"}}}},
+					Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"legacy-*"}}},
+				policy.LambdaURL: {Parameter: "/corsguard/api-baseline", Selector: policy.Selector{Include: []string{"shop-*"}, Exclude: []string{"shop-test"}}},
+				policy.HTTPAPI:   {Parameter: "/corsguard/api-baseline", Selector: policy.Selector{Include: []string{"public-*"}, Exclude: []string{"public-legacy"}}}},
+			LambdaRate:               2,
+			APIGatewayRate:           1.5,
 			CloudFrontAddMissingCors: true,
 			ExemptTagKey:             "team:exempt",
 			ExemptTagValue:           "yes",
@@ -324,7 +336,7 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 			BackoffBase:              500 * time.Millisecond,
 			BackoffCap:               30 * time.Second,
 			Margin:                   20 * time.Second,
-			Targets:                  []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront},
+			Targets:                  []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront, policy.LambdaURL, policy.HTTPAPI},
 		},
 		MetricsNamespace: "Media/CorsGuard",
 		QueueURL:         workQueueURL,
@@ -495,6 +507,12 @@ func policyCases() []policyCase {
 			"arn:aws:ssm:us-east-1:111122223333:parameter/cf-baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
 		{"Security Hub findings on", "aws", map[string]string{"SecurityHubFindings": "true"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
+		{"function URLs and HTTP APIs with the default api baseline", "aws", map[string]string{"Targets": "lambda-url,http-api"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/api arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
+		{"only http-api, a flat api baseline name, another partition", "aws-cn", map[string]string{"Targets": "http-api", "ApiBaselineParameterName": "api-baseline"},
+			"arn:aws-cn:ssm:us-east-1:111122223333:parameter/api-baseline arn:aws-cn:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
+		{"all five targets", "aws", map[string]string{"Targets": "s3,lambda-url,mediastore,cloudfront,http-api"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/api arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
 		{"Security Hub findings on in another partition", "aws-cn", map[string]string{"SecurityHubFindings": "true"},
 			"arn:aws-cn:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
 	}
@@ -517,6 +535,18 @@ func wantGrants(t *testing.T, tt policyCase) map[string][]string {
 		case strings.HasPrefix(a, "cloudfront:") && !cloudFront:
 		case strings.HasPrefix(a, "mediastore:") && !strings.Contains(targets, "mediastore"):
 		case strings.HasPrefix(a, "s3:") && !strings.Contains(targets, "s3"):
+		case strings.HasPrefix(a, "lambda:") && !strings.Contains(targets, "lambda-url"):
+		case strings.HasPrefix(a, "apigateway:") && !strings.Contains(targets, "http-api"):
+		case a == "lambda:ListFunctions": // no resource-level permission exists
+			want[a] = []string{"*"}
+		case strings.HasPrefix(a, "lambda:"): // an alias's URL is function:NAME:ALIAS, which function:* covers
+			want[a] = []string{"arn:" + tt.partition + ":lambda:us-east-1:111122223333:function:*"}
+		case a == "apigateway:GET": // GetApis on /apis, GetApi on /apis/ID
+			want[a] = []string{"arn:" + tt.partition + ":apigateway:us-east-1::/apis", "arn:" + tt.partition + ":apigateway:us-east-1::/apis/*"}
+		case a == "apigateway:PATCH": // UpdateApi
+			want[a] = []string{"arn:" + tt.partition + ":apigateway:us-east-1::/apis/*"}
+		case a == "apigateway:DELETE": // DeleteCorsConfiguration only: never DeleteApi
+			want[a] = []string{"arn:" + tt.partition + ":apigateway:us-east-1::/apis/*/cors"}
 		case a == "cloudfront:ListResponseHeadersPolicies": // no resource-level permission exists
 			want[a] = []string{"*"}
 		case strings.HasPrefix(a, "cloudfront:"): // global: no Region in the ARN

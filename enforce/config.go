@@ -34,6 +34,16 @@ const (
 	DefaultMinDuration = time.Second
 	// MaxWorkers bounds Workers; there are at most 100 containers per Region.
 	MaxWorkers = 100
+	// DefaultLambdaRate is corsguard's share of Lambda's control-plane quota (about 15
+	// requests per second across most APIs, per account and Region, not raisable): a third,
+	// leaving the account's own deployments most of it.
+	DefaultLambdaRate = 5.0
+	// DefaultAPIGatewayRate is corsguard's share of API Gateway's management quota (10
+	// requests per second, burst 40, per account, not raisable): under a third.
+	DefaultAPIGatewayRate = 3.0
+	// LambdaQuota and APIGatewayQuota are the services' quotas, which a share cannot exceed.
+	LambdaQuota     = 15.0
+	APIGatewayQuota = 10.0
 )
 
 // Config is everything an Engine needs besides its clients. Zero fields take the defaults
@@ -65,6 +75,12 @@ type Config struct {
 	// Rate is the most requests per second per API operation, shared by all workers, retries
 	// included. math.Inf(1) means no limit.
 	Rate float64
+	// LambdaRate and APIGatewayRate are the most requests per second of all the Lambda calls,
+	// and of all the API Gateway calls, together (the lambda-url and http-api kinds): these
+	// services' quotas are account-wide across their operations, so the engine keeps one
+	// bucket per service instead of one per operation. math.Inf(1) means no limit.
+	LambdaRate     float64
+	APIGatewayRate float64
 	// BackoffBase and BackoffCap shape the wait while a resource is busy (being created, or
 	// in use): sleep = rand(0, min(BackoffCap, BackoffBase·2^n)) before the n-th retry.
 	BackoffBase time.Duration
@@ -127,6 +143,12 @@ func (c Config) withDefaults() Config {
 	if c.Rate == 0 {
 		c.Rate = DefaultRate
 	}
+	if c.LambdaRate == 0 {
+		c.LambdaRate = DefaultLambdaRate
+	}
+	if c.APIGatewayRate == 0 {
+		c.APIGatewayRate = DefaultAPIGatewayRate
+	}
 	if c.BackoffBase == 0 {
 		c.BackoffBase = DefaultBackoffBase
 	}
@@ -176,6 +198,12 @@ func (c Config) validate() error {
 	}
 	if math.IsNaN(c.Rate) || c.Rate < 0 {
 		badf("Rate is %v; want a positive number of requests per second", c.Rate)
+	}
+	if math.IsNaN(c.LambdaRate) || c.LambdaRate < 0 || (c.LambdaRate > LambdaQuota && !math.IsInf(c.LambdaRate, 1)) {
+		badf("LambdaRate is %v; want above 0 and at most Lambda's quota of %v requests per second", c.LambdaRate, LambdaQuota)
+	}
+	if math.IsNaN(c.APIGatewayRate) || c.APIGatewayRate < 0 || (c.APIGatewayRate > APIGatewayQuota && !math.IsInf(c.APIGatewayRate, 1)) {
+		badf("APIGatewayRate is %v; want above 0 and at most API Gateway's quota of %v requests per second", c.APIGatewayRate, APIGatewayQuota)
 	}
 	if c.BackoffBase < 0 || c.BackoffCap < c.BackoffBase {
 		badf("BackoffBase %v and BackoffCap %v: want 0 < BackoffBase <= BackoffCap", c.BackoffBase, c.BackoffCap)

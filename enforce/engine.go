@@ -75,7 +75,17 @@ func New(cfg Config, params SSMAPI, stores ...Store) (*Engine, error) {
 		lim = rate.Inf
 	}
 	e.limits = newLimiters(lim)
+	e.limits.share("lambda", limitOf(cfg.LambdaRate))
+	e.limits.share("apigateway", limitOf(cfg.APIGatewayRate))
 	return e, nil
+}
+
+// limitOf is r as a token bucket's rate: math.Inf(1) is no limit.
+func limitOf(r float64) rate.Limit {
+	if math.IsInf(r, 1) {
+		return rate.Inf
+	}
+	return rate.Limit(r)
 }
 
 // Kinds returns the kinds of resource the engine reconciles, in the order of its stores.

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -54,6 +56,8 @@ type env struct {
 	s3  *s3.Client
 	ssm *ssm.Client
 	cf  *cloudfront.Client
+	lc  *lambda.Client
+	ag  *apigatewayv2.Client
 
 	mu        sync.Mutex
 	compliant []string // seeded compliant: never to be written
@@ -88,7 +92,7 @@ func newEnv(t *testing.T, opt envOption) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, emu: emu, ms: mediastore.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), seen: map[string]bool{}, own: map[string]int{},
-		cf: cloudfront.NewFromConfig(cfg),
+		cf: cloudfront.NewFromConfig(cfg), lc: lambda.NewFromConfig(cfg), ag: apigatewayv2.NewFromConfig(cfg),
 		s3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })}
 	t.Cleanup(e.checkInvariants)
 	return e
@@ -154,6 +158,12 @@ func (e *env) engineOf(cfg enforce.Config, kinds ...policy.Kind) *enforce.Engine
 	if cfg.Rate == 0 {
 		cfg.Rate = inf
 	}
+	if cfg.LambdaRate == 0 {
+		cfg.LambdaRate = inf
+	}
+	if cfg.APIGatewayRate == 0 {
+		cfg.APIGatewayRate = inf
+	}
 	var stores []enforce.Store
 	for _, k := range kinds {
 		switch k {
@@ -163,6 +173,10 @@ func (e *env) engineOf(cfg enforce.Config, kinds ...policy.Kind) *enforce.Engine
 			stores = append(stores, enforce.S3(e.s3, e.emu.Region()))
 		case policy.CloudFront:
 			stores = append(stores, enforce.CloudFront(e.cf, enforce.CloudFrontOptions{}))
+		case policy.LambdaURL:
+			stores = append(stores, enforce.LambdaURLs(e.lc))
+		case policy.HTTPAPI:
+			stores = append(stores, enforce.HTTPAPIs(e.ag))
 		}
 	}
 	eng, err := enforce.New(cfg, e.ssm, stores...)
@@ -198,7 +212,14 @@ func (e *env) run(ctx context.Context, eng *enforce.Engine, w enforce.Work) *enf
 func action(op string) string {
 	s3 := map[string]string{"ListBuckets": "s3:ListAllMyBuckets", "GetBucketCors": "s3:GetBucketCORS",
 		"PutBucketCors": "s3:PutBucketCORS", "GetBucketTagging": "s3:GetBucketTagging"}
+	apis := map[string]string{"GetApis": "apigateway:GET", "GetApi": "apigateway:GET", "UpdateApi": "apigateway:PATCH",
+		"DeleteCorsConfiguration": "apigateway:DELETE", "CreateApi": "apigateway:POST", "DeleteApi": "apigateway:DELETE",
+		"GetTags": "apigateway:GET", "TagResource": "apigateway:POST", "UntagResource": "apigateway:DELETE"}
 	switch {
+	case apis[op] != "":
+		return apis[op]
+	case strings.Contains(op, "Function") || op == "ListTags":
+		return "lambda:" + op
 	case s3[op] != "":
 		return s3[op]
 	case strings.Contains(op, "Bucket"):

@@ -602,11 +602,25 @@ func TestActionsAreTheCallsTheEngineMakes(t *testing.T) {
 	if err := e.emu.SeedParameter(cfParam, "String", cfBaseline, ""); err != nil {
 		t.Fatal(err)
 	}
+	e.emu.SetServiceQuota("lambda", 0, 0) // the emulator's clock is the test's
+	e.emu.SetServiceQuota("apigateway", 0, 0)
+	if err := e.emu.SeedParameter(apiParam, "String", apiBaseline, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.emu.SeedFunction(emulator.SeedFunction{Name: "open", URLs: []emulator.SeedFunctionURL{{Cors: []byte(openCors)}}}); err != nil {
+		t.Fatal(err)
+	}
+	apiID, err := e.emu.SeedAPI(emulator.SeedAPI{Name: "open-api", CorsConfiguration: []byte(openCors)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	eng := e.engineOf(enforce.Config{Clock: clock, Rand: half,
-		Kinds: map[policy.Kind]enforce.KindConfig{policy.CloudFront: {Parameter: cfParam}}}, policy.MediaStore, policy.S3, policy.CloudFront)
+		Kinds: map[policy.Kind]enforce.KindConfig{policy.CloudFront: {Parameter: cfParam}, policy.LambdaURL: {Parameter: apiParam}, policy.HTTPAPI: {Parameter: apiParam}}},
+		policy.MediaStore, policy.S3, policy.CloudFront, policy.LambdaURL, policy.HTTPAPI)
 
 	rep := e.run(context.Background(), eng, enforce.Work{})
-	rep2 := e.run(context.Background(), eng, enforce.Work{Containers: []string{"drifted"}, Buckets: []string{"drifted-bucket"}, Policies: []string{"drifted-policy"}, Mode: enforce.ModeAudit})
+	rep2 := e.run(context.Background(), eng, enforce.Work{Containers: []string{"drifted"}, Buckets: []string{"drifted-bucket"}, Policies: []string{"drifted-policy"},
+		FunctionURLs: []string{"open"}, APIs: []string{apiID}, Mode: enforce.ModeAudit})
 	if !rep.Succeeded || !rep2.Succeeded {
 		t.Fatalf("runs failed: %+v %+v", rep, rep2)
 	}

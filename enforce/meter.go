@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aws/smithy-go/middleware"
@@ -20,15 +21,31 @@ type limiters struct {
 	rate rate.Limit
 	mu   sync.Mutex
 	ops  map[string]*rate.Limiter
+	// services holds the buckets of the services whose quota is account-wide across their
+	// operations (Lambda's control plane, API Gateway's management calls): every operation of
+	// such a service waits for the one bucket, at corsguard's share of the quota.
+	services map[string]*rate.Limiter
 }
 
 func newLimiters(r rate.Limit) *limiters {
-	return &limiters{rate: r, ops: map[string]*rate.Limiter{}}
+	return &limiters{rate: r, ops: map[string]*rate.Limiter{}, services: map[string]*rate.Limiter{}}
+}
+
+// share sets the rate every operation of service ("lambda", "apigateway") keeps to together.
+func (l *limiters) share(service string, r rate.Limit) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.services[service] = rate.NewLimiter(r, 1)
 }
 
 func (l *limiters) get(op string) *rate.Limiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if service, _, found := strings.Cut(op, ":"); found {
+		if lim, ok := l.services[service]; ok {
+			return lim
+		}
+	}
 	lim, ok := l.ops[op]
 	if !ok {
 		// A burst of one keeps every window of 1/rate under the rate, also right after a pause.

@@ -70,6 +70,13 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 			rep.Excluded = append(rep.Excluded, name)
 		}
 	}
+	for _, k := range []policy.Kind{policy.LambdaURL, policy.HTTPAPI} {
+		for _, name := range w.Named(k) {
+			if !e.has(k) && !slices.Contains(rep.Excluded, name) {
+				rep.Excluded = append(rep.Excluded, name)
+			}
+		}
+	}
 	slices.Sort(rep.Excluded)
 	rep.Error = strings.Join(errs, "; ")
 	if len(targets) == 0 && (len(wants) == 0 || rep.Error != "") {
@@ -87,7 +94,7 @@ func (e *Engine) targets(ctx context.Context, m *meter, k *binding, w Work, rep 
 			if slices.ContainsFunc(out, func(t target) bool { return t.name == name }) || slices.Contains(rep.Excluded, name) {
 				continue
 			}
-			if !k.selector.Match(name) {
+			if !k.selects(name) {
 				rep.Excluded = append(rep.Excluded, name)
 				continue
 			}
@@ -99,7 +106,7 @@ func (e *Engine) targets(ctx context.Context, m *meter, k *binding, w Work, rep 
 			return nil, err
 		}
 		for i := range listed {
-			if !k.selector.Match(listed[i].name) {
+			if !k.selector.Match(listed[i].selectName()) {
 				rep.Excluded = append(rep.Excluded, listed[i].name)
 				continue
 			}

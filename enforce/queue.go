@@ -57,7 +57,7 @@ func (e *Engine) Reconcile(ctx context.Context, items []Item, reason string) (re
 	var targets []target
 	for _, it := range items {
 		i := slices.IndexFunc(active, func(k *binding) bool { return k.store.Kind() == it.Kind })
-		if i < 0 || !active[i].selector.Match(it.Name) {
+		if i < 0 || !active[i].selects(it.Name) {
 			rep.Excluded = append(rep.Excluded, it.Name)
 			continue
 		}
@@ -104,7 +104,7 @@ func (e *Engine) ListPage(ctx context.Context, of policy.Kind, token string) (*P
 		return p, err
 	}
 	for _, r := range listed {
-		if k.selector.Match(r.name) {
+		if k.selector.Match(r.selectName()) {
 			p.Names = append(p.Names, r.name)
 		} else {
 			p.Excluded = append(p.Excluded, r.name)

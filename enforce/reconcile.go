@@ -176,6 +176,9 @@ func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, m
 	if err != nil {
 		return "", nil, err
 	}
+	if _, ok := store.(labelled); ok && t.listed == nil && !t.kind.selector.Match(r.selectName()) {
+		return "", nil, &leftAlone{why: fmt.Sprintf("%q is not selected by the %s include and exclude patterns", r.selectName(), store.Kind())}
+	}
 	for stale := 0; ; stale++ {
 		outcome, diff, err := e.decide(ctx, m, b, t, r, mode)
 		if !errors.Is(err, errStale) || stale+1 >= maxStale {

@@ -84,8 +84,12 @@ type Work struct {
 	Containers []string `json:"containers,omitempty"`
 	Buckets    []string `json:"buckets,omitempty"`
 	Policies   []string `json:"policies,omitempty"`
-	Mode       Mode     `json:"mode"`
-	Reason     string   `json:"reason"`
+	// FunctionURLs names Lambda function URLs (FUNCTION or FUNCTION:ALIAS), APIs HTTP APIs
+	// (by ApiId).
+	FunctionURLs []string `json:"functionUrls,omitempty"`
+	APIs         []string `json:"apis,omitempty"`
+	Mode         Mode     `json:"mode"`
+	Reason       string   `json:"reason"`
 	// Stop, once done, lets no further resource start: those in flight finish under Run's
 	// context, the rest are not_started with context.Cause(Stop) as the reason. The CLI's
 	// first Ctrl-C; a second one cancels Run's context. Nil never stops.
@@ -94,7 +98,7 @@ type Work struct {
 
 // sweep reports whether w names no resource, and so asks for all of them.
 func (w Work) sweep() bool {
-	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0
+	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0 && len(w.FunctionURLs) == 0 && len(w.APIs) == 0
 }
 
 // Named returns the resources of kind k that w names.
@@ -106,6 +110,10 @@ func (w Work) Named(k policy.Kind) []string {
 		return w.Buckets
 	case policy.CloudFront:
 		return w.Policies
+	case policy.LambdaURL:
+		return w.FunctionURLs
+	case policy.HTTPAPI:
+		return w.APIs
 	}
 	return nil
 }
@@ -253,9 +261,17 @@ func (r *Report) baselines() []Baseline {
 // must add it here.
 func Actions() []string {
 	return []string{
+		"apigateway:DELETE",
+		"apigateway:GET",
+		"apigateway:PATCH",
 		"cloudfront:GetResponseHeadersPolicy",
 		"cloudfront:ListResponseHeadersPolicies",
 		"cloudfront:UpdateResponseHeadersPolicy",
+		"lambda:GetFunctionUrlConfig",
+		"lambda:ListFunctionUrlConfigs",
+		"lambda:ListFunctions",
+		"lambda:ListTags",
+		"lambda:UpdateFunctionUrlConfig",
 		"mediastore:DescribeContainer",
 		"mediastore:GetCorsPolicy",
 		"mediastore:ListContainers",

@@ -39,13 +39,38 @@ const (
 
 // resource is one resource as a store lists or describes it.
 type resource struct {
-	name   string
+	name string
+	// label is what the selector's globs match when it is not the name: an HTTP API is named
+	// by its ApiId (names are not unique) and selected by its name. "" means the name.
+	label  string
 	id     string // the ARN: what tag lookups take
 	status status
 	raw    string // the service's own status name, for messages
 	// entryID is Entry.ID: the identifier a report needs besides the name, when the name is not
 	// what the resource's ARN holds (a CloudFront response headers policy's Id). Empty otherwise.
 	entryID string
+}
+
+// labelled is a Store whose resources are named by an id and selected by a label (an HTTP
+// API's ApiId and name): a resource named by an event or a message is selected once it is
+// described, not by its name.
+type labelled interface{ selectsByLabel() }
+
+// selects reports whether a resource named name may be selected by k's selector before it is
+// described: always for a labelled store, whose label is known only then.
+func (k *binding) selects(name string) bool {
+	if _, ok := k.store.(labelled); ok {
+		return true
+	}
+	return k.selector.Match(name)
+}
+
+// selectName is what the selector matches: the label, else the name.
+func (r resource) selectName() string {
+	if r.label != "" {
+		return r.label
+	}
+	return r.name
 }
 
 // ready returns nil when r can be worked on, a busy error while it is being created and a gone

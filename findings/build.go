@@ -96,6 +96,21 @@ type kindInfo struct {
 // kinds describes each kind corsguard checks. A kind without an entry gets a generic one
 // (Other, the kind's name), so a new target still produces valid findings.
 var kinds = map[policy.Kind]kindInfo{
+	// A function URL is named FUNCTION or FUNCTION:ALIAS; its ARN is the function's, qualified
+	// by the alias (the ARN GetFunctionUrlConfig answers as FunctionArn).
+	policy.LambdaURL: {
+		noun: "Lambda function URL", resourceType: "AwsLambdaFunction",
+		arn: func(s Scope, name string) string {
+			return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", s.partition(), s.Region, s.Account, name)
+		},
+	},
+	// An HTTP API is named by its ApiId; its ARN names no account.
+	policy.HTTPAPI: {
+		noun: "API Gateway HTTP API", resourceType: "AwsApiGatewayV2Api",
+		arn: func(s Scope, name string) string {
+			return fmt.Sprintf("arn:%s:apigateway:%s::/apis/%s", s.partition(), s.Region, name)
+		},
+	},
 	policy.MediaStore: {
 		noun: "MediaStore container", resourceType: "Other",
 		arn: func(s Scope, e enforce.Entry) string {

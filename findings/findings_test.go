@@ -361,3 +361,24 @@ func TestArchiveExceptArchivesWhatTheListingNoLongerNames(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// A function URL's finding is an AwsLambdaFunction with the function's ARN (qualified by the
+// alias for an alias's URL); an HTTP API's an AwsApiGatewayV2Api with the API's ARN, by ApiId.
+func TestBuildNamesFunctionURLsAndHTTPAPIsByTheirARNs(t *testing.T) {
+	rep := report(enforce.Entry{Name: "orders", Kind: policy.LambdaURL, Outcome: enforce.Compliant},
+		enforce.Entry{Name: "orders:live", Kind: policy.LambdaURL, Outcome: enforce.Compliant},
+		enforce.Entry{Name: "a1b2c3d4e5", Kind: policy.HTTPAPI, Outcome: enforce.Compliant})
+	type view struct{ ID, ResourceType, ResourceID, Generator string }
+	var got []view
+	for _, f := range findings.Build(scope, rep, t0, nil) {
+		got = append(got, view{f.ID, f.Resources[0].Type, f.Resources[0].ID, f.GeneratorID})
+	}
+	want := []view{
+		{"corsguard/123456789012/us-east-1/lambda-url/orders", "AwsLambdaFunction", "arn:aws:lambda:us-east-1:123456789012:function:orders", "corsguard/cors-baseline/lambda-url"},
+		{"corsguard/123456789012/us-east-1/lambda-url/orders:live", "AwsLambdaFunction", "arn:aws:lambda:us-east-1:123456789012:function:orders:live", "corsguard/cors-baseline/lambda-url"},
+		{"corsguard/123456789012/us-east-1/http-api/a1b2c3d4e5", "AwsApiGatewayV2Api", "arn:aws:apigateway:us-east-1::/apis/a1b2c3d4e5", "corsguard/cors-baseline/http-api"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

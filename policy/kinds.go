@@ -8,11 +8,12 @@ import (
 
 // AllKinds is the target name that stands for the kinds whose baseline is a rule list,
 // mediastore and s3 (one baseline can serve both). cloudfront, whose baseline is a CorsConfig
-// in a parameter of its own, is named on its own.
+// in a parameter of its own, and lambda-url and http-api, whose baseline is a Cors object, are
+// named on their own.
 const AllKinds = "all"
 
 // Kinds returns every kind, in the order a run takes them and a report lists them.
-func Kinds() []Kind { return []Kind{MediaStore, S3, CloudFront} }
+func Kinds() []Kind { return []Kind{MediaStore, S3, CloudFront, LambdaURL, HTTPAPI} }
 
 // allKinds are the kinds AllKinds stands for.
 func allKinds() []Kind { return []Kind{MediaStore, S3} }
@@ -48,7 +49,7 @@ func ParseKinds(s string) ([]Kind, error) {
 	return out, nil
 }
 
-// wantKinds is "mediastore, s3, cloudfront or all": what ParseKinds accepts, for its errors.
+// wantKinds is "mediastore, s3, cloudfront, lambda-url, http-api or all": what ParseKinds accepts, for its errors.
 func wantKinds() string {
 	var names []string
 	for _, k := range Kinds() {

@@ -23,7 +23,7 @@ func TestParseKinds(t *testing.T) {
 		{in: "CloudFront", want: []Kind{CloudFront}},
 		{in: "", err: "names no target"},
 		{in: " , ", err: "names no target"},
-		{in: "mediastore,ec2", err: `"ec2" is not a target; want mediastore, s3, cloudfront or all`},
+		{in: "mediastore,ec2", err: `"ec2" is not a target; want mediastore, s3, cloudfront, lambda-url, http-api or all`},
 	} {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := ParseKinds(tt.in)

@@ -76,7 +76,7 @@ func (f *awsFlags) config(ctx context.Context, extra ...awsconfig.Option) (aws.C
 
 // baselineFlags say where diff's baseline comes from.
 type baselineFlags struct {
-	parameter, s3Parameter, cfParameter, file string
+	parameter, s3Parameter, cfParameter, apiParameter, file string
 }
 
 func (f *baselineFlags) register(cmd *cobra.Command) {
@@ -84,6 +84,7 @@ func (f *baselineFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.parameter, "baseline-parameter", DefaultBaselineParameter, "SSM parameter holding the baseline CORS policy")
 	fs.StringVar(&f.s3Parameter, "s3-baseline-parameter", "", "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)")
 	fs.StringVar(&f.cfParameter, "cloudfront-baseline-parameter", "", flagUsage["cloudfront-baseline-parameter"])
+	fs.StringVar(&f.apiParameter, "api-baseline-parameter", config.DefaultAPIParameter, "SSM parameter holding the baseline of Lambda function URLs and HTTP APIs, a Cors object")
 	registerBaselineFile(cmd, &f.file)
 }
 
@@ -206,7 +207,7 @@ func (v *settingValue) Type() string {
 var flagUsage = map[string]string{
 	"baseline-parameter":            "SSM parameter holding the baseline CORS policy",
 	"s3-baseline-parameter":         "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)",
-	"target":                        "what to check: mediastore (containers), s3 (buckets in the Region), cloudfront (custom response headers policies; global), or all (mediastore and s3, which share a baseline's shape); repeatable or comma-separated",
+	"target":                        "what to check: mediastore (containers), s3 (buckets in the Region), cloudfront (custom response headers policies; global), lambda-url (function URLs in the Region), http-api (HTTP APIs in the Region), or all (mediastore and s3, which share a baseline's shape); repeatable or comma-separated",
 	"cloudfront-baseline-parameter": "SSM parameter holding the CloudFront response headers policies' baseline, a CorsConfig (default: --baseline-parameter, which must then hold a CorsConfig)",
 	"cloudfront-include":            "glob patterns of custom response headers policy names to check (default: all); policies carry no tags, so patterns are the way to exempt one",
 	"cloudfront-exclude":            "glob patterns of response headers policy names never to check; exclude wins over include",

@@ -20,7 +20,7 @@ func newDiffCmd(opts cliOptions) *cobra.Command {
 		container, bucket, target string
 	)
 	cmd := &cobra.Command{
-		Use:   "diff --container NAME | --bucket NAME | [--target mediastore|s3|cloudfront] NAME",
+		Use:   "diff --container NAME | --bucket NAME | [--target mediastore|s3|cloudfront|lambda-url|http-api] NAME",
 		Short: "Show how one container's or bucket's CORS policy differs from the baseline",
 		Long: `Diff reads one MediaStore container's (--container) or S3 bucket's (--bucket) CORS policy
 and the baseline that applies to it, validated with that service's rules, and prints the
@@ -30,18 +30,29 @@ baseline would make. Nothing is written. "diff --target s3 NAME" is "diff --buck
 "diff NAME" (--target mediastore, the default) is "diff --container NAME". "diff --target
 cloudfront NAME" compares the CorsConfig of the custom response headers policy named NAME (names
 are unique in an account) with --cloudfront-baseline-parameter's, in CloudFront's field names.
+"diff --target lambda-url NAME" compares a function URL's Cors (NAME is the function, or
+FUNCTION:ALIAS for an alias's URL), "diff --target http-api ID" an HTTP API's CorsConfiguration
+(by ApiId), with --api-baseline-parameter's, in the service's field names.
 
 Exit status: 0 when it complies, 3 when it differs, 1 on an error (an unusable baseline
 included).`,
 		Example: `  corsguard diff --container live-news
   corsguard diff --bucket media-assets --s3-baseline-parameter /corsguard/s3-baseline
   corsguard diff --target s3 media-assets
-  corsguard diff --target cloudfront media-cors --cloudfront-baseline-parameter /corsguard/cloudfront`,
+  corsguard diff --target cloudfront media-cors --cloudfront-baseline-parameter /corsguard/cloudfront
+  corsguard diff --target lambda-url orders
+  corsguard diff --target http-api a1b2c3d4e5 --api-baseline-parameter /corsguard/api`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			var cfName string
-			if target == string(policy.CloudFront) {
+			var cfName, apiName string
+			if target == string(policy.LambdaURL) || target == string(policy.HTTPAPI) {
+				if len(args) != 1 || container != "" || bucket != "" {
+					return fmt.Errorf("--target %s takes the resource's NAME as the one argument (FUNCTION or FUNCTION:ALIAS; an HTTP API's ApiId), without --container or --bucket", target)
+				}
+				apiName = args[0]
+				args = nil
+			} else if target == string(policy.CloudFront) {
 				if len(args) != 1 || container != "" || bucket != "" {
 					return fmt.Errorf("--target cloudfront takes the policy's NAME as the one argument, without --container or --bucket")
 				}
@@ -54,11 +65,18 @@ included).`,
 			switch {
 			case cfName != "":
 				kind, what, name, valid = policy.CloudFront, "response headers policy", cfName, func(string) error { return nil }
+			case apiName != "" && target == string(policy.LambdaURL):
+				kind, what, name, valid = policy.LambdaURL, "function URL", apiName, func(string) error { return nil }
+			case apiName != "":
+				kind, what, name, valid = policy.HTTPAPI, "HTTP API", apiName, func(string) error { return nil }
 			case bucket != "":
 				kind, what, name, valid = policy.S3, "bucket", bucket, policy.ValidBucketName
 			}
 			if err := valid(name); err != nil {
 				return fmt.Errorf("--%s: %w", what, err)
+			}
+			if apiName == "" && cmd.Flags().Changed("api-baseline-parameter") {
+				return fmt.Errorf("--api-baseline-parameter applies to --target lambda-url and --target http-api")
 			}
 			if cfName == "" && baselineF.cfParameter != "" {
 				return fmt.Errorf("--cloudfront-baseline-parameter applies to --target cloudfront")
@@ -76,7 +94,8 @@ included).`,
 			}
 			cfg := enforce.Config{Parameter: paramName,
 				Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: baselineF.s3Parameter},
-					policy.CloudFront: {Parameter: baselineF.cfParameter}}}
+					policy.CloudFront: {Parameter: baselineF.cfParameter},
+					policy.LambdaURL:  {Parameter: baselineF.apiParameter}, policy.HTTPAPI: {Parameter: baselineF.apiParameter}}}
 			engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, []policy.Kind{kind})...)
 			if err != nil {
 				return err
@@ -103,9 +122,9 @@ included).`,
 	baselineF.register(cmd)
 	cmd.Flags().StringVarP(&container, "container", "c", "", "name of the MediaStore container")
 	cmd.Flags().StringVarP(&bucket, "bucket", "b", "", "name of the S3 bucket")
-	cmd.Flags().StringVarP(&target, "target", "t", "", "kind of the NAME argument: mediastore (default), s3 or cloudfront (a response headers policy's name)")
+	cmd.Flags().StringVarP(&target, "target", "t", "", "kind of the NAME argument: mediastore (default), s3, cloudfront (a response headers policy's name), lambda-url (FUNCTION or FUNCTION:ALIAS) or http-api (an ApiId)")
 	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
-		[]string{string(policy.MediaStore), string(policy.S3), string(policy.CloudFront)}, cobra.ShellCompDirectiveNoFileComp))
+		[]string{string(policy.MediaStore), string(policy.S3), string(policy.CloudFront), string(policy.LambdaURL), string(policy.HTTPAPI)}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.MarkFlagsMutuallyExclusive("container", "bucket")
 	return cmd
 }
@@ -211,6 +230,9 @@ func canonicalJSON(p policy.Policy) string {
 	c := policy.Canonical(p)
 	if cf, err := policy.CorsConfigOf(c); err == nil {
 		return string(cf.JSON())
+	}
+	if cors, err := policy.CorsOf(c); err == nil {
+		return string(cors.JSON())
 	}
 	return string(c.JSON())
 }

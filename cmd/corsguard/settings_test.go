@@ -63,7 +63,7 @@ func TestTheCLIAndTheLambdaReadEverySharedSettingAlike(t *testing.T) {
 		config.Rate:              "2.5",
 		config.BackoffBase:       "200ms",
 		config.BackoffCap:        "3s",
-		config.Targets:           "s3,mediastore,cloudfront",
+		config.Targets:           "s3,mediastore,cloudfront,lambda-url,http-api",
 		config.S3Parameter:       "/team/s3-baseline",
 		config.S3Include:         "media-*",
 		config.S3Exclude:         "media-logs",
@@ -72,6 +72,14 @@ func TestTheCLIAndTheLambdaReadEverySharedSettingAlike(t *testing.T) {
 		config.CloudFrontInclude:        "media-*",
 		config.CloudFrontExclude:        "legacy-*",
 		config.CloudFrontAddMissingCors: "true",
+
+		config.APIParameter:     "/team/api-baseline",
+		config.LambdaURLInclude: "shop-*",
+		config.LambdaURLExclude: "shop-test",
+		config.HTTPAPIInclude:   "public-*",
+		config.HTTPAPIExclude:   "public-legacy",
+		config.LambdaRate:       "2",
+		config.APIGatewayRate:   "1.5",
 	}
 	// The table must name every setting that has both a variable and a flag: a setting added
 	// to config.Settings is held to the same meaning in both front ends from the start.

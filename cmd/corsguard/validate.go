@@ -74,6 +74,10 @@ func runValidate(in io.Reader, out io.Writer, file string, kinds []policy.Kind) 
 			fmt.Fprintf(out, "%s: valid %s CorsConfig, %s\n", name, kind, policy.Hash(p))
 			continue
 		}
+		if err == nil && (kind == policy.LambdaURL || kind == policy.HTTPAPI) {
+			fmt.Fprintf(out, "%s: valid %s Cors, %s\n", name, kind, policy.Hash(p))
+			continue
+		}
 		if err == nil {
 			fmt.Fprintf(out, "%s: valid %s CORS policy: %d rule%s, %s\n", name, kind, len(p), plural(len(p)), policy.Hash(p))
 			continue

@@ -13,7 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -63,6 +65,10 @@ func Stores(cfg aws.Config, kinds []policy.Kind, opts ...StoreOption) []enforce.
 		case policy.S3:
 			client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
 			out = append(out, enforce.S3(client, cfg.Region))
+		case policy.LambdaURL:
+			out = append(out, enforce.LambdaURLs(lambda.NewFromConfig(cfg)))
+		case policy.HTTPAPI:
+			out = append(out, enforce.HTTPAPIs(apigatewayv2.NewFromConfig(cfg)))
 		}
 	}
 	return out

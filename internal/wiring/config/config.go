@@ -10,6 +10,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -48,7 +49,18 @@ const (
 	CloudFrontAddMissingCors = "CORSGUARD_CLOUDFRONT_ADD_MISSING_CORS"
 	SecurityHub              = "CORSGUARD_SECURITY_HUB"
 	SecurityHubRate          = "CORSGUARD_SECURITY_HUB_RATE"
+
+	APIParameter     = "CORSGUARD_API_BASELINE_PARAMETER"
+	LambdaURLInclude = "CORSGUARD_LAMBDA_URL_INCLUDE"
+	LambdaURLExclude = "CORSGUARD_LAMBDA_URL_EXCLUDE"
+	HTTPAPIInclude   = "CORSGUARD_HTTP_API_INCLUDE"
+	HTTPAPIExclude   = "CORSGUARD_HTTP_API_EXCLUDE"
+	LambdaRate       = "CORSGUARD_LAMBDA_RATE"
+	APIGatewayRate   = "CORSGUARD_APIGATEWAY_RATE"
 )
+
+// DefaultAPIParameter is the default SSM parameter of the lambda-url and http-api baseline.
+const DefaultAPIParameter = "/corsguard/api"
 
 // CloudFrontRegion is the one Region whose function enforces the cloudfront target: CloudFront
 // is global, its CloudTrail events arrive there, and stacks in every other Region (a StackSet)
@@ -113,6 +125,10 @@ func (c Config) Invocation() enforce.Config {
 	e := c.Engine
 	if c.QueueURL != "" && c.MaxConcurrency > 0 {
 		e.Rate /= float64(c.MaxConcurrency)
+		// Lambda's and API Gateway's shares bind every invocation of the account together, as
+		// the rate does: each worker keeps to its part, the router to one more.
+		e.LambdaRate = cmp.Or(e.LambdaRate, enforce.DefaultLambdaRate) / float64(c.MaxConcurrency+1)
+		e.APIGatewayRate = cmp.Or(e.APIGatewayRate, enforce.DefaultAPIGatewayRate) / float64(c.MaxConcurrency+1)
 	}
 	return e
 }
@@ -243,6 +259,37 @@ func Settings() []Setting {
 				c.Kinds[policy.CloudFront] = k
 				return err
 			}},
+		{Env: APIParameter, Flag: "api-baseline-parameter", Default: DefaultAPIParameter,
+			Doc: "SSM parameter holding the baseline of Lambda function URLs and HTTP APIs (the lambda-url and http-api targets), a Cors object as aws lambda get-function-url-config prints it",
+			set: func(c *enforce.Config, v string) error {
+				p, err := parameter(v)
+				for _, k := range []policy.Kind{policy.LambdaURL, policy.HTTPAPI} {
+					kc := c.Kinds[k]
+					kc.Parameter = p
+					c.Kinds[k] = kc
+				}
+				return err
+			}},
+		kindPatterns(LambdaURLInclude, "lambda-url-include", policy.LambdaURL, true,
+			"comma-separated glob patterns of the function names whose URLs to manage (FUNCTION, or FUNCTION:ALIAS for an alias's URL); empty means all"),
+		kindPatterns(LambdaURLExclude, "lambda-url-exclude", policy.LambdaURL, false,
+			"comma-separated glob patterns of function URLs never to manage; exclude wins over include"),
+		kindPatterns(HTTPAPIInclude, "http-api-include", policy.HTTPAPI, true,
+			"comma-separated glob patterns of the HTTP API names to manage (APIs are reported by ApiId, selected by name); empty means all"),
+		kindPatterns(HTTPAPIExclude, "http-api-exclude", policy.HTTPAPI, false,
+			"comma-separated glob patterns of HTTP API names never to manage; exclude wins over include"),
+		{Env: LambdaRate, Flag: "lambda-rate", Default: strconv.FormatFloat(enforce.DefaultLambdaRate, 'f', -1, 64),
+			Doc: fmt.Sprintf("corsguard's share of Lambda's control-plane quota (about %g requests per second across its APIs, per account, not raisable): requests per second of every Lambda call together (above 0, at most %g)", enforce.LambdaQuota, enforce.LambdaQuota),
+			set: func(c *enforce.Config, v string) (err error) {
+				c.LambdaRate, err = positive(v, enforce.LambdaQuota)
+				return err
+			}},
+		{Env: APIGatewayRate, Flag: "apigateway-rate", Default: strconv.FormatFloat(enforce.DefaultAPIGatewayRate, 'f', -1, 64),
+			Doc: fmt.Sprintf("corsguard's share of API Gateway's management quota (%g requests per second per account, not raisable): requests per second of every API Gateway call together (above 0, at most %g)", enforce.APIGatewayQuota, enforce.APIGatewayQuota),
+			set: func(c *enforce.Config, v string) (err error) {
+				c.APIGatewayRate, err = positive(v, enforce.APIGatewayQuota)
+				return err
+			}},
 		{Env: CloudFrontAddMissingCors, Flag: "cloudfront-add-missing-cors", Kind: policy.CloudFront, Default: "false",
 			Doc: "true: add the baseline to a selected response headers policy that has no CorsConfig; false: report it exempt and leave it alone",
 			set: func(c *enforce.Config, v string) error {
@@ -266,7 +313,7 @@ func Settings() []Setting {
 func Parse(value func(Setting) string, name func(Setting) string) (enforce.Config, error) {
 	// Buckets and response headers policies always have their own selector: the containers'
 	// patterns never choose them.
-	c := enforce.Config{Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {}, policy.CloudFront: {}}}
+	c := enforce.Config{Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {}, policy.CloudFront: {}, policy.LambdaURL: {}, policy.HTTPAPI: {}}}
 	var errs []error
 	for _, s := range Settings() {
 		v := strings.TrimSpace(value(s))
@@ -293,6 +340,22 @@ func Parse(value func(Setting) string, name func(Setting) string) (enforce.Confi
 		return enforce.Config{}, err
 	}
 	return c, nil
+}
+
+// kindPatterns is the include (or exclude) patterns setting of one kind's selector.
+func kindPatterns(env, flag string, kind policy.Kind, include bool, doc string) Setting {
+	return Setting{Env: env, Flag: flag, List: true, Kind: kind, Doc: doc,
+		set: func(c *enforce.Config, v string) error {
+			p, err := patterns(v)
+			k := c.Kinds[kind]
+			if include {
+				k.Selector.Include = p
+			} else {
+				k.Selector.Exclude = p
+			}
+			c.Kinds[kind] = k
+			return err
+		}}
 }
 
 // setting returns the setting read from the variable env.

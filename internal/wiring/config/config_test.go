@@ -24,8 +24,11 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 	}
 	want := config.Config{
 		Engine: enforce.Config{
-			Parameter:      "/corsguard/baseline",
-			Kinds:          map[policy.Kind]enforce.KindConfig{policy.S3: {}, policy.CloudFront: {}},
+			Parameter: "/corsguard/baseline",
+			Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {}, policy.CloudFront: {},
+				policy.LambdaURL: {Parameter: "/corsguard/api"}, policy.HTTPAPI: {Parameter: "/corsguard/api"}},
+			LambdaRate:     5,
+			APIGatewayRate: 3,
 			ExemptTagKey:   "corsguard:exempt",
 			ExemptTagValue: "true",
 			Mode:           enforce.ModeEnforce,
@@ -95,6 +98,13 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		config.MaxConcurrency:    "50",
 		config.SecurityHub:       "TRUE",
 		config.SecurityHubRate:   "0.5",
+		config.APIParameter:      "/corsguard/api-baseline",
+		config.LambdaURLInclude:  "shop-*",
+		config.LambdaURLExclude:  "shop-test",
+		config.HTTPAPIInclude:    "public-*",
+		config.HTTPAPIExclude:    "public-legacy",
+		config.LambdaRate:        "2",
+		config.APIGatewayRate:    "1.5",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +114,11 @@ func TestLoadReadsEverySetting(t *testing.T) {
 			Parameter: "corsguard-baseline",
 			Selector:  policy.Selector{Include: []string{"live-*", "vod-*"}, Exclude: []string{"*-test"}},
 			Kinds: map[policy.Kind]enforce.KindConfig{policy.CloudFront: {}, policy.S3: {Parameter: "/corsguard/s3-baseline",
-				Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}}}},
+				Selector: policy.Selector{Include: []string{"media-*"}, Exclude: []string{"media-logs"}}},
+				policy.LambdaURL: {Parameter: "/corsguard/api-baseline", Selector: policy.Selector{Include: []string{"shop-*"}, Exclude: []string{"shop-test"}}},
+				policy.HTTPAPI:   {Parameter: "/corsguard/api-baseline", Selector: policy.Selector{Include: []string{"public-*"}, Exclude: []string{"public-legacy"}}}},
+			LambdaRate:     2,
+			APIGatewayRate: 1.5,
 			ExemptTagKey:   "owner",
 			ExemptTagValue: "hands-off",
 			Mode:           enforce.ModeAudit,
@@ -161,7 +175,7 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"a queue name, not its URL", config.QueueURL, "work.fifo", "FIFO queue"},
 		{"a concurrency below Lambda's minimum", config.MaxConcurrency, "1", "whole number from 2 to 1000"},
 		{"a concurrency above Lambda's maximum", config.MaxConcurrency, "1001", "whole number from 2 to 1000"},
-		{"an unknown target", config.Targets, "mediastore,dynamodb", `"dynamodb" is not a target; want mediastore, s3, cloudfront or all`},
+		{"an unknown target", config.Targets, "mediastore,dynamodb", `"dynamodb" is not a target; want mediastore, s3, cloudfront, lambda-url, http-api or all`},
 		{"no target", config.Targets, ",", "names no target"},
 		{"an S3 baseline parameter with a space", config.S3Parameter, "/s3 baseline", "not an SSM parameter name"},
 		{"a malformed S3 include pattern", config.S3Include, "media-[", "syntax error in pattern"},
@@ -315,5 +329,19 @@ func TestTheNamespaceDefaultIsTheHandlers(t *testing.T) {
 	}
 	if c.MetricsNamespace != handler.DefaultNamespace {
 		t.Errorf("default namespace %q; the handler's is %q", c.MetricsNamespace, handler.DefaultNamespace)
+	}
+}
+
+// With a work queue, Lambda's and API Gateway's shares are divided among the workers and the
+// router, as their quotas bind every invocation of the account together.
+func TestInvocationDividesTheServiceSharesAmongTheInvocations(t *testing.T) {
+	c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p", config.MaxConcurrency: "4",
+		config.QueueURL: "https://sqs.us-east-1.amazonaws.com/111122223333/corsguard-work.fifo"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Invocation()
+	if e.LambdaRate != 1 || e.APIGatewayRate != 0.6 {
+		t.Errorf("LambdaRate %v and APIGatewayRate %v per invocation; want 5/5 and 3/5", e.LambdaRate, e.APIGatewayRate)
 	}
 }
