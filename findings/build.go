@@ -100,15 +100,15 @@ var kinds = map[policy.Kind]kindInfo{
 	// by the alias (the ARN GetFunctionUrlConfig answers as FunctionArn).
 	policy.LambdaURL: {
 		noun: "Lambda function URL", resourceType: "AwsLambdaFunction",
-		arn: func(s Scope, name string) string {
-			return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", s.partition(), s.Region, s.Account, name)
+		arn: func(s Scope, e enforce.Entry) string {
+			return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", s.partition(), s.Region, s.Account, e.Name)
 		},
 	},
 	// An HTTP API is named by its ApiId; its ARN names no account.
 	policy.HTTPAPI: {
 		noun: "API Gateway HTTP API", resourceType: "AwsApiGatewayV2Api",
-		arn: func(s Scope, name string) string {
-			return fmt.Sprintf("arn:%s:apigateway:%s::/apis/%s", s.partition(), s.Region, name)
+		arn: func(s Scope, e enforce.Entry) string {
+			return fmt.Sprintf("arn:%s:apigateway:%s::/apis/%s", s.partition(), s.Region, e.Name)
 		},
 	},
 	policy.MediaStore: {
