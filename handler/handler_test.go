@@ -13,8 +13,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
@@ -50,6 +53,8 @@ type fixture struct {
 	cf *cloudfront.Client
 	// hub reaches Security Hub, when the fixture has findings on.
 	hub *securityhub.Client
+	// cfg is the SDK configuration of the fixture's clients.
+	cfg aws.Config
 }
 
 // invocation returns the context of an invocation of the function, as the Lambda runtime gives
@@ -105,6 +110,13 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	if slices.Contains(cfg.Engine.Targets, policy.CloudFront) {
 		stores = append(stores, enforce.CloudFront(f.cf, enforce.CloudFrontOptions{}))
 	}
+	if cfg.Engine.Enforces(policy.LambdaURL) {
+		stores = append(stores, enforce.LambdaURLs(lambda.NewFromConfig(aws)))
+	}
+	if cfg.Engine.Enforces(policy.HTTPAPI) {
+		stores = append(stores, enforce.HTTPAPIs(apigatewayv2.NewFromConfig(aws)))
+	}
+	f.cfg = aws
 	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(aws), stores...)
 	if err != nil {
 		t.Fatal(err)
