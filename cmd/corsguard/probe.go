@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -157,8 +159,8 @@ func (f *probeFlags) run(cmd *cobra.Command) error {
 		return err
 	}
 	format, err := report.Choose(f.format, f.output, f.output == "" && isTerminal(cmd.OutOrStdout()))
-	if err != nil {
-		return err
+	if err != nil || !slices.Contains([]report.Format{report.Table, report.JSON, report.CSV}, format) {
+		return fmt.Errorf("--format %q: the probe writes table, json or csv", cmp.Or(f.format, string(format)))
 	}
 	opts := probe.Options{Timeout: f.timeout, Rate: f.rate, Resolve: map[string]string{}}
 	for _, r := range f.resolve {
@@ -195,6 +197,8 @@ func (f *probeFlags) run(cmd *cobra.Command) error {
 			return err
 		}
 		defer out.discard()
+	} else if err := probeWriter(cmd.OutOrStdout()); err != nil {
+		return fmt.Errorf("stdout: cannot write the report: %w", err)
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -179,6 +179,8 @@ func TestProbeRefusesBadInputBeforeSendingAnything(t *testing.T) {
 		{"a --ca-bundle without a certificate", []string{"--url", c.srv.URL, "--ca-bundle", notPEM, "--baseline-file", base}, "no PEM certificate"},
 		{"an invalid baseline", []string{"--url", c.srv.URL, "--baseline-file", invalid}, "is invalid"},
 		{"an --output that cannot be written", []string{"--url", c.srv.URL, "--baseline-file", base, "--output", filepath.Join(t.TempDir(), "missing", "r.json")}, "--output"},
+		{"an --output that takes no byte", []string{"--url", c.srv.URL, "--baseline-file", base, "--output", "/dev/full"}, "no space left on device"},
+		{"a format the probe does not write", []string{"--url", c.srv.URL, "--baseline-file", base, "--format", "xml"}, "--format \"xml\""},
 		{"a rate above 100", []string{"--url", c.srv.URL, "--baseline-file", base, "--rate", "1000"}, "--rate"},
 	}
 	for _, tc := range cases {
