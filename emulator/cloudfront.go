@@ -254,7 +254,7 @@ func (cfProtocol) writeError(w http.ResponseWriter, requestID string, err *apiEr
 		status = http.StatusNotFound
 	case "PreconditionFailed":
 		status = http.StatusPreconditionFailed
-	case "ResponseHeadersPolicyAlreadyExists":
+	case "ResponseHeadersPolicyAlreadyExists", "ResponseHeadersPolicyInUse": // 409 in the model
 		status = http.StatusConflict
 	case "AccessDenied", "MissingAuthenticationToken":
 		status = http.StatusForbidden
@@ -681,6 +681,9 @@ func (e *Emulator) deleteResponseHeadersPolicy(c *call, req cfRequest) (any, err
 		}
 		if ifMatch != p.etag {
 			return nil, errf("PreconditionFailed", "The request failed because it didn't meet the preconditions in one or more request-header fields.")
+		}
+		if e.responseHeadersPolicyInUseLocked(p.id) {
+			return nil, errf("ResponseHeadersPolicyInUse", "Cannot delete the response headers policy because it is attached to one or more cache behaviors in a CloudFront distribution.")
 		}
 		delete(e.rhPolicies, p.id)
 		return xmlAnswer{status: http.StatusNoContent}, nil

@@ -362,3 +362,20 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 		}
 	}
 }
+
+// responseHeadersPolicyInUseLocked reports whether a cache behaviour of some distribution uses
+// the response headers policy id (DeleteResponseHeadersPolicy then answers
+// ResponseHeadersPolicyInUse). The caller holds e.mu.
+func (e *Emulator) responseHeadersPolicyInUseLocked(id string) bool {
+	for _, d := range e.distributions {
+		if d.DefaultBehavior.ResponseHeadersPolicyID == id {
+			return true
+		}
+		for _, b := range d.Behaviors {
+			if b.ResponseHeadersPolicyID == id {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -273,3 +273,28 @@ func TestCloudFrontDistributionsAndCachePolicies(t *testing.T) {
 		t.Errorf("custom cache policies: %+v", cps.CachePolicyList)
 	}
 }
+
+// A response headers policy that a cache behaviour uses cannot be deleted
+// (ResponseHeadersPolicyInUse, 409 in the model); it can be updated, and deleted once no
+// distribution uses it.
+func TestCloudFrontRefusesToDeleteAPolicyInUse(t *testing.T) {
+	f := newFixture(t)
+	cf := cloudFrontClient(f.url)
+	ctx := context.Background()
+	created := must[*cloudfront.CreateResponseHeadersPolicyOutput](t)(cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{ResponseHeadersPolicyConfig: sampleConfig("in-use")}))
+	id := aws.ToString(created.ResponseHeadersPolicy.Id)
+	f.emu.AddDistribution(emulator.Distribution{ID: "E1", DefaultBehavior: emulator.Behavior{TargetOriginID: "s3", CachePolicyID: emulator.ManagedCachingOptimized},
+		Behaviors: []emulator.Behavior{{PathPattern: "/hls/*", TargetOriginID: "s3", CachePolicyID: emulator.ManagedCachingOptimized, ResponseHeadersPolicyID: id}}})
+	_, err := cf.DeleteResponseHeadersPolicy(ctx, &cloudfront.DeleteResponseHeadersPolicyInput{Id: aws.String(id), IfMatch: created.ETag})
+	wantCode(t, err, "ResponseHeadersPolicyInUse")
+	var inUse *cftypes.ResponseHeadersPolicyInUse
+	if !errors.As(err, &inUse) {
+		t.Errorf("error %T, want the SDK's *types.ResponseHeadersPolicyInUse", err)
+	}
+	updated := must[*cloudfront.UpdateResponseHeadersPolicyOutput](t)(cf.UpdateResponseHeadersPolicy(ctx, &cloudfront.UpdateResponseHeadersPolicyInput{
+		Id: aws.String(id), IfMatch: created.ETag, ResponseHeadersPolicyConfig: sampleConfig("in-use")}))
+	f.emu.AddDistribution(emulator.Distribution{ID: "E1", DefaultBehavior: emulator.Behavior{TargetOriginID: "s3", CachePolicyID: emulator.ManagedCachingOptimized}})
+	if _, err := cf.DeleteResponseHeadersPolicy(ctx, &cloudfront.DeleteResponseHeadersPolicyInput{Id: aws.String(id), IfMatch: updated.ETag}); err != nil {
+		t.Errorf("delete once no distribution uses it: %v", err)
+	}
+}
