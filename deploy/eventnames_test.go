@@ -36,11 +36,28 @@ var cloudTrailCalls = []struct {
 	{cloudFrontRule, "cloudtrail-update-response-headers-policy.json", map[string]handler.Event{"CreateResponseHeadersPolicy": handler.CorsChanged, "UpdateResponseHeadersPolicy": handler.CorsChanged}, true},
 }
 
-// reportingRunner stands in for the engine: routing is what is under test.
+// reportingRunner stands in for the engine (it has *enforce.Engine's methods the handler may
+// call, and calls nothing): routing is what is under test.
 type reportingRunner struct{}
 
 func (reportingRunner) Run(_ context.Context, w enforce.Work) *enforce.Report {
 	return &enforce.Report{Mode: w.Mode, Reason: w.Reason, Succeeded: true, Baseline: enforce.Baseline{Valid: true}}
+}
+
+func (reportingRunner) Kinds() []policy.Kind {
+	return []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront}
+}
+
+func (r reportingRunner) Baselines(ctx context.Context, _ []policy.Kind, mode enforce.Mode, reason string) *enforce.Report {
+	return r.Run(ctx, enforce.Work{Mode: mode, Reason: reason})
+}
+
+func (reportingRunner) ListPage(context.Context, policy.Kind, string) (*enforce.Page, error) {
+	return &enforce.Page{}, nil
+}
+
+func (r reportingRunner) Reconcile(ctx context.Context, _ []enforce.Item, reason string) *enforce.Report {
+	return r.Run(ctx, enforce.Work{Reason: reason})
 }
 
 // TestTheRulesAndTheRouterAcceptTheSameEventNames holds template.yaml's CloudTrail rules and
