@@ -200,6 +200,8 @@ type demo struct {
 	baseline policy.Policy
 	// queue is what the work queue part did (demo_queue.go).
 	queue demoQueueResult
+	// apis is what the function URL and HTTP API part did (demo_apis.go).
+	apis demoAPIsResult
 }
 
 func (d *demo) close() {
@@ -394,6 +396,9 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 		len(d.steps), total, written, time.Since(started).Round(100*time.Millisecond))
 	if err := d.runQueue(ctx, awsCfg, env); err != nil {
 		return d, fmt.Errorf("work queue: %w", err)
+	}
+	if err := d.runAPIs(ctx, awsCfg, env); err != nil {
+		return d, fmt.Errorf("function URLs and HTTP APIs: %w", err)
 	}
 	return d, nil
 }

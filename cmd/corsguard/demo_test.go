@@ -26,6 +26,7 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
+	checkDemoAPIs(t, d, &out)
 
 	type step struct {
 		Event    string
@@ -158,5 +159,39 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "Security Hub (aws securityhub get-findings") {
 		t.Errorf("the demo does not show the findings:\n%s", out.String())
+	}
+}
+
+// checkDemoAPIs checks part 3 of the demo: the open function URL and HTTP API are drifted,
+// then repaired, then compliant; the compliant URL is never written, the exempt one stays
+// exempt. (TestDemo calls it: one run of the demo serves both.)
+func checkDemoAPIs(t *testing.T, d *demo, out *bytes.Buffer) {
+	t.Helper()
+	count := func(m map[string]enforce.Outcome) map[enforce.Outcome]int {
+		c := map[enforce.Outcome]int{}
+		for name, o := range m {
+			if name == "cart" && o != enforce.Compliant || name == "internal-tools" && o != enforce.Exempt {
+				t.Errorf("%s: %s", name, o)
+			}
+			c[o]++
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		name string
+		got  map[string]enforce.Outcome
+		want map[enforce.Outcome]int
+	}{
+		{"audit", d.apis.audit, map[enforce.Outcome]int{enforce.Drifted: 2, enforce.Compliant: 1, enforce.Exempt: 1}},
+		{"apply", d.apis.apply, map[enforce.Outcome]int{enforce.Remediated: 2, enforce.Compliant: 1, enforce.Exempt: 1}},
+		{"audit again", d.apis.again, map[enforce.Outcome]int{enforce.Compliant: 3, enforce.Exempt: 1}},
+	} {
+		if diff := cmp.Diff(tc.want, count(tc.got)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	if !strings.Contains(out.String(), "Part 3: Lambda function URLs and API Gateway HTTP APIs") ||
+		!strings.Contains(out.String(), "Cors.AllowOrigins: +https://shop.example.com -*") {
+		t.Errorf("the demo's output lacks part 3 or its diff:\n%s", out.String())
 	}
 }
