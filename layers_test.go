@@ -40,6 +40,7 @@ var layers = []struct {
 	{"internal/wiring/awsconfig", 6, product}, // the CLI's credential chain
 	{"cmd/corsguard/report", 5, product},      // the CLI's report formats
 	{"internal/testrig/", 5, rig},             // test support: the runtime emulator driver, reference tools, CORS cases
+	{"internal/testrig/cdnchain", 6, rig},     // delivery chains built in the emulator (S3 + CloudFront) with their browser outcomes
 	{"emulator", 5, rig},                      // the AWS emulator, a component of its own (corsguard emulator, demo)
 	{"emulator/esm", 6, rig},                  // Lambda's event source mapping, played over the emulator's SQS
 	{"bench", 7, harness},

@@ -250,11 +250,11 @@ func (cfProtocol) writeError(w http.ResponseWriter, requestID string, err *apiEr
 	status := http.StatusBadRequest
 	kind := "Sender"
 	switch code {
-	case "NoSuchResponseHeadersPolicy", "NoSuchDistribution", "NoSuchCachePolicy", "NoSuchResource":
+	case "NoSuchResponseHeadersPolicy", "NoSuchDistribution", "NoSuchCachePolicy", "NoSuchResource", "NoSuchOrigin", "NoSuchOriginRequestPolicy":
 		status = http.StatusNotFound
 	case "PreconditionFailed":
 		status = http.StatusPreconditionFailed
-	case "ResponseHeadersPolicyAlreadyExists", "ResponseHeadersPolicyInUse": // 409 in the model
+	case "ResponseHeadersPolicyAlreadyExists", "ResponseHeadersPolicyInUse", "DistributionAlreadyExists", "DistributionNotDisabled": // 409 in the model
 		status = http.StatusConflict
 	case "AccessDenied", "MissingAuthenticationToken":
 		status = http.StatusForbidden
@@ -335,6 +335,13 @@ func (e *Emulator) serveCloudFront(w http.ResponseWriter, r *http.Request) {
 		{http.MethodPut, "response-headers-policy/{Id}"}:        {"UpdateResponseHeadersPolicy", e.updateResponseHeadersPolicy},
 		{http.MethodDelete, "response-headers-policy/{Id}"}:     {"DeleteResponseHeadersPolicy", e.deleteResponseHeadersPolicy},
 		{http.MethodGet, "distribution"}:                        {"ListDistributions", e.listDistributions},
+		{http.MethodPost, "distribution"}:                       {"CreateDistribution", e.createDistribution},
+		{http.MethodGet, "distribution/{Id}"}:                   {"GetDistribution", e.getDistribution},
+		{http.MethodGet, "distribution/{Id}/config"}:            {"GetDistributionConfig", e.getDistributionConfig},
+		{http.MethodPut, "distribution/{Id}/config"}:            {"UpdateDistribution", e.updateDistribution},
+		{http.MethodDelete, "distribution/{Id}"}:                {"DeleteDistribution", e.deleteDistribution},
+		{http.MethodGet, "origin-request-policy"}:               {"ListOriginRequestPolicies", e.listOriginRequestPolicies},
+		{http.MethodGet, "origin-request-policy/{Id}"}:          {"GetOriginRequestPolicy", e.getOriginRequestPolicy},
 		{http.MethodGet, "cache-policy"}:                        {"ListCachePolicies", e.listCachePolicies},
 		{http.MethodGet, "cache-policy/{Id}"}:                   {"GetCachePolicy", e.getCachePolicy},
 	}

@@ -21,6 +21,17 @@ type Behavior struct {
 	CachePolicyID           string   `json:"cachePolicyId,omitempty"`
 	ResponseHeadersPolicyID string   `json:"responseHeadersPolicyId,omitempty"`
 	ForwardedHeaders        []string `json:"forwardedHeaders,omitempty"`
+	OriginRequestPolicyID   string   `json:"originRequestPolicyId,omitempty"`
+	// AllowedMethods and CachedMethods default to HEAD, GET, OPTIONS and HEAD, GET.
+	AllowedMethods []string `json:"allowedMethods,omitempty"`
+	CachedMethods  []string `json:"cachedMethods,omitempty"`
+}
+
+// Origin is one origin of a distribution: its ID, domain name and optional path.
+type Origin struct {
+	ID         string `json:"id"`
+	DomainName string `json:"domainName"`
+	OriginPath string `json:"originPath,omitempty"`
 }
 
 // Distribution is a seeded CloudFront distribution: its ID, domain name, origin domain and
@@ -32,6 +43,12 @@ type Distribution struct {
 	Comment         string     `json:"comment,omitempty"`
 	DefaultBehavior Behavior   `json:"defaultCacheBehavior"`
 	Behaviors       []Behavior `json:"cacheBehaviors,omitempty"`
+	// Origins lists the origins; when empty, the one origin is OriginDomain.
+	Origins []Origin `json:"origins,omitempty"`
+
+	api      *cfDistributionState  // set when created through the API (cloudfront_create.go)
+	disabled bool                  // Enabled false: the domain answers nothing
+	cache    map[string]*edgeEntry // the edge cache by key (cloudfront_edge.go), under e.mu
 }
 
 // CachePolicy is a seeded custom cache policy: the headers it puts in the cache key.
@@ -57,6 +74,10 @@ type cachePolicy struct {
 	name    string
 	managed bool
 	headers []string
+	// TTLs in seconds, whether Accept-Encoding is normalized into the key, whether the key
+	// holds every query string (cloudfront_edge.go).
+	minTTL, defaultTTL, maxTTL int64
+	gzip, brotli, queryAll     bool
 }
 
 // seedManagedLocked adds the AWS managed response headers and cache policies.
@@ -100,20 +121,17 @@ func (e *Emulator) seedManagedLocked() {
 			config: cfPolicyConfig{XMLName: xml.Name{Local: "ResponseHeadersPolicyConfig"}, Name: m.name, Comment: &comment,
 				CorsConfig: m.cors, SecurityHeadersConfig: m.security}}
 	}
-	for _, c := range []cachePolicy{
-		{id: ManagedCachingOptimized, name: "Managed-CachingOptimized", managed: true},
-		{id: ManagedCachingDisabled, name: "Managed-CachingDisabled", managed: true},
-		{id: ManagedElementalMediaPackage, name: "Managed-Elemental-MediaPackage", managed: true, headers: []string{"origin"}},
-	} {
+	for _, c := range managedCachePolicies() {
 		e.cachePolicies[c.id] = &c
 	}
+	e.seedManagedEdgeLocked()
 }
 
 // AddCachePolicy adds a custom cache policy whose cache key holds headers.
 func (e *Emulator) AddCachePolicy(p CachePolicy) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.cachePolicies[p.ID] = &cachePolicy{id: p.ID, name: p.Name, headers: slices.Clone(p.Headers)}
+	e.cachePolicies[p.ID] = &cachePolicy{id: p.ID, name: p.Name, headers: slices.Clone(p.Headers), defaultTTL: 86400, maxTTL: 31536000, gzip: true}
 }
 
 // AddDistribution adds (or replaces) a distribution. Its domain name defaults to
@@ -125,6 +143,8 @@ func (e *Emulator) AddDistribution(d Distribution) {
 		d.DomainName = strings.ToLower(d.ID) + ".cloudfront.net"
 	}
 	d.Behaviors = slices.Clone(d.Behaviors)
+	d.Origins = slices.Clone(d.Origins)
+	d.api, d.cache = nil, nil
 	e.distributions[d.ID] = &d
 }
 
@@ -153,6 +173,7 @@ type cfBehaviorDoc struct {
 	} `xml:"AllowedMethods"`
 	Compress                bool   `xml:"Compress"`
 	CachePolicyID           string `xml:"CachePolicyId,omitempty"`
+	OriginRequestPolicyID   string `xml:"OriginRequestPolicyId,omitempty"`
 	ResponseHeadersPolicyID string `xml:"ResponseHeadersPolicyId,omitempty"`
 	ForwardedValues         *struct {
 		QueryString bool `xml:"QueryString"`
@@ -166,8 +187,9 @@ type cfBehaviorDoc struct {
 func behaviorDoc(b Behavior) cfBehaviorDoc {
 	d := cfBehaviorDoc{PathPattern: b.PathPattern, TargetOriginID: b.TargetOriginID, ViewerProtocolPolicy: "redirect-to-https",
 		Compress: true, CachePolicyID: b.CachePolicyID, ResponseHeadersPolicyID: b.ResponseHeadersPolicyID}
-	d.AllowedMethods.Quantity, d.AllowedMethods.Items = 3, []string{"HEAD", "GET", "OPTIONS"}
-	d.AllowedMethods.Cached.Quantity, d.AllowedMethods.Cached.Items = 2, []string{"HEAD", "GET"}
+	d.AllowedMethods.Items, d.AllowedMethods.Cached.Items = b.allowedMethods(), b.cachedMethods()
+	d.AllowedMethods.Quantity, d.AllowedMethods.Cached.Quantity = len(d.AllowedMethods.Items), len(d.AllowedMethods.Cached.Items)
+	d.OriginRequestPolicyID = b.OriginRequestPolicyID
 	if b.CachePolicyID == "" {
 		d.ForwardedValues = &struct {
 			QueryString bool `xml:"QueryString"`
@@ -247,13 +269,19 @@ func (e *Emulator) listDistributions(c *call, req cfRequest) (any, error) {
 			d := e.distributions[id]
 			s := cfDistributionSummary{ID: d.ID, ARN: "arn:aws:cloudfront::" + e.account + ":distribution/" + d.ID,
 				Status: "Deployed", LastModifiedTime: c.Time.UTC().Format("2006-01-02T15:04:05.000Z"),
-				DomainName: d.DomainName, Comment: d.Comment, PriceClass: "PriceClass_All", Enabled: true,
+				DomainName: d.DomainName, Comment: d.Comment, PriceClass: "PriceClass_All", Enabled: !d.disabled,
 				HTTPVersion: "http2", IsIPV6Enabled: true, DefaultCacheBehavior: behaviorDoc(d.DefaultBehavior)}
-			s.Origins.Quantity = 1
-			s.Origins.Items = append(s.Origins.Items, struct {
-				ID         string `xml:"Id"`
-				DomainName string `xml:"DomainName"`
-			}{d.DefaultBehavior.TargetOriginID, d.OriginDomain})
+			origins := d.Origins
+			if len(origins) == 0 {
+				origins = []Origin{{ID: d.DefaultBehavior.TargetOriginID, DomainName: d.OriginDomain}}
+			}
+			s.Origins.Quantity = len(origins)
+			for _, o := range origins {
+				s.Origins.Items = append(s.Origins.Items, struct {
+					ID         string `xml:"Id"`
+					DomainName string `xml:"DomainName"`
+				}{o.ID, o.DomainName})
+			}
 			s.CacheBehaviors.Quantity = len(d.Behaviors)
 			for _, b := range d.Behaviors {
 				s.CacheBehaviors.Items = append(s.CacheBehaviors.Items, behaviorDoc(b))
@@ -279,8 +307,9 @@ type cfCachePolicyDoc struct {
 		MaxTTL     int64  `xml:"MaxTTL"`
 		MinTTL     int64  `xml:"MinTTL"`
 		Parameters struct {
-			EnableAcceptEncodingGzip bool `xml:"EnableAcceptEncodingGzip"`
-			HeadersConfig            struct {
+			EnableAcceptEncodingGzip   bool `xml:"EnableAcceptEncodingGzip"`
+			EnableAcceptEncodingBrotli bool `xml:"EnableAcceptEncodingBrotli"`
+			HeadersConfig              struct {
 				HeaderBehavior string     `xml:"HeaderBehavior"`
 				Headers        *cfHeaders `xml:"Headers,omitempty"`
 			} `xml:"HeadersConfig"`
@@ -300,10 +329,14 @@ func (e *Emulator) cachePolicyDoc(p *cachePolicy, xmlns bool) cfCachePolicyDoc {
 		d.Xmlns = cfNamespace
 	}
 	d.ID, d.LastModifiedTime = p.id, "2020-08-31T00:00:00.000Z"
-	d.Config.Name, d.Config.DefaultTTL, d.Config.MaxTTL = p.name, 86400, 31536000
-	d.Config.Parameters.EnableAcceptEncodingGzip = true
+	d.Config.Name, d.Config.MinTTL, d.Config.DefaultTTL, d.Config.MaxTTL = p.name, p.minTTL, p.defaultTTL, p.maxTTL
+	d.Config.Parameters.EnableAcceptEncodingGzip = p.gzip
+	d.Config.Parameters.EnableAcceptEncodingBrotli = p.brotli
 	d.Config.Parameters.CookiesConfig.CookieBehavior = "none"
 	d.Config.Parameters.QueryStringsConfig.QueryStringBehavior = "none"
+	if p.queryAll {
+		d.Config.Parameters.QueryStringsConfig.QueryStringBehavior = "all"
+	}
 	d.Config.Parameters.HeadersConfig.HeaderBehavior = "none"
 	if len(p.headers) > 0 {
 		d.Config.Parameters.HeadersConfig.HeaderBehavior = "whitelist"

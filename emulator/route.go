@@ -27,6 +27,10 @@ func (e *Emulator) frontEnds() map[string]http.HandlerFunc {
 
 // ServeHTTP answers one AWS API request, routed by the service in its credential scope.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if dp := e.dataPlane(r); dp != nil { // an unsigned request to S3's or CloudFront's content hosts
+		dp(w, r)
+		return
+	}
 	scope, aerr := credentialScope(r)
 	if aerr != nil {
 		e.refuse(w, r, aerr)

@@ -27,8 +27,9 @@ const (
 type bucket struct {
 	name, region string
 	created      time.Time
-	cors         []corsRule        // nil: no CORS configuration
-	tags         map[string]string // nil: no tag set
+	cors         []corsRule           // nil: no CORS configuration
+	tags         map[string]string    // nil: no tag set
+	objects      map[string]*s3Object // by key (s3object.go)
 }
 
 func (e *Emulator) bucketARN(name string) string { return "arn:aws:s3:::" + name }
@@ -280,8 +281,12 @@ func (e *Emulator) getBucketLocation(c *call, req s3Request) (any, error) {
 
 func (e *Emulator) deleteBucket(c *call, req s3Request) (any, error) {
 	return e.locked(c, func() (any, error) {
-		if _, err := e.bucketLocked(c, req.bucket); err != nil {
+		b, err := e.bucketLocked(c, req.bucket)
+		if err != nil {
 			return nil, err
+		}
+		if len(b.objects) > 0 {
+			return nil, errf("BucketNotEmpty", "The bucket you tried to delete is not empty")
 		}
 		delete(e.buckets, req.bucket)
 		return xmlAnswer{status: 204}, nil

@@ -402,7 +402,8 @@ func TestS3ErrorsAndFaultsUseS3sCodes(t *testing.T) {
 		code               string
 	}{
 		{"no Authorization header", http.MethodGet, "/", false, 403, "AccessDenied"},
-		{"an object", http.MethodGet, "/a-bucket/key.mp4", true, 501, "NotImplemented"},
+		{"an object the bucket does not hold", http.MethodGet, "/a-bucket/key.mp4", true, 404, "NoSuchKey"},
+		{"a subresource of an object the emulator does not serve", http.MethodGet, "/a-bucket/key.mp4?acl", true, 501, "NotImplemented"},
 		{"a subresource the emulator does not serve", http.MethodPut, "/a-bucket?website", true, 501, "NotImplemented"},
 		{"two subresources", http.MethodGet, "/a-bucket?tagging&cors", true, 501, "NotImplemented"},
 		{"an unserved method on the service", http.MethodPost, "/", true, 405, "MethodNotAllowed"},

@@ -17,10 +17,10 @@ import (
 	"strings"
 )
 
-// This file is the Amazon S3 front end: REST-XML requests (those signed for "s3") with
-// path-style addressing, http://host/<bucket>?<subresource>. Virtual-hosted-style requests
-// (the bucket in the Host header) are not served; S3 clients pointed at the emulator set
-// UsePathStyle (the aws CLI picks path style on its own for an IP endpoint).
+// This file is the Amazon S3 front end: REST-XML requests (those signed for "s3"), path-style
+// (http://host/<bucket>/<key>?<subresource>) or virtual-hosted-style (the bucket in a Host of
+// S3's shape, BUCKET.s3.REGION.amazonaws.com: dataplane.go). Unsigned requests to such a
+// Host are the data plane's (dataplane.go).
 
 // s3Namespace is the XML namespace of S3's documents.
 const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -34,6 +34,8 @@ type s3Op struct {
 // s3Request is what an S3 operation reads from its HTTP request.
 type s3Request struct {
 	bucket string
+	key    string // an object's key; "" for a bucket call
+	method string
 	query  map[string][]string
 	header http.Header
 	host   string
@@ -52,7 +54,7 @@ type xmlAnswer struct {
 // subresource in the query string.
 func (e *Emulator) serveS3(w http.ResponseWriter, r *http.Request) {
 	p := s3Protocol{}
-	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	bucket, key := s3BucketAndKey(r)
 	q := r.URL.Query()
 	op, aerr := e.s3Route(r.Method, bucket, key, q)
 	if aerr != nil {
@@ -68,7 +70,7 @@ func (e *Emulator) serveS3(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, e.requestID(), errf("MaxMessageLengthExceeded", "Your request was too big."))
 		return
 	}
-	req := s3Request{bucket: bucket, query: q, header: r.Header, host: r.Host, body: body}
+	req := s3Request{bucket: bucket, key: key, method: r.Method, query: q, header: r.Header, host: r.Host, body: body}
 	c := &call{Service: "s3", Op: op.name, Resource: bucket}
 	e.handle(w, r, p, c, func(c *call) (any, error) {
 		// ExpectedBucketOwner (x-amz-expected-bucket-owner): a bucket call that names an account
@@ -91,7 +93,7 @@ func (e *Emulator) s3Route(method, bucket, key string, q map[string][]string) (s
 		return s3Op{}, errf("MethodNotAllowed", "The specified method is not allowed against this resource.")
 	}
 	if key != "" {
-		return s3Op{}, errf("NotImplemented", "The emulator serves bucket operations only, not objects.")
+		return e.s3ObjectRoute(method, q)
 	}
 	type route struct {
 		method, sub string
@@ -131,6 +133,10 @@ func (e *Emulator) s3Route(method, bucket, key string, q map[string][]string) (s
 type s3Protocol struct{}
 
 func (s3Protocol) writeResult(w http.ResponseWriter, requestID string, out any) {
+	if a, ok := out.(objectAnswer); ok {
+		a.write(w, requestID)
+		return
+	}
 	writeXML(w, out, "application/xml", func() { setS3IDs(w, requestID) },
 		func(err *apiError) { s3Protocol{}.writeError(w, requestID, err) })
 }
@@ -227,9 +233,9 @@ func s3Error(err *apiError) (code, msg string, status int) {
 	switch code {
 	case "PermanentRedirect":
 		status = http.StatusMovedPermanently
-	case "AccessDenied":
+	case "AccessDenied", "AccessForbidden", "CORSResponse":
 		status = http.StatusForbidden
-	case "NoSuchBucket", "NoSuchCORSConfiguration", "NoSuchTagSet":
+	case "NoSuchBucket", "NoSuchKey", "NoSuchCORSConfiguration", "NoSuchTagSet":
 		status = http.StatusNotFound
 	case "MethodNotAllowed":
 		status = http.StatusMethodNotAllowed

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,6 +20,7 @@ import (
 // emulatorFlags are the settings of `corsguard emulator`.
 type emulatorFlags struct {
 	addr, region, account, state, eventURL string
+	tlsAddr, caOut                         string
 	creating, deleting                     time.Duration
 	quota                                  int
 	seed                                   uint64
@@ -50,12 +52,20 @@ Faults are set per operation (the API name, e.g. PutCorsPolicy; "*" for every op
   --latency GetCorsPolicy=200ms       add real latency
   --script GetCorsPolicy:movies:3:ContainerInUseException
                                       the next 3 calls on container movies fail so ("" or * for any)
+The data plane answers unsigned GET, HEAD and OPTIONS by Host, as browsers reach AWS:
+objects at BUCKET.s3.REGION.amazonaws.com (CORS answered as S3 answers it) and distributions
+at dXXXX.cloudfront.net (cache, policies, response headers policy CORS). --tls-addr serves the
+same over https with certificates from a CA the emulator makes; --ca-out writes that CA (PEM)
+for clients to trust (aws --ca-bundle; Chromium --ignore-certificate-errors-spki-list with the
+hashes it prints). See docs/emulator.md.
 The emulator stops cleanly on SIGINT or SIGTERM.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runEmulator(cmd.Context(), cmd, f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:4566", "address to listen on")
+	fl.StringVar(&f.tlsAddr, "tls-addr", "", "also serve over TLS on this address (certificates from the emulator's own CA)")
+	fl.StringVar(&f.caOut, "ca-out", "", "write the emulator's CA certificate (PEM) to this file")
 	fl.StringVar(&f.region, "region", emulator.DefaultRegion, "Region in ARNs, endpoints and events")
 	fl.StringVar(&f.account, "account", emulator.DefaultAccount, "account ID in ARNs and events")
 	fl.StringVar(&f.state, "state", "", "seed state file (JSON: containers, buckets with an optional region, parameters, queues with CreateQueue's attributes)")
@@ -102,15 +112,37 @@ func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error
 			return fmt.Errorf("state file %s: %w", f.state, err)
 		}
 	}
+	var ca *emulator.CA
+	if f.tlsAddr != "" || f.caOut != "" {
+		var err error
+		if ca, err = emulator.NewCA(); err != nil {
+			return err
+		}
+	}
+	if f.caOut != "" {
+		if err := os.WriteFile(f.caOut, ca.PEM(), 0o644); err != nil {
+			return fmt.Errorf("--ca-out: %w", err)
+		}
+	}
 	url, stop, err := emu.Start(f.addr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "corsguard emulator listening on %s (region %s, account %s)\n", url, f.region, f.account)
+	stopTLS := func(context.Context) error { return nil }
+	if f.tlsAddr != "" {
+		tlsURL, st, err := emu.StartTLS(f.tlsAddr, ca)
+		if err != nil {
+			_ = stop(context.Background())
+			return err
+		}
+		stopTLS = st
+		fmt.Fprintf(cmd.OutOrStdout(), "corsguard emulator listening on %s (TLS; CA SPKI hashes %s)\n", tlsURL, strings.Join(ca.SPKIHashes(), ","))
+	}
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := stop(shutdown); err != nil {
+	if err := errors.Join(stopTLS(shutdown), stop(shutdown)); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), "corsguard emulator stopped")
