@@ -254,7 +254,8 @@ func (cfProtocol) writeError(w http.ResponseWriter, requestID string, err *apiEr
 		status = http.StatusNotFound
 	case "PreconditionFailed":
 		status = http.StatusPreconditionFailed
-	case "ResponseHeadersPolicyAlreadyExists", "ResponseHeadersPolicyInUse", "DistributionAlreadyExists", "DistributionNotDisabled": // 409 in the model
+	case "ResponseHeadersPolicyAlreadyExists", "ResponseHeadersPolicyInUse", "DistributionAlreadyExists", "DistributionNotDisabled",
+		"CachePolicyAlreadyExists", "OriginRequestPolicyAlreadyExists": // 409 in the model
 		status = http.StatusConflict
 	case "AccessDenied", "MissingAuthenticationToken":
 		status = http.StatusForbidden
@@ -342,6 +343,8 @@ func (e *Emulator) serveCloudFront(w http.ResponseWriter, r *http.Request) {
 		{http.MethodDelete, "distribution/{Id}"}:                {"DeleteDistribution", e.deleteDistribution},
 		{http.MethodGet, "origin-request-policy"}:               {"ListOriginRequestPolicies", e.listOriginRequestPolicies},
 		{http.MethodGet, "origin-request-policy/{Id}"}:          {"GetOriginRequestPolicy", e.getOriginRequestPolicy},
+		{http.MethodPost, "cache-policy"}:                       {"CreateCachePolicy", e.createCachePolicy},
+		{http.MethodPost, "origin-request-policy"}:              {"CreateOriginRequestPolicy", e.createOriginRequestPolicy},
 		{http.MethodGet, "cache-policy"}:                        {"ListCachePolicies", e.listCachePolicies},
 		{http.MethodGet, "cache-policy/{Id}"}:                   {"GetCachePolicy", e.getCachePolicy},
 	}

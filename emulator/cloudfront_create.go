@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/xml"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -210,7 +211,7 @@ func (e *Emulator) behaviorLocked(in cfBehaviorIn, origins []Origin, isDefault b
 		b.ForwardedHeaders = slices.Clone(h.Items)
 	}
 	if b.OriginRequestPolicyID != "" {
-		if _, ok := managedOriginRequestPolicies[b.OriginRequestPolicyID]; !ok {
+		if _, ok := e.originRequestPolicyLocked(b.OriginRequestPolicyID); !ok {
 			return b, errf("NoSuchOriginRequestPolicy", "The origin request policy does not exist.")
 		}
 	}
@@ -416,9 +417,9 @@ func originRequestPolicyDoc(p originRequestPolicy, xmlns bool) cfOriginRequestPo
 	d.ID, d.LastModifiedTime, d.Config.Name = p.id, "2020-08-31T00:00:00.000Z", p.name
 	d.Config.HeadersConfig.HeaderBehavior, d.Config.CookiesConfig.CookieBehavior, d.Config.QueryStringsConfig.QueryStringBehavior = "none", "none", "none"
 	switch {
-	case p.allViewer && p.exceptHost:
+	case p.allViewer && len(p.except) > 0:
 		d.Config.HeadersConfig.HeaderBehavior = "allExcept"
-		d.Config.HeadersConfig.Headers = &cfHeaders{Quantity: 1, Items: []string{"host"}}
+		d.Config.HeadersConfig.Headers = &cfHeaders{Quantity: len(p.except), Items: p.except}
 	case p.allViewer:
 		d.Config.HeadersConfig.HeaderBehavior = "allViewer"
 	case len(p.headers) > 0:
@@ -436,7 +437,7 @@ func originRequestPolicyDoc(p originRequestPolicy, xmlns bool) cfOriginRequestPo
 
 func (e *Emulator) getOriginRequestPolicy(c *call, req cfRequest) (any, error) {
 	return e.locked(c, func() (any, error) {
-		p, ok := managedOriginRequestPolicies[req.id]
+		p, ok := e.originRequestPolicyLocked(req.id)
 		if !ok {
 			return nil, errf("NoSuchOriginRequestPolicy", "The origin request policy does not exist.")
 		}
@@ -450,7 +451,11 @@ func (e *Emulator) listOriginRequestPolicies(c *call, req cfRequest) (any, error
 		return nil, err
 	}
 	return e.locked(c, func() (any, error) {
-		ids, next := typedPage(managedOriginRequestPolicies, func(originRequestPolicy) bool { return true }, typ, req.first("Marker"), n)
+		all := maps.Clone(managedOriginRequestPolicies)
+		for id, p := range e.customORPs {
+			all[id] = *p
+		}
+		ids, next := typedPage(all, func(p originRequestPolicy) bool { return !p.custom }, typ, req.first("Marker"), n)
 		type item struct {
 			Type   string                   `xml:"Type"`
 			Policy cfOriginRequestPolicyDoc `xml:"OriginRequestPolicy"`
@@ -464,7 +469,7 @@ func (e *Emulator) listOriginRequestPolicies(c *call, req cfRequest) (any, error
 			Items      []item   `xml:"Items>OriginRequestPolicySummary,omitempty"`
 		}{Xmlns: cfNamespace, MaxItems: n, Quantity: len(ids), NextMarker: next}
 		for _, id := range ids {
-			out.Items = append(out.Items, item{typeName(true), originRequestPolicyDoc(managedOriginRequestPolicies[id], false)})
+			out.Items = append(out.Items, item{typeName(!all[id].custom), originRequestPolicyDoc(all[id], false)})
 		}
 		return out, nil
 	})

@@ -78,6 +78,10 @@ type cachePolicy struct {
 	// holds every query string (cloudfront_edge.go).
 	minTTL, defaultTTL, maxTTL int64
 	gzip, brotli, queryAll     bool
+	queryNames                 []string // the whitelist, or with queryExcept the names left out
+	queryExcept                bool
+	comment                    string
+	etag                       string // a custom policy made through the API
 }
 
 // seedManagedLocked adds the AWS managed response headers and cache policies.
@@ -317,7 +321,8 @@ type cfCachePolicyDoc struct {
 				CookieBehavior string `xml:"CookieBehavior"`
 			} `xml:"CookiesConfig"`
 			QueryStringsConfig struct {
-				QueryStringBehavior string `xml:"QueryStringBehavior"`
+				QueryStringBehavior string     `xml:"QueryStringBehavior"`
+				QueryStrings        *cfHeaders `xml:"QueryStrings,omitempty"`
 			} `xml:"QueryStringsConfig"`
 		} `xml:"ParametersInCacheKeyAndForwardedToOrigin"`
 	} `xml:"CachePolicyConfig"`
@@ -334,9 +339,18 @@ func (e *Emulator) cachePolicyDoc(p *cachePolicy, xmlns bool) cfCachePolicyDoc {
 	d.Config.Parameters.EnableAcceptEncodingBrotli = p.brotli
 	d.Config.Parameters.CookiesConfig.CookieBehavior = "none"
 	d.Config.Parameters.QueryStringsConfig.QueryStringBehavior = "none"
-	if p.queryAll {
+	switch {
+	case p.queryAll:
 		d.Config.Parameters.QueryStringsConfig.QueryStringBehavior = "all"
+	case len(p.queryNames) > 0 && p.queryExcept:
+		d.Config.Parameters.QueryStringsConfig.QueryStringBehavior = "allExcept"
+	case len(p.queryNames) > 0:
+		d.Config.Parameters.QueryStringsConfig.QueryStringBehavior = "whitelist"
 	}
+	if len(p.queryNames) > 0 {
+		d.Config.Parameters.QueryStringsConfig.QueryStrings = &cfHeaders{Quantity: len(p.queryNames), Items: p.queryNames}
+	}
+	d.Config.Comment = p.comment
 	d.Config.Parameters.HeadersConfig.HeaderBehavior = "none"
 	if len(p.headers) > 0 {
 		d.Config.Parameters.HeadersConfig.HeaderBehavior = "whitelist"

@@ -71,11 +71,13 @@ type edgeEntry struct {
 
 // originRequestPolicy is a managed origin request policy: the viewer headers it forwards.
 type originRequestPolicy struct {
-	id, name   string
-	allViewer  bool     // every viewer header
-	exceptHost bool     // every viewer header but Host
-	headers    []string // lower case
-	queryAll   bool
+	id, name  string
+	allViewer bool     // every viewer header
+	except    []string // with allViewer: every viewer header but these (lower case)
+	headers   []string // lower case
+	queryAll  bool     // query strings are forwarded (S3 origins ignore them)
+	custom    bool
+	etag      string
 }
 
 // managedOriginRequestPolicies are AWS's managed origin request policies with their IDs
@@ -83,7 +85,7 @@ type originRequestPolicy struct {
 var managedOriginRequestPolicies = map[string]originRequestPolicy{
 	ManagedAllViewer:                     {id: ManagedAllViewer, name: "Managed-AllViewer", allViewer: true, queryAll: true},
 	ManagedAllViewerAndCloudFrontHeaders: {id: ManagedAllViewerAndCloudFrontHeaders, name: "Managed-AllViewerAndCloudFrontHeaders-2022-06", allViewer: true, queryAll: true},
-	ManagedAllViewerExceptHostHeader:     {id: ManagedAllViewerExceptHostHeader, name: "Managed-AllViewerExceptHostHeader", allViewer: true, exceptHost: true, queryAll: true},
+	ManagedAllViewerExceptHostHeader:     {id: ManagedAllViewerExceptHostHeader, name: "Managed-AllViewerExceptHostHeader", allViewer: true, except: []string{"host"}, queryAll: true},
 	ManagedCORSCustomOrigin:              {id: ManagedCORSCustomOrigin, name: "Managed-CORS-CustomOrigin", headers: []string{"origin"}},
 	ManagedCORSS3Origin:                  {id: ManagedCORSS3Origin, name: "Managed-CORS-S3Origin", headers: []string{"origin", "access-control-request-headers", "access-control-request-method"}},
 	ManagedMediaTailorPersonalized: {id: ManagedMediaTailorPersonalized, name: "Managed-Elemental-MediaTailor-PersonalizedManifests",
@@ -182,7 +184,7 @@ func (e *Emulator) serveEdge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cp := e.cachePolicies[b.CachePolicyID] // nil: legacy ForwardedValues
-	orp, hasORP := managedOriginRequestPolicies[b.OriginRequestPolicyID]
+	orp, hasORP := e.originRequestPolicyLocked(b.OriginRequestPolicyID)
 	var rhp *cfCorsConfig
 	if p, ok := e.rhPolicies[b.ResponseHeadersPolicyID]; ok {
 		rhp = p.config.CorsConfig
@@ -266,7 +268,7 @@ func edgeHeaders(cp *cachePolicy, b Behavior, orp originRequestPolicy, hasORP bo
 			return false
 		}
 		if orp.allViewer {
-			return !(orp.exceptHost && name == "host")
+			return !slices.Contains(orp.except, name)
 		}
 		return slices.Contains(orp.headers, name)
 	}
@@ -279,8 +281,14 @@ func edgeHeaders(cp *cachePolicy, b Behavior, orp originRequestPolicy, hasORP bo
 func edgeKey(r *http.Request, cp *cachePolicy, headers []string) string {
 	var k strings.Builder
 	k.WriteString(r.Method + " " + r.URL.Path)
-	if cp != nil && cp.queryAll {
-		k.WriteString("?" + r.URL.Query().Encode())
+	if cp != nil {
+		q := r.URL.Query()
+		for name := range q {
+			if !cp.queryAll && slices.Contains(cp.queryNames, name) == cp.queryExcept {
+				delete(q, name)
+			}
+		}
+		k.WriteString("?" + q.Encode())
 	}
 	for _, h := range headers {
 		fmt.Fprintf(&k, "\n%s: %s", h, strings.Join(r.Header.Values(h), ","))

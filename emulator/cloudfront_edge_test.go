@@ -281,3 +281,66 @@ func TestAwsCLICreatesAndUpdatesDistributions(t *testing.T) {
 		t.Errorf("GET through the shorthand distribution: %d", resp.StatusCode)
 	}
 }
+
+// Custom cache and origin request policies made through the API: a cache key with Origin keeps
+// each origin's answer apart; the policies' rules and quotas are CloudFront's.
+func TestCloudFrontCustomPoliciesKeyAndForward(t *testing.T) {
+	f := newFixture(t)
+	must[error](t)(nil, f.emu.SeedBucket("media", "", []map[string]any{
+		{"AllowedOrigins": []string{"https://a.example.com", "https://b.example.com"}, "AllowedMethods": []string{"GET"}},
+	}, nil))
+	must[error](t)(nil, f.emu.PutObject("media", "clip.mp4", "video/mp4", []byte("clip")))
+	cf := cloudFrontClient(f.url)
+	ctx := context.Background()
+	names := func(items ...string) *cftypes.Headers {
+		return &cftypes.Headers{Quantity: aws.Int32(int32(len(items))), Items: items}
+	}
+	cachePolicy := func(name string, headers *cftypes.Headers, ttl int64) (*cloudfront.CreateCachePolicyOutput, error) {
+		hc := &cftypes.CachePolicyHeadersConfig{HeaderBehavior: cftypes.CachePolicyHeaderBehaviorNone}
+		if headers != nil {
+			hc = &cftypes.CachePolicyHeadersConfig{HeaderBehavior: cftypes.CachePolicyHeaderBehaviorWhitelist, Headers: headers}
+		}
+		return cf.CreateCachePolicy(ctx, &cloudfront.CreateCachePolicyInput{CachePolicyConfig: &cftypes.CachePolicyConfig{
+			Name: aws.String(name), MinTTL: aws.Int64(0), DefaultTTL: aws.Int64(ttl), MaxTTL: aws.Int64(ttl),
+			ParametersInCacheKeyAndForwardedToOrigin: &cftypes.ParametersInCacheKeyAndForwardedToOrigin{
+				EnableAcceptEncodingGzip: aws.Bool(false), HeadersConfig: hc,
+				CookiesConfig:      &cftypes.CachePolicyCookiesConfig{CookieBehavior: cftypes.CachePolicyCookieBehaviorNone},
+				QueryStringsConfig: &cftypes.CachePolicyQueryStringsConfig{QueryStringBehavior: cftypes.CachePolicyQueryStringBehaviorNone}}}})
+	}
+	keyed := must[*cloudfront.CreateCachePolicyOutput](t)(cachePolicy("keyed-on-origin", names("Origin"), 3600))
+	_, err := cachePolicy("keyed-on-origin", names("Origin"), 3600)
+	wantCode(t, err, "CachePolicyAlreadyExists")
+	_, err = cachePolicy("too-many", names("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"), 3600)
+	wantCode(t, err, "TooManyHeadersInCachePolicy")
+	_, err = cachePolicy("inconsistent", &cftypes.Headers{Quantity: aws.Int32(2), Items: []string{"Origin"}}, 3600)
+	wantCode(t, err, "InconsistentQuantities")
+	_, err = cachePolicy("zero-ttl-with-key", names("Origin"), 0)
+	wantCode(t, err, "InvalidArgument")
+	orp := must[*cloudfront.CreateOriginRequestPolicyOutput](t)(cf.CreateOriginRequestPolicy(ctx, &cloudfront.CreateOriginRequestPolicyInput{
+		OriginRequestPolicyConfig: &cftypes.OriginRequestPolicyConfig{Name: aws.String("all-but-host"),
+			HeadersConfig:      &cftypes.OriginRequestPolicyHeadersConfig{HeaderBehavior: cftypes.OriginRequestPolicyHeaderBehaviorAllExcept, Headers: names("Host")},
+			CookiesConfig:      &cftypes.OriginRequestPolicyCookiesConfig{CookieBehavior: cftypes.OriginRequestPolicyCookieBehaviorNone},
+			QueryStringsConfig: &cftypes.OriginRequestPolicyQueryStringsConfig{QueryStringBehavior: cftypes.OriginRequestPolicyQueryStringBehaviorNone}}}))
+	got := must[*cloudfront.GetOriginRequestPolicyOutput](t)(cf.GetOriginRequestPolicy(ctx, &cloudfront.GetOriginRequestPolicyInput{Id: orp.OriginRequestPolicy.Id}))
+	if hc := got.OriginRequestPolicy.OriginRequestPolicyConfig.HeadersConfig; hc.HeaderBehavior != cftypes.OriginRequestPolicyHeaderBehaviorAllExcept {
+		t.Errorf("origin request policy headers %+v", hc)
+	}
+	cfg := distributionConfig("custom", behavior("/orp/*", getHeadOptions, emulator.ManagedCachingDisabled, aws.ToString(orp.OriginRequestPolicy.Id), ""))
+	cfg.DefaultCacheBehavior.CachePolicyId, cfg.DefaultCacheBehavior.OriginRequestPolicyId = keyed.CachePolicy.Id, nil
+	domain := aws.ToString(must[*cloudfront.CreateDistributionOutput](t)(cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: cfg})).Distribution.DomainName)
+	for _, step := range []struct{ origin, xcache string }{
+		{"https://a.example.com", "Miss from cloudfront"}, {"https://b.example.com", "Miss from cloudfront"}, {"https://a.example.com", "Hit from cloudfront"},
+	} {
+		resp := edge(t, f.url, domain, "GET", "/clip.mp4", map[string]string{"Origin": step.origin})
+		if resp.Header.Get("X-Cache") != step.xcache || resp.Header.Get("Access-Control-Allow-Origin") != step.origin {
+			t.Errorf("%s: %s ACAO %q, want %s and its own origin", step.origin, resp.Header.Get("X-Cache"), resp.Header.Get("Access-Control-Allow-Origin"), step.xcache)
+		}
+	}
+	if resp := edge(t, f.url, domain, "GET", "/orp/clip.mp4", map[string]string{"Origin": "https://b.example.com"}); resp.Header.Get("Access-Control-Allow-Origin") != "https://b.example.com" {
+		t.Errorf("allExcept Host forwards Origin: %v", resp.Header)
+	}
+	list := must[*cloudfront.ListCachePoliciesOutput](t)(cf.ListCachePolicies(ctx, &cloudfront.ListCachePoliciesInput{Type: cftypes.CachePolicyTypeCustom}))
+	if aws.ToInt32(list.CachePolicyList.Quantity) != 1 {
+		t.Errorf("custom cache policies: %d, want 1 (refused ones are not created)", aws.ToInt32(list.CachePolicyList.Quantity))
+	}
+}

@@ -133,6 +133,7 @@ type Emulator struct {
 	rhPolicies    map[string]*responseHeadersPolicy // CloudFront response headers policies by ID
 	cachePolicies map[string]*cachePolicy
 	distributions map[string]*Distribution
+	customORPs    map[string]*originRequestPolicy // custom origin request policies (cloudfront_policies.go)
 
 	functions map[string]*function // Lambda functions by name
 	apis      map[string]*httpAPI  // API Gateway APIs by ApiId
