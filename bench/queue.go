@@ -3,10 +3,10 @@ package bench
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -47,6 +47,9 @@ type QueueSweepResult struct {
 	Records     int
 	// FunctionTime is the time the router's and the workers' invocations took, summed.
 	FunctionTime time.Duration
+	// LogBytes is what the function instances wrote to their logs (JSON lines and EMF
+	// documents), the bytes CloudWatch Logs would ingest besides Lambda's own lines.
+	LogBytes int64
 }
 
 // GBSeconds is the function time at the template's 256 MB.
@@ -135,6 +138,7 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 	if err != nil {
 		return QueueSweepResult{}, err
 	}
+	logs := &byteCounter{}
 	// One function instance: its engine, its clients, its handler (a cold start's worth).
 	instance := func() (*handler.Handler, error) {
 		awsCfg, err := awsclient.FromEnvironment(getenv)
@@ -147,7 +151,7 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 			return nil, err
 		}
 		return handler.New(cfg.Engine, engine, handler.WithQueue(workqueue.New(sqs.NewFromConfig(awsCfg), url), engine), handler.WithRegion(cfg.Region),
-			handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard)), nil
+			handler.WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), handler.WithMetrics(logs)), nil
 	}
 	router, err := instance()
 	if err != nil {
@@ -227,6 +231,7 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 	res.Wall = time.Since(start)
 	res.Invocations, res.Records = 1+stats.Invocations, stats.Records
 	res.Calls, res.Throttled = a.Calls(), a.Throttled()
+	res.LogBytes = logs.n.Load()
 	want := baseline()
 	for _, name := range names {
 		if b, ok := a.Bucket(name); ok {
@@ -236,4 +241,12 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 		}
 	}
 	return res, nil
+}
+
+// byteCounter counts the bytes written to it, from any goroutine, and keeps none.
+type byteCounter struct{ n atomic.Int64 }
+
+func (c *byteCounter) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
 }
