@@ -400,3 +400,47 @@ func thousands(n int) string {
 	}
 	return s
 }
+
+// CostSection is the "Cost" section of docs/BENCHMARKS.md: the counted sweep it scales, the
+// month of each case with findings imported on change (this issue's design) and every sweep
+// (the design before it), and the prices with their sources. from says which sweep was counted.
+func CostSection(per SweepCounts, from string) (string, error) {
+	a := DefaultAssumptions()
+	var b strings.Builder
+	b.WriteString("## Cost\n\n")
+	fmt.Fprintf(&b, "A month (30 days) in us-east-1 with no free tier, computed by `bench.Month` from the calls counted in %s: "+
+		"%s buckets (%d drifted), %d invocations, %.2f function-seconds, %s log bytes, calls %s. "+
+		"Calls per resource, per drifted resource (tag read, write), per listing page and per invocation scale to N; "+
+		"1 %% of resources drift a day; function time is the larger of the counted time and the rate's pacing "+
+		"(MaximumConcurrency %d workers at RequestRate %g/s shared: %d × N / %g seconds a sweep, the rate raised where a sweep would not end "+
+		"within half its period); Lambda's pollers add %s idle receives a month; %d EMF metrics are billed in the hours they are sent. "+
+		"Security Hub: with findings imported on change, a drift is imported twice (found or repaired, then compliant again) and each "+
+		"unchanged finding once per %g-day refresh, the previous states read back with one GetFindings page per 100 findings; "+
+		"the first sweep after deployment imports each finding once more (one-time, not in these months). "+
+		"docs/cost.md explains the bill.\n\n",
+		from, thousands(per.N), per.Drifted, per.Invocations, per.FunctionSeconds, thousands(int(per.LogBytes)), callList(per.Calls),
+		a.Concurrency, a.Rate, a.Concurrency, a.Rate, thousands(int(a.IdlePolls)), a.Metrics, a.RefreshDays)
+	for _, d := range []struct {
+		design Design
+		title  string
+	}{
+		{ImportOnChange, "Findings imported when their state changes, refreshed every 30 days (issue 29's design)"},
+		{ImportEverySweep, "Today's design: one finding imported per resource every sweep (same model)"},
+	} {
+		rows, err := CostTable(CostCases(d.design), per, a)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "**%s**\n\n%s\n", d.title, Markdown(rows))
+	}
+	b.WriteString("**Prices**\n\n" + PriceList())
+	return b.String(), nil
+}
+
+func callList(calls map[string]int) string {
+	var parts []string
+	for _, op := range slices.Sorted(maps.Keys(calls)) {
+		parts = append(parts, fmt.Sprintf("%s %d", op, calls[op]))
+	}
+	return strings.Join(parts, ", ")
+}

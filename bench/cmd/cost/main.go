@@ -27,17 +27,10 @@ func run(n int) error {
 	if err != nil {
 		return err
 	}
-	per := bench.CountsOf(res)
-	fmt.Printf("Counted sweep: %d buckets, %d drifted, %d invocations, %.2f function-seconds, %d log bytes, calls %v\n\n",
-		per.N, per.Drifted, per.Invocations, per.FunctionSeconds, per.LogBytes, per.Calls)
-	a := bench.DefaultAssumptions()
-	for _, d := range []bench.Design{bench.ImportOnChange, bench.ImportEverySweep} {
-		rows, err := bench.CostTable(bench.CostCases(d), per, a)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("Findings imported %s:\n\n%s\n", d, bench.Markdown(rows))
+	sec, err := bench.CostSection(bench.CountsOf(res), fmt.Sprintf("one sweep of %d buckets through the work queue (go run ./bench/cmd/cost)", n))
+	if err != nil {
+		return err
 	}
-	fmt.Print(bench.PriceList())
+	fmt.Print(sec)
 	return nil
 }

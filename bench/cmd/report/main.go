@@ -651,6 +651,7 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 	renderCompliance(&b, a, bb)
 	renderColdStart(&b, a, bb, armSize, helloArmSize)
 	renderGrowth(&b, a, bb)
+	renderCost(&b, a)
 
 	b.pf("## Go benchmarks")
 	b.pf("")
@@ -766,4 +767,21 @@ func spliceColdStart(path string, began time.Time, took time.Duration, armSize, 
 	// A previous note leaves an empty line behind it: keep one.
 	doc = strings.ReplaceAll(doc, "\n\n\n", "\n\n")
 	return os.WriteFile(path, []byte(doc), 0o644)
+}
+
+// renderCost prices a month from the calls of pass A's largest work-queue sweep (bench.Month).
+func renderCost(b *w, a pass) {
+	if len(a.queue) == 0 {
+		return
+	}
+	r := a.queue[len(a.queue)-1]
+	sec, err := bench.CostSection(bench.CountsOf(r), fmt.Sprintf("the work queue's sweep of %d buckets of section 1 (pass A)", r.Spec.N))
+	if err != nil {
+		b.pf("## Cost")
+		b.pf("")
+		b.pf("The cost model refused the counted sweep: %v", err)
+		b.pf("")
+		return
+	}
+	b.pf("%s", sec)
 }
