@@ -171,3 +171,22 @@ func TestBusyFunctionURLsAndAPIsBackOffAndConverge(t *testing.T) {
 		t.Errorf("run: %+v", rep)
 	}
 }
+
+// TooManyRequestsException (429: Lambda's and API Gateway's quotas, which the account's own
+// deployments share) is throttling: the SDK's retryer waits and tries again, and the resource
+// converges without a failure reaching the report.
+func TestThrottledFunctionURLsAndAPIsAreRetriedNotFailed(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	e, eng, ids := apisEnv(t, clock, "legacy-*")
+	e.emu.Script("UpdateFunctionUrlConfig", "open", 2, "TooManyRequestsException")
+	e.emu.Script("GetApis", "", 2, "TooManyRequestsException")
+	e.emu.Script("UpdateApi", ids["open-api"], 2, "TooManyRequestsException")
+	rep := e.run(context.Background(), eng, enforce.Work{Mode: enforce.ModeEnforce})
+	if !rep.Succeeded || rep.Totals[enforce.Failed] != 0 || rep.Totals[enforce.Remediated] != 4 {
+		t.Fatalf("a throttled run: %+v", rep)
+	}
+	if n := e.emu.CallCount("GetApis"); n != 3 {
+		t.Errorf("%d GetApis requests, want 3 (two throttled, retried by the SDK)", n)
+	}
+}
