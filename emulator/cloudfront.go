@@ -347,6 +347,8 @@ func (e *Emulator) serveCloudFront(w http.ResponseWriter, r *http.Request) {
 		{http.MethodPost, "origin-request-policy"}:              {"CreateOriginRequestPolicy", e.createOriginRequestPolicy},
 		{http.MethodGet, "cache-policy"}:                        {"ListCachePolicies", e.listCachePolicies},
 		{http.MethodGet, "cache-policy/{Id}"}:                   {"GetCachePolicy", e.getCachePolicy},
+		{http.MethodGet, "tagging"}:                             {"ListTagsForResource", e.listTagsForResource},
+		{http.MethodPost, "tagging"}:                            {"TagResource", e.tagging},
 	}
 	o, ok := ops[key]
 	if !ok {

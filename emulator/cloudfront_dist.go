@@ -49,6 +49,7 @@ type Distribution struct {
 	api      *cfDistributionState  // set when created through the API (cloudfront_create.go)
 	disabled bool                  // Enabled false: the domain answers nothing
 	cache    map[string]*edgeEntry // the edge cache by key (cloudfront_edge.go), under e.mu
+	tags     map[string]string     // its resource tags (cloudfront_tags.go)
 }
 
 // CachePolicy is a seeded custom cache policy: the headers it puts in the cache key.

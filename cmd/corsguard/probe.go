@@ -351,6 +351,10 @@ func (f *probeFlags) distributions(ctx context.Context, api distributionAPI, b *
 				continue
 			}
 			found = true
+			if d.Enabled != nil && !*d.Enabled {
+				skipped = append(skipped, probe.Skipped{Distribution: id, Reason: "disabled: its domain answers nothing"})
+				continue
+			}
 			path := f.path
 			if path == "" {
 				tags, err := api.ListTagsForResource(ctx, &cloudfront.ListTagsForResourceInput{Resource: d.ARN})
