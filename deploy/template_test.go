@@ -21,6 +21,7 @@ import (
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 	"github.com/corsguard/corsguard/workqueue"
 )
 
@@ -309,6 +310,9 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		"HttpApiExcludePatterns":   "public-legacy",
 		"LambdaRequestRate":        "2",
 		"ApiGatewayRequestRate":    "1.5",
+		"ProfileTag":               "cors-role",
+		"ProfilePatterns":          "uploads=upload-*,ingest-*;partners=partner-*",
+		"ProfilesPath":             "/org/cors/",
 	})
 	env["AWS_REGION"] = region // Lambda's own: a stack in us-east-1 enforces cloudfront
 	got, err := config.Load(func(k string) string { return env[k] })
@@ -330,13 +334,17 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 			CloudFrontAddMissingCors: true,
 			ExemptTagKey:             "team:exempt",
 			ExemptTagValue:           "yes",
-			Mode:                     enforce.ModeAudit,
-			Workers:                  8,
-			Rate:                     2.5,
-			BackoffBase:              500 * time.Millisecond,
-			BackoffCap:               30 * time.Second,
-			Margin:                   20 * time.Second,
-			Targets:                  []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront, policy.LambdaURL, policy.HTTPAPI},
+			ProfileTag:               "cors-role",
+			ProfilePatterns: []profile.Pattern{{Name: "uploads", Globs: []string{"upload-*", "ingest-*"}},
+				{Name: "partners", Globs: []string{"partner-*"}}},
+			ProfilesPath: "/org/cors/",
+			Mode:         enforce.ModeAudit,
+			Workers:      8,
+			Rate:         2.5,
+			BackoffBase:  500 * time.Millisecond,
+			BackoffCap:   30 * time.Second,
+			Margin:       20 * time.Second,
+			Targets:      []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront, policy.LambdaURL, policy.HTTPAPI},
 		},
 		MetricsNamespace: "Media/CorsGuard",
 		QueueURL:         workQueueURL,

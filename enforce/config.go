@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 // Defaults for the zero fields of Config.
@@ -68,6 +69,13 @@ type Config struct {
 	// compared without regard to case.
 	ExemptTagKey   string
 	ExemptTagValue string
+	// ProfileTag is the tag whose value names a resource's profile (profile.DefaultTagKey when
+	// empty); ProfilePatterns give profiles by name, the first that matches winning; a
+	// profile's baseline of a kind is the parameter <ProfilesPath><kind>/<NAME>
+	// (profile.DefaultPath when empty). See ProfileRules.
+	ProfileTag      string
+	ProfilePatterns []profile.Pattern
+	ProfilesPath    string
 	// Mode is used when Work.Mode is empty.
 	Mode Mode
 	// Workers is how many resources are reconciled at once.
@@ -134,6 +142,8 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.ExemptTagKey, DefaultExemptTagKey)
 	def(&c.ExemptTagValue, DefaultExemptTagValue)
+	def(&c.ProfileTag, profile.DefaultTagKey)
+	def(&c.ProfilesPath, profile.DefaultPath)
 	if c.Mode == "" {
 		c.Mode = DefaultMode
 	}
@@ -185,6 +195,15 @@ func (c Config) validate() error {
 			badf("Kinds[%s].Selector: %w", kind, err)
 		}
 	}
+	if c.ProfileTag == c.ExemptTagKey {
+		badf("ProfileTag %q is also the exemption tag's key; a tag cannot both exempt and name a profile", c.ProfileTag)
+	}
+	if _, err := profile.ParsePath(c.ProfilesPath); err != nil {
+		badf("ProfilesPath: %w", err)
+	}
+	if _, err := profile.ParsePatterns(profile.FormatPatterns(c.ProfilePatterns)); err != nil {
+		badf("ProfilePatterns: %w", err)
+	}
 	if _, ok := ParseMode(string(c.Mode)); !ok {
 		badf("Mode %q: want %q or %q", c.Mode, ModeEnforce, ModeAudit)
 	}
@@ -218,4 +237,12 @@ func (c Config) validate() error {
 		return fmt.Errorf("enforce config: %w", err)
 	}
 	return nil
+}
+
+// ProfileRules returns how c chooses each resource's baseline: the exemption tag, the profile
+// tag, the patterns and the profiles path, with their defaults.
+func (c Config) ProfileRules() profile.Rules {
+	d := c.withDefaults()
+	return profile.Rules{ExemptKey: d.ExemptTagKey, ExemptValue: d.ExemptTagValue,
+		TagKey: d.ProfileTag, Patterns: d.ProfilePatterns, Path: d.ProfilesPath}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -172,7 +173,8 @@ type settingFlags struct {
 }
 
 // settingValue is one setting's flag. A list setting's flag may be repeated; its values join
-// with commas, the list syntax of the environment.
+// with the setting's separator (a comma unless it says otherwise), the list syntax of the
+// environment.
 type settingValue struct {
 	setting config.Setting
 	def     string
@@ -183,7 +185,7 @@ func (v *settingValue) String() string {
 	if v.values == nil {
 		return v.def
 	}
-	return strings.Join(v.values, ",")
+	return strings.Join(v.values, cmp.Or(v.setting.Sep, ","))
 }
 
 func (v *settingValue) Set(s string) error {

@@ -80,6 +80,9 @@ func TestTheCLIAndTheLambdaReadEverySharedSettingAlike(t *testing.T) {
 		config.HTTPAPIExclude:   "public-legacy",
 		config.LambdaRate:       "2",
 		config.APIGatewayRate:   "1.5",
+		config.ProfileTag:       "cors-role",
+		config.ProfilePatterns:  "uploads=upload-*,ingest-*;partners=partner-*",
+		config.ProfilesPath:     "/team/profiles/",
 	}
 	// The table must name every setting that has both a variable and a flag: a setting added
 	// to config.Settings is held to the same meaning in both front ends from the start.
@@ -148,6 +151,13 @@ func TestTheCLIAndTheLambdaRefuseTheSameValues(t *testing.T) {
 		{config.CloudFrontParameter, "/cf baseline"},
 		{config.CloudFrontInclude, "["},
 		{config.CloudFrontAddMissingCors, "yes"},
+		{config.ProfileTag, "corsguard:profile=uploads"},
+		{config.ProfileTag, "corsguard:exempt"},
+		{config.ProfilePatterns, "uploads"},
+		{config.ProfilePatterns, "a/b=x"},
+		{config.ProfilePatterns, "a=x;a=y"},
+		{config.ProfilesPath, "/corsguard/profiles"},
+		{config.ProfilesPath, "/aws/profiles/"},
 	} {
 		t.Run(tc.env+"="+tc.value, func(t *testing.T) {
 			values := map[string]string{tc.env: tc.value}
@@ -177,5 +187,25 @@ func TestTheCLIAndTheLambdaRefuseTheSameValues(t *testing.T) {
 				t.Errorf("different refusals:\n Lambda: %s\n CLI:    %s", lambdaErr, cliErr)
 			}
 		})
+	}
+}
+
+// Repeated --profile-pattern flags mean what CORSGUARD_PROFILE_PATTERNS means with the same
+// patterns joined by ";" (a comma separates one pattern's globs), in the order given.
+func TestRepeatedProfilePatternFlagsAreTheVariablesPatterns(t *testing.T) {
+	cli, err := cliConfig(t, []string{"--profile-pattern", "uploads=upload-*,ingest-*", "--profile-pattern=partners=partner-*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lambda, err := lambdaConfig(map[string]string{config.BaselineParameter: DefaultBaselineParameter,
+		config.ProfilePatterns: "uploads=upload-*,ingest-*;partners=partner-*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(lambda, cli); diff != "" {
+		t.Errorf("configurations differ (-lambda +cli):\n%s", diff)
+	}
+	if len(cli.ProfilePatterns) != 2 || cli.ProfilePatterns[0].Name != "uploads" || len(cli.ProfilePatterns[0].Globs) != 2 {
+		t.Errorf("patterns %+v; want uploads (two globs) then partners", cli.ProfilePatterns)
 	}
 }

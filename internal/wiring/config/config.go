@@ -21,6 +21,7 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 // The names of the environment variables corsguard reads.
@@ -42,6 +43,9 @@ const (
 	S3Exclude         = "CORSGUARD_S3_EXCLUDE"
 	QueueURL          = "CORSGUARD_QUEUE_URL"
 	MaxConcurrency    = "CORSGUARD_MAX_CONCURRENCY"
+	ProfileTag        = "CORSGUARD_PROFILE_TAG"
+	ProfilePatterns   = "CORSGUARD_PROFILE_PATTERNS"
+	ProfilesPath      = "CORSGUARD_PROFILES_PATH"
 
 	CloudFrontParameter      = "CORSGUARD_CLOUDFRONT_BASELINE_PARAMETER"
 	CloudFrontInclude        = "CORSGUARD_CLOUDFRONT_INCLUDE"
@@ -144,8 +148,10 @@ type Setting struct {
 	// there is none.
 	Default  string
 	Required bool
-	// List says the value is a comma-separated list; a flag may then also be repeated.
+	// List says the value is a list, its items separated by Sep (a comma when empty); a flag
+	// may then also be repeated, its values joined by Sep.
 	List bool
+	Sep  string
 	// Kind, when set, is the only kind the setting applies to.
 	Kind policy.Kind
 	// Doc says in one line what the setting sets.
@@ -172,6 +178,22 @@ func Settings() []Setting {
 				c.ExemptTagKey, c.ExemptTagValue, err = enforce.ParseTag(v)
 				return err
 			}},
+		{Env: ProfileTag, Flag: "profile-tag", Default: profile.DefaultTagKey,
+			Doc: "tag KEY whose value names a resource's profile (1-64 of A-Z a-z 0-9 _ . -); the profile's baseline of a kind is the parameter <profiles path><kind>/<NAME>; a tag naming a missing or invalid profile is a terminal failure of that resource, never the default baseline",
+			set: func(c *enforce.Config, v string) error {
+				key, value, err := enforce.ParseTag(v)
+				if err == nil && strings.Contains(v, "=") {
+					err = fmt.Errorf("%q: want a tag KEY alone (its value names the profile), not KEY=%s", v, value)
+				}
+				c.ProfileTag = key
+				return err
+			}},
+		{Env: ProfilePatterns, Flag: "profile-pattern", List: true, Sep: profile.PatternSep,
+			Doc: "profiles by name, NAME=GLOB[,GLOB...] joined by ; (\"uploads=upload-*,ingest-*;partners=partner-*\"), tried in order after the profile tag: the first whose glob matches the resource's name gives its profile; the only way for kinds without tags (CloudFront response headers policies)",
+			set: func(c *enforce.Config, v string) (err error) { c.ProfilePatterns, err = profile.ParsePatterns(v); return err }},
+		{Env: ProfilesPath, Flag: "profiles-path", Default: profile.DefaultPath,
+			Doc: "SSM path of the profiles' baselines, beginning and ending with /: a profile NAME's baseline for a kind is the parameter <path><kind>/<NAME>, such as /corsguard/profiles/s3/uploads",
+			set: func(c *enforce.Config, v string) (err error) { c.ProfilesPath, err = profile.ParsePath(v); return err }},
 		{Env: Mode, Default: string(enforce.ModeEnforce),
 			Doc: "enforce (repair drift) or audit (only report it) for events and schedules",
 			set: func(c *enforce.Config, v string) error {
@@ -331,6 +353,10 @@ func Parse(value func(Setting) string, name func(Setting) string) (enforce.Confi
 	if c.BackoffBase > 0 && c.BackoffCap > 0 && c.BackoffCap < c.BackoffBase {
 		errs = append(errs, fmt.Errorf("%s: %s is less than %s %s", name(setting(BackoffCap)), c.BackoffCap,
 			name(setting(BackoffBase)), c.BackoffBase))
+	}
+	if c.ProfileTag != "" && c.ProfileTag == c.ExemptTagKey {
+		errs = append(errs, fmt.Errorf("%s: %q is also the exemption tag's key (%s): a tag cannot both exempt and name a profile",
+			name(setting(ProfileTag)), c.ProfileTag, name(setting(ExemptTag))))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return enforce.Config{}, err

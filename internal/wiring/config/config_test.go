@@ -11,6 +11,7 @@ import (
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 func env(m map[string]string) func(string) string {
@@ -31,6 +32,8 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 			APIGatewayRate: 3,
 			ExemptTagKey:   "corsguard:exempt",
 			ExemptTagValue: "true",
+			ProfileTag:     "corsguard:profile",
+			ProfilesPath:   "/corsguard/profiles/",
 			Mode:           enforce.ModeEnforce,
 			Workers:        4,
 			Rate:           10,
@@ -80,6 +83,9 @@ func TestVarsDefaultsAreWhatLoadUses(t *testing.T) {
 func TestLoadReadsEverySetting(t *testing.T) {
 	c, err := config.Load(env(map[string]string{
 		config.BaselineParameter: "corsguard-baseline",
+		config.ProfileTag:        "cors-role",
+		config.ProfilePatterns:   "uploads=upload-*,ingest-*;partners=partner-*",
+		config.ProfilesPath:      "/org/cors/",
 		config.Include:           "live-*, vod-* ,,",
 		config.Exclude:           "*-test",
 		config.ExemptTag:         "owner=hands-off",
@@ -121,13 +127,17 @@ func TestLoadReadsEverySetting(t *testing.T) {
 			APIGatewayRate: 1.5,
 			ExemptTagKey:   "owner",
 			ExemptTagValue: "hands-off",
-			Mode:           enforce.ModeAudit,
-			Workers:        8,
-			Rate:           2.5,
-			BackoffBase:    200 * time.Millisecond,
-			BackoffCap:     3 * time.Second,
-			Margin:         250 * time.Millisecond,
-			Targets:        []policy.Kind{policy.MediaStore, policy.S3},
+			ProfileTag:     "cors-role",
+			ProfilePatterns: []profile.Pattern{{Name: "uploads", Globs: []string{"upload-*", "ingest-*"}},
+				{Name: "partners", Globs: []string{"partner-*"}}},
+			ProfilesPath: "/org/cors/",
+			Mode:         enforce.ModeAudit,
+			Workers:      8,
+			Rate:         2.5,
+			BackoffBase:  200 * time.Millisecond,
+			BackoffCap:   3 * time.Second,
+			Margin:       250 * time.Millisecond,
+			Targets:      []policy.Kind{policy.MediaStore, policy.S3},
 		},
 		MetricsNamespace: "Media/CorsGuard",
 		QueueURL:         "https://sqs.us-east-1.amazonaws.com/111122223333/corsguard-work.fifo",
@@ -152,6 +162,15 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"an overlong tag value", config.ExemptTag, "k=" + strings.Repeat("v", 257), "at most 256"},
 		{"a tag without a key", config.ExemptTag, "=true", "no tag key"},
 		{"an unknown mode", config.Mode, "repair", `"repair" is neither enforce nor audit`},
+		{"a profile tag with a value", config.ProfileTag, "corsguard:profile=uploads", "want a tag KEY alone"},
+		{"an overlong profile tag", config.ProfileTag, strings.Repeat("k", 129), "at most 128"},
+		{"the exemption tag's key as profile tag", config.ProfileTag, "corsguard:exempt", "also the exemption tag's key"},
+		{"a pattern without =", config.ProfilePatterns, "uploads", "has no ="},
+		{"a pattern naming ..", config.ProfilePatterns, "..=x", ". and .. are not profile names"},
+		{"a profile with two patterns", config.ProfilePatterns, "a=x;a=y", "has two patterns"},
+		{"a malformed pattern glob", config.ProfilePatterns, "a=x[", "syntax error in pattern"},
+		{"a profiles path without its last slash", config.ProfilesPath, "/corsguard/profiles", "begins and ends with /"},
+		{"a profiles path with ..", config.ProfilesPath, "/corsguard/../x/", "not . or .."},
 		{"a mode in capitals", config.Mode, "ENFORCE", "neither enforce nor audit"},
 		{"zero workers", config.Workers, "0", "whole number from 1 to 100"},
 		{"too many workers", config.Workers, "101", "whole number from 1 to 100"},
