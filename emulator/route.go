@@ -22,6 +22,7 @@ func (e *Emulator) frontEnds() map[string]http.HandlerFunc {
 		"cloudfront":  e.serveCloudFront,
 		"lambda":      e.restFront("lambda", restProtocol{"lambda"}, e.lambdaRoutes()),
 		"apigateway":  e.restFront("apigateway", restProtocol{"apigateway"}, e.apiGatewayRoutes()),
+		"tagging":     e.jsonFront(taggingTarget, e.taggingOps()),
 	}
 }
 

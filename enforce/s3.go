@@ -39,13 +39,18 @@ const s3PageSize = 1000
 // S3 returns the Store of the Amazon S3 general purpose buckets in region (the function's
 // own), reached through c. ListBuckets is global; its BucketRegion filter keeps the buckets of
 // other Regions, which this Region's endpoint could not configure, out of a sweep.
-func S3(c S3API, region string) Store {
-	return s3Store{c: c, region: region}
+func S3(c S3API, region string, opts ...S3Option) Store {
+	s := s3Store{c: c, region: region}
+	for _, o := range opts {
+		o(&s)
+	}
+	return s
 }
 
 type s3Store struct {
-	c      S3API
-	region string
+	c       S3API
+	region  string
+	tagging TaggingAPI // nil: tags are read bucket by bucket
 }
 
 var _ Store = s3Store{}

@@ -73,7 +73,7 @@ func ParsePath(s string) (string, error) {
 	levels := strings.Split(s[1:len(s)-1], "/")
 	for _, l := range levels {
 		if !ssmLevel.MatchString(l) || l == "." || l == ".." {
-			return "", fmt.Errorf("%q is not a profiles path: each level between / is 1 or more of letters, digits, _ . -, not . or ..", clip(s))
+			return "", fmt.Errorf("%q is not a profiles path: each level between / is 1 or more of letters, digits, _ . - and not . or .. itself", clip(s))
 		}
 	}
 	if first := strings.ToLower(levels[0]); strings.HasPrefix(first, "aws") || strings.HasPrefix(first, "ssm") {

@@ -190,7 +190,10 @@ func Settings() []Setting {
 			}},
 		{Env: ProfilePatterns, Flag: "profile-pattern", List: true, Sep: profile.PatternSep,
 			Doc: "profiles by name, NAME=GLOB[,GLOB...] joined by ; (\"uploads=upload-*,ingest-*;partners=partner-*\"), tried in order after the profile tag: the first whose glob matches the resource's name gives its profile; the only way for kinds without tags (CloudFront response headers policies)",
-			set: func(c *enforce.Config, v string) (err error) { c.ProfilePatterns, err = profile.ParsePatterns(v); return err }},
+			set: func(c *enforce.Config, v string) (err error) {
+				c.ProfilePatterns, err = profile.ParsePatterns(v)
+				return err
+			}},
 		{Env: ProfilesPath, Flag: "profiles-path", Default: profile.DefaultPath,
 			Doc: "SSM path of the profiles' baselines, beginning and ending with /: a profile NAME's baseline for a kind is the parameter <path><kind>/<NAME>, such as /corsguard/profiles/s3/uploads",
 			set: func(c *enforce.Config, v string) (err error) { c.ProfilesPath, err = profile.ParsePath(v); return err }},

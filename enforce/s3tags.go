@@ -1,0 +1,90 @@
+package enforce
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	rgt "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
+	rgttypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
+)
+
+// TaggingAPI is the part of the Resource Groups Tagging API the engine calls;
+// *resourcegroupstaggingapi.Client satisfies it.
+type TaggingAPI interface {
+	GetResources(ctx context.Context, in *rgt.GetResourcesInput, optFns ...func(*rgt.Options)) (*rgt.GetResourcesOutput, error)
+}
+
+var _ TaggingAPI = (*rgt.Client)(nil)
+
+// opGetResources is the IAM action of GetResources, also its key in Report.APICalls.
+const opGetResources = "tag:GetResources"
+
+// taggingPageSize is the most resources one GetResources page may hold (the API's maximum).
+const taggingPageSize = 100
+
+// S3Option sets how S3 builds the buckets' store.
+type S3Option func(*s3Store)
+
+// WithTagging gives the S3 store the Resource Groups Tagging API, through which a sweep learns
+// the tags of every bucket that carries a given key (the profile tag) in one GetResources call
+// per 100 such buckets, instead of one GetBucketTagging per bucket.
+func WithTagging(c TaggingAPI) S3Option {
+	return func(s *s3Store) { s.tagging = c }
+}
+
+// bulkTagger is a store that can read, in bulk, the tags of every resource carrying a key.
+type bulkTagger interface {
+	// taggedWith returns, by resource name, every tag of each resource that carries key; a
+	// resource not in the map does not carry key. ok is false when the store cannot tell in
+	// bulk (the caller then reads each resource's tags).
+	taggedWith(ctx context.Context, m *meter, key string) (tags map[string]map[string]string, ok bool, err error)
+}
+
+var _ bulkTagger = s3Store{}
+
+// taggedWith pages through GetResources for the Region's buckets tagged with key. The Tagging
+// API answers only for the caller's own account and the Region of its endpoint, which are the
+// store's. It lists a resource with every tag it carries, not only the filter's key.
+func (s s3Store) taggedWith(ctx context.Context, m *meter, key string) (map[string]map[string]string, bool, error) {
+	if s.tagging == nil {
+		return nil, false, nil
+	}
+	out := map[string]map[string]string{}
+	in := &rgt.GetResourcesInput{
+		ResourceTypeFilters: []string{"s3:bucket"},
+		TagFilters:          []rgttypes.TagFilter{{Key: aws.String(key)}},
+		ResourcesPerPage:    aws.Int32(taggingPageSize),
+	}
+	for p := rgt.NewGetResourcesPaginator(s.tagging, in); p.HasMorePages(); {
+		stackFn := m.apiOption(opGetResources) // counts one call per page
+		page, err := p.NextPage(ctx, func(o *rgt.Options) { o.APIOptions = append(o.APIOptions, stackFn) })
+		if err != nil {
+			return nil, false, fmt.Errorf("get resources tagged %s: %w", key, err)
+		}
+		for _, r := range page.ResourceTagMappingList {
+			name, ok := bucketOfARN(aws.ToString(r.ResourceARN))
+			if !ok {
+				continue // not a bucket: nothing of ours
+			}
+			tags := make(map[string]string, len(r.Tags))
+			for _, t := range r.Tags {
+				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+			out[name] = tags
+		}
+	}
+	return out, true, nil
+}
+
+// bucketOfARN returns the bucket an S3 bucket ARN names (arn:PARTITION:s3:::NAME); objects
+// and access points are not buckets.
+func bucketOfARN(arn string) (string, bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "s3" || parts[3] != "" || parts[4] != "" ||
+		parts[5] == "" || strings.Contains(parts[5], "/") {
+		return "", false
+	}
+	return parts[5], true
+}
