@@ -358,7 +358,7 @@ func Parse(value func(Setting) string, name func(Setting) string) (enforce.Confi
 			name(setting(BackoffBase)), c.BackoffBase))
 	}
 	if c.ProfileTag != "" && c.ProfileTag == c.ExemptTagKey {
-		errs = append(errs, fmt.Errorf("%s: %q is also the exemption tag's key (%s): a tag cannot both exempt and name a profile",
+		errs = append(errs, fmt.Errorf("%s: %q is also the exemption tag's key, the key of %s: a tag cannot both exempt and name a profile",
 			name(setting(ProfileTag)), c.ProfileTag, name(setting(ExemptTag))))
 	}
 	if err := errors.Join(errs...); err != nil {
