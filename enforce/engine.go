@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 // The engine is three steps, one file each:
@@ -31,6 +32,7 @@ type Engine struct {
 	params SSMAPI
 	kinds  []*binding
 	limits *limiters
+	rules  profile.Rules // how each resource gets its baseline
 }
 
 // binding is one store of an Engine with the baseline parameter and selector that apply to it.
@@ -51,7 +53,7 @@ func New(cfg Config, params SSMAPI, stores ...Store) (*Engine, error) {
 	if params == nil || len(stores) == 0 {
 		return nil, errors.New("enforce: New needs an SSM client and a store")
 	}
-	e := &Engine{cfg: cfg, params: params}
+	e := &Engine{cfg: cfg, params: params, rules: cfg.ProfileRules()}
 	for _, s := range stores {
 		if s == nil {
 			return nil, errors.New("enforce: New needs an SSM client and a store")
@@ -170,7 +172,13 @@ func (e *Engine) withMargin(ctx context.Context) (context.Context, time.Time, co
 // newer version now, or was deleted (its deletion has its own event).
 func (e *Engine) checkBaselinesUnchanged(ctx context.Context, m *meter, rep *Report) {
 	read := map[string]bool{}
-	for _, b := range rep.Baselines {
+	bs := slices.Clone(rep.Baselines)
+	for _, b := range m.profiles.baselines() {
+		if b.Valid { // a missing profile failed its resources; its absence is no change
+			bs = append(bs, b)
+		}
+	}
+	for _, b := range bs {
 		if read[b.Parameter] {
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -58,6 +59,7 @@ type env struct {
 	cf  *cloudfront.Client
 	lc  *lambda.Client
 	ag  *apigatewayv2.Client
+	tg  *resourcegroupstaggingapi.Client
 
 	mu        sync.Mutex
 	compliant []string // seeded compliant: never to be written
@@ -93,6 +95,7 @@ func newEnv(t *testing.T, opt envOption) *env {
 	}
 	e := &env{t: t, emu: emu, ms: mediastore.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), seen: map[string]bool{}, own: map[string]int{},
 		cf: cloudfront.NewFromConfig(cfg), lc: lambda.NewFromConfig(cfg), ag: apigatewayv2.NewFromConfig(cfg),
+		tg: resourcegroupstaggingapi.NewFromConfig(cfg),
 		s3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })}
 	t.Cleanup(e.checkInvariants)
 	return e
@@ -170,7 +173,7 @@ func (e *env) engineOf(cfg enforce.Config, kinds ...policy.Kind) *enforce.Engine
 		case policy.MediaStore:
 			stores = append(stores, enforce.MediaStore(e.ms))
 		case policy.S3:
-			stores = append(stores, enforce.S3(e.s3, e.emu.Region()))
+			stores = append(stores, enforce.S3(e.s3, e.emu.Region(), enforce.WithTagging(e.tg)))
 		case policy.CloudFront:
 			stores = append(stores, enforce.CloudFront(e.cf, enforce.CloudFrontOptions{}))
 		case policy.LambdaURL:
@@ -224,6 +227,8 @@ func action(op string) string {
 		return s3[op]
 	case strings.Contains(op, "Bucket"):
 		return "s3:" + op // not one the engine may call
+	case op == "GetResources":
+		return "tag:GetResources"
 	case strings.Contains(op, "Parameter"):
 		return "ssm:" + op
 	case strings.Contains(op, "ResponseHeadersPolic") || strings.Contains(op, "Distribution") || strings.Contains(op, "CachePolic"):

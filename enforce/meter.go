@@ -62,10 +62,12 @@ type meter struct {
 	mu     sync.Mutex
 	calls  map[string]int
 	said   []string
+	// profiles are the profile baselines this run read, each once.
+	profiles *profileCache
 }
 
 func newMeter(l *limiters) *meter {
-	return &meter{limits: l, calls: map[string]int{}}
+	return &meter{limits: l, calls: map[string]int{}, profiles: newProfileCache()}
 }
 
 // apiOption counts one call of op and returns the API option (an SDK stack change, as in

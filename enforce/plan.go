@@ -16,6 +16,14 @@ type target struct {
 	listed *resource
 	want   policy.Policy
 	mode   Mode // the work queue's own mode for this resource; "" means the run's
+	// base is the kind's default baseline, as read (want is its policy).
+	base Baseline
+	// profiles holds the run's profile baselines; nil reads none.
+	profiles *profileCache
+	// tags, when not nil, are every tag of the resource, read in bulk; noProfileTag says a
+	// bulk read found it without the profile tag (its other tags are read only if needed).
+	tags         map[string]string
+	noProfileTag bool
 }
 
 // plan decides which resources a run reconciles. Only the kinds with work read a baseline (an
@@ -50,8 +58,9 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 			rep.ErrorRetryable = rep.ErrorRetryable || Retryable(err)
 			continue
 		}
+		base := kindBaseline(rep, k)
 		for i := range ts {
-			ts[i].want = want
+			ts[i].want, ts[i].base, ts[i].profiles = want, base, m.profiles
 		}
 		targets = append(targets, ts...)
 	}
@@ -112,9 +121,34 @@ func (e *Engine) targets(ctx context.Context, m *meter, k *binding, w Work, rep 
 			}
 			out = append(out, target{kind: k, name: listed[i].name, listed: &listed[i]})
 		}
+		// A sweep learns in bulk which resources carry the profile tag (one call per 100 of
+		// them), instead of reading every resource's tags.
+		if bt, ok := k.store.(bulkTagger); ok && len(out) > 0 {
+			tagged, ok, err := bt.taggedWith(ctx, m, e.rules.TagKey)
+			if err != nil {
+				return nil, err
+			}
+			for i := range out {
+				if tags, in := tagged[out[i].name]; in {
+					out[i].tags = tags
+				} else {
+					out[i].noProfileTag = ok
+				}
+			}
+		}
 	}
 	slices.SortFunc(out, func(a, b target) int { return strings.Compare(a.name, b.name) })
 	return out, nil
+}
+
+// kindBaseline returns the baseline rep read for k's kind.
+func kindBaseline(rep *Report, k *binding) Baseline {
+	for _, b := range rep.Baselines {
+		if b.Kind == k.store.Kind() {
+			return b
+		}
+	}
+	return Baseline{Kind: k.store.Kind(), Parameter: k.parameter}
 }
 
 // listAll lists every resource of store, page by page.

@@ -70,8 +70,10 @@ func (e *Engine) Reconcile(ctx context.Context, items []Item, reason string) (re
 		if !ok {
 			continue // its baseline is invalid: not touched; the report's baseline says why
 		}
-		targets = append(targets, target{kind: active[i], name: it.Name, want: want, mode: mode})
+		targets = append(targets, target{kind: active[i], name: it.Name, want: want, mode: mode,
+			base: kindBaseline(rep, active[i]), profiles: m.profiles})
 	}
+	e.bulkTags(work, m, targets)
 	rep.Entries = e.reconcileAll(work, nil, m, targets, rep.Mode, deadline, false)
 	return rep
 }
@@ -132,4 +134,27 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, mode Mode, 
 	}
 	e.loadBaselines(ctx, m, active, rep)
 	return rep
+}
+
+// bulkTags reads the tags of the targets whose store reads them in bulk (S3 buckets through
+// the Tagging API: one call per 100 buckets, instead of one GetBucketTagging each). A failed
+// bulk read is not an error: each resource then reads its own tags.
+func (e *Engine) bulkTags(ctx context.Context, m *meter, targets []target) {
+	byKind := map[*binding][]string{}
+	for _, t := range targets {
+		if _, ok := t.kind.store.(bulkTagger); ok {
+			byKind[t.kind] = append(byKind[t.kind], t.name)
+		}
+	}
+	for k, names := range byKind {
+		tags, ok, err := k.store.(bulkTagger).tagsOf(ctx, m, names)
+		if !ok || err != nil {
+			continue
+		}
+		for i := range targets {
+			if targets[i].kind == k {
+				targets[i].tags = tags[targets[i].name]
+			}
+		}
+	}
 }

@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 // reconcileAll runs the targets on the bounded worker pool and returns their entries in order.
@@ -133,7 +133,7 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 		ent.Attempts = 1 + b.waits
 		ent.Duration = e.cfg.Clock.Now().Sub(start)
 	}()
-	outcome, diff, err := e.converge(ctx, m, b, t, mode, &ent.ID)
+	outcome, diff, err := e.converge(ctx, m, b, t, mode, &ent.ID, &ent.Profile)
 	var left *leftAlone
 	switch {
 	case errors.As(err, &left):
@@ -154,8 +154,8 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 // baseline, compliant (no tag lookup: nothing will be written); else the tags (exempt), then
 // the diff (audit) or the write (enforce). A write refused as stale (the resource changed since
 // it was read) reads again and decides again, up to maxStale times. The resource's entryID, once
-// known, is written to *id.
-func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, mode Mode, id *string) (Outcome, []policy.Change, error) {
+// known, is written to *id, and the entry's profile to *prof.
+func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, mode Mode, id *string, prof **EntryProfile) (Outcome, []policy.Change, error) {
 	store := t.kind.store
 	var r resource
 	listed := t.listed != nil
@@ -180,7 +180,7 @@ func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, m
 		return "", nil, &leftAlone{why: fmt.Sprintf("%q is not selected by the %s include and exclude patterns", r.selectName(), store.Kind())}
 	}
 	for stale := 0; ; stale++ {
-		outcome, diff, err := e.decide(ctx, m, b, t, r, mode)
+		outcome, diff, err := e.decide(ctx, m, b, t, r, mode, prof)
 		if !errors.Is(err, errStale) || stale+1 >= maxStale {
 			if errors.Is(err, errStale) {
 				err = fmt.Errorf("%w (read and decided %d times)", err, maxStale)
@@ -190,47 +190,98 @@ func (e *Engine) converge(ctx context.Context, m *meter, b *backoff, t target, m
 	}
 }
 
-// decide reads the policy of a ready resource and makes it equal to the baseline (or reports
-// how it differs).
-func (e *Engine) decide(ctx context.Context, m *meter, b *backoff, t target, r resource, mode Mode) (Outcome, []policy.Change, error) {
-	store, want := t.kind.store, t.want
+// decide chooses the resource's baseline (its profile, from its tags or name, else its kind's
+// default), reads its policy and makes it equal to that baseline (or reports how it differs).
+// Tags decide the profile, so a kind with tags reads them first, unless a sweep's bulk read
+// already has them or found no profile tag: then they are read only once the resource
+// drifted, to see whether it is exempt (and a profile tag added meanwhile is honoured). The
+// entry's profile is written to *prof.
+func (e *Engine) decide(ctx context.Context, m *meter, b *backoff, t target, r resource, mode Mode, prof **EntryProfile) (Outcome, []policy.Change, error) {
+	store, kind := t.kind.store, t.kind.store.Kind()
+	tags, known := t.tags, t.tags != nil || !hasTags(store)
+	readTags := func() error {
+		known = true
+		return b.patiently(ctx, func(ctx context.Context) error {
+			var err error
+			tags, err = store.tags(ctx, m, r)
+			return err
+		})
+	}
+	if !known && !t.noProfileTag {
+		if err := readTags(); err != nil {
+			return "", nil, err
+		}
+	}
 	var actual policy.Policy
-	err := b.patiently(ctx, func(ctx context.Context) error {
-		var err error
-		actual, err = store.getPolicy(ctx, m, r)
-		return err
-	})
-	if err != nil {
-		return "", nil, err
+	read := false // actual holds the policy: a second choice does not read it again
+	policyOf := func() error {
+		if read {
+			return nil
+		}
+		read = true
+		return b.patiently(ctx, func(ctx context.Context) error {
+			var err error
+			actual, err = store.getPolicy(ctx, m, r)
+			return err
+		})
 	}
-	if actual != nil && policy.Equal(actual, want) {
-		return Compliant, nil, nil
+	for {
+		choice := e.rules.Resolve(kind, t.name, tags)
+		if choice.Source == profile.SourceExempt {
+			return e.decideExempt(ctx, m, t, tags, policyOf, &actual, prof)
+		}
+		want, p, err := e.want(ctx, m, t, choice)
+		*prof = p
+		if err != nil {
+			return "", nil, err
+		}
+		if err := policyOf(); err != nil {
+			return "", nil, err
+		}
+		if actual != nil && policy.Equal(actual, want) {
+			return Compliant, nil, nil
+		}
+		if !known {
+			if err := readTags(); err != nil {
+				return "", nil, err
+			}
+			if again := e.rules.Resolve(kind, t.name, tags); again.Source != choice.Source || again.Name != choice.Name {
+				continue // exempt, or tagged with a profile since the bulk read: decide again
+			}
+		}
+		diff := policy.Diff(actual, want)
+		if mode == ModeAudit {
+			return Drifted, diff, nil
+		}
+		err = b.patiently(ctx, func(ctx context.Context) error {
+			return store.putPolicy(ctx, m, r, want)
+		})
+		if err != nil {
+			return "", nil, err
+		}
+		return Remediated, diff, nil
 	}
+}
 
-	var tags map[string]string
-	err = b.patiently(ctx, func(ctx context.Context) error {
-		var err error
-		tags, err = store.tags(ctx, m, r)
-		return err
-	})
+// decideExempt decides an exempt resource: compliant when its policy equals the baseline it
+// would otherwise get, else exempt, and never a failure (the exemption wins even over an
+// invalid or missing profile). Nothing is written. policyOf reads the policy into *actual.
+func (e *Engine) decideExempt(ctx context.Context, m *meter, t target, tags map[string]string, policyOf func() error, actual *policy.Policy, prof **EntryProfile) (Outcome, []policy.Change, error) {
+	*prof = &EntryProfile{Source: profile.SourceExempt}
+	rules := e.rules
+	rules.ExemptKey = ""
+	want, p, err := e.want(ctx, m, t, rules.Resolve(t.kind.store.Kind(), t.name, tags))
 	if err != nil {
-		return "", nil, err
-	}
-	if v, ok := tags[e.cfg.ExemptTagKey]; ok && strings.EqualFold(v, e.cfg.ExemptTagValue) {
 		return Exempt, nil, nil
 	}
-
-	diff := policy.Diff(actual, want)
-	if mode == ModeAudit {
-		return Drifted, diff, nil
-	}
-	err = b.patiently(ctx, func(ctx context.Context) error {
-		return store.putPolicy(ctx, m, r, want)
-	})
-	if err != nil {
+	if err := policyOf(); err != nil {
 		return "", nil, err
 	}
-	return Remediated, diff, nil
+	if *actual != nil && policy.Equal(*actual, want) {
+		*prof = p
+		return Compliant, nil, nil
+	}
+	return Exempt, nil, nil
 }
 
 // withCause adds to err, when it is ctx's own end, why ctx ended (the CLI's abort names the

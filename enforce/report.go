@@ -33,6 +33,8 @@ package enforce
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/corsguard/corsguard/policy"
@@ -126,6 +128,9 @@ type Baseline struct {
 	Parameter string      `json:"parameter"`
 	Version   int64       `json:"version"`
 	Hash      string      `json:"hash,omitempty"`
+	// Profile is the profile whose baseline this is (in Report.Profiles); empty for a kind's
+	// default baseline.
+	Profile string `json:"profile,omitempty"`
 	// Valid is false when the baseline was missing, did not parse or broke the service's rules;
 	// Error then says why, and nothing was touched.
 	Valid  bool             `json:"valid"`
@@ -158,6 +163,9 @@ type Entry struct {
 	// (denied, refused as invalid, a bucket in another Region, a service that does not exist
 	// for the account: see TerminalError). It is false for every other outcome.
 	Retryable bool `json:"retryable"`
+	// Profile is the baseline the resource was held to: the default or a profile, why, its
+	// parameter and version. Nil when the run failed before choosing one.
+	Profile *EntryProfile `json:"profile,omitempty"`
 }
 
 // Report is the result of one run: the Lambda's return value, the CLI's JSON output and the
@@ -168,6 +176,10 @@ type Report struct {
 	// MediaStore), and nothing of a kind whose baseline is invalid was touched.
 	Baseline  Baseline        `json:"baseline"`
 	Baselines []Baseline      `json:"baselines,omitempty"`
+	// Profiles are the profiles' baselines the run read (each once, when a resource first
+	// needed it), sorted by parameter. An invalid or missing one failed its resources, each
+	// counted in the entries.
+	Profiles []Baseline `json:"profiles,omitempty"`
 	Mode      Mode            `json:"mode"`
 	Reason    string          `json:"reason"`
 	Started   time.Time       `json:"started"`
@@ -282,6 +294,7 @@ func Actions() []string {
 		"s3:ListAllMyBuckets",
 		"s3:PutBucketCORS",
 		"ssm:GetParameter",
+		"tag:GetResources",
 	}
 }
 
@@ -295,6 +308,8 @@ func (e *Engine) finish(rep *Report, m *meter) {
 		rep.Totals[ent.Outcome]++
 	}
 	rep.APICalls = m.counts()
+	rep.Profiles = append(rep.Profiles, m.profiles.baselines()...)
+	slices.SortFunc(rep.Profiles, func(a, b Baseline) int { return strings.Compare(a.Parameter, b.Parameter) })
 	rep.Notes = append(rep.Notes, m.notes()...)
 	rep.Duration = e.cfg.Clock.Now().Sub(rep.Started)
 	rep.Succeeded = rep.Baseline.Valid && rep.Error == "" &&

@@ -40,6 +40,8 @@ type bulkTagger interface {
 	// resource not in the map does not carry key. ok is false when the store cannot tell in
 	// bulk (the caller then reads each resource's tags).
 	taggedWith(ctx context.Context, m *meter, key string) (tags map[string]map[string]string, ok bool, err error)
+	// tagsOf returns every tag of each named resource (an empty map: none), in bulk.
+	tagsOf(ctx context.Context, m *meter, names []string) (tags map[string]map[string]string, ok bool, err error)
 }
 
 var _ bulkTagger = s3Store{}
@@ -87,4 +89,38 @@ func bucketOfARN(arn string) (string, bool) {
 		return "", false
 	}
 	return parts[5], true
+}
+
+// tagsOf returns the tags of each named bucket, from GetResources by ARN list (one call per
+// 100 buckets): a bucket the API does not list carries no tag. ok is false without the Tagging
+// API (the caller then reads each resource's tags).
+func (s s3Store) tagsOf(ctx context.Context, m *meter, names []string) (map[string]map[string]string, bool, error) {
+	if s.tagging == nil {
+		return nil, false, nil
+	}
+	out := make(map[string]map[string]string, len(names))
+	for start := 0; start < len(names); start += taggingPageSize {
+		chunk := names[start:min(start+taggingPageSize, len(names))]
+		arns := make([]string, len(chunk))
+		for i, n := range chunk {
+			arns[i] = bucketResource(n).id
+			out[n] = map[string]string{}
+		}
+		stackFn := m.apiOption(opGetResources)
+		page, err := s.tagging.GetResources(ctx, &rgt.GetResourcesInput{ResourceARNList: arns},
+			func(o *rgt.Options) { o.APIOptions = append(o.APIOptions, stackFn) })
+		if err != nil {
+			return nil, false, fmt.Errorf("get resources of %d buckets: %w", len(arns), err)
+		}
+		for _, r := range page.ResourceTagMappingList {
+			name, ok := bucketOfARN(aws.ToString(r.ResourceARN))
+			if _, asked := out[name]; !ok || !asked {
+				continue
+			}
+			for _, t := range r.Tags {
+				out[name][aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+		}
+	}
+	return out, true, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/corsguard/corsguard/enforce"
@@ -64,7 +65,8 @@ func Stores(cfg aws.Config, kinds []policy.Kind, opts ...StoreOption) []enforce.
 			out = append(out, enforce.MediaStore(mediastore.NewFromConfig(cfg)))
 		case policy.S3:
 			client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
-			out = append(out, enforce.S3(client, cfg.Region))
+			// The Tagging API reads the buckets' tags in bulk (the profile tag in a sweep).
+			out = append(out, enforce.S3(client, cfg.Region, enforce.WithTagging(resourcegroupstaggingapi.NewFromConfig(cfg))))
 		case policy.LambdaURL:
 			out = append(out, enforce.LambdaURLs(lambda.NewFromConfig(cfg)))
 		case policy.HTTPAPI:
