@@ -174,18 +174,18 @@ type Report struct {
 	// Baseline is the first kind's baseline, valid only when every kind's is; Baselines has
 	// one per kind the run covered (a baseline with POST is valid for S3 and not for
 	// MediaStore), and nothing of a kind whose baseline is invalid was touched.
-	Baseline  Baseline        `json:"baseline"`
-	Baselines []Baseline      `json:"baselines,omitempty"`
+	Baseline  Baseline   `json:"baseline"`
+	Baselines []Baseline `json:"baselines,omitempty"`
 	// Profiles are the profiles' baselines the run read (each once, when a resource first
 	// needed it), sorted by parameter. An invalid or missing one failed its resources, each
 	// counted in the entries.
-	Profiles []Baseline `json:"profiles,omitempty"`
-	Mode      Mode            `json:"mode"`
-	Reason    string          `json:"reason"`
-	Started   time.Time       `json:"started"`
-	Duration  time.Duration   `json:"duration_ns"`
-	Entries   []Entry         `json:"entries"`
-	Totals    map[Outcome]int `json:"totals"`
+	Profiles []Baseline      `json:"profiles,omitempty"`
+	Mode     Mode            `json:"mode"`
+	Reason   string          `json:"reason"`
+	Started  time.Time       `json:"started"`
+	Duration time.Duration   `json:"duration_ns"`
+	Entries  []Entry         `json:"entries"`
+	Totals   map[Outcome]int `json:"totals"`
 	// APICalls counts the calls the engine made per IAM action, such as
 	// "mediastore:GetCorsPolicy"; the SDK's retries within one call are not counted.
 	APICalls map[string]int `json:"api_calls"`
