@@ -513,6 +513,8 @@ func policyCases() []policyCase {
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/cloudfront", ""},
 		{"only cloudfront, a flat baseline name", "aws", map[string]string{"Targets": "cloudfront", "CloudFrontBaselineParameterName": "cf-baseline"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/cf-baseline arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
+		{"profiles under another path", "aws", map[string]string{"Targets": "s3", "ProfilesPath": "/org/cors-profiles/"},
+			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
 		{"Security Hub findings on", "aws", map[string]string{"SecurityHubFindings": "true"},
 			"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/baseline", ""},
 		{"function URLs and HTTP APIs with the default api baseline", "aws", map[string]string{"Targets": "lambda-url,http-api"},
@@ -567,8 +569,16 @@ func wantGrants(t *testing.T, tt policyCase) map[string][]string {
 			want[a] = []string{"*"}
 		case strings.HasPrefix(a, "s3:"):
 			want[a] = []string{"arn:" + tt.partition + ":s3:::*"}
-		case a == "ssm:GetParameter":
-			want[a] = strings.Fields(tt.parameter)
+		case a == "ssm:GetParameter": // the baselines, and the profiles' under their path
+			path := tt.params["ProfilesPath"]
+			if path == "" {
+				path = "/corsguard/profiles/" // the template's default
+			}
+			want[a] = append(strings.Fields(tt.parameter), "arn:"+tt.partition+":ssm:us-east-1:111122223333:parameter"+path+"*")
+			slices.Sort(want[a])
+		case a == "tag:GetResources" && !strings.Contains(targets, "s3"):
+		case a == "tag:GetResources": // the buckets' tags in bulk: no resource-level permission exists
+			want[a] = []string{"*"}
 		default:
 			t.Fatalf("enforce.Actions has %s: say here (and in template.yaml) on which resources", a)
 		}
