@@ -272,6 +272,16 @@ func build(s Scope, e enforce.Entry, b enforce.Baseline, mode enforce.Mode, at s
 		f.ProductFields["corsguard/BaselineParameter"] = b.Parameter
 		f.ProductFields["corsguard/BaselineVersion"] = fmt.Sprint(b.Version)
 	}
+	// The profile the resource is held to (docs/profiles.md): its own baseline parameter and
+	// version replace the kind's default.
+	if p := e.Profile; p != nil && p.Name != "" {
+		f.ProductFields["corsguard/Profile"] = p.Name
+		f.ProductFields["corsguard/ProfileSource"] = string(p.Source)
+		if p.Parameter != "" {
+			f.ProductFields["corsguard/BaselineParameter"] = p.Parameter
+			f.ProductFields["corsguard/BaselineVersion"] = fmt.Sprint(p.Version)
+		}
+	}
 	return f
 }
 

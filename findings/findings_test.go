@@ -18,6 +18,7 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 var (
@@ -380,5 +381,27 @@ func TestBuildNamesFunctionURLsAndHTTPAPIsByTheirARNs(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// A finding names the resource's profile, and its baseline parameter and version are the
+// profile's, not the kind's default.
+func TestBuildNamesTheProfile(t *testing.T) {
+	up := entry("uploads-bucket", enforce.Drifted)
+	up.Profile = &enforce.EntryProfile{Name: "uploads", Source: profile.SourceTag, Parameter: "/corsguard/profiles/mediastore/uploads", Version: 7}
+	plain := entry("plain", enforce.Compliant)
+	plain.Profile = &enforce.EntryProfile{Name: enforce.DefaultProfile, Source: profile.SourceDefault, Parameter: "/corsguard/baseline", Version: 3}
+	got := map[string]map[string]string{}
+	for _, f := range findings.Build(scope, report(up, plain), t0, nil) {
+		got[f.ProductFields["corsguard/Name"]] = f.ProductFields
+	}
+	for name, want := range map[string][4]string{
+		"uploads-bucket": {"uploads", "tag", "/corsguard/profiles/mediastore/uploads", "7"},
+		"plain":          {"default", "default", "/corsguard/baseline", "3"},
+	} {
+		f := got[name]
+		if g := [4]string{f["corsguard/Profile"], f["corsguard/ProfileSource"], f["corsguard/BaselineParameter"], f["corsguard/BaselineVersion"]}; g != want {
+			t.Errorf("%s: profile fields %v, want %v", name, g, want)
+		}
 	}
 }

@@ -337,6 +337,8 @@ type entrySummary struct {
 	Error     string          `json:"error,omitempty"`
 	Changes   int             `json:"changes,omitempty"`
 	Retryable bool            `json:"retryable,omitempty"`
+	// Profile is the baseline the resource was held to (docs/profiles.md).
+	Profile *enforce.EntryProfile `json:"profile,omitempty"`
 }
 
 // summarize writes the invocation's one summary line: totals always, the run's own error
@@ -348,7 +350,7 @@ func (h *Handler) summarize(ctx context.Context, d decision, r *enforce.Report, 
 	for _, e := range r.Entries {
 		switch e.Outcome {
 		case enforce.Remediated, enforce.Drifted, enforce.Failed, enforce.NotStarted:
-			notable = append(notable, entrySummary{Name: e.Name, Outcome: e.Outcome, Error: e.Error, Changes: len(e.Diff), Retryable: e.Retryable})
+			notable = append(notable, entrySummary{Name: e.Name, Outcome: e.Outcome, Error: e.Error, Changes: len(e.Diff), Retryable: e.Retryable, Profile: e.Profile})
 		}
 	}
 	attrs := []slog.Attr{
@@ -360,6 +362,7 @@ func (h *Handler) summarize(ctx context.Context, d decision, r *enforce.Report, 
 			slog.Int64("version", r.Baseline.Version),
 			slog.Bool("valid", r.Baseline.Valid),
 			slog.String("error", r.Baseline.Error)),
+		slog.Any("profiles", r.Profiles),
 		slog.String("run_error", r.Error),
 		slog.Int("resources", len(r.Entries)),
 		slog.Any("totals", totals(r)),

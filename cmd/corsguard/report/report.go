@@ -98,7 +98,16 @@ func WriteJSON(w io.Writer, rep *enforce.Report) error {
 
 // CSVHeader is the first row of the CSV output.
 func CSVHeader() []string {
-	return []string{"name", "kind", "outcome", "attempts", "duration_ms", "changes", "error"}
+	return []string{"name", "kind", "outcome", "attempts", "duration_ms", "changes", "error", "profile", "profile_parameter", "profile_version"}
+}
+
+// Profile is an entry's profile as the table and the CSV show it: the profile's name
+// ("default" for the kind's default baseline), "" when none applies (exempt, or failed first).
+func Profile(e enforce.Entry) string {
+	if e.Profile == nil {
+		return ""
+	}
+	return e.Profile.Name
 }
 
 // WriteCSV writes one row per container or bucket: the entries in the report's order, then
@@ -111,15 +120,30 @@ func WriteCSV(w io.Writer, rep *enforce.Report) error {
 		rows = append(rows, []string{
 			e.Name, string(e.Kind), string(e.Outcome), strconv.Itoa(e.Attempts),
 			strconv.FormatInt(e.Duration.Milliseconds(), 10), strings.Join(changes(e), "; "), cmpOr(e.Error, e.Note),
+			Profile(e), profileParameter(e), profileVersion(e),
 		})
 	}
 	for _, name := range rep.Excluded {
-		rows = append(rows, []string{name, "", Excluded, "0", "0", "", ""})
+		rows = append(rows, []string{name, "", Excluded, "0", "0", "", "", "", "", ""})
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("write csv report: %w", err)
 	}
 	return nil
+}
+
+func profileParameter(e enforce.Entry) string {
+	if e.Profile == nil {
+		return ""
+	}
+	return e.Profile.Parameter
+}
+
+func profileVersion(e enforce.Entry) string {
+	if e.Profile == nil || e.Profile.Version == 0 {
+		return ""
+	}
+	return strconv.FormatInt(e.Profile.Version, 10)
 }
 
 // Excluded is the outcome column of a container that the selector left out, in the CSV and
@@ -163,6 +187,14 @@ func WriteTable(w io.Writer, rep *enforce.Report) error {
 		if len(b.Errors) == 0 && b.Error != "" {
 			kv("", "  %s", b.Error)
 		}
+	}
+	for _, b := range rep.Profiles {
+		if b.Valid {
+			kv("profile", "%s %s: %s version %d (%s)", b.Kind, b.Profile, b.Parameter, b.Version, short(b.Hash))
+			continue
+		}
+		kv("profile", "%s %s: %s UNUSABLE: its resources were not touched", b.Kind, b.Profile, b.Parameter)
+		kv("", "  %s", b.Error)
 	}
 	kv("mode", "%s (%s)", rep.Mode, rep.Reason)
 	if rep.Error != "" {
@@ -219,14 +251,14 @@ func writeEntries(w io.Writer, entries []enforce.Entry) error {
 	kindCol := func(e enforce.Entry) string { return "" }
 	switch {
 	case mixed:
-		fmt.Fprintln(tw, "NAME\tKIND\tOUTCOME\tTRIES\tTIME\tDETAIL")
+		fmt.Fprintln(tw, "NAME\tKIND\tOUTCOME\tPROFILE\tTRIES\tTIME\tDETAIL")
 		kindCol = func(e enforce.Entry) string { return string(e.Kind) + "\t" }
 	case entries[0].Kind == policy.S3:
-		fmt.Fprintln(tw, "BUCKET\tOUTCOME\tTRIES\tTIME\tDETAIL")
+		fmt.Fprintln(tw, "BUCKET\tOUTCOME\tPROFILE\tTRIES\tTIME\tDETAIL")
 	case entries[0].Kind == policy.CloudFront:
-		fmt.Fprintln(tw, "POLICY\tOUTCOME\tTRIES\tTIME\tDETAIL")
+		fmt.Fprintln(tw, "POLICY\tOUTCOME\tPROFILE\tTRIES\tTIME\tDETAIL")
 	default:
-		fmt.Fprintln(tw, "CONTAINER\tOUTCOME\tTRIES\tTIME\tDETAIL")
+		fmt.Fprintln(tw, "CONTAINER\tOUTCOME\tPROFILE\tTRIES\tTIME\tDETAIL")
 	}
 	pad := ""
 	if mixed {
@@ -247,9 +279,9 @@ func writeEntries(w io.Writer, entries []enforce.Entry) error {
 		if len(details) > 0 {
 			first = details[0]
 		}
-		fmt.Fprintf(tw, "%s\t%s%s\t%d\t%s\t%s\n", e.Name, kindCol(e), e.Outcome, e.Attempts, roundDuration(e.Duration), first)
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%d\t%s\t%s\n", e.Name, kindCol(e), e.Outcome, cmpOr(Profile(e), "-"), e.Attempts, roundDuration(e.Duration), first)
 		for _, d := range details[min(1, len(details)):] {
-			fmt.Fprintf(tw, "%s\t\t\t\t%s\n", pad, d)
+			fmt.Fprintf(tw, "%s\t\t\t\t\t%s\n", pad, d)
 		}
 	}
 	if err := tw.Flush(); err != nil {

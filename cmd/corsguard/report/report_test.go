@@ -12,6 +12,7 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 func sample() *enforce.Report {
@@ -22,7 +23,8 @@ func sample() *enforce.Report {
 		Started:  time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC),
 		Duration: 1234 * time.Millisecond,
 		Entries: []enforce.Entry{
-			{Name: "live-news", Kind: policy.MediaStore, Outcome: enforce.Compliant, Attempts: 1, Duration: 12 * time.Millisecond},
+			{Name: "live-news", Kind: policy.MediaStore, Outcome: enforce.Compliant, Attempts: 1, Duration: 12 * time.Millisecond,
+				Profile: &enforce.EntryProfile{Name: "uploads", Source: profile.SourceTag, Parameter: "/corsguard/profiles/mediastore/uploads", Version: 4}},
 			{Name: "vod-library", Kind: policy.MediaStore, Outcome: enforce.Drifted, Attempts: 1, Duration: 20 * time.Millisecond,
 				Diff: []policy.Change{
 					{Path: "CorsPolicy[0].AllowedOrigins", Op: "change", Added: []string{"https://*.example.com"}, Removed: []string{"*"}},
@@ -62,12 +64,12 @@ func TestCSVHasOneRowPerContainer(t *testing.T) {
 	}
 	want := [][]string{
 		CSVHeader(),
-		{"live-news", "mediastore", "compliant", "1", "12", "", ""},
+		{"live-news", "mediastore", "compliant", "1", "12", "", "", "uploads", "/corsguard/profiles/mediastore/uploads", "4"},
 		{"vod-library", "mediastore", "drifted", "1", "20",
-			"CorsPolicy[0].AllowedOrigins: +https://*.example.com -*; CorsPolicy[0].MaxAgeSeconds: 0 -> 3000", ""},
-		{"partner, \"quoted\"", "mediastore", "failed", "4", "2000", "", "get cors policy: throttled"},
-		{"test-1", "", "excluded", "0", "0", "", ""},
-		{"test-2", "", "excluded", "0", "0", "", ""},
+			"CorsPolicy[0].AllowedOrigins: +https://*.example.com -*; CorsPolicy[0].MaxAgeSeconds: 0 -> 3000", "", "", "", ""},
+		{"partner, \"quoted\"", "mediastore", "failed", "4", "2000", "", "get cors policy: throttled", "", "", ""},
+		{"test-1", "", "excluded", "0", "0", "", "", "", "", ""},
+		{"test-2", "", "excluded", "0", "0", "", "", "", "", ""},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("csv rows (-want +got):\n%s", diff)
@@ -98,6 +100,14 @@ func TestTableShowsEveryContainerChangeAndTotal(t *testing.T) {
 	}
 	// The second change of a drifted container is on its own line, under DETAIL.
 	lines := strings.Split(out, "\n")
+	// Each resource says its profile, "-" where none was chosen.
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) > 2 && (f[0] == "CONTAINER" || f[0] == "live-news" || f[0] == "vod-library") {
+			if want := map[string]string{"CONTAINER": "PROFILE", "live-news": "uploads", "vod-library": "-"}[f[0]]; f[2] != want {
+				t.Errorf("line %q: third column %q, want %q", l, f[2], want)
+			}
+		}
+	}
 	for i, l := range lines {
 		if strings.HasPrefix(l, "vod-library") {
 			next := lines[i+1]
