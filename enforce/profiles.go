@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/corsguard/corsguard/policy"
@@ -116,3 +117,89 @@ func (e *Engine) want(ctx context.Context, m *meter, t target, choice profile.Ch
 // hasTags reports whether resources of the store's kind carry tags (CloudFront response
 // headers policies do not: only patterns give them a profile).
 func hasTags(s Store) bool { return s.Kind() != policy.CloudFront }
+
+// ProfileEntry is one resource with the baseline it gets, as `corsguard profiles` lists it.
+type ProfileEntry struct {
+	Name      string         `json:"name"`
+	Kind      policy.Kind    `json:"kind"`
+	Profile   string         `json:"profile"`
+	Source    profile.Source `json:"source"`
+	Parameter string         `json:"parameter,omitempty"`
+	Version   int64          `json:"version,omitempty"`
+	// Error says why the profile cannot be used: an invalid name, a missing parameter, a
+	// baseline the kind's rules refuse. Such a resource is a terminal failure in a run.
+	Error string `json:"error,omitempty"`
+}
+
+// ProfileListing is every matching resource with its profile.
+type ProfileListing struct {
+	Entries  []ProfileEntry `json:"entries"`
+	Excluded []string       `json:"excluded,omitempty"`
+	// Error is why a kind could not be listed.
+	Error    string         `json:"error,omitempty"`
+	APICalls map[string]int `json:"api_calls"`
+}
+
+// Unusable counts the resources whose profile is missing or invalid.
+func (l *ProfileListing) Unusable() int {
+	n := 0
+	for _, e := range l.Entries {
+		if e.Error != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Profiles lists every matching resource of every kind with the baseline it gets and why (the
+// profile tag, a pattern, or the default), reading the tags as a sweep does (S3's in bulk)
+// and each profile's baseline once, and writes nothing. The exemption tag is not looked at:
+// an audit says which resources are exempt.
+func (e *Engine) Profiles(ctx context.Context) *ProfileListing {
+	m := newMeter(e.limits)
+	out := &ProfileListing{Entries: []ProfileEntry{}}
+	rep := &Report{}
+	e.loadBaselines(ctx, m, e.kinds, rep)
+	rules := e.rules
+	rules.ExemptKey = ""
+	var errs []string
+	for _, k := range e.kinds {
+		ts, err := e.targets(ctx, m, k, Work{}, rep)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", k.store.Kind(), m.judge(k.store.Kind(), err)))
+			continue
+		}
+		base := kindBaseline(rep, k)
+		for _, t := range ts {
+			tags := t.tags
+			if tags == nil && hasTags(k.store) && !t.noProfileTag {
+				if tags, err = k.store.tags(ctx, m, *t.listed); err != nil {
+					out.Entries = append(out.Entries, ProfileEntry{Name: t.name, Kind: k.store.Kind(), Error: err.Error()})
+					continue
+				}
+			}
+			c := rules.Resolve(k.store.Kind(), t.name, tags)
+			ent := ProfileEntry{Name: t.name, Kind: k.store.Kind(), Profile: c.Name, Source: c.Source, Parameter: c.Parameter}
+			switch {
+			case !c.Profiled():
+				ent.Profile, ent.Parameter, ent.Version = DefaultProfile, base.Parameter, base.Version
+				if !base.Valid {
+					ent.Error = base.Error
+				}
+			case c.Err != nil:
+				ent.Error = c.Err.Error()
+			default:
+				b, _ := e.profileBaseline(ctx, m, m.profiles, k.store.Kind(), c.Name, c.Parameter)
+				ent.Version = b.Version
+				if !b.Valid {
+					ent.Error = b.Error
+				}
+			}
+			out.Entries = append(out.Entries, ent)
+		}
+	}
+	out.Excluded = rep.Excluded
+	out.Error = strings.Join(errs, "; ")
+	out.APICalls = m.counts()
+	return out
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,6 +38,7 @@ type cliOptions struct {
 // execute, which prints a command's error once and returns the exit code it chose (exit.go).
 func addCommands(root *cobra.Command, opts cliOptions) {
 	root.AddCommand(newAuditCmd(opts), newApplyCmd(opts), newValidateCmd(), newDiffCmd(opts), newDemoCmd(), newProbeCmd(opts))
+	root.AddCommand(newProfilesCmd(opts))
 }
 
 // DefaultBaselineParameter is the SSM parameter the CLI reads when neither --baseline-parameter
@@ -221,10 +223,14 @@ var flagUsage = map[string]string{
 	"workers":                       "containers and buckets checked at once (1-100)",
 }
 
-func (f *settingFlags) register(cmd *cobra.Command) {
+func (f *settingFlags) register(cmd *cobra.Command) { f.registerOnly(cmd) }
+
+// registerOnly registers the flags of the settings read from the variables envs (every
+// setting's when none is given).
+func (f *settingFlags) registerOnly(cmd *cobra.Command, envs ...string) {
 	f.values = map[string]*settingValue{}
 	for _, s := range config.Settings() {
-		if s.Flag == "" {
+		if s.Flag == "" || (len(envs) > 0 && !slices.Contains(envs, s.Env)) {
 			continue
 		}
 		v := &settingValue{setting: s, def: s.Default}
@@ -242,9 +248,26 @@ func (f *settingFlags) register(cmd *cobra.Command) {
 			flag.NoOptDefVal = "true" // a switch: --cloudfront-add-missing-cors alone means true
 		}
 	}
+	if len(envs) > 0 {
+		return
+	}
 	cmd.Flags().Lookup("target").Shorthand = "t"
 	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
 		[]string{string(policy.MediaStore), string(policy.S3), string(policy.CloudFront), policy.AllKinds}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// apply sets the registered settings' values (their defaults when not given) on c, with the
+// parsers of the settings table; every bad flag is reported at once.
+func (f *settingFlags) apply(c *enforce.Config) error {
+	var errs []error
+	for _, s := range config.Settings() {
+		if v := f.values[s.Flag]; s.Flag != "" && v != nil {
+			if err := s.Apply(c, v.String()); err != nil {
+				errs = append(errs, fmt.Errorf("--%s: %w", s.Flag, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // engineConfig maps the flags onto the engine's Config with the parsers the Lambda's

@@ -10,13 +10,16 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/internal/wiring/awsclient"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 func newDiffCmd(opts cliOptions) *cobra.Command {
 	awsF := awsFlags{httpClient: opts.httpClient}
 	var (
 		baselineF                 baselineFlags
+		profileF                  settingFlags
 		container, bucket, target string
 	)
 	cmd := &cobra.Command{
@@ -96,6 +99,9 @@ included).`,
 				Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: baselineF.s3Parameter},
 					policy.CloudFront: {Parameter: baselineF.cfParameter},
 					policy.LambdaURL:  {Parameter: baselineF.apiParameter}, policy.HTTPAPI: {Parameter: baselineF.apiParameter}}}
+			if err := profileF.apply(&cfg); err != nil {
+				return err
+			}
 			engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, []policy.Kind{kind})...)
 			if err != nil {
 				return err
@@ -112,6 +118,9 @@ included).`,
 			if baselineF.file == "" {
 				label = fmt.Sprintf("baseline %s version %d", b.Parameter, b.Version)
 			}
+			if p := in.Profile; p != nil && p.Source != profile.SourceDefault {
+				label = fmt.Sprintf("profile %s (%s), %s", p.Name, p.Source, label)
+			}
 			if writeDiff(cmd.OutOrStdout(), what+" "+name, label, in.Actual, in.Want) {
 				return &exitErr{code: exitDrifted}
 			}
@@ -120,6 +129,7 @@ included).`,
 	}
 	awsF.register(cmd.Flags())
 	baselineF.register(cmd)
+	profileF.registerOnly(cmd, config.ProfileTag, config.ProfilePatterns, config.ProfilesPath)
 	cmd.Flags().StringVarP(&container, "container", "c", "", "name of the MediaStore container")
 	cmd.Flags().StringVarP(&bucket, "bucket", "b", "", "name of the S3 bucket")
 	cmd.Flags().StringVarP(&target, "target", "t", "", "kind of the NAME argument: mediastore (default), s3, cloudfront (a response headers policy's name), lambda-url (FUNCTION or FUNCTION:ALIAS) or http-api (an ApiId)")

@@ -331,6 +331,16 @@ func Settings() []Setting {
 	}
 }
 
+// Apply parses value (its default when empty) onto c as Parse does for this setting, for the
+// commands that take a few settings alone (diff takes the profile settings).
+func (s Setting) Apply(c *enforce.Config, value string) error {
+	v := strings.TrimSpace(value)
+	if v == "" {
+		v = s.Default
+	}
+	return s.set(c, v)
+}
+
 // Parse maps the strings of every setting onto an enforce.Config and validates it. value
 // returns the string given for a setting ("" when unset: its default applies); name says how
 // the user wrote the setting (the variable, or the flag), for the errors, which cover every bad
