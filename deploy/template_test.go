@@ -645,6 +645,8 @@ func routes() map[string]string {
 		"cloudtrail-s3-put-bucket-cors.json":         "BucketCorsChangedTrail",
 		"cloudtrail-s3-delete-bucket-cors.json":      "BucketCorsChangedTrail",
 		"cloudtrail-s3-other-call.json":              "",
+		"cloudtrail-s3-put-bucket-tagging.json":      "BucketCorsChangedTrail",
+		"ssm-profile-update.json":                    "BaselineChanged",
 		"direct-audit-buckets.json":                  "",
 		// CloudFront's records reach the function through the standalone ResponseHeadersPolicyChangedRule.
 		"cloudtrail-create-response-headers-policy.json": "",

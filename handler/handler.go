@@ -209,7 +209,8 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if mode == "" {
 		mode = enforce.DefaultMode
 	}
-	d := route(input, homeOf(ctx, h.region), h.cfg.Parameters(), mode)
+	// The profiles path ends in "/": route takes a profile's parameter under it for a baseline.
+	d := route(input, homeOf(ctx, h.region), append(h.cfg.Parameters(), h.cfg.ProfileRules().Path), mode)
 	if d.reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
 		d = ignoref("%s: S3 buckets are not among the targets", d.Work.Reason)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 // Event names what an event asks of corsguard (policy.Kind names a kind of resource).
@@ -98,6 +99,8 @@ type cloudTrail struct {
 	RequestParameters struct {
 		ContainerName string `json:"containerName"`
 		BucketName    string `json:"bucketName"`
+		// Resource is the container ARN of MediaStore's TagResource and UntagResource.
+		Resource string `json:"resource"`
 		// ResponseHeadersPolicyConfig is CloudFront's: Create and UpdateResponseHeadersPolicy
 		// name the policy by its name in the config (Update also by id).
 		ResponseHeadersPolicyConfig struct {
@@ -204,6 +207,13 @@ func mediaStoreCall(_ envelope, r routing, d cloudTrail) decision {
 	case eventCreateContainer:
 		event = ContainerCreated
 	case "PutCorsPolicy", "DeleteCorsPolicy":
+	case "TagResource", "UntagResource":
+		// A tag may name the container's profile, or exempt it: reconcile it with its tags now.
+		_, name, ok := strings.Cut(d.RequestParameters.Resource, ":container/")
+		if err := policy.ValidContainerName(name); !ok || err != nil {
+			return ignoref("CloudTrail %s: %q is not a container ARN", d.EventName, d.RequestParameters.Resource)
+		}
+		return one(CorsChanged, name, r.mode, d.reason(d.EventName, name))
 	default:
 		return ignoref("CloudTrail %s cannot change a CORS policy", d.EventName)
 	}
@@ -217,6 +227,7 @@ func s3Call(_ envelope, r routing, d cloudTrail) decision {
 	case eventCreateBucket:
 		event = BucketCreated
 	case "PutBucketCors", "DeleteBucketCors":
+	case "PutBucketTagging", "DeleteBucketTagging": // a tag may name the bucket's profile, or exempt it
 	default:
 		return ignoref("CloudTrail %s cannot change a bucket's CORS configuration", d.EventName)
 	}
@@ -269,9 +280,14 @@ func (d cloudTrail) reason(call, name string) string {
 	return reason
 }
 
-// parameterChanged routes Parameter Store's event: a change to a baseline, or its deletion.
+// parameterChanged routes Parameter Store's event: a change to a baseline, or its deletion. A
+// baseline name that ends in "/" is the profiles path: a profile's parameter under it
+// (<path><kind>/<NAME>) is a baseline too.
 func parameterChanged(_ envelope, r routing, d parameterChange) decision {
-	if !slices.Contains(r.baselines, d.Name) {
+	if !slices.Contains(r.baselines, d.Name) && !slices.ContainsFunc(r.baselines, func(b string) bool {
+		_, _, ok := profile.Rules{Path: b}.Of(d.Name)
+		return strings.HasSuffix(b, "/") && ok
+	}) {
 		return ignoref("parameter %q is not the baseline %q", d.Name, strings.Join(r.baselines, `" or "`))
 	}
 	reason := fmt.Sprintf("SSM %s %s", d.Operation, d.Name)

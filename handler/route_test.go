@@ -58,7 +58,9 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 		"cloudtrail-s3-create-bucket.json":      bucket(BucketCreated, "media-uploads", "CloudTrail CreateBucket media-uploads"+user),
 		"cloudtrail-s3-put-bucket-cors.json":    bucket(CorsChanged, "media-assets", "CloudTrail PutBucketCors media-assets"+user),
 		"cloudtrail-s3-delete-bucket-cors.json": bucket(CorsChanged, "media-assets", "CloudTrail DeleteBucketCors media-assets"+user),
-		"cloudtrail-s3-other-call.json":         {Event: Ignored, Note: "CloudTrail PutBucketTagging cannot change a bucket's CORS configuration"},
+		"cloudtrail-s3-other-call.json":         {Event: Ignored, Note: "CloudTrail PutBucketVersioning cannot change a bucket's CORS configuration"},
+		"cloudtrail-s3-put-bucket-tagging.json": bucket(CorsChanged, "media-assets", "CloudTrail PutBucketTagging media-assets"+user),
+		"ssm-profile-update.json":               {Event: Ignored, Note: `parameter "/corsguard/profiles/s3/uploads" is not the baseline "/corsguard/baseline"`},
 		"cloudtrail-create-response-headers-policy.json": {Event: CorsChanged, Work: enforce.Work{Policies: []string{"media-cors"},
 			Mode: enforce.ModeEnforce, Reason: "CloudTrail CreateResponseHeadersPolicy media-cors by arn:aws:iam::012345678912:user/alice"}},
 		"cloudtrail-update-response-headers-policy.json": {Event: CorsChanged, Work: enforce.Work{Policies: []string{"media-cors"},
@@ -265,5 +267,39 @@ func TestHomeOfTakesTheAccountFromTheFunctionARN(t *testing.T) {
 	}
 	if got := homeOf(context.Background(), "eu-west-1"); got.Account != "" {
 		t.Errorf("homeOf without an invocation context = %+v, want no account", got)
+	}
+}
+
+// A change to a profile's parameter under the profiles path is a baseline change; one outside
+// it, or not <kind>/<NAME>, is not. A tag call reconciles its resource.
+func TestProfileParametersAndTagCallsAreRouted(t *testing.T) {
+	ssmEvent := func(op, name string) []byte {
+		return []byte(`{"account":"012345678912","region":"us-east-1","source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"` + op + `","name":"` + name + `"}}`)
+	}
+	baselines := []string{baseline, "/corsguard/profiles/"}
+	for name, want := range map[string]Event{
+		"/corsguard/profiles/s3/uploads":          BaselineChanged,
+		"/corsguard/profiles/cloudfront/partners": BaselineChanged,
+		"/corsguard/profiles/s3/..":               Ignored,
+		"/corsguard/profiles/s3/a/b":              Ignored,
+		"/corsguard/profiles/gcs/uploads":         Ignored,
+		"/other/profiles/s3/uploads":              Ignored,
+	} {
+		if d := route(ssmEvent("Update", name), home, baselines, enforce.ModeEnforce); d.Event != want {
+			t.Errorf("Update %s: %s (%s), want %s", name, d.Event, d.Note, want)
+		}
+	}
+	if d := route(ssmEvent("Delete", "/corsguard/profiles/s3/uploads"), home, baselines, enforce.ModeEnforce); d.Event != BaselineDeleted {
+		t.Errorf("Delete of a profile: %s, want %s (alarmed, nothing changed)", d.Event, BaselineDeleted)
+	}
+	tagged := func(call, resource string) []byte {
+		return []byte(`{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"AWS API Call via CloudTrail","detail":{"eventSource":"mediastore.amazonaws.com","eventName":"` + call + `","requestParameters":{"resource":"` + resource + `"}}}`)
+	}
+	d := route(tagged("TagResource", "arn:aws:mediastore:us-east-1:012345678912:container/live-news"), home, baselines, enforce.ModeEnforce)
+	if d.Event != CorsChanged || !cmp.Equal(d.Work.Containers, []string{"live-news"}) {
+		t.Errorf("TagResource: %+v; want live-news reconciled", d)
+	}
+	if d := route(tagged("UntagResource", "arn:aws:mediastore:us-east-1:012345678912:container/../x"), home, baselines, enforce.ModeEnforce); d.Event != Ignored {
+		t.Errorf("UntagResource of a bad ARN: %+v; want ignored", d)
 	}
 }
