@@ -87,7 +87,7 @@ func peakRSS() int64 {
 // The emulator's names of the operations the engine calls, per kind of target.
 var (
 	mediaStoreOps = []string{"ListContainers", "DescribeContainer", "GetCorsPolicy", "ListTagsForResource", "PutCorsPolicy"}
-	s3Ops         = []string{"ListBuckets", "GetBucketCors", "GetBucketTagging", "PutBucketCors"}
+	s3Ops         = []string{"ListBuckets", "GetBucketCors", "GetBucketTagging", "PutBucketCors", "GetResources"}
 )
 
 // Operations returns the API operations the engine calls, the ones a sweep's emulator throttles:
@@ -181,9 +181,24 @@ func (r SweepResult) Minimum() int {
 	return r.Listings() + r.Spec.N*len(r.Spec.Kinds()) + r.Drifted
 }
 
-// MinimumWithTags adds the tag read (ListTagsForResource, GetBucketTagging) a drifted resource
-// needs before it may be written, for the exemption check.
-func (r SweepResult) MinimumWithTags() int { return r.Minimum() + r.Drifted }
+// MinimumWithTags adds the tag reads (docs/profiles.md): a resource's tags may name its
+// profile, so a container's are read before its policy (one ListTagsForResource each); a
+// sweep learns which buckets carry the profile tag in bulk (one GetResources per 100 such
+// buckets, at least one call; the bench tags none), and reads a drifted bucket's own tags
+// before it is written, for the exemption check.
+func (r SweepResult) MinimumWithTags() int {
+	n := r.Minimum()
+	perKind := r.Drifted / len(r.Spec.Kinds()) // every kind is seeded alike
+	for _, k := range r.Spec.Kinds() {
+		switch k {
+		case policy.MediaStore:
+			n += r.Spec.N
+		case policy.S3:
+			n += perKind + 1
+		}
+	}
+	return n
+}
 
 // MediaStoreCalls is the number of MediaStore calls the emulator received.
 func (r SweepResult) MediaStoreCalls() int { return r.sum(mediaStoreOps) }

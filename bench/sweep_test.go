@@ -22,14 +22,14 @@ func TestRunSweepCountsASmallFleet(t *testing.T) {
 	if res.Drifted != 1 {
 		t.Errorf("drifted = %d, want 1 of 3", res.Drifted)
 	}
-	want := map[string]int{"ListContainers": 1, "GetCorsPolicy": 3, "ListTagsForResource": 1, "PutCorsPolicy": 1, "GetParameter": 2}
+	want := map[string]int{"ListContainers": 1, "GetCorsPolicy": 3, "ListTagsForResource": 3, "PutCorsPolicy": 1, "GetParameter": 2}
 	for op, n := range want {
 		if res.Calls[op] != n {
 			t.Errorf("%s calls = %d, want %d (all: %v)", op, res.Calls[op], n, res.Calls)
 		}
 	}
-	if res.MediaStoreCalls() != res.MinimumWithTags() || res.Minimum() != 5 {
-		t.Errorf("MediaStore calls %d, minimum %d, with tags %d; want 6, 5, 6", res.MediaStoreCalls(), res.Minimum(), res.MinimumWithTags())
+	if res.MediaStoreCalls() != res.MinimumWithTags() || res.Minimum() != 5 || res.MinimumWithTags() != 8 {
+		t.Errorf("MediaStore calls %d, minimum %d, with tags %d; want 8, 5, 8", res.MediaStoreCalls(), res.Minimum(), res.MinimumWithTags())
 	}
 	if res.PutsOnCompliant != 0 || res.Throttled != 0 {
 		t.Errorf("puts on compliant %d, throttled %d; want 0 and 0", res.PutsOnCompliant, res.Throttled)
@@ -50,14 +50,14 @@ func TestRunSweepCountsSmallBuckets(t *testing.T) {
 		t.Errorf("drifted = %d, want 1 of 3", res.Drifted)
 	}
 	want := map[string]int{"ListBuckets": 1, "GetBucketCors": 3, "GetBucketTagging": 1, "PutBucketCors": 1, "GetParameter": 2,
-		"ListContainers": 0, "GetCorsPolicy": 0}
+		"GetResources": 1, "ListContainers": 0, "GetCorsPolicy": 0}
 	for op, n := range want {
 		if res.Calls[op] != n {
 			t.Errorf("%s calls = %d, want %d (all: %v)", op, res.Calls[op], n, res.Calls)
 		}
 	}
-	if res.S3Calls() != 6 || res.MediaStoreCalls() != 0 || res.TargetCalls() != res.MinimumWithTags() || res.Minimum() != 5 {
-		t.Errorf("S3 calls %d, MediaStore calls %d, minimum %d, with tags %d; want 6, 0, 5, 6",
+	if res.S3Calls() != 7 || res.MediaStoreCalls() != 0 || res.TargetCalls() != res.MinimumWithTags() || res.Minimum() != 5 {
+		t.Errorf("S3 calls %d, MediaStore calls %d, minimum %d, with tags %d; want 7, 0, 5, 7",
 			res.S3Calls(), res.MediaStoreCalls(), res.Minimum(), res.MinimumWithTags())
 	}
 	if res.PutsOnCompliant != 0 || res.Throttled != 0 {
@@ -74,11 +74,11 @@ func TestRunSweepCountsAMixedEstate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Drifted != 2 || res.Minimum() != 10 || res.MinimumWithTags() != 12 {
-		t.Errorf("drifted %d, minimum %d, with tags %d; want 2, 10, 12", res.Drifted, res.Minimum(), res.MinimumWithTags())
+	if res.Drifted != 2 || res.Minimum() != 10 || res.MinimumWithTags() != 15 {
+		t.Errorf("drifted %d, minimum %d, with tags %d; want 2, 10, 15", res.Drifted, res.Minimum(), res.MinimumWithTags())
 	}
-	if res.MediaStoreCalls() != 6 || res.S3Calls() != 6 || res.TargetCalls() != res.MinimumWithTags() {
-		t.Errorf("MediaStore calls %d, S3 calls %d; want 6 and 6 (all: %v)", res.MediaStoreCalls(), res.S3Calls(), res.Calls)
+	if res.MediaStoreCalls() != 8 || res.S3Calls() != 7 || res.TargetCalls() != res.MinimumWithTags() {
+		t.Errorf("MediaStore calls %d, S3 calls %d; want 8 and 7 (all: %v)", res.MediaStoreCalls(), res.S3Calls(), res.Calls)
 	}
 	if res.PutsOnCompliant != 0 || res.Throttled != 0 {
 		t.Errorf("puts on compliant %d, throttled %d; want 0 and 0", res.PutsOnCompliant, res.Throttled)
