@@ -400,6 +400,9 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 	if err := d.runAPIs(ctx, awsCfg, env); err != nil {
 		return d, fmt.Errorf("function URLs and HTTP APIs: %w", err)
 	}
+	if err := runProfiles(ctx, out); err != nil {
+		return d, fmt.Errorf("profiles: %w", err)
+	}
 	return d, nil
 }
 
