@@ -30,9 +30,11 @@ var cloudTrailCalls = []struct {
 	versioned    bool
 }{
 	{"ContainerCreatedTrail", "cloudtrail-create-container.json", map[string]handler.Event{"CreateContainer": handler.ContainerCreated}, false},
-	{"CorsChangedTrail", "cloudtrail-put-cors-policy.json", map[string]handler.Event{"PutCorsPolicy": handler.CorsChanged, "DeleteCorsPolicy": handler.CorsChanged}, false},
+	{"CorsChangedTrail", "cloudtrail-put-cors-policy.json", map[string]handler.Event{"PutCorsPolicy": handler.CorsChanged, "DeleteCorsPolicy": handler.CorsChanged,
+		"TagResource": handler.CorsChanged, "UntagResource": handler.CorsChanged}, false},
 	{"BucketCreatedTrail", "cloudtrail-s3-create-bucket.json", map[string]handler.Event{"CreateBucket": handler.BucketCreated}, false},
-	{"BucketCorsChangedTrail", "cloudtrail-s3-put-bucket-cors.json", map[string]handler.Event{"PutBucketCors": handler.CorsChanged, "DeleteBucketCors": handler.CorsChanged}, false},
+	{"BucketCorsChangedTrail", "cloudtrail-s3-put-bucket-cors.json", map[string]handler.Event{"PutBucketCors": handler.CorsChanged, "DeleteBucketCors": handler.CorsChanged,
+		"PutBucketTagging": handler.CorsChanged, "DeleteBucketTagging": handler.CorsChanged}, false},
 	{cloudFrontRule, "cloudtrail-update-response-headers-policy.json", map[string]handler.Event{"CreateResponseHeadersPolicy": handler.CorsChanged, "UpdateResponseHeadersPolicy": handler.CorsChanged}, true},
 }
 

@@ -209,7 +209,12 @@ func mediaStoreCall(_ envelope, r routing, d cloudTrail) decision {
 	case "PutCorsPolicy", "DeleteCorsPolicy":
 	case "TagResource", "UntagResource":
 		// A tag may name the container's profile, or exempt it: reconcile it with its tags now.
+		// CloudTrail names the container by its ARN (resource); a record with containerName
+		// instead is read as the other MediaStore calls are.
 		_, name, ok := strings.Cut(d.RequestParameters.Resource, ":container/")
+		if d.RequestParameters.Resource == "" {
+			name, ok = d.RequestParameters.ContainerName, true
+		}
 		if err := policy.ValidContainerName(name); !ok || err != nil {
 			return ignoref("CloudTrail %s: %q is not a container ARN", d.EventName, d.RequestParameters.Resource)
 		}
