@@ -19,6 +19,7 @@ const PricesChecked = "2026-12-07"
 // add to.
 const (
 	S3Get              = "S3 GET and other requests"
+	TaggingAPI         = "Resource Groups Tagging API requests"
 	S3Put              = "S3 PUT, COPY, POST, LIST requests"
 	SQSFIFO            = "SQS FIFO requests"
 	SQSStandard        = "SQS standard requests"
@@ -65,6 +66,9 @@ func Prices() map[string]Price {
 		// requests"); PutBucketCors as PUT and ListBuckets as LIST.
 		S3Get: {ServiceS3, 0.0004, 1000, "https://aws.amazon.com/s3/pricing/ (Requests & data retrievals, S3 Standard)"},
 		S3Put: {ServiceS3, 0.005, 1000, "https://aws.amazon.com/s3/pricing/ (Requests & data retrievals, S3 Standard)"},
+		// GetResources reads the buckets' tags in bulk (docs/profiles.md). AWS publishes no
+		// per-request price for the Resource Groups Tagging API: counted, priced at 0.
+		TaggingAPI: {ServiceS3, 0, 1, "https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/overview.html (no per-request price published)"},
 		// Every 64 KB chunk of a request is one request; corsguard's messages are far smaller.
 		SQSFIFO:        {ServiceSQS, 0.50, 1e6, "https://aws.amazon.com/sqs/pricing/ (FIFO: $0.50 per million; also What's New, 2016-11-17)"},
 		SQSStandard:    {ServiceSQS, 0.40, 1e6, "https://aws.amazon.com/sqs/pricing/ (standard, first 100 billion a month)"},
@@ -132,7 +136,7 @@ func Priced(u Usage) (Bill, error) {
 // Hub's BatchImportFindings is billed per finding it carries, not per call: see Month.
 func callItems() map[string]string {
 	return map[string]string{
-		"ListBuckets": S3Put, "GetBucketCors": S3Get, "GetBucketTagging": S3Get, "PutBucketCors": S3Put,
+		"ListBuckets": S3Put, "GetBucketCors": S3Get, "GetBucketTagging": S3Get, "PutBucketCors": S3Put, "GetResources": TaggingAPI,
 		"SendMessage": SQSFIFO, "SendMessageBatch": SQSFIFO, "ReceiveMessage": SQSFIFO, "DeleteMessage": SQSFIFO,
 		"DeleteMessageBatch": SQSFIFO, "ChangeMessageVisibility": SQSFIFO, "ChangeMessageVisibilityBatch": SQSFIFO,
 		"GetQueueAttributes": SQSFIFO,
