@@ -255,7 +255,7 @@ func (cfProtocol) writeError(w http.ResponseWriter, requestID string, err *apiEr
 	case "PreconditionFailed":
 		status = http.StatusPreconditionFailed
 	case "ResponseHeadersPolicyAlreadyExists", "ResponseHeadersPolicyInUse", "DistributionAlreadyExists", "DistributionNotDisabled",
-		"CachePolicyAlreadyExists", "OriginRequestPolicyAlreadyExists": // 409 in the model
+		"CachePolicyAlreadyExists", "OriginRequestPolicyAlreadyExists", "CNAMEAlreadyExists": // 409 in the model
 		status = http.StatusConflict
 	case "AccessDenied", "MissingAuthenticationToken":
 		status = http.StatusForbidden

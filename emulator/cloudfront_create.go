@@ -88,7 +88,11 @@ type cfBehaviorIn struct {
 type cfDistributionConfigIn struct {
 	XMLName         xml.Name `xml:"DistributionConfig"`
 	CallerReference *string  `xml:"CallerReference"`
-	Origins         *struct {
+	Aliases         *struct {
+		Quantity int      `xml:"Quantity"`
+		Items    []string `xml:"Items>CNAME"`
+	} `xml:"Aliases"`
+	Origins *struct {
 		Quantity int `xml:"Quantity"`
 		Items    []struct {
 			ID                 string    `xml:"Id"`
@@ -132,6 +136,17 @@ func (e *Emulator) parseDistributionConfigLocked(body []byte) (cfDistributionCon
 		return in, Distribution{}, errf("InvalidArgument", "The parameter Origins must contain at least one origin.")
 	}
 	d := Distribution{Comment: *in.Comment, disabled: !*in.Enabled}
+	if a := in.Aliases; a != nil {
+		if a.Quantity != len(a.Items) {
+			return in, Distribution{}, errf("InconsistentQuantities", "The parameter Aliases.Quantity does not match the number of items.")
+		}
+		for _, name := range a.Items {
+			if name == "" || strings.HasSuffix(strings.ToLower(name), ".cloudfront.net") || strings.HasSuffix(strings.ToLower(name), ".amazonaws.com") {
+				return in, Distribution{}, errf("InvalidArgument", "The parameter CNAME %q is not a valid alternate domain name.", name)
+			}
+			d.Aliases = append(d.Aliases, strings.ToLower(name))
+		}
+	}
 	for _, o := range in.Origins.Items {
 		if o.ID == "" || o.DomainName == "" {
 			return in, Distribution{}, errf("InvalidArgument", "The parameters Origin.Id and Origin.DomainName are required.")
@@ -285,6 +300,9 @@ func (e *Emulator) createDistribution(c *call, req cfRequest) (any, error) {
 			if x.api != nil && x.api.callerRef == *in.CallerReference {
 				return nil, errf("DistributionAlreadyExists", "The caller reference that you are using to create a distribution is associated with another distribution. Already exists: %s", x.ID)
 			}
+			if err := cnameTaken(x, d.Aliases); err != nil {
+				return nil, err
+			}
 		}
 		d.ID, d.DomainName = e.newDistributionID()
 		d.api = &cfDistributionState{callerRef: *in.CallerReference, etag: e.newETag(), modified: c.Time, config: in.Inner}
@@ -294,6 +312,17 @@ func (e *Emulator) createDistribution(c *call, req cfRequest) (any, error) {
 		return xmlAnswer{status: http.StatusCreated, header: map[string]string{"ETag": d.api.etag,
 			"Location": "https://cloudfront.amazonaws.com/2020-05-31/distribution/" + d.ID}, body: e.distributionDoc(&d)}, nil
 	})
+}
+
+// cnameTaken answers CNAMEAlreadyExists when d already answers for one of aliases: an
+// alternate domain name belongs to one distribution.
+func cnameTaken(d *Distribution, aliases []string) error {
+	for _, a := range aliases {
+		if slices.Contains(d.Aliases, a) {
+			return errf("CNAMEAlreadyExists", "One or more of the CNAMEs you provided are already associated with a different resource.")
+		}
+	}
+	return nil
 }
 
 // apiDistributionLocked returns a distribution by ID. One seeded with AddDistribution has no
@@ -358,6 +387,13 @@ func (e *Emulator) updateDistribution(c *call, req cfRequest) (any, error) {
 		}
 		if *in.CallerReference != d.api.callerRef {
 			return nil, errf("IllegalUpdate", "Origin and CallerReference cannot be updated.")
+		}
+		for _, x := range e.distributions {
+			if x != d {
+				if err := cnameTaken(x, next.Aliases); err != nil {
+					return nil, err
+				}
+			}
 		}
 		// The edge cache is kept: CloudFront does not invalidate cached answers when a
 		// distribution's configuration changes (they expire, or CreateInvalidation removes them).

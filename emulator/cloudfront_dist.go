@@ -45,6 +45,8 @@ type Distribution struct {
 	Behaviors       []Behavior `json:"cacheBehaviors,omitempty"`
 	// Origins lists the origins; when empty, the one origin is OriginDomain.
 	Origins []Origin `json:"origins,omitempty"`
+	// Aliases are alternate domain names (CNAMEs) the data plane also answers for.
+	Aliases []string `json:"aliases,omitempty"`
 
 	api      *cfDistributionState  // set when created through the API (cloudfront_create.go)
 	disabled bool                  // Enabled false: the domain answers nothing

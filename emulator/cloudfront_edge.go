@@ -113,6 +113,17 @@ const (
 	ManagedCORSWithPreflightAndSecurityHdr = "eaab4381-ed33-4a86-88ca-d9558dc6cd63"
 )
 
+// distributionForHostLocked returns the distribution whose domain name or alternate domain
+// name (CNAME, Aliases) is host, or nil.
+func (e *Emulator) distributionForHostLocked(host string) *Distribution {
+	for _, d := range e.distributions {
+		if strings.EqualFold(d.DomainName, host) || slices.ContainsFunc(d.Aliases, func(a string) bool { return strings.EqualFold(a, host) }) {
+			return d
+		}
+	}
+	return nil
+}
+
 // behaviorFor picks the behaviour whose path pattern matches p, the default last [PATH].
 func (d *Distribution) behaviorFor(p string) Behavior {
 	for _, b := range d.Behaviors {
@@ -163,13 +174,7 @@ func (e *Emulator) serveEdge(w http.ResponseWriter, r *http.Request) {
 	now := e.clock.Now()
 
 	e.mu.Lock()
-	var d *Distribution
-	for _, x := range e.distributions {
-		if strings.EqualFold(x.DomainName, host) {
-			d = x
-			break
-		}
-	}
+	d := e.distributionForHostLocked(host)
 	if d == nil || d.disabled {
 		e.mu.Unlock()
 		writeEdgeError(w, cfID, http.StatusForbidden, "Bad request.", "We can't connect to the server for this app or website at this time.")

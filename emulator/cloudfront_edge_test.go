@@ -344,3 +344,32 @@ func TestCloudFrontCustomPoliciesKeyAndForward(t *testing.T) {
 		t.Errorf("custom cache policies: %d, want 1 (refused ones are not created)", aws.ToInt32(list.CachePolicyList.Quantity))
 	}
 }
+
+// A distribution answers for its alternate domain names (Aliases) as for its own; an alias
+// belongs to one distribution; an S3 website endpoint as origin is answered as the REST one.
+func TestCloudFrontAliasesAndWebsiteOrigins(t *testing.T) {
+	f := newFixture(t)
+	must[error](t)(nil, f.emu.SeedBucket("media", "", []map[string]any{{"AllowedOrigins": []string{"https://a.example.com"}, "AllowedMethods": []string{"GET"}}}, nil))
+	must[error](t)(nil, f.emu.PutObject("media", "clip.mp4", "video/mp4", []byte("clip")))
+	cf := cloudFrontClient(f.url)
+	ctx := context.Background()
+	cfg := distributionConfig("aliased")
+	cfg.Aliases = &cftypes.Aliases{Quantity: aws.Int32(1), Items: []string{"media.example.com"}}
+	cfg.Origins.Items[0].DomainName = aws.String("media.s3-website-us-east-1.amazonaws.com")
+	must[*cloudfront.CreateDistributionOutput](t)(cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: cfg}))
+	resp := edge(t, f.url, "media.example.com", "GET", "/clip.mp4", map[string]string{"Origin": "https://a.example.com"})
+	if resp.StatusCode != 200 || resp.Header.Get("X-Cache") != "Miss from cloudfront" || resp.Header.Get("Access-Control-Allow-Origin") != "https://a.example.com" {
+		t.Errorf("GET by alias: %d %v", resp.StatusCode, resp.Header)
+	}
+	again := distributionConfig("aliased-again")
+	again.Aliases = cfg.Aliases
+	_, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: again})
+	wantCode(t, err, "CNAMEAlreadyExists")
+	bad := distributionConfig("bad-alias")
+	bad.Aliases = &cftypes.Aliases{Quantity: aws.Int32(2), Items: []string{"x.example.com"}}
+	_, err = cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: bad})
+	wantCode(t, err, "InconsistentQuantities")
+	if resp := edge(t, f.url, "other.example.com", "GET", "/clip.mp4", nil); resp.StatusCode == 200 {
+		t.Errorf("a host no distribution names was served: %v", resp.Header)
+	}
+}

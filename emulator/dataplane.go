@@ -12,7 +12,11 @@ import (
 //     BUCKET.s3.amazonaws.com (virtual-hosted style); s3.REGION.amazonaws.com and
 //     s3.amazonaws.com with the bucket in the path (path style): S3's REST endpoint serves
 //     GET, HEAD and OPTIONS on objects (s3cors.go answers CORS);
-//   - a distribution's domain name (dXXXXXXXXXXXXX.cloudfront.net): cloudfront_edge.go.
+//   - a distribution's domain name (dXXXXXXXXXXXXX.cloudfront.net) or one of its alternate
+//     domain names (Aliases): cloudfront_edge.go;
+//   - S3 website endpoints (BUCKET.s3-website-REGION.amazonaws.com, BUCKET.s3-website.REGION…)
+//     are answered as the REST endpoint answers (the website's index and error documents are
+//     not modelled).
 //
 // The emulator holds no bucket policies or ACLs: every object is readable without a
 // signature, as it is from a bucket with a public-read policy, or from CloudFront with origin
@@ -35,6 +39,10 @@ func parseS3Host(host string) (s3Host, bool) {
 	switch {
 	case segs[n-1] == "s3": // [BUCKET.]s3.amazonaws.com
 		return s3Host{bucket: strings.Join(segs[:n-1], ".")}, true
+	case strings.HasPrefix(segs[n-1], "s3-website-"): // BUCKET.s3-website-REGION.amazonaws.com
+		return s3Host{bucket: strings.Join(segs[:n-1], "."), region: strings.TrimPrefix(segs[n-1], "s3-website-")}, true
+	case n >= 2 && segs[n-2] == "s3-website": // BUCKET.s3-website.REGION.amazonaws.com
+		return s3Host{bucket: strings.Join(segs[:n-2], "."), region: segs[n-1]}, true
 	case strings.HasPrefix(segs[n-1], "s3-"): // [BUCKET.]s3-REGION.amazonaws.com (legacy dash form)
 		return s3Host{bucket: strings.Join(segs[:n-1], "."), region: strings.TrimPrefix(segs[n-1], "s3-")}, true
 	case n >= 2 && segs[n-2] == "s3": // [BUCKET.]s3.REGION.amazonaws.com
@@ -77,6 +85,12 @@ func (e *Emulator) dataPlane(r *http.Request) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) { e.serveS3DataPlane(w, r, h) }
 	}
 	if strings.HasSuffix(strings.ToLower(host), ".cloudfront.net") {
+		return e.serveEdge
+	}
+	e.mu.Lock()
+	alias := e.distributionForHostLocked(host) != nil
+	e.mu.Unlock()
+	if alias { // an alternate domain name (CNAME) of a distribution
 		return e.serveEdge
 	}
 	return nil
