@@ -7,6 +7,7 @@ export GOBIN := $(BIN)
 export PATH  := $(BIN):$(PATH)
 
 STATICCHECK_VERSION := v0.8.2
+DUPL_VERSION        := v1.1.0
 RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS        := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 FUZZTIME            ?= 20s
@@ -33,10 +34,17 @@ build-EnforcerFunction: ## build the Lambda (arm64) as $(ARTIFACTS_DIR)/bootstra
 	@test -n "$(ARTIFACTS_DIR)" || { echo "build-EnforcerFunction: set ARTIFACTS_DIR (sam build does)" >&2; exit 1; }
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -buildvcs=false -o $(ARTIFACTS_DIR)/bootstrap ./cmd/enforcer
 
-tools: $(BIN)/staticcheck $(BIN)/aws-lambda-rie ## install the pinned tools into bin/
+tools: $(BIN)/staticcheck $(BIN)/aws-lambda-rie $(BIN)/dupl ## install the pinned tools into bin/
 
 $(BIN)/staticcheck:
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(BIN)/dupl:
+	$(GO) install github.com/mibk/dupl@$(DUPL_VERSION)
+
+.PHONY: dupl
+dupl: $(BIN)/dupl ## the pinned duplicate-code check (also in make test): no run of 100 tokens stands twice in non-test code but SDK interface shapes (duplicates_test.go)
+	$(GO) test -count=1 -run '^TestNoDuplicatedLogic$$' .
 
 $(BIN)/aws-lambda-rie:
 	$(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
@@ -72,7 +80,7 @@ stackset: ## dist/stackset.yaml (template.yaml as plain CloudFormation) and dist
 	@$(PYTHON) deploy/stackset.py template template.yaml $(DIST)/stackset.yaml
 
 # The emulator's tests are held to these reference tools (internal/testrig/awsref): say which ran.
-unit: $(BIN)/aws-lambda-rie
+unit: $(BIN)/aws-lambda-rie $(BIN)/dupl
 	@echo "reference tools: $$(aws --version 2>&1 | head -1); $$(python3 -c 'import boto3, botocore; print("boto3", boto3.__version__, "botocore", botocore.__version__)' 2>&1 | tail -1)"
 	$(GO) test -race -count=1 ./...
 
