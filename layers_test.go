@@ -33,9 +33,10 @@ var layers = []struct {
 	{"enforce/", 1, product}, // the engine's edges, such as corsconv (SDK shapes <-> policy)
 	{"enforce", 2, product},
 	{"workqueue", 3, product},
-	{"probe", 3, product},    // the behavioural probe: a browser's requests, judged as the Fetch standard judges them
-	{"findings", 3, product}, // Security Hub findings from the engine's report, for the handler
-	{"handler", 4, product},
+	{"probe", 3, product},      // the behavioural probe: a browser's requests, judged as the Fetch standard judges them
+	{"findings", 3, product},   // Security Hub findings from the engine's report, for the handler
+	{"controller", 4, product}, // the decisions of every path: plan per kind, mode, per-message verdicts, deadlines
+	{"handler", 5, product},
 	{"internal/wiring/", 5, product},          // the runtime wiring the Lambda and the CLI share: SDK clients
 	{"internal/wiring/config", 6, product},    // the one table of settings
 	{"internal/wiring/awsconfig", 6, product}, // the CLI's credential chain

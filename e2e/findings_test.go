@@ -71,8 +71,11 @@ func TestTheSweepImportsSecurityHubFindings(t *testing.T) {
 		t.Errorf("no log line says the findings were imported")
 	}
 
-	// Enforce repairs live-news: its finding, the same Id, passes.
-	inv = fn.invoke(t, sample(t, "direct-enforce.json"))
+	// Enforce repairs live-news: its finding, the same Id, passes. (A function configured to
+	// audit never writes, whatever a direct invocation asks: audit wins; an enforcing one repairs.)
+	enforceEnv := fastEnv(a)
+	enforceEnv["CORSGUARD_SECURITY_HUB"] = "true"
+	inv = startFunction(t, enforceEnv).invoke(t, sample(t, "direct-enforce.json"))
 	wantSuccess(t, inv, handler.Manual)
 	wantTotals(t, inv, map[enforce.Outcome]int{enforce.Remediated: 1, enforce.Compliant: 1})
 	states, ids := hubFindings(t, a)

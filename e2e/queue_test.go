@@ -149,12 +149,13 @@ func TestASweepLargerThanOneInvocationConvergesThroughTheQueue(t *testing.T) {
 	q := newQueued(t, a, 2, map[string]string{
 		"CORSGUARD_TARGETS": "s3", "CORSGUARD_RATE": "400", // 200/s per worker
 		"AWS_LAMBDA_FUNCTION_TIMEOUT": "3", "CORSGUARD_DEADLINE_MARGIN": "1s",
-	}, map[string]string{
-		// The router's margin is its whole timeout: it lists one page, then hands the listing on.
-		"CORSGUARD_DEADLINE_MARGIN": "3s",
-	})
+	}, map[string]string{"AWS_LAMBDA_FUNCTION_TIMEOUT": "6"})
 
+	// A slow listing (2 s a page, 5 s of budget): the router lists one page, then hands the
+	// listing on rather than start a second page it may not finish.
+	a.SetLatency("ListBuckets", 2*time.Second)
 	inv := q.router.invoke(t, scheduled("sweep-e2e-1"))
+	a.SetLatency("ListBuckets", 0)
 	if inv.failed() || inv.Result.Queue == nil {
 		t.Fatalf("router: %s", inv)
 	}

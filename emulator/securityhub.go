@@ -556,6 +556,56 @@ func asSlice(v any) []any { s, _ := v.([]any); return s }
 type attributeFilter struct {
 	values   func(map[string]any) []string
 	pos, neg []stringFilter
+	// dates are the DateFilters of a timestamp attribute (UpdatedAt, CreatedAt), joined by OR.
+	dates []dateRange
+}
+
+// dateRange is one compiled DateFilter: Start and End (inclusive), or DateRange, the last
+// Value days before the call.
+type dateRange struct{ from, to time.Time }
+
+// dateFields are the timestamp attributes GetFindings filters with DateFilters.
+var dateFields = map[string]func(map[string]any) []string{
+	"UpdatedAt": top("UpdatedAt"),
+	"CreatedAt": top("CreatedAt"),
+}
+
+// compileDates reads the DateFilters of a timestamp attribute as Security Hub's API reference
+// describes DateFilter: Start and End together, or DateRange (Unit DAYS), not both.
+func compileDates(name string, msg json.RawMessage, now time.Time) ([]dateRange, error) {
+	var fs []struct {
+		Start, End *string
+		DateRange  *struct {
+			Value *int
+			Unit  *string
+		}
+	}
+	if err := json.Unmarshal(msg, &fs); err != nil {
+		return nil, errf("InvalidInputException", "Filters.%s: %v", name, err)
+	}
+	if len(fs) > 20 {
+		return nil, errf("InvalidInputException", "Filters.%s: at most 20 filter values are allowed", name)
+	}
+	var out []dateRange
+	for i, f := range fs {
+		switch {
+		case f.DateRange != nil && f.Start == nil && f.End == nil:
+			if f.DateRange.Value == nil || *f.DateRange.Value < 0 || f.DateRange.Unit == nil || *f.DateRange.Unit != "DAYS" {
+				return nil, errf("InvalidInputException", "Filters.%s[%d].DateRange: want a Value of days and Unit DAYS", name, i)
+			}
+			out = append(out, dateRange{from: now.AddDate(0, 0, -*f.DateRange.Value), to: now})
+		case f.DateRange == nil && f.Start != nil && f.End != nil:
+			from, ferr := time.Parse(time.RFC3339Nano, *f.Start)
+			to, terr := time.Parse(time.RFC3339Nano, *f.End)
+			if ferr != nil || terr != nil {
+				return nil, errf("InvalidInputException", "Filters.%s[%d]: Start and End must be ISO 8601 timestamps", name, i)
+			}
+			out = append(out, dateRange{from: from, to: to})
+		default:
+			return nil, errf("InvalidInputException", "Filters.%s[%d]: give Start and End, or DateRange", name, i)
+		}
+	}
+	return out, nil
 }
 
 func (e *Emulator) getFindings(c *call, body []byte) (any, error) {
@@ -578,7 +628,7 @@ func (e *Emulator) getFindings(c *call, body []byte) (any, error) {
 		}
 		limit = *in.MaxResults
 	}
-	filters, err := compileFilters(in.Filters)
+	filters, err := compileFilters(in.Filters, c.Time)
 	if err != nil {
 		return nil, err
 	}
@@ -618,12 +668,20 @@ func (e *Emulator) getFindings(c *call, body []byte) (any, error) {
 
 // compileFilters reads GetFindings' Filters: the string filters of the attributes in
 // findingFields, checked as Security Hub checks them.
-func compileFilters(raw map[string]json.RawMessage) ([]attributeFilter, error) {
+func compileFilters(raw map[string]json.RawMessage, now time.Time) ([]attributeFilter, error) {
 	if len(raw) > 10 {
 		return nil, errf("InvalidInputException", "Filters: at most 10 finding attributes are allowed, not %d", len(raw))
 	}
 	var out []attributeFilter
 	for name, msg := range raw {
+		if values, ok := dateFields[name]; ok {
+			dates, err := compileDates(name, msg, now)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, attributeFilter{values: values, dates: dates})
+			continue
+		}
 		values, ok := findingFields[name]
 		if !ok {
 			return nil, errf("InvalidInputException", "the emulator does not filter on %s", name)
@@ -669,6 +727,14 @@ func compileFilters(raw map[string]json.RawMessage) ([]attributeFilter, error) {
 func matches(d map[string]any, filters []attributeFilter) bool {
 	for _, af := range filters {
 		vals := af.values(d)
+		if len(af.dates) > 0 && !slices.ContainsFunc(af.dates, func(r dateRange) bool {
+			return slices.ContainsFunc(vals, func(v string) bool {
+				at, err := time.Parse(time.RFC3339Nano, v)
+				return err == nil && !at.Before(r.from) && !at.After(r.to)
+			})
+		}) {
+			return false
+		}
 		if len(af.pos) > 0 && !slices.ContainsFunc(af.pos, func(f stringFilter) bool {
 			return slices.ContainsFunc(vals, func(v string) bool { return compare(*f.Comparison, v, *f.Value) })
 		}) {

@@ -32,9 +32,9 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// errBusy marks a resource that cannot be worked on yet: still being created, or in use by
-// another call. The engine waits and tries again.
-var errBusy = errors.New("busy")
+// errBusy is ErrBusy: the engine waits and tries again, or, for the work queue, returns a
+// *BusyError with its hint.
+var errBusy = ErrBusy
 
 // errGone marks a resource that was deleted, is being deleted or never existed.
 var errGone = errors.New("gone")

@@ -3,6 +3,7 @@ package enforce
 import (
 	"errors"
 	"net"
+	"time"
 
 	"github.com/aws/smithy-go"
 )
@@ -47,6 +48,29 @@ func Retryable(err error) bool {
 	var t *TerminalError
 	return !errors.As(err, &t)
 }
+
+// ErrBusy marks a resource that cannot be worked on yet: still being created, or in use by
+// another call. In-process runs wait for it; the work queue gives its message back.
+var ErrBusy = errors.New("busy")
+
+// BusyError is the failure of a resource that stayed busy: a container CREATING, a container
+// or bucket in use. RetryAfter is the engine's hint of when to look again (its next backoff
+// delay); the work queue's controller gives the message back no sooner. It wraps ErrBusy and
+// the service's own error, so errors.Is and errors.As still find both.
+type BusyError struct {
+	Err        error
+	RetryAfter time.Duration
+}
+
+// Error returns the wrapped error's message.
+func (e *BusyError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *BusyError) Unwrap() error { return e.Err }
+
+// ErrNotStarted marks a resource that was not begun: the deadline, less the margin, left too
+// little time, or a stop (the CLI's Ctrl-C) came first. A retry can fix it.
+var ErrNotStarted = errors.New("not started")
 
 // terminalCodes are the error codes, of any service, that a retry cannot fix. The SDK's
 // retryer has already retried throttling and 5xx answers; what reaches the engine with one of

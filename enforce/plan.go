@@ -29,7 +29,8 @@ type target struct {
 // plan decides which resources a run reconciles. Only the kinds with work read a baseline (an
 // event about a bucket does not fail on the containers' baseline), and nothing of a kind whose
 // baseline is invalid is touched. The targets are the named resources, or every listed one
-// (page by page); the selector's leftovers go to rep.Excluded, failed listings to rep.Error.
+// (page by page); the selector's leftovers go to rep.Excluded, failed listings to rep.KindErrors
+// (plan per kind: the other kinds go on).
 // It returns false when there is nothing to reconcile and the run should stop there.
 func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]target, bool) {
 	sweep := w.sweep()
@@ -45,7 +46,6 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 	wants := e.loadBaselines(ctx, m, active, rep)
 
 	var targets []target
-	var errs []string
 	for _, k := range active {
 		want, ok := wants[k]
 		if !ok {
@@ -53,9 +53,7 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 		}
 		ts, err := e.targets(ctx, m, k, w, rep)
 		if err != nil {
-			err = m.judge(k.store.Kind(), err)
-			errs = append(errs, err.Error())
-			rep.ErrorRetryable = rep.ErrorRetryable || Retryable(err)
+			rep.KindErrors = append(rep.KindErrors, NewKindError(k.store.Kind(), m.judge(k.store.Kind(), err)))
 			continue
 		}
 		base := kindBaseline(rep, k)
@@ -87,8 +85,7 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 		}
 	}
 	slices.Sort(rep.Excluded)
-	rep.Error = strings.Join(errs, "; ")
-	if len(targets) == 0 && (len(wants) == 0 || rep.Error != "") {
+	if len(targets) == 0 && (len(wants) == 0 || len(rep.KindErrors) > 0) {
 		return nil, false
 	}
 	return targets, true

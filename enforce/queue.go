@@ -88,6 +88,8 @@ type Page struct {
 	Next string
 	// APICalls counts the calls made for this page per IAM action.
 	APICalls map[string]int
+	// Notes says what a reader must know about a failure (MediaStore's end of support).
+	Notes []string
 }
 
 // ListPage lists one page of the resources of kind from token ("" for the first page): a
@@ -101,9 +103,14 @@ func (e *Engine) ListPage(ctx context.Context, of policy.Kind, token string) (*P
 	k := e.kinds[i]
 	m := newMeter(e.limits)
 	listed, next, err := k.store.listPage(ctx, m, token)
-	p := &Page{Next: next, APICalls: m.counts()}
+	p := &Page{Next: next, APICalls: m.counts(), Notes: m.notes()}
 	if err != nil {
-		return p, err
+		// Judged as a run judges it: AccessDenied, a forged token and a service gone are
+		// terminal, throttling past the SDK's retries and a timeout retryable.
+		p.Notes = nil
+		err = m.judge(of, err)
+		p.Notes = m.notes()
+		return p, fmt.Errorf("list %s: %w", of, err)
 	}
 	for _, r := range listed {
 		if k.selector.Match(r.selectName()) {

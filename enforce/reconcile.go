@@ -26,7 +26,8 @@ func (e *Engine) reconcileAll(ctx, stop context.Context, m *meter, targets []tar
 			for i := range jobs {
 				t := targets[i]
 				if why := s.start(ctx); why != "" {
-					entries[i] = Entry{Name: t.name, Kind: t.kind.store.Kind(), Outcome: NotStarted, Error: why, Retryable: true}
+					entries[i] = Entry{Name: t.name, Kind: t.kind.store.Kind(), Outcome: NotStarted, Error: why, Retryable: true,
+						Err: fmt.Errorf("%w: %s", ErrNotStarted, why)}
 				} else {
 					entries[i] = e.reconcile(ctx, m, t, cmp.Or(t.mode, mode), deadline, wait)
 					s.done(entries[i].Duration)
@@ -128,7 +129,8 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 	defer func() {
 		if p := recover(); p != nil {
 			// A bug: the same input would panic again. Reported and alarmed, not retried.
-			ent.Outcome, ent.Error, ent.Retryable = Failed, fmt.Sprintf("internal error: %v", p), false
+			ent.Err = Terminal(fmt.Errorf("internal error: %v", p))
+			ent.Outcome, ent.Error, ent.Retryable = Failed, ent.Err.Error(), false
 		}
 		ent.Attempts = 1 + b.waits
 		ent.Duration = e.cfg.Clock.Now().Sub(start)
@@ -142,7 +144,10 @@ func (e *Engine) reconcile(ctx context.Context, m *meter, t target, mode Mode, d
 		ent.Outcome = Gone
 	case err != nil:
 		err = m.judge(ent.Kind, withCause(ctx, err))
-		ent.Outcome, ent.Error, ent.Retryable = Failed, err.Error(), Retryable(err)
+		if errors.Is(err, errBusy) && Retryable(err) {
+			err = &BusyError{Err: err, RetryAfter: b.next()}
+		}
+		ent.Outcome, ent.Error, ent.Retryable, ent.Err = Failed, err.Error(), Retryable(err), err
 	default:
 		ent.Outcome, ent.Diff = outcome, diff
 	}

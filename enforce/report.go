@@ -166,6 +166,37 @@ type Entry struct {
 	// Profile is the baseline the resource was held to: the default or a profile, why, its
 	// parameter and version. Nil when the run failed before choosing one.
 	Profile *EntryProfile `json:"profile,omitempty"`
+	// Err is the failure itself, typed (a *TerminalError, a *BusyError with its retry-after
+	// hint, the SDK's error inside), for the controller's decision; Error is its message.
+	Err error `json:"-"`
+}
+
+// KindError is a kind of resource a run could not plan: its listing failed. The other kinds
+// go on; a terminal one (AccessDenied, a service gone, a forged token) is reported and alarmed,
+// a retryable one (throttling past the SDK's retries, a timeout) makes the run retried.
+type KindError struct {
+	Kind      policy.Kind `json:"kind"`
+	Error     string      `json:"error"`
+	Retryable bool        `json:"retryable"`
+	Err       error       `json:"-"`
+}
+
+// NewKindError returns the KindError of err met while planning kind k.
+func NewKindError(k policy.Kind, err error) KindError {
+	return KindError{Kind: k, Error: err.Error(), Retryable: Retryable(err), Err: err}
+}
+
+// Effective returns the mode a run may use: the stricter of the requested one and the
+// configured ceiling. Audit wins: a function configured to audit never writes, whatever a
+// message or a direct invocation asks; an empty request takes the ceiling.
+func Effective(requested, ceiling Mode) Mode {
+	if requested == ModeAudit || ceiling == ModeAudit {
+		return ModeAudit
+	}
+	if requested == "" {
+		return ceiling
+	}
+	return requested
 }
 
 // Report is the result of one run: the Lambda's return value, the CLI's JSON output and the
@@ -198,6 +229,8 @@ type Report struct {
 	// ErrorRetryable is true when a retry could fix Error (a listing throttled past the SDK's
 	// retries); a denied listing or an invalid mode is terminal.
 	ErrorRetryable bool `json:"error_retryable,omitempty"`
+	// KindErrors lists the kinds whose listing failed; the other kinds were planned.
+	KindErrors []KindError `json:"kind_errors,omitempty"`
 	// Notes says, once per run, what a reader must know about the failures, such as a
 	// service that does not exist for the account (MediaStore's end of support).
 	Notes []string `json:"notes,omitempty"`
@@ -209,8 +242,8 @@ type Report struct {
 	// asked for it (the CLI's audit --target cloudfront): cache behaviours that break CORS for a
 	// browser. Advisory: it does not change Succeeded, and nothing is written to distributions.
 	DeliveryChain *ChainReport `json:"delivery_chain,omitempty"`
-	// Succeeded is true when the baseline was valid, the run had no Error, and no resource
-	// failed or was not started.
+	// Succeeded is true when the baseline was valid, the run had no Error and no KindErrors,
+	// and no resource failed or was not started.
 	Succeeded bool `json:"succeeded"`
 }
 
@@ -232,6 +265,11 @@ func (r *Report) RetryableFailures() int {
 	if r.Error != "" && r.ErrorRetryable {
 		n++
 	}
+	for _, k := range r.KindErrors {
+		if k.Retryable {
+			n++
+		}
+	}
 	return n
 }
 
@@ -252,6 +290,11 @@ func (r *Report) TerminalFailures() int {
 	}
 	if r.Error != "" && !r.ErrorRetryable {
 		n++
+	}
+	for _, k := range r.KindErrors {
+		if !k.Retryable {
+			n++
+		}
 	}
 	return n
 }
@@ -298,20 +341,27 @@ func Actions() []string {
 	}
 }
 
-// finish fills in the totals, the call counts, the duration and the verdict.
-func (e *Engine) finish(rep *Report, m *meter) {
-	rep.Totals = make(map[Outcome]int, len(Outcomes()))
+// Tally computes the report's totals (every outcome, zeros included, so that a log query can
+// rely on each key) and its verdict from its entries. It is the one place they are computed:
+// the engine's runs, the work queue's batches and the router's plans all end here.
+func (r *Report) Tally() {
+	r.Totals = make(map[Outcome]int, len(Outcomes()))
 	for _, o := range Outcomes() {
-		rep.Totals[o] = 0
+		r.Totals[o] = 0
 	}
-	for _, ent := range rep.Entries {
-		rep.Totals[ent.Outcome]++
+	for _, ent := range r.Entries {
+		r.Totals[ent.Outcome]++
 	}
+	r.Succeeded = r.Baseline.Valid && r.Error == "" && len(r.KindErrors) == 0 &&
+		r.Totals[Failed] == 0 && r.Totals[NotStarted] == 0
+}
+
+// finish fills in the call counts, the duration, the totals and the verdict.
+func (e *Engine) finish(rep *Report, m *meter) {
 	rep.APICalls = m.counts()
 	rep.Profiles = append(rep.Profiles, m.profiles.baselines()...)
 	slices.SortFunc(rep.Profiles, func(a, b Baseline) int { return strings.Compare(a.Parameter, b.Parameter) })
 	rep.Notes = append(rep.Notes, m.notes()...)
 	rep.Duration = e.cfg.Clock.Now().Sub(rep.Started)
-	rep.Succeeded = rep.Baseline.Valid && rep.Error == "" &&
-		rep.Totals[Failed] == 0 && rep.Totals[NotStarted] == 0
+	rep.Tally()
 }

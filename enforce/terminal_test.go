@@ -181,8 +181,9 @@ func TestBaselineAndListingFailuresAreClassified(t *testing.T) {
 			if tc.wantBaselineError && (rep.Baseline.Valid || rep.Baselines[0].Retryable != tc.baselineRetryable || !strings.Contains(rep.Baseline.Error, tc.wantAny)) {
 				t.Errorf("baseline %+v; want invalid, retryable %v, saying %q", rep.Baselines[0], tc.baselineRetryable, tc.wantAny)
 			}
-			if tc.wantRunError != "" && (!strings.Contains(rep.Error, tc.wantRunError) || rep.ErrorRetryable != tc.errorRetryable) {
-				t.Errorf("run error %q, retryable %v; want one naming %s, retryable %v", rep.Error, rep.ErrorRetryable, tc.wantRunError, tc.errorRetryable)
+			if tc.wantRunError != "" && (len(rep.KindErrors) != 1 || !strings.Contains(rep.KindErrors[0].Error, tc.wantRunError) ||
+				rep.KindErrors[0].Retryable != tc.errorRetryable) {
+				t.Errorf("kind errors %+v; want one naming %s, retryable %v", rep.KindErrors, tc.wantRunError, tc.errorRetryable)
 			}
 			if rep.RetryableFailures() != tc.retryable || rep.TerminalFailures() != tc.terminal {
 				t.Errorf("%d retryable, %d terminal; want %d and %d", rep.RetryableFailures(), rep.TerminalFailures(), tc.retryable, tc.terminal)

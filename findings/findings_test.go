@@ -340,22 +340,25 @@ func TestTerminalErrorsAreEnforceTerminal(t *testing.T) {
 	}
 }
 
-// Where the listing happens apart from the reconciling (the work queue's router), the listing
-// is the sweep's view: what it does not name is archived, other kinds are left alone.
-func TestArchiveExceptArchivesWhatTheListingNoLongerNames(t *testing.T) {
+// A sweep archives corsguard's active findings that no run updated since the cut-off (their
+// resources are gone, or no longer selected), of the kinds it sweeps only; the emulator filters
+// on UpdatedAt as GetFindings' DateFilter does.
+func TestArchiveStaleArchivesWhatNoRunUpdated(t *testing.T) {
 	h := newHub(t)
 	now := t0
 	p := h.publisher(&now)
 	ctx := context.Background()
-	rep := report(entry("movies", enforce.Compliant), entry("live", enforce.Drifted),
-		enforce.Entry{Name: "logs", Kind: policy.S3, Outcome: enforce.Compliant})
-	if _, err := p.Publish(ctx, scope, rep, nil); err != nil {
+	if _, err := p.Publish(ctx, scope, report(entry("live", enforce.Drifted),
+		enforce.Entry{Name: "logs", Kind: policy.S3, Outcome: enforce.Compliant}), nil); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(time.Minute)
-	res, err := p.ArchiveExcept(ctx, scope, map[policy.Kind][]string{policy.MediaStore: {"movies"}})
+	now = now.Add(3 * time.Hour)
+	if _, err := p.Publish(ctx, scope, report(entry("movies", enforce.Compliant)), nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.ArchiveStale(ctx, scope, []policy.Kind{policy.MediaStore}, now.Add(-2*time.Hour))
 	if err != nil || res.Archived != 1 || res.Imported != 1 {
-		t.Fatalf("ArchiveExcept: %+v, %v; want live archived", res, err)
+		t.Fatalf("ArchiveStale: %+v, %v; want live archived", res, err)
 	}
 	want := map[string]string{"mediastore/movies": "PASSED ACTIVE", "mediastore/live": "FAILED ARCHIVED", "s3/logs": "PASSED ACTIVE"}
 	if diff := cmp.Diff(want, h.states(t)); diff != "" {

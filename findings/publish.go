@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -132,6 +131,9 @@ type Result struct {
 	Archived int `json:"archived"`
 	// Failed lists the findings Security Hub did not take, after the retries that could help.
 	Failed []Failure `json:"failed,omitempty"`
+	// Error says why the calls did not finish (Security Hub not enabled, denied, throttled
+	// past the retries, out of time); what was imported before is counted above.
+	Error string `json:"error,omitempty"`
 }
 
 // Failure is one finding Security Hub did not import.
@@ -171,27 +173,24 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 	return p.importArchiving(ctx, batch, existing, keep, now)
 }
 
-// ArchiveExcept archives, for the kinds a sweep listed whole, the active findings of corsguard
-// whose resource is not among listed (per kind, the names the sweep selected): resources
-// deleted, or newly excluded. It is the archive step of Publish for where the listing happens
-// apart from the reconciling (the work queue's router): there the listing, not a report, is
-// the sweep's whole view.
-func (p *Publisher) ArchiveExcept(ctx context.Context, scope Scope, listed map[policy.Kind][]string) (Result, error) {
-	if len(listed) == 0 {
+// ArchiveStale archives corsguard's active findings of the kinds in scope that no run has
+// updated since before: every run that decides a resource imports its finding (UpdatedAt
+// moves on), so a finding that stayed behind for several sweeps is a resource gone or no longer
+// selected. It is level-triggered: it does not depend on one invocation seeing the whole
+// listing, which the work queue spreads over many. It reads them with GetFindings and an
+// UpdatedAt filter (3 calls per second, burst 6: at the reads' rate).
+func (p *Publisher) ArchiveStale(ctx context.Context, scope Scope, kinds []policy.Kind, before time.Time) (Result, error) {
+	if len(kinds) == 0 {
 		return Result{}, nil
 	}
-	kinds := slices.Sorted(maps.Keys(listed))
-	existing, err := p.active(ctx, scope, kinds)
+	f := Filters(scope, kinds)
+	// Security Hub's DateFilter takes Start and End together (or DateRange).
+	f.UpdatedAt = []types.DateFilter{{Start: aws.String(Timestamp(time.Unix(0, 0).UTC())), End: aws.String(Timestamp(before))}}
+	stale, err := p.find(ctx, scope, f)
 	if err != nil {
 		return Result{}, err
 	}
-	keep := map[string]bool{}
-	for k, names := range listed {
-		for _, n := range names {
-			keep[ID(scope, k, n)] = true
-		}
-	}
-	return p.importArchiving(ctx, nil, existing, keep, p.now())
+	return p.importArchiving(ctx, nil, stale, nil, p.now())
 }
 
 // importArchiving imports batch and, archived, the findings of existing that keep does not
@@ -228,6 +227,9 @@ func covered(rep *enforce.Report, cover Coverage) Coverage {
 	}
 	var out Coverage
 	for _, k := range cover {
+		if slices.ContainsFunc(rep.KindErrors, func(e enforce.KindError) bool { return e.Kind == k }) {
+			continue // its listing failed: not seen whole
+		}
 		valid := rep.Baseline.Valid
 		for _, b := range rep.Baselines {
 			if b.Kind == k {
@@ -260,8 +262,13 @@ func Filters(scope Scope, kinds []policy.Kind) *types.AwsSecurityFindingFilters 
 
 // active returns corsguard's active findings of the kinds.
 func (p *Publisher) active(ctx context.Context, scope Scope, kinds []policy.Kind) ([]types.AwsSecurityFinding, error) {
+	return p.find(ctx, scope, Filters(scope, kinds))
+}
+
+// find returns the findings that match filters, page by page at the reads' rate.
+func (p *Publisher) find(ctx context.Context, scope Scope, filters *types.AwsSecurityFindingFilters) ([]types.AwsSecurityFinding, error) {
 	var out []types.AwsSecurityFinding
-	in := &securityhub.GetFindingsInput{Filters: Filters(scope, kinds), MaxResults: aws.Int32(100)}
+	in := &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(100)}
 	for {
 		if err := p.reads.Wait(ctx); err != nil {
 			return nil, err

@@ -148,9 +148,9 @@ func TestSecurityHubOffIsATerminalFailureNotARetry(t *testing.T) {
 	}
 }
 
-// With the work queue, the workers import the findings of what they decide, and the router,
-// where the sweep's listing happens, archives the findings of resources the listing no longer
-// names.
+// With the work queue, the workers import the findings of what they decide, and the router, on
+// every sweep, archives the findings that no run updated for two sweep intervals (level-
+// triggered: it does not depend on which invocation lists which page).
 func TestWithTheWorkQueueWorkersImportAndTheRouterArchives(t *testing.T) {
 	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Mode: "audit", config.Rate: "1000", config.SecurityHub: "true"})
 	must(t, f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""))
@@ -160,9 +160,11 @@ func TestWithTheWorkQueueWorkersImportAndTheRouterArchives(t *testing.T) {
 		InvokedFunctionArn: "arn:aws:lambda:us-east-1:" + f.emu.Account() + ":function:corsguard"})
 	scope := findings.Scope{Account: f.emu.Account(), Region: "us-east-1"}
 
-	// A finding of a container deleted before this sweep, which no worker will ever see.
+	// A finding of a container deleted three hours (three sweep intervals) ago, which no
+	// worker will ever see again.
 	old := &enforce.Report{Entries: []enforce.Entry{{Name: "old-feed", Kind: policy.MediaStore, Outcome: enforce.Drifted}}}
-	if _, err := findings.NewPublisher(f.hub).Publish(ctx, scope, old, nil); err != nil {
+	then := findings.WithClock(func() time.Time { return time.Now().Add(-3 * time.Hour) })
+	if _, err := findings.NewPublisher(f.hub, then).Publish(ctx, scope, old, nil); err != nil {
 		t.Fatal(err)
 	}
 

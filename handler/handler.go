@@ -5,29 +5,24 @@
 package handler
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/corsguard/corsguard/controller"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/policy"
 )
-
-// Runner runs one reconcile; *enforce.Engine satisfies it.
-type Runner interface {
-	Run(ctx context.Context, w enforce.Work) *enforce.Report
-}
 
 // Result is the function's return value: what the event was taken for and, when the engine
 // ran, its Report (whose fields appear at the top level of the JSON).
@@ -42,83 +37,31 @@ type Result struct {
 	Queue *QueueResult `json:"queue,omitempty"`
 }
 
-// FindingsPublisher imports a run's Security Hub findings and archives those a sweep no longer
-// finds; *findings.Publisher satisfies it.
-type FindingsPublisher interface {
-	Publish(ctx context.Context, scope findings.Scope, rep *enforce.Report, cover findings.Coverage) (findings.Result, error)
-	ArchiveExcept(ctx context.Context, scope findings.Scope, listed map[policy.Kind][]string) (findings.Result, error)
-}
-
-// RunError is the invocation's error when a run left work that a retry can fix: a failure
-// marked retryable (throttling or server errors past the SDK's retries, a timeout, a resource
-// still busy), a resource not started before the deadline, a baseline or listing that could not
-// be read for such a reason. Returning it makes Lambda retry the event and then hand it to the
-// on-failure destination. Terminal failures (denied, invalid, a missing or invalid baseline)
-// never make one: they are logged at ERROR and counted in the TerminalFailures metric.
-type RunError struct {
-	Report *enforce.Report
-}
-
-// Error says what did not finish, leading with the run's own error when it has one.
-func (e *RunError) Error() string {
-	r := e.Report
-	if !r.Baseline.Valid && r.Baseline.Error != "" && r.Baseline.Retryable {
-		return fmt.Sprintf("baseline %s unreadable for now, nothing changed: %s", r.Baseline.Parameter, r.Baseline.Error)
-	}
-	incomplete := r.Totals[enforce.Failed] > 0 || r.Totals[enforce.NotStarted] > 0
-	if r.Error != "" {
-		msg := "run failed: " + r.Error
-		if incomplete {
-			msg += "; " + e.incomplete()
-		}
-		return msg
-	}
-	return e.incomplete()
-}
-
-// incomplete names the resources that failed or were not started, those a retry can fix first.
-func (e *RunError) incomplete() string {
-	r := e.Report
-	var names []string
-	terminal := 0
-	for _, e := range r.Entries {
-		switch {
-		case e.Outcome != enforce.Failed && e.Outcome != enforce.NotStarted:
-		case e.Retryable:
-			names = append(names, e.Name+" "+string(e.Outcome))
-		default:
-			terminal++
-		}
-	}
-	const show = 5
-	if len(names) > show {
-		names = append(names[:show], fmt.Sprintf("and %d more", len(names)-show))
-	}
-	msg := fmt.Sprintf("run incomplete: %d failed, %d not started: %s",
-		r.Totals[enforce.Failed], r.Totals[enforce.NotStarted], strings.Join(names, ", "))
-	if terminal > 0 {
-		msg += fmt.Sprintf(" (%d of them terminal, not named: a retry cannot fix them)", terminal)
-	}
-	return msg
-}
+// RunError is the invocation's error when a run left work that a retry can fix (see
+// controller.RunError): Lambda then retries the event. Terminal failures never make one.
+type RunError = controller.RunError
 
 var _ lambda.Handler = rawHandler{}
 
 // Handler is the Lambda handler. Build it once per cold start with New and pass h.Lambda() to
-// lambda.Start; Invoke serves each invocation.
+// lambda.Start; Invoke serves EventBridge events and direct invocations, Work the work queue's
+// batches. It only adapts payloads: the controller decides.
 type Handler struct {
 	cfg       enforce.Config
-	run       Runner
+	run       controller.Engine
 	log       *slog.Logger
 	metrics   io.Writer
 	namespace string
 	region    string
 	now       func() time.Time
-	// queue and worker are set with a work queue (WithQueue): see queue.go.
-	queue  Queue
-	worker Worker
-	rand   func() float64
-	hub    FindingsPublisher
+	rand      func() float64
+	queue     Queue
+	hub       controller.Publisher
+	stale     time.Duration
+	ctl       *controller.Controller
+	// home is the function's own queue (with a queue); homeErr why it is unknown.
+	home    controller.Home
+	homeErr error
 }
 
 // DefaultNamespace is the CloudWatch namespace of the metrics unless WithNamespace sets another.
@@ -156,11 +99,20 @@ func WithRegion(region string) Option { return func(h *Handler) { h.region = reg
 func withClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
 
 // WithFindings makes every run import its Security Hub findings through p (CORSGUARD_SECURITY_HUB).
-func WithFindings(p FindingsPublisher) Option { return func(h *Handler) { h.hub = p } }
+func WithFindings(p controller.Publisher) Option { return func(h *Handler) { h.hub = p } }
+
+// WithStaleFindings makes every sweep archive corsguard's active findings that no run updated
+// for d (CORSGUARD_FINDINGS_STALE_AFTER); 0 never does.
+func WithStaleFindings(d time.Duration) Option { return func(h *Handler) { h.stale = d } }
+
+// withRand sets the source of the retry delays' jitter, uniform in [0, 1) (default
+// math/rand/v2's Float64).
+func withRand(r func() float64) Option { return func(h *Handler) { h.rand = r } }
 
 // New returns a Handler that runs work with run, the engine built from cfg. Of cfg it uses
-// what routing needs: the targets, the baseline parameters and the mode of events.
-func New(cfg enforce.Config, run Runner, opts ...Option) *Handler {
+// what routing and the controller need: the targets, the baseline parameters, the mode, the
+// margin and the backoff of messages given back.
+func New(cfg enforce.Config, run controller.Engine, opts ...Option) *Handler {
 	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, namespace: DefaultNamespace, now: time.Now, rand: rand.Float64}
 	for _, o := range opts {
 		o(h)
@@ -168,6 +120,16 @@ func New(cfg enforce.Config, run Runner, opts ...Option) *Handler {
 	if h.log == nil {
 		h.log = lambdacontext.NewLogger()
 	}
+	cc := controller.Config{Mode: cfg.Mode, Margin: cfg.Margin, BackoffBase: cfg.BackoffBase, BackoffCap: cfg.BackoffCap,
+		StaleFindings: h.stale, Log: h.log, Rand: h.rand}
+	if h.queue != nil {
+		cc.Queue = h.queue
+		h.home, h.homeErr = controller.QueueHome(h.queue.URL(), h.region)
+	}
+	if h.hub != nil {
+		cc.Findings = h.hub
+	}
+	h.ctl = controller.New(run, cc)
 	return h
 }
 
@@ -197,18 +159,16 @@ func (r rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 	return out, nil
 }
 
-// Invoke routes and runs one invocation's input. It returns an error (a *RunError) only when
-// retrying the event could help: some failure of the run is retryable (see
-// enforce.Report.RetryableFailures). Terminal failures (a missing or invalid baseline, a denied
-// call, a bucket in another Region) are logged at ERROR and counted in the TerminalFailures
-// metric, which the template alarms on, and the invocation succeeds: Lambda's retries could
-// only repeat them. Everything else, including input that is not an event, succeeds.
+// Invoke is the entry point of EventBridge events and direct invocations: it routes the input
+// and hands the request to the controller (see controller.Serve for the mode and path rules).
+// It returns an error (a *RunError) only when retrying the event could help. Terminal failures
+// (a missing or invalid baseline, a denied call, a kind that cannot be listed) are logged at
+// ERROR and counted in the TerminalFailures metric, which the template alarms on, and the
+// invocation succeeds: Lambda's retries could only repeat them. Everything else, including
+// input that is not an event, succeeds.
 func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, error) {
 	ctx = h.ours(ctx)
-	mode := h.cfg.Mode
-	if mode == "" {
-		mode = enforce.DefaultMode
-	}
+	mode := cmp.Or(h.cfg.Mode, enforce.DefaultMode)
 	// The profiles path ends in "/": route takes a profile's parameter under it for a baseline.
 	d := route(input, homeOf(ctx, h.region), append(h.cfg.Parameters(), h.cfg.ProfileRules().Path), mode)
 	if d.reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
@@ -227,98 +187,57 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 			slog.String("parameter", d.Parameter), slog.String("note", d.Note))
 		return &Result{Event: d.Event, Note: d.Note}, nil
 	}
-	if h.queue != nil && d.Event != Manual {
-		return h.enqueue(ctx, d, requestID(input))
+	res := h.ctl.Serve(ctx, controller.Request{Work: d.Work, ID: requestID(input), Direct: d.Event == Manual, Scope: h.scope(ctx)})
+	out := h.finish(ctx, d, res)
+	if res.Err != nil {
+		return out, res.Err
 	}
-
-	r := h.run.Run(ctx, d.Work)
-	if r == nil {
-		// The engine always reports; a nil report is a bug that must not pass as success.
-		r = &enforce.Report{Mode: d.Work.Mode, Reason: d.Work.Reason, Baseline: enforce.Baseline{
-			Parameter: h.cfg.Parameters()[0], Error: "the engine returned no report"}}
-	}
-	var err error
-	if r.RetryableFailures() > 0 {
-		err = &RunError{Report: r}
-	}
-	res := &Result{Event: d.Event, Report: r}
-	var ferr error
-	if h.hub != nil {
-		// A sweep lists here: it covers the targets, and archives what it no longer finds.
-		var cover findings.Coverage
-		if sweepsAll(d.Work) {
-			cover = h.cfg.Targets
-		}
-		res.SecurityHub, ferr = h.publish(ctx, r, cover, nil)
-		if enforce.Retryable(ferr) {
-			// The run is idempotent: Lambda's retry runs it again and imports again.
-			err = errors.Join(err, fmt.Errorf("security hub findings: %w", ferr))
-		}
-		// Security Hub not enabled, or denied: counted in TerminalFailures (alarmed), not retried.
-	}
-	h.emit(ctx, r.Mode, countFindingsFailure(reportMetrics(r, err != nil), ferr))
-	h.summarize(ctx, d, r, err)
-	return res, err
+	return out, nil
 }
 
-// publish imports the run's findings for the function's own account and Region, read from the
-// invocation's function ARN, and, for the kinds in cover (those a sweep listed here), archives
-// the findings of resources the run no longer produces. With archive set it only archives:
-// the work queue's router has listed, not reconciled, and listed is its whole view.
-func (h *Handler) publish(ctx context.Context, r *enforce.Report, cover findings.Coverage, listed map[policy.Kind][]string) (*findings.Result, error) {
-	scope, ok := h.invocationScope(ctx)
-	if !ok {
-		err := enforce.Terminal(errors.New("no invoked function ARN in the invocation context: the findings' account is unknown"))
-		h.log.ErrorContext(ctx, "security hub findings not imported", slog.String("error", err.Error()))
-		return nil, err
+// finish ends every invocation the controller served: its metrics and its one summary line.
+func (h *Handler) finish(ctx context.Context, d decision, res *controller.Result) *Result {
+	r := res.Report
+	ms := reportMetrics(r, res.Err != nil)
+	if res.Queue != nil && res.Queue.Foreign > 0 {
+		ms = append(ms, metric{MetricForeignRecords, float64(res.Queue.Foreign)})
 	}
-	var res findings.Result
-	var err error
-	if listed != nil {
-		res, err = h.hub.ArchiveExcept(ctx, scope, listed)
-	} else {
-		res, err = h.hub.Publish(ctx, scope, r, cover)
-	}
-	attrs := []slog.Attr{slog.String("product_arn", scope.ProductARN()), slog.Int("imported", res.Imported),
-		slog.Int("archived", res.Archived), slog.Any("failed", res.Failed)}
-	switch {
-	case err != nil:
-		h.log.LogAttrs(ctx, slog.LevelError, "security hub findings not imported",
-			append(attrs, slog.String("error", err.Error()), slog.Bool("retryable", enforce.Retryable(err)))...)
-	case len(res.Failed) > 0:
-		h.log.LogAttrs(ctx, slog.LevelError, "security hub refused findings", attrs...)
-	default:
-		h.log.LogAttrs(ctx, slog.LevelInfo, "security hub findings imported", attrs...)
-	}
-	return &res, err
-}
-
-// countFindingsFailure adds a terminal findings failure to the run's TerminalFailures metric.
-func countFindingsFailure(ms []metric, ferr error) []metric {
-	if ferr == nil || enforce.Retryable(ferr) {
-		return ms
-	}
-	for i := range ms {
-		if ms[i].Name == MetricTerminalFailures {
-			ms[i].Value++
+	if hub := res.SecurityHub; hub != nil {
+		failed := len(hub.Failed)
+		if hub.Error != "" {
+			failed++
+		}
+		ms = append(ms, metric{MetricFindingsFailed, float64(failed)})
+		if failed > 0 {
+			// Alarmed through TerminalFailures: no retry of the invocation is made for it.
+			for i := range ms {
+				if ms[i].Name == MetricTerminalFailures {
+					ms[i].Value++
+				}
+			}
 		}
 	}
-	return ms
+	h.emit(ctx, r.Mode, ms)
+	var extra []slog.Attr
+	if res.Queue != nil {
+		extra = append(extra, slog.Any("queue", res.Queue))
+	}
+	if res.SecurityHub != nil {
+		extra = append(extra, slog.Any("security_hub", res.SecurityHub))
+	}
+	h.summarize(ctx, d, r, res.Err, extra...)
+	return &Result{Event: d.Event, Report: r, Queue: res.Queue, SecurityHub: res.SecurityHub}
 }
 
-// invocationScope is the function's home as the findings' scope: the account and partition of
-// the invoked function's ARN, and the function's Region, where its clients call Security Hub.
-func (h *Handler) invocationScope(ctx context.Context) (findings.Scope, bool) {
+// scope is the function's home as the findings' scope: the account and partition of the
+// invoked function's ARN, and the function's Region, where its clients call Security Hub. The
+// zero Scope when the account is unknown: then no finding is imported.
+func (h *Handler) scope(ctx context.Context) findings.Scope {
 	home := homeOf(ctx, h.region)
 	if home.Account == "" || home.Region == "" {
-		return findings.Scope{}, false
+		return findings.Scope{}
 	}
-	return findings.Scope{Partition: home.Partition, Region: home.Region, Account: home.Account}, true
-}
-
-// sweepsAll reports whether w names no resource of any kind, and so asks for all of them.
-func sweepsAll(w enforce.Work) bool {
-	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0
+	return findings.Scope{Partition: home.Partition, Region: home.Region, Account: home.Account}
 }
 
 func (h *Handler) emit(ctx context.Context, mode enforce.Mode, ms []metric) {
@@ -366,7 +285,7 @@ func (h *Handler) summarize(ctx context.Context, d decision, r *enforce.Report, 
 		slog.Any("profiles", r.Profiles),
 		slog.String("run_error", r.Error),
 		slog.Int("resources", len(r.Entries)),
-		slog.Any("totals", totals(r)),
+		slog.Any("totals", r.Totals),
 		slog.Any("notable", notable),
 		slog.Bool("baseline_changed_during_run", r.BaselineChangedDuringRun),
 		slog.Any("api_calls", r.APICalls),
@@ -375,22 +294,14 @@ func (h *Handler) summarize(ctx context.Context, d decision, r *enforce.Report, 
 		slog.Int("retryable_failures", r.RetryableFailures()),
 		slog.Int("terminal_failures", r.TerminalFailures()),
 		slog.Any("notes", r.Notes),
+		slog.Any("kind_errors", r.KindErrors),
 	}
 	level := slog.LevelInfo
-	if err != nil || r.TerminalFailures() > 0 {
+	if err != nil || r.TerminalFailures() > 0 || !r.Succeeded {
 		level = slog.LevelError
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	h.log.LogAttrs(ctx, level, "run finished", append(attrs, extra...)...)
-}
-
-// totals has every outcome, zeros included, so that a log query can rely on each key.
-func totals(r *enforce.Report) map[enforce.Outcome]int {
-	t := make(map[enforce.Outcome]int, len(enforce.Outcomes()))
-	for _, o := range enforce.Outcomes() {
-		t[o] = r.Totals[o]
-	}
-	return t
 }

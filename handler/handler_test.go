@@ -129,7 +129,7 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	}
 	if cfg.SecurityHub {
 		f.hub = securityhub.NewFromConfig(aws)
-		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000))))
+		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000))), WithStaleFindings(cfg.StaleFindings()))
 	}
 	f.h = New(cfg.Engine, engine, opts...)
 	return f
@@ -216,7 +216,8 @@ func TestTerminalFailuresAreLoggedAndCountedButNotRetried(t *testing.T) {
 			f.seed(t, string(want.JSON()))
 			f.emu.Script("ListContainers", "", 1, "AccessDeniedException")
 		}, 0, func(t *testing.T, r *enforce.Report) {
-			if !r.Baseline.Valid || !strings.Contains(r.Error, "AccessDeniedException") || r.ErrorRetryable || len(r.Entries) != 0 {
+			if !r.Baseline.Valid || len(r.KindErrors) != 1 || !strings.Contains(r.KindErrors[0].Error, "AccessDeniedException") ||
+				r.KindErrors[0].Retryable || len(r.Entries) != 0 {
 				t.Errorf("report %+v, want a valid baseline, the terminal listing error and no entries", r)
 			}
 		}},
@@ -270,7 +271,7 @@ func TestRetryableFailuresFailTheInvocation(t *testing.T) {
 			f.seed(t, string(want.JSON()))
 			f.emu.Script("GetParameter", baseline, sdkAttempts, "ThrottlingException")
 		}},
-		{"a listing that fails past the SDK's retries", "run failed: list containers: ", func(f *fixture) {
+		{"a listing that fails past the SDK's retries", "mediastore not planned: list containers: ", func(f *fixture) {
 			f.seed(t, string(want.JSON()))
 			f.emu.Script("ListContainers", "", sdkAttempts, "InternalServerError")
 		}},

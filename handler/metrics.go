@@ -24,6 +24,12 @@ const (
 	MetricBaselineDeleted = "BaselineDeleted"
 	// MetricBaselineChanged is 1 when the baseline moved while a run was under way.
 	MetricBaselineChanged = "BaselineChangedDuringRun"
+	// MetricFindingsFailed counts the Security Hub findings refused (FailedFindings), plus one
+	// when the calls failed as a whole; any of them also counts one TerminalFailures (alarmed).
+	MetricFindingsFailed = "FindingsFailed"
+	// MetricForeignRecords counts the SQS records of another queue than the function's own:
+	// never acted on, never given back.
+	MetricForeignRecords = "ForeignRecords"
 )
 
 // DimensionMode is the one dimension of every metric: the run's mode.

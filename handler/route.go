@@ -258,7 +258,7 @@ func cloudFrontCall(_ envelope, r routing, d cloudTrail) decision {
 	if d.ErrorCode != "" {
 		return ignoref("%s failed (%s): nothing changed", reason, d.ErrorCode)
 	}
-	if err := validPolicyName(name); err != nil {
+	if err := policy.ValidName(policy.CloudFront, name); err != nil {
 		return ignoref("%s: %v", reason, err)
 	}
 	return decision{Event: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: r.mode, Reason: reason}}
@@ -407,13 +407,4 @@ func decodeDetail(raw json.RawMessage, v any) error {
 
 func ignoref(format string, args ...any) decision {
 	return decision{Event: Ignored, Note: fmt.Sprintf(format, args...)}
-}
-
-// validPolicyName accepts a CloudFront response headers policy name as an event carries it:
-// 1 to 128 characters (the console's limit), no control characters.
-func validPolicyName(name string) error {
-	if name == "" || len(name) > 128 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return fmt.Errorf("response headers policy name %q: want 1 to 128 printable characters", name)
-	}
-	return nil
 }

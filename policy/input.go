@@ -110,3 +110,8 @@ func duplicateKey(data []byte, root string) error {
 		}
 	}
 }
+
+// CheckDuplicateKeys returns an error naming the first key that appears twice in one object of
+// the JSON document data (compared without regard to case, as encoding/json matches fields),
+// or nil. Anything decoded strictly beside a baseline (a work queue message body) uses it.
+func CheckDuplicateKeys(data []byte) error { return duplicateKey(data, "") }

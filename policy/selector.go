@@ -71,3 +71,22 @@ func matchAny(patterns []string, name string) bool {
 	}
 	return false
 }
+
+// ValidName reports whether name is a valid name of a resource of kind k, by that service's
+// rules: a container name, a bucket name, or a response headers policy name (1 to 128
+// printable characters, the console's limit). Names from outside (events, queue messages) are
+// checked with it before any call.
+func ValidName(k Kind, name string) error {
+	switch k {
+	case MediaStore:
+		return ValidContainerName(name)
+	case S3:
+		return ValidBucketName(name)
+	case CloudFront:
+		if name == "" || len(name) > 128 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return fmt.Errorf("response headers policy name %q: want 1 to 128 printable characters", name)
+		}
+		return nil
+	}
+	return fmt.Errorf("kind %q: want one of %v", k, Kinds())
+}

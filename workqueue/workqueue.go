@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"slices"
@@ -124,29 +125,68 @@ func (m Message) Body() string {
 	return string(b)
 }
 
-// Decode reads a message body and checks that it is one of ours.
+// Decode reads a message body and checks that it is one of ours, as strictly as a baseline is
+// read: exactly one JSON object, no unknown and no duplicate keys ("name" beside "Name" would
+// let the last one win), a known op, kind and mode, and a name valid for its kind (no "../",
+// no ARN, no 1,200-character name) before any call is made with it. Every error is terminal:
+// the same body fails the same way on every receive.
 func Decode(body string) (Message, error) {
+	m, err := decode(body)
+	if err != nil {
+		return Message{}, enforce.Terminal(err)
+	}
+	return m, nil
+}
+
+func decode(body string) (Message, error) {
 	var m Message
-	if err := json.Unmarshal([]byte(body), &m); err != nil {
+	if err := policy.CheckDuplicateKeys([]byte(body)); err != nil {
 		return Message{}, fmt.Errorf("message body: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	if strings.TrimSpace(body) == "null" {
+		return Message{}, errors.New("message body: null")
+	}
+	if err := dec.Decode(&m); err != nil {
+		return Message{}, fmt.Errorf("message body: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Message{}, errors.New("message body: data after the message")
 	}
 	if _, ok := enforce.ParseMode(string(m.Mode)); !ok {
 		return Message{}, fmt.Errorf("message mode %q: want %q or %q", m.Mode, enforce.ModeEnforce, enforce.ModeAudit)
+	}
+	if !slices.Contains(policy.Kinds(), m.Kind) {
+		return Message{}, fmt.Errorf("message kind %q: want one of %v", m.Kind, policy.Kinds())
 	}
 	switch m.Op {
 	case OpReconcile:
 		if m.Name == "" {
 			return Message{}, errors.New("reconcile message without a name")
 		}
+		if err := policy.ValidName(m.Kind, m.Name); err != nil {
+			return Message{}, fmt.Errorf("reconcile message: %w", err)
+		}
+		if m.Token != "" {
+			return Message{}, errors.New("reconcile message with a listing token")
+		}
 	case OpList:
+		if m.Name != "" {
+			return Message{}, errors.New("list message with a name")
+		}
+		if len(m.Token) > maxToken {
+			return Message{}, fmt.Errorf("list message token of %d characters: at most %d", len(m.Token), maxToken)
+		}
 	default:
 		return Message{}, fmt.Errorf("message op %q: want %q or %q", m.Op, OpReconcile, OpList)
 	}
-	if !slices.Contains(policy.Kinds(), m.Kind) {
-		return Message{}, fmt.Errorf("message kind %q: want one of %v", m.Kind, policy.Kinds())
-	}
 	return m, nil
 }
+
+// maxToken bounds a listing token: S3's continuation tokens and MediaStore's and CloudFront's
+// markers are far shorter; a body of 256 KiB of token is not one of ours.
+const maxToken = 4096
 
 // SQSAPI is the part of the SQS API the queue calls; *sqs.Client satisfies it. (Receiving and
 // deleting are the event source mapping's.)

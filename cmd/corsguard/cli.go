@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/corsguard/corsguard/cmd/corsguard/report"
+	"github.com/corsguard/corsguard/controller"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/internal/wiring/awsclient"
@@ -361,7 +362,9 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	if err != nil {
 		return err
 	}
-	rep := engine.Run(ctx, enforce.Work{Mode: mode, Reason: reason, Stop: in.stop})
+	// The CLI's mode is its command: it is the ceiling too. In-process, one report.
+	ctl := controller.New(engine, controller.Config{Mode: mode})
+	rep := ctl.Serve(ctx, controller.Request{Work: enforce.Work{Mode: mode, Reason: reason, Stop: in.stop}, Direct: true}).Report
 	bar.Finish()
 	if mode == enforce.ModeAudit && f.chain && slices.Contains(cfg.Targets, policy.CloudFront) && in.stop.Err() == nil {
 		rep.DeliveryChain = engine.CheckChain(ctx, cloudfront.NewFromConfig(awsCfg))

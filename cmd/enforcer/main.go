@@ -66,7 +66,7 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	}
 	if cfg.SecurityHub {
 		pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(cfg.FindingsRate()))
-		opts = append(opts, handler.WithFindings(pub))
+		opts = append(opts, handler.WithFindings(pub), handler.WithStaleFindings(cfg.StaleFindings()))
 	}
 	return handler.New(cfg.Engine, engine, opts...), nil
 }

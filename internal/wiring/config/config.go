@@ -53,6 +53,7 @@ const (
 	CloudFrontAddMissingCors = "CORSGUARD_CLOUDFRONT_ADD_MISSING_CORS"
 	SecurityHub              = "CORSGUARD_SECURITY_HUB"
 	SecurityHubRate          = "CORSGUARD_SECURITY_HUB_RATE"
+	SweepSchedule            = "CORSGUARD_SWEEP_SCHEDULE"
 
 	APIParameter     = "CORSGUARD_API_BASELINE_PARAMETER"
 	LambdaURLInclude = "CORSGUARD_LAMBDA_URL_INCLUDE"
@@ -113,7 +114,18 @@ type Config struct {
 	// SecurityHubRate is corsguard's BatchImportFindings calls per second, all instances
 	// together: its share of the account's quota of 10; see FindingsRate.
 	SecurityHubRate float64
+	// SweepInterval is the time between two scheduled sweeps, read from the schedule
+	// expression (CORSGUARD_SWEEP_SCHEDULE, the template's SweepSchedule).
+	SweepInterval time.Duration
 }
+
+// StaleSweeps is how many sweep intervals a finding may go without an update before a sweep
+// archives it: its resource is gone, or no longer selected.
+const StaleSweeps = 2
+
+// StaleFindings is the age past which a sweep archives corsguard's active findings that no run
+// updated: StaleSweeps sweep intervals.
+func (c Config) StaleFindings() time.Duration { return StaleSweeps * c.SweepInterval }
 
 // FindingsRate is one invocation's BatchImportFindings calls per second: SecurityHubRate
 // divided among the invocations that may import at once, the MaxConcurrency workers and a
@@ -425,6 +437,7 @@ func Vars() []Var {
 		Var{Name: MaxConcurrency, Default: strconv.Itoa(MinConcurrency), Doc: fmt.Sprintf("most worker invocations at once (the event source mapping's MaximumConcurrency, %d-%d); with a queue each invocation keeps to the rate divided by it", MinConcurrency, MaxConcurrencyLimit)},
 		Var{Name: MetricsNamespace, Default: defaultNamespace, Doc: "CloudWatch namespace of the EMF metrics"},
 		Var{Name: SecurityHub, Default: "false", Doc: "true: import one Security Hub finding per checked resource into the account's default product, and archive the findings of resources a sweep no longer covers"},
+		Var{Name: SweepSchedule, Default: "rate(1 hour)", Doc: fmt.Sprintf("the sweep's EventBridge schedule expression (the template's SweepSchedule): a sweep archives the findings no run updated for %d of its intervals (a cron expression counts as 7 days, so nothing is archived early)", StaleSweeps)},
 		Var{Name: SecurityHubRate, Default: "5", Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); each invocation takes it divided by %s + 1", MaxSecurityHubRate, MaxConcurrency)},
 	)
 }
@@ -498,6 +511,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.SecurityHubRate, err = positive(lambdaVar(getenv, SecurityHubRate), MaxSecurityHubRate); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", SecurityHubRate, err))
 	}
+	if c.SweepInterval, err = scheduleInterval(lambdaVar(getenv, SweepSchedule)); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", SweepSchedule, err))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
 	}
@@ -566,4 +582,26 @@ func duration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q must be positive", s)
 	}
 	return d, nil
+}
+
+// rateExpression is EventBridge's rate(value unit).
+var rateExpression = regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$`)
+
+// scheduleInterval returns the time between two runs of an EventBridge schedule expression:
+// rate(N unit) exactly; a cron(...) expression, whose period this does not compute, as 7 days
+// (the longest usual one), so that findings are archived late rather than early.
+func scheduleInterval(expr string) (time.Duration, error) {
+	if strings.HasPrefix(expr, "cron(") && strings.HasSuffix(expr, ")") {
+		return 7 * 24 * time.Hour, nil
+	}
+	m := rateExpression.FindStringSubmatch(expr)
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a schedule expression: want rate(N minutes|hours|days) or cron(...)", expr)
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%q: the rate must be a whole number of at least 1", expr)
+	}
+	unit := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[strings.TrimSuffix(m[2], "s")]
+	return time.Duration(n) * unit, nil
 }

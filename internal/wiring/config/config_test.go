@@ -45,6 +45,7 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 		MetricsNamespace: "CorsGuard",
 		MaxConcurrency:   2,
 		SecurityHubRate:  5,
+		SweepInterval:    time.Hour,
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
@@ -104,6 +105,7 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		config.MaxConcurrency:    "50",
 		config.SecurityHub:       "TRUE",
 		config.SecurityHubRate:   "0.5",
+		config.SweepSchedule:     "rate(30 minutes)",
 		config.APIParameter:      "/corsguard/api-baseline",
 		config.LambdaURLInclude:  "shop-*",
 		config.LambdaURLExclude:  "shop-test",
@@ -144,6 +146,7 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		MaxConcurrency:   50,
 		SecurityHub:      true,
 		SecurityHubRate:  0.5,
+		SweepInterval:    30 * time.Minute,
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)

@@ -1,0 +1,393 @@
+// Package controller decides, for every path corsguard runs on, what becomes of a request and
+// of each unit of work, as controller-runtime's reconcileHandler does for a Kubernetes
+// controller. It owns:
+//
+//   - the effective mode: the stricter of the request's (or the message's) and the configured
+//     one; audit wins;
+//   - the plan per kind: each kind's baseline and listing on its own, so that a kind that
+//     cannot be listed, or whose baseline is invalid, is reported and the others go on;
+//   - the path: with a work queue, an effective enforce is enqueued, one message per item
+//     (FIFO per resource is what keeps an older baseline from overwriting a newer one); an
+//     audit, and anything without a queue, runs in-process and answers with its report;
+//   - the decision per delivered message: done, retry after a delay, give back at once, or
+//     terminal (reported, alarmed, deleted), from the typed error of its reconcile;
+//   - the deadlines: every AWS call before the invocation's deadline less the margin; the
+//     messages given back and Security Hub's findings in a budget of their own inside the
+//     margin, so that the summary, the metrics and the answer are always written.
+//
+// The unit of work is the item (enforce.Item): one resource, of one kind, in one mode. The
+// router enqueues items, the worker receives them as SQS messages (workqueue.Message, the wire
+// form), and the engine reconciles them. The Lambda adapter (package handler) only translates
+// payloads; the CLI and direct invocations come through Serve like the router.
+package controller
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
+	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/workqueue"
+)
+
+// Engine is what the controller needs of the reconciler; *enforce.Engine satisfies it.
+type Engine interface {
+	Kinds() []policy.Kind
+	Baselines(ctx context.Context, kinds []policy.Kind, mode enforce.Mode, reason string) *enforce.Report
+	ListPage(ctx context.Context, kind policy.Kind, token string) (*enforce.Page, error)
+	Reconcile(ctx context.Context, items []enforce.Item, reason string) *enforce.Report
+	Run(ctx context.Context, w enforce.Work) *enforce.Report
+}
+
+var _ Engine = (*enforce.Engine)(nil)
+
+// Queue is the work queue as the controller uses it; *workqueue.Queue satisfies it.
+type Queue interface {
+	Send(ctx context.Context, msgs []workqueue.Message) error
+	GiveBack(ctx context.Context, receipt string, delay time.Duration) error
+	// Calls returns the calls made since the last call of Calls, per IAM action.
+	Calls() map[string]int
+}
+
+var _ Queue = (*workqueue.Queue)(nil)
+
+// Publisher imports findings into Security Hub; *findings.Publisher satisfies it.
+type Publisher interface {
+	Publish(ctx context.Context, scope findings.Scope, rep *enforce.Report, cover findings.Coverage) (findings.Result, error)
+	ArchiveStale(ctx context.Context, scope findings.Scope, kinds []policy.Kind, before time.Time) (findings.Result, error)
+}
+
+var _ Publisher = (*findings.Publisher)(nil)
+
+// Config is how a Controller decides.
+type Config struct {
+	// Mode is the configured mode: the ceiling of every request's and message's mode.
+	Mode enforce.Mode
+	// Margin is kept free before the invocation's deadline: no AWS call of the work runs into
+	// it. Messages are given back, and findings imported, in its first half.
+	Margin time.Duration
+	// BackoffBase and BackoffCap shape the delay of a message given back for a retry.
+	BackoffBase, BackoffCap time.Duration
+	// Queue is the work queue; nil runs every request in-process.
+	Queue Queue
+	// Findings imports Security Hub findings; nil: off.
+	Findings Publisher
+	// StaleFindings is the age past which a sweep archives corsguard's active findings that no
+	// run updated (their resource is gone, or no longer selected); 0: never.
+	StaleFindings time.Duration
+	// Log receives what the controller decides that no report carries (a message not given
+	// back, a Security Hub failure).
+	Log *slog.Logger
+	// Rand is the jitter of retry delays, uniform in [0, 1) (default math/rand/v2's Float64).
+	Rand func() float64
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Controller serves the router, the worker, direct invocations and the CLI.
+type Controller struct {
+	cfg    Config
+	engine Engine
+}
+
+// New returns a Controller that reconciles with engine.
+func New(engine Engine, cfg Config) *Controller {
+	cfg.Mode = cmp.Or(cfg.Mode, enforce.DefaultMode)
+	cfg.Margin = cmp.Or(cfg.Margin, enforce.DefaultMargin)
+	cfg.BackoffBase = cmp.Or(cfg.BackoffBase, enforce.DefaultBackoffBase)
+	cfg.BackoffCap = cmp.Or(cfg.BackoffCap, enforce.DefaultBackoffCap)
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Float64
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Controller{cfg: cfg, engine: engine}
+}
+
+// Request is what the router, a direct invocation or the CLI asks for.
+type Request struct {
+	// Work names the items (none: a sweep of every kind), the requested mode and why.
+	Work enforce.Work
+	// ID makes this request's messages distinct from any other request's (the EventBridge
+	// event's id; the same on Lambda's retries of the event, so a retry is deduplicated).
+	ID string
+	// Direct is a direct invocation: an effective audit answers with its report, in-process.
+	Direct bool
+	// Scope is where findings go; the zero Scope (unknown account) imports none.
+	Scope findings.Scope
+}
+
+// Result is what one request or one batch came to.
+type Result struct {
+	Report *enforce.Report
+	// Queue is what was done with the work queue; nil when the request ran in-process.
+	Queue *QueueResult
+	// SecurityHub is what the findings did, when findings are on and were imported.
+	SecurityHub *findings.Result
+	// Err is the invocation's error: a *RunError when a retry of the whole request can fix
+	// something, nil otherwise (terminal failures are reported and alarmed, never retried).
+	Err error
+}
+
+// QueueResult is what an invocation did with the work queue.
+type QueueResult struct {
+	// Enqueued counts the reconcile messages sent.
+	Enqueued int `json:"enqueued"`
+	// Continued names the kinds whose listing was handed on through the queue (an OpList
+	// message) because the invocation's deadline came before the last page.
+	Continued []policy.Kind `json:"continued,omitempty"`
+	// Failures counts the messages given back to the queue (the batch item failures).
+	Failures int `json:"failures,omitempty"`
+	// Foreign counts the records of another queue than the function's own: logged, counted,
+	// never acted on, never given back.
+	Foreign int `json:"foreign,omitempty"`
+	// Calls counts the SQS calls per IAM action, apart from the engine's APICalls.
+	Calls map[string]int `json:"calls"`
+}
+
+// budgets are one invocation's deadlines: work ends at the deadline less the margin; settle
+// (messages given back, findings) at the deadline less half the margin; the rest of the margin
+// writes the summary, the metrics and the answer.
+type budgets struct {
+	work, settle context.Context
+	cancel       func()
+}
+
+func (c *Controller) budgets(ctx context.Context) budgets {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return budgets{work: ctx, settle: ctx, cancel: func() {}}
+	}
+	work, cw := context.WithDeadline(ctx, d.Add(-c.cfg.Margin))
+	settle, cs := context.WithDeadline(context.WithoutCancel(ctx), d.Add(-c.cfg.Margin/2))
+	return budgets{work: work, settle: settle, cancel: func() { cw(); cs() }}
+}
+
+// Serve runs one request: with a work queue an effective enforce is enqueued (so is every
+// event and schedule: a worker applies the mode again); a direct audit, and every request
+// without a queue, runs in-process and answers with its report.
+func (c *Controller) Serve(ctx context.Context, req Request) *Result {
+	req.Work.Mode = enforce.Effective(req.Work.Mode, c.cfg.Mode)
+	if c.cfg.Queue != nil && (!req.Direct || req.Work.Mode == enforce.ModeEnforce) {
+		return c.enqueue(ctx, req)
+	}
+	return c.inProcess(ctx, req)
+}
+
+// inProcess plans, reconciles and reports in this invocation (the engine keeps the margin).
+func (c *Controller) inProcess(ctx context.Context, req Request) *Result {
+	b := c.budgets(ctx)
+	defer b.cancel()
+	r := c.engine.Run(ctx, req.Work)
+	if r == nil {
+		// The engine always reports; a nil report is a bug that must not pass as success.
+		r = &enforce.Report{Mode: req.Work.Mode, Reason: req.Work.Reason, Entries: []enforce.Entry{},
+			Error: "the engine returned no report"}
+		r.Tally()
+	}
+	res := &Result{Report: r}
+	var cover findings.Coverage
+	if sweeps(req.Work) {
+		cover = c.engine.Kinds() // a sweep listed here: it covers the kinds, and archives what it no longer finds
+	}
+	res.SecurityHub = c.publish(b.settle, req.Scope, r, func(ctx context.Context) (findings.Result, error) {
+		return c.cfg.Findings.Publish(ctx, req.Scope, r, cover)
+	})
+	if SecurityHubFailed(res.SecurityHub) {
+		r.Succeeded = false
+	}
+	res.Err = runError(r)
+	return res
+}
+
+// sweeps reports whether w names no item of any kind, and so asks for all of them.
+func sweeps(w enforce.Work) bool {
+	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0
+}
+
+// enqueue is the router: per kind, it checks the baseline (nothing is enqueued under a missing
+// or invalid one: one failure, not one per resource), then enqueues a message per named item,
+// or lists the kind page by page. A kind that fails is reported; the others go on.
+func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
+	b := c.budgets(ctx)
+	defer b.cancel()
+	started := c.cfg.Now()
+	w := req.Work
+	sweep := sweeps(w)
+	var kinds []policy.Kind
+	var excluded []string
+	for _, k := range c.engine.Kinds() {
+		if sweep || len(w.Named(k)) > 0 {
+			kinds = append(kinds, k)
+		}
+	}
+	for _, k := range policy.Kinds() {
+		if !slices.Contains(kinds, k) {
+			excluded = append(excluded, w.Named(k)...)
+		}
+	}
+	r := c.engine.Baselines(b.work, kinds, w.Mode, w.Reason)
+	r.Excluded = append(r.Excluded, excluded...)
+	q := &QueueResult{}
+	for _, k := range kinds {
+		if !valid(r, k) {
+			continue // reported in r.Baselines: nothing of this kind is enqueued
+		}
+		var err error
+		if sweep {
+			err = c.list(b, workqueue.List(k, "", w.Mode, w.Reason, req.ID), q, r)
+		} else {
+			var msgs []workqueue.Message
+			for _, name := range w.Named(k) {
+				msgs = append(msgs, workqueue.Reconcile(k, name, w.Mode, w.Reason, req.ID))
+			}
+			if err = c.cfg.Queue.Send(b.work, msgs); err == nil {
+				q.Enqueued += len(msgs)
+			}
+		}
+		if err != nil {
+			// A retryable one makes Lambda retry the event; the messages already sent carry
+			// the same deduplication ids then, and are not doubled.
+			r.KindErrors = append(r.KindErrors, enforce.NewKindError(k, err))
+		}
+	}
+	res := &Result{Report: r, Queue: q}
+	if sweep && c.cfg.StaleFindings > 0 {
+		// Level-triggered: what no run updated for StaleFindings is gone (or no longer
+		// selected), whichever invocation lists which page.
+		before := c.cfg.Now().Add(-c.cfg.StaleFindings)
+		res.SecurityHub = c.publish(b.settle, req.Scope, r, func(ctx context.Context) (findings.Result, error) {
+			return c.cfg.Findings.ArchiveStale(ctx, req.Scope, kinds, before)
+		})
+	}
+	r.Duration = c.cfg.Now().Sub(started)
+	r.Tally()
+	if SecurityHubFailed(res.SecurityHub) {
+		r.Succeeded = false
+	}
+	q.Calls = c.cfg.Queue.Calls()
+	res.Err = runError(r)
+	return res
+}
+
+// valid reports whether r's baseline for kind k is valid.
+func valid(r *enforce.Report, k policy.Kind) bool {
+	for _, b := range r.Baselines {
+		if b.Kind == k {
+			return b.Valid
+		}
+	}
+	return r.Baseline.Valid
+}
+
+// list carries msg's listing on from its token: page by page, each page's items enqueued
+// before the next page is read, for as long as the work budget allows (at least one page).
+// What is left goes back on the queue as one OpList message from the next token (sent in the
+// settle budget), so that a listing of any size survives every deadline and never starts
+// again from the top.
+func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *enforce.Report) error {
+	token := msg.Token
+	var slowest time.Duration
+	for {
+		start := c.cfg.Now()
+		page, err := c.engine.ListPage(b.work, msg.Kind, token)
+		if page != nil {
+			r.APICalls = addCounts(r.APICalls, page.APICalls)
+			r.Notes = appendNew(r.Notes, page.Notes...)
+		}
+		if err != nil {
+			return err
+		}
+		msgs := make([]workqueue.Message, 0, len(page.Names))
+		for _, name := range page.Names {
+			msgs = append(msgs, workqueue.Reconcile(msg.Kind, name, msg.Mode, msg.Why, msg.Request))
+		}
+		if err := c.cfg.Queue.Send(b.work, msgs); err != nil {
+			return err
+		}
+		q.Enqueued += len(msgs)
+		r.Excluded = append(r.Excluded, page.Excluded...)
+		if page.Next == "" {
+			return nil
+		}
+		token = page.Next
+		slowest = max(slowest, c.cfg.Now().Sub(start))
+		if deadline, ok := b.work.Deadline(); ok && deadline.Sub(c.cfg.Now()) < 2*slowest {
+			next := workqueue.List(msg.Kind, token, msg.Mode, msg.Why, msg.Request)
+			if err := c.cfg.Queue.Send(b.settle, []workqueue.Message{next}); err != nil {
+				return err
+			}
+			q.Continued = append(q.Continued, msg.Kind)
+			return nil
+		}
+	}
+}
+
+// publish runs one Security Hub call sequence in its own budget (ctx: the settle budget) when
+// findings are on and the account is known. It never fails the invocation: a failure is
+// logged, noted in r, counted (FindingsFailed, and TerminalFailures through
+// SecurityHubFailed), and the next run imports again.
+func (c *Controller) publish(ctx context.Context, scope findings.Scope, r *enforce.Report, call func(context.Context) (findings.Result, error)) *findings.Result {
+	if c.cfg.Findings == nil {
+		return nil
+	}
+	if scope.Account == "" || scope.Region == "" {
+		err := errors.New("no invoked function ARN in the invocation context: the findings' account is unknown")
+		c.cfg.Log.ErrorContext(ctx, "security hub findings not imported", slog.String("error", err.Error()))
+		return &findings.Result{Error: err.Error()}
+	}
+	res, err := call(ctx)
+	attrs := []slog.Attr{slog.String("product_arn", scope.ProductARN()), slog.Int("imported", res.Imported),
+		slog.Int("archived", res.Archived), slog.Any("failed", res.Failed)}
+	switch {
+	case err != nil:
+		res.Error = err.Error()
+		c.cfg.Log.LogAttrs(ctx, slog.LevelError, "security hub findings not imported",
+			append(attrs, slog.String("error", err.Error()), slog.Bool("retryable", enforce.Retryable(err)))...)
+	case len(res.Failed) > 0:
+		c.cfg.Log.LogAttrs(ctx, slog.LevelError, "security hub refused findings", attrs...)
+	default:
+		c.cfg.Log.LogAttrs(ctx, slog.LevelInfo, "security hub findings imported", attrs...)
+	}
+	if SecurityHubFailed(&res) {
+		r.Notes = appendNew(r.Notes, fmt.Sprintf("Security Hub: %d findings refused%s; the next run imports them again",
+			len(res.Failed), strings.TrimSuffix(": "+res.Error, ": ")))
+	}
+	return &res
+}
+
+// SecurityHubFailed reports whether publishing findings failed, wholly or for some findings.
+func SecurityHubFailed(res *findings.Result) bool {
+	return res != nil && (res.Error != "" || len(res.Failed) > 0)
+}
+
+func addCounts(into, from map[string]int) map[string]int {
+	if into == nil {
+		into = map[string]int{}
+	}
+	for k, v := range from {
+		into[k] += v
+	}
+	return into
+}
+
+func appendNew(to []string, more ...string) []string {
+	for _, s := range more {
+		if !slices.Contains(to, s) {
+			to = append(to, s)
+		}
+	}
+	return to
+}

@@ -1,0 +1,81 @@
+package controller
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/workqueue"
+)
+
+func TestDecideTurnsTheTypedErrorIntoOneAction(t *testing.T) {
+	c := New(nil, Config{BackoffBase: time.Second, BackoffCap: time.Minute, Rand: func() float64 { return 0.5 }})
+	busy := &enforce.BusyError{Err: fmt.Errorf("still CREATING: %w", enforce.ErrBusy), RetryAfter: 40 * time.Second}
+	for _, tc := range []struct {
+		name     string
+		err      error
+		receives int
+		want     Decision
+	}{
+		{"settled", nil, 1, Decision{Action: Done}},
+		{"not started before the deadline", fmt.Errorf("%w: deadline", enforce.ErrNotStarted), 1, Decision{Action: GiveBack}},
+		{"denied", enforce.Terminal(errors.New("AccessDenied")), 1, Decision{Action: Terminal}},
+		{"throttled past the SDK's retries", errors.New("ThrottlingException"), 1, Decision{Action: Retry, Delay: workqueue.MinDelay}},
+		{"throttled, fourth receive", errors.New("ThrottlingException"), 5, Decision{Action: Retry, Delay: 8 * time.Second}},
+		{"busy: its hint is the floor", busy, 1, Decision{Action: Retry, Delay: 40 * time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.Decide(tc.err, tc.receives)
+			if got.Action != tc.want.Action || got.Delay != tc.want.Delay || (got.Err == nil) != (tc.err == nil) {
+				t.Errorf("Decide(%v, %d) = %v %v %v, want %v %v", tc.err, tc.receives, got.Action, got.Delay, got.Err, tc.want.Action, tc.want.Delay)
+			}
+		})
+	}
+}
+
+func TestTheOwnQueueComesFromTheURLAndTheRegion(t *testing.T) {
+	for _, tc := range []struct {
+		url, region string
+		source      string
+		owns        bool
+	}{
+		{"https://sqs.us-east-1.amazonaws.com/111122223333/work.fifo", "us-east-1", "arn:aws:sqs:us-east-1:111122223333:work.fifo", true},
+		{"https://queue.amazonaws.com/111122223333/work.fifo", "eu-west-1", "arn:aws:sqs:eu-west-1:111122223333:work.fifo", true},
+		{"https://vpce-0abc.sqs.us-east-1.vpce.amazonaws.com/111122223333/work.fifo", "us-east-1", "arn:aws:sqs:us-east-1:111122223333:work.fifo", true},
+		{"http://127.0.0.1:4566/012345678912/work.fifo", "us-east-1", "arn:aws:sqs:us-east-1:012345678912:work.fifo", true},
+		{"https://sqs.us-east-1.amazonaws.com/111122223333/work.fifo", "us-east-1", "arn:aws:sqs:eu-west-1:111122223333:work.fifo", false},
+		{"https://sqs.us-east-1.amazonaws.com/111122223333/work.fifo", "us-east-1", "arn:aws:sqs:us-east-1:999999999999:work.fifo", false},
+		{"https://sqs.us-east-1.amazonaws.com/111122223333/work.fifo", "us-east-1", "arn:aws:sqs:us-east-1:111122223333:other.fifo", false},
+		{"https://sqs.us-east-1.amazonaws.com/111122223333/work.fifo", "us-east-1", "arn:aws:sns:us-east-1:111122223333:work.fifo", false},
+		{"https://sqs.us-east-1.amazonaws.com/111122223333/work.fifo", "us-east-1", "", false},
+	} {
+		h, err := QueueHome(tc.url, tc.region)
+		if err != nil {
+			t.Fatalf("QueueHome(%q): %v", tc.url, err)
+		}
+		if got := h.owns(tc.source); got != tc.owns {
+			t.Errorf("home %+v owns %q = %v, want %v", h, tc.source, got, tc.owns)
+		}
+	}
+	for _, bad := range [][2]string{{"https://sqs.us-east-1.amazonaws.com/", "us-east-1"}, {"https://h/1/q.fifo", ""}} {
+		if _, err := QueueHome(bad[0], bad[1]); err == nil {
+			t.Errorf("QueueHome(%q, %q): no error", bad[0], bad[1])
+		}
+	}
+}
+
+func TestAuditWins(t *testing.T) {
+	for _, tc := range [][3]enforce.Mode{
+		{enforce.ModeEnforce, enforce.ModeEnforce, enforce.ModeEnforce},
+		{enforce.ModeEnforce, enforce.ModeAudit, enforce.ModeAudit},
+		{enforce.ModeAudit, enforce.ModeEnforce, enforce.ModeAudit},
+		{"", enforce.ModeAudit, enforce.ModeAudit},
+		{"", enforce.ModeEnforce, enforce.ModeEnforce},
+	} {
+		if got := enforce.Effective(tc[0], tc[1]); got != tc[2] {
+			t.Errorf("Effective(%q, ceiling %q) = %q, want %q", tc[0], tc[1], got, tc[2])
+		}
+	}
+}
