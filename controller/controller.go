@@ -38,13 +38,19 @@ import (
 	"github.com/corsguard/corsguard/workqueue"
 )
 
-// Engine is what the controller needs of the reconciler; *enforce.Engine satisfies it.
+// Runner runs one request in-process (plan, reconcile, report); *enforce.Engine satisfies it.
+type Runner interface {
+	Run(ctx context.Context, w enforce.Work) *enforce.Report
+}
+
+// Engine is what the work queue's router and worker need of the reconciler besides Run;
+// *enforce.Engine satisfies it.
 type Engine interface {
+	Runner
 	Kinds() []policy.Kind
 	Baselines(ctx context.Context, kinds []policy.Kind, mode enforce.Mode, reason string) *enforce.Report
 	ListPage(ctx context.Context, kind policy.Kind, token string) (*enforce.Page, error)
 	Reconcile(ctx context.Context, items []enforce.Item, reason string) *enforce.Report
-	Run(ctx context.Context, w enforce.Work) *enforce.Report
 }
 
 var _ Engine = (*enforce.Engine)(nil)
@@ -76,8 +82,10 @@ type Config struct {
 	Margin time.Duration
 	// BackoffBase and BackoffCap shape the delay of a message given back for a retry.
 	BackoffBase, BackoffCap time.Duration
-	// Queue is the work queue; nil runs every request in-process.
-	Queue Queue
+	// Queue is the work queue, and Worker the engine its router and worker use; a nil Queue
+	// runs every request in-process.
+	Queue  Queue
+	Worker Engine
 	// Findings imports Security Hub findings; nil: off.
 	Findings Publisher
 	// StaleFindings is the age past which a sweep archives corsguard's active findings that no
@@ -94,12 +102,13 @@ type Config struct {
 
 // Controller serves the router, the worker, direct invocations and the CLI.
 type Controller struct {
-	cfg    Config
-	engine Engine
+	cfg Config
+	run Runner
 }
 
-// New returns a Controller that reconciles with engine.
-func New(engine Engine, cfg Config) *Controller {
+// New returns a Controller that runs in-process requests with run (and, with a Queue, routes
+// and works with cfg.Worker).
+func New(run Runner, cfg Config) *Controller {
 	cfg.Mode = cmp.Or(cfg.Mode, enforce.DefaultMode)
 	cfg.Margin = cmp.Or(cfg.Margin, enforce.DefaultMargin)
 	cfg.BackoffBase = cmp.Or(cfg.BackoffBase, enforce.DefaultBackoffBase)
@@ -113,7 +122,7 @@ func New(engine Engine, cfg Config) *Controller {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Controller{cfg: cfg, engine: engine}
+	return &Controller{cfg: cfg, run: run}
 }
 
 // Request is what the router, a direct invocation or the CLI asks for.
@@ -180,7 +189,7 @@ func (c *Controller) budgets(ctx context.Context) budgets {
 // without a queue, runs in-process and answers with its report.
 func (c *Controller) Serve(ctx context.Context, req Request) *Result {
 	req.Work.Mode = enforce.Effective(req.Work.Mode, c.cfg.Mode)
-	if c.cfg.Queue != nil && (!req.Direct || req.Work.Mode == enforce.ModeEnforce) {
+	if c.cfg.Queue != nil && c.cfg.Worker != nil && (!req.Direct || req.Work.Mode == enforce.ModeEnforce) {
 		return c.enqueue(ctx, req)
 	}
 	return c.inProcess(ctx, req)
@@ -190,7 +199,7 @@ func (c *Controller) Serve(ctx context.Context, req Request) *Result {
 func (c *Controller) inProcess(ctx context.Context, req Request) *Result {
 	b := c.budgets(ctx)
 	defer b.cancel()
-	r := c.engine.Run(ctx, req.Work)
+	r := c.run.Run(ctx, req.Work)
 	if r == nil {
 		// The engine always reports; a nil report is a bug that must not pass as success.
 		r = &enforce.Report{Mode: req.Work.Mode, Reason: req.Work.Reason, Entries: []enforce.Entry{},
@@ -200,7 +209,11 @@ func (c *Controller) inProcess(ctx context.Context, req Request) *Result {
 	res := &Result{Report: r}
 	var cover findings.Coverage
 	if sweeps(req.Work) {
-		cover = c.engine.Kinds() // a sweep listed here: it covers the kinds, and archives what it no longer finds
+		// A sweep listed here: it covers the kinds it read a baseline for, and archives what it
+		// no longer finds (findings.Publish leaves out a kind whose baseline or listing failed).
+		for _, b := range r.Baselines {
+			cover = append(cover, b.Kind)
+		}
 	}
 	res.SecurityHub = c.publish(b.settle, req.Scope, r, func(ctx context.Context) (findings.Result, error) {
 		return c.cfg.Findings.Publish(ctx, req.Scope, r, cover)
@@ -228,7 +241,7 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 	sweep := sweeps(w)
 	var kinds []policy.Kind
 	var excluded []string
-	for _, k := range c.engine.Kinds() {
+	for _, k := range c.cfg.Worker.Kinds() {
 		if sweep || len(w.Named(k)) > 0 {
 			kinds = append(kinds, k)
 		}
@@ -238,7 +251,7 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 			excluded = append(excluded, w.Named(k)...)
 		}
 	}
-	r := c.engine.Baselines(b.work, kinds, w.Mode, w.Reason)
+	r := c.cfg.Worker.Baselines(b.work, kinds, w.Mode, w.Reason)
 	r.Excluded = append(r.Excluded, excluded...)
 	q := &QueueResult{}
 	for _, k := range kinds {
@@ -302,7 +315,7 @@ func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *e
 	var slowest time.Duration
 	for {
 		start := c.cfg.Now()
-		page, err := c.engine.ListPage(b.work, msg.Kind, token)
+		page, err := c.cfg.Worker.ListPage(b.work, msg.Kind, token)
 		if page != nil {
 			r.APICalls = addCounts(r.APICalls, page.APICalls)
 			r.Notes = appendNew(r.Notes, page.Notes...)

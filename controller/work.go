@@ -239,8 +239,8 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 
 // continueListing carries a listing message on, unless its kind is no longer a target (terminal).
 func (c *Controller) continueListing(b budgets, msg workqueue.Message, q *QueueResult, rep *enforce.Report) error {
-	if !slices.Contains(c.engine.Kinds(), msg.Kind) {
-		return enforce.Terminal(fmt.Errorf("list %s: %s is not among the targets %v", msg.Kind, msg.Kind, c.engine.Kinds()))
+	if !slices.Contains(c.cfg.Worker.Kinds(), msg.Kind) {
+		return enforce.Terminal(fmt.Errorf("list %s: %s is not among the targets %v", msg.Kind, msg.Kind, c.cfg.Worker.Kinds()))
 	}
 	return c.list(b, msg, q, rep)
 }
@@ -251,7 +251,7 @@ func (c *Controller) reconcileRound(ctx context.Context, round []item, reason st
 	for i, it := range round {
 		items[i] = enforce.Item{Kind: it.msg.Kind, Name: it.msg.Name, Mode: it.msg.Mode}
 	}
-	r := c.engine.Reconcile(ctx, items, reason) // the engine keeps the margin itself
+	r := c.cfg.Worker.Reconcile(ctx, items, reason) // the engine keeps the margin itself
 	merge(batch, r)
 	byResource := map[string]enforce.Entry{}
 	for _, e := range r.Entries {

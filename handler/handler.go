@@ -48,7 +48,8 @@ var _ lambda.Handler = rawHandler{}
 // batches. It only adapts payloads: the controller decides.
 type Handler struct {
 	cfg       enforce.Config
-	run       controller.Engine
+	run       controller.Runner
+	worker    controller.Engine
 	log       *slog.Logger
 	metrics   io.Writer
 	namespace string
@@ -112,7 +113,7 @@ func withRand(r func() float64) Option { return func(h *Handler) { h.rand = r } 
 // New returns a Handler that runs work with run, the engine built from cfg. Of cfg it uses
 // what routing and the controller need: the targets, the baseline parameters, the mode, the
 // margin and the backoff of messages given back.
-func New(cfg enforce.Config, run controller.Engine, opts ...Option) *Handler {
+func New(cfg enforce.Config, run controller.Runner, opts ...Option) *Handler {
 	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, namespace: DefaultNamespace, now: time.Now, rand: rand.Float64}
 	for _, o := range opts {
 		o(h)
@@ -123,7 +124,7 @@ func New(cfg enforce.Config, run controller.Engine, opts ...Option) *Handler {
 	cc := controller.Config{Mode: cfg.Mode, Margin: cfg.Margin, BackoffBase: cfg.BackoffBase, BackoffCap: cfg.BackoffCap,
 		StaleFindings: h.stale, Log: h.log, Rand: h.rand}
 	if h.queue != nil {
-		cc.Queue = h.queue
+		cc.Queue, cc.Worker = h.queue, h.worker
 		h.home, h.homeErr = controller.QueueHome(h.queue.URL(), h.region)
 	}
 	if h.hub != nil {

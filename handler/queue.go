@@ -46,7 +46,7 @@ type QueueResult = controller.QueueResult
 // WithQueue makes the handler route events and schedules onto q and reconcile the batches q's
 // event source mapping delivers with w (the engine).
 func WithQueue(q Queue, w Worker) Option {
-	return func(h *Handler) { h.queue, h.run = q, w }
+	return func(h *Handler) { h.queue, h.worker = q, w }
 }
 
 // requestID returns the id that makes this request's messages distinct from any other
