@@ -420,3 +420,42 @@ func TestFindingsOfGoneResourcesAreArchivedWhenTheListingGoesOn(t *testing.T) {
 		}
 	}
 }
+
+// A second direct enforce is a distinct request (its own Lambda request id): never dropped as a
+// duplicate of the first within SQS's five-minute deduplication window.
+func TestASecondDirectEnforceIsNotDroppedAsADuplicate(t *testing.T) {
+	t.Parallel()
+	a := newAccount(t, string(baseline.JSON()))
+	a.seed(t, "live-news", drifted, nil)
+	q := newQueued(t, a, 0, nil, nil)
+	for range 2 {
+		if inv := q.router.invoke(t, sample(t, "direct-enforce.json")); inv.failed() || inv.Result.Queue == nil || inv.Result.Queue.Enqueued != 1 {
+			t.Fatalf("direct enforce: %s", inv)
+		}
+	}
+	if d := q.depth(t, workQueue); d != 2 {
+		t.Errorf("%d messages on the queue, want 2: the second request was dropped as a duplicate", d)
+	}
+}
+
+// A bucket in another Region named by a message (S3 answers PermanentRedirect) is terminal:
+// reported, deleted, never written and never given back.
+func TestABucketInAnotherRegionOnTheQueueIsTerminal(t *testing.T) {
+	t.Parallel()
+	a := newAccount(t, string(baseline.JSON()))
+	if err := a.SeedBucket("west-bucket", "eu-west-1", drifted, nil); err != nil {
+		t.Fatal(err)
+	}
+	q := newQueued(t, a, 1, map[string]string{"CORSGUARD_TARGETS": "s3"}, nil)
+	q.send(t, workqueue.Reconcile(policy.S3, "west-bucket", enforce.ModeEnforce, "event", "r1").Body())
+	q.drain(t)
+	if d := q.depth(t, workQueue) + q.depth(t, workDLQ); d != 0 {
+		t.Errorf("%d messages left: the message was given back", d)
+	}
+	if got := a.bucketPolicy(t, "west-bucket"); !policy.Equal(got, drifted) {
+		t.Errorf("west-bucket written: %v", got)
+	}
+	if !q.terminalReported() {
+		t.Error("no worker reported the terminal failure")
+	}
+}

@@ -132,8 +132,13 @@ func (e *Engine) Run(ctx context.Context, w Work) (rep *Report) {
 
 	if w.sweep() {
 		// A sweep took a while; a newer baseline has its own run, this one only says so.
-		// The margin pays for these calls, which may use it but not outlive ctx.
-		e.checkBaselinesUnchanged(ctx, m, rep)
+		// The margin's first half pays for these calls; its second half is the report's.
+		check, cancel := ctx, func() {}
+		if d, ok := ctx.Deadline(); ok {
+			check, cancel = context.WithDeadline(ctx, d.Add(-e.cfg.Margin/2))
+		}
+		defer cancel()
+		e.checkBaselinesUnchanged(check, m, rep)
 	}
 	return rep
 }

@@ -126,6 +126,10 @@ func New(cfg enforce.Config, run controller.Runner, opts ...Option) *Handler {
 	if h.queue != nil {
 		cc.Queue, cc.Worker = h.queue, h.worker
 		h.home, h.homeErr = controller.QueueHome(h.queue.URL(), h.region)
+		if h.homeErr != nil {
+			// Every record would then be another queue's: said once, at the cold start.
+			h.log.Error("the work queue's own ARN is unknown: no record will be acted on", slog.String("error", h.homeErr.Error()))
+		}
 	}
 	if h.hub != nil {
 		cc.Findings = h.hub
@@ -188,7 +192,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 			slog.String("parameter", d.Parameter), slog.String("note", d.Note))
 		return &Result{Event: d.Event, Note: d.Note}, nil
 	}
-	res := h.ctl.Serve(ctx, controller.Request{Work: d.Work, ID: requestID(input), Direct: d.Event == Manual, Scope: h.scope(ctx)})
+	res := h.ctl.Serve(ctx, controller.Request{Work: d.Work, ID: requestID(ctx, input), Direct: d.Event == Manual, Scope: h.scope(ctx)})
 	out := h.finish(ctx, d, res)
 	if res.Err != nil {
 		return out, res.Err

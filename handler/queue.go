@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/corsguard/corsguard/controller"
 	"github.com/corsguard/corsguard/workqueue"
@@ -51,8 +52,10 @@ func WithQueue(q Queue, w Worker) Option {
 
 // requestID returns the id that makes this request's messages distinct from any other
 // request's: the EventBridge event's id (the same on Lambda's retries of the same event, so a
-// retry is deduplicated; different for every later event or sweep).
-func requestID(input []byte) string {
+// retry is deduplicated; different for every later event or sweep); for a direct invocation,
+// which has none, Lambda's request id (kept on the retries of an asynchronous invocation), so
+// that an operator's second {"action":"enforce"} is never dropped as a duplicate of the first.
+func requestID(ctx context.Context, input []byte) string {
 	var e struct {
 		ID string `json:"id"`
 	}
@@ -60,7 +63,10 @@ func requestID(input []byte) string {
 	if e.ID != "" {
 		return e.ID
 	}
-	// A hand-made event without an id: the same payload is the same request.
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		return lc.AwsRequestID
+	}
+	// Neither: the same payload is the same request.
 	return workqueue.Reconcile("", string(input), "", "", "").DeduplicationID()
 }
 
