@@ -1,12 +1,14 @@
 package controller
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/workqueue"
 )
 
@@ -77,5 +79,56 @@ func TestAuditWins(t *testing.T) {
 		if got := enforce.Effective(tc[0], tc[1]); got != tc[2] {
 			t.Errorf("Effective(%q, ceiling %q) = %q, want %q", tc[0], tc[1], got, tc[2])
 		}
+	}
+}
+
+// fakeEngine lists two pages of buckets, the second denied, and one page of containers.
+type fakeEngine struct{}
+
+func (fakeEngine) Run(context.Context, enforce.Work) *enforce.Report { return &enforce.Report{} }
+func (fakeEngine) Kinds() []policy.Kind                              { return []policy.Kind{policy.MediaStore, policy.S3} }
+func (fakeEngine) Baselines(_ context.Context, kinds []policy.Kind, mode enforce.Mode, reason string) *enforce.Report {
+	r := &enforce.Report{Mode: mode, Reason: reason, Baseline: enforce.Baseline{Valid: true}}
+	for _, k := range kinds {
+		r.Baselines = append(r.Baselines, enforce.Baseline{Kind: k, Valid: true})
+	}
+	return r
+}
+func (fakeEngine) ListPage(_ context.Context, k policy.Kind, token string) (*enforce.Page, error) {
+	switch {
+	case k == policy.MediaStore:
+		return &enforce.Page{Names: []string{"live-news"}}, nil
+	case token == "":
+		return &enforce.Page{Names: []string{"media-0"}, Next: "page-2"}, nil
+	}
+	return &enforce.Page{}, enforce.Terminal(errors.New("list buckets: AccessDenied"))
+}
+func (fakeEngine) Reconcile(context.Context, []enforce.Item, string) *enforce.Report {
+	return &enforce.Report{}
+}
+
+type fakeQueue struct{ sent []workqueue.Message }
+
+func (q *fakeQueue) Send(_ context.Context, msgs []workqueue.Message) error {
+	q.sent = append(q.sent, msgs...)
+	return nil
+}
+func (q *fakeQueue) GiveBack(context.Context, string, time.Duration) error { return nil }
+func (q *fakeQueue) Calls() map[string]int                                 { return nil }
+
+// A listing denied on its second page is terminal for its kind only: the other kind and the
+// first page are enqueued, the kind reported, and the request succeeds (no retry of the event).
+func TestAListingDeniedOnPageTwoIsTerminalForItsKindOnly(t *testing.T) {
+	q := &fakeQueue{}
+	c := New(fakeEngine{}, Config{Queue: q, Worker: fakeEngine{}})
+	res := c.Serve(context.Background(), Request{Work: enforce.Work{Reason: "sweep"}, ID: "r1"})
+	if res.Err != nil {
+		t.Errorf("error %v; a terminal listing failure must not make Lambda retry the event", res.Err)
+	}
+	if len(q.sent) != 2 || res.Queue.Enqueued != 2 {
+		t.Errorf("sent %v, enqueued %d; want live-news and media-0", q.sent, res.Queue.Enqueued)
+	}
+	if k := res.Report.KindErrors; len(k) != 1 || k[0].Kind != policy.S3 || k[0].Retryable || res.Report.TerminalFailures() != 1 {
+		t.Errorf("kind errors %+v, terminal %d; want s3's, terminal, counted once", k, res.Report.TerminalFailures())
 	}
 }

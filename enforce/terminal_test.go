@@ -321,3 +321,30 @@ func TestBucketCallsCarryTheExpectedOwner(t *testing.T) {
 		})
 	}
 }
+
+// ListPage, one page of the work queue's listing, judges its errors as a run does: a denied
+// page (MediaStore gone, AccessDenied on page 2) and a forged token are terminal, a 500 past
+// the SDK's retries is retryable. Unjudged, every one was retried until the dead-letter queue.
+func TestListPageJudgesItsErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		token     string
+		setup     func(e *env)
+		retryable bool
+	}{
+		{"denied", "", func(e *env) { e.emu.Script("ListBuckets", "", 1, "AccessDenied") }, false},
+		{"a forged token", "forged", func(*env) {}, false},
+		{"a 500 past the SDK's retries", "", func(e *env) { e.emu.Script("ListBuckets", "", attempts, "InternalError") }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOption{maxAttempts: attempts})
+			e.seedBucket("media-a", drift, nil)
+			tc.setup(e)
+			_, err := e.engineOf(enforce.Config{}, policy.S3).ListPage(context.Background(), policy.S3, tc.token)
+			if err == nil || enforce.Retryable(err) != tc.retryable {
+				t.Errorf("ListPage: %v, retryable %v; want an error, retryable %v", err, enforce.Retryable(err), tc.retryable)
+			}
+		})
+	}
+}
