@@ -222,10 +222,11 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 	q.Failures = len(failures)
 	res = &Result{Report: rep, Queue: q}
 	// The findings of what this batch decided; an item given back (busy, a failure a retry
-	// can fix, not started) gets its finding when it is decided.
+	// can fix, not started) gets its finding when it is decided, and a body that did not
+	// decode names no resource.
 	decided := *rep
 	decided.Entries = slices.DeleteFunc(slices.Clone(rep.Entries), func(e enforce.Entry) bool {
-		return e.Outcome == enforce.NotStarted || e.Outcome == enforce.Failed && e.Retryable
+		return e.Kind == "" || e.Outcome == enforce.NotStarted || e.Outcome == enforce.Failed && e.Retryable
 	})
 	res.SecurityHub = c.publish(b.settle, batch.Scope, rep, func(ctx context.Context) (findings.Result, error) {
 		return c.cfg.Findings.Publish(ctx, batch.Scope, &decided, nil)

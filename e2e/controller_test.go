@@ -264,13 +264,13 @@ func TestAListingMessageThatCannotGoOnIsTerminal(t *testing.T) {
 // before any call: each bad body is reported terminal and deleted, and nothing is called.
 func TestQueueMessagesAreDecodedStrictly(t *testing.T) {
 	t.Parallel()
-	a := newAccount(t, string(baseline.JSON()))
+	a := newAccount(t, string(baseline.JSON()), emulator.WithAccount(rieAccount))
 	for _, name := range []string{"home-bucket", "west-bucket"} {
 		if err := a.SeedBucket(name, "", drifted, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	q := newQueued(t, a, 1, map[string]string{"CORSGUARD_TARGETS": "s3"}, nil)
+	q := newQueued(t, a, 1, map[string]string{"CORSGUARD_TARGETS": "s3", "CORSGUARD_SECURITY_HUB": "true"}, nil)
 	bodies := []string{
 		`{"op":"reconcile","kind":"s3","name":"home-bucket/../west-bucket","mode":"enforce","why":"x","request":"r"}`,
 		`{"op":"reconcile","kind":"s3","name":"arn:aws:s3:::west-bucket","mode":"enforce","why":"x","request":"r"}`,
@@ -304,6 +304,9 @@ func TestQueueMessagesAreDecodedStrictly(t *testing.T) {
 	}
 	if terminal != len(bodies) {
 		t.Errorf("%d terminal failures reported, want %d (one per body)", terminal, len(bodies))
+	}
+	if f := a.Findings(); len(f) != 0 {
+		t.Errorf("%d Security Hub findings for bodies that name no resource: %v", len(f), f)
 	}
 }
 
