@@ -96,7 +96,10 @@ func newAccount(t *testing.T, baselineValue string, opts ...emulator.Option) *ac
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// More than 5 s: net/http's Shutdown takes a connection that never carried a request
+		// (one the SDK's transport dialled in a race and pooled unused) as idle only once it is
+		// 5 s old, so a 5 s limit failed now and then under load ("context deadline exceeded").
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		if err := stop(ctx); err != nil {
 			t.Errorf("stop emulator: %v", err)
