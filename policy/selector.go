@@ -31,6 +31,13 @@ func ValidBucketName(name string) error {
 	return nil
 }
 
+// functionURLName and apiID are the names of a function URL and an HTTP API as the engine
+// names them (lengths checked apart, for the reason given at containerName).
+var (
+	functionURLName = regexp.MustCompile(`^[a-zA-Z0-9_-]+(:[a-zA-Z0-9_-]+)?$`)
+	apiID           = regexp.MustCompile(`^[a-zA-Z0-9]+$`)
+)
+
 // bucketName is S3's pattern for bucket names less their length (3-63), which ValidBucketName
 // checks with len, for the reason given at containerName.
 var (
@@ -85,6 +92,23 @@ func ValidName(k Kind, name string) error {
 	case CloudFront:
 		if name == "" || len(name) > 128 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			return fmt.Errorf("response headers policy name %q: want 1 to 128 printable characters", name)
+		}
+		return nil
+	case LambdaURL:
+		// FUNCTION or FUNCTION:ALIAS, by Lambda's model: a function name of 1-64 letters,
+		// digits, - and _ (no ARN), an alias of 1-128.
+		if !functionURLName.MatchString(name) || len(name) > 64+1+128 {
+			return fmt.Errorf("function URL name %q: want FUNCTION or FUNCTION:ALIAS of letters, digits, - and _", name)
+		}
+		function, alias, _ := strings.Cut(name, ":")
+		if len(function) > 64 || len(alias) > 128 {
+			return fmt.Errorf("function URL name %q: the function is at most 64 characters, the alias 128", name)
+		}
+		return nil
+	case HTTPAPI:
+		// An ApiId: API Gateway's are ten lower-case letters and digits.
+		if name == "" || len(name) > 128 || !apiID.MatchString(name) {
+			return fmt.Errorf("HTTP API id %q: want letters and digits", name)
 		}
 		return nil
 	}

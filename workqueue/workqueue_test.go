@@ -79,6 +79,8 @@ func TestAMessageDecodesToItself(t *testing.T) {
 		workqueue.Reconcile(policy.MediaStore, "live", enforce.ModeAudit, "CloudTrail PutCorsPolicy live", "e"),
 		workqueue.List(policy.S3, "token==", enforce.ModeEnforce, "Scheduled Event", "s"),
 		workqueue.Reconcile(policy.CloudFront, "cors-for-players", enforce.ModeEnforce, "CloudTrail UpdateResponseHeadersPolicy", "e"),
+		workqueue.Reconcile(policy.LambdaURL, "orders:live", enforce.ModeEnforce, "Scheduled Event", "s"),
+		workqueue.Reconcile(policy.HTTPAPI, "a1b2c3d4e5", enforce.ModeEnforce, "Scheduled Event", "s"),
 	} {
 		got, err := workqueue.Decode(m.Body())
 		if err != nil {
@@ -98,6 +100,16 @@ func TestDecodeRefusesWhatIsNotOurs(t *testing.T) {
 		"an unknown kind": `{"op":"reconcile","kind":"ec2","name":"b","mode":"enforce"}`,
 		"an unknown mode": `{"op":"reconcile","kind":"s3","name":"b","mode":"fix"}`,
 		"an unknown op":   `{"op":"delete","kind":"s3","name":"b","mode":"enforce"}`,
+		"null":            `null`,
+		"an unknown key":  `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce","extra":1}`,
+		"name and Name":   `{"op":"reconcile","kind":"s3","name":"home-bucket","Name":"west-bucket","mode":"enforce"}`,
+		"trailing data":   `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce"} {}`,
+		"a bucket /..":    `{"op":"reconcile","kind":"s3","name":"home-bucket/../west-bucket","mode":"enforce"}`,
+		"a bucket ARN":    `{"op":"reconcile","kind":"s3","name":"arn:aws:s3:::west-bucket","mode":"enforce"}`,
+		"a long name":     `{"op":"reconcile","kind":"mediastore","name":"` + strings.Repeat("a", 1200) + `","mode":"enforce"}`,
+		"a function ARN":  `{"op":"reconcile","kind":"lambda-url","name":"arn:aws:lambda:us-east-1:1:function:f","mode":"enforce"}`,
+		"an API path":     `{"op":"reconcile","kind":"http-api","name":"abc/../def","mode":"enforce"}`,
+		"a list name":     `{"op":"list","kind":"s3","name":"bucket","mode":"enforce"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := workqueue.Decode(body); err == nil {
