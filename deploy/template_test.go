@@ -352,7 +352,7 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		Region:           region,
 		SecurityHub:      true,
 		SecurityHubRate:  0.5,
-		SweepInterval:    time.Hour,
+		SweepInterval:    24 * time.Hour,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)

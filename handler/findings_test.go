@@ -160,10 +160,10 @@ func TestWithTheWorkQueueWorkersImportAndTheRouterArchives(t *testing.T) {
 		InvokedFunctionArn: "arn:aws:lambda:us-east-1:" + f.emu.Account() + ":function:corsguard"})
 	scope := findings.Scope{Account: f.emu.Account(), Region: "us-east-1"}
 
-	// A finding of a container deleted three hours (three sweep intervals) ago, which no
-	// worker will ever see again.
+	// A finding of a container deleted three days (three sweep intervals of the default
+	// rate(1 day)) ago, which no worker will ever see again.
 	old := &enforce.Report{Entries: []enforce.Entry{{Name: "old-feed", Kind: policy.MediaStore, Outcome: enforce.Drifted}}}
-	then := findings.WithClock(func() time.Time { return time.Now().Add(-3 * time.Hour) })
+	then := findings.WithClock(func() time.Time { return time.Now().Add(-3 * 24 * time.Hour) })
 	if _, err := findings.NewPublisher(f.hub, then).Publish(ctx, scope, old, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -437,7 +437,7 @@ func Vars() []Var {
 		Var{Name: MaxConcurrency, Default: strconv.Itoa(MinConcurrency), Doc: fmt.Sprintf("most worker invocations at once (the event source mapping's MaximumConcurrency, %d-%d); with a queue each invocation keeps to the rate divided by it", MinConcurrency, MaxConcurrencyLimit)},
 		Var{Name: MetricsNamespace, Default: defaultNamespace, Doc: "CloudWatch namespace of the EMF metrics"},
 		Var{Name: SecurityHub, Default: "false", Doc: "true: import one Security Hub finding per checked resource into the account's default product, and archive the findings of resources a sweep no longer covers"},
-		Var{Name: SweepSchedule, Default: "rate(1 hour)", Doc: fmt.Sprintf("the sweep's EventBridge schedule expression (the template's SweepSchedule): a sweep archives the findings no run updated for %d of its intervals (a cron expression counts as 7 days, so nothing is archived early)", StaleSweeps)},
+		Var{Name: SweepSchedule, Default: "rate(1 day)", Doc: fmt.Sprintf("the sweep's EventBridge schedule expression (the template's SweepSchedule): a sweep archives the findings no run updated for %d of its intervals (a cron expression counts as 7 days, so nothing is archived early)", StaleSweeps)},
 		Var{Name: SecurityHubRate, Default: "5", Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); each invocation takes it divided by %s + 1", MaxSecurityHubRate, MaxConcurrency)},
 	)
 }

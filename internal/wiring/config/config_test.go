@@ -45,7 +45,7 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 		MetricsNamespace: "CorsGuard",
 		MaxConcurrency:   2,
 		SecurityHubRate:  5,
-		SweepInterval:    time.Hour,
+		SweepInterval:    24 * time.Hour,
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
