@@ -7,9 +7,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/smithy-go"
+
+	"github.com/corsguard/corsguard/emulator"
 )
 
 // TestRunSweepCountsASmallFleet runs the sweep harness on three containers (one drifted) and
@@ -144,4 +148,25 @@ func TestAccountCountsThrottles(t *testing.T) {
 func errorCode(err error, code string) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == code
+}
+
+// TestTheBenchRunsAtAWSQuotas: the bench's account applies AWS's published request quotas, and
+// counts a quota's throttle in every service's words (here Security Hub's, which the old
+// answer sniffer missed).
+func TestTheBenchRunsAtAWSQuotas(t *testing.T) {
+	a, err := StartAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if got, want := len(a.Quotas()), len(emulator.AWSQuotas()); got != want || got == 0 {
+		t.Fatalf("the bench's account applies %d quotas, want AWS's %d", got, want)
+	}
+	a.Script("GetFindings", "", 1, "LimitExceededException")
+	hub := securityhub.New(securityhub.Options{Region: Region, BaseEndpoint: aws.String(a.URL), HTTPClient: emulator.HTTPClient(),
+		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""), RetryMaxAttempts: 1})
+	_, _ = hub.GetFindings(context.Background(), &securityhub.GetFindingsInput{})
+	if got := a.Throttled(); got != 1 {
+		t.Errorf("throttled = %d after one LimitExceededException, want 1", got)
+	}
 }

@@ -18,7 +18,7 @@ import (
 // emulator's answers are what a browser acts on, not only what a test reads.
 func TestABrowserGetsWhatEachChainGives(t *testing.T) {
 	chromium := browser.Path(t)
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	url, stop, err := emu.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -90,7 +90,7 @@ type account struct {
 // newAccount starts an emulator with the baseline parameter holding value (none if empty).
 func newAccount(t *testing.T, baselineValue string, opts ...emulator.Option) *account {
 	t.Helper()
-	emu := emulator.New(append([]emulator.Option{emulator.WithRegion(region), emulator.WithCreatingDuration(creating)}, opts...)...)
+	emu := emulator.New(append([]emulator.Option{emulator.WithRegion(region), emulator.WithCreatingDuration(creating), emulator.WithoutQuotas()}, opts...)...)
 	url, stop, err := emu.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

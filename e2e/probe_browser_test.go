@@ -51,7 +51,7 @@ var resolvesAs = map[string]probe.Verdict{
 // after real players does.
 func TestTheProbeAgreesWithChromium(t *testing.T) {
 	chromium := browser.Path(t)
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	url, stop, err := emu.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

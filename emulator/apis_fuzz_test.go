@@ -36,7 +36,7 @@ func FuzzLambdaAndAPIGatewayRequests(f *testing.F) {
 			{http.MethodPost, "/v2/tags/arn%3Aaws%3Aapigateway%3Aus-east-1%3A%3A%2Fapis%2Fa1b2c3d4e5", "apigateway"},
 		}
 		r := routes[(which%len(routes)+len(routes))%len(routes)]
-		emu := emulator.New()
+		emu := emulator.New(emulator.WithoutQuotas())
 		emu.SetServiceQuota("lambda", 0, 0)
 		if err := emu.SeedFunction(emulator.SeedFunction{Name: "f", Aliases: []string{"live"}, URLs: []emulator.SeedFunctionURL{{}}}); err != nil {
 			t.Fatal(err)

@@ -313,7 +313,7 @@ func TestAPIGatewayListsAPIsPageByPageAndTagsThem(t *testing.T) {
 // management 10 per second with a burst of 40; beyond, TooManyRequestsException (429), which
 // the SDK's retryer takes for throttling.
 func TestLambdaAndAPIGatewayApplyTheirQuotasByDefault(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, emulator.WithQuotas(emulator.AWSQuotas())) // the fixture chooses none; this test AWS's
 	lc, ag := lambdaClient(f.url), apiGatewayClient(f.url)
 	ctx := context.Background()
 	for i := range 15 {

@@ -28,7 +28,7 @@ type boto3Call struct {
 // few it accepts that an SDK would not send), as boto3 reads them.
 func TestBoto3WithoutValidationGetsTheServicesAnswers(t *testing.T) {
 	py := awsref.Python(t)
-	emu := emulator.New(emulator.WithCreatingDuration(0))
+	emu := emulator.New(emulator.WithCreatingDuration(0), emulator.WithoutQuotas())
 	if err := emu.SeedContainer("movies", "", nil, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -34,8 +35,31 @@ const CloudFrontPolicyQuota = 20
 // (ResponseHeadersPolicyAccessControlAllowMethodsValues in the model).
 var cfMethods = []string{"GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH", "HEAD", "ALL"}
 
-// cfMaxOrigins caps the joined origins of a CorsConfig, the Access-Control-Allow-Origin value.
-const cfMaxOrigins = 1783
+// CloudFront's limits on one response headers policy. The quotas page (CloudFront Developer
+// Guide, Quotas, "Response headers policies") lists 1,783 characters three times: for a custom
+// header's value, for the Content-Security-Policy value, and for "a CORS
+// (Access-Control-Allow-Origin) header value". An Access-Control-Allow-Origin header carries
+// one origin (the one that matched) or *, never the list, so the emulator refuses an origin
+// longer than 1,783 characters and nothing more: no error code, SDK test, moto model or answer
+// anywhere shows AWS bounding all origins joined (botocore's model has TooLongCSP... for the
+// CSP and no such error for CORS). 10,240 characters bound the custom headers' names and
+// values together (CustomHeadersConfig only).
+const (
+	cfMaxOrigin        = 1783  // one Access-Control-Allow-Origin value
+	cfMaxCSP           = 1783  // the Content-Security-Policy value: TooLongCSPInResponseHeadersPolicy
+	cfMaxCustomValue   = 1783  // one custom header's value
+	cfMaxCustomTotal   = 10240 // every custom header's name and value together
+	cfMaxCustomHeaders = 10    // TooManyCustomHeadersInResponseHeadersPolicy
+	cfMaxRemoveHeaders = 10    // TooManyRemoveHeadersInResponseHeadersPolicy
+	cfMaxComment       = 128   // the model's documentation of Comment
+)
+
+// The enums of the security headers (botocore's FrameOptionsList and ReferrerPolicyList).
+var (
+	cfFrameOptionValues = []string{"DENY", "SAMEORIGIN"}
+	cfReferrerPolicies  = []string{"no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
+		"same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url"}
+)
 
 // ---- the documents, as the model names their elements ----
 
@@ -165,22 +189,22 @@ type cfServerTimingHeadersConfig struct {
 }
 
 type cfCustomHeader struct {
-	Header   string `xml:"Header"`
-	Value    string `xml:"Value"`
-	Override bool   `xml:"Override"`
+	Header   *string `xml:"Header"`
+	Value    *string `xml:"Value"`
+	Override *bool   `xml:"Override"`
 }
 
 type cfCustomHeadersConfig struct {
-	Quantity int              `xml:"Quantity"`
+	Quantity *int             `xml:"Quantity"`
 	Items    []cfCustomHeader `xml:"Items>ResponseHeadersPolicyCustomHeader"`
 }
 
 type cfRemoveHeader struct {
-	Header string `xml:"Header"`
+	Header *string `xml:"Header"`
 }
 
 type cfRemoveHeadersConfig struct {
-	Quantity int              `xml:"Quantity"`
+	Quantity *int             `xml:"Quantity"`
 	Items    []cfRemoveHeader `xml:"Items>ResponseHeadersPolicyRemoveHeader"`
 }
 
@@ -399,14 +423,38 @@ func validateConfig(cfg *cfPolicyConfig) error {
 	if n := utf8.RuneCountInString(cfg.Name); n > 128 {
 		return errf("InvalidArgument", "The parameter Name is too long.")
 	}
-	if s := cfg.SecurityHeadersConfig; s != nil && len(s.Extra) > 0 {
-		return errf("MalformedInput", "Unexpected element %s in SecurityHeadersConfig.", s.Extra[0].XMLName.Local)
+	if cfg.Comment != nil && utf8.RuneCountInString(*cfg.Comment) > cfMaxComment {
+		return errf("InvalidArgument", "The parameter Comment is longer than %d characters.", cfMaxComment)
 	}
-	if h := cfg.CustomHeadersConfig; h != nil && h.Quantity != len(h.Items) {
-		return errf("InconsistentQuantities", "The parameter CustomHeadersConfig.Quantity does not match the number of items.")
+	if err := validateSecurityHeaders(cfg.SecurityHeadersConfig); err != nil {
+		return err
 	}
-	if h := cfg.RemoveHeadersConfig; h != nil && h.Quantity != len(h.Items) {
-		return errf("InconsistentQuantities", "The parameter RemoveHeadersConfig.Quantity does not match the number of items.")
+	if st := cfg.ServerTimingHeadersConfig; st != nil {
+		if st.Enabled == nil {
+			return errf("InvalidArgument", "The parameter ServerTimingHeadersConfig.Enabled is required.")
+		}
+		if r := st.SamplingRate; r != nil && (*r < 0 || *r > 100 || math.Abs(*r*1e4-math.Round(*r*1e4)) > 1e-6) {
+			return errf("InvalidArgument", "The parameter ServerTimingHeadersConfig.SamplingRate must be a number from 0 to 100 with up to four decimal places.")
+		}
+	}
+	if err := validateCustomHeaders(cfg.CustomHeadersConfig); err != nil {
+		return err
+	}
+	if h := cfg.RemoveHeadersConfig; h != nil {
+		if h.Quantity == nil {
+			return errf("InvalidArgument", "The parameter RemoveHeadersConfig.Quantity is required.")
+		}
+		if *h.Quantity != len(h.Items) {
+			return errf("InconsistentQuantities", "The parameter RemoveHeadersConfig.Quantity does not match the number of items.")
+		}
+		if len(h.Items) > cfMaxRemoveHeaders {
+			return errf("TooManyRemoveHeadersInResponseHeadersPolicy", "The number of headers in RemoveHeadersConfig exceeds the maximum of %d.", cfMaxRemoveHeaders)
+		}
+		for i, it := range h.Items {
+			if it.Header == nil || *it.Header == "" {
+				return errf("InvalidArgument", "The parameter RemoveHeadersConfig.Items[%d].Header is required.", i)
+			}
+		}
 	}
 	c := cfg.CorsConfig
 	if c == nil {
@@ -440,8 +488,10 @@ func validateConfig(cfg *cfPolicyConfig) error {
 	if len(origins) == 0 {
 		return errf("InvalidArgument", "The parameter CorsConfig.AccessControlAllowOrigins must contain at least one origin.")
 	}
-	if len(strings.Join(origins, ",")) > cfMaxOrigins {
-		return errf("InvalidArgument", "The parameter CorsConfig.AccessControlAllowOrigins is longer than %d characters.", cfMaxOrigins)
+	for i, o := range origins {
+		if utf8.RuneCountInString(o) > cfMaxOrigin {
+			return errf("InvalidArgument", "The parameter CorsConfig.AccessControlAllowOrigins.Items[%d] is longer than %d characters, the most an Access-Control-Allow-Origin value may have.", i, cfMaxOrigin)
+		}
 	}
 	methods := c.AccessControlAllowMethods.values()
 	if len(methods) == 0 {
@@ -457,6 +507,104 @@ func validateConfig(cfg *cfPolicyConfig) error {
 	}
 	if c.AccessControlMaxAgeSec != nil && *c.AccessControlMaxAgeSec < 0 {
 		return errf("InvalidArgument", "The parameter CorsConfig.AccessControlMaxAgeSec must not be negative.")
+	}
+	return nil
+}
+
+// validateSecurityHeaders checks a SecurityHeadersConfig by the model: each header's required
+// members (botocore's "required"), the enums of FrameOption and ReferrerPolicy, XSSProtection's
+// ReportUri never with ModeBlock (the model's documentation of ReportUri), and the
+// Content-Security-Policy value's quota.
+func validateSecurityHeaders(s *cfSecurityHeadersConfig) error {
+	if s == nil {
+		return nil
+	}
+	if len(s.Extra) > 0 {
+		return errf("MalformedInput", "Unexpected element %s in SecurityHeadersConfig.", s.Extra[0].XMLName.Local)
+	}
+	required := func(path string, present bool) error {
+		if !present {
+			return errf("InvalidArgument", "The parameter SecurityHeadersConfig.%s is required.", path)
+		}
+		return nil
+	}
+	var errs []error
+	if x := s.XSSProtection; x != nil {
+		errs = append(errs, required("XSSProtection.Override", x.Override != nil), required("XSSProtection.Protection", x.Protection != nil))
+		if x.ModeBlock != nil && *x.ModeBlock && x.ReportURI != nil {
+			errs = append(errs, errf("InvalidArgument", "The parameter SecurityHeadersConfig.XSSProtection.ReportUri cannot be specified when ModeBlock is true."))
+		}
+	}
+	if f := s.FrameOptions; f != nil {
+		errs = append(errs, required("FrameOptions.Override", f.Override != nil), required("FrameOptions.FrameOption", f.FrameOption != nil))
+		if f.FrameOption != nil && !slices.Contains(cfFrameOptionValues, *f.FrameOption) {
+			errs = append(errs, errf("InvalidArgument", "The parameter SecurityHeadersConfig.FrameOptions.FrameOption must be DENY or SAMEORIGIN, not %s.", *f.FrameOption))
+		}
+	}
+	if r := s.ReferrerPolicy; r != nil {
+		errs = append(errs, required("ReferrerPolicy.Override", r.Override != nil), required("ReferrerPolicy.ReferrerPolicy", r.ReferrerPolicy != nil))
+		if r.ReferrerPolicy != nil && !slices.Contains(cfReferrerPolicies, *r.ReferrerPolicy) {
+			errs = append(errs, errf("InvalidArgument", "The parameter SecurityHeadersConfig.ReferrerPolicy.ReferrerPolicy has an invalid value %s.", *r.ReferrerPolicy))
+		}
+	}
+	if c := s.ContentSecurityPolicy; c != nil {
+		errs = append(errs, required("ContentSecurityPolicy.Override", c.Override != nil),
+			required("ContentSecurityPolicy.ContentSecurityPolicy", c.ContentSecurityPolicy != nil))
+		if c.ContentSecurityPolicy != nil && utf8.RuneCountInString(*c.ContentSecurityPolicy) > cfMaxCSP {
+			errs = append(errs, errf("TooLongCSPInResponseHeadersPolicy", "The length of the Content-Security-Policy header value exceeds the maximum of %d characters.", cfMaxCSP))
+		}
+	}
+	if c := s.ContentTypeOptions; c != nil {
+		errs = append(errs, required("ContentTypeOptions.Override", c.Override != nil))
+	}
+	if h := s.StrictTransportSecurity; h != nil {
+		errs = append(errs, required("StrictTransportSecurity.Override", h.Override != nil),
+			required("StrictTransportSecurity.AccessControlMaxAgeSec", h.AccessControlMaxAgeSec != nil))
+		if h.AccessControlMaxAgeSec != nil && *h.AccessControlMaxAgeSec < 0 {
+			errs = append(errs, errf("InvalidArgument", "The parameter SecurityHeadersConfig.StrictTransportSecurity.AccessControlMaxAgeSec must not be negative."))
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err // the first, as CloudFront answers one error
+		}
+	}
+	return nil
+}
+
+// validateCustomHeaders checks a CustomHeadersConfig: Quantity required and equal to the items,
+// each item's Header, Value and Override (the model's "required"), at most 10 headers, each
+// value at most 1,783 characters and all names and values together at most 10,240 (the quotas
+// page).
+func validateCustomHeaders(h *cfCustomHeadersConfig) error {
+	if h == nil {
+		return nil
+	}
+	if h.Quantity == nil {
+		return errf("InvalidArgument", "The parameter CustomHeadersConfig.Quantity is required.")
+	}
+	if *h.Quantity != len(h.Items) {
+		return errf("InconsistentQuantities", "The parameter CustomHeadersConfig.Quantity does not match the number of items.")
+	}
+	if len(h.Items) > cfMaxCustomHeaders {
+		return errf("TooManyCustomHeadersInResponseHeadersPolicy", "The number of custom headers exceeds the maximum of %d.", cfMaxCustomHeaders)
+	}
+	total := 0
+	for i, it := range h.Items {
+		switch {
+		case it.Header == nil || *it.Header == "":
+			return errf("InvalidArgument", "The parameter CustomHeadersConfig.Items[%d].Header is required.", i)
+		case it.Value == nil:
+			return errf("InvalidArgument", "The parameter CustomHeadersConfig.Items[%d].Value is required.", i)
+		case it.Override == nil:
+			return errf("InvalidArgument", "The parameter CustomHeadersConfig.Items[%d].Override is required.", i)
+		case utf8.RuneCountInString(*it.Value) > cfMaxCustomValue:
+			return errf("InvalidArgument", "The parameter CustomHeadersConfig.Items[%d].Value is longer than %d characters.", i, cfMaxCustomValue)
+		}
+		total += utf8.RuneCountInString(*it.Header) + utf8.RuneCountInString(*it.Value)
+	}
+	if total > cfMaxCustomTotal {
+		return errf("InvalidArgument", "The custom headers' names and values are %d characters together; the maximum is %d.", total, cfMaxCustomTotal)
 	}
 	return nil
 }

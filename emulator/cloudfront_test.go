@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -176,16 +178,117 @@ func TestCloudFrontRefusesWhatTheModelForbids(t *testing.T) {
 		"a Quantity that is not the number of items": {func(c *cftypes.ResponseHeadersPolicyConfig) {
 			c.CorsConfig.AccessControlAllowOrigins.Quantity = aws.Int32(3)
 		}, "InconsistentQuantities"},
-		"origins longer than 1,783 characters": {func(c *cftypes.ResponseHeadersPolicyConfig) {
-			c.CorsConfig.AccessControlAllowOrigins = &cftypes.ResponseHeadersPolicyAccessControlAllowOrigins{Quantity: aws.Int32(1), Items: strs("https://" + strings.Repeat("a", 1780))}
+		"an origin longer than 1,783 characters": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.CorsConfig.AccessControlAllowOrigins = &cftypes.ResponseHeadersPolicyAccessControlAllowOrigins{Quantity: aws.Int32(1), Items: strs("https://" + strings.Repeat("a", 1776))}
+		}, "InvalidArgument"},
+		"FrameOptions without FrameOption": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.SecurityHeadersConfig.FrameOptions = &cftypes.ResponseHeadersPolicyFrameOptions{Override: aws.Bool(true)}
+		}, "InvalidArgument"},
+		"FrameOptions without Override": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.SecurityHeadersConfig.FrameOptions = &cftypes.ResponseHeadersPolicyFrameOptions{FrameOption: cftypes.FrameOptionsListDeny}
+		}, "InvalidArgument"},
+		"FrameOption ALLOWALL": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.SecurityHeadersConfig.FrameOptions.FrameOption = "ALLOWALL"
+		}, "InvalidArgument"},
+		"a ReferrerPolicy that is not one of the model's": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.SecurityHeadersConfig.ReferrerPolicy = &cftypes.ResponseHeadersPolicyReferrerPolicy{Override: aws.Bool(true), ReferrerPolicy: "everywhere"}
+		}, "InvalidArgument"},
+		"a Content-Security-Policy of 1,784 characters": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.SecurityHeadersConfig.ContentSecurityPolicy = &cftypes.ResponseHeadersPolicyContentSecurityPolicy{Override: aws.Bool(true), ContentSecurityPolicy: aws.String(strings.Repeat("a", 1784))}
+		}, "TooLongCSPInResponseHeadersPolicy"},
+		"XSSProtection without Protection": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.SecurityHeadersConfig.XSSProtection = &cftypes.ResponseHeadersPolicyXSSProtection{Override: aws.Bool(true)}
+		}, "InvalidArgument"},
+		"XSSProtection with ModeBlock and a ReportUri": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.SecurityHeadersConfig.XSSProtection = &cftypes.ResponseHeadersPolicyXSSProtection{Override: aws.Bool(true), Protection: aws.Bool(true), ModeBlock: aws.Bool(true), ReportUri: aws.String("https://r.example.com")}
+		}, "InvalidArgument"},
+		"ContentTypeOptions without Override": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.SecurityHeadersConfig.ContentTypeOptions = &cftypes.ResponseHeadersPolicyContentTypeOptions{}
+		}, "InvalidArgument"},
+		"StrictTransportSecurity without AccessControlMaxAgeSec": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.SecurityHeadersConfig.StrictTransportSecurity.AccessControlMaxAgeSec = nil
+		}, "InvalidArgument"},
+		"a custom header without Override": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.CustomHeadersConfig.Items[0].Override = nil
+		}, "InvalidArgument"},
+		"a custom header without Value": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.CustomHeadersConfig.Items[0].Value = nil
+		}, "InvalidArgument"},
+		"11 custom headers": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.CustomHeadersConfig = customHeaders(11, 5)
+		}, "TooManyCustomHeadersInResponseHeadersPolicy"},
+		"a custom header value of 1,784 characters": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.CustomHeadersConfig = customHeaders(1, 1784)
+		}, "InvalidArgument"},
+		"custom headers of 10,241 characters together": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.CustomHeadersConfig = customHeaders(6, 1700) // 6 x (4 + 1700) = 10,224, then one more
+			c.CustomHeadersConfig.Items[5].Header = aws.String("X-H5" + strings.Repeat("h", 17))
+		}, "InvalidArgument"},
+		"11 headers to remove": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.RemoveHeadersConfig = &cftypes.ResponseHeadersPolicyRemoveHeadersConfig{Quantity: aws.Int32(11)}
+			for i := range 11 {
+				c.RemoveHeadersConfig.Items = append(c.RemoveHeadersConfig.Items, cftypes.ResponseHeadersPolicyRemoveHeader{Header: aws.String(fmt.Sprintf("X-R%d", i))})
+			}
+		}, "TooManyRemoveHeadersInResponseHeadersPolicy"},
+		"ServerTiming without Enabled": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.ServerTimingHeadersConfig.Enabled = nil
+		}, "InvalidArgument"},
+		"ServerTiming with SamplingRate 101": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.ServerTimingHeadersConfig.SamplingRate = aws.Float64(101)
+		}, "InvalidArgument"},
+		"ServerTiming with five decimal places": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.ServerTimingHeadersConfig.SamplingRate = aws.Float64(12.00001)
+		}, "InvalidArgument"},
+		"a Comment of 200 characters": {func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.Comment = aws.String(strings.Repeat("c", 200))
 		}, "InvalidArgument"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			c := sampleConfig(name)
 			tc.change(c)
-			_, err := cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{ResponseHeadersPolicyConfig: c})
+			// The SDK checks required members itself: without that check the request reaches
+			// the emulator as a client that skipped it (or the aws CLI with a hand-written
+			// document) would send it.
+			_, err := cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{ResponseHeadersPolicyConfig: c}, noValidation)
 			wantCode(t, err, tc.code)
+		})
+	}
+	accepted := map[string]func(c *cftypes.ResponseHeadersPolicyConfig){
+		// One origin is what Access-Control-Allow-Origin carries: 25 origins of 80 characters
+		// (2,024 joined) are a valid CorsConfig.
+		"25 origins of 80 characters": func(c *cftypes.ResponseHeadersPolicyConfig) {
+			var origins []string
+			for i := range 25 {
+				origins = append(origins, fmt.Sprintf("https://%s%02d.example.com", strings.Repeat("o", 80-len("https://.example.com")-2), i))
+			}
+			c.CorsConfig.AccessControlAllowOrigins = &cftypes.ResponseHeadersPolicyAccessControlAllowOrigins{Quantity: aws.Int32(25), Items: origins}
+		},
+		"an origin of exactly 1,783 characters": func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.CorsConfig.AccessControlAllowOrigins = &cftypes.ResponseHeadersPolicyAccessControlAllowOrigins{Quantity: aws.Int32(1), Items: strs("https://" + strings.Repeat("a", 1775))}
+		},
+		"10 custom headers of 10,240 characters together": func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.CustomHeadersConfig = customHeaders(10, 1020) // 10 x (4 + 1020)
+		},
+		"a Content-Security-Policy of 1,783 characters and a Comment of 128": func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.SecurityHeadersConfig.ContentSecurityPolicy = &cftypes.ResponseHeadersPolicyContentSecurityPolicy{Override: aws.Bool(true), ContentSecurityPolicy: aws.String(strings.Repeat("a", 1783))}
+			c.Comment = aws.String(strings.Repeat("c", 128))
+		},
+		"ServerTiming with SamplingRate 12.3456": func(c *cftypes.ResponseHeadersPolicyConfig) {
+			c.ServerTimingHeadersConfig.SamplingRate = aws.Float64(12.3456)
+		},
+	}
+	for name, change := range accepted {
+		t.Run(name, func(t *testing.T) {
+			c := sampleConfig(name)
+			change(c)
+			out, err := cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{ResponseHeadersPolicyConfig: c})
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if _, err := cf.DeleteResponseHeadersPolicy(ctx, &cloudfront.DeleteResponseHeadersPolicyInput{Id: out.ResponseHeadersPolicy.Id, IfMatch: out.ETag}); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 	for range emulator.CloudFrontPolicyQuota {
@@ -195,6 +298,25 @@ func TestCloudFrontRefusesWhatTheModelForbids(t *testing.T) {
 	}
 	_, err := cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{ResponseHeadersPolicyConfig: sampleConfig("one-too-many")})
 	wantCode(t, err, "TooManyResponseHeadersPolicies")
+}
+
+// noValidation removes the SDK's own check of required members, so that a request the model
+// forbids reaches the emulator, which must refuse it as CloudFront does.
+func noValidation(o *cloudfront.Options) {
+	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		_, err := s.Initialize.Remove("OperationInputValidation")
+		return err
+	})
+}
+
+// customHeaders returns n custom headers X-H0... with values of size characters.
+func customHeaders(n, size int) *cftypes.ResponseHeadersPolicyCustomHeadersConfig {
+	h := &cftypes.ResponseHeadersPolicyCustomHeadersConfig{Quantity: aws.Int32(int32(n))}
+	for i := range n {
+		h.Items = append(h.Items, cftypes.ResponseHeadersPolicyCustomHeader{Header: aws.String(fmt.Sprintf("X-H%d", i)),
+			Value: aws.String(strings.Repeat("v", size)), Override: aws.Bool(true)})
+	}
+	return h
 }
 
 var uuidCounter int

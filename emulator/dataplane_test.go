@@ -254,7 +254,7 @@ func TestS3PutObjectDecodesAwsChunkedBodies(t *testing.T) {
 // object is then served over TLS by Host.
 func TestAwsCLIPutsObjectsOverTLS(t *testing.T) {
 	bin := awsref.CLI(t)
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	ca, err := emulator.NewCA()
 	if err != nil {
 		t.Fatal(err)
@@ -312,7 +312,7 @@ func TestAwsCLIPutsObjectsOverTLS(t *testing.T) {
 
 // The Go SDK's PutObject over https sends the same streaming body with its trailer.
 func TestSDKPutObjectOverTLS(t *testing.T) {
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	ca, err := emulator.NewCA()
 	if err != nil {
 		t.Fatal(err)

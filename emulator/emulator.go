@@ -109,6 +109,7 @@ type Emulator struct {
 
 	seq    atomic.Uint64 // numbers generated IDs
 	faults *faults
+	quotas *quotaSet // AWS's request quotas (AWSQuotas unless WithQuotas says otherwise)
 	calls  *counter
 	events *bus
 
@@ -138,8 +139,8 @@ type Emulator struct {
 	functions map[string]*function // Lambda functions by name
 	apis      map[string]*httpAPI  // API Gateway APIs by ApiId
 
-	quotaMu sync.Mutex
-	quotas  map[string]*rate.Limiter // account-wide request quotas by service (SetServiceQuota)
+	quotaMu       sync.Mutex
+	serviceQuotas map[string]*rate.Limiter // whole-service request quotas (SetServiceQuota): Lambda's, API Gateway's
 
 	fronts map[string]http.HandlerFunc // credential scope's service -> front end
 }
@@ -154,6 +155,7 @@ func New(opts ...Option) *Emulator {
 		deleting:   DefaultDeletingDuration,
 		quota:      DefaultContainerQuota,
 		faults:     newFaults(),
+		quotas:     newQuotaSet(AWSQuotas()),
 		calls:      newCounter(),
 		events:     newBus(),
 		containers: map[string]*container{},
@@ -171,9 +173,9 @@ func New(opts ...Option) *Emulator {
 		cachePolicies: map[string]*cachePolicy{},
 		distributions: map[string]*Distribution{},
 
-		functions: map[string]*function{},
-		apis:      map[string]*httpAPI{},
-		quotas:    defaultQuotas(),
+		functions:     map[string]*function{},
+		apis:          map[string]*httpAPI{},
+		serviceQuotas: defaultQuotas(),
 	}
 	for _, o := range opts {
 		o(e)

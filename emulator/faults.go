@@ -212,10 +212,13 @@ func (e *Emulator) TotalCalls() int {
 	return n
 }
 
-// ResetCalls sets every call counter back to zero.
+// ResetCalls sets every call counter, and the count of throttled calls, back to zero.
 func (e *Emulator) ResetCalls() {
 	e.calls.mu.Lock()
 	defer e.calls.mu.Unlock()
 	clear(e.calls.byOp)
 	clear(e.calls.byRes)
+	e.quotas.mu.Lock()
+	clear(e.quotas.throttled)
+	e.quotas.mu.Unlock()
 }

@@ -260,7 +260,7 @@ func TestEventsArePostedToTheEventURL(t *testing.T) {
 		got <- body
 	}))
 	defer target.Close()
-	emu := emulator.New(emulator.WithEventURL(target.URL), emulator.WithClock(emulator.NewManualClock(epoch)))
+	emu := emulator.New(emulator.WithEventURL(target.URL), emulator.WithClock(emulator.NewManualClock(epoch)), emulator.WithoutQuotas())
 	url, stop, err := emu.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

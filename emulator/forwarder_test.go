@@ -123,7 +123,7 @@ func TestAPICallsAndShutdownDoNotWaitForTheEventTarget(t *testing.T) {
 	}))
 	defer target.Close()
 	defer close(release)
-	e := New(WithEventURL(target.URL), WithCreatingDuration(0))
+	e := New(WithEventURL(target.URL), WithCreatingDuration(0), WithoutQuotas())
 	url, stop, err := e.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

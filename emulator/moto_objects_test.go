@@ -102,7 +102,7 @@ var oneRule = []s3types.CORSRule{{AllowedOrigins: []string{"https://a.example.co
 // answered otherwise by moto_server (TestS3ObjectCorsDivergencesFromMoto).
 func TestS3ObjectCorsParityWithMoto(t *testing.T) {
 	moto := startMoto(t)
-	emu := httptest.NewServer(emulator.New())
+	emu := httptest.NewServer(emulator.New(emulator.WithoutQuotas()))
 	defer emu.Close()
 	seedObjectCORS(t, moto, "media-assets", oneRule)
 	seedObjectCORS(t, emu.URL, "media-assets", oneRule)
@@ -145,7 +145,7 @@ func TestS3ObjectCorsDivergencesFromMoto(t *testing.T) {
 		return s3types.CORSRule{AllowedOrigins: origins, AllowedMethods: []string{"GET"}}
 	}
 	moto := startMoto(t)
-	emu := httptest.NewServer(emulator.New())
+	emu := httptest.NewServer(emulator.New(emulator.WithoutQuotas()))
 	defer emu.Close()
 	for i, tc := range []struct {
 		name          string

@@ -130,7 +130,7 @@ func shape(path string, v any) []string {
 func TestSSMParityWithMoto(t *testing.T) {
 	moto := startMoto(t)
 	// moto's account is 123456789012 (its default), and parameter ARNs carry the account.
-	emu := httptest.NewServer(emulator.New(emulator.WithAccount("123456789012")))
+	emu := httptest.NewServer(emulator.New(emulator.WithAccount("123456789012"), emulator.WithoutQuotas()))
 	defer emu.Close()
 	// Not compared, where moto is not AWS: moto accepts a Standard value over 4 KB; it omits
 	// GetParameter's Selector, which AWS documents and the emulator returns (".Parameter.Selector"
@@ -250,7 +250,7 @@ func asffJSON(id, updatedAt string, set map[string]any) string {
 // and does not refuse calls when Security Hub is not enabled.
 func TestSecurityHubParityWithMoto(t *testing.T) {
 	moto := startMoto(t)
-	emu := httptest.NewServer(emulator.New(emulator.WithAccount("123456789012"), emulator.WithRegion("us-east-1")))
+	emu := httptest.NewServer(emulator.New(emulator.WithAccount("123456789012"), emulator.WithRegion("us-east-1"), emulator.WithoutQuotas()))
 	defer emu.Close()
 	type view struct {
 		Status  int

@@ -32,7 +32,7 @@ type protocol interface {
 }
 
 // handle runs the protocol-independent part of every request: authentication, call counting,
-// injected latency and faults, the operation itself, then event delivery and the answer.
+// injected latency and faults, AWS's request quotas, the operation itself, then event delivery and the answer.
 func (e *Emulator) handle(w http.ResponseWriter, r *http.Request, p protocol, c *call, run func(*call) (any, error)) {
 	c.RequestID = e.requestID()
 	c.Time = e.clock.Now()
@@ -56,7 +56,16 @@ func (e *Emulator) handle(w http.ResponseWriter, r *http.Request, p protocol, c 
 		}
 	}
 	if ferr := e.faults.decide(c.Op, c.Resource, c.Time); ferr != nil {
+		if throttleCodes[ferr.Code] {
+			e.quotas.countThrottle(c.Op)
+		}
 		p.writeError(w, c.RequestID, ferr)
+		return
+	}
+	// AWS's request quotas, on the emulator's clock: a call over one answers the service's
+	// throttle (each protocol's writeError spells ThrottlingException as its service does).
+	if qerr := e.quotas.take(c, c.Time, e.sqsQuotaApplies); qerr != nil {
+		p.writeError(w, c.RequestID, qerr)
 		return
 	}
 	out, err := run(c)
@@ -67,6 +76,11 @@ func (e *Emulator) handle(w http.ResponseWriter, r *http.Request, p protocol, c 
 	}
 	p.writeResult(w, c.RequestID, out)
 }
+
+// throttleCodes are the codes of a throttle, in every service's words: an injected one counts
+// in Throttled as a quota's does.
+var throttleCodes = map[string]bool{"ThrottlingException": true, "Throttling": true, "SlowDown": true,
+	"RequestThrottled": true, "LimitExceededException": true, "TooManyRequestsException": true}
 
 // sleep waits for d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {

@@ -70,6 +70,7 @@ func (e *Emulator) restFront(service string, p protocol, routes []restRoute) htt
 		}
 		e.handle(w, r, p, c, func(c *call) (any, error) {
 			if err := e.quotaExceeded(service, c.Time); err != nil {
+				e.quotas.countThrottle(c.Op)
 				return nil, err
 			}
 			return route.run(c, restRequest{vars: vars, query: r.URL.Query(), body: body})
@@ -218,17 +219,17 @@ func (e *Emulator) SetServiceQuota(service string, rps float64, burst int) {
 	e.quotaMu.Lock()
 	defer e.quotaMu.Unlock()
 	if rps <= 0 {
-		delete(e.quotas, service)
+		delete(e.serviceQuotas, service)
 		return
 	}
-	e.quotas[service] = rate.NewLimiter(rate.Limit(rps), max(1, burst))
+	e.serviceQuotas[service] = rate.NewLimiter(rate.Limit(rps), max(1, burst))
 }
 
 // quotaExceeded returns the throttling answer for a call of service at now beyond its quota.
 func (e *Emulator) quotaExceeded(service string, now time.Time) error {
 	e.quotaMu.Lock()
 	defer e.quotaMu.Unlock()
-	if l := e.quotas[service]; l != nil && !l.AllowN(now, 1) {
+	if l := e.serviceQuotas[service]; l != nil && !l.AllowN(now, 1) {
 		return errf("TooManyRequestsException", "Rate exceeded")
 	}
 	return nil

@@ -37,7 +37,7 @@ type fixture struct {
 func newFixture(t *testing.T, opts ...emulator.Option) *fixture {
 	t.Helper()
 	clock := emulator.NewManualClock(epoch)
-	emu := emulator.New(append([]emulator.Option{emulator.WithClock(clock)}, opts...)...)
+	emu := emulator.New(append([]emulator.Option{emulator.WithClock(clock), emulator.WithoutQuotas()}, opts...)...)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	return &fixture{emu: emu, clock: clock, url: srv.URL, ms: mediaStoreClient(srv.URL), ssm: ssmClient(srv.URL)}

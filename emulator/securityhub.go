@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -170,6 +171,43 @@ func (restJSONProtocol) writeError(w http.ResponseWriter, requestID string, err 
 	_, _ = w.Write(body)
 }
 
+// ASFF's limits on the fields a product sends about itself (the Security Hub API reference,
+// AwsSecurityFinding: ProductFields "can contain up to 50 key-value pairs. Each key can be up to
+// 128 characters, and each value up to 2048 characters"; Recommendation.Text: "Maximum length
+// of 512").
+const (
+	maxProductFields      = 50
+	maxProductFieldKey    = 128
+	maxProductFieldValue  = 2048
+	maxRecommendationText = 512
+)
+
+// validateProductFields checks a finding's ProductFields: a map of strings within ASFF's limits.
+func validateProductFields(v any) string {
+	if v == nil {
+		return ""
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return "data.ProductFields should be object"
+	}
+	if len(m) > maxProductFields {
+		return fmt.Sprintf("data.ProductFields should NOT have more than %d properties", maxProductFields)
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		s, ok := m[k].(string)
+		switch {
+		case len([]rune(k)) > maxProductFieldKey:
+			return fmt.Sprintf("data.ProductFields property name '%.20s...' should NOT be longer than %d characters", k, maxProductFieldKey)
+		case !ok:
+			return fmt.Sprintf("data.ProductFields['%s'] should be string", k)
+		case len([]rune(s)) > maxProductFieldValue:
+			return fmt.Sprintf("data.ProductFields['%s'] should NOT be longer than %d characters", k, maxProductFieldValue)
+		}
+	}
+	return ""
+}
+
 // notSubscribed is Security Hub's answer in an account that has not enabled it.
 func (e *Emulator) notSubscribed() error {
 	return &apiError{Code: "InvalidAccessException", Status: http.StatusUnauthorized,
@@ -325,6 +363,16 @@ func validateFinding(d map[string]any, size int) string {
 		m, _ := v.(map[string]any)
 		if s, has := m["Status"]; has && !slices.Contains([]any{"PASSED", "WARNING", "FAILED", "NOT_AVAILABLE"}, s) {
 			return "data.Compliance.Status should be equal to one of the allowed values"
+		}
+	}
+	if msg := validateProductFields(d["ProductFields"]); msg != "" {
+		return msg
+	}
+	if rem, ok := d["Remediation"].(map[string]any); ok {
+		if rec, ok := rem["Recommendation"].(map[string]any); ok {
+			if text, ok := rec["Text"].(string); ok && len([]rune(text)) > maxRecommendationText {
+				return fmt.Sprintf("data.Remediation.Recommendation.Text should NOT be longer than %d characters", maxRecommendationText)
+			}
 		}
 	}
 	if v, ok := d["RecordState"]; ok && v != "ACTIVE" && v != "ARCHIVED" {

@@ -22,7 +22,7 @@ func FuzzSecurityHubRequests(f *testing.F) {
 		if path != "/findings" {
 			path = "/findings/import"
 		}
-		emu := emulator.New(emulator.WithAccount("123456789012"))
+		emu := emulator.New(emulator.WithAccount("123456789012"), emulator.WithoutQuotas())
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260301/us-east-1/securityhub/aws4_request, SignedHeaders=host, Signature=0")
 		rec := httptest.NewRecorder()

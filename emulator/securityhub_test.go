@@ -223,19 +223,40 @@ func TestSecurityHubReturnsInvalidFindingsInFailedFindings(t *testing.T) {
 	noResources.Resources = []shtypes.Resource{{Type: aws.String("Other"), Id: aws.String("")}} // the SDK itself refuses no Id
 	long := finding("long-title", 0)
 	long.Title = aws.String(strings.Repeat("t", 257))
+	// ASFF's ProductFields: at most 50 pairs, keys of 128 characters, values of 2,048; and a
+	// Recommendation.Text of at most 512 (the AwsSecurityFinding API reference).
+	manyFields := finding("51-product-fields", 0)
+	manyFields.ProductFields = map[string]string{}
+	for i := range 51 {
+		manyFields.ProductFields[fmt.Sprintf("k%d", i)] = "v"
+	}
+	longKey := finding("long-product-field-key", 0)
+	longKey.ProductFields = map[string]string{strings.Repeat("k", 129): "v"}
+	longValue := finding("long-product-field-value", 0)
+	longValue.ProductFields = map[string]string{"k": strings.Repeat("v", 2049)}
+	longFix := finding("long-recommendation", 0)
+	longFix.Remediation = &shtypes.Remediation{Recommendation: &shtypes.Recommendation{Text: aws.String(strings.Repeat("r", 513))}}
+	atLimits := finding("at-the-limits", 0)
+	atLimits.ProductFields = map[string]string{strings.Repeat("k", 128): strings.Repeat("v", 2048)}
+	for i := range 49 {
+		atLimits.ProductFields[fmt.Sprintf("k%d", i)] = "v"
+	}
+	atLimits.Remediation = &shtypes.Remediation{Recommendation: &shtypes.Recommendation{Text: aws.String(strings.Repeat("r", 512))}}
 	f.emu.ScriptFinding("scripted", 1, "InternalFailure")
 
-	out := importFindings(t, sh, finding("good", 0), noSeverity, noTypes, badType, badSchema, badTime, noResources, long, finding("scripted", 0))
+	out := importFindings(t, sh, finding("good", 0), noSeverity, noTypes, badType, badSchema, badTime, noResources, long,
+		manyFields, longKey, longValue, longFix, atLimits, finding("scripted", 0))
 	var failed []string
 	for _, ff := range out.FailedFindings {
 		failed = append(failed, aws.ToString(ff.Id)+" "+aws.ToString(ff.ErrorCode))
 	}
 	want := []string{"no-severity InvalidInput", "no-types InvalidInput", "bad-type InvalidInput", "bad-schema InvalidInput",
-		"bad-time InvalidInput", "no-resources InvalidInput", "long-title InvalidInput", "scripted InternalFailure"}
+		"bad-time InvalidInput", "no-resources InvalidInput", "long-title InvalidInput", "51-product-fields InvalidInput",
+		"long-product-field-key InvalidInput", "long-product-field-value InvalidInput", "long-recommendation InvalidInput", "scripted InternalFailure"}
 	if diff := cmp.Diff(want, failed); diff != "" {
 		t.Errorf("FailedFindings (-want +got):\n%s", diff)
 	}
-	if aws.ToInt32(out.SuccessCount) != 1 || aws.ToInt32(out.FailedCount) != int32(len(want)) {
+	if aws.ToInt32(out.SuccessCount) != 2 || aws.ToInt32(out.FailedCount) != int32(len(want)) {
 		t.Errorf("SuccessCount %d FailedCount %d", aws.ToInt32(out.SuccessCount), aws.ToInt32(out.FailedCount))
 	}
 	// The script is used up: the retry goes through.

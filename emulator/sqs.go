@@ -25,6 +25,7 @@ const (
 	sqsMaxDelay            = 900
 	sqsMaxWait             = 20
 	sqsMaxMessageSize      = 1 << 20 // 1 MiB since August 2025
+	sqsMaxBatchSize        = 1 << 20 // a SendMessageBatch's messages together
 	sqsMinMessageSize      = 1024
 	sqsMinRetention        = 60
 	sqsMaxRetention        = 1209600 // 14 days
@@ -101,14 +102,19 @@ type redrivePolicy struct {
 type sqsMessage struct {
 	prev, next *sqsMessage
 
-	id        string
-	body      string
-	md5       string
-	groupID   string
-	dedupID   string
-	seq       string
-	sender    string
-	sent      time.Time
+	id      string
+	body    string
+	md5     string
+	groupID string
+	dedupID string
+	seq     string
+	sender  string
+	sent    time.Time
+	// enqueued starts the retention period: the send, or the move to a FIFO dead-letter queue,
+	// which resets it (a standard one keeps the original; SQS Developer Guide, "Using
+	// dead-letter queues": "For FIFO queues, the enqueue timestamp resets when the message is
+	// moved to a dead-letter queue").
+	enqueued  time.Time
 	dlqSource string // the ARN of the queue it was dead-lettered from
 	attrs     map[string]messageAttr
 
@@ -155,7 +161,7 @@ func (m *sqsMessage) inFlightAt(now time.Time) bool { return m.inFlight && now.B
 // the first entry young enough, and a request pays only for what expired. (A message moved in
 // from a source queue keeps its sent time and is dropped once it reaches the head.)
 func (q *sqsQueue) expire(now time.Time) {
-	for q.head != nil && now.Sub(q.head.sent) >= q.retention {
+	for q.head != nil && now.Sub(q.head.enqueued) >= q.retention {
 		q.remove(q.head)
 	}
 	for len(q.dedupOrder) > 0 && !now.Before(q.dedupOrder[0].expires) {
@@ -349,6 +355,18 @@ func (e *Emulator) applyAttributes(q *sqsQueue, attrs map[string]string, creatin
 			}
 		}
 		next[name] = v
+	}
+	// "The perMessageGroupId value is allowed only when the value for DeduplicationScope is
+	// messageGroup" (CreateQueue and SetQueueAttributes API reference, FifoThroughputLimit),
+	// judged on the queue's attributes as they would be after this call.
+	after := func(name string) string {
+		if v, ok := next[name]; ok {
+			return v
+		}
+		return q.attrs[name]
+	}
+	if after("FifoThroughputLimit") == "perMessageGroupId" && after("DeduplicationScope") != "messageGroup" {
+		return errf("InvalidAttributeValue", "Invalid value for the parameter FifoThroughputLimit. Reason: perMessageGroupId is allowed only when DeduplicationScope is messageGroup.")
 	}
 	for name, v := range next {
 		if name == "RedrivePolicy" && v == "" {
@@ -755,7 +773,11 @@ func checkSend(q *sqsQueue, m *sendEntry) error {
 		return errInvalidParamf("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", q.maxSize)
 	}
 	if m.DelaySeconds != nil {
-		if q.fifo {
+		// botocore's model says a FIFO queue takes no per-message DelaySeconds. AWS accepts 0
+		// and ignores it, and refuses any other value with InvalidParameterValue, as issue
+		// threads of SQS's emulators report from the real service: elasticmq #273, localstack
+		// #6612 and #12941.
+		if q.fifo && *m.DelaySeconds != 0 {
 			return errInvalidParamf("Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", *m.DelaySeconds)
 		}
 		if *m.DelaySeconds < 0 || *m.DelaySeconds > sqsMaxDelay {
@@ -817,12 +839,12 @@ func (e *Emulator) enqueueLocked(c *call, q *sqsQueue, m *sendEntry) sendResult 
 	}
 	msg := &sqsMessage{
 		id: e.requestID(), body: *m.MessageBody, md5: res.MD5, dedupID: dedupID,
-		sender: c.AccessKey, sent: now, visibleAt: now.Add(q.delay), attrs: m.Attributes,
+		sender: c.AccessKey, sent: now, enqueued: now, visibleAt: now.Add(q.delay), attrs: m.Attributes,
 	}
 	if m.GroupID != nil {
 		msg.groupID = *m.GroupID
 	}
-	if m.DelaySeconds != nil {
+	if m.DelaySeconds != nil && !q.fifo { // a FIFO queue's 0 is accepted and ignored (checkSend)
 		msg.visibleAt = now.Add(time.Duration(*m.DelaySeconds) * time.Second)
 	}
 	if q.fifo {
@@ -905,14 +927,20 @@ func (e *Emulator) sendMessageBatch(c *call, body []byte) (any, error) {
 		if en.MessageBody != nil {
 			total += len(*en.MessageBody)
 		}
+		attrs, _ := checkMessageAttributes(en.Attributes) // a bad entry fails on its own below
+		total += attrs
 	}
 	if err := checkBatch(ids, "SendMessageBatch"); err != nil {
 		return nil, err
 	}
+	// The whole batch is at most 1 MiB, whatever the queue's MaximumMessageSize (SendMessageBatch
+	// API reference: "the maximum total payload size (the sum of the individual lengths of all
+	// of the batched messages) [is] 1 MiB (1,048,576 bytes)"); each message still fits the
+	// queue's own maximum (checkSend).
+	if total > sqsMaxBatchSize {
+		return nil, errf("BatchRequestTooLong", "Batch requests cannot be longer than %d bytes. You have sent %d bytes.", sqsMaxBatchSize, total)
+	}
 	return e.lockedQueue(c, in.QueueURL, func(q *sqsQueue) (any, error) {
-		if total > q.maxSize {
-			return nil, errf("BatchRequestTooLong", "Batch requests cannot be longer than %d bytes. You have sent %d bytes.", q.maxSize, total)
-		}
 		if q.fifo {
 			for _, en := range in.Entries {
 				if en.GroupID == nil {
@@ -993,6 +1021,9 @@ func (e *Emulator) receiveLocked(q *sqsQueue, now time.Time, max int, visibility
 				q.remove(m)
 				m.inFlight, m.receipt, m.dlqSource = false, "", q.arn
 				m.visibleAt = now
+				if dlq.fifo {
+					m.enqueued = now
+				}
 				dlq.push(m)
 				m = next
 				continue
@@ -1270,7 +1301,10 @@ func (e *Emulator) changeVisibilityLocked(q *sqsQueue, h *string, d *int, now ti
 		return err
 	}
 	if m == nil {
-		return errInvalidParamf("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", *h)
+		// A handle SQS issued whose message is gone or was received again since: expired, an
+		// InvalidParameterValue (400), unlike a handle that is not SQS's at all
+		// (ReceiptHandleIsInvalid, 404).
+		return errInvalidParamf("Value %s for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.", *h)
 	}
 	if !m.inFlightAt(now) {
 		return errf("MessageNotInflight", "Message %s is not in flight.", m.id)

@@ -56,7 +56,7 @@ func FuzzSQSRequest(f *testing.F) {
 		f.Add(s.op, s.body)
 	}
 	f.Fuzz(func(t *testing.T, op int, body string) {
-		emu := emulator.New(emulator.WithClock(emulator.NewManualClock(epoch)))
+		emu := emulator.New(emulator.WithClock(emulator.NewManualClock(epoch)), emulator.WithoutQuotas())
 		defer emu.Close()
 		if err := emu.SeedQueue("work.fifo", map[string]string{"FifoQueue": "true"}); err != nil {
 			t.Fatal(err)

@@ -33,7 +33,7 @@ type sqsFixture struct {
 func newSQSFixture(t testing.TB, opts ...emulator.Option) *sqsFixture {
 	t.Helper()
 	clock := emulator.NewManualClock(epoch)
-	emu := emulator.New(append([]emulator.Option{emulator.WithClock(clock)}, opts...)...)
+	emu := emulator.New(append([]emulator.Option{emulator.WithClock(clock), emulator.WithoutQuotas()}, opts...)...)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(func() { emu.Close(); srv.Close() })
 	return &sqsFixture{emu: emu, clock: clock, url: srv.URL, sqs: sqsClient(srv.URL)}
@@ -460,7 +460,7 @@ func TestSQSRequestsAreValidated(t *testing.T) {
 }
 
 func TestSQSErrorsAreQueryCompatibleOnTheWire(t *testing.T) {
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(`{"QueueName":"nope"}`))
@@ -651,7 +651,7 @@ func TestSQSLongPollEndsWhenTheEmulatorCloses(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Start's stop function ends long polls the same way instead of waiting for them.
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	base, stop, err := emu.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,7 @@ var sqsErrors = map[string]sqsError{
 	"QueueDeletedRecently":         {"com.amazonaws.sqs#QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently", 400},
 	"QueueDoesNotExist":            {"com.amazonaws.sqs#QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", 400},
 	"QueueNameExists":              {"com.amazonaws.sqs#QueueNameExists", "QueueAlreadyExists", 400},
-	"ReceiptHandleIsInvalid":       {"com.amazonaws.sqs#ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 400},
+	"ReceiptHandleIsInvalid":       {"com.amazonaws.sqs#ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 404}, // the model's httpError (the SDK's snapshot tests write 404)
 	"RequestThrottled":             {"com.amazonaws.sqs#RequestThrottled", "RequestThrottled", 403},
 	"TooManyEntriesInBatchRequest": {"com.amazonaws.sqs#TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400},
 	"UnsupportedOperation":         {"com.amazonaws.sqs#UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", 400},

@@ -20,7 +20,7 @@ import (
 func TestGetResourcesParityWithMoto(t *testing.T) {
 	py := awsref.Python(t)
 	moto := startMoto(t)
-	emu := httptest.NewServer(emulator.New())
+	emu := httptest.NewServer(emulator.New(emulator.WithoutQuotas()))
 	defer emu.Close()
 	s3 := func(op string, params map[string]any) boto3Call {
 		return boto3Call{Service: "s3", Op: op, Params: params}

@@ -80,7 +80,7 @@ type envOption struct {
 // engine made outside enforce.Actions.
 func newEnv(t *testing.T, opt envOption) *env {
 	t.Helper()
-	emu := emulator.New(opt.emu...)
+	emu := emulator.New(append([]emulator.Option{emulator.WithoutQuotas()}, opt.emu...)...)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	cfg, err := awsconfig.Load(context.Background(),

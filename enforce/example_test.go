@@ -18,7 +18,7 @@ import (
 // An engine enforces the baseline held in an SSM parameter on every MediaStore container,
 // here in an emulated account.
 func ExampleEngine_Run() {
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
 	_ = emu.SeedParameter("/corsguard/baseline", "String", `[{"AllowedOrigins":["https://example.com"],"AllowedMethods":["GET"],"AllowedHeaders":["*"]}]`, "")

@@ -21,7 +21,7 @@ import (
 // TestOnTargetsAndOnEntryFollowTheRun checks the progress hooks: the count comes once, before
 // any entry, and every entry of the report is passed exactly once, as reported.
 func TestOnTargetsAndOnEntryFollowTheRun(t *testing.T) {
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	if err := emu.SeedParameter("/corsguard/baseline", "", string(policy.DefaultJSON()), ""); err != nil {

@@ -19,7 +19,7 @@ import (
 // call per 100 such buckets (the real SDK client over HTTP against the emulator), and makes no
 // bucket call to do so.
 func TestS3StoreMapsTaggedBucketsInBulk(t *testing.T) {
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
 	for i := range 230 {

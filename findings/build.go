@@ -25,6 +25,8 @@ package findings
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -57,11 +59,16 @@ const (
 	Archived = "ARCHIVED"
 )
 
-// ASFF's length limits of the fields corsguard writes.
+// ASFF's length limits of the fields corsguard writes (the Security Hub API reference,
+// AwsSecurityFinding, Remediation's Recommendation.Text, and ProductFields: "up to 50 key-value
+// pairs. Each key can be up to 128 characters, and each value up to 2048 characters").
 const (
-	maxTitle       = 256
-	maxDescription = 1024
-	maxRemediation = 512
+	maxTitle             = 256
+	maxDescription       = 1024
+	maxRemediation       = 512
+	maxProductFields     = 50
+	maxProductFieldKey   = 128
+	maxProductFieldValue = 2048
 )
 
 // Scope is where findings are reported: the account and Region of the caller (the Lambda's
@@ -282,7 +289,21 @@ func build(s Scope, e enforce.Entry, b enforce.Baseline, mode enforce.Mode, at s
 			f.ProductFields["corsguard/BaselineVersion"] = fmt.Sprint(p.Version)
 		}
 	}
+	f.ProductFields = productFields(f.ProductFields)
 	return f
+}
+
+// productFields keeps a finding's ProductFields within ASFF's limits, whatever the names it
+// carries: keys and values cut to their lengths, at most 50 pairs (corsguard writes five).
+func productFields(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if len(out) == maxProductFields {
+			break
+		}
+		out[truncate(k, maxProductFieldKey)] = truncate(m[k], maxProductFieldValue)
+	}
+	return out
 }
 
 // shortDiff renders the changes on one line each, as the CLI's report does, keeping the

@@ -112,6 +112,22 @@ func TestBuildKeepsTextWithinASFFLimits(t *testing.T) {
 	if !strings.Contains(f.Description, "more change(s)") {
 		t.Errorf("a long diff is not shortened with a count: %q", f.Description)
 	}
+	// ProductFields (50 pairs, keys of 128, values of 2,048) and Recommendation.Text (512),
+	// whatever the names and the baseline parameter are.
+	rep := report(entry(strings.Repeat("n", 3000), enforce.Failed))
+	rep.Baselines[0].Parameter = "/" + strings.Repeat("p", 3000)
+	f = findings.Build(scope, rep, t0, nil)[0]
+	if len(f.ProductFields) == 0 || len(f.ProductFields) > 50 {
+		t.Errorf("%d ProductFields; ASFF allows 1 to 50 here", len(f.ProductFields))
+	}
+	for k, v := range f.ProductFields {
+		if len([]rune(k)) > 128 || len([]rune(v)) > 2048 {
+			t.Errorf("ProductFields[%.30s...] has a key of %d and a value of %d characters; ASFF allows 128 and 2,048", k, len([]rune(k)), len([]rune(v)))
+		}
+	}
+	if n := len([]rune(f.Remediation.Recommendation.Text)); n > 512 {
+		t.Errorf("Recommendation.Text has %d characters; ASFF allows 512", n)
+	}
 }
 
 // hub is an emulator with Security Hub behind a real HTTP server and a client without retries.
@@ -122,7 +138,7 @@ type hub struct {
 
 func newHub(t *testing.T, opts ...emulator.Option) *hub {
 	t.Helper()
-	emu := emulator.New(append([]emulator.Option{emulator.WithAccount(scope.Account), emulator.WithRegion(scope.Region)}, opts...)...)
+	emu := emulator.New(append([]emulator.Option{emulator.WithAccount(scope.Account), emulator.WithRegion(scope.Region), emulator.WithoutQuotas()}, opts...)...)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {

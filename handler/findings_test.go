@@ -39,7 +39,7 @@ const hubAccount = "210987654321"
 
 func newHubFixture(t *testing.T, opts ...emulator.Option) *hubFixture {
 	t.Helper()
-	f := &hubFixture{emu: emulator.New(append([]emulator.Option{emulator.WithAccount(hubAccount), emulator.WithDeletingDuration(0)}, opts...)...)}
+	f := &hubFixture{emu: emulator.New(append([]emulator.Option{emulator.WithAccount(hubAccount), emulator.WithDeletingDuration(0), emulator.WithoutQuotas()}, opts...)...)}
 	srv := httptest.NewServer(f.emu)
 	t.Cleanup(srv.Close)
 	f.url = srv.URL

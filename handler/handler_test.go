@@ -71,7 +71,7 @@ const sdkAttempts = 3
 
 func newFixture(t *testing.T, vars map[string]string) *fixture {
 	t.Helper()
-	f := &fixture{emu: emulator.New(emulator.WithCreatingDuration(0))}
+	f := &fixture{emu: emulator.New(emulator.WithCreatingDuration(0), emulator.WithoutQuotas())}
 	srv := httptest.NewServer(f.emu)
 	t.Cleanup(srv.Close)
 	// Lambda's own variable: a function in us-east-1 may enforce the cloudfront target.

@@ -17,8 +17,15 @@ const CloudFront Kind = "cloudfront"
 
 // The CloudFront limits that Validate enforces.
 const (
-	// MaxCloudFrontOriginChars caps the Access-Control-Allow-Origin value CloudFront can send:
-	// the origins of a CorsConfig joined with "," (DESIGN.md §5).
+	// MaxCloudFrontOriginChars caps each origin of a CorsConfig. CloudFront's quotas page
+	// (Developer Guide, Quotas, response headers policies) lists 1,783 characters for "a CORS
+	// (Access-Control-Allow-Origin) header value", beside the same figure for a custom header's
+	// value and for the Content-Security-Policy value. That header carries one origin, the one
+	// that matched, or *: never the list. No AWS error, SDK or CLI test, moto model or answer
+	// shows a bound on all origins joined (botocore's model has TooLongCSPInResponseHeadersPolicy
+	// for the CSP and nothing for CORS), so an origin longer than this is refused and nothing
+	// more; should AWS refuse a write anyway, the engine reports it as a terminal failure. The
+	// 10,240 characters of the same page bound CustomHeadersConfig, which corsguard never writes.
 	MaxCloudFrontOriginChars = 1783
 )
 
@@ -251,8 +258,8 @@ func clonePtr[T any](p *T) *T {
 //     AccessControlAllowCredentials and OriginOverride are required (the model's "required");
 //   - at least one origin and one method; methods from GET POST OPTIONS PUT DELETE PATCH HEAD
 //     ALL, each once; origins and header names non-empty, without control characters;
-//   - the origins joined with "," at most 1,783 characters (the Access-Control-Allow-Origin
-//     value CloudFront can send);
+//   - each origin at most 1,783 characters (an Access-Control-Allow-Origin value: one origin;
+//     see MaxCloudFrontOriginChars for why the origins joined are not bounded);
 //   - AccessControlMaxAgeSec not negative;
 //   - corsguard's own rule, stricter than the API model: AccessControlAllowCredentials true
 //     with a "*" origin is refused, because browsers refuse that answer (Fetch standard: no
@@ -293,8 +300,10 @@ func (v *validator) cloudFront(p Policy) {
 		v.add(origins, "has no Items; at least one origin is required")
 	}
 	v.cfItems(origins, r.AllowedOrigins)
-	if n := utf8.RuneCountInString(strings.Join(r.AllowedOrigins, ",")); n > MaxCloudFrontOriginChars {
-		v.add(origins, fmt.Sprintf("is %d characters joined; the Access-Control-Allow-Origin value may be at most %d", n, MaxCloudFrontOriginChars))
+	for i, o := range r.AllowedOrigins {
+		if n := utf8.RuneCountInString(o); n > MaxCloudFrontOriginChars {
+			v.add(fmt.Sprintf("%s.Items[%d]", origins, i), fmt.Sprintf("is %d characters; an Access-Control-Allow-Origin value may be at most %d", n, MaxCloudFrontOriginChars))
+		}
 	}
 	v.cfItems("CorsConfig.AccessControlAllowHeaders", r.AllowedHeaders)
 	v.cfItems("CorsConfig.AccessControlExposeHeaders", r.ExposeHeaders)

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -165,9 +166,19 @@ func TestValidateCloudFrontRules(t *testing.T) {
 		{"an origin of exactly 1,783 characters is allowed", func(c *CorsConfig) {
 			c.AccessControlAllowOrigins.Items = []string{"https://" + long}
 		}, ""},
-		{"origins longer than 1,783 characters joined are refused", func(c *CorsConfig) {
-			c.AccessControlAllowOrigins.Items = []string{"https://" + long, "b"}
-		}, "CorsConfig.AccessControlAllowOrigins"},
+		{"an origin of 1,784 characters is refused", func(c *CorsConfig) {
+			c.AccessControlAllowOrigins.Items = []string{"https://b.example.com", "https://" + long + "a"}
+		}, "CorsConfig.AccessControlAllowOrigins.Items[1]"},
+		{"origins longer than 1,783 characters joined are allowed", func(c *CorsConfig) {
+			c.AccessControlAllowOrigins.Items = []string{"https://" + long, "https://" + long}
+		}, ""},
+		{"25 origins of 80 characters are allowed", func(c *CorsConfig) {
+			c.AccessControlAllowOrigins.Items = nil
+			for i := range 25 {
+				c.AccessControlAllowOrigins.Items = append(c.AccessControlAllowOrigins.Items,
+					fmt.Sprintf("https://%s%02d.example.com", strings.Repeat("o", 58), i))
+			}
+		}, ""},
 		{"no origin is refused", func(c *CorsConfig) {
 			c.AccessControlAllowOrigins.Items = nil
 		}, "CorsConfig.AccessControlAllowOrigins"},

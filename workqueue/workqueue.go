@@ -297,11 +297,22 @@ func (q *Queue) sendBatch(ctx context.Context, msgs []Message) error {
 // MaxVisibility is the longest visibility SQS allows (12 hours).
 const MaxVisibility = 12 * time.Hour
 
+// maxHeld bounds how long before a GiveBack its message was received: Lambda's event source
+// mapping gathers a batch for at most 5 minutes (MaximumBatchingWindowInSeconds 300) before it
+// invokes, and an invocation lasts at most 15 minutes.
+const maxHeld = 20 * time.Minute
+
+// MaxGiveBack is the longest delay GiveBack asks for. SQS counts the 12 hours from the receive,
+// not from the ChangeMessageVisibility ("Total VisibilityTimeout for the message is beyond the
+// limit" otherwise, an InvalidParameterValue), and the message was received up to maxHeld
+// before: 11 h 40 min always fits what is left.
+const MaxGiveBack = MaxVisibility - maxHeld
+
 // GiveBack makes the received message with the receipt handle visible again after delay (at
-// once for 0). The worker then lists it among its batch item failures, so that the event
-// source mapping leaves it on the queue: the wait costs no function time.
+// once for 0; at most MaxGiveBack). The worker then lists it among its batch item failures, so
+// that the event source mapping leaves it on the queue: the wait costs no function time.
 func (q *Queue) GiveBack(ctx context.Context, receipt string, delay time.Duration) error {
-	secs := int32(math.Ceil(min(delay, MaxVisibility).Seconds()))
+	secs := int32(math.Ceil(min(delay, MaxGiveBack).Seconds()))
 	q.count(ActionChangeMessageVisibility)
 	_, err := q.c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
 		QueueUrl: aws.String(q.url), ReceiptHandle: aws.String(receipt), VisibilityTimeout: secs,

@@ -47,7 +47,7 @@ func newAccount(t *testing.T) *account {
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	must(t, emu.SeedParameter(DefaultBaselineParameter, "", string(policy.DefaultJSON()), "corsguard baseline"))

@@ -21,6 +21,7 @@ import (
 type emulatorFlags struct {
 	addr, region, account, state, eventURL string
 	tlsAddr, caOut                         string
+	quotas                                 string
 	creating, deleting                     time.Duration
 	quota                                  int
 	seed                                   uint64
@@ -58,6 +59,15 @@ at dXXXX.cloudfront.net (cache, policies, response headers policy CORS). --tls-a
 same over https with certificates from a CA the emulator makes; --ca-out writes that CA (PEM)
 for clients to trust (aws --ca-bundle; Chromium --ignore-certificate-errors-spki-list with the
 hashes it prints). See docs/emulator.md.
+AWS's published request quotas apply by default (--quotas aws), on the account as AWS counts
+them, and a call over one answers the service's throttle (SSM's ThrottlingException, S3's
+SlowDown 503, SQS's RequestThrottled, Security Hub's LimitExceededException 429):
+  SSM GetParameter, GetParameters, GetParametersByPath   40/s together
+  Security Hub BatchImportFindings 10/s (burst 30), GetFindings 3/s (burst 6)
+  SQS, per FIFO queue without high throughput            300 calls/s per action
+  S3, per bucket                                         5,500 GET/HEAD, 3,500 PUT/DELETE per second
+  --quotas off                        no quotas
+  --quotas GetParameter=100,BatchImportFindings=20/60   AWS's, with these changed (RATE[/BURST]; 0 removes one)
 The emulator stops cleanly on SIGINT or SIGTERM.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runEmulator(cmd.Context(), cmd, f) },
@@ -74,6 +84,7 @@ The emulator stops cleanly on SIGINT or SIGTERM.`,
 	fl.DurationVar(&f.deleting, "deleting-duration", emulator.DefaultDeletingDuration, "how long a deleted container stays DELETING")
 	fl.IntVar(&f.quota, "container-quota", emulator.DefaultContainerQuota, "containers allowed in the account")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the fault injector")
+	fl.StringVar(&f.quotas, "quotas", "aws", "AWS's request quotas: aws (the published defaults), off, or OP=RATE[/BURST],... to change some")
 	fl.StringArrayVar(&f.throttle, "throttle", nil, "OP=RPS: throttle OP above RPS calls per second (repeatable)")
 	fl.StringArrayVar(&f.errorRate, "error-rate", nil, "OP=FRACTION: answer InternalServerError to that fraction of calls (repeatable)")
 	fl.StringArrayVar(&f.latency, "latency", nil, "OP=DURATION: add latency to every call of OP (repeatable)")
@@ -83,9 +94,14 @@ The emulator stops cleanly on SIGINT or SIGTERM.`,
 }
 
 func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error {
+	quotas, err := emulator.ParseQuotas(f.quotas)
+	if err != nil {
+		return fmt.Errorf("--quotas: %w", err)
+	}
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 	opts := []emulator.Option{
+		emulator.WithQuotas(quotas),
 		emulator.WithRegion(f.region), emulator.WithAccount(f.account),
 		emulator.WithCreatingDuration(f.creating), emulator.WithDeletingDuration(f.deleting),
 		emulator.WithContainerQuota(f.quota), emulator.WithSeed(f.seed),

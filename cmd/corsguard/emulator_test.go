@@ -239,6 +239,9 @@ func TestEmulatorRefusesBadFlags(t *testing.T) {
 		{"--latency", "GetCorsPolicy=soon"},
 		{"--script", "GetCorsPolicy:movies:0:InternalServerError"},
 		{"--state", "/nonexistent/state.json"},
+		{"--quotas", "PutCorsPolicy=5"}, // AWS publishes no MediaStore rate: nothing to change
+		{"--quotas", "GetParameter=fast"},
+		{"--quotas", "GetParameter=10/0"},
 	} {
 		out, err := exec.Command(binary, append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...)...).CombinedOutput()
 		if err == nil {

@@ -24,7 +24,7 @@ import (
 func estate(t *testing.T, opts ...emulator.Option) *account {
 	t.Helper()
 	a := newAccount(t) // sets the environment; its emulator is replaced
-	emu := emulator.New(append([]emulator.Option{emulator.WithDeletingDuration(0)}, opts...)...)
+	emu := emulator.New(append([]emulator.Option{emulator.WithDeletingDuration(0), emulator.WithoutQuotas()}, opts...)...)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	must(t, emu.SeedParameter(DefaultBaselineParameter, "", string(policy.DefaultJSON()), "corsguard baseline"))

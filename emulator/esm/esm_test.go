@@ -42,7 +42,7 @@ const visibility = 30 * time.Second
 func newAccount(t *testing.T) *account {
 	t.Helper()
 	clock := emulator.NewManualClock(epoch)
-	emu := emulator.New(emulator.WithClock(clock))
+	emu := emulator.New(emulator.WithClock(clock), emulator.WithoutQuotas())
 	srv := httptest.NewServer(emu)
 	t.Cleanup(func() { emu.Close(); srv.Close() })
 	if err := emu.SeedQueue("work-dlq.fifo", map[string]string{"FifoQueue": "true"}); err != nil {

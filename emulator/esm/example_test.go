@@ -17,7 +17,7 @@ import (
 // An emulator with a FIFO queue, a real SQS client, and a mapping that hands the queue's
 // messages to a function that fails one record: that record stays in the queue.
 func Example() {
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
 	defer emu.Close() // ends long polls first, so srv.Close does not wait for them

@@ -47,7 +47,7 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // sends: S3Document is the PutBucketCors body byte for byte, and MediaStoreDocument has the
 // characters of the CorsPolicy member of PutCorsPolicy.
 func TestPolicyMeasuresWhatTheSDKSends(t *testing.T) {
-	emu := emulator.New(emulator.WithCreatingDuration(0))
+	emu := emulator.New(emulator.WithCreatingDuration(0), emulator.WithoutQuotas())
 	rec := &recorder{next: emu, body: map[string][]byte{}}
 	srv := httptest.NewServer(rec)
 	t.Cleanup(srv.Close)

@@ -32,7 +32,7 @@ func allowed(resp *http.Response, f cdnchain.Fetch) bool {
 }
 
 func TestEveryScenarioGivesTheAnswersItIsAbout(t *testing.T) {
-	emu := emulator.New()
+	emu := emulator.New(emulator.WithoutQuotas())
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
