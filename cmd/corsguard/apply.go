@@ -7,7 +7,7 @@ import (
 )
 
 func newApplyCmd(opts cliOptions) *cobra.Command {
-	f := sweepFlags{aws: awsFlags{httpClient: opts.httpClient}}
+	f := sweepFlags{aws: awsFlags{httpClient: opts.httpClient, credentials: opts.credentials}}
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "apply",

@@ -7,7 +7,7 @@ import (
 )
 
 func newAuditCmd(opts cliOptions) *cobra.Command {
-	f := sweepFlags{aws: awsFlags{httpClient: opts.httpClient}}
+	f := sweepFlags{aws: awsFlags{httpClient: opts.httpClient, credentials: opts.credentials}}
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Report every matching container or bucket whose CORS policy differs from the baseline",

@@ -33,6 +33,8 @@ import (
 type cliOptions struct {
 	// httpClient, when set, carries every AWS request (tests pass the emulator's client).
 	httpClient aws.HTTPClient
+	// credentials, when set, replace the SDK's credential chain (demo --report's dummy keys).
+	credentials aws.CredentialsProvider
 }
 
 // addCommands adds the audit, apply, validate, diff and demo commands to root. Run root with
@@ -51,6 +53,7 @@ const DefaultBaselineParameter = "/corsguard/baseline"
 type awsFlags struct {
 	region, profile, endpointURL string
 	httpClient                   aws.HTTPClient
+	credentials                  aws.CredentialsProvider
 }
 
 func (f *awsFlags) register(fs *pflag.FlagSet) {
@@ -74,6 +77,9 @@ func (f *awsFlags) config(ctx context.Context, extra ...awsconfig.Option) (aws.C
 	cfg, err := awsconfig.Load(ctx, append(opts, extra...)...)
 	if err == nil && f.httpClient != nil {
 		cfg.HTTPClient = f.httpClient
+	}
+	if err == nil && f.credentials != nil {
+		cfg.Credentials = f.credentials
 	}
 	return cfg, err
 }
@@ -152,7 +158,7 @@ func (f *sweepFlags) register(cmd *cobra.Command) {
 	f.settings.register(cmd)
 	registerBaselineFile(cmd, &f.file)
 	fs.BoolVar(&f.chain, "delivery-chain", true, "audit --target cloudfront: also check every distribution's cache behaviours for what breaks CORS in a browser (reads distributions and cache policies; writes nothing)")
-	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json, csv, or asff (the Security Hub findings instead of the report) (default: table on a terminal, else from the --output extension, else json)")
+	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json, csv, html (one self-contained page), ocsf (OCSF Compliance Findings), or asff (the Security Hub findings instead of the report) (default: table on a terminal, else from the --output extension, else json)")
 	f.findings.register(cmd)
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout (checked before anything is read or written in AWS)")
 	fs.DurationVar(&f.grace, "grace", defaultGrace, "after Ctrl-C (SIGINT) or SIGTERM, how long the calls in flight may finish before they are cancelled; a second signal cancels them at once")
@@ -350,7 +356,7 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 	}
 	cfg.Parameter = name
 	var scope findings.Scope
-	if asff || f.findings.securityHub {
+	if asff || format == report.OCSF || f.findings.securityHub {
 		if scope, err = findingsScope(ctx, who, awsCfg.Region); err != nil {
 			return err
 		}
@@ -378,7 +384,11 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 		rep.Error = strings.Join(slices.DeleteFunc([]string{rep.Error, why}, func(s string) bool { return s == "" }), "; ")
 		rep.Succeeded = false
 	}
-	write := func(w io.Writer) error { return report.Write(w, rep, format) }
+	meta := report.Meta{}
+	if format == report.HTML || format == report.OCSF {
+		meta = runMeta(ctx, cmd, who, scope, awsCfg.Region, cfg.Targets)
+	}
+	write := func(w io.Writer) error { return report.WriteWith(w, rep, format, meta) }
 	if asff {
 		write = func(w io.Writer) error { return writeASFF(w, scope, rep) }
 	}

@@ -345,8 +345,8 @@ func TestAnUnknownFormatNamesEveryFormat(t *testing.T) {
 	a := newAccount(t)
 	for _, cmd := range []string{"audit", "apply"} {
 		r := a.sweep(t, cmd, "--format", "yaml")
-		if r.code != exitError || !strings.Contains(r.stderr, `--format "yaml": want one of table, json, csv, asff`) {
-			t.Errorf("%s --format yaml: exit %d, stderr %q; want 1 naming table, json, csv and asff", cmd, r.code, r.stderr)
+		if r.code != exitError || !strings.Contains(r.stderr, `--format "yaml": want one of table, json, csv, html, ocsf, asff`) {
+			t.Errorf("%s --format yaml: exit %d, stderr %q; want 1 naming table, json, csv, html, ocsf and asff", cmd, r.code, r.stderr)
 		}
 	}
 	if n := a.emu.TotalCalls(); n != 0 {

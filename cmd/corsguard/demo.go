@@ -45,6 +45,7 @@ const demoCreating = 1500 * time.Millisecond
 
 func newDemoCmd() *cobra.Command {
 	creating := demoCreating
+	var reportFile string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Show corsguard's whole job offline, against an in-process AWS emulator",
@@ -56,6 +57,9 @@ events of events/ in order and prints what each one did. It needs no AWS account
 credentials, and makes no request beyond the loopback interface.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if reportFile != "" {
+				return demoReport(cmd.Context(), cmd, reportFile)
+			}
 			d, err := runDemo(cmd.Context(), cmd.OutOrStdout(), creating)
 			if d != nil {
 				d.close()
@@ -64,6 +68,7 @@ credentials, and makes no request beyond the loopback interface.`,
 		},
 	}
 	cmd.Flags().DurationVar(&creating, "creating", creating, "how long the new container stays CREATING")
+	cmd.Flags().StringVar(&reportFile, "report", "", "instead of the story, audit the demo's account as it starts (every kind, with the CLI's audit) and write the HTML report to this file (make report)")
 	return cmd
 }
 

@@ -1,6 +1,8 @@
 // Package report writes the engine's Report for people and for programs: a table a person
-// reads in a terminal, the Report itself as JSON, or CSV with one row per container or bucket. It also
-// draws the progress bar of a sweep. It does no AWS calls; the CLI and the demo share it.
+// reads in a terminal, the Report itself as JSON, CSV with one row per container or bucket, a
+// self-contained HTML page an auditor reads and attaches (html.go), or OCSF Compliance
+// Findings for Security Lake and the new Security Hub (ocsf.go). It also draws the progress
+// bar of a sweep. It does no AWS calls; the CLI and the demo share it.
 package report
 
 import (
@@ -28,10 +30,14 @@ const (
 	Table Format = "table"
 	JSON  Format = "json"
 	CSV   Format = "csv"
+	// HTML is one self-contained page (WriteHTML); it needs the run's Meta.
+	HTML Format = "html"
+	// OCSF is one OCSF Compliance Finding per resource (WriteOCSF); it needs the account.
+	OCSF Format = "ocsf"
 )
 
 // Formats lists every format, for help text and shell completion.
-func Formats() []Format { return []Format{Table, JSON, CSV} }
+func Formats() []Format { return []Format{Table, JSON, CSV, HTML, OCSF} }
 
 // ParseFormat returns the Format named by s.
 func ParseFormat(s string) (Format, error) {
@@ -54,6 +60,8 @@ func Choose(asked, outputFile string, terminal bool) (Format, error) {
 		return JSON, nil
 	case ".csv":
 		return CSV, nil
+	case ".html", ".htm":
+		return HTML, nil
 	}
 	if outputFile == "" && terminal {
 		return Table, nil
@@ -64,8 +72,13 @@ func Choose(asked, outputFile string, terminal bool) (Format, error) {
 	return JSON, nil
 }
 
-// Write writes rep to w in format f.
-func Write(w io.Writer, rep *enforce.Report, f Format) error {
+// Write writes rep to w in format f, with no Meta: the HTML header then says "unknown" for
+// what the report does not carry, and OCSF findings name no account.
+func Write(w io.Writer, rep *enforce.Report, f Format) error { return WriteWith(w, rep, f, Meta{}) }
+
+// WriteWith writes rep to w in format f. HTML and OCSF take what the report does not carry
+// from m (the account, Regions, version, command line); the other formats ignore it.
+func WriteWith(w io.Writer, rep *enforce.Report, f Format, m Meta) error {
 	switch f {
 	case Table:
 		return WriteTable(w, rep)
@@ -73,6 +86,10 @@ func Write(w io.Writer, rep *enforce.Report, f Format) error {
 		return WriteJSON(w, rep)
 	case CSV:
 		return WriteCSV(w, rep)
+	case HTML:
+		return WriteHTML(w, rep, m)
+	case OCSF:
+		return WriteOCSF(w, rep, m)
 	}
 	return fmt.Errorf("output format %q: want one of %s", f, formatNames())
 }
