@@ -4,7 +4,9 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := $(CURDIR)/bin
 export GOBIN := $(BIN)
-export PATH  := $(BIN):$(PATH)
+# The project's virtual environment, when `make tools` made one (pyenv's tools were missing).
+VENV  := $(CURDIR)/.venv
+export PATH  := $(BIN):$(if $(wildcard $(VENV)/bin),$(VENV)/bin:)$(PATH)
 
 STATICCHECK_VERSION := v0.8.2
 DUPL_VERSION        := v1.1.0
@@ -34,7 +36,11 @@ build-EnforcerFunction: ## build the Lambda (arm64) as $(ARTIFACTS_DIR)/bootstra
 	@test -n "$(ARTIFACTS_DIR)" || { echo "build-EnforcerFunction: set ARTIFACTS_DIR (sam build does)" >&2; exit 1; }
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -buildvcs=false -o $(ARTIFACTS_DIR)/bootstrap ./cmd/enforcer
 
-tools: $(BIN)/staticcheck $(BIN)/aws-lambda-rie $(BIN)/dupl ## install the pinned tools into bin/
+tools: $(BIN)/staticcheck $(BIN)/aws-lambda-rie $(BIN)/dupl pytools ## install the pinned tools into bin/ (and requirements-dev.txt into .venv/ where they are missing)
+
+.PHONY: pytools
+pytools: ## find the Python tools of requirements-dev.txt (pyenv's first); install the missing ones into .venv/, or say what is missing and how to install it
+	@.ci/pytools
 
 $(BIN)/staticcheck:
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -69,6 +75,18 @@ template: ## lint template.yaml and its StackSets rendering (make stackset's tem
 define check-sam-translator
 $(PYTHON) -c 'import samtranslator' 2>/dev/null || { echo "$@: the AWS SAM translator is required to render template.yaml as plain CloudFormation, and $(PYTHON) cannot import samtranslator (install it: pip install aws-sam-translator; cfn-lint brings it; or set PYTHON=)" >&2; exit 1; }
 endef
+
+CHROMIUM ?= chromium
+
+.PHONY: report
+report: ## dist/report.html (the HTML audit of make demo's account) and dist/report.png (headless Chromium's screenshot of it)
+	@mkdir -p $(DIST)
+	$(GO) run ./cmd/corsguard demo --report $(DIST)/report.html
+	@command -v $(CHROMIUM) >/dev/null || { echo "report: headless Chromium is needed for the screenshot and '$(CHROMIUM)' is not on PATH (install it: apt-get install -y chromium)" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && HOME="$$tmp" $(CHROMIUM) --headless --no-sandbox --disable-gpu --no-first-run \
+	  --disable-background-networking --disable-component-update --host-resolver-rules='MAP * ~NOTFOUND' --hide-scrollbars \
+	  --user-data-dir="$$tmp/profile" --window-size=1100,1500 --screenshot=$(DIST)/report.png file://$(DIST)/report.html 2>/dev/null | grep -v '^$$' || true
+	@test -s $(DIST)/report.png && echo "report: $(DIST)/report.html and $(DIST)/report.png"
 
 .PHONY: stackset
 stackset: ## dist/stackset.yaml (template.yaml as plain CloudFormation) and dist/corsguard-lambda.zip, for StackSets (docs/organizations.md)
