@@ -361,6 +361,11 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 			return err
 		}
 	}
+	var meta report.Meta
+	if format == report.HTML || format == report.OCSF {
+		// Asked before the run: its context is over once the run is interrupted.
+		meta = runMeta(ctx, cmd, who, scope, awsCfg.Region, cfg.Targets)
+	}
 	bar := report.NewProgress(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr()), string(mode))
 	cfg.OnTargets, cfg.OnEntry = bar.Start, bar.Entry
 	engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, cfg.Targets,
@@ -384,10 +389,7 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 		rep.Error = strings.Join(slices.DeleteFunc([]string{rep.Error, why}, func(s string) bool { return s == "" }), "; ")
 		rep.Succeeded = false
 	}
-	meta := report.Meta{}
-	if format == report.HTML || format == report.OCSF {
-		meta = runMeta(ctx, cmd, who, scope, awsCfg.Region, cfg.Targets)
-	}
+	meta.Generated = time.Now().UTC()
 	write := func(w io.Writer) error { return report.WriteWith(w, rep, format, meta) }
 	if asff {
 		write = func(w io.Writer) error { return writeASFF(w, scope, rep) }

@@ -244,6 +244,10 @@ func TestHTMLHeaderHasTheCommandLine(t *testing.T) {
 	if !strings.Contains(string(raw), want) {
 		t.Errorf("the header lacks %s\nit has %s", want, regexp.MustCompile(`<code>[^<]*</code>`).FindString(string(raw)))
 	}
+	// A run of containers only asks for the account for the header alone.
+	if !strings.Contains(string(raw), "<dt>Account</dt><dd>"+emulator.DefaultAccount+"</dd>") {
+		t.Errorf("the header does not name the account: %s", regexp.MustCompile(`<dt>Account</dt><dd>[^<]*</dd>`).FindString(string(raw)))
+	}
 }
 
 // The report prints whole: printing unfolds the folded groups (300 compliant resources fill
@@ -276,5 +280,56 @@ func TestHTMLReportPrintsFoldedGroups(t *testing.T) {
 	t.Logf("300 folded rows print on %d pages", pages)
 	if pages < 4 {
 		t.Errorf("the PDF has %d pages: the folded rows were not printed", pages)
+	}
+}
+
+// A report of 10,000 resources opens in Chromium: the DOM it builds holds every row, drifted
+// first, and the page makes no request.
+func TestHTMLReportOfTenThousandResourcesOpensInChromium(t *testing.T) {
+	rep := &enforce.Report{Mode: enforce.ModeAudit, Reason: "cli audit", Totals: map[enforce.Outcome]int{}}
+	for i := range 10_000 {
+		e := enforce.Entry{Name: fmt.Sprintf("media-%05d", i), Kind: policy.S3, Outcome: enforce.Compliant, Attempts: 1}
+		if i%100 == 0 {
+			e.Outcome = enforce.Drifted
+			e.Diff = []policy.Change{{Path: "CorsPolicy[0].AllowedOrigins", Op: "change", Added: []string{"https://*.example.com"}, Removed: []string{"*"}}}
+		}
+		rep.Entries = append(rep.Entries, e)
+		rep.Totals[e.Outcome]++
+	}
+	page := filepath.Join(t.TempDir(), "big.html")
+	f, err := os.Create(page)
+	must(t, err)
+	must(t, report.WriteHTML(f, rep, report.Meta{Account: "123456789012"}))
+	must(t, f.Close())
+	info, err := os.Stat(page)
+	must(t, err)
+	t.Logf("10,000 resources: %d bytes", info.Size())
+
+	run := chromium(t, page, "--dump-dom")
+	rows := rowsOf(run.stdout)
+	if len(rows) != 10_000 {
+		t.Errorf("Chromium's DOM has %d resource rows, want 10,000", len(rows))
+	}
+	if d, c := strings.Index(run.stdout, "Drifted (100)"), strings.Index(run.stdout, "Compliant (9,900)"); d < 0 || c < 0 || d > c {
+		t.Errorf("drifted (at %d) must come before compliant (at %d)", d, c)
+	}
+	if len(run.pageRequests) > 0 {
+		t.Errorf("the report made requests: %q", run.pageRequests)
+	}
+}
+
+// An account that cannot be named (sts:GetCallerIdentity refused) does not fail an HTML report:
+// the header says so and the exit status is the audit's.
+func TestHTMLHeaderSaysWhenTheAccountIsUnknown(t *testing.T) {
+	a := newAccount(t)
+	a.emu.Script("GetCallerIdentity", "", 1, "AccessDenied")
+	out := filepath.Join(t.TempDir(), "r.html")
+	if r := a.sweep(t, "audit", "--output", out); r.code != exitDrifted {
+		t.Fatalf("exit %d, want %d\n%s", r.code, exitDrifted, r.stderr)
+	}
+	raw, err := os.ReadFile(out)
+	must(t, err)
+	if !regexp.MustCompile(`<dt>Account</dt><dd>unknown \(sts:GetCallerIdentity: [^<]*AccessDenied[^<]*\)</dd>`).Match(raw) {
+		t.Errorf("the header does not say the account is unknown and why:\n%s", regexp.MustCompile(`<dt>Account</dt><dd>[^<]*</dd>`).Find(raw))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
@@ -22,7 +21,7 @@ import (
 // Regions, corsguard's version and the command line that reproduces the run.
 func runMeta(ctx context.Context, cmd *cobra.Command, who *caller, scope findings.Scope, region string, targets []policy.Kind) report.Meta {
 	m := report.Meta{Account: scope.Account, Partition: scope.Partition, Regions: []string{region},
-		Version: version(), Command: commandLine(cmd), Generated: time.Now().UTC()}
+		Version: version(), Command: commandLine(cmd)}
 	if m.Account == "" {
 		if out, err := who.identity(ctx); err == nil {
 			m.Account = aws.ToString(out.Account)
