@@ -93,10 +93,10 @@ error (an answer that could not be judged, a bad flag, AWS).`,
 	fs.StringVar(&f.caBundle, "ca-bundle", "", "PEM file of certificate authorities to trust besides the system's (tests, staging)")
 	fs.DurationVar(&f.timeout, "timeout", probe.DefaultTimeout, "the longest one request may take, body included")
 	fs.Float64Var(&f.rate, "rate", probe.DefaultRate, "requests per second, across every URL (at most 100)")
-	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json or csv (default: table on a terminal, else from the --output extension, else json)")
+	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json, csv or html (one self-contained page) (default: table on a terminal, else from the --output extension, else json)")
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout (checked before anything is sent)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
-		[]string{string(report.Table), string(report.JSON), string(report.CSV)}, cobra.ShellCompDirectiveNoFileComp))
+		[]string{string(report.Table), string(report.JSON), string(report.CSV), string(report.HTML)}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -159,8 +159,8 @@ func (f *probeFlags) run(cmd *cobra.Command) error {
 		return err
 	}
 	format, err := report.Choose(f.format, f.output, f.output == "" && isTerminal(cmd.OutOrStdout()))
-	if err != nil || !slices.Contains([]report.Format{report.Table, report.JSON, report.CSV}, format) {
-		return fmt.Errorf("--format %q: the probe writes table, json or csv", cmp.Or(f.format, string(format)))
+	if err != nil || !slices.Contains([]report.Format{report.Table, report.JSON, report.CSV, report.HTML}, format) {
+		return fmt.Errorf("--format %q: the probe writes table, json, csv or html", cmp.Or(f.format, string(format)))
 	}
 	opts := probe.Options{Timeout: f.timeout, Rate: f.rate, Resolve: map[string]string{}}
 	for _, r := range f.resolve {
@@ -231,7 +231,11 @@ func (f *probeFlags) run(cmd *cobra.Command) error {
 	p := probe.New(opts)
 	defer p.Close()
 	rep := p.Run(ctx, targets, skipped)
-	write := func(w io.Writer) error { return writeProbe(w, rep, format) }
+	meta := report.Meta{Version: version(), Command: commandLine(cmd), Generated: time.Now().UTC()}
+	if len(f.urls) > 0 {
+		meta.Account, meta.Regions = "none: the URLs were probed directly", []string{"none: the URLs were probed directly"}
+	}
+	write := func(w io.Writer) error { return writeProbe(w, rep, format, meta) }
 	if out == nil {
 		err = write(cmd.OutOrStdout())
 	} else {
@@ -252,13 +256,15 @@ func (f *probeFlags) run(cmd *cobra.Command) error {
 	return nil
 }
 
-// writeProbe writes the probe's report in format.
-func writeProbe(w io.Writer, rep *probe.Report, format report.Format) error {
+// writeProbe writes the probe's report in format; the HTML page's header takes m.
+func writeProbe(w io.Writer, rep *probe.Report, format report.Format, m report.Meta) error {
 	switch format {
 	case report.Table:
 		return probe.WriteTable(w, rep)
 	case report.CSV:
 		return probe.WriteCSV(w, rep)
+	case report.HTML:
+		return report.WritePage(w, report.ProbePage(rep, m))
 	}
 	return probe.WriteJSON(w, rep)
 }
