@@ -11,11 +11,11 @@ import (
 	"time"
 )
 
-// chromiumPath is Debian's chromium, which .ci/run installs when it is missing. A test that
+// chromiumPath is $CHROMIUM or Debian's chromium, which .ci/run installs when it is missing. A test that
 // needs it fails, never skips, without it: what the report does in a browser is the claim.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	for _, p := range []string{os.Getenv("CORSGUARD_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
 		if p == "" {
 			continue
 		}
