@@ -287,11 +287,16 @@ func Month(c Case, per SweepCounts, a Assumptions) (Usage, error) {
 			u[SecurityHubAPI] += pages * sweeps
 		case ImportOnChange:
 			// A drift is imported twice (found or repaired, then compliant again); each
-			// unchanged finding once per refresh period. The first sweep after deployment
-			// imports every finding once: a one-time n events, not in a steady month.
+			// unchanged finding once per refresh period.
 			u[FindingIngestion] += 2*n*a.DriftPerDay*days + n*days/a.RefreshDays
-			u[SecurityHubAPI] += 2 * pages * sweeps // the read-back and the imports (at most)
-			seconds += pages / 3                    // GetFindings' 3/s, waited for by the router
+			// The router reads the active findings page by page (its archive step); each
+			// worker's batch of 10 reads its previous states by Id (one GetFindings); imports
+			// are at most a page per 100.
+			reads := math.Ceil(n / 10)
+			u[SecurityHubAPI] += (reads + 2*pages) * sweeps
+			seconds += (reads + pages) / 3 // GetFindings' 3/s per account, waited for
+			// The first sweep after deployment imports every finding once: a one-time n
+			// events, not in a steady month.
 		default:
 			return nil, fmt.Errorf("cost: unknown design %q", c.Design)
 		}
@@ -419,7 +424,7 @@ func CostSection(per SweepCounts, from string) (string, error) {
 		"(MaximumConcurrency %d workers at RequestRate %g/s shared: %d × N / %g seconds a sweep, the rate raised where a sweep would not end "+
 		"within half its period); Lambda's pollers add %s idle receives a month; %d EMF metrics are billed in the hours they are sent. "+
 		"Security Hub: with findings imported on change, a drift is imported twice (found or repaired, then compliant again) and each "+
-		"unchanged finding once per %g-day refresh, the previous states read back with one GetFindings page per 100 findings; "+
+		"unchanged finding once per %g-day refresh, the previous states read back with GetFindings (the router's archive step, a page per 100 findings; each worker batch of 10 by Id, one call), at the account's 3 calls a second; "+
 		"the first sweep after deployment imports each finding once more (one-time, not in these months). "+
 		"docs/cost.md explains the bill.\n\n",
 		from, thousands(per.N), per.Drifted, per.Invocations, per.FunctionSeconds, thousands(int(per.LogBytes)), callList(per.Calls),

@@ -66,11 +66,12 @@ func TestAMonthIsScaledFromOneCountedSweep(t *testing.T) {
 			S3Get: 30 * (100_000 + 1000), S3Put: 30 * (100 + 1000), // 1 % of 100,000 drift a day
 			SQSFIFO:     30*32*1000 + a.IdlePolls,
 			SSMStandard: 30 * 11 * 1000,
-			// 2 imports per drift, 100,000 / 30 refreshed a day; 1,000 pages read back, 1,000 imported
-			FindingIngestion: 2*1000*30 + 100_000, SecurityHubAPI: 30 * 2000,
+			// 2 imports per drift, 100,000 / 30 refreshed a day; 1,000 pages read by the router,
+			// 10,000 worker batches read by Id, at most 1,000 imports
+			FindingIngestion: 2*1000*30 + 100_000, SecurityHubAPI: 30 * 12000,
 			LambdaRequests: 30 * 11001,
 			// pacing: 2 workers at 10/s share = 0.2 s per bucket; GetFindings at 3/s
-			LambdaARMGBSeconds: 30 * 0.25 * (0.2*100_000 + 1000.0/3),
+			LambdaARMGBSeconds: 30 * 0.25 * (0.2*100_000 + 11000.0/3),
 			LogGB:              30 * 11001 * 1000 / 1e9,
 			MetricHours:        12 * 30 * 4, // 10,000 s: 3 hours, and the next
 		}},

@@ -302,6 +302,7 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		"CloudFrontAddMissingCors":        "true",
 		"SecurityHubFindings":             "true",
 		"SecurityHubImportRate":           "0.5",
+		"SecurityHubRefresh":              "240h",
 
 		"ApiBaselineParameterName": "/corsguard/api-baseline",
 		"LambdaUrlIncludePatterns": "shop-*",
@@ -346,13 +347,14 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 			Margin:       20 * time.Second,
 			Targets:      []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront, policy.LambdaURL, policy.HTTPAPI},
 		},
-		MetricsNamespace: "Media/CorsGuard",
-		QueueURL:         workQueueURL,
-		MaxConcurrency:   50,
-		Region:           region,
-		SecurityHub:      true,
-		SecurityHubRate:  0.5,
-		SweepInterval:    24 * time.Hour,
+		MetricsNamespace:   "Media/CorsGuard",
+		QueueURL:           workQueueURL,
+		MaxConcurrency:     50,
+		Region:             region,
+		SecurityHub:        true,
+		SecurityHubRate:    0.5,
+		SweepInterval:      24 * time.Hour,
+		SecurityHubRefresh: 240 * time.Hour,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)

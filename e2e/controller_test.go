@@ -390,7 +390,8 @@ func TestRefusedFindingsRaiseTheAlarm(t *testing.T) {
 }
 
 // Defect 8: the findings of resources gone are archived even when a sweep's listing goes on in
-// another invocation: a sweep archives what no run updated for two sweep intervals.
+// another invocation: a sweep archives what no run updated for the refresh period plus two sweep
+// intervals.
 func TestFindingsOfGoneResourcesAreArchivedWhenTheListingGoesOn(t *testing.T) {
 	t.Parallel()
 	a := newAccount(t, string(baseline.JSON()), emulator.WithAccount(rieAccount))
@@ -399,15 +400,17 @@ func TestFindingsOfGoneResourcesAreArchivedWhenTheListingGoesOn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A bucket deleted three hours ago (three sweeps of rate(1 hour)): its finding stayed.
+	// A bucket deleted four hours ago (past a refresh period of 1h plus two sweeps of
+	// rate(1 hour)): its finding stayed.
 	scope := findings.Scope{Account: rieAccount, Region: region}
 	gone := &enforce.Report{Entries: []enforce.Entry{{Name: "gone-bucket", Kind: policy.S3, Outcome: enforce.Drifted}}}
-	then := findings.WithClock(func() time.Time { return time.Now().Add(-3 * time.Hour) })
+	then := findings.WithClock(func() time.Time { return time.Now().Add(-4 * time.Hour) })
 	if _, err := findings.NewPublisher(securityhub.NewFromConfig(a.aws(t)), then).Publish(context.Background(), scope, gone, nil); err != nil {
 		t.Fatal(err)
 	}
 	q := newQueued(t, a, 0, map[string]string{"CORSGUARD_TARGETS": "s3", "CORSGUARD_SECURITY_HUB": "true",
-		"CORSGUARD_SWEEP_SCHEDULE": "rate(1 hour)", "AWS_LAMBDA_FUNCTION_TIMEOUT": "6", "CORSGUARD_DEADLINE_MARGIN": "1s"}, nil)
+		"CORSGUARD_SWEEP_SCHEDULE": "rate(1 hour)", "CORSGUARD_SECURITY_HUB_REFRESH": "1h",
+		"AWS_LAMBDA_FUNCTION_TIMEOUT": "6", "CORSGUARD_DEADLINE_MARGIN": "1s"}, nil)
 	// A slow listing: the router lists the first page and hands the listing on.
 	a.SetLatency("ListBuckets", 2*time.Second)
 	inv := q.router.invoke(t, scheduled("sweep-archive"))

@@ -424,3 +424,69 @@ func TestBuildNamesTheProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestASecondSweepOfAnUnchangedEstateImportsNothing: with a refresh period, a finding is
+// imported only when its state changed or its last import is older than the period. The
+// second run uses a new Publisher (a cold start: nothing remembered in the process); the
+// previous states come back from Security Hub, read whole for a sweep and by Id for a run
+// about named resources (the work queue's workers).
+func TestASecondSweepOfAnUnchangedEstateImportsNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cover findings.Coverage
+	}{
+		{"a sweep in-process (its kinds read whole)", findings.Coverage{policy.MediaStore}},
+		{"a worker's batch (its findings read by Id)", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHub(t)
+			ctx := context.Background()
+			now := t0
+			publisher := func() *findings.Publisher {
+				return findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithRefresh(30*24*time.Hour),
+					findings.WithClock(func() time.Time { return now }))
+			}
+			estate := func(movies enforce.Outcome) *enforce.Report {
+				return report(entry("movies", movies), entry("live", enforce.Compliant), entry("old", enforce.Exempt))
+			}
+			if res, err := publisher().Publish(ctx, scope, estate(enforce.Compliant), tc.cover); err != nil || res.Imported != 3 {
+				t.Fatalf("first sweep: %+v, %v", res, err)
+			}
+			h.emu.ResetCalls()
+			now = now.Add(24 * time.Hour)
+			res, err := publisher().Publish(ctx, scope, estate(enforce.Compliant), tc.cover)
+			if err != nil || res.Imported != 0 || res.Unchanged != 3 || res.Archived != 0 {
+				t.Fatalf("second sweep of the unchanged estate: %+v, %v; want nothing imported, 3 unchanged", res, err)
+			}
+			if n := h.emu.CallCount("BatchImportFindings"); n != 0 {
+				t.Errorf("second sweep: %d BatchImportFindings calls, want 0", n)
+			}
+			if n := h.emu.CallCount("GetFindings"); n != 1 {
+				t.Errorf("second sweep: %d GetFindings calls, want 1 (the previous states)", n)
+			}
+
+			// A drift is a change: only its finding is imported.
+			now = now.Add(24 * time.Hour)
+			res, err = publisher().Publish(ctx, scope, estate(enforce.Drifted), tc.cover)
+			if err != nil || res.Imported != 1 || res.Unchanged != 2 {
+				t.Fatalf("a sweep with one drift: %+v, %v; want 1 imported, 2 unchanged", res, err)
+			}
+			if got := h.states(t)["mediastore/movies"]; got != "FAILED ACTIVE" {
+				t.Errorf("the drifted finding is %q", got)
+			}
+
+			// Past the refresh period every unchanged finding is imported again, keeping its
+			// CreatedAt.
+			now = now.Add(30 * 24 * time.Hour)
+			res, err = publisher().Publish(ctx, scope, estate(enforce.Drifted), tc.cover)
+			if err != nil || res.Imported != 3 || res.Unchanged != 0 {
+				t.Fatalf("a sweep past the refresh period: %+v, %v; want all 3 imported again", res, err)
+			}
+			for _, f := range h.emu.Findings() {
+				if f["CreatedAt"] != findings.Timestamp(t0) {
+					t.Errorf("%v: CreatedAt %v, want the first import's %s", f["Id"], f["CreatedAt"], findings.Timestamp(t0))
+				}
+			}
+		})
+	}
+}

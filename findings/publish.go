@@ -2,8 +2,12 @@ package findings
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -68,6 +72,7 @@ type Publisher struct {
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
 	rand    func() float64
+	refresh time.Duration
 }
 
 // Option changes how NewPublisher builds a Publisher.
@@ -80,6 +85,15 @@ type Option func(*Publisher)
 func WithImportRate(perSecond float64) Option {
 	return func(p *Publisher) { p.imports = rate.NewLimiter(rate.Limit(perSecond), 1) }
 }
+
+// WithRefresh imports a finding only when its state changed (StateField differs from the
+// active finding's) or when its last import is older than period: an unchanged finding is
+// re-imported once per period, level-triggered, so a failed sweep delays it by one sweep, not
+// one period. Security Hub CSPM deletes findings not updated for 90 days, so period must stay
+// well under that. The previous states are read back with GetFindings: a sweep's covered kinds
+// are read whole anyway (for the archive step); other runs read their findings by Id, 20 to a
+// call. 0 (the default) imports every finding every run.
+func WithRefresh(period time.Duration) Option { return func(p *Publisher) { p.refresh = period } }
 
 // WithClock sets the time source of UpdatedAt and CreatedAt (default time.Now).
 func WithClock(now func() time.Time) Option { return func(p *Publisher) { p.now = now } }
@@ -126,6 +140,9 @@ type Coverage []policy.Kind
 type Result struct {
 	// Imported counts the findings created or updated, archived ones included.
 	Imported int `json:"imported"`
+	// Unchanged counts the findings not imported: the same state as the active finding,
+	// imported within the refresh period (WithRefresh).
+	Unchanged int `json:"unchanged,omitempty"`
 	// Archived counts the findings archived: gone resources, and in a sweep the findings of
 	// resources the sweep no longer covers.
 	Archived int `json:"archived"`
@@ -164,13 +181,93 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 		}
 	}
 	built := Build(scope, rep, now, created)
+	previous := map[string]types.AwsSecurityFinding{}
+	if p.refresh > 0 {
+		if len(cover) == 0 {
+			var ids []string
+			for _, f := range built {
+				ids = append(ids, f.ID)
+			}
+			prevs, err := p.byID(ctx, scope, ids)
+			if err != nil {
+				return Result{}, err
+			}
+			for _, f := range prevs {
+				created[aws.ToString(f.Id)] = aws.ToString(f.CreatedAt)
+			}
+			if len(prevs) > 0 {
+				built = Build(scope, rep, now, created) // keep the findings' CreatedAt
+			}
+			existing = append(existing, prevs...)
+		}
+		for _, f := range existing {
+			previous[aws.ToString(f.Id)] = f
+		}
+	}
 	batch := make([]types.AwsSecurityFinding, 0, len(built))
 	keep := map[string]bool{}
+	unchanged := 0
 	for _, f := range built {
 		keep[f.ID] = true
+		f.ProductFields[StateField] = State(f)
+		if prev, ok := previous[f.ID]; ok && p.fresh(prev, f, now) {
+			unchanged++
+			continue
+		}
 		batch = append(batch, f.SDK())
 	}
-	return p.importArchiving(ctx, batch, existing, keep, now)
+	if len(cover) == 0 {
+		existing = nil // read by Id: nothing of them is to be archived
+	}
+	res, err := p.importArchiving(ctx, batch, existing, keep, now)
+	res.Unchanged = unchanged
+	return res, err
+}
+
+// StateField is the ProductFields key of a finding's state (State): what Publish compares to
+// decide whether the finding changed.
+const StateField = "corsguard/State"
+
+// State is a digest of what a finding says, its timestamps and StateField left out: two
+// findings with the same state tell a reader the same thing.
+func State(f Finding) string {
+	f.CreatedAt, f.UpdatedAt = "", ""
+	fields := maps.Clone(f.ProductFields)
+	delete(fields, StateField)
+	f.ProductFields = fields
+	b, err := json.Marshal(f)
+	if err != nil { // a Finding is plain strings and maps: never
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// fresh reports whether the active finding prev already says what f says and was imported
+// within the refresh period.
+func (p *Publisher) fresh(prev types.AwsSecurityFinding, f Finding, now time.Time) bool {
+	if prev.RecordState == types.RecordStateArchived || prev.ProductFields[StateField] != f.ProductFields[StateField] {
+		return false
+	}
+	at, err := time.Parse(time.RFC3339Nano, aws.ToString(prev.UpdatedAt))
+	return err == nil && now.Sub(at) < p.refresh
+}
+
+// byID returns corsguard's active findings with these ids, 20 ids to a GetFindings filter.
+func (p *Publisher) byID(ctx context.Context, scope Scope, ids []string) ([]types.AwsSecurityFinding, error) {
+	var out []types.AwsSecurityFinding
+	for chunk := range slices.Chunk(ids, 20) {
+		f := Filters(scope, nil)
+		for _, id := range chunk {
+			f.Id = append(f.Id, types.StringFilter{Value: aws.String(id), Comparison: types.StringFilterComparisonEquals})
+		}
+		got, err := p.find(ctx, scope, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
 }
 
 // ArchiveStale archives corsguard's active findings of the kinds in scope that no run has

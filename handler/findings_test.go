@@ -149,8 +149,8 @@ func TestSecurityHubOffIsATerminalFailureNotARetry(t *testing.T) {
 }
 
 // With the work queue, the workers import the findings of what they decide, and the router, on
-// every sweep, archives the findings that no run updated for two sweep intervals (level-
-// triggered: it does not depend on which invocation lists which page).
+// every sweep, archives the findings that no run updated for the refresh period plus two sweep
+// intervals (level-triggered: it does not depend on which invocation lists which page).
 func TestWithTheWorkQueueWorkersImportAndTheRouterArchives(t *testing.T) {
 	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Mode: "audit", config.Rate: "1000", config.SecurityHub: "true"})
 	must(t, f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""))
@@ -160,11 +160,18 @@ func TestWithTheWorkQueueWorkersImportAndTheRouterArchives(t *testing.T) {
 		InvokedFunctionArn: "arn:aws:lambda:us-east-1:" + f.emu.Account() + ":function:corsguard"})
 	scope := findings.Scope{Account: f.emu.Account(), Region: "us-east-1"}
 
-	// A finding of a container deleted three days (three sweep intervals of the default
-	// rate(1 day)) ago, which no worker will ever see again.
+	// A finding of a container deleted 33 days ago (past the 30-day refresh period plus two
+	// sweep intervals of the default rate(1 day)), which no worker will ever see again; and
+	// one last imported 3 days ago, which an unchanged resource's finding may well be (issue
+	// 29: imported only on change), so it must stay.
 	old := &enforce.Report{Entries: []enforce.Entry{{Name: "old-feed", Kind: policy.MediaStore, Outcome: enforce.Drifted}}}
-	then := findings.WithClock(func() time.Time { return time.Now().Add(-3 * 24 * time.Hour) })
+	then := findings.WithClock(func() time.Time { return time.Now().Add(-33 * 24 * time.Hour) })
 	if _, err := findings.NewPublisher(f.hub, then).Publish(ctx, scope, old, nil); err != nil {
+		t.Fatal(err)
+	}
+	quiet := &enforce.Report{Entries: []enforce.Entry{{Name: "quiet-feed", Kind: policy.MediaStore, Outcome: enforce.Drifted}}}
+	recently := findings.WithClock(func() time.Time { return time.Now().Add(-3 * 24 * time.Hour) })
+	if _, err := findings.NewPublisher(f.hub, recently).Publish(ctx, scope, quiet, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -196,8 +203,68 @@ func TestWithTheWorkQueueWorkersImportAndTheRouterArchives(t *testing.T) {
 	for _, d := range f.emu.Findings() {
 		got[d["ProductFields"].(map[string]any)["corsguard/Name"].(string)] = d["Compliance"].(map[string]any)["Status"].(string) + " " + d["RecordState"].(string)
 	}
-	wantStates := map[string]string{"live-news": "FAILED ACTIVE", "vod-library": "PASSED ACTIVE", "old-feed": "FAILED ARCHIVED"}
+	wantStates := map[string]string{"live-news": "FAILED ACTIVE", "vod-library": "PASSED ACTIVE", "old-feed": "FAILED ARCHIVED",
+		"quiet-feed": "FAILED ACTIVE"}
 	if diff := cmp.Diff(wantStates, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+// TestASecondSweepOfAnUnchangedEstateImportsNoFinding runs two sweeps of the same containers on
+// both paths (in-process, and the work queue's router and workers) with the template's
+// refresh period: the first imports a finding per container, the second none, its previous
+// states read back from Security Hub (the Publisher remembers nothing between runs).
+func TestASecondSweepOfAnUnchangedEstateImportsNoFinding(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+	}{
+		{"in-process", map[string]string{config.Mode: "audit", config.Rate: "1000", config.SecurityHub: "true"}},
+		{"router and workers", map[string]string{config.QueueURL: workQueue, config.Mode: "audit", config.Rate: "1000", config.SecurityHub: "true"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, tc.env)
+			must(t, f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""))
+			must(t, f.emu.SeedContainer("live-news", "ACTIVE", loose, nil))
+			must(t, f.emu.SeedContainer("vod-library", "ACTIVE", want, nil))
+			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+				InvokedFunctionArn: "arn:aws:lambda:us-east-1:" + f.emu.Account() + ":function:corsguard"})
+			run := func(id string) {
+				t.Helper()
+				if _, err := f.h.Lambda().Invoke(ctx, sweep(id)); err != nil {
+					t.Fatal(err)
+				}
+				if tc.env[config.QueueURL] == "" {
+					return
+				}
+				for {
+					ev := f.receive(t)
+					if len(ev.Records) == 0 {
+						return
+					}
+					payload, _ := json.Marshal(ev)
+					if _, err := f.h.Lambda().Invoke(ctx, payload); err != nil {
+						t.Fatal(err)
+					}
+					for _, r := range ev.Records {
+						if _, err := f.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &f.queueURL, ReceiptHandle: &r.ReceiptHandle}); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			run("sweep-1")
+			if n := f.emu.CallCount("BatchImportFindings"); n == 0 || len(f.emu.Findings()) != 2 {
+				t.Fatalf("first sweep: %d imports, findings %v", n, f.emu.Findings())
+			}
+			f.emu.ResetCalls()
+			run("sweep-2")
+			if n := f.emu.CallCount("BatchImportFindings"); n != 0 {
+				t.Errorf("second sweep of the unchanged estate: %d BatchImportFindings calls, want 0", n)
+			}
+			if n := f.emu.CallCount("GetFindings"); n == 0 {
+				t.Error("second sweep: no GetFindings; the previous states must be read back")
+			}
+		})
 	}
 }

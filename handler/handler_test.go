@@ -129,7 +129,7 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 	}
 	if cfg.SecurityHub {
 		f.hub = securityhub.NewFromConfig(aws)
-		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000))), WithStaleFindings(cfg.StaleFindings()))
+		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000), findings.WithRefresh(cfg.SecurityHubRefresh))), WithStaleFindings(cfg.StaleFindings()))
 	}
 	f.h = New(cfg.Engine, engine, opts...)
 	return f

@@ -65,7 +65,8 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 		opts = append(opts, handler.WithQueue(workqueue.New(sqs.NewFromConfig(aws), cfg.QueueURL), engine))
 	}
 	if cfg.SecurityHub {
-		pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(cfg.FindingsRate()))
+		pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(cfg.FindingsRate()),
+			findings.WithRefresh(cfg.SecurityHubRefresh))
 		opts = append(opts, handler.WithFindings(pub), handler.WithStaleFindings(cfg.StaleFindings()))
 	}
 	return handler.New(cfg.Engine, engine, opts...), nil

@@ -54,6 +54,7 @@ const (
 	SecurityHub              = "CORSGUARD_SECURITY_HUB"
 	SecurityHubRate          = "CORSGUARD_SECURITY_HUB_RATE"
 	SweepSchedule            = "CORSGUARD_SWEEP_SCHEDULE"
+	SecurityHubRefresh       = "CORSGUARD_SECURITY_HUB_REFRESH"
 
 	APIParameter     = "CORSGUARD_API_BASELINE_PARAMETER"
 	LambdaURLInclude = "CORSGUARD_LAMBDA_URL_INCLUDE"
@@ -117,6 +118,11 @@ type Config struct {
 	// SweepInterval is the time between two scheduled sweeps, read from the schedule
 	// expression (CORSGUARD_SWEEP_SCHEDULE, the template's SweepSchedule).
 	SweepInterval time.Duration
+	// SecurityHubRefresh is how old an unchanged finding's last import may grow before it is
+	// imported again (findings.WithRefresh): findings are imported when their state changes,
+	// and refreshed once per period so that Security Hub, which deletes findings not updated
+	// for 90 days, keeps them.
+	SecurityHubRefresh time.Duration
 }
 
 // StaleSweeps is how many sweep intervals a finding may go without an update before a sweep
@@ -124,8 +130,19 @@ type Config struct {
 const StaleSweeps = 2
 
 // StaleFindings is the age past which a sweep archives corsguard's active findings that no run
-// updated: StaleSweeps sweep intervals.
-func (c Config) StaleFindings() time.Duration { return StaleSweeps * c.SweepInterval }
+// updated: the refresh period (an unchanged finding is imported only that often) plus
+// StaleSweeps sweep intervals.
+func (c Config) StaleFindings() time.Duration {
+	return c.SecurityHubRefresh + StaleSweeps*c.SweepInterval
+}
+
+// DefaultSecurityHubRefresh is 30 days: a third of Security Hub's 90 days, so that many
+// failed sweeps in a row still cannot lose a finding. MaxSecurityHubRefresh leaves 30 days of
+// margin.
+const (
+	DefaultSecurityHubRefresh = 30 * 24 * time.Hour
+	MaxSecurityHubRefresh     = 60 * 24 * time.Hour
+)
 
 // FindingsRate is one invocation's BatchImportFindings calls per second: SecurityHubRate
 // divided among the invocations that may import at once, the MaxConcurrency workers and a
@@ -438,6 +455,7 @@ func Vars() []Var {
 		Var{Name: MetricsNamespace, Default: defaultNamespace, Doc: "CloudWatch namespace of the EMF metrics"},
 		Var{Name: SecurityHub, Default: "false", Doc: "true: import one Security Hub finding per checked resource into the account's default product, and archive the findings of resources a sweep no longer covers"},
 		Var{Name: SweepSchedule, Default: "rate(1 day)", Doc: fmt.Sprintf("the sweep's EventBridge schedule expression (the template's SweepSchedule): a sweep archives the findings no run updated for %d of its intervals (a cron expression counts as 7 days, so nothing is archived early)", StaleSweeps)},
+		Var{Name: SecurityHubRefresh, Default: DefaultSecurityHubRefresh.String(), Doc: fmt.Sprintf("a finding is imported when its state changes, and an unchanged one again once its last import is older than this (a Go duration, at least 1h, at most %s: Security Hub deletes findings not updated for 90 days)", MaxSecurityHubRefresh)},
 		Var{Name: SecurityHubRate, Default: "5", Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); each invocation takes it divided by %s + 1", MaxSecurityHubRate, MaxConcurrency)},
 	)
 }
@@ -513,6 +531,14 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.SweepInterval, err = scheduleInterval(lambdaVar(getenv, SweepSchedule)); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", SweepSchedule, err))
+	}
+	switch d, err := duration(lambdaVar(getenv, SecurityHubRefresh)); {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("%s: %w", SecurityHubRefresh, err))
+	case d < time.Hour || d > MaxSecurityHubRefresh:
+		errs = append(errs, fmt.Errorf("%s: %s is not between 1h and %s", SecurityHubRefresh, d, MaxSecurityHubRefresh))
+	default:
+		c.SecurityHubRefresh = d
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
