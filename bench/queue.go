@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -119,26 +121,63 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 		}
 		names = append(names, name)
 	}
-	if err := a.SeedQueue(benchQueue, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "330"}); err != nil {
-		return QueueSweepResult{}, err
-	}
 	a.SetLatency(emulator.AnyOp, spec.Latency)
 	for _, op := range Operations() {
 		a.SetThrottle(op, spec.Throttle)
 	}
 	a.ResetCalls()
-	url := a.QueueURL(a.URL, benchQueue)
 	env := map[string]string{
 		config.BaselineParameter: BaselineParam, config.Targets: "s3",
-		config.Rate:           strconv.FormatFloat(spec.Rate, 'f', -1, 64),
-		config.MaxConcurrency: strconv.Itoa(spec.Concurrency), config.QueueURL: url,
+		config.Rate: strconv.FormatFloat(spec.Rate, 'f', -1, 64),
+	}
+	d, err := drainSweep(ctx, a, env, spec.Concurrency)
+	if err != nil {
+		return QueueSweepResult{}, err
+	}
+	res := QueueSweepResult{Spec: spec, Drifted: nDrifted, Wall: d.wall, FunctionTime: d.functionTime,
+		Invocations: d.invocations, Records: d.records, LogBytes: d.logBytes}
+	res.Calls, res.Throttled = a.Calls(), a.Throttled()
+	want := baseline()
+	for _, name := range names {
+		if b, ok := a.Bucket(name); ok {
+			if p, err := policy.Parse(b.CorsPolicy); err == nil && policy.Equal(p, want) {
+				res.Converged++
+			}
+		}
+	}
+	return res, nil
+}
+
+// drained is what drainSweep measured.
+type drained struct {
+	wall, functionTime   time.Duration
+	invocations, records int
+	logBytes             int64
+	// reported counts the throttling error codes in what the function instances wrote (their
+	// reports' JSON lines and EMF): the throttles that reached a report.
+	reported int
+}
+
+// drainSweep runs one scheduled sweep through the work queue of a (seeded with benchQueue
+// here): a router instance lists and enqueues while emulator/esm hands batches of ten to
+// concurrency worker instances, each its own engine, clients and rate limiters, as separate
+// Lambda execution environments have. env is the function's settings besides the queue's
+// and the account's.
+func drainSweep(ctx context.Context, a *Account, env map[string]string, concurrency int) (drained, error) {
+	if err := a.SeedQueue(benchQueue, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "330"}); err != nil {
+		return drained{}, err
+	}
+	url := a.QueueURL(a.URL, benchQueue)
+	env = maps.Clone(env)
+	maps.Copy(env, map[string]string{
+		config.MaxConcurrency: strconv.Itoa(concurrency), config.QueueURL: url,
 		config.Workers: "10", // a whole batch at once
 		"AWS_REGION":   Region, "AWS_ENDPOINT_URL": a.URL, "AWS_ACCESS_KEY_ID": AccessKey, "AWS_SECRET_ACCESS_KEY": SecretKey,
-	}
+	})
 	getenv := func(k string) string { return env[k] }
 	cfg, err := config.Load(getenv)
 	if err != nil {
-		return QueueSweepResult{}, err
+		return drained{}, err
 	}
 	logs := &byteCounter{}
 	// One function instance: its engine, its clients, its handler (a cold start's worth).
@@ -157,17 +196,17 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 	}
 	router, err := instance()
 	if err != nil {
-		return QueueSweepResult{}, err
+		return drained{}, err
 	}
-	free := make(chan *handler.Handler, spec.Concurrency)
-	for range spec.Concurrency {
+	free := make(chan *handler.Handler, concurrency)
+	for range concurrency {
 		w, err := instance()
 		if err != nil {
-			return QueueSweepResult{}, err
+			return drained{}, err
 		}
 		free <- w
 	}
-	res := QueueSweepResult{Spec: spec, Drifted: nDrifted}
+	var res drained
 	// The router lists and enqueues while the workers drain, as Lambda's mapping polls while
 	// the router still sends.
 	start := time.Now()
@@ -187,7 +226,7 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 			err = fmt.Errorf("the router enqueued nothing: %s", out.Note)
 		}
 		mu.Lock()
-		res.FunctionTime += time.Since(start)
+		res.functionTime += time.Since(start)
 		mu.Unlock()
 		routed <- err
 	}()
@@ -195,7 +234,7 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 	done := false
 	m := &esm.Mapping{
 		Client: sqs.NewFromConfig(a.config()), QueueURL: url, QueueARN: a.QueueARN(benchQueue), BatchSize: 10,
-		MaximumConcurrency: spec.Concurrency, ReportBatchItemFailures: true,
+		MaximumConcurrency: concurrency, ReportBatchItemFailures: true,
 		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			w := <-free
 			defer func() { free <- w }()
@@ -204,7 +243,7 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 			began := time.Now()
 			resp, _ := w.Work(ctx, ev)
 			mu.Lock()
-			res.FunctionTime += time.Since(began)
+			res.functionTime += time.Since(began)
 			mu.Unlock()
 			return resp, nil
 		},
@@ -225,30 +264,29 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 	}
 	stats, err := m.Run(ctx)
 	if err != nil {
-		return QueueSweepResult{}, err
+		return drained{}, err
 	}
 	if routerErr != nil {
-		return QueueSweepResult{}, fmt.Errorf("router: %w", routerErr)
+		return drained{}, fmt.Errorf("router: %w", routerErr)
 	}
-	res.Wall = time.Since(start)
-	res.Invocations, res.Records = 1+stats.Invocations, stats.Records
-	res.Calls, res.Throttled = a.Calls(), a.Throttled()
-	res.LogBytes = logs.n.Load()
-	want := baseline()
-	for _, name := range names {
-		if b, ok := a.Bucket(name); ok {
-			if p, err := policy.Parse(b.CorsPolicy); err == nil && policy.Equal(p, want) {
-				res.Converged++
-			}
-		}
-	}
+	res.wall = time.Since(start)
+	res.invocations, res.records = 1+stats.Invocations, stats.Records
+	res.logBytes, res.reported = logs.n.Load(), int(logs.throttles.Load())
 	return res, nil
 }
 
-// byteCounter counts the bytes written to it, from any goroutine, and keeps none.
-type byteCounter struct{ n atomic.Int64 }
+// byteCounter counts the bytes written to it, from any goroutine, and keeps none; it also
+// counts the throttling error codes among them (each log line or EMF document is one write).
+type byteCounter struct{ n, throttles atomic.Int64 }
+
+// throttleCodes are the services' throttling error codes as a report would name them.
+var throttleCodes = [][]byte{[]byte("ThrottlingException"), []byte("TooManyRequestsException"), []byte("SlowDown"),
+	[]byte("RequestThrottled"), []byte("LimitExceededException"), []byte("Rate exceeded")}
 
 func (c *byteCounter) Write(p []byte) (int, error) {
 	c.n.Add(int64(len(p)))
+	for _, code := range throttleCodes {
+		c.throttles.Add(int64(bytes.Count(p, code)))
+	}
 	return len(p), nil
 }

@@ -105,6 +105,7 @@ func main() {
 type pass struct {
 	sweeps     []bench.SweepResult
 	queue      []bench.QueueSweepResult // pass A only: the work queue's sweeps
+	apis       []bench.APISweepResult   // pass A only: function URLs and HTTP APIs through the queue
 	growth     []bench.SweepResult
 	compliance [][]bench.ComplianceRow // per backoff
 	creating   []bench.CreatingCost    // function time while a container is CREATING, both designs
@@ -230,6 +231,13 @@ func measure(ctx context.Context, p *pass, i int, bins binaries, rie string, sta
 			}
 			p.queue = append(p.queue, r)
 		}
+		spec := bench.APISweepFullSpec
+		logf("pass %s: queue sweep of %d function URLs and %d HTTP APIs at AWS's quotas", name, spec.URLs, spec.APIs)
+		r, err := bench.RunAPISweep(ctx, spec)
+		if err != nil {
+			return err
+		}
+		p.apis = append(p.apis, r)
 		logf("pass %s: peak RSS of one worker, %d buckets", name, workerRSSBuckets)
 		if r, err := bench.WorkerRSS(ctx, rie, bins.bootstrap, workerRSSBuckets); err != nil {
 			logf("pass %s: worker RSS not measured: %v", name, err) // the rest of the report still stands

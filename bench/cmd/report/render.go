@@ -82,6 +82,13 @@ func renderSweeps(b *w, a, bb pass) {
 			float64(r.Wall)/float64(r.Bound()), r.TargetCalls(), float64(r.TargetCalls())/float64(r.MinimumWithTags()-r.Drifted),
 			float64(r.TargetCalls())/float64(r.MinimumWithTags()), r.Calls["GetParameter"], r.Throttled)
 	}
+	for _, r := range a.apis {
+		b.pf("| function URLs + HTTP APIs, work queue | %d + %d | %d + %d | %g/s + %g/s account-wide, %d workers | AWS's: 15/s; 10/s burst 40 | %s | %s | **%.2f** | – | %d + %d | – | %.2f + %.2f | %d | %d (%d in reports) | – |",
+			r.Spec.URLs, r.Spec.APIs, r.DriftedURLs, r.DriftedAPIs, r.Spec.LambdaRate, r.Spec.APIGatewayRate, r.Spec.Concurrency,
+			secs(r.Wall), secs(r.Bound()), float64(r.Wall)/float64(r.Bound()), r.LambdaCalls(), r.APIGatewayCalls(),
+			float64(r.LambdaCalls())/float64(r.LambdaMinimum()), float64(r.APIGatewayCalls())/float64(r.APIGatewayMinimum()),
+			r.Calls["GetParameter"], r.Throttled, r.Reported)
+	}
 	b.pf("")
 	b.pf("(Throttles and Put on compliant: both passes added; throttles count `ThrottlingException` and S3's `SlowDown`.)")
 	b.pf("The N = 1000 row runs at R = %d/s on both sides: at the", fastRate)
@@ -99,6 +106,20 @@ func renderSweeps(b *w, a, bb pass) {
 	b.pf("operation on its own token bucket, and GetCorsPolicy and GetBucketCors are different operations that make N")
 	b.pf("calls each, side by side; the busiest single operation still makes N calls. Its minimum adds both kinds'.")
 	b.pf("")
+	for _, r := range a.apis {
+		b.pf("**Function URLs and HTTP APIs through the work queue** (issue 25; pass A only). %d functions of one URL each and", r.Spec.URLs)
+		b.pf("%d HTTP APIs, 30 %% of each drifted, against an emulator applying Lambda's control-plane quota (15/s, all its", r.Spec.APIs)
+		b.pf("operations together) and API Gateway's management quota (10/s, burst 40); corsguard at its default shares")
+		b.pf("(CORSGUARD_LAMBDA_RATE %g, CORSGUARD_APIGATEWAY_RATE %g), each invocation keeping to share ÷ (%d workers + 1).",
+			r.Spec.LambdaRate, r.Spec.APIGatewayRate, r.Spec.Concurrency)
+		b.pf("The Lambda minimum is ListFunctions per 50 functions, one ListFunctionUrlConfigs per function, one")
+		b.pf("GetFunctionUrlConfig per URL by its worker, ListTags and UpdateFunctionUrlConfig per drifted URL; API Gateway's")
+		b.pf("GetApis per 100, one GetApi per API (tags included), one UpdateApi per drifted API. The bound is the slower")
+		b.pf("service's minimum at its share, plus one latency. Throttles: the emulator's TooManyRequestsException answers (the")
+		b.pf("SDK retries them), and in brackets the throttling codes found in what the function instances logged. Converged:")
+		b.pf("%d of %d URLs and %d of %d APIs.", r.ConvergedURLs, r.Spec.URLs, r.ConvergedAPIs, r.Spec.APIs)
+		b.pf("")
+	}
 	if len(a.queue) > 0 {
 		b.pf("**Through the work queue** (issue 14; pass A only). The router lists the buckets page by page and enqueues one")
 		b.pf("message per bucket (SendMessageBatch by ten) while emulator/esm, playing Lambda's event source mapping, hands")
