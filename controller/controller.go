@@ -227,7 +227,7 @@ func (c *Controller) inProcess(ctx context.Context, req Request) *Result {
 
 // sweeps reports whether w names no item of any kind, and so asks for all of them.
 func sweeps(w enforce.Work) bool {
-	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0
+	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0 && len(w.FunctionURLs) == 0 && len(w.APIs) == 0
 }
 
 // enqueue is the router: per kind, it checks the baseline (nothing is enqueued under a missing

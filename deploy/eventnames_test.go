@@ -23,20 +23,33 @@ import (
 // the template's rule that takes each, a sample record of that rule, the event the function
 // routes it as, and whether CloudTrail may name the call with its API version appended
 // (CloudFront: UpdateResponseHeadersPolicy2020_05_31), which the rule must then match with a
-// prefix and the function route as the unversioned name.
+// prefix and the function route as the unversioned name. versions are the suffixes seen in
+// public samples of that service's records (CloudFront's 2020_05_31 and 2014_01_31, Lambda's
+// 20211031 and the v2 of 20150331v2); none for a service whose names carry no version.
 var cloudTrailCalls = []struct {
 	rule, sample string
 	calls        map[string]handler.Event
-	versioned    bool
+	versions     []string
 }{
-	{"ContainerCreatedTrail", "cloudtrail-create-container.json", map[string]handler.Event{"CreateContainer": handler.ContainerCreated}, false},
+	{"ContainerCreatedTrail", "cloudtrail-create-container.json", map[string]handler.Event{"CreateContainer": handler.ContainerCreated}, nil},
 	{"CorsChangedTrail", "cloudtrail-put-cors-policy.json", map[string]handler.Event{"PutCorsPolicy": handler.CorsChanged, "DeleteCorsPolicy": handler.CorsChanged,
-		"TagResource": handler.CorsChanged, "UntagResource": handler.CorsChanged}, false},
-	{"BucketCreatedTrail", "cloudtrail-s3-create-bucket.json", map[string]handler.Event{"CreateBucket": handler.BucketCreated}, false},
+		"TagResource": handler.CorsChanged, "UntagResource": handler.CorsChanged}, nil},
+	{"BucketCreatedTrail", "cloudtrail-s3-create-bucket.json", map[string]handler.Event{"CreateBucket": handler.BucketCreated}, nil},
 	{"BucketCorsChangedTrail", "cloudtrail-s3-put-bucket-cors.json", map[string]handler.Event{"PutBucketCors": handler.CorsChanged, "DeleteBucketCors": handler.CorsChanged,
-		"PutBucketTagging": handler.CorsChanged, "DeleteBucketTagging": handler.CorsChanged}, false},
-	{cloudFrontRule, "cloudtrail-update-response-headers-policy.json", map[string]handler.Event{"CreateResponseHeadersPolicy": handler.CorsChanged, "UpdateResponseHeadersPolicy": handler.CorsChanged}, true},
+		"PutBucketTagging": handler.CorsChanged, "DeleteBucketTagging": handler.CorsChanged}, nil},
+	{cloudFrontRule, "cloudtrail-update-response-headers-policy.json", map[string]handler.Event{"CreateResponseHeadersPolicy": handler.CorsChanged, "UpdateResponseHeadersPolicy": handler.CorsChanged}, []string{"2020_05_31", "2014_01_31"}},
+	{functionURLRule, "cloudtrail-lambda-update-function-url-config.json", map[string]handler.Event{"CreateFunctionUrlConfig": handler.CorsChanged, "UpdateFunctionUrlConfig": handler.CorsChanged},
+		[]string{"20211031", "20211031v2", "20150331v2"}},
+	{httpAPIRule, "cloudtrail-apigateway-update-api.json", map[string]handler.Event{"CreateApi": handler.CorsChanged, "UpdateApi": handler.CorsChanged,
+		"DeleteCorsConfiguration": handler.CorsChanged, "ImportApi": handler.CorsChanged, "ReimportApi": handler.CorsChanged}, nil},
 }
+
+// functionURLRule and httpAPIRule are the standalone rules of Lambda's and API Gateway's
+// CloudTrail records, each under its target's condition (SAM ignores Condition on events).
+const (
+	functionURLRule = "FunctionUrlChangedRule"
+	httpAPIRule     = "HttpApiChangedRule"
+)
 
 // reportingRunner stands in for the engine (it has *enforce.Engine's methods the handler may
 // call, and calls nothing): routing is what is under test.
@@ -47,7 +60,7 @@ func (reportingRunner) Run(_ context.Context, w enforce.Work) *enforce.Report {
 }
 
 func (reportingRunner) Kinds() []policy.Kind {
-	return []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront}
+	return []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront, policy.LambdaURL, policy.HTTPAPI}
 }
 
 func (r reportingRunner) Baselines(ctx context.Context, _ []policy.Kind, mode enforce.Mode, reason string) *enforce.Report {
@@ -68,7 +81,7 @@ func (r reportingRunner) Reconcile(ctx context.Context, _ []enforce.Item, reason
 // and a name that only shares the prefix is let in by the rule but ignored by the router.
 func TestTheRulesAndTheRouterAcceptTheSameEventNames(t *testing.T) {
 	tpl := readTemplate(t)
-	ev := evaluator(t, tpl, "aws", map[string]string{"Targets": "mediastore,s3,cloudfront", "CloudFrontBaselineParameterName": "/corsguard/cloudfront"})
+	ev := evaluator(t, tpl, "aws", map[string]string{"Targets": "mediastore,s3,cloudfront,lambda-url,http-api", "CloudFrontBaselineParameterName": "/corsguard/cloudfront"})
 
 	// Every rule of CloudTrail records, the SAM events and the standalone CloudFront rule.
 	rules := map[string]map[string]any{}
@@ -77,7 +90,9 @@ func TestTheRulesAndTheRouterAcceptTheSameEventNames(t *testing.T) {
 			rules[name] = eval(t, ev, src["Properties"].(map[string]any)["Pattern"]).(map[string]any)
 		}
 	}
-	rules[cloudFrontRule] = eval(t, ev, props(t, tpl, cloudFrontRule)["EventPattern"]).(map[string]any)
+	for _, name := range []string{cloudFrontRule, functionURLRule, httpAPIRule} {
+		rules[name] = eval(t, ev, props(t, tpl, name)["EventPattern"]).(map[string]any)
+	}
 	var trail []string
 	for name, p := range rules {
 		if slices.Contains(strs(p["detail-type"]), "AWS API Call via CloudTrail") {
@@ -95,7 +110,7 @@ func TestTheRulesAndTheRouterAcceptTheSameEventNames(t *testing.T) {
 	}
 
 	h := handler.New(enforce.Config{Parameter: "/corsguard/baseline", Mode: enforce.ModeAudit,
-		Targets: []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront}}, reportingRunner{},
+		Targets: []policy.Kind{policy.MediaStore, policy.S3, policy.CloudFront, policy.LambdaURL, policy.HTTPAPI}}, reportingRunner{},
 		handler.WithRegion("us-east-1"), handler.WithMetrics(io.Discard), handler.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
 		InvokedFunctionArn: "arn:aws:lambda:us-east-1:012345678912:function:corsguard"})
@@ -123,7 +138,7 @@ func TestTheRulesAndTheRouterAcceptTheSameEventNames(t *testing.T) {
 			})
 			var want []any
 			for _, n := range names {
-				if c.versioned {
+				if len(c.versions) > 0 {
 					want = append(want, map[string]any{"prefix": n})
 				} else {
 					want = append(want, n)
@@ -145,8 +160,8 @@ func TestTheRulesAndTheRouterAcceptTheSameEventNames(t *testing.T) {
 			}
 			for _, name := range names {
 				spellings := []string{name}
-				if c.versioned {
-					spellings = append(spellings, name+"2020_05_31", name+"2014_01_31")
+				for _, v := range c.versions {
+					spellings = append(spellings, name+v)
 				}
 				for _, s := range spellings {
 					if ok, err := pattern.Match(named(s)); err != nil || !ok {
@@ -156,7 +171,7 @@ func TestTheRulesAndTheRouterAcceptTheSameEventNames(t *testing.T) {
 						t.Errorf("%s is routed as %q (%s), want %q", s, res.Event, res.Note, c.calls[name])
 					}
 				}
-				if !c.versioned {
+				if len(c.versions) == 0 {
 					// Not a spelling CloudTrail uses for this service: the rule lets it pass by.
 					if ok, _ := pattern.Match(named(name + "2020_05_31")); ok {
 						t.Errorf("%s matches %s2020_05_31; its service's names carry no version", c.rule, name)
@@ -168,5 +183,40 @@ func TestTheRulesAndTheRouterAcceptTheSameEventNames(t *testing.T) {
 				t.Errorf("%sConfiguration is routed as %q, want it ignored", names[0], res.Event)
 			}
 		})
+	}
+}
+
+// TestTheAPIRulesExistOnlyForTheirTargets: FunctionUrlChangedRule and HttpApiChangedRule, with
+// their invoke permissions, exist only when Targets names lambda-url and http-api respectively.
+func TestTheAPIRulesExistOnlyForTheirTargets(t *testing.T) {
+	tpl := readTemplate(t)
+	for _, tc := range []struct {
+		targets       string
+		lambda, apigw bool
+	}{
+		{"s3", false, false}, {"lambda-url", true, false}, {"http-api", false, true}, {"s3,http-api,lambda-url", true, true},
+	} {
+		ev := evaluator(t, tpl, "aws", map[string]string{"Targets": tc.targets})
+		for _, r := range []struct {
+			names []string
+			want  bool
+		}{
+			{[]string{functionURLRule, "FunctionUrlChangedPermission"}, tc.lambda},
+			{[]string{httpAPIRule, "HttpApiChangedPermission"}, tc.apigw},
+		} {
+			for _, name := range r.names {
+				cond, _ := tpl.Resource(name)["Condition"].(string)
+				if cond == "" {
+					t.Fatalf("%s has no Condition", name)
+				}
+				got, err := ev.Condition(cond)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != r.want {
+					t.Errorf("Targets %s: %s exists = %v, want %v", tc.targets, name, got, r.want)
+				}
+			}
+		}
 	}
 }

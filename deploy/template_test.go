@@ -97,13 +97,15 @@ func evaluatorIn(t *testing.T, tpl *cfn.Template, partition, region string, para
 			"WorkDeadLetterQueueAlarm": "work-dlq-alarm",
 		},
 		GetAtts: map[string]string{
-			function + ".Arn":       "arn:aws:lambda:" + region + ":" + account + ":function:corsguard-EnforcerFunction-AbC",
-			queue + ".Arn":          "arn:aws:sqs:" + region + ":" + account + ":corsguard-FailureQueue-XyZ",
-			queue + ".QueueName":    "corsguard-FailureQueue-XyZ",
-			workQueue + ".Arn":      workQueueARN,
-			workDLQ + ".Arn":        "arn:aws:sqs:" + region + ":" + account + ":corsguard-WorkDeadLetterQueue-D.fifo",
-			workDLQ + ".QueueName":  "corsguard-WorkDeadLetterQueue-D.fifo",
-			cloudFrontRule + ".Arn": "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + cloudFrontRule,
+			function + ".Arn":        "arn:aws:lambda:" + region + ":" + account + ":function:corsguard-EnforcerFunction-AbC",
+			queue + ".Arn":           "arn:aws:sqs:" + region + ":" + account + ":corsguard-FailureQueue-XyZ",
+			queue + ".QueueName":     "corsguard-FailureQueue-XyZ",
+			workQueue + ".Arn":       workQueueARN,
+			workDLQ + ".Arn":         "arn:aws:sqs:" + region + ":" + account + ":corsguard-WorkDeadLetterQueue-D.fifo",
+			workDLQ + ".QueueName":   "corsguard-WorkDeadLetterQueue-D.fifo",
+			cloudFrontRule + ".Arn":  "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + cloudFrontRule,
+			functionURLRule + ".Arn": "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + functionURLRule,
+			httpAPIRule + ".Arn":     "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + httpAPIRule,
 		},
 	}
 	for name := range events(t, tpl) {
@@ -654,6 +656,12 @@ func routes() map[string]string {
 		// CloudFront's records reach the function through the standalone ResponseHeadersPolicyChangedRule.
 		"cloudtrail-create-response-headers-policy.json": "",
 		"cloudtrail-update-response-headers-policy.json": "",
+		// Lambda's and API Gateway's through FunctionUrlChangedRule and HttpApiChangedRule.
+		"cloudtrail-lambda-create-function-url-config.json":    "",
+		"cloudtrail-lambda-update-function-url-config.json":    "",
+		"cloudtrail-apigateway-create-api.json":                "",
+		"cloudtrail-apigateway-update-api.json":                "",
+		"cloudtrail-apigateway-delete-cors-configuration.json": "",
 		// A call that failed matches no rule (errorCode exists); an event of another account
 		// reaches the rule and is ignored by the function (handler.Route).
 		"cloudtrail-s3-create-bucket-failed.json":          "",

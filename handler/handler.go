@@ -182,6 +182,12 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if d.reconciles() && len(d.Work.Policies) > 0 && !h.cfg.Enforces(policy.CloudFront) {
 		d = ignoref("%s: CloudFront response headers policies are not among the targets", d.Work.Reason)
 	}
+	if d.reconciles() && len(d.Work.FunctionURLs) > 0 && !h.cfg.Enforces(policy.LambdaURL) {
+		d = ignoref("%s: Lambda function URLs are not among the targets", d.Work.Reason)
+	}
+	if d.reconciles() && len(d.Work.APIs) > 0 && !h.cfg.Enforces(policy.HTTPAPI) {
+		d = ignoref("%s: HTTP APIs are not among the targets", d.Work.Reason)
+	}
 	switch d.Event {
 	case Ignored:
 		h.log.InfoContext(ctx, "event ignored", slog.String("event", string(d.Event)), slog.String("note", d.Note))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -37,6 +38,8 @@ const (
 	sourceMediaStore     = "aws.mediastore"
 	sourceS3             = "aws.s3"
 	sourceCloudFront     = "aws.cloudfront"
+	sourceLambda         = "aws.lambda"
+	sourceAPIGateway     = "aws.apigateway"
 	sourceSSM            = "aws.ssm"
 	sourceEvents         = "aws.events"
 	typeContainerState   = "MediaStore Container State Change"
@@ -106,7 +109,17 @@ type cloudTrail struct {
 		ResponseHeadersPolicyConfig struct {
 			Name string `json:"name"`
 		} `json:"responseHeadersPolicyConfig"`
+		// FunctionName (a name, partial ARN or ARN, which may carry the alias) and Qualifier
+		// are Lambda's function URL calls'; ApiId is API Gateway's (UpdateApi, ReimportApi,
+		// DeleteCorsConfiguration).
+		FunctionName string `json:"functionName"`
+		Qualifier    string `json:"qualifier"`
+		APIID        string `json:"apiId"`
 	} `json:"requestParameters"`
+	// ResponseElements.APIID is the ApiId CreateApi and ImportApi answer.
+	ResponseElements struct {
+		APIID string `json:"apiId"`
+	} `json:"responseElements"`
 	UserIdentity struct {
 		ARN string `json:"arn"`
 	} `json:"userIdentity"`
@@ -173,6 +186,8 @@ func routes() []aRoute {
 		{sourceMediaStore, typeCloudTrail, detail(mediaStoreCall)},
 		{sourceS3, typeCloudTrail, detail(s3Call)},
 		{sourceCloudFront, typeCloudTrail, detail(cloudFrontCall)},
+		{sourceLambda, typeCloudTrail, detail(lambdaCall)},
+		{sourceAPIGateway, typeCloudTrail, detail(apiGatewayCall)},
 		{sourceSSM, typeParameterChange, detail(parameterChanged)},
 		{sourceEvents, typeScheduledEvent, scheduled},
 	}
@@ -264,13 +279,97 @@ func cloudFrontCall(_ envelope, r routing, d cloudTrail) decision {
 	return decision{Event: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: r.mode, Reason: reason}}
 }
 
+// lambdaCall routes CloudTrail's record of a Lambda function URL call. Lambda's records have
+// carried the API version (CreateFunctionUrlConfig20211031, as UpdateFunctionCode20150331v2);
+// both spellings are the same call, and the template's rule matches both (a prefix).
+func lambdaCall(_ envelope, r routing, d cloudTrail) decision {
+	event := withoutAPIVersion(d.EventName)
+	if event != "CreateFunctionUrlConfig" && event != "UpdateFunctionUrlConfig" {
+		return ignoref("CloudTrail %s cannot change a function URL's CORS", d.EventName)
+	}
+	name, err := functionURLName(d.RequestParameters.FunctionName, d.RequestParameters.Qualifier)
+	reason := d.reason(event, name)
+	if err != nil {
+		return ignoref("%s: %v", reason, err)
+	}
+	return decision{Event: CorsChanged, Work: enforce.Work{FunctionURLs: []string{name}, Mode: r.mode, Reason: reason}}
+}
+
+// functionURLName returns the name of the function URL a Lambda call names: FUNCTION, or
+// FUNCTION:ALIAS when the call has a qualifier (in Qualifier or at the end of an ARN).
+func functionURLName(function, qualifier string) (string, error) {
+	name := function
+	if strings.HasPrefix(name, "arn:") {
+		a, err := arn.Parse(name)
+		if err != nil {
+			return "", fmt.Errorf("function %q: %w", function, err)
+		}
+		name = strings.TrimPrefix(a.Resource, "function:")
+	} else if i := strings.Index(name, ":function:"); i >= 0 {
+		name = name[i+len(":function:"):] // a partial ARN: ACCOUNT:function:NAME
+	}
+	if fn, q, ok := strings.Cut(name, ":"); ok {
+		if qualifier != "" && qualifier != q {
+			return "", fmt.Errorf("function %q and qualifier %q disagree", function, qualifier)
+		}
+		name, qualifier = fn, q
+	}
+	if !lambdaNamePattern.MatchString(name) || (qualifier != "" && !lambdaNamePattern.MatchString(qualifier)) || qualifier == "$LATEST" {
+		return "", fmt.Errorf("function %q (qualifier %q) is not a function URL's name", function, qualifier)
+	}
+	if qualifier != "" {
+		name += ":" + qualifier
+	}
+	return name, nil
+}
+
+// lambdaNamePattern is a function's name or an alias's: 1 to 64 (a function) or 128 (an alias)
+// of a-z A-Z 0-9 - _ (the Lambda API reference; the longer limit is checked for both here, the
+// engine's store checks each exactly).
+var lambdaNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,128}$`)
+
+// apiGatewayCall routes CloudTrail's record of an API Gateway call that can change an HTTP
+// API's CORS: CreateApi and ImportApi (the ApiId is in the answer), UpdateApi, ReimportApi and
+// DeleteCorsConfiguration (in the request). A WebSocket API it names is left alone by the
+// engine (no CORS).
+func apiGatewayCall(_ envelope, r routing, d cloudTrail) decision {
+	var id string
+	switch d.EventName {
+	case "CreateApi", "ImportApi":
+		id = d.ResponseElements.APIID
+	case "UpdateApi", "ReimportApi", "DeleteCorsConfiguration":
+		id = d.RequestParameters.APIID
+	default:
+		return ignoref("CloudTrail %s cannot change an HTTP API's CORS", d.EventName)
+	}
+	reason := d.reason(d.EventName, id)
+	if !apiIDPattern.MatchString(id) {
+		return ignoref("%s: ApiId %q is not an API Gateway id", reason, id)
+	}
+	return decision{Event: CorsChanged, Work: enforce.Work{APIs: []string{id}, Mode: r.mode, Reason: reason}}
+}
+
+// apiIDPattern is an ApiId as API Gateway makes them: 10 lower-case letters and digits; up to
+// 64 are accepted (ids given by import or the emulator's seed may differ).
+var apiIDPattern = regexp.MustCompile(`^[a-z0-9]{1,64}$`)
+
 // withoutAPIVersion returns a CloudTrail event name without the API version CloudTrail appends
-// to some services' calls (UpdateResponseHeadersPolicy2020_05_31, UpdateDistribution2014_01_31).
+// to some services' calls: CloudFront's (UpdateResponseHeadersPolicy2020_05_31,
+// UpdateDistribution2014_01_31) and Lambda's (CreateFunctionUrlConfig20211031,
+// UpdateFunctionCode20150331v2).
 func withoutAPIVersion(name string) string {
-	const layout = "2006_01_02"
-	if n := len(name) - len(layout); n > 0 {
-		if _, err := time.Parse(layout, name[n:]); err == nil {
+	if n := len(name) - len("2006_01_02"); n > 0 {
+		if _, err := time.Parse("2006_01_02", name[n:]); err == nil {
 			return name[:n]
+		}
+	}
+	base := name
+	if i := strings.LastIndex(base, "v"); i > 0 && i < len(base)-1 && strings.Trim(base[i+1:], "0123456789") == "" {
+		base = base[:i] // Lambda's v2, v3 after the date
+	}
+	if n := len(base) - len("20060102"); n > 0 {
+		if _, err := time.Parse("20060102", base[n:]); err == nil {
+			return base[:n]
 		}
 	}
 	return name
@@ -358,7 +457,8 @@ func elsewhere(e events.EventBridgeEvent, home homeScope) (decision, bool) {
 // and no AWS call. A failed call changed nothing, and the names in it need not be ours
 // (CreateBucket refused with BucketAlreadyExists names another account's bucket).
 func failedCall(d cloudTrail) decision {
-	name := d.RequestParameters.ContainerName + d.RequestParameters.BucketName + d.RequestParameters.ResponseHeadersPolicyConfig.Name
+	name := d.RequestParameters.ContainerName + d.RequestParameters.BucketName + d.RequestParameters.ResponseHeadersPolicyConfig.Name +
+		d.RequestParameters.FunctionName + d.RequestParameters.APIID
 	return ignoref("CloudTrail %s %s failed (%s): it changed nothing", d.EventName, name, d.ErrorCode)
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,6 +72,16 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 			Note: "CloudTrail PutCorsPolicy live-news failed (AccessDeniedException): it changed nothing"},
 		"cloudtrail-s3-put-bucket-cors-other-account.json": {Event: Ignored,
 			Note: `event of account "444455556666" ignored: this function acts only on events of its own account 012345678912`},
+		"cloudtrail-lambda-create-function-url-config.json": {Event: CorsChanged, Work: enforce.Work{FunctionURLs: []string{"orders"},
+			Mode: enforce.ModeEnforce, Reason: "CloudTrail CreateFunctionUrlConfig orders by arn:aws:iam::012345678912:user/alice"}},
+		"cloudtrail-lambda-update-function-url-config.json": {Event: CorsChanged, Work: enforce.Work{FunctionURLs: []string{"orders:live"},
+			Mode: enforce.ModeEnforce, Reason: "CloudTrail UpdateFunctionUrlConfig orders:live by arn:aws:iam::012345678912:user/alice"}},
+		"cloudtrail-apigateway-create-api.json": {Event: CorsChanged, Work: enforce.Work{APIs: []string{"a1b2c3d4e5"},
+			Mode: enforce.ModeEnforce, Reason: "CloudTrail CreateApi a1b2c3d4e5 by arn:aws:iam::012345678912:user/alice"}},
+		"cloudtrail-apigateway-update-api.json": {Event: CorsChanged, Work: enforce.Work{APIs: []string{"a1b2c3d4e5"},
+			Mode: enforce.ModeEnforce, Reason: "CloudTrail UpdateApi a1b2c3d4e5 by arn:aws:iam::012345678912:user/alice"}},
+		"cloudtrail-apigateway-delete-cors-configuration.json": {Event: CorsChanged, Work: enforce.Work{APIs: []string{"a1b2c3d4e5"},
+			Mode: enforce.ModeEnforce, Reason: "CloudTrail DeleteCorsConfiguration a1b2c3d4e5 by arn:aws:iam::012345678912:user/alice"}},
 		"direct-audit-buckets.json": {Event: Manual, Work: enforce.Work{Buckets: []string{"media-assets", "media-uploads"},
 			Mode: enforce.ModeAudit, Reason: "direct invocation: audit buckets media-assets,media-uploads"}},
 	}
@@ -193,7 +204,9 @@ func TestRouteActsOnlyOnSuccessfulCallsOfItsOwnAccountAndRegion(t *testing.T) {
 		"mediastore-container-created.json", "cloudtrail-create-container.json", "cloudtrail-put-cors-policy.json",
 		"cloudtrail-delete-cors-policy.json", "ssm-baseline-update.json", "ssm-baseline-delete.json", "scheduled-sweep.json",
 		"cloudtrail-s3-create-bucket.json", "cloudtrail-s3-put-bucket-cors.json", "cloudtrail-s3-delete-bucket-cors.json",
-		"cloudtrail-update-response-headers-policy.json",
+		"cloudtrail-update-response-headers-policy.json", "cloudtrail-lambda-create-function-url-config.json",
+		"cloudtrail-lambda-update-function-url-config.json", "cloudtrail-apigateway-create-api.json",
+		"cloudtrail-apigateway-update-api.json", "cloudtrail-apigateway-delete-cors-configuration.json",
 	}
 	cloudTrail := func(name string) bool { return strings.HasPrefix(name, "cloudtrail-") }
 	for _, tc := range []struct {
@@ -301,5 +314,71 @@ func TestProfileParametersAndTagCallsAreRouted(t *testing.T) {
 	}
 	if d := route(tagged("UntagResource", "arn:aws:mediastore:us-east-1:012345678912:container/../x"), home, baselines, enforce.ModeEnforce); d.Event != Ignored {
 		t.Errorf("UntagResource of a bad ARN: %+v; want ignored", d)
+	}
+}
+
+// Lambda's function URL calls are routed by the URL they name, whatever the spelling of the
+// call (with Lambda's API version or without) and of the function (name, partial ARN, ARN, with
+// the alias in the ARN or in Qualifier); API Gateway's by the ApiId in the request or, for
+// CreateApi and ImportApi, in the answer. What names no URL or API is ignored.
+func TestRouteNamesTheFunctionURLOrAPIACallChanged(t *testing.T) {
+	lambdaCall := func(name string, req map[string]any) []byte {
+		return changed(t, "cloudtrail-lambda-update-function-url-config.json", func(ev map[string]any) {
+			d := ev["detail"].(map[string]any)
+			d["eventName"], d["requestParameters"] = name, req
+		})
+	}
+	apiCall := func(name string, req, resp map[string]any) []byte {
+		return changed(t, "cloudtrail-apigateway-update-api.json", func(ev map[string]any) {
+			d := ev["detail"].(map[string]any)
+			d["eventName"], d["requestParameters"], d["responseElements"] = name, req, resp
+		})
+	}
+	fn := func(s string) map[string]any { return map[string]any{"functionName": s} }
+	for _, tc := range []struct {
+		name  string
+		event []byte
+		want  enforce.Work // zero: ignored
+	}{
+		{"CreateFunctionUrlConfig", lambdaCall("CreateFunctionUrlConfig", fn("orders")), enforce.Work{FunctionURLs: []string{"orders"}}},
+		{"CreateFunctionUrlConfig20211031", lambdaCall("CreateFunctionUrlConfig20211031", fn("orders")), enforce.Work{FunctionURLs: []string{"orders"}}},
+		{"UpdateFunctionUrlConfig20211031", lambdaCall("UpdateFunctionUrlConfig20211031", fn("orders")), enforce.Work{FunctionURLs: []string{"orders"}}},
+		{"UpdateFunctionUrlConfig20211031v2", lambdaCall("UpdateFunctionUrlConfig20211031v2", fn("orders")), enforce.Work{FunctionURLs: []string{"orders"}}},
+		{"an alias in Qualifier", lambdaCall("UpdateFunctionUrlConfig", map[string]any{"functionName": "orders", "qualifier": "live"}),
+			enforce.Work{FunctionURLs: []string{"orders:live"}}},
+		{"an alias in the ARN", lambdaCall("UpdateFunctionUrlConfig", fn("arn:aws:lambda:us-east-1:012345678912:function:orders:live")),
+			enforce.Work{FunctionURLs: []string{"orders:live"}}},
+		{"a partial ARN", lambdaCall("UpdateFunctionUrlConfig", fn("012345678912:function:orders")), enforce.Work{FunctionURLs: []string{"orders"}}},
+		{"ARN and Qualifier disagree", lambdaCall("UpdateFunctionUrlConfig",
+			map[string]any{"functionName": "arn:aws:lambda:us-east-1:012345678912:function:orders:live", "qualifier": "test"}), enforce.Work{}},
+		{"no function", lambdaCall("UpdateFunctionUrlConfig", map[string]any{}), enforce.Work{}},
+		{"a function name with a slash", lambdaCall("UpdateFunctionUrlConfig", fn("orders/../x")), enforce.Work{}},
+		{"$LATEST", lambdaCall("UpdateFunctionUrlConfig", map[string]any{"functionName": "orders", "qualifier": "$LATEST"}), enforce.Work{}},
+		{"another Lambda call", lambdaCall("UpdateFunctionConfiguration20150331v2", fn("orders")), enforce.Work{}},
+		{"a name that only shares the prefix", lambdaCall("UpdateFunctionUrlConfigs", fn("orders")), enforce.Work{}},
+		{"DeleteFunctionUrlConfig", lambdaCall("DeleteFunctionUrlConfig", fn("orders")), enforce.Work{}},
+		{"CreateApi", apiCall("CreateApi", map[string]any{}, map[string]any{"apiId": "z9y8x7w6v5"}), enforce.Work{APIs: []string{"z9y8x7w6v5"}}},
+		{"ImportApi", apiCall("ImportApi", map[string]any{"body": "openapi"}, map[string]any{"apiId": "z9y8x7w6v5"}), enforce.Work{APIs: []string{"z9y8x7w6v5"}}},
+		{"ReimportApi", apiCall("ReimportApi", map[string]any{"apiId": "z9y8x7w6v5"}, map[string]any{}), enforce.Work{APIs: []string{"z9y8x7w6v5"}}},
+		{"UpdateApi", apiCall("UpdateApi", map[string]any{"apiId": "z9y8x7w6v5"}, nil), enforce.Work{APIs: []string{"z9y8x7w6v5"}}},
+		{"DeleteCorsConfiguration", apiCall("DeleteCorsConfiguration", map[string]any{"apiId": "z9y8x7w6v5"}, nil), enforce.Work{APIs: []string{"z9y8x7w6v5"}}},
+		{"CreateApi without an id in the answer", apiCall("CreateApi", map[string]any{"apiId": "z9y8x7w6v5"}, map[string]any{}), enforce.Work{}},
+		{"an ApiId that is no id", apiCall("UpdateApi", map[string]any{"apiId": "../apis"}, nil), enforce.Work{}},
+		{"DeleteApi", apiCall("DeleteApi", map[string]any{"apiId": "z9y8x7w6v5"}, nil), enforce.Work{}},
+		{"UpdateApi2018_11_29 (not a spelling of API Gateway's)", apiCall("UpdateApi2018_11_29", map[string]any{"apiId": "z9y8x7w6v5"}, nil), enforce.Work{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := route(tc.event, home, []string{baseline}, enforce.ModeEnforce)
+			if len(tc.want.FunctionURLs)+len(tc.want.APIs) == 0 {
+				if d.Event != Ignored {
+					t.Errorf("got %+v, want it ignored", d)
+				}
+				return
+			}
+			if d.Event != CorsChanged || !slices.Equal(d.Work.FunctionURLs, tc.want.FunctionURLs) || !slices.Equal(d.Work.APIs, tc.want.APIs) ||
+				len(d.Work.Containers)+len(d.Work.Buckets)+len(d.Work.Policies) != 0 {
+				t.Errorf("got %+v (%s), want %v %v", d.Work, d.Note, tc.want.FunctionURLs, tc.want.APIs)
+			}
+		})
 	}
 }
