@@ -109,7 +109,7 @@ func TestHTMLIsOneSelfContainedPage(t *testing.T) {
 func TestHTMLShowsEveryResourceDriftedAndFailedFirst(t *testing.T) {
 	page := renderHTML(t, sample())
 	for _, want := range []string{
-		`<td class="name">live-news<td>default<td><span class="o good">compliant</span><td class="n">1`,
+		`<td class="name">live-news<td>uploads<td><span class="o good">compliant</span><td class="n">1`,
 		`<td class="name">vod-library<td>default<td><span class="o bad">drifted</span>`,
 		`<td class="name">partner, &#34;quoted&#34;<td>default<td><span class="o bad">failed</span><td class="n">4<td><div class="lbl">terminal: a retry cannot fix it</div><div>get cors policy: throttled</div>`,
 		`<td class="name">test-1<td><td><span class="o plain">excluded</span>`,
@@ -264,6 +264,24 @@ func TestFormatFromTheOutputExtension(t *testing.T) {
 	for _, s := range []string{"html", "HTML", "ocsf"} {
 		if _, err := ParseFormat(s); err != nil {
 			t.Errorf("ParseFormat(%q): %v", s, err)
+		}
+	}
+}
+
+// A resource held to a profile shows it, is counted under it, and the profile's baseline is in
+// the header.
+func TestHTMLShowsEachResourcesProfile(t *testing.T) {
+	rep := sample()
+	rep.Entries[1].Profile = &enforce.EntryProfile{Name: "uploads", Parameter: "/corsguard/profiles/mediastore/uploads", Version: 2}
+	rep.Profiles = []enforce.Baseline{{Kind: policy.MediaStore, Profile: "uploads", Parameter: "/corsguard/profiles/mediastore/uploads", Version: 2, Hash: "sha256:feed", Valid: true}}
+	page := renderHTML(t, rep)
+	for _, want := range []string{
+		`<td class="name">vod-library<td>uploads<td><span class="o bad">drifted</span>`,
+		`<td>mediastore</td><td>uploads</td><td class="mono name">/corsguard/profiles/mediastore/uploads</td><td class="n">2</td><td class="mono name">sha256:feed</td>`,
+		`<tr><td>uploads</td>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
 		}
 	}
 }

@@ -230,7 +230,7 @@ func unmappedOf(e enforce.Entry, b enforce.Baseline) map[string]any {
 		"outcome":   string(e.Outcome),
 		"attempts":  e.Attempts,
 		"retryable": e.Retryable,
-		"profile":   "default",
+		"profile":   profileOf(e),
 		"baseline":  map[string]any{"parameter": b.Parameter, "version": b.Version, "digest": b.Hash},
 	}
 	if len(e.Diff) > 0 {

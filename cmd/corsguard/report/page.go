@@ -193,8 +193,8 @@ func PageOf(rep *enforce.Report, m Meta) *Page {
 	if len(baselines) == 0 {
 		baselines = []enforce.Baseline{rep.Baseline}
 	}
-	for _, b := range baselines {
-		pb := PageBaseline{Kind: string(b.Kind), Profile: "default", Parameter: b.Parameter, Digest: b.Hash, Valid: b.Valid}
+	for _, b := range append(slices.Clone(baselines), rep.Profiles...) {
+		pb := PageBaseline{Kind: string(b.Kind), Profile: cmp.Or(b.Profile, enforce.DefaultProfile), Parameter: b.Parameter, Digest: b.Hash, Valid: b.Valid}
 		pb.Version = strconv.FormatInt(b.Version, 10)
 		if b.Version == 0 {
 			pb.Version = "0 (a file, not SSM)"
@@ -309,7 +309,7 @@ func toneOf(o enforce.Outcome) Tone {
 }
 
 func rowOf(e enforce.Entry) Row {
-	r := Row{Kind: string(e.Kind), Name: e.Name, Profile: "default", Outcome: string(e.Outcome), Tone: toneOf(e.Outcome),
+	r := Row{Kind: string(e.Kind), Name: e.Name, Profile: profileOf(e), Outcome: string(e.Outcome), Tone: toneOf(e.Outcome),
 		Tries: e.Attempts, Duration: e.Duration, Changes: e.Diff}
 	if e.Note != "" {
 		r.Notes = append(r.Notes, e.Note)
@@ -326,8 +326,7 @@ func rowOf(e enforce.Entry) Row {
 	return r
 }
 
-// summaryOf counts the outcomes of rep: everything, per kind and per profile. Every resource
-// is held to its kind's baseline today (the "default" profile).
+// summaryOf counts the outcomes of rep: everything, per kind and per profile.
 func summaryOf(rep *enforce.Report) Summary {
 	var s Summary
 	idx := map[string]int{}
@@ -358,7 +357,7 @@ func summaryOf(rep *enforce.Report) Summary {
 	for _, e := range rep.Entries {
 		all.Counts[idx[string(e.Outcome)]]++
 		count(kinds, &kindOrder, string(e.Kind), string(e.Outcome))
-		count(profiles, &profileOrder, "default", string(e.Outcome))
+		count(profiles, &profileOrder, profileOf(e), string(e.Outcome))
 	}
 	for range rep.Excluded {
 		all.Counts[idx[Excluded]]++
@@ -395,4 +394,12 @@ func clip(s string, n int) string {
 	}
 	r := []rune(s)
 	return fmt.Sprintf("%s… (%d more characters)", string(r[:n]), len(r)-n)
+}
+
+// profileOf is the profile an entry was held to: its name, or "default" for its kind's baseline.
+func profileOf(e enforce.Entry) string {
+	if e.Profile != nil && e.Profile.Name != "" {
+		return e.Profile.Name
+	}
+	return enforce.DefaultProfile
 }
