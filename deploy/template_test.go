@@ -875,6 +875,27 @@ func TestTheS3BaselineIsWatchedOnlyWhenS3IsATarget(t *testing.T) {
 	}
 }
 
+// TestTheAPIBaselineIsWatchedOnlyWhenAnAPIKindIsATarget: a change of the function URLs' and
+// HTTP APIs' baseline reaches the function (which converges both kinds) where either is a target.
+func TestTheAPIBaselineIsWatchedOnlyWhenAnAPIKindIsATarget(t *testing.T) {
+	tpl := readTemplate(t)
+	update := edit(t, "ssm-baseline-update.json", func(ev map[string]any) {
+		ev["detail"].(map[string]any)["name"] = "/corsguard/api"
+		ev["resources"] = []any{"arn:aws:ssm:us-east-1:111122223333:parameter/corsguard/api"}
+	})
+	for targets, want := range map[string][]string{
+		"s3":            nil,
+		"mediastore,s3": nil,
+		"lambda-url":    {"BaselineChanged"},
+		"s3,http-api":   {"BaselineChanged"},
+	} {
+		ps := patterns(t, tpl, evaluator(t, tpl, "aws", map[string]string{"Targets": targets, "ApiBaselineParameterName": "/corsguard/api"}))
+		if diff := cmp.Diff(want, matching(t, ps, update)); diff != "" {
+			t.Errorf("Targets %s: rules matching an update of the API baseline (-want +got):\n%s", targets, diff)
+		}
+	}
+}
+
 func TestFailuresEndInTheEncryptedFailureQueue(t *testing.T) {
 	tpl := readTemplate(t)
 	ev := evaluator(t, tpl, "aws", nil)
