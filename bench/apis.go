@@ -149,8 +149,7 @@ func RunAPISweep(ctx context.Context, spec APISweepSpec) (APISweepResult, error)
 	res.Wall, res.FunctionTime, res.Invocations, res.Records, res.Reported = d.wall, d.functionTime, d.invocations, d.records, d.reported
 	res.Calls, res.Throttled = a.Calls(), a.Throttled()
 	// Read back without the quotas: the check is not the sweep's.
-	a.SetServiceQuota("lambda", 0, 0)
-	a.SetServiceQuota("apigateway", 0, 0)
+	a.SetQuotas(nil)
 	a.SetLatency(emulator.AnyOp, 0)
 	lc, ag := lambda.NewFromConfig(a.config()), apigatewayv2.NewFromConfig(a.config())
 	for i := range spec.URLs {

@@ -37,7 +37,6 @@ func FuzzLambdaAndAPIGatewayRequests(f *testing.F) {
 		}
 		r := routes[(which%len(routes)+len(routes))%len(routes)]
 		emu := emulator.New(emulator.WithoutQuotas())
-		emu.SetServiceQuota("lambda", 0, 0)
 		if err := emu.SeedFunction(emulator.SeedFunction{Name: "f", Aliases: []string{"live"}, URLs: []emulator.SeedFunctionURL{{}}}); err != nil {
 			t.Fatal(err)
 		}

@@ -348,7 +348,11 @@ func TestLambdaAndAPIGatewayApplyTheirQuotasByDefault(t *testing.T) {
 	if _, err := lc.ListFunctions(ctx, &lambda.ListFunctionsInput{}); err != nil {
 		t.Fatalf("a second later, Lambda: %v", err)
 	}
-	f.emu.SetServiceQuota("apigateway", 0, 0)
+	qs, err := emulator.ParseQuotas("apigateway=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.emu.SetQuotas(qs)
 	if _, err := ag.GetApis(ctx, &apigatewayv2.GetApisInput{}); err != nil {
 		t.Fatalf("with the quota removed: %v", err)
 	}

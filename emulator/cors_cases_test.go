@@ -54,8 +54,6 @@ func TestTheEmulatorJudgesTheSharedCORSCasesAsTheServices(t *testing.T) {
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("cases")}); err != nil {
 		t.Fatal(err)
 	}
-	f.emu.SetServiceQuota("lambda", 0, 0) // the table is longer than a second's quota
-	f.emu.SetServiceQuota("apigateway", 0, 0)
 	if err := f.emu.SeedFunction(emulator.SeedFunction{Name: "cases", URLs: []emulator.SeedFunctionURL{{}}}); err != nil {
 		t.Fatal(err)
 	}

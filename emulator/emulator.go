@@ -4,7 +4,7 @@
 // deduplication, visibility, receive counts, redrive, long polling), AWS Security Hub
 // (importing and reading findings), AWS Lambda (functions whose code is kept and never run,
 // function URLs and their CORS, tags) and Amazon API Gateway v2 (HTTP APIs and their CORS,
-// tags), the last two within their account-wide request quotas (SetServiceQuota). It routes each request by the service in its SigV4
+// tags), all of them within AWS's published request quotas (AWSQuotas). It routes each request by the service in its SigV4
 // credential scope (as AWS routes by endpoint) and speaks that service's own wire protocol
 // (awsJson1_1 for MediaStore and SSM, awsJson1_0 with query-compatible errors for SQS,
 // REST-JSON for Security Hub, Lambda and API Gateway, S3's REST-XML with path-style addressing), so the real
@@ -28,8 +28,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Clock tells the emulator what time it is. Tests inject a fake one to drive the CREATING and
@@ -139,9 +137,6 @@ type Emulator struct {
 	functions map[string]*function // Lambda functions by name
 	apis      map[string]*httpAPI  // API Gateway APIs by ApiId
 
-	quotaMu       sync.Mutex
-	serviceQuotas map[string]*rate.Limiter // whole-service request quotas (SetServiceQuota): Lambda's, API Gateway's
-
 	fronts map[string]http.HandlerFunc // credential scope's service -> front end
 }
 
@@ -173,9 +168,8 @@ func New(opts ...Option) *Emulator {
 		cachePolicies: map[string]*cachePolicy{},
 		distributions: map[string]*Distribution{},
 
-		functions:     map[string]*function{},
-		apis:          map[string]*httpAPI{},
-		serviceQuotas: defaultQuotas(),
+		functions: map[string]*function{},
+		apis:      map[string]*httpAPI{},
 	}
 	for _, o := range opts {
 		o(e)

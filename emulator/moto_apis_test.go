@@ -176,7 +176,6 @@ func scenario(t *testing.T, base string, account string) observed {
 func TestLambdaAndAPIGatewayParityWithMoto(t *testing.T) {
 	moto := scenario(t, startMoto(t), "123456789012")
 	emu := emulator.New(emulator.WithoutQuotas())
-	emu.SetServiceQuota("lambda", 0, 0)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	ours := scenario(t, srv.URL, emulator.DefaultAccount)

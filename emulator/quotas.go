@@ -33,12 +33,15 @@ const (
 // (see throttled).
 type Quota struct {
 	Service string   // the credential scope's service: "ssm", "securityhub", "sqs", "s3"
-	Ops     []string // the operations that share one bucket
+	Ops     []string // the operations that share one bucket; AllOps: every operation of the service
 	Rate    float64  // requests per second; 0 or less: no limit
 	Burst   int      // requests at once; at least 1
 	Per     Scope
 	Source  string // where AWS documents it
 }
+
+// AllOps, as a Quota's only operation, makes it bind every operation of its service together.
+const AllOps = "*"
 
 // The pages that publish the quotas below.
 const (
@@ -54,13 +57,17 @@ const (
 	srcS3 = "Amazon S3 User Guide, Best practices design patterns: optimizing Amazon S3 performance " +
 		"(https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html): at least 3,500 PUT/COPY/POST/DELETE " +
 		"or 5,500 GET/HEAD requests per second per partitioned prefix; applied here per bucket to the bucket-level calls"
+	srcLambda = "AWS Lambda Developer Guide, Lambda quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): " +
+		"control plane API requests (other than invocation, GetFunction and GetPolicy) 15 per second across all APIs, per account and Region; not adjustable"
+	srcAPIGateway = "Amazon API Gateway Developer Guide, Amazon API Gateway quotas (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html): " +
+		"control plane (management) requests 10 per second with a burst of 40, per account and Region; not adjustable"
 )
 
 // AWSQuotas returns AWS's published default request quotas for the operations the emulator
 // serves, the ones `corsguard emulator`, the demo and the bench apply unless told otherwise.
 //
 // Lambda's control plane (15/s) and API Gateway's management API (10/s, burst 40) bind whole
-// services, every operation together: SetServiceQuota holds them, applied by New as well.
+// services, every operation together (AllOps); a throttle there answers TooManyRequestsException.
 //
 // What AWS does not publish is not limited: MediaStore's control plane (its quotas page lists
 // only containers and object rates), CloudFront's control plane, STS's GetCallerIdentity, S3's
@@ -82,12 +89,15 @@ func AWSQuotas() []Quota {
 		fifo("DeleteMessageBatch"), fifo("ChangeMessageVisibility"), fifo("ChangeMessageVisibilityBatch"),
 		s3(5500, "GET/HEAD", "GetBucketCors", "GetBucketTagging", "HeadBucket", "GetBucketLocation"),
 		s3(3500, "PUT/DELETE", "PutBucketCors", "DeleteBucketCors", "PutBucketTagging", "DeleteBucketTagging"),
+		{Service: "lambda", Ops: []string{AllOps}, Rate: 15, Burst: 15, Per: PerAccount, Source: srcLambda},
+		{Service: "apigateway", Ops: []string{AllOps}, Rate: 10, Burst: 40, Per: PerAccount, Source: srcAPIGateway},
 	}
 }
 
 // ParseQuotas reads the --quotas setting: "aws" (AWS's defaults, AWSQuotas), "off" (none), or
 // AWS's defaults with some changed, "OP=RATE[/BURST],..." where OP is any operation of a quota
-// ("GetParameter=100", "BatchImportFindings=20/60") and a rate of 0 removes that quota.
+// ("GetParameter=100", "BatchImportFindings=20/60"), or the service of a whole-service quota
+// ("lambda=5"), and a rate of 0 removes that quota.
 func ParseQuotas(s string) ([]Quota, error) {
 	s = strings.TrimSpace(s)
 	switch s {
@@ -113,7 +123,9 @@ func ParseQuotas(s string) ([]Quota, error) {
 				return nil, fmt.Errorf("quota %q: the burst must be a whole number, 1 or more", item)
 			}
 		}
-		i := slices.IndexFunc(qs, func(q Quota) bool { return slices.Contains(q.Ops, op) })
+		i := slices.IndexFunc(qs, func(q Quota) bool {
+			return slices.Contains(q.Ops, op) || slices.Equal(q.Ops, []string{AllOps}) && q.Service == op
+		})
 		if i < 0 {
 			return nil, fmt.Errorf("quota %q: AWS publishes no quota for %s that the emulator applies", item, op)
 		}
@@ -122,19 +134,9 @@ func ParseQuotas(s string) ([]Quota, error) {
 	return slices.DeleteFunc(qs, func(q Quota) bool { return q.Rate <= 0 }), nil
 }
 
-// WithQuotas makes the emulator apply qs instead of AWSQuotas, beside Lambda's and API
-// Gateway's whole-service quotas (SetServiceQuota changes those). Nil or empty means none at
-// all, those two included.
+// WithQuotas makes the emulator apply qs instead of AWSQuotas. Nil or empty means none at all.
 func WithQuotas(qs []Quota) Option {
-	return func(e *Emulator) {
-		e.quotas = newQuotaSet(qs)
-		e.quotaMu.Lock()
-		defer e.quotaMu.Unlock()
-		e.serviceQuotas = defaultQuotas()
-		if len(qs) == 0 {
-			clear(e.serviceQuotas)
-		}
-	}
+	return func(e *Emulator) { e.quotas = newQuotaSet(qs) }
 }
 
 // WithoutQuotas makes the emulator answer every call at any rate, for tests that count calls
@@ -157,21 +159,37 @@ type quotaKey struct {
 }
 
 func newQuotaSet(qs []Quota) *quotaSet {
-	s := &quotaSet{byOp: map[[2]string]int{}, qs: slices.Clone(qs), buckets: map[quotaKey]*rate.Limiter{}, throttled: map[string]int{}}
+	s := &quotaSet{throttled: map[string]int{}}
+	s.set(qs)
+	return s
+}
+
+// set replaces the quotas, with fresh token buckets.
+func (s *quotaSet) set(qs []Quota) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byOp, s.qs, s.buckets = map[[2]string]int{}, slices.Clone(qs), map[quotaKey]*rate.Limiter{}
 	for i, q := range s.qs {
 		for _, op := range q.Ops {
 			s.byOp[[2]string{q.Service, op}] = i
 		}
 	}
-	return s
 }
+
+// SetQuotas makes the emulator apply qs from now on, as WithQuotas does at the start (a
+// benchmark reads its results back without them).
+func (e *Emulator) SetQuotas(qs []Quota) { e.quotas.set(qs) }
 
 // take spends a token of the quota that covers c, and returns the throttle c must answer with
 // when there is none. limitedQueue says whether a per-FIFO-queue quota binds the queue named.
 func (s *quotaSet) take(c *call, now time.Time, limitedQueue func(name string) bool) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	i, ok := s.byOp[[2]string{c.Service, c.Op}]
 	if !ok {
-		return nil
+		if i, ok = s.byOp[[2]string{c.Service, AllOps}]; !ok {
+			return nil
+		}
 	}
 	q := s.qs[i]
 	key := quotaKey{quota: i}
@@ -184,8 +202,6 @@ func (s *quotaSet) take(c *call, now time.Time, limitedQueue func(name string) b
 		}
 		key.scope = c.Resource
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	l := s.buckets[key]
 	if l == nil {
 		l = rate.NewLimiter(rate.Limit(q.Rate), max(1, q.Burst))
@@ -199,7 +215,11 @@ func (s *quotaSet) take(c *call, now time.Time, limitedQueue func(name string) b
 }
 
 // Quotas returns the request quotas the emulator applies.
-func (e *Emulator) Quotas() []Quota { return slices.Clone(e.quotas.qs) }
+func (e *Emulator) Quotas() []Quota {
+	e.quotas.mu.Lock()
+	defer e.quotas.mu.Unlock()
+	return slices.Clone(e.quotas.qs)
+}
 
 // Throttled returns, per operation, the calls answered with a throttle since the last
 // ResetCalls: a quota's, or one SetThrottle injected.

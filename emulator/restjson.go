@@ -8,9 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // This file holds what the REST-JSON front ends of Lambda and API Gateway share: routing on
@@ -69,10 +66,6 @@ func (e *Emulator) restFront(service string, p protocol, routes []restRoute) htt
 			c.Resource = resourceOfPath(service, vars[route.resource])
 		}
 		e.handle(w, r, p, c, func(c *call) (any, error) {
-			if err := e.quotaExceeded(service, c.Time); err != nil {
-				e.quotas.countThrottle(c.Op)
-				return nil, err
-			}
 			return route.run(c, restRequest{vars: vars, query: r.URL.Query(), body: body})
 		})
 	}
@@ -186,51 +179,4 @@ func (p restProtocol) writeError(w http.ResponseWriter, requestID string, err *a
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// The services' account-wide control-plane quotas, which the emulator applies by default.
-const (
-	// LambdaControlPlaneRate is Lambda's quota for control plane API requests other than
-	// invocation, GetFunction and GetPolicy: 15 per second across all of them, not per API
-	// (Lambda quotas page); it cannot be raised.
-	LambdaControlPlaneRate = 15
-	// APIGatewayManagementRate and APIGatewayManagementBurst are API Gateway's quota for
-	// management (control plane) requests: 10 per second with a burst of 40, per account; it
-	// cannot be raised.
-	APIGatewayManagementRate  = 10
-	APIGatewayManagementBurst = 40
-)
-
-// defaultQuotas are the service quotas New applies.
-func defaultQuotas() map[string]*rate.Limiter {
-	return map[string]*rate.Limiter{
-		"lambda":     rate.NewLimiter(LambdaControlPlaneRate, LambdaControlPlaneRate),
-		"apigateway": rate.NewLimiter(APIGatewayManagementRate, APIGatewayManagementBurst),
-	}
-}
-
-// SetServiceQuota sets the request rate a whole service ("lambda", "apigateway") answers
-// within, every operation together, on the emulator's clock: calls beyond it are refused
-// with the service's TooManyRequestsException. A rate of zero or less removes the quota.
-//
-// This is the minimal hook issue 25 needs until the generic per-operation quota mechanism of
-// the quotas issue lands; it then takes this one's place.
-func (e *Emulator) SetServiceQuota(service string, rps float64, burst int) {
-	e.quotaMu.Lock()
-	defer e.quotaMu.Unlock()
-	if rps <= 0 {
-		delete(e.serviceQuotas, service)
-		return
-	}
-	e.serviceQuotas[service] = rate.NewLimiter(rate.Limit(rps), max(1, burst))
-}
-
-// quotaExceeded returns the throttling answer for a call of service at now beyond its quota.
-func (e *Emulator) quotaExceeded(service string, now time.Time) error {
-	e.quotaMu.Lock()
-	defer e.quotaMu.Unlock()
-	if l := e.serviceQuotas[service]; l != nil && !l.AllowN(now, 1) {
-		return errf("TooManyRequestsException", "Rate exceeded")
-	}
-	return nil
 }

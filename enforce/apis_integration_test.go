@@ -31,8 +31,6 @@ const openCors = `{"AllowOrigins": ["*"], "AllowMethods": ["*"], "AllowHeaders":
 func apisEnv(t *testing.T, clock *testClock, exclude ...string) (*env, *enforce.Engine, map[string]string) {
 	t.Helper()
 	e := newEnv(t, envOption{emu: []emulator.Option{emulator.WithClock(clock)}})
-	e.emu.SetServiceQuota("lambda", 0, 0)
-	e.emu.SetServiceQuota("apigateway", 0, 0)
 	if err := e.emu.SeedParameter(apiParam, "String", apiBaseline, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -613,8 +613,6 @@ func TestActionsAreTheCallsTheEngineMakes(t *testing.T) {
 	if err := e.emu.SeedParameter(cfParam, "String", cfBaseline, ""); err != nil {
 		t.Fatal(err)
 	}
-	e.emu.SetServiceQuota("lambda", 0, 0) // the emulator's clock is the test's
-	e.emu.SetServiceQuota("apigateway", 0, 0)
 	if err := e.emu.SeedParameter(apiParam, "String", apiBaseline, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -19,8 +19,6 @@ import (
 func TestASweepOfFunctionURLsAndHTTPAPIsGoesThroughTheQueue(t *testing.T) {
 	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Targets: "lambda-url,http-api",
 		config.LambdaRate: "15", config.APIGatewayRate: "10", config.HTTPAPIExclude: "legacy-*"})
-	f.emu.SetServiceQuota("lambda", 0, 0) // the workers' shares keep to them; the emulator's clock is real
-	f.emu.SetServiceQuota("apigateway", 0, 0)
 	open := []byte(`{"AllowOrigins": ["*"], "AllowMethods": ["*"], "MaxAge": 600}`)
 	if err := f.emu.SeedParameter(config.DefaultAPIParameter, "String",
 		`{"Cors": {"AllowOrigins": ["https://shop.example.com"], "AllowMethods": ["GET"]}}`, ""); err != nil {
