@@ -17,40 +17,8 @@ import (
 // over the emulator's TLS data plane), and resolves or throws as each scenario says: the
 // emulator's answers are what a browser acts on, not only what a test reads.
 func TestABrowserGetsWhatEachChainGives(t *testing.T) {
-	chromium := browser.Path(t)
-	emu := emulator.New(emulator.WithoutQuotas())
-	url, stop, err := emu.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stop(context.Background()) })
-	ca, err := emulator.NewCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsURL, stopTLS, err := emu.StartTLS("127.0.0.1:0", ca)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stopTLS(context.Background()) })
-	tlsAddr := strings.TrimPrefix(tlsURL, "https://")
-	if _, _, err := net.SplitHostPort(tlsAddr); err != nil {
-		t.Fatal(err)
-	}
+	emu, chains, b, _, _ := chainsInABrowser(t)
 	ctx := context.Background()
-	chains, err := cdnchain.BuildAll(ctx, url, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts := map[string]string{}
-	for _, ch := range chains {
-		for _, h := range ch.Hosts() {
-			hosts[h] = tlsAddr
-		}
-	}
-	b := &browser.Browser{Path: chromium, Hosts: hosts, SPKI: ca.SPKIHashes(),
-		GetCertificate: ca.TLSConfig().GetCertificate}
-	t.Cleanup(b.Close)
 	dir := t.TempDir()
 	for _, ch := range chains {
 		t.Run(ch.Scenario, func(t *testing.T) {
@@ -80,4 +48,42 @@ func TestABrowserGetsWhatEachChainGives(t *testing.T) {
 			}
 		})
 	}
+}
+
+// chainsInABrowser builds issue 26's six chains in an emulator that serves its data plane over
+// TLS with a CA of its own, and a headless Chromium that reaches every chain's hosts there and
+// trusts that CA (emu is that emulator); hosts maps each host to the emulator's TLS address (for the probe's --resolve).
+func chainsInABrowser(t *testing.T) (emu *emulator.Emulator, chains []cdnchain.Chain, b *browser.Browser, ca *emulator.CA, hosts map[string]string) {
+	t.Helper()
+	chromium := browser.Path(t)
+	emu = emulator.New(emulator.WithoutQuotas())
+	url, stop, err := emu.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop(context.Background()) })
+	if ca, err = emulator.NewCA(); err != nil {
+		t.Fatal(err)
+	}
+	tlsURL, stopTLS, err := emu.StartTLS("127.0.0.1:0", ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stopTLS(context.Background()) })
+	tlsAddr := strings.TrimPrefix(tlsURL, "https://")
+	if _, _, err := net.SplitHostPort(tlsAddr); err != nil {
+		t.Fatal(err)
+	}
+	if chains, err = cdnchain.BuildAll(context.Background(), url, "us-east-1"); err != nil {
+		t.Fatal(err)
+	}
+	hosts = map[string]string{}
+	for _, ch := range chains {
+		for _, h := range ch.Hosts() {
+			hosts[h] = tlsAddr
+		}
+	}
+	b = &browser.Browser{Path: chromium, Hosts: hosts, SPKI: ca.SPKIHashes(), GetCertificate: ca.TLSConfig().GetCertificate}
+	t.Cleanup(b.Close)
+	return emu, chains, b, ca, hosts
 }

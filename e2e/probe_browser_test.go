@@ -3,12 +3,10 @@ package e2e
 import (
 	"cmp"
 	"context"
-	"net"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/internal/testrig/browser"
 	"github.com/corsguard/corsguard/internal/testrig/cdnchain"
 	"github.com/corsguard/corsguard/policy"
@@ -50,39 +48,8 @@ var resolvesAs = map[string]probe.Verdict{
 // apart. The browser goes first, so the probe meets the cache the pages left, as a probe run
 // after real players does.
 func TestTheProbeAgreesWithChromium(t *testing.T) {
-	chromium := browser.Path(t)
-	emu := emulator.New(emulator.WithoutQuotas())
-	url, stop, err := emu.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stop(context.Background()) })
-	ca, err := emulator.NewCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsURL, stopTLS, err := emu.StartTLS("127.0.0.1:0", ca)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stopTLS(context.Background()) })
-	tlsAddr := strings.TrimPrefix(tlsURL, "https://")
-	if _, _, err := net.SplitHostPort(tlsAddr); err != nil {
-		t.Fatal(err)
-	}
+	_, chains, b, ca, hosts := chainsInABrowser(t)
 	ctx := context.Background()
-	chains, err := cdnchain.BuildAll(ctx, url, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts := map[string]string{}
-	for _, ch := range chains {
-		for _, h := range ch.Hosts() {
-			hosts[h] = tlsAddr
-		}
-	}
-	b := &browser.Browser{Path: chromium, Hosts: hosts, SPKI: ca.SPKIHashes(), GetCertificate: ca.TLSConfig().GetCertificate}
-	t.Cleanup(b.Close)
 	dir := t.TempDir()
 
 	// The intent: the scenarios' baseline origins, GET and HEAD, and the request header the
