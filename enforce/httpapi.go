@@ -2,7 +2,6 @@ package enforce
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -207,16 +206,5 @@ func (s *httpAPIStore) putPolicy(ctx context.Context, m *meter, r resource, p po
 // gone, ConflictException busy, BadRequestException terminal. TooManyRequestsException was
 // already retried by the SDK: what reaches here is retryable.
 func classifyAPIGateway(err error) error {
-	var gone *agtypes.NotFoundException
-	var busy *agtypes.ConflictException
-	var bad *agtypes.BadRequestException
-	switch {
-	case errors.As(err, &gone):
-		return fmt.Errorf("%w: %w", errGone, err)
-	case errors.As(err, &busy):
-		return fmt.Errorf("%w: %w", errBusy, err)
-	case errors.As(err, &bad):
-		return Terminal(err)
-	}
-	return err
+	return classifyAs[*agtypes.NotFoundException, *agtypes.ConflictException, *agtypes.BadRequestException](err)
 }

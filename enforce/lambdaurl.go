@@ -220,18 +220,25 @@ func (s *lambdaURLStore) putPolicy(ctx context.Context, m *meter, r resource, p 
 
 // classifyLambda marks the Lambda errors the engine acts on: a missing function or URL is
 // gone, a ResourceConflictException (an update in progress) busy; a request Lambda refuses
-// (InvalidParameterValueException, ValidationException) is terminal. TooManyRequestsException
-// was already retried by the SDK: what reaches here is retryable.
+// (InvalidParameterValueException) is terminal. TooManyRequestsException was already retried
+// by the SDK: what reaches here is retryable.
 func classifyLambda(err error) error {
-	var gone *ltypes.ResourceNotFoundException
-	var busy *ltypes.ResourceConflictException
-	var invalid *ltypes.InvalidParameterValueException
+	return classifyAs[*ltypes.ResourceNotFoundException, *ltypes.ResourceConflictException, *ltypes.InvalidParameterValueException](err)
+}
+
+// classifyAs marks err by the SDK's typed errors of one service: Gone means the resource is
+// gone, Busy that it is busy (back to the queue with a delay), Bad a request the service
+// refuses (terminal); anything else stays as it is, retryable.
+func classifyAs[Gone, Busy, Bad error](err error) error {
+	var gone Gone
+	var busy Busy
+	var bad Bad
 	switch {
 	case errors.As(err, &gone):
 		return fmt.Errorf("%w: %w", errGone, err)
 	case errors.As(err, &busy):
 		return fmt.Errorf("%w: %w", errBusy, err)
-	case errors.As(err, &invalid):
+	case errors.As(err, &bad):
 		return Terminal(err)
 	}
 	return err
