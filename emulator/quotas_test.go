@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -239,6 +240,11 @@ func TestParseQuotas(t *testing.T) {
 		{"BatchImportFindings=20/60, GetFindings=0", false, func(q []emulator.Quota) bool {
 			return rateOf(q, "BatchImportFindings") == 20 && burstOf(q, "BatchImportFindings") == 60 && rateOf(q, "GetFindings") == -1
 		}},
+		{"lambda=5/5, apigateway=0", false, func(q []emulator.Quota) bool { // whole-service quotas by service
+			i := slices.IndexFunc(q, func(q emulator.Quota) bool { return q.Service == "lambda" })
+			return i >= 0 && q[i].Rate == 5 && q[i].Burst == 5 && !slices.ContainsFunc(q, func(q emulator.Quota) bool { return q.Service == "apigateway" })
+		}},
+		{"sqs=5", true, nil},           // SQS's quotas are per action, not one for the service
 		{"PutCorsPolicy=5", true, nil}, // AWS publishes no MediaStore rate: nothing to change
 		{"GetParameter", true, nil},
 		{"GetParameter=-1", true, nil},
