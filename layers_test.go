@@ -29,6 +29,7 @@ var layers = []struct {
 }{
 	{"policy", 0, product},
 	{"events", 0, product},   // sample events: data only
+	{"clock", 0, product},    // the one seam for time: Clock, the wall clock, Sleep, the manual clock
 	{"profile", 1, product},  // which baseline a resource gets (exemption, tag, pattern, default): pure
 	{"enforce/", 1, product}, // the engine's edges, such as corsconv (SDK shapes <-> policy)
 	{"enforce", 2, product},

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 )
@@ -44,18 +45,6 @@ type ComplianceRow struct {
 	// Failed counts the runs that gave up, still CREATING, because the next wait would have
 	// passed the deadline; Lambda retries their event later. The delays leave them out.
 	Failed int
-}
-
-// simClock is the simulated time of the engine and the emulator: it moves only when the
-// engine sleeps.
-type simClock struct{ *emulator.ManualClock }
-
-func (c simClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Advance(d)
-	return nil
 }
 
 // lockedRand is a seeded source of uniform numbers safe for several goroutines.
@@ -90,7 +79,7 @@ func TimeToCompliance(ctx context.Context, b Backoff, creating []time.Duration, 
 }
 
 func complianceRow(ctx context.Context, b Backoff, t time.Duration, runs int, seed uint64) (ComplianceRow, error) {
-	clk := simClock{emulator.NewManualClock(time.Now())}
+	clk := clock.NewManual(time.Now())
 	a, err := StartAccount(emulator.WithClock(clk), emulator.WithCreatingDuration(t), emulator.WithContainerQuota(runs))
 	if err != nil {
 		return ComplianceRow{}, err

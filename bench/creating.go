@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/emulator/esm"
 	"github.com/corsguard/corsguard/enforce"
@@ -80,7 +81,7 @@ func holdsBaseline(a *Account, name string) bool {
 // with full-jitter backoff inside the invocation. A run that gives up before the deadline is
 // run again, as Lambda retries its event.
 func creatingInProcess(ctx context.Context, t time.Duration, seed uint64) (CreatingCost, error) {
-	clk := simClock{emulator.NewManualClock(time.Now())}
+	clk := clock.NewManual(time.Now())
 	a, err := StartAccount(emulator.WithClock(clk), emulator.WithCreatingDuration(t))
 	if err != nil {
 		return CreatingCost{}, err
@@ -115,7 +116,7 @@ func creatingInProcess(ctx context.Context, t time.Duration, seed uint64) (Creat
 // worker fails the busy record and gives it back with the full-jitter delay (5 s floor), and
 // the simulated clock moves 5 s whenever no message is deliverable.
 func creatingOnTheQueue(ctx context.Context, t time.Duration) (CreatingCost, error) {
-	clk := emulator.NewManualClock(time.Now())
+	clk := clock.NewManual(time.Now())
 	a, err := StartAccount(emulator.WithClock(clk), emulator.WithCreatingDuration(t))
 	if err != nil {
 		return CreatingCost{}, err

@@ -25,6 +25,7 @@ import (
 
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/handler"
+	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/internal/testrig/rie"
 	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/policy"
@@ -128,7 +129,7 @@ func (a *account) policyOf(t *testing.T, name string) policy.Policy {
 	if !ok {
 		t.Fatalf("container %s does not exist", name)
 	}
-	return emulated(t, c.CorsPolicy)
+	return corscases.Emulated(t, c.CorsPolicy)
 }
 
 // aws returns an SDK config for the account, as an operator's tools would have it.
@@ -340,17 +341,4 @@ func (l *lines) metrics() []map[string]any {
 		}
 	}
 	return out
-}
-
-// emulated reads the CORS rules the emulator reports for a container or bucket (nil: none).
-func emulated(t testing.TB, raw json.RawMessage) policy.Policy {
-	t.Helper()
-	if raw == nil {
-		return nil
-	}
-	p, err := policy.Parse(raw)
-	if err != nil {
-		t.Fatalf("the emulator reports CORS rules policy cannot read: %v\n%s", err, raw)
-	}
-	return p
 }

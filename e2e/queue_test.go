@@ -13,8 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/emulator/esm"
+	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -126,7 +128,7 @@ func (a *account) bucketPolicy(t *testing.T, name string) policy.Policy {
 	if !ok {
 		t.Fatalf("bucket %s does not exist", name)
 	}
-	return emulated(t, b.CorsPolicy)
+	return corscases.Emulated(t, b.CorsPolicy)
 }
 
 // A sweep of 2,500 buckets (three ListBuckets pages) at 200 requests/s per operation per
@@ -198,7 +200,7 @@ func TestASweepLargerThanOneInvocationConvergesThroughTheQueue(t *testing.T) {
 // ACTIVE it gets the baseline.
 func TestACreatingContainerWaitsOnTheQueueNotInTheFunction(t *testing.T) {
 	t.Parallel()
-	clock := emulator.NewManualClock(time.Now())
+	clock := clock.NewManual(time.Now())
 	const creatingFor = 4 * time.Minute
 	a := newAccount(t, string(baseline.JSON()), emulator.WithClock(clock), emulator.WithCreatingDuration(creatingFor))
 	q := newQueued(t, a, 2, nil, nil)
@@ -213,7 +215,7 @@ func TestACreatingContainerWaitsOnTheQueueNotInTheFunction(t *testing.T) {
 	// runs out, and the container's creation goes on.
 	var waited time.Duration
 	m, invs := q.mapping(func(context.Context) bool {
-		if c, ok := a.Container("live-news"); ok && c.Status == "ACTIVE" && policy.Equal(emulated(t, c.CorsPolicy), baseline) {
+		if c, ok := a.Container("live-news"); ok && c.Status == "ACTIVE" && policy.Equal(corscases.Emulated(t, c.CorsPolicy), baseline) {
 			return false
 		}
 		if waited > 2*creatingFor {

@@ -11,6 +11,7 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/handler"
+	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -45,7 +46,7 @@ func wantBucketPolicy(t *testing.T, a *account, bucket string, want policy.Polic
 	if !ok {
 		t.Fatalf("bucket %s does not exist", bucket)
 	}
-	if !policy.Equal(emulated(t, b.CorsPolicy), want) || (b.CorsPolicy == nil) != (want == nil) {
+	if !policy.Equal(corscases.Emulated(t, b.CorsPolicy), want) || (b.CorsPolicy == nil) != (want == nil) {
 		t.Errorf("bucket %s has CORS %s, want %s", bucket, b.CorsPolicy, want.JSON())
 	}
 }

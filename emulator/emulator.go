@@ -28,17 +28,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/corsguard/corsguard/clock"
 )
-
-// Clock tells the emulator what time it is. Tests inject a fake one to drive the CREATING and
-// DELETING lifecycle without sleeping.
-type Clock interface {
-	Now() time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
 
 // Defaults for New.
 const (
@@ -52,8 +44,9 @@ const (
 // Option configures an Emulator in New.
 type Option func(*Emulator)
 
-// WithClock makes the emulator read time from c instead of the system clock.
-func WithClock(c Clock) Option { return func(e *Emulator) { e.clock = c } }
+// WithClock makes the emulator read time from c instead of the system clock (a clock.Manual
+// drives the CREATING and DELETING lifecycle and SQS's delays without sleeping).
+func WithClock(c clock.Clock) Option { return func(e *Emulator) { e.clock = c } }
 
 // WithRegion sets the Region that appears in ARNs, endpoints and events (default us-east-1).
 func WithRegion(region string) Option { return func(e *Emulator) { e.region = region } }
@@ -96,7 +89,7 @@ func WithLogger(l *slog.Logger) Option { return func(e *Emulator) { e.log = l } 
 // Emulator is an in-memory AWS account in one Region. It is an http.Handler and is safe for
 // concurrent use.
 type Emulator struct {
-	clock    Clock
+	clock    clock.Clock
 	region   string
 	account  string
 	creating time.Duration
@@ -143,7 +136,7 @@ type Emulator struct {
 // New returns an Emulator with an empty account.
 func New(opts ...Option) *Emulator {
 	e := &Emulator{
-		clock:      realClock{},
+		clock:      clock.Real{},
 		region:     DefaultRegion,
 		account:    DefaultAccount,
 		creating:   DefaultCreatingDuration,
@@ -176,8 +169,8 @@ func New(opts ...Option) *Emulator {
 	}
 	e.seedManagedLocked()
 	e.fronts = e.frontEnds()
-	if mc, ok := e.clock.(*ManualClock); ok {
-		mc.onChange(e.wakePollers) // a message's delay or visibility may have ended
+	if mc, ok := e.clock.(*clock.Manual); ok {
+		mc.OnChange(e.wakePollers) // a message's delay or visibility may have ended
 	}
 	if e.eventURL != "" {
 		e.events.fwd = newForwarder(e.eventURL, eventQueueLen, e.log)

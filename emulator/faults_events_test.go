@@ -18,6 +18,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 )
 
@@ -260,7 +261,7 @@ func TestEventsArePostedToTheEventURL(t *testing.T) {
 		got <- body
 	}))
 	defer target.Close()
-	emu := emulator.New(emulator.WithEventURL(target.URL), emulator.WithClock(emulator.NewManualClock(epoch)), emulator.WithoutQuotas())
+	emu := emulator.New(emulator.WithEventURL(target.URL), emulator.WithClock(clock.NewManual(epoch)), emulator.WithoutQuotas())
 	url, stop, err := emu.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

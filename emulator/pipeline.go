@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/corsguard/corsguard/clock"
 )
 
 // call is one API request on its way through the pipeline, whatever its protocol.
@@ -51,7 +53,7 @@ func (e *Emulator) handle(w http.ResponseWriter, r *http.Request, p protocol, c 
 	e.calls.add(c.Op, c.Resource)
 
 	if d := e.faults.latency(c.Op); d > 0 {
-		if err := sleep(r.Context(), d); err != nil {
+		if err := clock.Sleep(r.Context(), d); err != nil {
 			return // the client went away
 		}
 	}
@@ -81,18 +83,6 @@ func (e *Emulator) handle(w http.ResponseWriter, r *http.Request, p protocol, c 
 // in Throttled as a quota's does.
 var throttleCodes = map[string]bool{"ThrottlingException": true, "Throttling": true, "SlowDown": true,
 	"RequestThrottled": true, "LimitExceededException": true, "TooManyRequestsException": true}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // locked runs fn with the state locked, after applying due lifecycle transitions; the events
 // both produce are kept on c for delivery once the lock is released.

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 )
 
@@ -28,7 +29,7 @@ var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // fixture is an emulator on a manual clock behind a real HTTP server, with real SDK clients.
 type fixture struct {
 	emu   *emulator.Emulator
-	clock *emulator.ManualClock
+	clock *clock.Manual
 	url   string
 	ms    *mediastore.Client
 	ssm   *ssm.Client
@@ -36,7 +37,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts ...emulator.Option) *fixture {
 	t.Helper()
-	clock := emulator.NewManualClock(epoch)
+	clock := clock.NewManual(epoch)
 	emu := emulator.New(append([]emulator.Option{emulator.WithClock(clock), emulator.WithoutQuotas()}, opts...)...)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 )
 
@@ -56,7 +57,7 @@ func FuzzSQSRequest(f *testing.F) {
 		f.Add(s.op, s.body)
 	}
 	f.Fuzz(func(t *testing.T, op int, body string) {
-		emu := emulator.New(emulator.WithClock(emulator.NewManualClock(epoch)), emulator.WithoutQuotas())
+		emu := emulator.New(emulator.WithClock(clock.NewManual(epoch)), emulator.WithoutQuotas())
 		defer emu.Close()
 		if err := emu.SeedQueue("work.fifo", map[string]string{"FifoQueue": "true"}); err != nil {
 			t.Fatal(err)

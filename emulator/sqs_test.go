@@ -18,6 +18,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 )
 
@@ -25,14 +26,14 @@ import (
 // client that does not retry.
 type sqsFixture struct {
 	emu   *emulator.Emulator
-	clock *emulator.ManualClock
+	clock *clock.Manual
 	url   string
 	sqs   *sqs.Client
 }
 
 func newSQSFixture(t testing.TB, opts ...emulator.Option) *sqsFixture {
 	t.Helper()
-	clock := emulator.NewManualClock(epoch)
+	clock := clock.NewManual(epoch)
 	emu := emulator.New(append([]emulator.Option{emulator.WithClock(clock), emulator.WithoutQuotas()}, opts...)...)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(func() { emu.Close(); srv.Close() })

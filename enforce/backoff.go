@@ -5,32 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/corsguard/corsguard/clock"
 )
 
-// Clock is the engine's source of time. The engine measures durations, checks the deadline and
-// sleeps between backoff attempts only through it, so tests can run the backoff without waiting.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// Sleep waits for d, or until ctx is done, in which case it returns ctx's error.
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-// realClock is the wall clock.
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// Clock is the engine's source of time (the code base's one, package clock). The engine
+// measures durations, checks the deadline and sleeps between backoff attempts only through it.
+type Clock = clock.Clock
 
 // errBusy is ErrBusy: the engine waits and tries again, or, for the work queue, returns a
 // *BusyError with its hint.
@@ -70,18 +51,19 @@ type backoff struct {
 	noWait bool
 }
 
-// ceiling returns min(cap, base·2^n) without overflowing.
-func ceiling(base, limit time.Duration, n int) time.Duration {
+// FullJitter is the one backoff formula of the code base, the engine's and the work queue's:
+// the n-th delay (from 0) is rand()·min(limit, base·2^n), rand uniform in [0, 1), computed
+// without overflowing.
+func FullJitter(n int, base, limit time.Duration, rand func() float64) time.Duration {
+	ceiling := limit
 	if n < 63 && base <= limit>>n {
-		return base << n
+		ceiling = base << n
 	}
-	return limit
+	return time.Duration(rand() * float64(ceiling))
 }
 
 // next draws the next delay.
-func (b *backoff) next() time.Duration {
-	return time.Duration(b.rand() * float64(ceiling(b.base, b.cap, b.waits)))
-}
+func (b *backoff) next() time.Duration { return FullJitter(b.waits, b.base, b.cap, b.rand) }
 
 // wait sleeps for the next delay, or returns errNoTime without sleeping when that sleep would
 // end after the deadline.

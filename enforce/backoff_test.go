@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/corsguard/corsguard/clock"
 )
 
 // wantDelay is the formula written independently of the code under test:
@@ -70,7 +72,7 @@ func TestBackoffDelaysFollowTheFormula(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			start := time.Now()
 			rnd := &seqRand{values: values}
-			b := &backoff{clock: realClock{}, rand: rnd.next, base: tc.base, cap: tc.cap, deadline: start.Add(time.Hour)}
+			b := &backoff{clock: clock.Real{}, rand: rnd.next, base: tc.base, cap: tc.cap, deadline: start.Add(time.Hour)}
 			calls, at := 0, []time.Time{}
 			if err := b.patiently(context.Background(), busyFor(tc.busy, &calls, &at)); err != nil {
 				t.Fatalf("%s: patiently: %v", tc.name, err)
@@ -96,7 +98,7 @@ func TestBackoffStopsWhenTheNextSleepWouldPassTheDeadline(t *testing.T) {
 			start := time.Now()
 			deadline := start.Add(budget)
 			rnd := &seqRand{values: []float64{0.999999, 0.7, 0.95}}
-			b := &backoff{clock: realClock{}, rand: rnd.next, base: time.Second, cap: 15 * time.Second, deadline: deadline}
+			b := &backoff{clock: clock.Real{}, rand: rnd.next, base: time.Second, cap: 15 * time.Second, deadline: deadline}
 			calls, at := 0, []time.Time{}
 			err := b.patiently(context.Background(), busyFor(1000, &calls, &at)) // bounded, so a broken stop fails instead of hanging
 			if !errors.Is(err, errBusy) || !errors.Is(err, errNoTime) {
@@ -121,7 +123,7 @@ func TestBackoffStopsWhenTheNextSleepWouldPassTheDeadline(t *testing.T) {
 
 func TestBackoffNeverExceedsTheCapAndNeverOverflows(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := &backoff{clock: realClock{}, rand: func() float64 { return 0.999999 }, base: time.Second, cap: 15 * time.Second}
+		b := &backoff{clock: clock.Real{}, rand: func() float64 { return 0.999999 }, base: time.Second, cap: 15 * time.Second}
 		calls, at := 0, []time.Time{}
 		if err := b.patiently(context.Background(), busyFor(200, &calls, &at)); err != nil {
 			t.Fatalf("patiently without a deadline: %v", err)
@@ -141,7 +143,7 @@ func TestBackoffReturnsOtherErrorsAtOnce(t *testing.T) {
 	for _, want := range []error{nil, errGone, errors.New("access denied")} {
 		synctest.Test(t, func(t *testing.T) {
 			start := time.Now()
-			b := &backoff{clock: realClock{}, rand: func() float64 { return 0.5 }, base: time.Second, cap: time.Minute}
+			b := &backoff{clock: clock.Real{}, rand: func() float64 { return 0.5 }, base: time.Second, cap: time.Minute}
 			calls := 0
 			err := b.patiently(context.Background(), func(context.Context) error { calls++; return want })
 			if !errors.Is(err, want) || calls != 1 || time.Since(start) != 0 {
@@ -153,7 +155,7 @@ func TestBackoffReturnsOtherErrorsAtOnce(t *testing.T) {
 
 func TestBackoffStopsWhenTheContextEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := &backoff{clock: realClock{}, rand: func() float64 { return 0.5 }, base: time.Second, cap: time.Minute}
+		b := &backoff{clock: clock.Real{}, rand: func() float64 { return 0.5 }, base: time.Second, cap: time.Minute}
 		ctx, cancel := context.WithCancel(context.Background())
 		calls := 0
 		err := b.patiently(ctx, func(context.Context) error {
@@ -171,7 +173,7 @@ func TestBackoffStopsWhenTheContextEnds(t *testing.T) {
 
 func TestBackoffSleepEndsWithTheContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := &backoff{clock: realClock{}, rand: func() float64 { return 0.999 }, base: time.Minute, cap: time.Hour}
+		b := &backoff{clock: clock.Real{}, rand: func() float64 { return 0.999 }, base: time.Minute, cap: time.Hour}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		start := time.Now()
@@ -185,7 +187,7 @@ func TestBackoffSleepEndsWithTheContext(t *testing.T) {
 func TestScheduleRefusesWhatCannotFinishAndEverythingAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
-		s := &schedule{clock: realClock{}, deadline: deadline, min: time.Second}
+		s := &schedule{clock: clock.Real{}, deadline: deadline, min: time.Second}
 		ctx := context.Background()
 		// Three resources of 2 s each: the estimate becomes their mean, 2 s.
 		for i := range 3 {
@@ -215,7 +217,7 @@ func TestScheduleRefusesWhatCannotFinishAndEverythingAfter(t *testing.T) {
 }
 
 func TestScheduleWithoutDeadlineRefusesOnlyADoneContext(t *testing.T) {
-	s := &schedule{clock: realClock{}, min: time.Hour}
+	s := &schedule{clock: clock.Real{}, min: time.Hour}
 	if why := s.start(context.Background()); why != "" {
 		t.Fatalf("refused without a deadline: %s", why)
 	}

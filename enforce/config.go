@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/profile"
 )
@@ -172,7 +173,7 @@ func (c Config) withDefaults() Config {
 		c.MinDuration = DefaultMinDuration
 	}
 	if c.Clock == nil {
-		c.Clock = realClock{}
+		c.Clock = clock.Real{}
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Float64

@@ -2,7 +2,6 @@ package enforce_test
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"net/http/httptest"
 	"slices"
@@ -20,8 +19,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -317,7 +318,7 @@ func (e *env) corsOf(name string) policy.Policy {
 	if !ok {
 		e.t.Fatalf("container %s does not exist", name)
 	}
-	return emulated(e.t, info.CorsPolicy)
+	return corscases.Emulated(e.t, info.CorsPolicy)
 }
 
 // bucketCors returns the bucket's policy on the emulator.
@@ -327,21 +328,21 @@ func (e *env) bucketCors(name string) policy.Policy {
 	if !ok {
 		e.t.Fatalf("bucket %s does not exist", name)
 	}
-	return emulated(e.t, info.CorsPolicy)
+	return corscases.Emulated(e.t, info.CorsPolicy)
 }
 
 // testClock is the engine's clock in tests that drive the emulator's lifecycle: it reads the
 // emulator's manual clock, and its Sleep moves that clock forward at once. It starts at the
 // wall-clock time so that context deadlines, which are wall-clock times, mean the same to it.
 type testClock struct {
-	*emulator.ManualClock
+	*clock.Manual
 	mu      sync.Mutex
 	sleeps  []time.Duration
 	onSleep func(n int) // called after the n-th sleep (from 1), if set
 }
 
 func newTestClock() *testClock {
-	return &testClock{ManualClock: emulator.NewManualClock(time.Now())}
+	return &testClock{Manual: clock.NewManual(time.Now())}
 }
 
 func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
@@ -381,17 +382,4 @@ func sumOf(ds []time.Duration) time.Duration {
 // keys returns a map's keys, sorted.
 func keys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
-}
-
-// emulated reads the CORS rules the emulator reports for a container or bucket (nil: none).
-func emulated(t testing.TB, raw json.RawMessage) policy.Policy {
-	t.Helper()
-	if raw == nil {
-		return nil
-	}
-	p, err := policy.Parse(raw)
-	if err != nil {
-		t.Fatalf("the emulator reports CORS rules policy cannot read: %v\n%s", err, raw)
-	}
-	return p
 }

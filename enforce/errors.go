@@ -110,7 +110,9 @@ var unavailableCodes = map[string]bool{
 	"InvalidClientTokenId":          true,
 }
 
-// errorCode returns the API error code of err, "" when it is not an API error.
+// errorCode returns the API error code of err, "" when it is not an API error: the one reader
+// of codes. S3 models few of its errors per operation (GetBucketCors models none), so codes
+// are compared, not types.
 func errorCode(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {

@@ -2,13 +2,11 @@ package enforce
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/policy"
@@ -88,7 +86,7 @@ func (s s3Store) describe(_ context.Context, _ *meter, name string) (resource, e
 func (s s3Store) tags(ctx context.Context, m *meter, r resource) (map[string]string, error) {
 	out, err := s.c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(r.name), ExpectedBucketOwner: expectedOwner(ctx)},
 		s3Opt(m, opGetBucketTagging))
-	if s3Code(err) == "NoSuchTagSet" {
+	if errorCode(err) == "NoSuchTagSet" {
 		return map[string]string{}, nil
 	}
 	if err != nil {
@@ -104,7 +102,7 @@ func (s s3Store) tags(ctx context.Context, m *meter, r resource) (map[string]str
 func (s s3Store) getPolicy(ctx context.Context, m *meter, r resource) (policy.Policy, error) {
 	out, err := s.c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: aws.String(r.name), ExpectedBucketOwner: expectedOwner(ctx)},
 		s3Opt(m, opGetBucketCors))
-	if s3Code(err) == "NoSuchCORSConfiguration" {
+	if errorCode(err) == "NoSuchCORSConfiguration" {
 		return nil, nil
 	}
 	if err != nil {
@@ -123,21 +121,11 @@ func (s s3Store) putPolicy(ctx context.Context, m *meter, r resource, p policy.P
 	return nil
 }
 
-// s3Code returns the S3 error code of err, "" when it is not an API error. S3 models few of
-// its errors per operation (GetBucketCors models none), so codes are compared, not types.
-func s3Code(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
-
 // classifyS3 marks the S3 errors the engine acts on: a deleted bucket is gone; a conflicting
 // operation in progress (OperationAborted, 409) is busy and backed off. Throttling (SlowDown)
 // and server errors were already retried by the SDK.
 func classifyS3(err error) error {
-	switch s3Code(err) {
+	switch errorCode(err) {
 	case "NoSuchBucket":
 		return fmt.Errorf("%w: %w", errGone, err)
 	case "OperationAborted":

@@ -29,6 +29,7 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/findings"
+	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
@@ -397,10 +398,10 @@ func TestInvokeReconcilesBucketsWhenS3IsATarget(t *testing.T) {
 		res.Entries[0].Kind != policy.S3 || res.Entries[0].Outcome != enforce.Remediated {
 		t.Errorf("PutBucketCors event: %+v", res)
 	}
-	if info, _ := f.emu.Bucket("media-assets"); !policy.Equal(emulated(t, info.CorsPolicy), s3want) {
+	if info, _ := f.emu.Bucket("media-assets"); !policy.Equal(corscases.Emulated(t, info.CorsPolicy), s3want) {
 		t.Errorf("media-assets holds %v", info.CorsPolicy)
 	}
-	if info, _ := f.emu.Bucket("media-uploads"); !cmp.Equal(emulated(t, info.CorsPolicy), loose) {
+	if info, _ := f.emu.Bucket("media-uploads"); !cmp.Equal(corscases.Emulated(t, info.CorsPolicy), loose) {
 		t.Error("an event about one bucket touched another")
 	}
 
@@ -433,19 +434,6 @@ func TestInvokeIgnoresBucketEventsWhenS3IsNotATarget(t *testing.T) {
 	if n := f.emu.TotalCalls(); n != 0 {
 		t.Errorf("%d AWS calls", n)
 	}
-}
-
-// emulated reads the CORS rules the emulator reports for a container or bucket (nil: none).
-func emulated(t testing.TB, raw json.RawMessage) policy.Policy {
-	t.Helper()
-	if raw == nil {
-		return nil
-	}
-	p, err := policy.Parse(raw)
-	if err != nil {
-		t.Fatalf("the emulator reports CORS rules policy cannot read: %v\n%s", err, raw)
-	}
-	return p
 }
 
 func TestInvokeLogsTheBaselineThatWasDeleted(t *testing.T) {

@@ -3,6 +3,8 @@ package workqueue
 import (
 	"math"
 	"time"
+
+	"github.com/corsguard/corsguard/enforce"
 )
 
 // Retry delays of a message whose resource is busy (a container CREATING, in use) or whose
@@ -23,12 +25,7 @@ const (
 // (1 for the first): max(MinDelay, rand()·min(limit, base·2^(receiveCount-1))), rand uniform in
 // [0, 1).
 func Delay(receiveCount int, base, limit time.Duration, rand func() float64) time.Duration {
-	n := max(receiveCount-1, 0)
-	ceiling := limit
-	if n < 63 && base <= limit>>n {
-		ceiling = base << n
-	}
-	return max(MinDelay, time.Duration(rand()*float64(ceiling)))
+	return max(MinDelay, enforce.FullJitter(max(receiveCount-1, 0), base, limit, rand))
 }
 
 // MinReceiveCount is the least maxReceiveCount of the redrive policy with which a message whose

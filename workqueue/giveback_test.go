@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
@@ -19,7 +20,7 @@ import (
 // its receive. A worker gives a message back some minutes after the event source mapping
 // received it (its batching window, then the invocation), so the longest delay must still fit.
 func TestGiveBackFitsWhatIsLeftOfTwelveHours(t *testing.T) {
-	clock := emulator.NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	clock := clock.NewManual(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	emu := emulator.New(emulator.WithClock(clock), emulator.WithoutQuotas())
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)

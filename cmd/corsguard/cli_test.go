@@ -17,6 +17,7 @@ import (
 	"github.com/corsguard/corsguard/cmd/corsguard/report"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -169,7 +170,7 @@ func TestDryRunWritesNothingAndApplyRepairs(t *testing.T) {
 		"partner-feed": drifted, "test-scratch": drifted,
 	} {
 		c, _ := a.emu.Container(name)
-		if !policy.Equal(emulated(t, c.CorsPolicy), wantPolicy) {
+		if !policy.Equal(corscases.Emulated(t, c.CorsPolicy), wantPolicy) {
 			t.Errorf("%s after apply: %v, want %v", name, c.CorsPolicy, wantPolicy)
 		}
 	}

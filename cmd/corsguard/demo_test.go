@@ -12,6 +12,7 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/handler"
+	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -95,7 +96,7 @@ func TestDemo(t *testing.T) {
 			wantPolicy = c.cors
 		}
 		if info.Status != "ACTIVE" || !cmp.Equal(info.CorsPolicy == nil, wantPolicy == nil) ||
-			(wantPolicy != nil && !policy.Equal(emulated(t, info.CorsPolicy), wantPolicy)) {
+			(wantPolicy != nil && !policy.Equal(corscases.Emulated(t, info.CorsPolicy), wantPolicy)) {
 			t.Errorf("%s at the end: %s %v, want ACTIVE %v", c.name, info.Status, info.CorsPolicy, wantPolicy)
 		}
 	}
@@ -110,7 +111,7 @@ func TestDemo(t *testing.T) {
 		if b.name == demoExemptBucket {
 			wantPolicy = b.cors
 		}
-		if !policy.Equal(emulated(t, info.CorsPolicy), wantPolicy) {
+		if !policy.Equal(corscases.Emulated(t, info.CorsPolicy), wantPolicy) {
 			t.Errorf("bucket %s at the end: %v, want %v", b.name, info.CorsPolicy, wantPolicy)
 		}
 	}
@@ -138,7 +139,7 @@ func TestDemo(t *testing.T) {
 	}
 	for _, name := range []string{demoNewContainer, "live-sports"} {
 		info, _ := d.emu.Container(name)
-		if info.Status != "ACTIVE" || !policy.Equal(emulated(t, info.CorsPolicy), demoBaselineV2()) {
+		if info.Status != "ACTIVE" || !policy.Equal(corscases.Emulated(t, info.CorsPolicy), demoBaselineV2()) {
 			t.Errorf("%s after the queue: %s %v", name, info.Status, info.CorsPolicy)
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -54,7 +54,7 @@ func (a *account) bucketCors(t *testing.T, name string) policy.Policy {
 	if !ok {
 		t.Fatalf("bucket %s does not exist", name)
 	}
-	return emulated(t, b.CorsPolicy)
+	return corscases.Emulated(t, b.CorsPolicy)
 }
 
 func TestS3AuditDryRunAndApply(t *testing.T) {
@@ -123,7 +123,7 @@ func TestS3AuditDryRunAndApply(t *testing.T) {
 		t.Errorf("audit after apply: exit %d, want 0\n%s", again.code, again.stdout)
 	}
 	// Containers were never a target: still as seeded.
-	if c, _ := a.emu.Container("live-sports"); !policy.Equal(emulated(t, c.CorsPolicy), drifted) {
+	if c, _ := a.emu.Container("live-sports"); !policy.Equal(corscases.Emulated(t, c.CorsPolicy), drifted) {
 		t.Errorf("container live-sports changed by --target s3: %v", c.CorsPolicy)
 	}
 }
@@ -361,19 +361,6 @@ func TestCLIAndLambdaAuditAMixedEstateAlike(t *testing.T) {
 	if len(cli.Entries) != 8 || cli.Totals[enforce.Drifted] != 4 {
 		t.Errorf("the audit saw %d resources, %d drifted; want 8 and 4", len(cli.Entries), cli.Totals[enforce.Drifted])
 	}
-}
-
-// emulated reads the CORS rules the emulator reports for a container or bucket (nil: none).
-func emulated(t testing.TB, raw json.RawMessage) policy.Policy {
-	t.Helper()
-	if raw == nil {
-		return nil
-	}
-	p, err := policy.Parse(raw)
-	if err != nil {
-		t.Fatalf("the emulator reports CORS rules policy cannot read: %v\n%s", err, raw)
-	}
-	return p
 }
 
 // The CLI learns its account with sts:GetCallerIdentity and names it as every bucket call's

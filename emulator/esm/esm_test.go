@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/emulator/esm"
 )
@@ -31,7 +32,7 @@ var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // FIFO dead-letter queue (after 3 receives), and a real SQS client.
 type account struct {
 	emu    *emulator.Emulator
-	clock  *emulator.ManualClock
+	clock  *clock.Manual
 	client *sqs.Client
 	url    string // the work queue's
 	dlq    string
@@ -41,7 +42,7 @@ const visibility = 30 * time.Second
 
 func newAccount(t *testing.T) *account {
 	t.Helper()
-	clock := emulator.NewManualClock(epoch)
+	clock := clock.NewManual(epoch)
 	emu := emulator.New(emulator.WithClock(clock), emulator.WithoutQuotas())
 	srv := httptest.NewServer(emu)
 	t.Cleanup(func() { emu.Close(); srv.Close() })
