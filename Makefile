@@ -109,6 +109,10 @@ e2e: $(BIN)/aws-lambda-rie ## the real bootstrap under aws-lambda-rie against th
 bench: $(BIN)/aws-lambda-rie ## measure against the limits (sweeps, time to compliance, cold start, growth; about 4 min, see the run time in docs/BENCHMARKS.md) and rewrite docs/BENCHMARKS.md
 	$(GO) run ./bench/cmd/report -out docs/BENCHMARKS.md -rie $(BIN)/aws-lambda-rie
 
+.PHONY: bench-queue
+bench-queue: ## measure only the work queue's rows at AWS's quotas and the CloudTrail storm (issue 23) and rewrite those parts of docs/BENCHMARKS.md
+	$(GO) run ./bench/cmd/report -queue -out docs/BENCHMARKS.md
+
 .PHONY: bench-coldstart
 bench-coldstart: $(BIN)/aws-lambda-rie ## measure only the cold start and the binary size (about 20 s) and rewrite those parts of docs/BENCHMARKS.md
 	$(GO) run ./bench/cmd/report -coldstart -out docs/BENCHMARKS.md -rie $(BIN)/aws-lambda-rie

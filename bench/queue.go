@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,12 +15,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/emulator/esm"
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/config"
@@ -28,38 +32,165 @@ import (
 
 // QueueSweepSpec is one sweep of S3 buckets through the work queue: the router lists and
 // enqueues, Concurrency workers (each with its own engine and rate limiters, as separate Lambda
-// execution environments have) drain the queue through emulator/esm.
+// execution environments have) drain the queue through emulator/esm. The emulator applies
+// AWS's default quotas (emulator.AWSQuotas) in every case.
 type QueueSweepSpec struct {
 	N           int
 	Rate        float64 // account-wide, per operation (CORSGUARD_RATE)
 	Concurrency int     // MaximumConcurrency
-	Throttle    float64 // the emulator's rate limit per operation; 0 means none
-	Latency     time.Duration
+	// Throttle is an extra rate limit per operation the emulator injects on top of AWS's
+	// quotas; 0 means none (AWS's quotas alone).
+	Throttle float64
+	Latency  time.Duration
+	// SecurityHub turns findings on (CORSGUARD_SECURITY_HUB); SecurityHubRate is corsguard's
+	// share of BatchImportFindings' quota (CORSGUARD_SECURITY_HUB_RATE), 0 the default.
+	SecurityHub     bool
+	SecurityHubRate float64
+	// Limit stops the sweep after this long, measured as far as it went (TimedOut); 0 never.
+	Limit time.Duration
 }
 
 // QueueSweepResult is what a queue sweep measured.
 type QueueSweepResult struct {
-	Spec        QueueSweepSpec
-	Wall        time.Duration  // from the router's invocation to an empty queue
-	Drifted     int            // drifted buckets
-	Converged   int            // buckets holding the baseline at the end
-	Calls       map[string]int // the emulator's count per operation, SQS's included
-	Throttled   int
-	Invocations int // router and worker invocations
-	Records     int
+	Spec      QueueSweepSpec
+	Wall      time.Duration  // from the router's invocation to empty queues
+	Drifted   int            // drifted buckets
+	Converged int            // buckets holding the baseline at the end
+	Calls     map[string]int // the emulator's count per operation, SQS's included
+	// Throttled is the emulator's throttling answers (AWS's quotas and injected throttles),
+	// which the SDK retried; ThrottledOps the same per operation. Reported is the throttling
+	// error codes in what the function instances wrote: the throttles that reached a report.
+	Throttled    int
+	ThrottledOps map[string]int
+	Reported     int
+	Invocations  int // router and worker invocations
+	Records      int
+	// WorkerInstances is how many worker instances (execution environments) ran at least
+	// one batch.
+	WorkerInstances int
+	// Findings is the findings Security Hub holds at the end; FindingsPresent the buckets
+	// with an active PASSED finding among them (every bucket ends compliant or remediated).
+	Findings, FindingsPresent int
 	// FunctionTime is the time the router's and the workers' invocations took, summed.
 	FunctionTime time.Duration
 	// LogBytes is what the function instances wrote to their logs (JSON lines and EMF
 	// documents), the bytes CloudWatch Logs would ingest besides Lambda's own lines.
 	LogBytes int64
+	// Quotas are the request quotas the emulator applied.
+	Quotas []emulator.Quota
+	// Shares are the rates corsguard was configured to use, per operation (see Shares).
+	Shares map[string]Share
+	// TimedOut says that the sweep was stopped at Spec.Limit: the figures are of what it did.
+	TimedOut bool
 }
 
 // GBSeconds is the function time at the template's 256 MB.
 func (r QueueSweepResult) GBSeconds() float64 { return r.FunctionTime.Seconds() * 0.25 }
 
-// Bound is N at the account-wide rate, plus one latency.
+// Share is the rate corsguard keeps to for one operation, all its instances together: its
+// configured share, never above AWS's quota, or AWS's quota where corsguard sets no rate of
+// its own. From says which.
+type Share struct {
+	Rate float64
+	From string
+}
+
+// ssmReadOps are the operations that share Parameter Store's throughput.
+var ssmReadOps = []string{"GetParameter", "GetParameters", "GetParametersByPath"}
+
+// shares returns the rate corsguard is configured to use for each operation it may call in a
+// queue sweep of spec, at most the quota that binds it account-wide (or per FIFO queue) in qs.
+func shares(spec QueueSweepSpec, qs []emulator.Quota) map[string]Share {
+	quota := func(op string) (emulator.Quota, bool) {
+		for _, q := range qs {
+			if slices.Contains(q.Ops, op) && q.Per != emulator.PerResource {
+				return q, true
+			}
+		}
+		return emulator.Quota{}, false
+	}
+	out := map[string]Share{}
+	capped := func(op string, rate float64, from string) {
+		if q, ok := quota(op); ok && q.Rate < rate {
+			out[op] = Share{q.Rate, fmt.Sprintf("%s capped at AWS's quota %g/s", from, q.Rate)}
+			return
+		}
+		out[op] = Share{rate, from}
+	}
+	rate := strconv.FormatFloat(spec.Rate, 'f', -1, 64)
+	for _, op := range append(slices.Clone(s3Ops), ssmReadOps...) {
+		capped(op, spec.Rate, config.Rate+" "+rate+"/s")
+	}
+	if spec.SecurityHub {
+		hub := cmp0(spec.SecurityHubRate, findings.DefaultImportRate)
+		capped("BatchImportFindings", hub, config.SecurityHubRate+" "+strconv.FormatFloat(hub, 'f', -1, 64)+"/s")
+	}
+	// What corsguard sets no account-wide rate for: AWS's quota.
+	for _, q := range qs {
+		if q.Per == emulator.PerResource {
+			continue
+		}
+		for _, op := range q.Ops {
+			if _, ok := out[op]; !ok && op != emulator.AllOps {
+				burst := ""
+				if q.Burst > int(q.Rate) {
+					burst = fmt.Sprintf(" burst %d", q.Burst)
+				}
+				out[op] = Share{q.Rate, fmt.Sprintf("AWS's quota %g/s%s (no rate of corsguard's)", q.Rate, burst)}
+			}
+		}
+	}
+	return out
+}
+
+func cmp0(v, def float64) float64 {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// Busiest is the operation whose calls (answered, not throttled) take longest at corsguard's
+// rate for it: the one that sets the bound.
+func (r QueueSweepResult) Busiest() (op string, calls int, s Share) {
+	best := -1.0
+	for _, o := range slices.Sorted(maps.Keys(r.Calls)) {
+		sh, ok := r.Shares[o]
+		if !ok || sh.Rate <= 0 || math.IsInf(sh.Rate, 1) {
+			continue
+		}
+		n := r.Answered(o) // a throttled answer served nothing
+		if t := float64(n) / sh.Rate; t > best {
+			best, op, calls, s = t, o, n, sh
+		}
+	}
+	return op, calls, s
+}
+
+// Bound is the largest, over the operations the sweep made, of their answered calls ÷ the rate
+// corsguard is configured to use for them (Shares), plus one latency: no sweep that keeps to
+// its shares can be faster.
 func (r QueueSweepResult) Bound() time.Duration {
-	return time.Duration(float64(r.Spec.N)/r.Spec.Rate*float64(time.Second)) + r.Spec.Latency
+	_, calls, s := r.Busiest()
+	if s.Rate <= 0 {
+		return r.Spec.Latency
+	}
+	return time.Duration(float64(calls)/s.Rate*float64(time.Second)) + r.Spec.Latency
+}
+
+// SSMReads counts the answered calls that share Parameter Store's throughput.
+func (r QueueSweepResult) SSMReads() int { return answered(r.Calls, r.ThrottledOps, ssmReadOps...) }
+
+// Answered is op's calls that were answered, not throttled.
+func (r QueueSweepResult) Answered(op string) int { return answered(r.Calls, r.ThrottledOps, op) }
+
+// SSMMinimum is the least number of baseline reads a sweep needs (issue 23): one by the router,
+// and one per worker instance that ran, for the one baseline version.
+func (r QueueSweepResult) SSMMinimum() int { return 1 + r.WorkerInstances }
+
+// MinimumImports is ⌈findings ÷ 100⌉: BatchImportFindings takes up to 100 findings a call.
+func (r QueueSweepResult) MinimumImports() int {
+	return (r.Findings + findings.MaxBatch - 1) / findings.MaxBatch
 }
 
 // sqsOps are the emulator's names of the SQS operations.
@@ -122,30 +253,98 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 		names = append(names, name)
 	}
 	a.SetLatency(emulator.AnyOp, spec.Latency)
-	for _, op := range Operations() {
-		a.SetThrottle(op, spec.Throttle)
+	if spec.Throttle > 0 {
+		for _, op := range Operations() {
+			a.SetThrottle(op, spec.Throttle)
+		}
 	}
 	a.ResetCalls()
 	env := map[string]string{
 		config.BaselineParameter: BaselineParam, config.Targets: "s3",
 		config.Rate: strconv.FormatFloat(spec.Rate, 'f', -1, 64),
 	}
-	d, err := drainSweep(ctx, a, env, spec.Concurrency)
+	if spec.SecurityHub {
+		env[config.SecurityHub] = "true"
+		if spec.SecurityHubRate > 0 {
+			env[config.SecurityHubRate] = strconv.FormatFloat(spec.SecurityHubRate, 'f', -1, 64)
+		}
+	}
+	d, err := drainSweep(ctx, a, env, spec.Concurrency, spec.Limit, sweepOnce(a))
 	if err != nil {
 		return QueueSweepResult{}, err
 	}
-	res := QueueSweepResult{Spec: spec, Drifted: nDrifted, Wall: d.wall, FunctionTime: d.functionTime,
-		Invocations: d.invocations, Records: d.records, LogBytes: d.logBytes}
-	res.Calls, res.Throttled = a.Calls(), a.Throttled()
+	res := QueueSweepResult{Spec: spec, TimedOut: d.timedOut, Drifted: nDrifted, Wall: d.wall, FunctionTime: d.functionTime,
+		Invocations: d.invocations, Records: d.records, LogBytes: d.logBytes, Reported: d.reported,
+		WorkerInstances: d.workerInstances, Quotas: a.Quotas()}
+	res.Calls, res.ThrottledOps, res.Throttled = a.Calls(), a.Emulator.Throttled(), a.Throttled()
+	res.Shares = shares(spec, res.Quotas)
+	res.Converged = converged(a, names)
+	if spec.SecurityHub {
+		res.Findings, res.FindingsPresent = passedFindings(a, names)
+	}
+	return res, nil
+}
+
+// converged counts the buckets named that hold the baseline.
+func converged(a *Account, buckets []string) int {
+	n := 0
 	want := baseline()
-	for _, name := range names {
+	for _, name := range buckets {
 		if b, ok := a.Bucket(name); ok {
 			if p, err := policy.Parse(b.CorsPolicy); err == nil && policy.Equal(p, want) {
-				res.Converged++
+				n++
 			}
 		}
 	}
-	return res, nil
+	return n
+}
+
+// answered counts the calls of ops that were answered, not throttled.
+func answered(calls, throttled map[string]int, ops ...string) int {
+	n := 0
+	for _, op := range ops {
+		n += calls[op] - throttled[op]
+	}
+	return n
+}
+
+// passedFindings returns how many findings the account's Security Hub holds, and how many of
+// the buckets named have an active finding whose compliance status is PASSED.
+func passedFindings(a *Account, buckets []string) (total, passed int) {
+	want := map[string]bool{}
+	for _, b := range buckets {
+		want["arn:aws:s3:::"+b] = true
+	}
+	seen := map[string]bool{}
+	all := a.Findings()
+	for _, f := range all {
+		if f["RecordState"] != findings.Active {
+			continue
+		}
+		c, _ := f["Compliance"].(map[string]any)
+		rs, _ := f["Resources"].([]any)
+		if c == nil || c["Status"] != "PASSED" || len(rs) == 0 {
+			continue
+		}
+		r, _ := rs[0].(map[string]any)
+		if id, _ := r["Id"].(string); want[id] && !seen[id] {
+			seen[id] = true
+		}
+	}
+	return len(all), len(seen)
+}
+
+// sweepOnce routes one scheduled sweep: a single router invocation that lists and enqueues.
+func sweepOnce(a *Account) routeFunc {
+	return func(ctx context.Context, invoke invokeFunc) error {
+		event := fmt.Sprintf(`{"version":"0","id":"bench-sweep","source":"aws.events","detail-type":"Scheduled Event","account":%q,"region":%q,"detail":{}}`,
+			a.Account(), Region)
+		out, err := invoke(ctx, []byte(event))
+		if err == nil && (out.Queue == nil || out.Queue.Enqueued == 0) {
+			err = fmt.Errorf("the router enqueued nothing: %s", out.Note)
+		}
+		return err
+	}
 }
 
 // drained is what drainSweep measured.
@@ -156,14 +355,28 @@ type drained struct {
 	// reported counts the throttling error codes in what the function instances wrote (their
 	// reports' JSON lines and EMF): the throttles that reached a report.
 	reported int
+	// workerInstances counts the worker instances that ran a batch; routerInstances the
+	// router instances the routing needed.
+	workerInstances, routerInstances int
+	// timedOut says that the run was stopped at its limit.
+	timedOut bool
 }
 
-// drainSweep runs one scheduled sweep through the work queue of a (seeded with benchQueue
-// here): a router instance lists and enqueues while emulator/esm hands batches of ten to
-// concurrency worker instances, each its own engine, clients and rate limiters, as separate
-// Lambda execution environments have. env is the function's settings besides the queue's
-// and the account's.
-func drainSweep(ctx context.Context, a *Account, env map[string]string, concurrency int) (drained, error) {
+// invokeFunc invokes a router instance with one EventBridge event, as Lambda does: a free
+// instance if there is one, a new one (a cold start) if all are busy.
+type invokeFunc func(ctx context.Context, event []byte) (*handler.Result, error)
+
+// routeFunc drives a run's routing: it invokes routers through invoke and returns when it has
+// routed everything.
+type routeFunc func(ctx context.Context, invoke invokeFunc) error
+
+// drainSweep runs routing (route) and the workers of the work queue of a (seeded with
+// benchQueue here) at once: route invokes router instances while emulator/esm hands batches of
+// ten to concurrency worker instances, each its own engine, clients and rate limiters, as
+// separate Lambda execution environments have. env is the function's settings besides the
+// queue's and the account's. It returns once routing is done and the queue is empty, or once
+// limit (when above 0) has passed: then what was measured so far, timedOut set.
+func drainSweep(ctx context.Context, a *Account, env map[string]string, concurrency int, limit time.Duration, route routeFunc) (drained, error) {
 	if err := a.SeedQueue(benchQueue, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "330"}); err != nil {
 		return drained{}, err
 	}
@@ -180,7 +393,8 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 		return drained{}, err
 	}
 	logs := &byteCounter{}
-	// One function instance: its engine, its clients, its handler (a cold start's worth).
+	// One function instance: its engine, its clients, its handler (a cold start's worth), as
+	// cmd/enforcer wires them.
 	instance := func() (*handler.Handler, error) {
 		awsCfg, err := awsclient.FromEnvironment(getenv)
 		if err != nil {
@@ -191,45 +405,79 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 		if err != nil {
 			return nil, err
 		}
-		return handler.New(cfg.Engine, engine, handler.WithQueue(workqueue.New(sqs.NewFromConfig(awsCfg), url), engine), handler.WithRegion(cfg.Region),
-			handler.WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), handler.WithMetrics(logs)), nil
+		opts := []handler.Option{handler.WithQueue(workqueue.New(sqs.NewFromConfig(awsCfg), url), engine), handler.WithRegion(cfg.Region),
+			handler.WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), handler.WithMetrics(logs)}
+		if cfg.SecurityHub {
+			pub := findings.NewPublisher(securityhub.NewFromConfig(awsCfg), findings.WithImportRate(cfg.FindingsRate()),
+				findings.WithRefresh(cfg.SecurityHubRefresh))
+			opts = append(opts, handler.WithFindings(pub), handler.WithStaleFindings(cfg.StaleFindings()))
+		}
+		return handler.New(cfg.Engine, engine, opts...), nil
 	}
-	router, err := instance()
-	if err != nil {
-		return drained{}, err
+	type worker struct {
+		h    *handler.Handler
+		used bool
 	}
-	free := make(chan *handler.Handler, concurrency)
+	free := make(chan *worker, concurrency)
 	for range concurrency {
 		w, err := instance()
 		if err != nil {
 			return drained{}, err
 		}
-		free <- w
+		free <- &worker{h: w}
 	}
 	var res drained
-	// The router lists and enqueues while the workers drain, as Lambda's mapping polls while
-	// the router still sends.
-	start := time.Now()
 	var mu sync.Mutex
-	routed := make(chan error, 1)
-	go func() {
+	arn := "arn:aws:lambda:" + Region + ":" + a.Account() + ":function:corsguard"
+	// Router instances: Lambda runs each EventBridge invocation in a free execution
+	// environment, or starts one more.
+	var routers []*handler.Handler
+	invoke := func(ctx context.Context, event []byte) (*handler.Result, error) {
+		mu.Lock()
+		var r *handler.Handler
+		if n := len(routers); n > 0 {
+			r, routers = routers[n-1], routers[:n-1]
+		}
+		mu.Unlock()
+		if r == nil {
+			var err error
+			if r, err = instance(); err != nil {
+				return nil, err
+			}
+			mu.Lock()
+			res.routerInstances++
+			mu.Unlock()
+		}
+		defer func() {
+			mu.Lock()
+			routers = append(routers, r)
+			mu.Unlock()
+		}()
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
 		// The function acts only on events of its own account and Region, which Lambda's
 		// invocation context gives it.
-		rctx = lambdacontext.NewContext(rctx, &lambdacontext.LambdaContext{AwsRequestID: "bench-router",
-			InvokedFunctionArn: "arn:aws:lambda:" + Region + ":" + a.Account() + ":function:corsguard"})
-		event := fmt.Sprintf(`{"version":"0","id":"bench-sweep","source":"aws.events","detail-type":"Scheduled Event","account":%q,"region":%q,"detail":{}}`,
-			a.Account(), Region)
-		out, err := router.Invoke(rctx, []byte(event))
-		if err == nil && (out.Queue == nil || out.Queue.Enqueued == 0) {
-			err = fmt.Errorf("the router enqueued nothing: %s", out.Note)
-		}
+		rctx = lambdacontext.NewContext(rctx, &lambdacontext.LambdaContext{AwsRequestID: "bench-router", InvokedFunctionArn: arn})
+		began := time.Now()
+		out, err := r.Invoke(rctx, event)
 		mu.Lock()
-		res.functionTime += time.Since(start)
+		res.functionTime += time.Since(began)
+		res.invocations++
 		mu.Unlock()
-		routed <- err
-	}()
+		return out, err
+	}
+	// Routing goes on while the workers drain, as Lambda's mapping polls while the router
+	// still sends.
+	start := time.Now()
+	// The limit cancels rather than sets a deadline: the invocations keep their own deadlines,
+	// which the engine plans its margin by.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	if limit > 0 {
+		defer time.AfterFunc(limit, stop).Stop()
+	}
+	routed := make(chan error, 1)
+	go func() { routed <- route(runCtx, invoke) }()
 	var routerErr error
 	done := false
 	m := &esm.Mapping{
@@ -238,16 +486,18 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			w := <-free
 			defer func() { free <- w }()
+			w.used = true
 			ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 			defer cancel()
+			ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "bench-worker", InvokedFunctionArn: arn})
 			began := time.Now()
-			resp, _ := w.Work(ctx, ev)
+			resp, _ := w.h.Work(ctx, ev)
 			mu.Lock()
 			res.functionTime += time.Since(began)
 			mu.Unlock()
 			return resp, nil
 		},
-		// Idle before the router is done: more messages are coming.
+		// Idle before routing is done: more messages are coming.
 		Idle: func(ctx context.Context) bool {
 			if done {
 				return false
@@ -262,16 +512,26 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 			return true
 		},
 	}
-	stats, err := m.Run(ctx)
+	stats, err := m.Run(runCtx)
 	if err != nil {
 		return drained{}, err
 	}
-	if routerErr != nil {
+	if !done {
+		routerErr = <-routed // stopped by the limit: routing stops with it
+	}
+	res.timedOut = runCtx.Err() != nil && ctx.Err() == nil
+	if routerErr != nil && !res.timedOut {
 		return drained{}, fmt.Errorf("router: %w", routerErr)
 	}
 	res.wall = time.Since(start)
-	res.invocations, res.records = 1+stats.Invocations, stats.Records
+	res.invocations += stats.Invocations
+	res.records = stats.Records
 	res.logBytes, res.reported = logs.n.Load(), int(logs.throttles.Load())
+	for range concurrency {
+		if w := <-free; w.used {
+			res.workerInstances++
+		}
+	}
 	return res, nil
 }
 

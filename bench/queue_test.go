@@ -29,3 +29,73 @@ func TestRunQueueSweepCountsASmallFleet(t *testing.T) {
 		t.Errorf("SQS calls %d, invocations %d, records %d, function time %v", res.SQSCalls(), res.Invocations, res.Records, res.FunctionTime)
 	}
 }
+
+// TestRunQueueSweepWithSecurityHubCountsFindingsAndShares runs the queue sweep with Security
+// Hub on at AWS's quotas and checks what the row is computed from: every bucket's finding
+// present, the shares, the busiest operation and the minimums.
+func TestRunQueueSweepWithSecurityHubCountsFindingsAndShares(t *testing.T) {
+	res, err := RunQueueSweep(context.Background(), QueueSweepSpec{N: 30, Rate: 1000, Concurrency: 2, Latency: time.Millisecond, SecurityHub: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Converged != 30 || res.FindingsPresent != 30 || res.Findings != 30 {
+		t.Errorf("converged %d, findings present %d of %d; want 30 of 30", res.Converged, res.FindingsPresent, res.Findings)
+	}
+	if s := res.Shares["BatchImportFindings"]; s.Rate != 5 {
+		t.Errorf("BatchImportFindings share %+v, want the default 5/s", s)
+	}
+	if s := res.Shares["GetParameter"]; s.Rate != 40 {
+		t.Errorf("GetParameter share %+v, want 1000/s capped at SSM's 40/s", s)
+	}
+	if s := res.Shares["SendMessageBatch"]; s.Rate != 300 {
+		t.Errorf("SendMessageBatch share %+v, want the FIFO queue's 300/s", s)
+	}
+	if s := res.Shares["GetBucketCors"]; s.Rate != 1000 {
+		t.Errorf("GetBucketCors share %+v, want CORSGUARD_RATE's 1000/s", s)
+	}
+	op, calls, s := res.Busiest()
+	for o, n := range res.Calls {
+		if sh, ok := res.Shares[o]; ok && float64(n)/sh.Rate > float64(calls)/s.Rate {
+			t.Errorf("busiest %s (%d at %g/s), but %s made %d at %g/s", op, calls, s.Rate, o, n, sh.Rate)
+		}
+	}
+	if want := time.Duration(float64(calls)/s.Rate*float64(time.Second)) + time.Millisecond; res.Bound() != want {
+		t.Errorf("bound %v, want %v", res.Bound(), want)
+	}
+	if res.MinimumImports() != 1 || res.SSMMinimum() != 1+res.WorkerInstances || res.WorkerInstances < 1 || res.WorkerInstances > 2 {
+		t.Errorf("minimum imports %d (want 1), SSM minimum %d with %d worker instances", res.MinimumImports(), res.SSMMinimum(), res.WorkerInstances)
+	}
+	if res.Calls["BatchImportFindings"] == 0 {
+		t.Errorf("no BatchImportFindings: %v", res.Calls)
+	}
+}
+
+// TestRunStormRepairsEveryBucket runs a small CloudTrail storm: every drifting write's event
+// invokes a router, and every bucket ends repaired.
+func TestRunStormRepairsEveryBucket(t *testing.T) {
+	res, err := RunStorm(context.Background(), StormSpec{Events: 20, Over: 200 * time.Millisecond, Rate: 1000, Concurrency: 2, Latency: time.Millisecond, SecurityHub: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Routed != 20 || res.Converged != 20 || res.Repairs < 20 || res.FindingsPresent != 20 {
+		t.Errorf("routed %d, converged %d, repairs %d, findings present %d; want 20 each", res.Routed, res.Converged, res.Repairs, res.FindingsPresent)
+	}
+	if res.LastRepair <= 0 || res.RouterInstances < 1 || res.SSMReads() == 0 {
+		t.Errorf("last repair %v, router instances %d, SSM reads %d", res.LastRepair, res.RouterInstances, res.SSMReads())
+	}
+	if res.Answered("BatchImportFindings") == 0 {
+		t.Errorf("no BatchImportFindings: %v", res.Calls)
+	}
+}
+
+// TestRunQueueSweepStopsAtItsLimit gives a sweep that Security Hub's GetFindings quota keeps
+// busy for seconds a limit of half a second: it stops there and says so, with what it counted.
+func TestRunQueueSweepStopsAtItsLimit(t *testing.T) {
+	res, err := RunQueueSweep(context.Background(), QueueSweepSpec{N: 200, Rate: 1000, Concurrency: 2, Latency: time.Millisecond, SecurityHub: true, Limit: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.TimedOut || res.Wall > 5*time.Second || res.Calls["GetBucketCors"] == 0 {
+		t.Errorf("timed out %v after %v, calls %v; want stopped near 0.5 s with calls counted", res.TimedOut, res.Wall, res.Calls)
+	}
+}

@@ -76,12 +76,6 @@ func renderSweeps(b *w, a, bb pass) {
 			float64(r.TargetCalls())/float64(r.Minimum()), float64(r.TargetCalls())/float64(r.MinimumWithTags()),
 			r.Calls["GetParameter"], r.Throttled+rb.Throttled, r.PutsOnCompliant+rb.PutsOnCompliant)
 	}
-	for _, r := range a.queue {
-		b.pf("| buckets, work queue | %d | %d | %g/s account-wide, %d workers | %g/s | %s | %s | **%.2f** | – | %d | %.2f | %.2f | %d | %d | – |",
-			r.Spec.N, r.Drifted, r.Spec.Rate, r.Spec.Concurrency, r.Spec.Throttle, secs(r.Wall), secs(r.Bound()),
-			float64(r.Wall)/float64(r.Bound()), r.TargetCalls(), float64(r.TargetCalls())/float64(r.MinimumWithTags()-r.Drifted),
-			float64(r.TargetCalls())/float64(r.MinimumWithTags()), r.Calls["GetParameter"], r.Throttled)
-	}
 	for _, r := range a.apis {
 		b.pf("| function URLs + HTTP APIs, work queue | %d + %d | %d + %d | %g/s + %g/s account-wide, %d workers | AWS's: 15/s; 10/s burst 40 | %s | %s | **%.2f** | – | %d + %d | – | %.2f + %.2f | %d | %d (%d in reports) | – |",
 			r.Spec.URLs, r.Spec.APIs, r.DriftedURLs, r.DriftedAPIs, r.Spec.LambdaRate, r.Spec.APIGatewayRate, r.Spec.Concurrency,
@@ -118,31 +112,6 @@ func renderSweeps(b *w, a, bb pass) {
 		b.pf("service's minimum at its share, plus one latency. Throttles: the emulator's TooManyRequestsException answers (the")
 		b.pf("SDK retries them), and in brackets the throttling codes found in what the function instances logged. Converged:")
 		b.pf("%d of %d URLs and %d of %d APIs.", r.ConvergedURLs, r.Spec.URLs, r.ConvergedAPIs, r.Spec.APIs)
-		b.pf("")
-	}
-	if len(a.queue) > 0 {
-		b.pf("**Through the work queue** (issue 14; pass A only). The router lists the buckets page by page and enqueues one")
-		b.pf("message per bucket (SendMessageBatch by ten) while emulator/esm, playing Lambda's event source mapping, hands")
-		b.pf("batches of ten to %d workers, each its own engine at the account-wide rate ÷ %d (CORSGUARD_MAX_CONCURRENCY),",
-			a.queue[0].Spec.Concurrency, a.queue[0].Spec.Concurrency)
-		b.pf("with 10 resources reconciled at once; the emulator adds %v to every call, SQS's included, and throttles each", queueLatency)
-		b.pf("S3 and SSM operation at the account-wide rate. Wall is from the router's invocation to an empty queue. Every")
-		b.pf("bucket was checked at the end to hold the baseline. SQS calls are counted apart, with the invocations and the")
-		b.pf("function time (router and workers, summed; GB-seconds at the template's 256 MB):")
-		b.pf("")
-		b.pf("| N | converged | SQS calls (Send, Receive, Delete, ChangeMessageVisibility) | GetParameter | invocations per 1,000 buckets | GB-seconds per 1,000 buckets |")
-		b.pf("|---|---|---|---|---|---|")
-		for _, r := range a.queue {
-			b.pf("| %d | %d | %d (%d, %d, %d, %d) | %d | %.1f | %.3f |", r.Spec.N, r.Converged, r.SQSCalls(),
-				r.Calls["SendMessageBatch"]+r.Calls["SendMessage"], r.Calls["ReceiveMessage"],
-				r.Calls["DeleteMessageBatch"]+r.Calls["DeleteMessage"], r.Calls["ChangeMessageVisibility"]+r.Calls["ChangeMessageVisibilityBatch"],
-				r.Calls["GetParameter"], float64(r.Invocations)*1000/float64(r.Spec.N), r.GBSeconds()*1000/float64(r.Spec.N))
-		}
-		b.pf("")
-		b.pf("The workers run in the benchmark's process, beside the emulator holding every bucket and message, so their")
-		b.pf("memory is measured apart: the real bootstrap (`bench.WorkerRSS`) runs under aws-lambda-rie as the only")
-		b.pf("worker of %d buckets' messages, handed over by emulator/esm in batches of ten, and its VmHWM is read before", workerRSSBuckets)
-		b.pf("it stops (summary table). GetParameter is one per batch: each worker invocation reads the baseline's current version.")
 		b.pf("")
 	}
 	renderCreating(b, a, bb)

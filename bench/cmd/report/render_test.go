@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,4 +28,71 @@ func TestRenderCreatingShowsBothDesigns(t *testing.T) {
 		}
 	}
 	t.Log(out)
+}
+
+// TestRenderQueueRowsAndSplice measures the work queue's rows and storm at a tiny size, renders
+// them and splices them into a document written before section 1b: the rows start with the
+// issue's cells, the shares and quotas are named, and the old rows are gone.
+func TestRenderQueueRowsAndSplice(t *testing.T) {
+	ctx := context.Background()
+	var q queueRun
+	for _, sh := range []bool{false, true} {
+		r, err := bench.RunQueueSweep(ctx, bench.QueueSweepSpec{N: 20, Rate: 1000, Concurrency: 2, Latency: time.Millisecond, SecurityHub: sh})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.sweeps = append(q.sweeps, r)
+	}
+	s, err := bench.RunStorm(ctx, bench.StormSpec{Events: 10, Over: 100 * time.Millisecond, Rate: 1000, Concurrency: 2, Latency: time.Millisecond, SecurityHub: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.storm = &s
+	var b w
+	renderQueue(&b, q)
+	out := b.String()
+	for _, want := range []string{"| buckets | 20 | Security Hub off | 6 | 20 | – |", "| buckets | 20 | Security Hub on | 6 | 20 | 20 of 20 |",
+		"| BatchImportFindings | 5/s | CORSGUARD_SECURITY_HUB_RATE 5/s |", "| GetParameter | 40/s | CORSGUARD_RATE 1000/s capped at AWS's quota 40/s |",
+		"| 10 | 100ms | Security Hub on |", "| ssm | GetParameter, GetParameters, GetParametersByPath | 40/s | 40 | account | AWS General Reference",
+		"| securityhub | BatchImportFindings | 10/s | 30 | account |", "| securityhub | GetFindings | 3/s | 6 | account |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+
+	doc := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	old := "# Benchmarks\n\nRun: then.\n\n## Summary\n\n| result | target | pass A | pass B | |\n|---|---|---|---|---|\n| sweep | ≤ 1.15 | 1.00 | 1.00 | met |\n\n" +
+		"## 1. Sweep convergence\n\n| kind |\n|---|\n| buckets, work queue | 10000 |\n\n**Through the work queue** (issue 14; pass A only). Old.\n" +
+		"it stops (summary table). GetParameter is one per batch: each worker invocation reads the baseline's current version.\n\n" +
+		"**Function time** stays.\n\n## 2. Time to compliance\n\nstays\n"
+	if err := os.WriteFile(doc, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // twice: the second replaces what the first wrote
+		if err := spliceQueue(doc, time.Now(), time.Second, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(got)
+	for _, gone := range []string{"| buckets, work queue |", "**Through the work queue** (issue 14"} {
+		if strings.Contains(text, gone) {
+			t.Errorf("%q is still there:\n%s", gone, text)
+		}
+	}
+	for _, want := range []string{"| sweep | ≤ 1.15 | 1.00 | 1.00 | met |\n| work queue, wall ÷ bound, 20 buckets, Security Hub off |",
+		"**Function time** stays.\n\n" + queueHeading, "## 2. Time to compliance\n\nstays\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, queueHeading); n != 1 {
+		t.Errorf("%d sections 1b, want 1", n)
+	}
+	if n := strings.Count(text, queueNote); n != 1 {
+		t.Errorf("%d notes of the -queue run, want 1", n)
+	}
 }
