@@ -69,6 +69,7 @@ var _ Queue = (*workqueue.Queue)(nil)
 type Publisher interface {
 	Publish(ctx context.Context, scope findings.Scope, rep *enforce.Report, cover findings.Coverage) (findings.Result, error)
 	ArchiveStale(ctx context.Context, scope findings.Scope, kinds []policy.Kind, before time.Time) (findings.Result, error)
+	ArchiveGone(ctx context.Context, scope findings.Scope, g findings.Gone, selects func(policy.Kind, string) bool) (findings.Result, error)
 }
 
 var _ Publisher = (*findings.Publisher)(nil)
@@ -292,6 +293,47 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 	}
 	q.Calls = c.cfg.Queue.Calls()
 	res.Err = runError(r)
+	return res
+}
+
+// Deletion is what a delete event asks: archive the finding of one resource that is gone.
+type Deletion struct {
+	Gone findings.Gone
+	// Reason says which event, for the report.
+	Reason string
+	// Scope is where the finding is; the zero Scope (unknown account) archives nothing.
+	Scope findings.Scope
+	// Selects is the selector: only a resource it takes is corsguard's to archive.
+	Selects func(policy.Kind, string) bool
+}
+
+// Archive archives the finding of a deleted resource at once, on every path alike (in-process
+// and the work queue's router): it needs no read of the resource, and nothing of it can be
+// reordered with a write of the resource, so it is not enqueued. A finding updated after the
+// deletion (the resource made again since) stays. Security Hub throttled or failing past the
+// SDK's retries makes Err (Lambda retries the event); denied or not enabled is terminal,
+// reported and alarmed. Either way the sweep's age rule (ArchiveStale) is the backstop.
+func (c *Controller) Archive(ctx context.Context, d Deletion) *Result {
+	b := c.budgets(ctx)
+	defer b.cancel()
+	started := c.cfg.Now()
+	r := &enforce.Report{Mode: c.cfg.Mode, Reason: d.Reason, Started: started, Entries: []enforce.Entry{},
+		Baseline: enforce.Baseline{Valid: true}, APICalls: map[string]int{}}
+	res := &Result{Report: r}
+	var failed error
+	res.SecurityHub = c.publish(b.settle, d.Scope, r, func(ctx context.Context) (findings.Result, error) {
+		out, err := c.cfg.Findings.ArchiveGone(ctx, d.Scope, d.Gone, d.Selects)
+		failed = err
+		return out, err
+	})
+	r.Duration = c.cfg.Now().Sub(started)
+	r.Tally()
+	if SecurityHubFailed(res.SecurityHub) {
+		r.Succeeded = false
+	}
+	if failed != nil && enforce.Retryable(failed) {
+		res.Err = fmt.Errorf("archive the finding of the deleted %s %s: %w", d.Gone.Kind, cmp.Or(d.Gone.Name, d.Gone.ARN), failed)
+	}
 	return res
 }
 

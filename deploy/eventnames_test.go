@@ -31,13 +31,14 @@ var cloudTrailCalls = []struct {
 	calls        map[string]handler.Event
 	versions     []string
 }{
-	{"ContainerCreatedTrail", "cloudtrail-create-container.json", map[string]handler.Event{"CreateContainer": handler.ContainerCreated}, nil},
+	{"ContainerCreatedTrail", "cloudtrail-create-container.json", map[string]handler.Event{"CreateContainer": handler.ContainerCreated, "DeleteContainer": handler.ResourceDeleted}, nil},
 	{"CorsChangedTrail", "cloudtrail-put-cors-policy.json", map[string]handler.Event{"PutCorsPolicy": handler.CorsChanged, "DeleteCorsPolicy": handler.CorsChanged,
 		"TagResource": handler.CorsChanged, "UntagResource": handler.CorsChanged}, nil},
-	{"BucketCreatedTrail", "cloudtrail-s3-create-bucket.json", map[string]handler.Event{"CreateBucket": handler.BucketCreated}, nil},
+	{"BucketCreatedTrail", "cloudtrail-s3-create-bucket.json", map[string]handler.Event{"CreateBucket": handler.BucketCreated, "DeleteBucket": handler.ResourceDeleted}, nil},
 	{"BucketCorsChangedTrail", "cloudtrail-s3-put-bucket-cors.json", map[string]handler.Event{"PutBucketCors": handler.CorsChanged, "DeleteBucketCors": handler.CorsChanged,
 		"PutBucketTagging": handler.CorsChanged, "DeleteBucketTagging": handler.CorsChanged}, nil},
-	{cloudFrontRule, "cloudtrail-update-response-headers-policy.json", map[string]handler.Event{"CreateResponseHeadersPolicy": handler.CorsChanged, "UpdateResponseHeadersPolicy": handler.CorsChanged}, []string{"2020_05_31", "2014_01_31"}},
+	{cloudFrontRule, "cloudtrail-update-response-headers-policy.json", map[string]handler.Event{"CreateResponseHeadersPolicy": handler.CorsChanged, "UpdateResponseHeadersPolicy": handler.CorsChanged,
+		"DeleteResponseHeadersPolicy": handler.ResourceDeleted}, []string{"2020_05_31", "2014_01_31"}},
 	{functionURLRule, "cloudtrail-lambda-update-function-url-config.json", map[string]handler.Event{"CreateFunctionUrlConfig": handler.CorsChanged, "UpdateFunctionUrlConfig": handler.CorsChanged},
 		[]string{"20211031", "20211031v2", "20150331v2"}},
 	{httpAPIRule, "cloudtrail-apigateway-update-api.json", map[string]handler.Event{"CreateApi": handler.CorsChanged, "UpdateApi": handler.CorsChanged,

@@ -640,7 +640,9 @@ func routes() map[string]string {
 		"direct-audit.json":                          "",
 		"direct-enforce.json":                        "",
 		"direct-unknown-action.json":                 "",
-		"mediastore-container-removed.json":          "",
+		"mediastore-container-removed.json":          "ContainerCreated",
+		"cloudtrail-delete-container.json":           "ContainerCreatedTrail",
+		"cloudtrail-s3-delete-bucket.json":           "BucketCreatedTrail",
 		"mediastore-object-state-change.json":        "",
 		"mediastore-object-upload-state-change.json": "",
 		"cloudtrail-other-call.json":                 "",
@@ -656,6 +658,7 @@ func routes() map[string]string {
 		// CloudFront's records reach the function through the standalone ResponseHeadersPolicyChangedRule.
 		"cloudtrail-create-response-headers-policy.json": "",
 		"cloudtrail-update-response-headers-policy.json": "",
+		"cloudtrail-delete-response-headers-policy.json": "",
 		// Lambda's and API Gateway's through FunctionUrlChangedRule and HttpApiChangedRule.
 		"cloudtrail-lambda-create-function-url-config.json":    "",
 		"cloudtrail-lambda-update-function-url-config.json":    "",
@@ -1230,7 +1233,7 @@ func TestTheCloudFrontRuleAndGrantsExistOnlyInUSEast1WithTheTarget(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"cloudtrail-create-response-headers-policy.json", "cloudtrail-update-response-headers-policy.json"}
+	want := []string{"cloudtrail-create-response-headers-policy.json", "cloudtrail-delete-response-headers-policy.json", "cloudtrail-update-response-headers-policy.json"}
 	var matched []string
 	for _, f := range files {
 		ok, err := pattern.Match(readEvent(t, filepath.Base(f)))
@@ -1244,8 +1247,8 @@ func TestTheCloudFrontRuleAndGrantsExistOnlyInUSEast1WithTheTarget(t *testing.T)
 	if diff := cmp.Diff(want, matched); diff != "" {
 		t.Errorf("samples the CloudFront rule matches (-want +got):\n%s", diff)
 	}
-	failed := strings.Replace(string(readEvent(t, want[1])), `"eventType"`, `"errorCode": "PreconditionFailed", "eventType"`, 1)
-	own := strings.Replace(string(readEvent(t, want[1])), `"arn": "arn:aws:iam::012345678912:user/alice"`,
+	failed := strings.Replace(string(readEvent(t, want[2])), `"eventType"`, `"errorCode": "PreconditionFailed", "eventType"`, 1)
+	own := strings.Replace(string(readEvent(t, want[2])), `"arn": "arn:aws:iam::012345678912:user/alice"`,
 		`"arn": "arn:aws:sts::111122223333:assumed-role/`+roleName+`/corsguard-EnforcerFunction-AbC"`, 1)
 	for name, ev := range map[string]string{"a failed call": failed, "our own update": own} {
 		if ok, err := pattern.Match([]byte(ev)); err != nil || ok {

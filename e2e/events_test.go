@@ -91,9 +91,6 @@ func TestEventVariantsOnBothPaths(t *testing.T) {
 		{"the source in capitals", func(t *testing.T) []byte {
 			return variant(t, "cloudtrail-s3-put-bucket-cors.json", func(ev map[string]any) { ev["source"] = "AWS.S3" })
 		}, `no route for source "AWS.S3"`},
-		{"a removed container", func(t *testing.T) []byte {
-			return sample(t, "mediastore-container-removed.json")
-		}, "removed"},
 		{"a CloudFront event when cloudfront is not a target", func(t *testing.T) []byte {
 			return sample(t, "cloudtrail-update-response-headers-policy.json")
 		}, "not among the targets"},

@@ -154,6 +154,9 @@ type function struct {
 	invokeURL string
 	out       *lines // the runtime's and the function's stdout and stderr
 	seq       int    // invocations sent by invoke
+	// stop ends the runtime emulator and the bootstrap (also done at the test's cleanup): the
+	// next startFunction is a new process that remembers nothing.
+	stop func()
 }
 
 // fastEnv is the configuration every test starts from: the function's own settings at test
@@ -205,7 +208,7 @@ func startFunction(t *testing.T, env map[string]string) *function {
 			t.Logf("function output:\n%s", fn.Output)
 		}
 	})
-	return &function{invokeURL: fn.InvokeURL, out: &lines{fn.Output}}
+	return &function{invokeURL: fn.InvokeURL, out: &lines{fn.Output}, stop: fn.Stop}
 }
 
 // rieBinary finds aws-lambda-rie where the Makefile installs it.

@@ -43,6 +43,13 @@ func (c Config) Enforces(kind policy.Kind) bool {
 	return len(c.Targets) == 0 || slices.Contains(c.Targets, kind)
 }
 
+// Selects reports whether c's selector of kind takes the resource named name: what a delete
+// event may archive the finding of (a resource the selector leaves out is not corsguard's).
+func (c Config) Selects(kind policy.Kind, name string) bool {
+	_, s := c.forKind(kind)
+	return s.Match(name)
+}
+
 // Parameters returns the baseline parameters of c's targets (of every kind when Targets is
 // empty), each once: the names whose changes concern the engine.
 func (c Config) Parameters() []string {

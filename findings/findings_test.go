@@ -475,6 +475,23 @@ func TestASecondSweepOfAnUnchangedEstateImportsNothing(t *testing.T) {
 				t.Errorf("the drifted finding is %q", got)
 			}
 
+			// Repaired: imported (a repair is news). The next sweep finds it compliant: the same
+			// state (passed under the same baseline), nothing imported; a drift repaired costs
+			// one import. A repair of a finding that passed before is imported too.
+			for i, step := range []struct {
+				movies enforce.Outcome
+				want   int
+			}{{enforce.Remediated, 1}, {enforce.Compliant, 0}, {enforce.Remediated, 1}, {enforce.Compliant, 0}} {
+				now = now.Add(time.Hour)
+				res, err = publisher().Publish(ctx, scope, estate(step.movies), tc.cover)
+				if err != nil || res.Imported != step.want {
+					t.Fatalf("step %d, movies %s: %+v, %v; want %d imported", i, step.movies, res, err, step.want)
+				}
+			}
+			if got := h.states(t)["mediastore/movies"]; got != "PASSED ACTIVE" {
+				t.Errorf("the repaired finding is %q", got)
+			}
+
 			// Past the refresh period every unchanged finding is imported again, keeping its
 			// CreatedAt.
 			now = now.Add(30 * 24 * time.Hour)

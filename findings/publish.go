@@ -210,7 +210,10 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 	for _, f := range built {
 		keep[f.ID] = true
 		f.ProductFields[StateField] = State(f)
-		if prev, ok := previous[f.ID]; ok && p.fresh(prev, f, now) {
+		// A repair is always imported: it is news even where the finding passed before (a
+		// drift between two sweeps, repaired by the second). What passes after it is not.
+		repaired := f.ProductFields["corsguard/Outcome"] == string(enforce.Remediated)
+		if prev, ok := previous[f.ID]; ok && !repaired && p.fresh(prev, f, now) {
 			unchanged++
 			continue
 		}
@@ -229,11 +232,24 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 const StateField = "corsguard/State"
 
 // State is a digest of what a finding says, its timestamps and StateField left out: two
-// findings with the same state tell a reader the same thing.
+// findings with the same state tell a reader the same thing. A passing finding's state leaves
+// out how it came to pass (compliant, or repaired: the outcome, title, description and
+// remediation text), so that the sweep after a repair, which finds the resource compliant,
+// imports nothing: a drift repaired costs one import, not two. Publish imports every repair
+// all the same.
 func State(f Finding) string {
 	f.CreatedAt, f.UpdatedAt = "", ""
 	fields := maps.Clone(f.ProductFields)
 	delete(fields, StateField)
+	if f.Compliance != nil && f.Compliance.Status == Passed {
+		delete(fields, "corsguard/Outcome")
+		f.Title, f.Description, f.Remediation = "", "", nil
+		if p := f.FindingProviderFields; p != nil && p.Severity != nil {
+			sev := *p.Severity
+			sev.Original = ""
+			f.FindingProviderFields = &FindingProviderFields{Severity: &sev, Types: p.Types}
+		}
+	}
 	f.ProductFields = fields
 	b, err := json.Marshal(f)
 	if err != nil { // a Finding is plain strings and maps: never
@@ -288,6 +304,63 @@ func (p *Publisher) ArchiveStale(ctx context.Context, scope Scope, kinds []polic
 		return Result{}, err
 	}
 	return p.importArchiving(ctx, nil, stale, nil, p.now())
+}
+
+// Gone is one resource a delete event names (CloudTrail's DeleteBucket, DeleteContainer or
+// DeleteResponseHeadersPolicy, MediaStore's REMOVE): by Name, or by ARN where the event names
+// no name (DeleteResponseHeadersPolicy names the policy by its Id, which its finding's resource
+// ARN carries).
+type Gone struct {
+	Kind policy.Kind
+	Name string
+	ARN  string
+	// At is when the resource was deleted (the event's time). A finding updated after it is
+	// about a resource of the same name made since (a bucket deleted and created again, its
+	// events delivered out of order): it stays active.
+	At time.Time
+}
+
+// ArchiveGone archives, at once, corsguard's active finding of one deleted resource in scope:
+// one GetFindings by Id (by resource ARN for CloudFront) and, when there is one, one
+// BatchImportFindings with RecordState ARCHIVED, its Id and CreatedAt kept. It touches only
+// findings corsguard created (the account's default product, the kind's GeneratorId, the
+// scope's account) whose resource selects takes (nil: every one), and never imports a finding
+// that did not exist: a resource corsguard never reported costs no ingestion event. No
+// resource is read: the resource is gone. Errors are classified as Publish's are.
+func (p *Publisher) ArchiveGone(ctx context.Context, scope Scope, g Gone, selects func(policy.Kind, string) bool) (Result, error) {
+	f := Filters(scope, []policy.Kind{g.Kind})
+	eq := func(v string) []types.StringFilter {
+		return []types.StringFilter{{Value: aws.String(v), Comparison: types.StringFilterComparisonEquals}}
+	}
+	switch {
+	case g.Name != "":
+		f.Id = eq(ID(scope, g.Kind, g.Name))
+	case g.ARN != "":
+		f.ResourceId = eq(g.ARN)
+	default:
+		return Result{}, enforce.Terminal(fmt.Errorf("archive the finding of a deleted %s: the event names neither the resource nor its ARN", g.Kind))
+	}
+	if !g.At.IsZero() {
+		f.UpdatedAt = []types.DateFilter{{Start: aws.String(Timestamp(time.Unix(0, 0).UTC())), End: aws.String(Timestamp(g.At))}}
+	}
+	found, err := p.find(ctx, scope, f)
+	if err != nil {
+		return Result{}, err
+	}
+	var gone []types.AwsSecurityFinding
+	for _, x := range found {
+		name := x.ProductFields["corsguard/Name"]
+		ours := aws.ToString(x.ProductArn) == scope.ProductARN() && aws.ToString(x.GeneratorId) == GeneratorID(g.Kind) &&
+			aws.ToString(x.AwsAccountId) == scope.Account && x.RecordState == types.RecordStateActive
+		if !ours || (g.Name != "" && name != g.Name) || (selects != nil && !selects(g.Kind, name)) {
+			continue
+		}
+		gone = append(gone, x)
+	}
+	if len(gone) == 0 {
+		return Result{}, nil
+	}
+	return p.importArchiving(ctx, nil, gone, nil, p.now())
 }
 
 // importArchiving imports batch and, archived, the findings of existing that keep does not

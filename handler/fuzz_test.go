@@ -3,6 +3,7 @@ package handler
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/corsguard/corsguard/enforce"
@@ -27,6 +28,15 @@ func FuzzRoute(f *testing.F) {
 	f.Add([]byte(`{"action":"enforce","containers":["a","b"]}`))
 	f.Fuzz(func(t *testing.T, input []byte) {
 		d := route(input, homeScope{Account: "012345678912", Region: "us-east-1"}, []string{"/corsguard/baseline"}, enforce.ModeAudit)
+		if d.Event == ResourceDeleted {
+			// A delete names one resource of one kind: a valid name, or (CloudFront) an ARN of
+			// the function's own account.
+			g := d.Gone
+			if g.Name != "" && policy.ValidName(g.Kind, g.Name) != nil || g.Name == "" && !strings.HasPrefix(g.ARN, "arn:aws:cloudfront::012345678912:response-headers-policy/") {
+				t.Fatalf("delete of %+v for %q", g, input)
+			}
+			return
+		}
 		if !d.reconciles() {
 			if d.Note == "" {
 				t.Fatalf("%s decision without a note for %q", d.Event, input)

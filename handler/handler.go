@@ -188,6 +188,9 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if d.reconciles() && len(d.Work.APIs) > 0 && !h.cfg.Enforces(policy.HTTPAPI) {
 		d = ignoref("%s: HTTP APIs are not among the targets", d.Work.Reason)
 	}
+	if d.Event == ResourceDeleted {
+		return h.archive(ctx, d)
+	}
 	switch d.Event {
 	case Ignored:
 		h.log.InfoContext(ctx, "event ignored", slog.String("event", string(d.Event)), slog.String("note", d.Note))
@@ -204,6 +207,28 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 		return out, res.Err
 	}
 	return out, nil
+}
+
+// archive serves a delete event: the resource's finding is archived at once, on the router's
+// path as on the in-process one (no resource read, nothing to order on the queue), when it is
+// of a target kind, findings are on and the selector takes it. Otherwise nothing is called.
+func (h *Handler) archive(ctx context.Context, d decision) (*Result, error) {
+	g := d.Gone
+	note := ""
+	switch {
+	case !h.cfg.Enforces(g.Kind):
+		note = fmt.Sprintf("%s: %s is not among the targets: no finding of it to archive", d.Work.Reason, g.Kind)
+	case h.hub == nil:
+		note = d.Work.Reason + ": Security Hub findings are off: nothing to archive"
+	case g.Name != "" && !h.cfg.Selects(g.Kind, g.Name):
+		note = fmt.Sprintf("%s: the selector leaves %s out: its finding is not corsguard's to archive", d.Work.Reason, g.Name)
+	}
+	if note != "" {
+		h.log.InfoContext(ctx, "event ignored", slog.String("event", string(d.Event)), slog.String("note", note))
+		return &Result{Event: d.Event, Note: note}, nil
+	}
+	res := h.ctl.Archive(ctx, controller.Deletion{Gone: g, Reason: d.Work.Reason, Scope: h.scope(ctx), Selects: h.cfg.Selects})
+	return h.finish(ctx, d, res), res.Err
 }
 
 // finish ends every invocation the controller served: its metrics and its one summary line.

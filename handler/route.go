@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/profile"
 )
@@ -28,6 +29,7 @@ const (
 	CorsChanged      Event = "cors_changed"      // someone changed a container's or bucket's CORS: reconcile it
 	BaselineChanged  Event = "baseline_changed"  // reconcile every matching container and bucket
 	BaselineDeleted  Event = "baseline_deleted"  // change nothing; report it
+	ResourceDeleted  Event = "resource_deleted"  // archive the deleted resource's finding
 	Sweep            Event = "sweep"             // scheduled: every matching container, configured mode
 	Manual           Event = "manual"            // direct invocation: every (or the named) container, requested mode
 	Ignored          Event = "ignored"           // nothing to do; a retry would not help
@@ -65,11 +67,13 @@ type decision struct {
 	Note string
 	// Parameter is the baseline parameter a BaselineDeleted event deleted.
 	Parameter string
+	// Gone is the resource a ResourceDeleted event deleted, and Work.Reason says which event.
+	Gone findings.Gone
 }
 
 // reconciles reports whether the decision runs the engine.
 func (d decision) reconciles() bool {
-	return d.Event != Ignored && d.Event != BaselineDeleted
+	return d.Event != Ignored && d.Event != BaselineDeleted && d.Event != ResourceDeleted
 }
 
 // direct is the input of a direct invocation, e.g. {"action":"audit"}; Containers and Buckets
@@ -104,6 +108,8 @@ type cloudTrail struct {
 		BucketName    string `json:"bucketName"`
 		// Resource is the container ARN of MediaStore's TagResource and UntagResource.
 		Resource string `json:"resource"`
+		// ID is CloudFront's policy Id (Update and DeleteResponseHeadersPolicy).
+		ID string `json:"id"`
 		// ResponseHeadersPolicyConfig is CloudFront's: Create and UpdateResponseHeadersPolicy
 		// name the policy by its name in the config (Update also by id).
 		ResponseHeadersPolicyConfig struct {
@@ -158,7 +164,7 @@ func route(input []byte, home homeScope, baselines []string, mode enforce.Mode) 
 	}
 	for _, r := range routes() {
 		if r.source == e.Source && r.detailType == e.DetailType {
-			return r.decide(e, routing{baselines: baselines, mode: mode})
+			return r.decide(e, routing{baselines: baselines, mode: mode, home: home})
 		}
 	}
 	if e.Source == "" && e.DetailType == "" {
@@ -167,10 +173,12 @@ func route(input []byte, home homeScope, baselines []string, mode enforce.Mode) 
 	return ignoref("no route for source %q, detail-type %q", e.Source, e.DetailType)
 }
 
-// routing is what a route needs besides the event: the baselines' names and the mode.
+// routing is what a route needs besides the event: the baselines' names, the mode and the
+// function's home (a deleted CloudFront policy's ARN names its account).
 type routing struct {
 	baselines []string
 	mode      enforce.Mode
+	home      homeScope
 }
 
 // aRoute is where events of one source and detail-type go.
@@ -206,21 +214,34 @@ func detail[T any](decide func(envelope, routing, T) decision) func(envelope, ro
 
 // containerStateChanged routes MediaStore's own event: a container created, or removed.
 func containerStateChanged(e envelope, r routing, d containerState) decision {
+	reason := fmt.Sprintf("%s %s %s", e.DetailType, d.Operation, d.ContainerName)
 	switch d.Operation {
 	case operationCreate:
-		return one(ContainerCreated, d.ContainerName, r.mode, fmt.Sprintf("%s %s %s", e.DetailType, d.Operation, d.ContainerName))
+		return one(ContainerCreated, d.ContainerName, r.mode, reason)
 	case operationRemove:
-		return ignoref("container %s removed", d.ContainerName)
+		return deleted(e, policy.MediaStore, d.ContainerName, reason)
 	}
-	return ignoref("%s: operation %q is not CREATE", e.DetailType, d.Operation)
+	return ignoref("%s: operation %q is neither CREATE nor REMOVE", e.DetailType, d.Operation)
+}
+
+// deleted is the decision to archive the finding of the resource of kind named name, deleted
+// at the event's time, if name is a valid name of that kind.
+func deleted(e envelope, kind policy.Kind, name, reason string) decision {
+	if err := policy.ValidName(kind, name); err != nil {
+		return ignoref("%s: %v", reason, err)
+	}
+	return decision{Event: ResourceDeleted, Gone: findings.Gone{Kind: kind, Name: name, At: e.Time},
+		Work: enforce.Work{Mode: enforce.ModeAudit, Reason: reason}}
 }
 
 // mediaStoreCall routes CloudTrail's record of a MediaStore call.
-func mediaStoreCall(_ envelope, r routing, d cloudTrail) decision {
+func mediaStoreCall(e envelope, r routing, d cloudTrail) decision {
 	event := CorsChanged
 	switch d.EventName {
 	case eventCreateContainer:
 		event = ContainerCreated
+	case "DeleteContainer":
+		return deleted(e, policy.MediaStore, d.RequestParameters.ContainerName, d.reason(d.EventName, d.RequestParameters.ContainerName))
 	case "PutCorsPolicy", "DeleteCorsPolicy":
 	case "TagResource", "UntagResource":
 		// A tag may name the container's profile, or exempt it: reconcile it with its tags now.
@@ -241,11 +262,13 @@ func mediaStoreCall(_ envelope, r routing, d cloudTrail) decision {
 }
 
 // s3Call routes CloudTrail's record of an S3 call.
-func s3Call(_ envelope, r routing, d cloudTrail) decision {
+func s3Call(e envelope, r routing, d cloudTrail) decision {
 	event := CorsChanged
 	switch d.EventName {
 	case eventCreateBucket:
 		event = BucketCreated
+	case "DeleteBucket":
+		return deleted(e, policy.S3, d.RequestParameters.BucketName, d.reason(d.EventName, d.RequestParameters.BucketName))
 	case "PutBucketCors", "DeleteBucketCors":
 	case "PutBucketTagging", "DeleteBucketTagging": // a tag may name the bucket's profile, or exempt it
 	default:
@@ -260,11 +283,23 @@ func s3Call(_ envelope, r routing, d cloudTrail) decision {
 }
 
 // cloudFrontCall routes CloudTrail's record of a CloudFront call.
-func cloudFrontCall(_ envelope, r routing, d cloudTrail) decision {
+func cloudFrontCall(e envelope, r routing, d cloudTrail) decision {
 	// CloudTrail has named CloudFront's calls with the API version appended
 	// (UpdateResponseHeadersPolicy2020_05_31); both spellings are the same call, and the
 	// template's rule matches both (a prefix pattern).
 	event := withoutAPIVersion(d.EventName)
+	if event == "DeleteResponseHeadersPolicy" {
+		// Named by its Id only: the finding is found by its resource, the policy's ARN.
+		id := d.RequestParameters.ID
+		reason := d.reason(event, id)
+		if !cloudFrontIDPattern.MatchString(id) {
+			return ignoref("%s: %q is not a response headers policy's Id", reason, id)
+		}
+		scope := findings.Scope{Partition: r.home.Partition, Region: r.home.Region, Account: r.home.Account}
+		arn := findings.ResourceARN(scope, enforce.Entry{Kind: policy.CloudFront, ID: id})
+		return decision{Event: ResourceDeleted, Gone: findings.Gone{Kind: policy.CloudFront, ARN: arn, At: e.Time},
+			Work: enforce.Work{Mode: enforce.ModeAudit, Reason: reason}}
+	}
 	if event != "CreateResponseHeadersPolicy" && event != "UpdateResponseHeadersPolicy" {
 		return ignoref("CloudTrail %s cannot change a response headers policy's CORS", d.EventName)
 	}
@@ -352,6 +387,10 @@ func apiGatewayCall(_ envelope, r routing, d cloudTrail) decision {
 // apiIDPattern is an ApiId as API Gateway makes them: 10 lower-case letters and digits; up to
 // 64 are accepted (ids given by import or the emulator's seed may differ).
 var apiIDPattern = regexp.MustCompile(`^[a-z0-9]{1,64}$`)
+
+// cloudFrontIDPattern is a response headers policy's Id as CloudFront makes them (a UUID);
+// letters, digits and hyphens up to 128 are accepted.
+var cloudFrontIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,128}$`)
 
 // withoutAPIVersion returns a CloudTrail event name without the API version CloudTrail appends
 // to some services' calls: CloudFront's (UpdateResponseHeadersPolicy2020_05_31,
@@ -459,6 +498,9 @@ func elsewhere(e events.EventBridgeEvent, home homeScope) (decision, bool) {
 func failedCall(d cloudTrail) decision {
 	name := d.RequestParameters.ContainerName + d.RequestParameters.BucketName + d.RequestParameters.ResponseHeadersPolicyConfig.Name +
 		d.RequestParameters.FunctionName + d.RequestParameters.APIID
+	if name == "" {
+		name = d.RequestParameters.ID
+	}
 	return ignoref("CloudTrail %s %s failed (%s): it changed nothing", d.EventName, name, d.ErrorCode)
 }
 

@@ -8,12 +8,24 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
+	"github.com/corsguard/corsguard/policy"
 )
+
+// at parses an event's time.
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
 
 const baseline = "/corsguard/baseline"
 
@@ -44,10 +56,19 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 		"ssm-baseline-label.json":            all(BaselineChanged, enforce.ModeEnforce, "SSM LabelParameterVersion /corsguard/baseline"),
 		"ssm-baseline-delete.json": {Event: BaselineDeleted,
 			Parameter: baseline, Note: "SSM Delete /corsguard/baseline: nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"},
-		"scheduled-sweep.json":              all(Sweep, enforce.ModeEnforce, "Scheduled Event arn:aws:events:us-east-1:012345678912:rule/corsguard-sweep"),
-		"direct-audit.json":                 all(Manual, enforce.ModeAudit, "direct invocation: audit"),
-		"direct-enforce.json":               all(Manual, enforce.ModeEnforce, "direct invocation: enforce"),
-		"mediastore-container-removed.json": {Event: Ignored, Note: "container live-news removed"},
+		"scheduled-sweep.json": all(Sweep, enforce.ModeEnforce, "Scheduled Event arn:aws:events:us-east-1:012345678912:rule/corsguard-sweep"),
+		"direct-audit.json":    all(Manual, enforce.ModeAudit, "direct invocation: audit"),
+		"direct-enforce.json":  all(Manual, enforce.ModeEnforce, "direct invocation: enforce"),
+		"mediastore-container-removed.json": {Event: ResourceDeleted, Gone: findings.Gone{Kind: policy.MediaStore, Name: "live-news", At: at("2025-03-14T11:02:10Z")},
+			Work: enforce.Work{Mode: enforce.ModeAudit, Reason: "MediaStore Container State Change REMOVE live-news"}},
+		"cloudtrail-delete-container.json": {Event: ResourceDeleted, Gone: findings.Gone{Kind: policy.MediaStore, Name: "vod-library", At: at("2025-03-14T12:31:07Z")},
+			Work: enforce.Work{Mode: enforce.ModeAudit, Reason: "CloudTrail DeleteContainer vod-library" + user}},
+		"cloudtrail-s3-delete-bucket.json": {Event: ResourceDeleted, Gone: findings.Gone{Kind: policy.S3, Name: "media-uploads", At: at("2025-03-14T12:30:41Z")},
+			Work: enforce.Work{Mode: enforce.ModeAudit, Reason: "CloudTrail DeleteBucket media-uploads" + user}},
+		// The versioned spelling; named by the policy's Id, found by its ARN.
+		"cloudtrail-delete-response-headers-policy.json": {Event: ResourceDeleted, Gone: findings.Gone{Kind: policy.CloudFront,
+			ARN: "arn:aws:cloudfront::012345678912:response-headers-policy/57f99797-3b20-4e1b-a728-27972a74082a", At: at("2026-11-30T02:05:19Z")},
+			Work: enforce.Work{Mode: enforce.ModeAudit, Reason: "CloudTrail DeleteResponseHeadersPolicy 57f99797-3b20-4e1b-a728-27972a74082a by arn:aws:iam::012345678912:user/alice"}},
 		"mediastore-object-state-change.json": {Event: Ignored,
 			Note: `no route for source "aws.mediastore", detail-type "MediaStore Object State Change"`},
 		"mediastore-object-upload-state-change.json": {Event: Ignored,
@@ -149,7 +170,7 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 		{"an event with a time that is not a time", `{"account":"012345678912","region":"us-east-1","source":"aws.events","detail-type":"Scheduled Event","time":"yesterday"}`, "input is not an event"},
 		{"a container event without detail", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change"}`, "no detail"},
 		{"a container event with a detail that is not an object", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":"x"}`, "detail: json: cannot unmarshal"},
-		{"a container event with an unknown operation", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"ContainerName":"a","Operation":"UPDATE"}}`, `operation "UPDATE" is not CREATE`},
+		{"a container event with an unknown operation", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"ContainerName":"a","Operation":"UPDATE"}}`, `operation "UPDATE" is neither CREATE nor REMOVE`},
 		{"a created container with a name MediaStore would refuse", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"ContainerName":"a b","Operation":"CREATE"}}`, `container name "a b"`},
 		{"a created container without a name", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"MediaStore Container State Change","detail":{"Operation":"CREATE"}}`, `container name ""`},
 		{"a CloudTrail PutCorsPolicy without a container name", `{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutCorsPolicy"}}`, `container name ""`},
