@@ -49,7 +49,10 @@ type Engine interface {
 	Runner
 	Kinds() []policy.Kind
 	Baselines(ctx context.Context, kinds []policy.Kind, mode enforce.Mode, reason string) *enforce.Report
-	ListPage(ctx context.Context, kind policy.Kind, token string) (*enforce.Page, error)
+	// ListPage lists one page of kind's resources, of one profile's only when profile is not "".
+	ListPage(ctx context.Context, kind policy.Kind, token, profile string) (*enforce.Page, error)
+	// ProfileBaseline reads and checks one profile's baseline of one kind.
+	ProfileBaseline(ctx context.Context, ref enforce.ProfileRef, mode enforce.Mode, reason string) *enforce.Report
 	Reconcile(ctx context.Context, items []enforce.Item, reason string) *enforce.Report
 }
 
@@ -226,9 +229,9 @@ func (c *Controller) inProcess(ctx context.Context, req Request) *Result {
 	return res
 }
 
-// sweeps reports whether w names no item of any kind, and so asks for all of them.
+// sweeps reports whether w names no item of any kind and no profile, and so asks for all of them.
 func sweeps(w enforce.Work) bool {
-	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0 && len(w.FunctionURLs) == 0 && len(w.APIs) == 0
+	return w.Profile == nil && len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0 && len(w.FunctionURLs) == 0 && len(w.APIs) == 0
 }
 
 // enqueue is the router: per kind, it checks the baseline (nothing is enqueued under a missing
@@ -240,10 +243,12 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 	started := c.cfg.Now()
 	w := req.Work
 	sweep := sweeps(w)
+	// A profile's change lists that profile's resources of its kind only (named none).
+	ofProfile := w.Profile != nil && len(w.Containers)+len(w.Buckets)+len(w.Policies)+len(w.FunctionURLs)+len(w.APIs) == 0
 	var kinds []policy.Kind
 	var excluded []string
 	for _, k := range c.cfg.Worker.Kinds() {
-		if sweep || len(w.Named(k)) > 0 {
+		if sweep || len(w.Named(k)) > 0 || (ofProfile && w.Profile.Kind == k) {
 			kinds = append(kinds, k)
 		}
 	}
@@ -252,7 +257,14 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 			excluded = append(excluded, w.Named(k)...)
 		}
 	}
-	r := c.cfg.Worker.Baselines(b.work, kinds, w.Mode, w.Reason)
+	var r *enforce.Report
+	if ofProfile {
+		// The profile's baseline is what its resources get: checked once here, and nothing
+		// enqueued under a missing or invalid one.
+		r = c.cfg.Worker.ProfileBaseline(b.work, *w.Profile, w.Mode, w.Reason)
+	} else {
+		r = c.cfg.Worker.Baselines(b.work, kinds, w.Mode, w.Reason)
+	}
 	r.Excluded = append(r.Excluded, excluded...)
 	q := &QueueResult{}
 	for _, k := range kinds {
@@ -260,12 +272,18 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 			continue // reported in r.Baselines: nothing of this kind is enqueued
 		}
 		var err error
-		if sweep {
-			err = c.list(b, workqueue.List(k, "", w.Mode, w.Reason, req.ID), q, r)
+		if sweep || ofProfile {
+			first := workqueue.List(k, "", w.Mode, w.Reason, req.ID)
+			if ofProfile {
+				first.Profile = w.Profile.Name
+			}
+			err = c.list(b, first, q, r)
 		} else {
 			var msgs []workqueue.Message
 			for _, name := range w.Named(k) {
-				msgs = append(msgs, workqueue.Reconcile(k, name, w.Mode, w.Reason, req.ID))
+				msg := workqueue.Reconcile(k, name, w.Mode, w.Reason, req.ID)
+				msg.FreshTags = w.FreshTags
+				msgs = append(msgs, msg)
 			}
 			if err = c.cfg.Queue.Send(b.work, msgs); err == nil {
 				q.Enqueued += len(msgs)
@@ -357,7 +375,7 @@ func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *e
 	var slowest time.Duration
 	for {
 		start := c.cfg.Now()
-		page, err := c.cfg.Worker.ListPage(b.work, msg.Kind, token)
+		page, err := c.cfg.Worker.ListPage(b.work, msg.Kind, token, msg.Profile)
 		if page != nil {
 			r.APICalls = addCounts(r.APICalls, page.APICalls)
 			r.Notes = appendNew(r.Notes, page.Notes...)
@@ -381,6 +399,7 @@ func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *e
 		slowest = max(slowest, c.cfg.Now().Sub(start))
 		if deadline, ok := b.work.Deadline(); ok && deadline.Sub(c.cfg.Now()) < 2*slowest {
 			next := workqueue.List(msg.Kind, token, msg.Mode, msg.Why, msg.Request)
+			next.Profile = msg.Profile
 			if err := c.cfg.Queue.Send(b.settle, []workqueue.Message{next}); err != nil {
 				return err
 			}

@@ -94,7 +94,7 @@ func (fakeEngine) Baselines(_ context.Context, kinds []policy.Kind, mode enforce
 	}
 	return r
 }
-func (fakeEngine) ListPage(_ context.Context, k policy.Kind, token string) (*enforce.Page, error) {
+func (fakeEngine) ListPage(_ context.Context, k policy.Kind, token, _ string) (*enforce.Page, error) {
 	switch {
 	case k == policy.MediaStore:
 		return &enforce.Page{Names: []string{"live-news"}}, nil
@@ -103,6 +103,10 @@ func (fakeEngine) ListPage(_ context.Context, k policy.Kind, token string) (*enf
 	}
 	return &enforce.Page{}, enforce.Terminal(errors.New("list buckets: AccessDenied"))
 }
+func (fakeEngine) ProfileBaseline(_ context.Context, ref enforce.ProfileRef, mode enforce.Mode, reason string) *enforce.Report {
+	return &enforce.Report{Mode: mode, Reason: reason, Baseline: enforce.Baseline{Kind: ref.Kind, Profile: ref.Name, Valid: true}}
+}
+
 func (fakeEngine) Reconcile(context.Context, []enforce.Item, string) *enforce.Report {
 	return &enforce.Report{}
 }

@@ -250,7 +250,7 @@ func (c *Controller) continueListing(b budgets, msg workqueue.Message, q *QueueR
 func (c *Controller) reconcileRound(ctx context.Context, round []item, reason string, batch *enforce.Report, settle func(item, Decision)) {
 	items := make([]enforce.Item, len(round))
 	for i, it := range round {
-		items[i] = enforce.Item{Kind: it.msg.Kind, Name: it.msg.Name, Mode: it.msg.Mode}
+		items[i] = enforce.Item{Kind: it.msg.Kind, Name: it.msg.Name, Mode: it.msg.Mode, FreshTags: it.msg.FreshTags}
 	}
 	r := c.cfg.Worker.Reconcile(ctx, items, reason) // the engine keeps the margin itself
 	merge(batch, r)

@@ -68,8 +68,12 @@ func (r reportingRunner) Baselines(ctx context.Context, _ []policy.Kind, mode en
 	return r.Run(ctx, enforce.Work{Mode: mode, Reason: reason})
 }
 
-func (reportingRunner) ListPage(context.Context, policy.Kind, string) (*enforce.Page, error) {
+func (reportingRunner) ListPage(context.Context, policy.Kind, string, string) (*enforce.Page, error) {
 	return &enforce.Page{}, nil
+}
+
+func (reportingRunner) ProfileBaseline(_ context.Context, ref enforce.ProfileRef, mode enforce.Mode, reason string) *enforce.Report {
+	return &enforce.Report{Mode: mode, Reason: reason, Baseline: enforce.Baseline{Kind: ref.Kind, Profile: ref.Name, Valid: true}}
 }
 
 func (r reportingRunner) Reconcile(ctx context.Context, _ []enforce.Item, reason string) *enforce.Report {

@@ -72,6 +72,13 @@ func WithDeletingDuration(d time.Duration) Option {
 // AWS's fixed quota). Tests that need more, such as pagination over 250 containers, raise it.
 func WithContainerQuota(n int) Option { return func(e *Emulator) { e.quota = n } }
 
+// WithTaggingLag makes the Resource Groups Tagging API lag S3's own tag calls by d: for d
+// after a PutBucketTagging or DeleteBucketTagging, GetResources answers the bucket's tags as
+// they were before it, while GetBucketTagging answers the new ones. The Tagging API is an
+// index of its own that AWS updates after the service's call; the default, 0, shows every tag
+// at once (as moto_server does). Seeded tags are indexed at once.
+func WithTaggingLag(d time.Duration) Option { return func(e *Emulator) { e.taggingLag = d } }
+
 // WithSeed sets the seed of the fault injector's pseudo-random decisions and of generated IDs.
 // The same seed and the same sequence of calls per operation give the same faults.
 func WithSeed(seed uint64) Option { return func(e *Emulator) { e.faults.seed = seed } }
@@ -96,7 +103,10 @@ type Emulator struct {
 	deleting time.Duration
 	quota    int
 	eventURL string
-	log      *slog.Logger
+	// taggingLag is how long the Tagging API's GetResources keeps answering a bucket's tags
+	// as they were before a tag call (WithTaggingLag).
+	taggingLag time.Duration
+	log        *slog.Logger
 
 	seq    atomic.Uint64 // numbers generated IDs
 	faults *faults

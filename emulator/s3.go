@@ -30,6 +30,26 @@ type bucket struct {
 	cors         []corsRule           // nil: no CORS configuration
 	tags         map[string]string    // nil: no tag set
 	objects      map[string]*s3Object // by key (s3object.go)
+	// taggedAt is when a tag call last changed tags, and indexed the tags the Tagging API's
+	// index held before it: GetResources answers indexed until the emulator's tagging lag has
+	// passed since taggedAt (WithTaggingLag).
+	taggedAt time.Time
+	indexed  map[string]string
+}
+
+// setTags replaces b's tags at now, keeping what the Tagging API's index held until lag passes.
+func (b *bucket) setTags(tags map[string]string, now time.Time, lag time.Duration) {
+	b.indexed, b.taggedAt = b.indexedTags(now, lag), now
+	b.tags = tags
+}
+
+// indexedTags returns b's tags as the Tagging API's index holds them at now: the tags of the
+// last tag call once lag has passed since it, the tags before it until then.
+func (b *bucket) indexedTags(now time.Time, lag time.Duration) map[string]string {
+	if lag > 0 && !b.taggedAt.IsZero() && now.Sub(b.taggedAt) < lag {
+		return b.indexed
+	}
+	return b.tags
 }
 
 func (e *Emulator) bucketARN(name string) string { return "arn:aws:s3:::" + name }
@@ -434,7 +454,7 @@ func (e *Emulator) putBucketTagging(c *call, req s3Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.tags = tags
+		b.setTags(tags, e.clock.Now(), e.taggingLag)
 		return xmlAnswer{status: 204}, nil
 	})
 }
@@ -445,7 +465,7 @@ func (e *Emulator) deleteBucketTagging(c *call, req s3Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.tags = nil
+		b.setTags(nil, e.clock.Now(), e.taggingLag)
 		return xmlAnswer{status: 204}, nil
 	})
 }

@@ -111,15 +111,17 @@ func (e *Emulator) getResources(c *call, body []byte) (any, error) {
 	return e.locked(c, func() (any, error) {
 		var all []resourceTagMapping
 		if wantBuckets {
+			now := e.clock.Now()
 			for _, b := range e.buckets {
 				arn := e.bucketARN(b.name)
-				if len(b.tags) == 0 || b.region != e.signedRegion(c) || !matchTagFilters(b.tags, in.TagFilters) ||
+				tags := b.indexedTags(now, e.taggingLag)
+				if len(tags) == 0 || b.region != e.signedRegion(c) || !matchTagFilters(tags, in.TagFilters) ||
 					(len(in.ResourceARNList) > 0 && !slices.Contains(in.ResourceARNList, arn)) {
 					continue
 				}
 				m := resourceTagMapping{ResourceARN: arn, Tags: []resourceTag{}}
-				for _, k := range slices.Sorted(maps.Keys(b.tags)) {
-					m.Tags = append(m.Tags, resourceTag{Key: k, Value: b.tags[k]})
+				for _, k := range slices.Sorted(maps.Keys(tags)) {
+					m.Tags = append(m.Tags, resourceTag{Key: k, Value: tags[k]})
 				}
 				all = append(all, m)
 			}

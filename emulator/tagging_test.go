@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	rgt "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	rgttypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/emulator"
@@ -115,5 +118,45 @@ func TestGetResourcesRefusesWhatTheModelRefuses(t *testing.T) {
 			_, err := c.GetResources(ctx, tc.in)
 			wantCode(t, err, tc.code)
 		})
+	}
+}
+
+// With a tagging lag, GetResources answers a bucket's tags as they were before a tag call
+// until the lag has passed, while GetBucketTagging answers the new ones at once: what an
+// event-driven reconcile must not trust just after a tag call.
+func TestGetResourcesLagsATagCallByTheTaggingLag(t *testing.T) {
+	f := newFixture(t, emulator.WithTaggingLag(time.Minute))
+	if err := f.emu.SeedBucket("media-inbox", "us-east-1", nil, map[string]string{"corsguard:profile": "players"}); err != nil {
+		t.Fatal(err)
+	}
+	s3c, tg := s3Client(f.url), taggingClient(f.url)
+	arn := "arn:aws:s3:::media-inbox"
+	profileOf := func() (bulk, own string) {
+		t.Helper()
+		got, _ := allResources(t, tg, &rgt.GetResourcesInput{ResourceARNList: []string{arn}})
+		out, err := s3c.GetBucketTagging(context.Background(), &s3.GetBucketTaggingInput{Bucket: aws.String("media-inbox")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tag := range out.TagSet {
+			if aws.ToString(tag.Key) == "corsguard:profile" {
+				own = aws.ToString(tag.Value)
+			}
+		}
+		return got[arn]["corsguard:profile"], own
+	}
+	if bulk, own := profileOf(); bulk != "players" || own != "players" {
+		t.Fatalf("seeded: bulk %q, own %q; want players twice (seeded tags are indexed at once)", bulk, own)
+	}
+	if _, err := s3c.PutBucketTagging(context.Background(), &s3.PutBucketTaggingInput{Bucket: aws.String("media-inbox"),
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("corsguard:profile"), Value: aws.String("uploads")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if bulk, own := profileOf(); bulk != "players" || own != "uploads" {
+		t.Errorf("just after the tag call: bulk %q, own %q; want players (lagging) and uploads", bulk, own)
+	}
+	f.clock.Advance(time.Minute)
+	if bulk, own := profileOf(); bulk != "uploads" || own != "uploads" {
+		t.Errorf("a minute later: bulk %q, own %q; want uploads twice", bulk, own)
 	}
 }

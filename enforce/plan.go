@@ -24,6 +24,8 @@ type target struct {
 	// bulk read found it without the profile tag (its other tags are read only if needed).
 	tags         map[string]string
 	noProfileTag bool
+	// freshTags: read the resource's own tags, not the bulk answer (a tag call just now).
+	freshTags bool
 }
 
 // plan decides which resources a run reconciles. Only the kinds with work read a baseline (an
@@ -34,6 +36,9 @@ type target struct {
 // It returns false when there is nothing to reconcile and the run should stop there.
 func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]target, bool) {
 	sweep := w.sweep()
+	if sweep && w.Profile != nil {
+		return e.planProfile(ctx, m, w, rep)
+	}
 	var active []*binding
 	for _, k := range e.kinds {
 		if sweep || len(w.Named(k.store.Kind())) > 0 {

@@ -199,3 +199,45 @@ func TestReconcileGivesEachItemItsProfile(t *testing.T) {
 		t.Errorf("calls %v; want the buckets' tags in one GetResources and the container's own", rep.APICalls)
 	}
 }
+
+// A run of one MediaStore profile (no bulk tag read: at most 100 containers, each its own
+// ListTagsForResource) reconciles exactly the containers of that profile, by tag or by pattern,
+// and reads no other container's policy (nor an exempt one's, nor one tagged with another
+// profile).
+func TestARunOfOneProfileReconcilesOnlyItsResources(t *testing.T) {
+	uploadsMS := policy.Policy{{AllowedOrigins: []string{"https://app.example.com"}, AllowedMethods: []string{"PUT"}, AllowedHeaders: []string{"*"}}}
+	e := newEnv(t, envOption{})
+	e.setBaseline(string(baseline.JSON()))
+	if err := e.emu.SeedParameter("/corsguard/profiles/mediastore/uploads", "String", string(uploadsMS.JSON()), ""); err != nil {
+		t.Fatal(err)
+	}
+	tag := func(v string) map[string]string { return map[string]string{profile.DefaultTagKey: v} }
+	e.seed("live-inbox", "", drift, tag("uploads"))
+	e.seed("upload-live", "", drift, nil)
+	e.seed("upload-partner", "", drift, tag("partners"))
+	e.seed("upload-exempt", "", drift, map[string]string{"corsguard:exempt": "true"})
+	e.seed("live-news", "", drift, nil)
+	patterns, err := profile.ParsePatterns("uploads=upload-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := e.engineOf(enforce.Config{ProfilePatterns: patterns}, policy.MediaStore)
+
+	rep := e.run(context.Background(), eng, enforce.Work{Profile: &enforce.ProfileRef{Kind: policy.MediaStore, Name: "uploads"}})
+
+	got := map[string]string{}
+	for _, ent := range rep.Entries {
+		got[ent.Name] = string(ent.Outcome) + " " + string(ent.Profile.Source)
+	}
+	if diff := cmp.Diff(map[string]string{"live-inbox": "remediated tag", "upload-live": "remediated pattern"}, got); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+	for _, name := range []string{"upload-partner", "upload-exempt", "live-news"} {
+		if n := e.emu.ResourceCalls("GetCorsPolicy", name); n != 0 {
+			t.Errorf("%s: %d GetCorsPolicy; want its policy left unread", name, n)
+		}
+	}
+	if !rep.Succeeded || rep.Baseline.Parameter != "/corsguard/profiles/mediastore/uploads" || rep.APICalls["ssm:GetParameter"] != 2 {
+		t.Errorf("succeeded %v, baseline %+v, %d GetParameter; want the profile's baseline read, and again after the run", rep.Succeeded, rep.Baseline, rep.APICalls["ssm:GetParameter"])
+	}
+}

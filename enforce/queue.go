@@ -20,6 +20,9 @@ type Item struct {
 	Name string
 	// Mode is the item's own mode; "" means the configured one.
 	Mode Mode
+	// FreshTags says the resource's tags changed just now: its own tags are read (S3:
+	// GetBucketTagging), never the Tagging API's bulk answer, which can lag a new tag.
+	FreshTags bool
 }
 
 // Reconcile reconciles each item once, as a run reconciles one resource, on the engine's
@@ -71,7 +74,7 @@ func (e *Engine) Reconcile(ctx context.Context, items []Item, reason string) (re
 			continue // its baseline is invalid: not touched; the report's baseline says why
 		}
 		targets = append(targets, target{kind: active[i], name: it.Name, want: want, mode: mode,
-			base: kindBaseline(rep, active[i]), profiles: m.profiles})
+			base: kindBaseline(rep, active[i]), profiles: m.profiles, freshTags: it.FreshTags})
 	}
 	e.bulkTags(work, m, targets)
 	rep.Entries = e.reconcileAll(work, nil, m, targets, rep.Mode, deadline, false)
@@ -94,14 +97,30 @@ type Page struct {
 
 // ListPage lists one page of the resources of kind from token ("" for the first page): a
 // listing that the work queue carries on page by page, so that no deadline cuts it short and
-// none starts again from the top.
-func (e *Engine) ListPage(ctx context.Context, of policy.Kind, token string) (*Page, error) {
+// none starts again from the top. With a profile name (not ""), the page holds only the
+// resources whose baseline is that profile's (profilePage: its tagged resources first, then
+// the names its pattern matches), and its tokens are the engine's own.
+func (e *Engine) ListPage(ctx context.Context, of policy.Kind, token, profileName string) (*Page, error) {
 	i := slices.IndexFunc(e.kinds, func(k *binding) bool { return k.store.Kind() == of })
 	if i < 0 {
 		return nil, fmt.Errorf("list %s: the engine has no store of kind %s", of, of)
 	}
 	k := e.kinds[i]
 	m := newMeter(e.limits)
+	if profileName != "" {
+		found, excluded, next, err := e.profilePage(ctx, m, k, profileName, token)
+		p := &Page{Next: next, Excluded: excluded, APICalls: m.counts()}
+		if err != nil {
+			err = m.judge(of, err)
+			p.Notes = m.notes()
+			return p, fmt.Errorf("list %s of profile %s: %w", of, profileName, err)
+		}
+		for _, f := range found {
+			p.Names = append(p.Names, f.res.name)
+		}
+		p.Notes = m.notes()
+		return p, nil
+	}
 	listed, next, err := k.store.listPage(ctx, m, token)
 	p := &Page{Next: next, APICalls: m.counts(), Notes: m.notes()}
 	if err != nil {
@@ -149,7 +168,7 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, mode Mode, 
 func (e *Engine) bulkTags(ctx context.Context, m *meter, targets []target) {
 	byKind := map[*binding][]string{}
 	for _, t := range targets {
-		if _, ok := t.kind.store.(bulkTagger); ok {
+		if _, ok := t.kind.store.(bulkTagger); ok && !t.freshTags {
 			byKind[t.kind] = append(byKind[t.kind], t.name)
 		}
 	}
@@ -159,7 +178,7 @@ func (e *Engine) bulkTags(ctx context.Context, m *meter, targets []target) {
 			continue
 		}
 		for i := range targets {
-			if targets[i].kind == k {
+			if targets[i].kind == k && !targets[i].freshTags {
 				targets[i].tags = tags[targets[i].name]
 			}
 		}

@@ -122,7 +122,7 @@ func TestListPageCarriesOnFromItsToken(t *testing.T) {
 	var got, excluded []string
 	token, pages := "", 0
 	for {
-		p, err := eng.ListPage(context.Background(), policy.S3, token)
+		p, err := eng.ListPage(context.Background(), policy.S3, token, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +146,7 @@ func TestListPageCarriesOnFromItsToken(t *testing.T) {
 	if len(excluded) != n/10 {
 		t.Errorf("%d excluded, want %d", len(excluded), n/10)
 	}
-	if _, err := eng.ListPage(context.Background(), policy.MediaStore, ""); err == nil {
+	if _, err := eng.ListPage(context.Background(), policy.MediaStore, "", ""); err == nil {
 		t.Error("ListPage of a kind the engine has no store for succeeded")
 	}
 }

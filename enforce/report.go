@@ -92,6 +92,14 @@ type Work struct {
 	APIs         []string `json:"apis,omitempty"`
 	Mode         Mode     `json:"mode"`
 	Reason       string   `json:"reason"`
+	// Profile, when set and no resource is named, narrows the sweep to the resources of one
+	// kind whose baseline is that profile's: a change of the profile's parameter converges
+	// exactly them.
+	Profile *ProfileRef `json:"profile,omitempty"`
+	// FreshTags says the named resources' tags changed just now (CloudTrail's record of a tag
+	// call): each resource's own tags are read, never the Tagging API's bulk answer, which
+	// can lag a tag just written.
+	FreshTags bool `json:"freshTags,omitempty"`
 	// Stop, once done, lets no further resource start: those in flight finish under Run's
 	// context, the rest are not_started with context.Cause(Stop) as the reason. The CLI's
 	// first Ctrl-C; a second one cancels Run's context. Nil never stops.

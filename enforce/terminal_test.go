@@ -341,7 +341,7 @@ func TestListPageJudgesItsErrors(t *testing.T) {
 			e := newEnv(t, envOption{maxAttempts: attempts})
 			e.seedBucket("media-a", drift, nil)
 			tc.setup(e)
-			_, err := e.engineOf(enforce.Config{}, policy.S3).ListPage(context.Background(), policy.S3, tc.token)
+			_, err := e.engineOf(enforce.Config{}, policy.S3).ListPage(context.Background(), policy.S3, tc.token, "")
 			if err == nil || enforce.Retryable(err) != tc.retryable {
 				t.Errorf("ListPage: %v, retryable %v; want an error, retryable %v", err, enforce.Retryable(err), tc.retryable)
 			}

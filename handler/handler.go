@@ -185,6 +185,9 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	if d.reconciles() && len(d.Work.FunctionURLs) > 0 && !h.cfg.Enforces(policy.LambdaURL) {
 		d = ignoref("%s: Lambda function URLs are not among the targets", d.Work.Reason)
 	}
+	if d.reconciles() && d.Work.Profile != nil && !h.cfg.Enforces(d.Work.Profile.Kind) {
+		d = ignoref("%s: %s is not among the targets", d.Work.Reason, d.Work.Profile.Kind)
+	}
 	if d.reconciles() && len(d.Work.APIs) > 0 && !h.cfg.Enforces(policy.HTTPAPI) {
 		d = ignoref("%s: HTTP APIs are not among the targets", d.Work.Reason)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
+	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -72,7 +73,13 @@ const sdkAttempts = 3
 
 func newFixture(t *testing.T, vars map[string]string) *fixture {
 	t.Helper()
-	f := &fixture{emu: emulator.New(emulator.WithCreatingDuration(0), emulator.WithoutQuotas())}
+	return newFixtureOf(t, vars)
+}
+
+// newFixtureOf is newFixture on an emulator built with opts as well.
+func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Option) *fixture {
+	t.Helper()
+	f := &fixture{emu: emulator.New(append([]emulator.Option{emulator.WithCreatingDuration(0), emulator.WithoutQuotas()}, emuOpts...)...)}
 	srv := httptest.NewServer(f.emu)
 	t.Cleanup(srv.Close)
 	// Lambda's own variable: a function in us-east-1 may enforce the cloudfront target.
@@ -105,7 +112,9 @@ func newFixture(t *testing.T, vars map[string]string) *fixture {
 		stores = append(stores, enforce.MediaStore(mediastore.NewFromConfig(aws)))
 	}
 	if cfg.Engine.Enforces(policy.S3) {
-		stores = append(stores, enforce.S3(s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = true }), "us-east-1"))
+		// As the Lambda's wiring does: the Tagging API reads the buckets' tags in bulk.
+		stores = append(stores, enforce.S3(s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = true }), "us-east-1",
+			enforce.WithTagging(resourcegroupstaggingapi.NewFromConfig(aws))))
 	}
 	f.cf = cloudfront.NewFromConfig(aws)
 	if slices.Contains(cfg.Engine.Targets, policy.CloudFront) {

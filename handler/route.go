@@ -254,7 +254,9 @@ func mediaStoreCall(e envelope, r routing, d cloudTrail) decision {
 		if err := policy.ValidContainerName(name); !ok || err != nil {
 			return ignoref("CloudTrail %s: %q is not a container ARN", d.EventName, d.RequestParameters.Resource)
 		}
-		return one(CorsChanged, name, r.mode, d.reason(d.EventName, name))
+		dec := one(CorsChanged, name, r.mode, d.reason(d.EventName, name))
+		dec.Work.FreshTags = dec.Event == CorsChanged
+		return dec
 	default:
 		return ignoref("CloudTrail %s cannot change a CORS policy", d.EventName)
 	}
@@ -263,14 +265,17 @@ func mediaStoreCall(e envelope, r routing, d cloudTrail) decision {
 
 // s3Call routes CloudTrail's record of an S3 call.
 func s3Call(e envelope, r routing, d cloudTrail) decision {
-	event := CorsChanged
+	event, fresh := CorsChanged, false
 	switch d.EventName {
 	case eventCreateBucket:
 		event = BucketCreated
 	case "DeleteBucket":
 		return deleted(e, policy.S3, d.RequestParameters.BucketName, d.reason(d.EventName, d.RequestParameters.BucketName))
 	case "PutBucketCors", "DeleteBucketCors":
-	case "PutBucketTagging", "DeleteBucketTagging": // a tag may name the bucket's profile, or exempt it
+	case "PutBucketTagging", "DeleteBucketTagging":
+		// A tag may name the bucket's profile, or exempt it: its own tags are read, since the
+		// Tagging API's bulk answer can lag the call this record is of.
+		fresh = true
 	default:
 		return ignoref("CloudTrail %s cannot change a bucket's CORS configuration", d.EventName)
 	}
@@ -279,7 +284,7 @@ func s3Call(e envelope, r routing, d cloudTrail) decision {
 	if err := policy.ValidBucketName(name); err != nil {
 		return ignoref("%s: %v", reason, err)
 	}
-	return decision{Event: event, Work: enforce.Work{Buckets: []string{name}, Mode: r.mode, Reason: reason}}
+	return decision{Event: event, Work: enforce.Work{Buckets: []string{name}, Mode: r.mode, Reason: reason, FreshTags: fresh}}
 }
 
 // cloudFrontCall routes CloudTrail's record of a CloudFront call.
@@ -427,16 +432,23 @@ func (d cloudTrail) reason(call, name string) string {
 // baseline name that ends in "/" is the profiles path: a profile's parameter under it
 // (<path><kind>/<NAME>) is a baseline too.
 func parameterChanged(_ envelope, r routing, d parameterChange) decision {
-	if !slices.Contains(r.baselines, d.Name) && !slices.ContainsFunc(r.baselines, func(b string) bool {
-		_, _, ok := profile.Rules{Path: b}.Of(d.Name)
-		return strings.HasSuffix(b, "/") && ok
-	}) {
-		return ignoref("parameter %q is not the baseline %q", d.Name, strings.Join(r.baselines, `" or "`))
+	var ref *enforce.ProfileRef
+	if !slices.Contains(r.baselines, d.Name) {
+		for _, b := range r.baselines {
+			if name, kind, ok := (profile.Rules{Path: b}).Of(d.Name); ok && strings.HasSuffix(b, "/") {
+				ref = &enforce.ProfileRef{Kind: kind, Name: name}
+				break
+			}
+		}
+		if ref == nil {
+			return ignoref("parameter %q is not the baseline %q", d.Name, strings.Join(r.baselines, `" or "`))
+		}
 	}
 	reason := fmt.Sprintf("SSM %s %s", d.Operation, d.Name)
 	switch d.Operation {
 	case "Create", "Update", "LabelParameterVersion":
-		return decision{Event: BaselineChanged, Work: enforce.Work{Mode: r.mode, Reason: reason}}
+		// A profile's parameter converges exactly that profile's resources of its kind.
+		return decision{Event: BaselineChanged, Work: enforce.Work{Mode: r.mode, Reason: reason, Profile: ref}}
 	case "Delete":
 		return decision{Event: BaselineDeleted, Parameter: d.Name,
 			Note: reason + ": nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"}

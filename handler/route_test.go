@@ -81,7 +81,7 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 		"cloudtrail-s3-put-bucket-cors.json":    bucket(CorsChanged, "media-assets", "CloudTrail PutBucketCors media-assets"+user),
 		"cloudtrail-s3-delete-bucket-cors.json": bucket(CorsChanged, "media-assets", "CloudTrail DeleteBucketCors media-assets"+user),
 		"cloudtrail-s3-other-call.json":         {Event: Ignored, Note: "CloudTrail PutBucketVersioning cannot change a bucket's CORS configuration"},
-		"cloudtrail-s3-put-bucket-tagging.json": bucket(CorsChanged, "media-assets", "CloudTrail PutBucketTagging media-assets"+user),
+		"cloudtrail-s3-put-bucket-tagging.json": freshTags(bucket(CorsChanged, "media-assets", "CloudTrail PutBucketTagging media-assets"+user)),
 		"ssm-profile-update.json":               {Event: Ignored, Note: `parameter "/corsguard/profiles/s3/uploads" is not the baseline "/corsguard/baseline"`},
 		"cloudtrail-create-response-headers-policy.json": {Event: CorsChanged, Work: enforce.Work{Policies: []string{"media-cors"},
 			Mode: enforce.ModeEnforce, Reason: "CloudTrail CreateResponseHeadersPolicy media-cors by arn:aws:iam::012345678912:user/alice"}},
@@ -323,6 +323,14 @@ func TestProfileParametersAndTagCallsAreRouted(t *testing.T) {
 			t.Errorf("Update %s: %s (%s), want %s", name, d.Event, d.Note, want)
 		}
 	}
+	// The change converges exactly that profile of that kind; the default baseline's, everything.
+	if d := route(ssmEvent("Update", "/corsguard/profiles/cloudfront/partners"), home, baselines, enforce.ModeEnforce); !cmp.Equal(d.Work.Profile,
+		&enforce.ProfileRef{Kind: policy.CloudFront, Name: "partners"}) {
+		t.Errorf("Update of the partners' CloudFront profile: work %+v; want that profile only", d.Work)
+	}
+	if d := route(ssmEvent("Update", baseline), home, baselines, enforce.ModeEnforce); d.Work.Profile != nil {
+		t.Errorf("Update of the default baseline: profile %+v; want none (a sweep)", d.Work.Profile)
+	}
 	if d := route(ssmEvent("Delete", "/corsguard/profiles/s3/uploads"), home, baselines, enforce.ModeEnforce); d.Event != BaselineDeleted {
 		t.Errorf("Delete of a profile: %s, want %s (alarmed, nothing changed)", d.Event, BaselineDeleted)
 	}
@@ -330,8 +338,8 @@ func TestProfileParametersAndTagCallsAreRouted(t *testing.T) {
 		return []byte(`{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"AWS API Call via CloudTrail","detail":{"eventSource":"mediastore.amazonaws.com","eventName":"` + call + `","requestParameters":{"resource":"` + resource + `"}}}`)
 	}
 	d := route(tagged("TagResource", "arn:aws:mediastore:us-east-1:012345678912:container/live-news"), home, baselines, enforce.ModeEnforce)
-	if d.Event != CorsChanged || !cmp.Equal(d.Work.Containers, []string{"live-news"}) {
-		t.Errorf("TagResource: %+v; want live-news reconciled", d)
+	if d.Event != CorsChanged || !cmp.Equal(d.Work.Containers, []string{"live-news"}) || !d.Work.FreshTags {
+		t.Errorf("TagResource: %+v; want live-news reconciled with its own tags read", d)
 	}
 	if d := route(tagged("UntagResource", "arn:aws:mediastore:us-east-1:012345678912:container/../x"), home, baselines, enforce.ModeEnforce); d.Event != Ignored {
 		t.Errorf("UntagResource of a bad ARN: %+v; want ignored", d)
@@ -402,4 +410,10 @@ func TestRouteNamesTheFunctionURLOrAPIACallChanged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// freshTags is d for a tag call's record: the resource's own tags are read, not the bulk ones.
+func freshTags(d decision) decision {
+	d.Work.FreshTags = true
+	return d
 }

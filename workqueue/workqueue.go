@@ -30,6 +30,7 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 // Op says what a message asks of the worker.
@@ -62,6 +63,13 @@ type Message struct {
 	// (a sweep's id for every message of that sweep). It makes the deduplication id of a
 	// later, distinct request different, so deduplication never drops one.
 	Request string `json:"request"`
+	// Profile narrows an OpList message's listing to the resources whose baseline is that
+	// profile's (a change of its parameter); "" lists every resource of Kind.
+	Profile string `json:"profile,omitempty"`
+	// FreshTags says an OpReconcile message's resource had its tags changed just now (a tag
+	// call's CloudTrail record): the worker reads its own tags, not the Tagging API's bulk
+	// answer, which can lag a tag just written.
+	FreshTags bool `json:"fresh_tags,omitempty"`
 }
 
 // Reconcile returns the message that asks for the resource kind/name to be reconciled.
@@ -107,6 +115,9 @@ func (m Message) GroupID() string {
 // sends the same id and is dropped within SQS's five-minute window; a later event or sweep has
 // another id and is never dropped.
 func (m Message) DeduplicationID() string {
+	if m.Profile != "" {
+		return digest(string(m.Op), string(m.Kind), m.Name, m.Token, m.Request, m.Profile)
+	}
 	return digest(string(m.Op), string(m.Kind), m.Name, m.Token, m.Request)
 }
 
@@ -171,12 +182,23 @@ func decode(body string) (Message, error) {
 		if m.Token != "" {
 			return Message{}, errors.New("reconcile message with a listing token")
 		}
+		if m.Profile != "" {
+			return Message{}, errors.New("reconcile message with a profile")
+		}
 	case OpList:
 		if m.Name != "" {
 			return Message{}, errors.New("list message with a name")
 		}
 		if len(m.Token) > maxToken {
 			return Message{}, fmt.Errorf("list message token of %d characters: at most %d", len(m.Token), maxToken)
+		}
+		if m.FreshTags {
+			return Message{}, errors.New("list message with fresh tags")
+		}
+		if m.Profile != "" {
+			if err := profile.ValidName(m.Profile); err != nil {
+				return Message{}, fmt.Errorf("list message: %w", err)
+			}
 		}
 	default:
 		return Message{}, fmt.Errorf("message op %q: want %q or %q", m.Op, OpReconcile, OpList)

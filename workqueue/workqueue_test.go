@@ -72,6 +72,11 @@ func TestDeduplicationDropsOnlyARetryOfTheSameRequest(t *testing.T) {
 	if p1.DeduplicationID() == p2.DeduplicationID() {
 		t.Error("two pages of one listing share a deduplication id")
 	}
+	uploads, partners := p1, p1
+	uploads.Profile, partners.Profile = "uploads", "partners"
+	if uploads.DeduplicationID() == partners.DeduplicationID() || uploads.DeduplicationID() == p1.DeduplicationID() {
+		t.Error("listings of two profiles, or of a profile and the whole kind, share a deduplication id")
+	}
 }
 
 func TestAMessageDecodesToItself(t *testing.T) {
@@ -81,6 +86,8 @@ func TestAMessageDecodesToItself(t *testing.T) {
 		workqueue.Reconcile(policy.CloudFront, "cors-for-players", enforce.ModeEnforce, "CloudTrail UpdateResponseHeadersPolicy", "e"),
 		workqueue.Reconcile(policy.LambdaURL, "orders:live", enforce.ModeEnforce, "Scheduled Event", "s"),
 		workqueue.Reconcile(policy.HTTPAPI, "a1b2c3d4e5", enforce.ModeEnforce, "Scheduled Event", "s"),
+		{Op: workqueue.OpList, Kind: policy.S3, Token: "tagged:abc", Mode: enforce.ModeEnforce, Why: "SSM Update /corsguard/profiles/s3/uploads", Request: "e", Profile: "uploads"},
+		{Op: workqueue.OpReconcile, Kind: policy.S3, Name: "media-inbox", Mode: enforce.ModeEnforce, Why: "CloudTrail PutBucketTagging", Request: "e", FreshTags: true},
 	} {
 		got, err := workqueue.Decode(m.Body())
 		if err != nil {
@@ -94,22 +101,26 @@ func TestAMessageDecodesToItself(t *testing.T) {
 
 func TestDecodeRefusesWhatIsNotOurs(t *testing.T) {
 	for name, body := range map[string]string{
-		"not JSON":        "hello",
-		"no op":           `{"kind":"s3","name":"b","mode":"enforce"}`,
-		"no name":         `{"op":"reconcile","kind":"s3","mode":"enforce"}`,
-		"an unknown kind": `{"op":"reconcile","kind":"ec2","name":"b","mode":"enforce"}`,
-		"an unknown mode": `{"op":"reconcile","kind":"s3","name":"b","mode":"fix"}`,
-		"an unknown op":   `{"op":"delete","kind":"s3","name":"b","mode":"enforce"}`,
-		"null":            `null`,
-		"an unknown key":  `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce","extra":1}`,
-		"name and Name":   `{"op":"reconcile","kind":"s3","name":"home-bucket","Name":"west-bucket","mode":"enforce"}`,
-		"trailing data":   `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce"} {}`,
-		"a bucket /..":    `{"op":"reconcile","kind":"s3","name":"home-bucket/../west-bucket","mode":"enforce"}`,
-		"a bucket ARN":    `{"op":"reconcile","kind":"s3","name":"arn:aws:s3:::west-bucket","mode":"enforce"}`,
-		"a long name":     `{"op":"reconcile","kind":"mediastore","name":"` + strings.Repeat("a", 1200) + `","mode":"enforce"}`,
-		"a function ARN":  `{"op":"reconcile","kind":"lambda-url","name":"arn:aws:lambda:us-east-1:1:function:f","mode":"enforce"}`,
-		"an API path":     `{"op":"reconcile","kind":"http-api","name":"abc/../def","mode":"enforce"}`,
-		"a list name":     `{"op":"list","kind":"s3","name":"bucket","mode":"enforce"}`,
+		"not JSON":                  "hello",
+		"no op":                     `{"kind":"s3","name":"b","mode":"enforce"}`,
+		"no name":                   `{"op":"reconcile","kind":"s3","mode":"enforce"}`,
+		"an unknown kind":           `{"op":"reconcile","kind":"ec2","name":"b","mode":"enforce"}`,
+		"an unknown mode":           `{"op":"reconcile","kind":"s3","name":"b","mode":"fix"}`,
+		"an unknown op":             `{"op":"delete","kind":"s3","name":"b","mode":"enforce"}`,
+		"null":                      `null`,
+		"an unknown key":            `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce","extra":1}`,
+		"name and Name":             `{"op":"reconcile","kind":"s3","name":"home-bucket","Name":"west-bucket","mode":"enforce"}`,
+		"trailing data":             `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce"} {}`,
+		"a bucket /..":              `{"op":"reconcile","kind":"s3","name":"home-bucket/../west-bucket","mode":"enforce"}`,
+		"a bucket ARN":              `{"op":"reconcile","kind":"s3","name":"arn:aws:s3:::west-bucket","mode":"enforce"}`,
+		"a long name":               `{"op":"reconcile","kind":"mediastore","name":"` + strings.Repeat("a", 1200) + `","mode":"enforce"}`,
+		"a function ARN":            `{"op":"reconcile","kind":"lambda-url","name":"arn:aws:lambda:us-east-1:1:function:f","mode":"enforce"}`,
+		"an API path":               `{"op":"reconcile","kind":"http-api","name":"abc/../def","mode":"enforce"}`,
+		"a list name":               `{"op":"list","kind":"s3","name":"bucket","mode":"enforce"}`,
+		"a profile ../x":            `{"op":"list","kind":"s3","mode":"enforce","profile":"../x"}`,
+		"a profile ..":              `{"op":"list","kind":"s3","mode":"enforce","profile":".."}`,
+		"a reconcile of a profile":  `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce","profile":"uploads"}`,
+		"a listing with fresh tags": `{"op":"list","kind":"s3","mode":"enforce","fresh_tags":true}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := workqueue.Decode(body); err == nil {
