@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 )
 
 // PricesChecked is the day the prices below were read from the pages they cite.
@@ -197,26 +198,43 @@ type Case struct {
 
 // Assumptions are what the model takes beyond the counted calls.
 type Assumptions struct {
-	DriftPerDay float64       // share of resources drifting each day
-	RefreshDays float64       // the refresh period of unchanged findings
-	Concurrency int           // MaximumConcurrency
-	Rate        float64       // requests per second per operation, account-wide (RequestRate)
-	MemoryGB    float64       // the function's memory
-	IdlePolls   float64       // ReceiveMessage calls a month of Lambda's pollers on an idle queue
-	Metrics     int           // EMF metrics, each one time series (one Mode dimension value)
-	PlatformLog int64         // bytes of Lambda's own START, END and REPORT lines per invocation
-	Month       time.Duration // the month the bill covers
+	DriftPerDay float64 // share of resources drifting each day
+	// DriftImports is the finding ingestion events one drift costs: 1 in enforce mode (the
+	// template's default: the repair is imported, the compliant finding after it has the same
+	// state and is not), 2 in audit mode (found, then compliant again once someone fixes it).
+	DriftImports float64
+	RefreshDays  float64 // the refresh period of unchanged findings
+	// FindingsQueue: the workers hand their findings to the standard findings queue and the
+	// publishers import them (the template with Security Hub on); false: each worker batch
+	// reads and imports its own.
+	FindingsQueue bool
+	Concurrency   int           // MaximumConcurrency
+	Rate          float64       // requests per second per operation, account-wide (RequestRate)
+	MemoryGB      float64       // the function's memory
+	IdlePolls     float64       // ReceiveMessage calls a month of Lambda's pollers on an idle queue
+	Metrics       int           // EMF metrics, each one time series (one Mode dimension value)
+	PlatformLog   int64         // bytes of Lambda's own START, END and REPORT lines per invocation
+	Month         time.Duration // the month the bill covers
 }
 
+// TemplateMemoryMB is the template's MemorySize (TestTheModelUsesTheTemplatesMemorySize holds
+// the two together). The worker's peak RSS is about 20 MB (docs/BENCHMARKS.md), and the
+// function mostly waits for the account-wide rate: 128 MB, Lambda's least, is enough, and
+// GB-seconds are billed at the memory configured, not the memory used.
+const TemplateMemoryMB = 128
+
 // DefaultAssumptions are the template's defaults (MaximumConcurrency 2, RequestRate 10,
-// MemorySize 256) and the issue's 1 % drift a day.
+// MemorySize 128, the findings queue with Security Hub on, enforce mode) and the issue's 1 %
+// drift a day.
 func DefaultAssumptions() Assumptions {
 	return Assumptions{
-		DriftPerDay: 0.01,
-		RefreshDays: 30,
-		Concurrency: 2,
-		Rate:        enforce.DefaultRate,
-		MemoryGB:    0.25,
+		DriftPerDay:   0.01,
+		DriftImports:  1,
+		RefreshDays:   30,
+		FindingsQueue: true,
+		Concurrency:   2,
+		Rate:          enforce.DefaultRate,
+		MemoryGB:      TemplateMemoryMB / 1024.0,
 		// Lambda's SQS pollers long-poll (20 s) even when the queue is empty; five of them, as
 		// Lambda starts with, make 5 × 3 a minute: 648,000 receives in 30 days.
 		IdlePolls: 5 * 3 * 60 * 24 * 30,
@@ -279,29 +297,48 @@ func Month(c Case, per SweepCounts, a Assumptions) (Usage, error) {
 	u[SQSFIFO] += a.IdlePolls
 	rate := a.SweepRate(c.N, c.Period)
 	seconds := max(per.FunctionSeconds/float64(per.N), float64(a.Concurrency)/rate) * n
+	publishers := 0.0 // publisher invocations a sweep
 	if c.SecurityHub {
-		pages := math.Ceil(n / 100) // 100 findings per BatchImportFindings, per GetFindings page
+		pages := math.Ceil(n / findings.MaxBatch) // per BatchImportFindings, per GetFindings page
 		switch c.Design {
 		case ImportEverySweep:
 			u[FindingIngestion] += n * sweeps
 			u[SecurityHubAPI] += pages * sweeps
 		case ImportOnChange:
-			// A drift is imported twice (found or repaired, then compliant again); each
-			// unchanged finding once per refresh period.
-			u[FindingIngestion] += 2*n*a.DriftPerDay*days + n*days/a.RefreshDays
-			// The router reads the active findings page by page (its archive step); each
-			// worker's batch of 10 reads its previous states by Id (one GetFindings); imports
-			// are at most a page per 100.
-			reads := math.Ceil(n / 10)
-			u[SecurityHubAPI] += (reads + 2*pages) * sweeps
-			seconds += (reads + pages) / 3 // GetFindings' 3/s per account, waited for
+			// A drift costs DriftImports events; each unchanged finding is imported once per
+			// refresh period.
+			events := a.DriftImports*n*a.DriftPerDay*days + n*days/a.RefreshDays
+			u[FindingIngestion] += events
+			imports := math.Ceil(events / sweeps / findings.MaxBatch)
+			if a.FindingsQueue {
+				// Each worker batch hands its findings to the findings queue in one message (one
+				// SendMessageBatch); the mapping receives them 10 to a ReceiveMessage, up to
+				// 100 to an invocation, and deletes them 10 to a call; Lambda's pollers
+				// long-poll this queue too. The publishers read the previous findings by Id,
+				// 20 to a GetFindings (the filter's limit), each at its part of the read share,
+				// and import the changed ones 100 to a call. The router's archive step reads
+				// the stale findings: one page in a steady month.
+				messages := workers
+				u[SQSStandard] += (messages+2*math.Ceil(messages/10))*sweeps + a.IdlePolls
+				publishers = math.Ceil(messages / 100)
+				reads := math.Ceil(n / idsPerRead)
+				u[SecurityHubAPI] += (reads + imports + 1) * sweeps
+				perPublisher := readShare / float64(PublisherConcurrency+1)
+				seconds += reads / perPublisher
+			} else {
+				// Each worker's batch of 10 reads its previous states by Id (one GetFindings)
+				// and imports its changed ones; the router's archive step reads a page.
+				reads := math.Ceil(n / 10)
+				u[SecurityHubAPI] += (reads + imports + 1) * sweeps
+				seconds += reads / accountReadRate // waited for
+			}
 			// The first sweep after deployment imports every finding once: a one-time n
 			// events, not in a steady month.
 		default:
 			return nil, fmt.Errorf("cost: unknown design %q", c.Design)
 		}
 	}
-	invocations := (workers + 1) * sweeps
+	invocations := (workers + 1 + publishers) * sweeps
 	u[LambdaRequests] += invocations
 	u[LambdaARMGBSeconds] += seconds * a.MemoryGB * sweeps
 	logPerInvocation := float64(per.LogBytes)/float64(per.Invocations) + float64(a.PlatformLog)
@@ -315,6 +352,23 @@ func Month(c Case, per SweepCounts, a Assumptions) (Usage, error) {
 	u[MetricHours] += float64(a.Metrics) * hours
 	return u, nil
 }
+
+// idsPerRead is how many finding Ids one GetFindings filter takes (Security Hub's "up to 20
+// filter values" per attribute): the publishers read the previous findings 20 to a call.
+const idsPerRead = 20
+
+// GetFindings' quota is 3 calls a second per account and Region (the Security Hub API
+// reference's quotas); corsguard's share of it, publishers and router together, is 2.
+const (
+	accountReadRate = 3.0
+	readShare       = 2.0
+)
+
+// PublisherConcurrency is the findings queue's mapping's MaximumConcurrency (fixed at
+// Lambda's least, 2, so that the publishers' share of Security Hub's quotas does not depend on
+// the workers'); each publisher reads at DefaultReadRate ÷ (PublisherConcurrency + 1), the
+// router taking the last part.
+const PublisherConcurrency = 2
 
 // CostRow is one case and its bill.
 type CostRow struct {
@@ -410,9 +464,89 @@ func thousands(n int) string {
 	return s
 }
 
+// BeforeIssue29 are the assumptions of the design before issue 29 (today's design in the
+// issue's words): the function at 256 MB, every worker batch importing its own findings.
+func BeforeIssue29() Assumptions {
+	a := DefaultAssumptions()
+	a.MemoryGB, a.FindingsQueue, a.DriftImports = 0.25, false, 2
+	return a
+}
+
+// Knob is one change of the design or its settings, and what it does to a month.
+type Knob struct {
+	Name string
+	Case func(Case) Case
+	With func(Assumptions) Assumptions
+}
+
+// Steps are the changes that brought 100,000 buckets swept daily with Security Hub on under
+// $10, applied one after another from findings imported on change as first built (a drift
+// imported twice, workers importing their own findings, 256 MB).
+func Steps() []Knob {
+	return []Knob{
+		{Name: "findings imported on change (issue 29 as first built: a drift imported twice, each worker batch reads and imports its own, 256 MB)",
+			With: func(a Assumptions) Assumptions {
+				a.DriftImports, a.FindingsQueue, a.MemoryGB = 2, false, 0.25
+				return a
+			}},
+		{Name: "a repair is imported, the compliant finding after it is not (one event per repaired drift)",
+			With: func(a Assumptions) Assumptions { a.DriftImports = 1; return a }},
+		{Name: "the findings queue and its publishers (reads 20 Ids to a GetFindings instead of one per worker batch of 10; standard SQS requests added)",
+			With: func(a Assumptions) Assumptions { a.FindingsQueue = true; return a }},
+		{Name: "MemorySize 128 MB instead of 256 (the worker's peak RSS is about 20 MB)",
+			With: func(a Assumptions) Assumptions { a.MemoryGB = TemplateMemoryMB / 1024.0; return a }},
+	}
+}
+
+// Knobs are the settings a user can turn, each applied alone to the defaults.
+func Knobs() []Knob {
+	return []Knob{
+		{Name: "`SweepSchedule` rate(1 hour) instead of rate(1 day)", Case: func(c Case) Case { c.Period = time.Hour; return c }},
+		{Name: "`SecurityHubFindings` false", Case: func(c Case) Case { c.SecurityHub = false; return c }},
+		{Name: "`SecurityHubRefresh` 1440h (60 days) instead of 720h", With: func(a Assumptions) Assumptions { a.RefreshDays = 60; return a }},
+		{Name: "`SecurityHubRefresh` 240h (10 days)", With: func(a Assumptions) Assumptions { a.RefreshDays = 10; return a }},
+		{Name: "`MaximumConcurrency` 8 instead of 2 (same `RequestRate`)", With: func(a Assumptions) Assumptions { a.Concurrency = 8; return a }},
+		{Name: "`RequestRate` 20 instead of 10", With: func(a Assumptions) Assumptions { a.Rate = 20; return a }},
+		{Name: "`Mode` audit (a drift costs two events: found, then fixed by someone)", With: func(a Assumptions) Assumptions { a.DriftImports = 2; return a }},
+		{Name: "5 % of resources drifting a day instead of 1 %", With: func(a Assumptions) Assumptions { a.DriftPerDay = 0.05; return a }},
+	}
+}
+
+// GoalCase is the issue's goal: 100,000 resources swept daily with Security Hub on.
+var GoalCase = Case{N: 100_000, Period: 24 * time.Hour, SecurityHub: true, Design: ImportOnChange}
+
+// knobTable renders each knob's month at GoalCase, applied to base (cumulative: each step
+// applied on top of the last; otherwise each alone).
+func knobTable(knobs []Knob, per SweepCounts, base Assumptions, cumulative bool) (string, error) {
+	var b strings.Builder
+	b.WriteString("| change | 100,000 daily, Security Hub on | Security Hub | Lambda | SQS |\n|---|---|---|---|---|\n")
+	a := base
+	for _, k := range knobs {
+		c := GoalCase
+		if !cumulative {
+			a = base
+		}
+		if k.With != nil {
+			a = k.With(a)
+		}
+		if k.Case != nil {
+			c = k.Case(c)
+		}
+		rows, err := CostTable([]Case{c}, per, a)
+		if err != nil {
+			return "", err
+		}
+		bill := rows[0].Bill
+		fmt.Fprintf(&b, "| %s | %s per month | %s | %s | %s |\n", k.Name, dollars(bill.Total()),
+			dollars(bill[ServiceSecurityHub]), dollars(bill[ServiceLambda]), dollars(bill[ServiceSQS]))
+	}
+	return b.String(), nil
+}
+
 // CostSection is the "Cost" section of docs/BENCHMARKS.md: the counted sweep it scales, the
-// month of each case with findings imported on change (this issue's design) and every sweep
-// (the design before it), and the prices with their sources. from says which sweep was counted.
+// month of each case with this design and with the design before issue 29, the steps that
+// brought the goal case under $10, the knobs, and the prices with their sources. from says
+// which sweep was counted.
 func CostSection(per SweepCounts, from string) (string, error) {
 	a := DefaultAssumptions()
 	var b strings.Builder
@@ -422,26 +556,41 @@ func CostSection(per SweepCounts, from string) (string, error) {
 		"Calls per resource, per drifted resource (tag read, write), per listing page and per invocation scale to N; "+
 		"1 %% of resources drift a day; function time is the larger of the counted time and the rate's pacing "+
 		"(MaximumConcurrency %d workers at RequestRate %g/s shared: %d × N / %g seconds a sweep, the rate raised where a sweep would not end "+
-		"within half its period); Lambda's pollers add %s idle receives a month; %d EMF metrics are billed in the hours they are sent. "+
-		"Security Hub: with findings imported on change, a drift is imported twice (found or repaired, then compliant again) and each "+
-		"unchanged finding once per %g-day refresh, the previous states read back with GetFindings (the router's archive step, a page per 100 findings; each worker batch of 10 by Id, one call), at the account's 3 calls a second; "+
-		"the first sweep after deployment imports each finding once more (one-time, not in these months). "+
+		"within half its period), billed at the template's %d MB; Lambda's pollers add %s idle receives a month to each queue; %d EMF metrics are billed in the hours they are sent. "+
+		"Security Hub: a repaired drift is imported once (enforce mode: the repair; the compliant finding after it has the same state) and each "+
+		"unchanged finding once per %g-day refresh. The workers hand their findings to the standard findings queue, one message per batch of 10 "+
+		"(a SendMessageBatch; the mapping receives and deletes them 10 to a call); the publishers (MaximumConcurrency %d) read the previous findings by Id, "+
+		"%d to a GetFindings, each at %g ÷ %d reads a second (their function time), and import the changed ones 100 to a call; "+
+		"GetFindings and BatchImportFindings cost nothing, ingestion events $0.00003 each. "+
+		"The first sweep after deployment imports each finding once more (one-time, not in these months); a delete event costs one GetFindings and one event. "+
 		"docs/cost.md explains the bill.\n\n",
 		from, thousands(per.N), per.Drifted, per.Invocations, per.FunctionSeconds, thousands(int(per.LogBytes)), callList(per.Calls),
-		a.Concurrency, a.Rate, a.Concurrency, a.Rate, thousands(int(a.IdlePolls)), a.Metrics, a.RefreshDays)
+		a.Concurrency, a.Rate, a.Concurrency, a.Rate, TemplateMemoryMB, thousands(int(a.IdlePolls)), a.Metrics, a.RefreshDays,
+		PublisherConcurrency, idsPerRead, readShare, PublisherConcurrency+1)
 	for _, d := range []struct {
 		design Design
+		a      Assumptions
 		title  string
 	}{
-		{ImportOnChange, "Findings imported when their state changes, refreshed every 30 days (issue 29's design)"},
-		{ImportEverySweep, "Today's design: one finding imported per resource every sweep (same model)"},
+		{ImportOnChange, a, "Findings imported when their state changes, refreshed every 30 days, through the findings queue (issue 29's design, the template's defaults)"},
+		{ImportEverySweep, BeforeIssue29(), "Today's design: one finding imported per resource every sweep, 256 MB (same model)"},
 	} {
-		rows, err := CostTable(CostCases(d.design), per, a)
+		rows, err := CostTable(CostCases(d.design), per, d.a)
 		if err != nil {
 			return "", err
 		}
 		fmt.Fprintf(&b, "**%s**\n\n%s\n", d.title, Markdown(rows))
 	}
+	steps, err := knobTable(Steps(), per, a, true)
+	if err != nil {
+		return "", err
+	}
+	knobs, err := knobTable(Knobs(), per, a, false)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "**How 100,000 daily with Security Hub on came under $10** (each step on top of the one before)\n\n%s\n"+
+		"**The knobs**, each alone on the defaults\n\n%s\n", steps, knobs)
 	b.WriteString("**Prices**\n\n" + PriceList())
 	return b.String(), nil
 }

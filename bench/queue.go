@@ -84,8 +84,10 @@ type QueueSweepResult struct {
 	TimedOut bool
 }
 
-// GBSeconds is the function time at the template's 256 MB.
-func (r QueueSweepResult) GBSeconds() float64 { return r.FunctionTime.Seconds() * 0.25 }
+// GBSeconds is the function time at the template's MemorySize (TemplateMemoryMB).
+func (r QueueSweepResult) GBSeconds() float64 {
+	return r.FunctionTime.Seconds() * TemplateMemoryMB / 1024
+}
 
 // Share is the rate corsguard keeps to for one operation, all its instances together: its
 // configured share, never above AWS's quota, or AWS's quota where corsguard sets no rate of

@@ -189,7 +189,7 @@ func renderQueue(b *w, q queueRun) {
 		b.pf("%s", line)
 	}
 	b.pf("")
-	b.pf("SQS calls, invocations and function time (router and workers, summed; GB-seconds at the template's 256 MB):")
+	b.pf("SQS calls, invocations and function time (router and workers, summed; GB-seconds at the template's %d MB):", bench.TemplateMemoryMB)
 	b.pf("")
 	b.pf("| N | Security Hub | SQS calls (Send, Receive, Delete, ChangeMessageVisibility) | worker instances | invocations per 1,000 buckets | GB-seconds per 1,000 buckets |")
 	b.pf("|---|---|---|---|---|---|")
