@@ -73,9 +73,18 @@ type Publisher interface {
 	Publish(ctx context.Context, scope findings.Scope, rep *enforce.Report, cover findings.Coverage) (findings.Result, error)
 	ArchiveStale(ctx context.Context, scope findings.Scope, kinds []policy.Kind, before time.Time) (findings.Result, error)
 	ArchiveGone(ctx context.Context, scope findings.Scope, g findings.Gone, selects func(policy.Kind, string) bool) (findings.Result, error)
+	PublishFindings(ctx context.Context, scope findings.Scope, fs []findings.Finding) (findings.Result, error)
 }
 
 var _ Publisher = (*findings.Publisher)(nil)
+
+// Handoff puts a worker batch's findings on the findings queue for the publisher and returns
+// the number of messages sent; *findings.Outbox satisfies it.
+type Handoff interface {
+	Hand(ctx context.Context, scope findings.Scope, fs []findings.Finding) (int, error)
+}
+
+var _ Handoff = (*findings.Outbox)(nil)
 
 // Config is how a Controller decides.
 type Config struct {
@@ -92,6 +101,9 @@ type Config struct {
 	Worker Engine
 	// Findings imports Security Hub findings; nil: off.
 	Findings Publisher
+	// Handoff, with Findings, is the findings queue: the worker hands its findings to it and
+	// imports nothing itself; the publisher (Publish) imports them. nil: the worker imports.
+	Handoff Handoff
 	// StaleFindings is the age past which a sweep archives corsguard's active findings that no
 	// run updated (their resource is gone, or no longer selected); 0: never.
 	StaleFindings time.Duration
@@ -168,6 +180,8 @@ type QueueResult struct {
 	Foreign int `json:"foreign,omitempty"`
 	// Calls counts the SQS calls per IAM action, apart from the engine's APICalls.
 	Calls map[string]int `json:"calls"`
+	// FindingsMessages counts the messages the worker put on the findings queue.
+	FindingsMessages int `json:"findings_messages,omitempty"`
 }
 
 // budgets are one invocation's deadlines: work ends at the deadline less the margin; settle

@@ -57,7 +57,7 @@ func TestTheOwnQueueComesFromTheURLAndTheRegion(t *testing.T) {
 		if err != nil {
 			t.Fatalf("QueueHome(%q): %v", tc.url, err)
 		}
-		if got := h.owns(tc.source); got != tc.owns {
+		if got := h.Owns(tc.source); got != tc.owns {
 			t.Errorf("home %+v owns %q = %v, want %v", h, tc.source, got, tc.owns)
 		}
 	}

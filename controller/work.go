@@ -123,8 +123,8 @@ func QueueHome(queueURL, region string) (Home, error) {
 	return Home{Account: parts[len(parts)-2], Region: region, Queue: parts[len(parts)-1]}, nil
 }
 
-// owns reports whether an eventSourceARN is h's queue.
-func (h Home) owns(source string) bool {
+// Owns reports whether an eventSourceARN is h's queue.
+func (h Home) Owns(source string) bool {
 	a, err := arn.Parse(source)
 	return err == nil && a.Service == "sqs" && a.Region == h.Region && a.AccountID == h.Account && a.Resource == h.Queue
 }
@@ -166,7 +166,7 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 
 	var pending []item
 	for _, d := range batch.Deliveries {
-		if !home.owns(d.Source) {
+		if !home.Owns(d.Source) {
 			q.Foreign++
 			c.cfg.Log.WarnContext(ctx, "record of another queue ignored", slog.String("message_id", d.ID),
 				slog.String("event_source_arn", d.Source), slog.String("own_queue", home.Queue))
@@ -185,6 +185,7 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 		d.Receives = max(d.Receives, 1)
 		pending = append(pending, item{Delivery: d, msg: msg})
 	}
+	all := slices.Clone(pending)
 
 	// Rounds: the first pending item of every group not given back, reconciled together; a
 	// group's next item waits for the next round (usually there is one).
@@ -228,9 +229,26 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 	decided.Entries = slices.DeleteFunc(slices.Clone(rep.Entries), func(e enforce.Entry) bool {
 		return e.Kind == "" || e.Outcome == enforce.NotStarted || e.Outcome == enforce.Failed && e.Retryable
 	})
-	res.SecurityHub = c.publish(b.settle, batch.Scope, rep, func(ctx context.Context) (findings.Result, error) {
-		return c.cfg.Findings.Publish(ctx, batch.Scope, &decided, nil)
-	})
+	if c.cfg.Handoff != nil && c.cfg.Findings != nil {
+		var err error
+		res.SecurityHub, q.FindingsMessages, err = c.handOff(b.settle, batch.Scope, &decided)
+		if enforce.Retryable(err) {
+			// Not handed over: the decided messages go back, so that their resources are
+			// decided again and their findings handed then (a reconcile is idempotent).
+			for _, it := range all {
+				if !slices.Contains(failures, it.ID) && slices.ContainsFunc(decided.Entries, func(e enforce.Entry) bool {
+					return e.Kind == it.msg.Kind && e.Name == it.msg.Name
+				}) {
+					settle(it, c.Decide(err, it.Receives))
+				}
+			}
+		}
+		q.Failures = len(failures)
+	} else {
+		res.SecurityHub = c.publish(b.settle, batch.Scope, rep, func(ctx context.Context) (findings.Result, error) {
+			return c.cfg.Findings.Publish(ctx, batch.Scope, &decided, nil)
+		})
+	}
 	rep.Duration = c.cfg.Now().Sub(started)
 	rep.Tally()
 	rep.Succeeded = rep.Succeeded && len(failures) == 0 && !SecurityHubFailed(res.SecurityHub)

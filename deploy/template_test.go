@@ -16,6 +16,7 @@ import (
 
 	"github.com/corsguard/corsguard/deploy/cfn"
 	"github.com/corsguard/corsguard/deploy/eventpattern"
+	"github.com/corsguard/corsguard/emulator/esm"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
@@ -34,8 +35,10 @@ const (
 	workDLQ      = "WorkDeadLetterQueue"
 	workQueueURL = "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-WorkQueue-WqZ.fifo"
 	workQueueARN = "arn:aws:sqs:" + region + ":" + account + ":corsguard-WorkQueue-WqZ.fifo"
-	account      = "111122223333"
-	region       = "us-east-1"
+	// findingsQueueARN is what CloudFormation might name the findings queue (standard).
+	findingsQueueARN = "arn:aws:sqs:" + region + ":" + account + ":corsguard-FindingsQueue-FqZ"
+	account          = "111122223333"
+	region           = "us-east-1"
 	// roleName is what CloudFormation might name the function's role (SAM's EnforcerFunctionRole).
 	roleName = "corsguard-EnforcerFunctionRole-1A2B3C4D5E6F"
 )
@@ -82,30 +85,37 @@ func evaluatorIn(t *testing.T, tpl *cfn.Template, partition, region string, para
 		Partition: partition, Region: region, AccountID: account, StackName: "corsguard",
 		Parameters: params,
 		Refs: map[string]string{
-			function:                   "corsguard-EnforcerFunction-AbC",
-			function + "Role":          roleName,
-			queue:                      "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-FailureQueue-XyZ",
-			"AlarmTopic":               "arn:aws:sns:" + region + ":" + account + ":corsguard-AlarmTopic-Q",
-			"EnforcerLogGroup":         "corsguard-EnforcerLogGroup-L",
-			"FunctionErrorsAlarm":      "errors-alarm",
-			"FailureQueueAlarm":        "queue-alarm",
-			"BaselineDeletedAlarm":     "deleted-alarm",
-			"TerminalFailuresAlarm":    "terminal-alarm",
-			workQueue:                  workQueueURL,
-			workDLQ:                    "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-WorkDeadLetterQueue-D.fifo",
-			"WorkQueueMapping":         "mapping-uuid",
-			"WorkDeadLetterQueueAlarm": "work-dlq-alarm",
+			function:                       "corsguard-EnforcerFunction-AbC",
+			function + "Role":              roleName,
+			queue:                          "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-FailureQueue-XyZ",
+			"AlarmTopic":                   "arn:aws:sns:" + region + ":" + account + ":corsguard-AlarmTopic-Q",
+			"EnforcerLogGroup":             "corsguard-EnforcerLogGroup-L",
+			"FunctionErrorsAlarm":          "errors-alarm",
+			"FailureQueueAlarm":            "queue-alarm",
+			"BaselineDeletedAlarm":         "deleted-alarm",
+			"TerminalFailuresAlarm":        "terminal-alarm",
+			workQueue:                      workQueueURL,
+			workDLQ:                        "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-WorkDeadLetterQueue-D.fifo",
+			"WorkQueueMapping":             "mapping-uuid",
+			"WorkDeadLetterQueueAlarm":     "work-dlq-alarm",
+			"FindingsQueue":                "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-FindingsQueue-FqZ",
+			"FindingsDeadLetterQueue":      "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-FindingsDeadLetterQueue-D",
+			"FindingsQueueMapping":         "findings-mapping-uuid",
+			"FindingsDeadLetterQueueAlarm": "findings-dlq-alarm",
 		},
 		GetAtts: map[string]string{
-			function + ".Arn":        "arn:aws:lambda:" + region + ":" + account + ":function:corsguard-EnforcerFunction-AbC",
-			queue + ".Arn":           "arn:aws:sqs:" + region + ":" + account + ":corsguard-FailureQueue-XyZ",
-			queue + ".QueueName":     "corsguard-FailureQueue-XyZ",
-			workQueue + ".Arn":       workQueueARN,
-			workDLQ + ".Arn":         "arn:aws:sqs:" + region + ":" + account + ":corsguard-WorkDeadLetterQueue-D.fifo",
-			workDLQ + ".QueueName":   "corsguard-WorkDeadLetterQueue-D.fifo",
-			cloudFrontRule + ".Arn":  "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + cloudFrontRule,
-			functionURLRule + ".Arn": "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + functionURLRule,
-			httpAPIRule + ".Arn":     "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + httpAPIRule,
+			function + ".Arn":                   "arn:aws:lambda:" + region + ":" + account + ":function:corsguard-EnforcerFunction-AbC",
+			queue + ".Arn":                      "arn:aws:sqs:" + region + ":" + account + ":corsguard-FailureQueue-XyZ",
+			queue + ".QueueName":                "corsguard-FailureQueue-XyZ",
+			workQueue + ".Arn":                  workQueueARN,
+			workDLQ + ".Arn":                    "arn:aws:sqs:" + region + ":" + account + ":corsguard-WorkDeadLetterQueue-D.fifo",
+			workDLQ + ".QueueName":              "corsguard-WorkDeadLetterQueue-D.fifo",
+			"FindingsQueue.Arn":                 findingsQueueARN,
+			"FindingsDeadLetterQueue.Arn":       "arn:aws:sqs:" + region + ":" + account + ":corsguard-FindingsDeadLetterQueue-D",
+			"FindingsDeadLetterQueue.QueueName": "corsguard-FindingsDeadLetterQueue-D",
+			cloudFrontRule + ".Arn":             "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + cloudFrontRule,
+			functionURLRule + ".Arn":            "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + functionURLRule,
+			httpAPIRule + ".Arn":                "arn:aws:events:" + region + ":" + account + ":rule/corsguard-" + httpAPIRule,
 		},
 	}
 	for name := range events(t, tpl) {
@@ -238,6 +248,12 @@ func TestTheEnvironmentIsExactlyWhatConfigReads(t *testing.T) {
 		t.Errorf("%s (-want +got):\n%s", config.QueueURL, diff)
 	}
 	delete(vars, config.QueueURL)
+	// The findings queue's URL, from the queue, only with Security Hub on (the queue exists
+	// only then); empty otherwise, so the workers import their own findings.
+	if diff := cmp.Diff(map[string]any{"Fn::If": []any{"SecurityHubOn", map[string]any{"Ref": "FindingsQueue"}, ""}}, vars[config.FindingsQueueURL]); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", config.FindingsQueueURL, diff)
+	}
+	delete(vars, config.FindingsQueueURL)
 	for name, v := range vars {
 		ref, _ := v.(map[string]any)["Ref"].(string)
 		param, _ := tpl.Section("Parameters")[ref].(map[string]any)
@@ -357,6 +373,7 @@ func TestTheParametersReachTheFunction(t *testing.T) {
 		SecurityHubRate:    0.5,
 		SweepInterval:      24 * time.Hour,
 		SecurityHubRefresh: 240 * time.Hour,
+		FindingsQueueURL:   "https://sqs." + region + ".amazonaws.com/" + account + "/corsguard-FindingsQueue-FqZ",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -598,6 +615,12 @@ func wantGrants(t *testing.T, tt policyCase) map[string][]string {
 		want[a] = []string{workQueueARN}
 	}
 	if tt.params["SecurityHubFindings"] == "true" {
+		// The findings queue: the workers' hand-off and the publisher's event source mapping,
+		// on that queue only.
+		for _, a := range append(findings.OutboxActions(), findings.QueueMappingActions()...) {
+			want[a] = append(want[a], findingsQueueARN)
+			slices.Sort(want[a])
+		}
 		for _, a := range findings.Actions() {
 			switch a {
 			case "securityhub:BatchImportFindings": // the account's default product only
@@ -1004,8 +1027,14 @@ func TestAlarmsWatchErrorsTheQueueAndTheBaseline(t *testing.T) {
 	for _, tt := range []struct {
 		email   string
 		actions []any
-	}{{"", nil}, {"ops@example.com", []any{topic}}} {
-		ev := evaluator(t, tpl, "aws", map[string]string{"AlarmEmail": tt.email})
+		hub     string
+	}{{"", nil, "false"}, {"ops@example.com", []any{topic}, "false"}, {"ops@example.com", []any{topic}, "true"}} {
+		ev := evaluator(t, tpl, "aws", map[string]string{"AlarmEmail": tt.email, "SecurityHubFindings": tt.hub})
+		wantMetrics := wantMetrics
+		if tt.hub == "true" {
+			// The findings queue's dead-letter queue exists only with Security Hub on.
+			wantMetrics = append(slices.Clone(wantMetrics), metric{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "corsguard-FindingsDeadLetterQueue-D"})
+		}
 		hasTopic, err := ev.Condition(tpl.Resource("AlarmTopic")["Condition"].(string))
 		if err != nil {
 			t.Fatal(err)
@@ -1017,6 +1046,11 @@ func TestAlarmsWatchErrorsTheQueueAndTheBaseline(t *testing.T) {
 		for id, r := range tpl.Section("Resources") {
 			if r.(map[string]any)["Type"] != "AWS::CloudWatch::Alarm" {
 				continue
+			}
+			if c, ok := r.(map[string]any)["Condition"].(string); ok {
+				if on, err := ev.Condition(c); err != nil || !on {
+					continue
+				}
 			}
 			p := eval(t, ev, props(t, tpl, id)).(map[string]any)
 			dims := p["Dimensions"].([]any)
@@ -1140,12 +1174,12 @@ func TestTheWorkQueueFeedsTheFunctionInBatchesWithPartialFailures(t *testing.T) 
 
 	var mappings []string
 	for id, r := range tpl.Section("Resources") {
-		if r.(map[string]any)["Type"] == "AWS::Lambda::EventSourceMapping" {
+		if r.(map[string]any)["Type"] == "AWS::Lambda::EventSourceMapping" && r.(map[string]any)["Condition"] == nil {
 			mappings = append(mappings, id)
 		}
 	}
 	if len(mappings) != 1 {
-		t.Fatalf("event source mappings %v, want one", mappings)
+		t.Fatalf("event source mappings without a condition %v, want one (the work queue's)", mappings)
 	}
 	got := eval(t, ev, props(t, tpl, mappings[0]))
 	want := map[string]any{
@@ -1263,5 +1297,76 @@ func TestTheCloudFrontRuleAndGrantsExistOnlyInUSEast1WithTheTarget(t *testing.T)
 	perm := eval(t, ev, props(t, tpl, "ResponseHeadersPolicyChangedPermission")).(map[string]any)
 	if perm["Principal"] != "events.amazonaws.com" || perm["SourceArn"] != "arn:aws:events:"+region+":"+account+":rule/corsguard-"+cloudFrontRule {
 		t.Errorf("permission %v", perm)
+	}
+}
+
+// The findings queue (docs/security-hub.md, "The publisher"): only with Security Hub on, a
+// standard, encrypted queue with a dead-letter queue, fed to the function by a mapping of large
+// batches with a window, partial batch responses and the publishers' fixed MaximumConcurrency,
+// the one the code divides Security Hub's share by (config.PublisherConcurrency).
+func TestTheFindingsQueueFeedsThePublisherOnlyWithSecurityHubOn(t *testing.T) {
+	tpl := readTemplate(t)
+	ids := []string{"FindingsQueue", "FindingsDeadLetterQueue", "FindingsQueueMapping", "FindingsDeadLetterQueueAlarm"}
+	for _, hub := range []string{"false", "true"} {
+		ev := evaluator(t, tpl, "aws", map[string]string{"SecurityHubFindings": hub, "MaximumConcurrency": "50"})
+		for _, id := range append(ids, "Outputs:FindingsQueueUrl") {
+			var r map[string]any
+			if name, ok := strings.CutPrefix(id, "Outputs:"); ok {
+				r, _ = tpl.Section("Outputs")[name].(map[string]any)
+			} else {
+				r = tpl.Resource(id)
+			}
+			if r == nil {
+				t.Fatalf("%s is missing", id)
+			}
+			c, _ := r["Condition"].(string)
+			on, err := ev.Condition(c)
+			if err != nil || on != (hub == "true") {
+				t.Errorf("SecurityHubFindings %s: %s exists = %v (%v)", hub, id, on, err)
+			}
+		}
+	}
+	ev := evaluator(t, tpl, "aws", map[string]string{"SecurityHubFindings": "true", "MaximumConcurrency": "50"})
+	q := eval(t, ev, props(t, tpl, "FindingsQueue")).(map[string]any)
+	dlq := eval(t, ev, props(t, tpl, "FindingsDeadLetterQueue")).(map[string]any)
+	for id, p := range map[string]map[string]any{"FindingsQueue": q, "FindingsDeadLetterQueue": dlq} {
+		if p["FifoQueue"] == true {
+			t.Errorf("%s is FIFO: Lambda batches at most 10 FIFO messages and takes no window", id)
+		}
+		if p["SqsManagedSseEnabled"] != true && p["KmsMasterKeyId"] == nil {
+			t.Errorf("%s is not encrypted", id)
+		}
+		if p["MessageRetentionPeriod"] != 1209600 {
+			t.Errorf("%s keeps messages %v s, want 14 days", id, p["MessageRetentionPeriod"])
+		}
+	}
+	redrive, _ := q["RedrivePolicy"].(map[string]any)
+	if redrive["deadLetterTargetArn"] != "arn:aws:sqs:"+region+":"+account+":corsguard-FindingsDeadLetterQueue-D" {
+		t.Errorf("RedrivePolicy.deadLetterTargetArn = %v", redrive["deadLetterTargetArn"])
+	}
+	if n, _ := redrive["maxReceiveCount"].(int); n < 3 {
+		t.Errorf("maxReceiveCount %d: a throttled batch must get more than one more try", n)
+	}
+	m := eval(t, ev, props(t, tpl, "FindingsQueueMapping")).(map[string]any)
+	timeout, _ := props(t, tpl, function)["Timeout"].(int)
+	window, _ := m["MaximumBatchingWindowInSeconds"].(int)
+	if vt, _ := q["VisibilityTimeout"].(int); vt < timeout+window {
+		t.Errorf("VisibilityTimeout %d is below the function's Timeout %d plus the window %d", vt, timeout, window)
+	}
+	if size, _ := m["BatchSize"].(int); size <= esm.MaxBatchSize || size > esm.MaxStandardBatchSize || window < 1 || window > 300 {
+		t.Errorf("BatchSize %v, window %v: want a batch above %d (at most %d) and a window of 1-300 s, as Lambda requires above 10",
+			m["BatchSize"], m["MaximumBatchingWindowInSeconds"], esm.MaxBatchSize, esm.MaxStandardBatchSize)
+	}
+	delete(m, "BatchSize")
+	delete(m, "MaximumBatchingWindowInSeconds")
+	want := map[string]any{
+		"EventSourceArn":        findingsQueueARN,
+		"FunctionName":          "corsguard-EnforcerFunction-AbC",
+		"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+		// Fixed, not the workers' MaximumConcurrency (50 here).
+		"ScalingConfig": map[string]any{"MaximumConcurrency": config.PublisherConcurrency},
+	}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("findings queue mapping (-want +got):\n%s", diff)
 	}
 }

@@ -48,8 +48,14 @@ const (
 	// DefaultImportRate is corsguard's share of it, in calls per second, for all of its
 	// processes together: half, leaving the rest to the account's other providers.
 	DefaultImportRate = 5.0
-	// getFindingsRate keeps GetFindings (quota 3 per second, burst 6) under its limit.
-	getFindingsRate = 2.0
+	// AccountReadRate is GetFindings' quota: 3 calls per second per account and Region
+	// (burst 6).
+	AccountReadRate = 3.0
+	// DefaultReadRate is corsguard's share of it, all of its processes together.
+	DefaultReadRate = 2.0
+	// MaxIDFilter is the most Id values one GetFindings filter takes (the API reference,
+	// GetFindings' Filters: "For each attribute, you can provide up to 20 filter values").
+	MaxIDFilter = 20
 	// retries is how many more times a finding that failed for a reason a retry can fix is
 	// imported again.
 	retries = 3
@@ -86,6 +92,13 @@ func WithImportRate(perSecond float64) Option {
 	return func(p *Publisher) { p.imports = rate.NewLimiter(rate.Limit(perSecond), 1) }
 }
 
+// WithReadRate sets this process's GetFindings calls per second (default DefaultReadRate, all
+// of corsguard's share, for a process alone); like WithImportRate, processes that read at once
+// divide the share among them.
+func WithReadRate(perSecond float64) Option {
+	return func(p *Publisher) { p.reads = rate.NewLimiter(rate.Limit(perSecond), 1) }
+}
+
 // WithRefresh imports a finding only when its state changed (StateField differs from the
 // active finding's) or when its last import is older than period: an unchanged finding is
 // re-imported once per period, level-triggered, so a failed sweep delays it by one sweep, not
@@ -111,7 +124,7 @@ func NewPublisher(api API, opts ...Option) *Publisher {
 	p := &Publisher{
 		api:     api,
 		imports: rate.NewLimiter(rate.Limit(DefaultImportRate), 1),
-		reads:   rate.NewLimiter(getFindingsRate, 1),
+		reads:   rate.NewLimiter(DefaultReadRate, 1),
 		now:     time.Now,
 		sleep:   sleep,
 		rand:    rand.Float64,
@@ -143,6 +156,13 @@ type Result struct {
 	// Unchanged counts the findings not imported: the same state as the active finding,
 	// imported within the refresh period (WithRefresh).
 	Unchanged int `json:"unchanged,omitempty"`
+	// Superseded counts the findings not imported because a newer observation of the same
+	// resource was imported already, or came in the same batch: the findings queue is a
+	// standard queue, which may deliver out of order and more than once.
+	Superseded int `json:"superseded,omitempty"`
+	// Handed counts the findings a worker handed to the findings queue for the publisher
+	// (the work queue's path imports nothing itself).
+	Handed int `json:"handed,omitempty"`
 	// Archived counts the findings archived: gone resources, and in a sweep the findings of
 	// resources the sweep no longer covers.
 	Archived int `json:"archived"`
@@ -227,6 +247,77 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 	return res, err
 }
 
+// PublishFindings is the publisher's step (the findings queue's consumer): it imports the
+// findings that workers decided and handed over, in any order and possibly twice, for scope.
+// Of several findings with one Id, the latest UpdatedAt (when the worker observed the
+// resource) wins. With WithRefresh it reads the previous findings back by Id (MaxIDFilter to a
+// GetFindings call, active and archived alike) and leaves out a finding that Security Hub
+// already holds in a newer observation (an archive on delete, a later sweep) or in the same
+// state within the refresh period; the others are imported MaxBatch to a call, keeping their
+// CreatedAt. The error is terminal as Publish's is, retryable otherwise.
+func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Finding) (Result, error) {
+	latest := map[string]Finding{}
+	var order []string
+	superseded := 0
+	for _, f := range fs {
+		prev, ok := latest[f.ID]
+		if !ok {
+			order = append(order, f.ID)
+			latest[f.ID] = f
+			continue
+		}
+		superseded++
+		if later(f.UpdatedAt, prev.UpdatedAt) {
+			latest[f.ID] = f
+		}
+	}
+	previous := map[string]types.AwsSecurityFinding{}
+	if p.refresh > 0 {
+		prevs, err := p.byID(ctx, scope, order)
+		if err != nil {
+			return Result{Superseded: superseded}, err
+		}
+		for _, f := range prevs {
+			previous[aws.ToString(f.Id)] = f
+		}
+	}
+	now := p.now()
+	batch := make([]types.AwsSecurityFinding, 0, len(order))
+	unchanged := 0
+	for _, id := range order {
+		f := latest[id]
+		f.ProductFields = maps.Clone(f.ProductFields)
+		if f.ProductFields == nil {
+			f.ProductFields = map[string]string{}
+		}
+		f.ProductFields[StateField] = State(f)
+		if prev, ok := previous[id]; ok {
+			if c := aws.ToString(prev.CreatedAt); c != "" {
+				f.CreatedAt = c
+			}
+			if later(aws.ToString(prev.UpdatedAt), f.UpdatedAt) {
+				superseded++
+				continue
+			}
+			if p.fresh(prev, f, now) {
+				unchanged++
+				continue
+			}
+		}
+		batch = append(batch, f.SDK())
+	}
+	res, err := p.importArchiving(ctx, batch, nil, nil, now)
+	res.Unchanged, res.Superseded = unchanged, superseded
+	return res, err
+}
+
+// later reports whether ASFF timestamp a is after b; false when either does not parse.
+func later(a, b string) bool {
+	ta, err1 := time.Parse(time.RFC3339Nano, a)
+	tb, err2 := time.Parse(time.RFC3339Nano, b)
+	return err1 == nil && err2 == nil && ta.After(tb)
+}
+
 // StateField is the ProductFields key of a finding's state (State): what Publish compares to
 // decide whether the finding changed.
 const StateField = "corsguard/State"
@@ -269,11 +360,14 @@ func (p *Publisher) fresh(prev types.AwsSecurityFinding, f Finding, now time.Tim
 	return err == nil && now.Sub(at) < p.refresh
 }
 
-// byID returns corsguard's active findings with these ids, 20 ids to a GetFindings filter.
+// byID returns corsguard's findings with these ids, active or archived (an archived one says
+// when it was archived: a later observation reactivates it, an earlier one does not), 20 ids
+// to a GetFindings filter (MaxIDFilter).
 func (p *Publisher) byID(ctx context.Context, scope Scope, ids []string) ([]types.AwsSecurityFinding, error) {
 	var out []types.AwsSecurityFinding
-	for chunk := range slices.Chunk(ids, 20) {
+	for chunk := range slices.Chunk(ids, MaxIDFilter) {
 		f := Filters(scope, nil)
+		f.RecordState = nil
 		for _, id := range chunk {
 			f.Id = append(f.Id, types.StringFilter{Value: aws.String(id), Comparison: types.StringFilterComparisonEquals})
 		}

@@ -63,6 +63,9 @@ type Handler struct {
 	// home is the function's own queue (with a queue); homeErr why it is unknown.
 	home    controller.Home
 	homeErr error
+	// findingsQueue is the findings queue, findingsHome its ARN's parts.
+	findingsQueue FindingsQueue
+	findingsHome  controller.Home
 }
 
 // DefaultNamespace is the CloudWatch namespace of the metrics unless WithNamespace sets another.
@@ -133,6 +136,19 @@ func New(cfg enforce.Config, run controller.Runner, opts ...Option) *Handler {
 	}
 	if h.hub != nil {
 		cc.Findings = h.hub
+	}
+	if h.hub != nil && h.queue != nil && h.findingsQueue != nil {
+		var err error
+		if h.findingsHome, err = controller.QueueHome(h.findingsQueue.URL(), h.region); err != nil {
+			// No record would be the findings queue's, and findings handed over would never be
+			// imported: the workers keep importing their own instead.
+			h.log.Error("the findings queue's own ARN is unknown: the workers import their findings themselves", slog.String("error", err.Error()))
+			h.findingsQueue = nil
+		} else {
+			cc.Handoff = h.findingsQueue
+		}
+	} else {
+		h.findingsQueue = nil
 	}
 	h.ctl = controller.New(run, cc)
 	return h

@@ -51,6 +51,8 @@ type fixture struct {
 	// sqs and queueURL reach the work queue, when the fixture has one.
 	sqs      *sqs.Client
 	queueURL string
+	// findingsURL is the findings queue's URL, when the fixture has one.
+	findingsURL string
 	// cf reaches CloudFront's response headers policies.
 	cf *cloudfront.Client
 	// hub reaches Security Hub, when the fixture has findings on.
@@ -93,6 +95,13 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 			t.Fatal(err)
 		}
 		env[config.QueueURL] = f.emu.QueueURL(srv.URL, name)
+	}
+	if name := env[config.FindingsQueueURL]; name != "" {
+		// A standard queue, as the template makes it.
+		if err := f.emu.SeedQueue(name, map[string]string{"VisibilityTimeout": "330"}); err != nil {
+			t.Fatal(err)
+		}
+		env[config.FindingsQueueURL] = f.emu.QueueURL(srv.URL, name)
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -139,7 +148,11 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 	}
 	if cfg.SecurityHub {
 		f.hub = securityhub.NewFromConfig(aws)
-		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000), findings.WithRefresh(cfg.SecurityHubRefresh))), WithStaleFindings(cfg.StaleFindings()))
+		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithRefresh(cfg.SecurityHubRefresh))), WithStaleFindings(cfg.StaleFindings()))
+	}
+	if cfg.FindingsQueueURL != "" {
+		f.findingsURL = cfg.FindingsQueueURL
+		opts = append(opts, WithFindingsQueue(findings.NewOutbox(f.sqs, cfg.FindingsQueueURL)))
 	}
 	f.h = New(cfg.Engine, engine, opts...)
 	return f

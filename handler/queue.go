@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/corsguard/corsguard/controller"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/workqueue"
 )
 
@@ -27,6 +28,27 @@ import (
 // WorkBatch is the Event of a worker invocation: a batch of messages from the work queue's
 // event source mapping.
 const WorkBatch Event = "work_batch"
+
+// FindingsBatch is the Event of a publisher invocation: a batch of messages from the findings
+// queue's event source mapping.
+const FindingsBatch Event = "findings_batch"
+
+// FindingsQueue is the findings queue as the handler uses it; *findings.Outbox satisfies it.
+type FindingsQueue interface {
+	controller.Handoff
+	// URL is the queue's URL: its path names the account and the queue whose records alone
+	// the publisher acts on.
+	URL() string
+}
+
+var _ FindingsQueue = (*findings.Outbox)(nil)
+
+// WithFindingsQueue makes the workers hand their findings to q instead of importing them, and
+// makes the handler the publisher of the batches q's event source mapping delivers (with
+// WithFindings, which imports them, and WithQueue: only workers hand findings over).
+func WithFindingsQueue(q FindingsQueue) Option {
+	return func(h *Handler) { h.findingsQueue = q }
+}
 
 // Queue is the work queue as the handler uses it; *workqueue.Queue satisfies it.
 type Queue interface {
@@ -84,11 +106,13 @@ func sqsEvent(payload []byte) (events.SQSEvent, bool) {
 	return ev, true
 }
 
-// Work is the worker's entry point: it hands one batch of work queue messages to the
-// controller, which reconciles their items and decides each message (see controller.Work),
-// and returns the messages to give back (the partial batch response) with what it did (the
-// Lambda handler answers with the first; the demo prints the second). The invocation itself
-// never fails: a function error would hand the whole batch back.
+// Work is the entry point of SQS batches: a batch whose first record comes from the findings
+// queue (WithFindingsQueue) goes to the publisher (controller.Publish), any other to the
+// worker (controller.Work), which reconciles the items and decides each message. Either acts
+// only on the records of its own queue. Work returns the messages to give back (the partial
+// batch response) with what it did (the Lambda handler answers with the first; the demo prints
+// the second). The invocation itself never fails: a function error would hand the whole batch
+// back.
 func (h *Handler) Work(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, *Result) {
 	ctx = h.ours(ctx)
 	batch := controller.Batch{Scope: h.scope(ctx)}
@@ -97,11 +121,19 @@ func (h *Handler) Work(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 		batch.Deliveries = append(batch.Deliveries, controller.Delivery{ID: m.MessageId, Receipt: m.ReceiptHandle,
 			Group: m.Attributes["MessageGroupId"], Source: m.EventSourceARN, Receives: n, Body: m.Body})
 	}
-	failures, res := h.ctl.Work(ctx, h.home, batch)
+	var failures []string
+	var res *controller.Result
+	event := WorkBatch
+	if h.findingsQueue != nil && len(ev.Records) > 0 && h.findingsHome.Owns(ev.Records[0].EventSourceARN) {
+		event = FindingsBatch
+		failures, res = h.ctl.Publish(ctx, h.findingsHome, batch)
+	} else {
+		failures, res = h.ctl.Work(ctx, h.home, batch)
+	}
 	var resp events.SQSEventResponse
 	for _, id := range failures {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
 	}
-	out := h.finish(ctx, decision{Event: WorkBatch}, res)
+	out := h.finish(ctx, decision{Event: event}, res)
 	return resp, out
 }

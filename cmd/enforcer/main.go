@@ -66,8 +66,12 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	}
 	if cfg.SecurityHub {
 		pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(cfg.FindingsRate()),
-			findings.WithRefresh(cfg.SecurityHubRefresh))
+			findings.WithReadRate(cfg.FindingsReadRate()), findings.WithRefresh(cfg.SecurityHubRefresh))
 		opts = append(opts, handler.WithFindings(pub), handler.WithStaleFindings(cfg.StaleFindings()))
+		if cfg.FindingsQueueURL != "" {
+			// The workers hand their findings to the findings queue; its batches are published.
+			opts = append(opts, handler.WithFindingsQueue(findings.NewOutbox(sqs.NewFromConfig(aws), cfg.FindingsQueueURL)))
+		}
 	}
 	return handler.New(cfg.Engine, engine, opts...), nil
 }

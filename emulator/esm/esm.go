@@ -1,6 +1,7 @@
 // Package esm plays AWS Lambda's SQS event source mapping for tests, demos and benchmarks: it
-// polls a queue with a real SQS client, hands batches of up to 10 messages to a function as
-// the events.SQSEvent Lambda builds, deletes the records the function did not report in
+// polls a queue with a real SQS client, hands batches to a function as the events.SQSEvent
+// Lambda builds (up to 10 records from a FIFO queue; up to 10,000 from a standard queue,
+// gathered over a batching window), deletes the records the function did not report in
 // events.SQSEventResponse.BatchItemFailures, and leaves the failed ones for SQS to deliver
 // again when their visibility timeout ends, as Lambda does. A function error fails the whole
 // batch. MaximumConcurrency bounds the number of concurrent invocations, as the mapping's
@@ -18,8 +19,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,12 +43,25 @@ var _ Client = (*sqs.Client)(nil)
 // (Lambda's function error): every record of the batch stays in the queue.
 type Function func(ctx context.Context, event events.SQSEvent) (events.SQSEventResponse, error)
 
-// Defaults and limits of a Mapping.
+// Defaults and limits of a Mapping, Lambda's: "Lambda parameters for Amazon SQS event source
+// mappings" (docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html): BatchSize
+// default 10, "For standard queues, the maximum is 10,000. For FIFO queues, the maximum is 10";
+// MaximumBatchingWindowInSeconds "Batching window is not supported for FIFO queues". The
+// CreateEventSourceMapping API reference: "When you set BatchSize to a value greater than 10,
+// you must set MaximumBatchingWindowInSeconds to at least 1"; the window is 0 to 300 seconds;
+// a batch goes "up to the payload limit for synchronous invocation (6 MB)".
 const (
 	MaxBatchSize              = 10 // Lambda's limit for FIFO queues, and one ReceiveMessage
-	DefaultMaximumConcurrency = 2  // Lambda's minimum for ScalingConfig.MaximumConcurrency
+	MaxStandardBatchSize      = 10000
+	MaxBatchingWindow         = 300 * time.Second
+	MaxPayload                = 6 << 20 // a synchronous invocation's payload
+	DefaultMaximumConcurrency = 2       // Lambda's minimum for ScalingConfig.MaximumConcurrency
 	MaxMaximumConcurrency     = 1000
 )
+
+// maxMessage is the largest message SQS holds (1 MiB): gathering asks for no more messages
+// than fit what is left of MaxPayload at that size.
+const maxMessage = 1 << 20
 
 // Mapping is one event source mapping: a queue, a function and how to call it.
 type Mapping struct {
@@ -58,8 +74,19 @@ type Mapping struct {
 	Region   string
 	Function Function
 
-	// BatchSize is the most records per invocation, 1 to 10 (default 10).
+	// BatchSize is the most records per invocation: 1 to 10 for a FIFO queue, 1 to 10,000 for a
+	// standard one (default 10). Above 10 a MaximumBatchingWindow is required, as Lambda
+	// requires it.
 	BatchSize int
+	// MaximumBatchingWindow is how long a batch is gathered from its first message, 0 to 5
+	// minutes: the function is invoked when BatchSize records (or MaxPayload bytes) are in
+	// hand or the window has passed. Lambda takes whole seconds, at least 1 with a BatchSize
+	// above 10; tests may use less. Messages that arrive in the window join the batch; once a
+	// receive finds none, the player waits for the rest of the window (After) and gathers
+	// what came meanwhile.
+	MaximumBatchingWindow time.Duration
+	// After is the window's timer (default time.After).
+	After func(time.Duration) <-chan time.Time
 	// MaximumConcurrency is the most concurrent invocations, 1 to 1000 (default 2; Lambda's
 	// minimum is 2, 1 is allowed here for tests that want one invocation at a time).
 	MaximumConcurrency int
@@ -132,9 +159,23 @@ func (m *Mapping) check(ctx context.Context) error {
 	if m.MaximumConcurrency == 0 {
 		m.MaximumConcurrency = DefaultMaximumConcurrency
 	}
+	if m.After == nil {
+		m.After = time.After
+	}
+	limit := MaxStandardBatchSize
+	if strings.HasSuffix(m.QueueURL, ".fifo") {
+		limit = MaxBatchSize
+	}
 	switch {
-	case m.BatchSize < 1 || m.BatchSize > MaxBatchSize:
-		return fmt.Errorf("esm: BatchSize %d is not between 1 and %d", m.BatchSize, MaxBatchSize)
+	case m.BatchSize < 1 || m.BatchSize > limit:
+		return fmt.Errorf("esm: BatchSize %d is not between 1 and %d (a FIFO queue's batches hold at most %d, a standard one's %d)",
+			m.BatchSize, limit, MaxBatchSize, MaxStandardBatchSize)
+	case limit == MaxBatchSize && m.MaximumBatchingWindow > 0:
+		return errors.New("esm: a FIFO queue's mapping takes no MaximumBatchingWindow (Lambda: not supported for FIFO queues)")
+	case m.BatchSize > MaxBatchSize && m.MaximumBatchingWindow <= 0:
+		return fmt.Errorf("esm: BatchSize %d needs a MaximumBatchingWindow (Lambda: at least 1 second above %d)", m.BatchSize, MaxBatchSize)
+	case m.MaximumBatchingWindow < 0 || m.MaximumBatchingWindow > MaxBatchingWindow:
+		return fmt.Errorf("esm: MaximumBatchingWindow %s is not between 0 and %s", m.MaximumBatchingWindow, MaxBatchingWindow)
 	case m.MaximumConcurrency < 1 || m.MaximumConcurrency > MaxMaximumConcurrency:
 		return fmt.Errorf("esm: MaximumConcurrency %d is not between 1 and %d", m.MaximumConcurrency, MaxMaximumConcurrency)
 	case m.WaitTimeSeconds < 0 || m.WaitTimeSeconds > 20:
@@ -188,7 +229,7 @@ func (r *run) poll(ctx context.Context) {
 		r.mu.Unlock()
 		out, err := r.m.Client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(r.m.QueueURL),
-			MaxNumberOfMessages:         int32(r.m.BatchSize),
+			MaxNumberOfMessages:         int32(min(r.m.BatchSize, MaxBatchSize)),
 			WaitTimeSeconds:             wait,
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 			MessageAttributeNames:       []string{"All"},
@@ -213,7 +254,11 @@ func (r *run) poll(ctx context.Context) {
 			r.batches++
 			r.progress++
 			r.mu.Unlock()
-			r.process(ctx, out.Messages)
+			msgs := out.Messages
+			if r.m.MaximumBatchingWindow > 0 {
+				msgs = r.gather(ctx, msgs)
+			}
+			r.process(ctx, msgs)
 			r.mu.Lock()
 			r.batches--
 			r.progress++
@@ -261,6 +306,58 @@ func (r *run) poll(ctx context.Context) {
 	}
 }
 
+// gather adds to msgs, the first receive of a batch, what arrives within the batching window,
+// until the batch holds BatchSize records or MaxPayload bytes: it receives while messages
+// come; when a receive finds none it waits for the rest of the window, then takes what came
+// meanwhile. A failed receive ends the gathering with what is in hand.
+func (r *run) gather(ctx context.Context, msgs []types.Message) []types.Message {
+	end := time.Now().Add(r.m.MaximumBatchingWindow)
+	size := payload(msgs)
+	waited := false
+	for len(msgs) < r.m.BatchSize && size < MaxPayload && ctx.Err() == nil {
+		n := min(MaxBatchSize, r.m.BatchSize-len(msgs), max(1, (MaxPayload-size)/maxMessage))
+		out, err := r.m.Client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(r.m.QueueURL),
+			MaxNumberOfMessages:         int32(n),
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+			MessageAttributeNames:       []string{"All"},
+		})
+		r.mu.Lock()
+		r.stats.Receives++
+		if err == nil && len(out.Messages) == 0 {
+			r.stats.EmptyReceives++
+		}
+		r.mu.Unlock()
+		if err != nil {
+			break
+		}
+		if len(out.Messages) > 0 {
+			msgs = append(msgs, out.Messages...)
+			size += payload(out.Messages)
+			continue
+		}
+		left := time.Until(end)
+		if waited || left <= 0 {
+			break
+		}
+		waited = true
+		select {
+		case <-r.m.After(left):
+		case <-ctx.Done():
+		}
+	}
+	return msgs
+}
+
+// payload is the bytes of msgs' bodies.
+func payload(msgs []types.Message) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(aws.ToString(m.Body))
+	}
+	return n
+}
+
 // process invokes the function with one batch and deletes what succeeded.
 func (r *run) process(ctx context.Context, msgs []types.Message) {
 	event := Event(msgs, r.m.QueueARN, r.m.Region)
@@ -290,14 +387,14 @@ func (r *run) process(ctx context.Context, msgs []types.Message) {
 		}
 	}
 	deleted, refused := 0, 0
-	if len(del) > 0 {
+	for chunk := range slices.Chunk(del, MaxBatchSize) {
 		// Deletion is Lambda's own work after a successful invocation: it goes on even when
 		// the run is stopping, so a processed record is not delivered twice.
-		out, err := r.m.Client.DeleteMessageBatch(context.WithoutCancel(ctx), &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(r.m.QueueURL), Entries: del})
+		out, err := r.m.Client.DeleteMessageBatch(context.WithoutCancel(ctx), &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(r.m.QueueURL), Entries: chunk})
 		if err != nil {
-			refused = len(del)
+			refused += len(chunk)
 		} else {
-			deleted, refused = len(out.Successful), len(out.Failed)
+			deleted, refused = deleted+len(out.Successful), refused+len(out.Failed)
 		}
 	}
 	r.mu.Lock()

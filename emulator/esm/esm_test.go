@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -448,5 +449,78 @@ func TestRecordsCarryMessageAttributes(t *testing.T) {
 	want := map[string]events.SQSMessageAttribute{"kind": {DataType: "String", StringValue: aws.String("bucket")}}
 	if diff := cmp.Diff(want, r.MessageAttributes); diff != "" || r.Md5OfMessageAttributes == "" {
 		t.Errorf("message attributes (-want +got):\n%s\nmd5 %q", diff, r.Md5OfMessageAttributes)
+	}
+}
+
+// standardQueue makes a standard queue in a's emulator and returns its URL.
+func (a *account) standardQueue(t *testing.T, name string, n int) string {
+	t.Helper()
+	if err := a.emu.SeedQueue(name, map[string]string{"VisibilityTimeout": "30"}); err != nil {
+		t.Fatal(err)
+	}
+	url := strings.Replace(a.url, "work.fifo", name, 1)
+	for i := range n {
+		if _, err := a.client.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(fmt.Sprintf("m%04d", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return url
+}
+
+// A standard queue's mapping gathers up to BatchSize records over its window, ten per
+// ReceiveMessage, as Lambda does for BatchSize above 10.
+func TestAStandardQueuesBatchesGoPastTenWithinTheWindow(t *testing.T) {
+	a := newAccount(t)
+	url := a.standardQueue(t, "findings", 250)
+	rec := &recorder{}
+	// The window's timer fires at once: the player gathers what is there, waits once for the
+	// rest of the window, takes what came meanwhile, and invokes.
+	fired := make(chan time.Time)
+	close(fired)
+	m := &esm.Mapping{Client: a.client, QueueURL: url, Function: rec.handle, ReportBatchItemFailures: true, MaximumConcurrency: 1,
+		BatchSize: 100, MaximumBatchingWindow: 5 * time.Second, After: func(time.Duration) <-chan time.Time { return fired }}
+	stats, err := m.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	seen := map[string]bool{}
+	for _, b := range rec.batches {
+		sizes = append(sizes, len(b))
+		for _, r := range b {
+			seen[r.Body] = true
+		}
+	}
+	if diff := cmp.Diff([]int{100, 100, 50}, sizes); diff != "" {
+		t.Errorf("batch sizes (-want +got):\n%s", diff)
+	}
+	if len(seen) != 250 || stats.Deleted != 250 {
+		t.Errorf("%d distinct records, %d deleted, want 250 each", len(seen), stats.Deleted)
+	}
+	if v, inFlight, _, _ := a.emu.QueueDepth("findings"); v+inFlight != 0 {
+		t.Errorf("%d messages left", v+inFlight)
+	}
+}
+
+// Lambda's limits: a FIFO queue's batch is at most 10 and takes no window; a standard queue's
+// batch is at most 10,000, and above 10 it needs a window.
+func TestBatchSizeAndWindowFollowLambdasLimits(t *testing.T) {
+	a := newAccount(t)
+	std := a.standardQueue(t, "findings", 0)
+	fn := (&recorder{}).handle
+	for _, m := range []*esm.Mapping{
+		{Client: a.client, QueueURL: a.url, Function: fn, BatchSize: 11, MaximumBatchingWindow: time.Second},
+		{Client: a.client, QueueURL: a.url, Function: fn, BatchSize: 10, MaximumBatchingWindow: time.Second},
+		{Client: a.client, QueueURL: std, Function: fn, BatchSize: 11},
+		{Client: a.client, QueueURL: std, Function: fn, BatchSize: 10001, MaximumBatchingWindow: time.Second},
+		{Client: a.client, QueueURL: std, Function: fn, BatchSize: 100, MaximumBatchingWindow: 301 * time.Second},
+	} {
+		if _, err := m.Run(context.Background()); err == nil {
+			t.Errorf("BatchSize %d, window %s on %s ran", m.BatchSize, m.MaximumBatchingWindow, m.QueueURL)
+		}
+	}
+	ok := &esm.Mapping{Client: a.client, QueueURL: std, Function: fn, BatchSize: 10000, MaximumBatchingWindow: 300 * time.Second}
+	if _, err := ok.Run(context.Background()); err != nil {
+		t.Errorf("the largest batch and window Lambda allows: %v", err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/profile"
 )
@@ -55,6 +56,7 @@ const (
 	SecurityHubRate          = "CORSGUARD_SECURITY_HUB_RATE"
 	SweepSchedule            = "CORSGUARD_SWEEP_SCHEDULE"
 	SecurityHubRefresh       = "CORSGUARD_SECURITY_HUB_REFRESH"
+	FindingsQueueURL         = "CORSGUARD_FINDINGS_QUEUE_URL"
 
 	APIParameter     = "CORSGUARD_API_BASELINE_PARAMETER"
 	LambdaURLInclude = "CORSGUARD_LAMBDA_URL_INCLUDE"
@@ -123,7 +125,16 @@ type Config struct {
 	// and refreshed once per period so that Security Hub, which deletes findings not updated
 	// for 90 days, keeps them.
 	SecurityHubRefresh time.Duration
+	// FindingsQueueURL is the SQS standard findings queue's URL (with QueueURL and
+	// SecurityHub): the workers hand their findings to it and the publisher, fed by its event
+	// source mapping, imports them. Empty: the workers import their own.
+	FindingsQueueURL string
 }
+
+// PublisherConcurrency is the findings queue's event source mapping's MaximumConcurrency: the
+// fewest Lambda allows, and fixed, so that the publishers' share of Security Hub's
+// account-wide quotas does not depend on the workers' MaximumConcurrency.
+const PublisherConcurrency = 2
 
 // StaleSweeps is how many sweep intervals a finding may go without an update before a sweep
 // archives it: its resource is gone, or no longer selected.
@@ -145,10 +156,26 @@ const (
 )
 
 // FindingsRate is one invocation's BatchImportFindings calls per second: SecurityHubRate
-// divided among the invocations that may import at once, the MaxConcurrency workers and a
-// sweep's router, so that together they stay under corsguard's share of the account's quota.
+// divided among the invocations that may import at once, so that together they stay under
+// corsguard's share of the account's quota. With the findings queue those are the
+// PublisherConcurrency publishers and a sweep's router (its archive step), whatever
+// MaxConcurrency is; without it, the MaxConcurrency workers and the router.
 func (c Config) FindingsRate() float64 {
-	return c.SecurityHubRate / float64(max(c.MaxConcurrency, 1)+1)
+	return c.SecurityHubRate / float64(c.importers())
+}
+
+// FindingsReadRate is one invocation's GetFindings calls per second: corsguard's share of
+// that quota (findings.DefaultReadRate of 3) divided as FindingsRate divides its own.
+func (c Config) FindingsReadRate() float64 {
+	return findings.DefaultReadRate / float64(c.importers())
+}
+
+// importers is how many invocations may call Security Hub at once.
+func (c Config) importers() int {
+	if c.QueueURL != "" && c.FindingsQueueURL != "" {
+		return PublisherConcurrency + 1
+	}
+	return max(c.MaxConcurrency, 1) + 1
 }
 
 // Invocation is the engine's configuration for one invocation of the function. With a work
@@ -456,7 +483,8 @@ func Vars() []Var {
 		Var{Name: SecurityHub, Default: "false", Doc: "true: import one Security Hub finding per checked resource into the account's default product, and archive the findings of resources a sweep no longer covers"},
 		Var{Name: SweepSchedule, Default: "rate(1 day)", Doc: fmt.Sprintf("the sweep's EventBridge schedule expression (the template's SweepSchedule): a sweep archives the findings no run updated for %d of its intervals (a cron expression counts as 7 days, so nothing is archived early)", StaleSweeps)},
 		Var{Name: SecurityHubRefresh, Default: DefaultSecurityHubRefresh.String(), Doc: fmt.Sprintf("a finding is imported when its state changes, and an unchanged one again once its last import is older than this (a Go duration, at least 1h, at most %s: Security Hub deletes findings not updated for 90 days)", MaxSecurityHubRefresh)},
-		Var{Name: SecurityHubRate, Default: "5", Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); each invocation takes it divided by %s + 1", MaxSecurityHubRate, MaxConcurrency)},
+		Var{Name: SecurityHubRate, Default: "5", Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); each invocation takes it divided by %d + 1 with the findings queue (its publishers and the router), by %s + 1 without it", MaxSecurityHubRate, PublisherConcurrency, MaxConcurrency)},
+		Var{Name: FindingsQueueURL, Doc: fmt.Sprintf("URL of the SQS standard findings queue (with %s and %s=true): workers hand their findings to it and the publisher, fed by its event source mapping at MaximumConcurrency %d, imports the changed ones 100 to a call; empty, workers import their own", QueueURL, SecurityHub, PublisherConcurrency)},
 	)
 }
 
@@ -472,6 +500,10 @@ func lambdaVar(getenv func(string) string, name string) string {
 // queueURL is the URL of an SQS FIFO queue (the work queue must be FIFO: its message groups
 // keep one resource to one worker at a time).
 var queueURL = regexp.MustCompile(`^https?://[^\s/]+/[^\s]*\.fifo$`)
+
+// standardQueueURL is the URL of an SQS queue with an account and a name, not a FIFO one (the
+// findings queue is standard: Lambda batches up to 10,000 of its messages).
+var standardQueueURL = regexp.MustCompile(`^https?://[^\s/]+/[^\s/]+/[^\s/]+$`)
 
 // Load reads and validates every variable through getenv (os.Getenv in main). It reports every
 // bad variable at once, each error naming its variable.
@@ -539,6 +571,15 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("%s: %s is not between 1h and %s", SecurityHubRefresh, d, MaxSecurityHubRefresh))
 	default:
 		c.SecurityHubRefresh = d
+	}
+	switch fq := strings.TrimSpace(getenv(FindingsQueueURL)); {
+	case fq == "":
+	case !standardQueueURL.MatchString(fq) || strings.HasSuffix(fq, ".fifo"):
+		errs = append(errs, fmt.Errorf("%s: %q is not the URL of an SQS standard queue (https://..., not ending in .fifo)", FindingsQueueURL, fq))
+	case queue == "" || !c.SecurityHub:
+		errs = append(errs, fmt.Errorf("%s: set, it needs %s and %s=true (the workers hand it their findings)", FindingsQueueURL, QueueURL, SecurityHub))
+	default:
+		c.FindingsQueueURL = fq
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
@@ -197,6 +199,9 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{"a Security Hub rate above the quota", config.SecurityHubRate, "11", "at most 10"},
 		{"a Security Hub refresh of 90 days, when Security Hub deletes the finding", config.SecurityHubRefresh, "2160h", "not between 1h and 1440h"},
 		{"a Security Hub refresh of a minute", config.SecurityHubRefresh, "1m", "not between 1h and 1440h"},
+		{"a FIFO findings queue", config.FindingsQueueURL, "https://sqs.us-east-1.amazonaws.com/123456789012/findings.fifo", "not the URL of an SQS standard queue"},
+		{"a findings queue that is not a URL", config.FindingsQueueURL, "findings", "not the URL of an SQS standard queue"},
+		{"a findings queue without the work queue and Security Hub", config.FindingsQueueURL, "https://sqs.us-east-1.amazonaws.com/123456789012/findings", "needs CORSGUARD_QUEUE_URL and CORSGUARD_SECURITY_HUB=true"},
 		{"a Security Hub refresh in days, not a Go duration", config.SecurityHubRefresh, "30d", "not a Go duration"},
 		{"a namespace of 256 characters", config.MetricsNamespace, strings.Repeat("n", 256), "not a CloudWatch namespace"},
 		{"a standard queue", config.QueueURL, "https://sqs.us-east-1.amazonaws.com/111122223333/work", "FIFO queue"},
@@ -371,5 +376,41 @@ func TestInvocationDividesTheServiceSharesAmongTheInvocations(t *testing.T) {
 	e := c.Invocation()
 	if e.LambdaRate != 1 || e.APIGatewayRate != 0.6 {
 		t.Errorf("LambdaRate %v and APIGatewayRate %v per invocation; want 5/5 and 3/5", e.LambdaRate, e.APIGatewayRate)
+	}
+}
+
+// With the findings queue, Security Hub's callers are the PublisherConcurrency publishers and a
+// sweep's router, whatever the workers' MaximumConcurrency: each keeps to the share divided by
+// three. Without it, every worker imports and the share is divided among them all.
+func TestThePublishersShareOfSecurityHubDoesNotDependOnTheWorkers(t *testing.T) {
+	for _, conc := range []string{"2", "50", "1000"} {
+		env := map[string]string{config.BaselineParameter: "/corsguard/baseline", config.QueueURL: "https://sqs.us-east-1.amazonaws.com/123456789012/work.fifo",
+			config.MaxConcurrency: conc, config.SecurityHub: "true", config.SecurityHubRate: "6",
+			config.FindingsQueueURL: "https://sqs.us-east-1.amazonaws.com/123456789012/findings"}
+		c, err := config.Load(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.FindingsRate(); got != 6.0/(config.PublisherConcurrency+1) {
+			t.Errorf("MaximumConcurrency %s: FindingsRate %v, want 6 / 3", conc, got)
+		}
+		if got := c.FindingsReadRate(); got != findings.DefaultReadRate/(config.PublisherConcurrency+1) {
+			t.Errorf("MaximumConcurrency %s: FindingsReadRate %v, want %v / 3", conc, got, findings.DefaultReadRate)
+		}
+		// Together they never exceed the share, nor the quotas.
+		if total := c.FindingsRate() * (config.PublisherConcurrency + 1); total > c.SecurityHubRate+1e-9 || total > findings.AccountImportRate {
+			t.Errorf("imports together %v/s", total)
+		}
+		if total := c.FindingsReadRate() * (config.PublisherConcurrency + 1); total > findings.AccountReadRate {
+			t.Errorf("reads together %v/s, above GetFindings' quota", total)
+		}
+		delete(env, config.FindingsQueueURL)
+		c, err = config.Load(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := strconv.Atoi(conc); c.FindingsRate() != 6/float64(n+1) {
+			t.Errorf("without the findings queue, MaximumConcurrency %s: FindingsRate %v", conc, c.FindingsRate())
+		}
 	}
 }

@@ -1,0 +1,100 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
+)
+
+// handOff is the worker's findings step on the findings queue's path: it builds the findings
+// of what the batch decided and hands them to the findings queue (Handoff), calling Security
+// Hub not at all. It returns what it did, the messages sent and the error: a retryable one
+// makes the worker give the decided messages back; a terminal one is reported and alarmed.
+func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided *enforce.Report) (*findings.Result, int, error) {
+	if scope.Account == "" || scope.Region == "" {
+		err := errors.New("no invoked function ARN in the invocation context: the findings' account is unknown")
+		c.cfg.Log.ErrorContext(ctx, "security hub findings not handed over", slog.String("error", err.Error()))
+		return &findings.Result{Error: err.Error()}, 0, enforce.Terminal(err)
+	}
+	fs := findings.Build(scope, decided, c.cfg.Now(), nil)
+	if len(fs) == 0 {
+		return nil, 0, nil
+	}
+	n, err := c.cfg.Handoff.Hand(ctx, scope, fs)
+	switch {
+	case err == nil:
+		c.cfg.Log.InfoContext(ctx, "security hub findings handed to the findings queue", slog.Int("findings", len(fs)), slog.Int("messages", n))
+		return &findings.Result{Handed: len(fs)}, n, nil
+	case enforce.Retryable(err):
+		c.cfg.Log.WarnContext(ctx, "security hub findings not handed over: the decided messages go back", slog.String("error", err.Error()))
+		decided.Notes = appendNew(decided.Notes, fmt.Sprintf("Security Hub: %d findings not handed to the findings queue (%v); their messages go back", len(fs), err))
+		return &findings.Result{}, n, err
+	}
+	c.cfg.Log.ErrorContext(ctx, "security hub findings not handed over", slog.String("error", err.Error()), slog.Bool("retryable", false))
+	decided.Notes = appendNew(decided.Notes, fmt.Sprintf("Security Hub: %d findings not handed to the findings queue: %v", len(fs), err))
+	return &findings.Result{Error: err.Error()}, n, err
+}
+
+// Publish is the publisher: the consumer of the findings queue. Per message: a record of
+// another queue than home is logged and counted, never acted on and never given back; a body
+// that does not decode, or that names another account or Region than the function's, is
+// terminal (reported, alarmed, deleted). The findings of the other messages are imported
+// together (findings.Publisher.PublishFindings: the changed ones, 100 to a call, at the
+// publisher's share of the import rate). When that fails for a reason a retry can fix
+// (throttling past the SDK's retries, the deadline), every one of those messages is returned
+// in failures (the partial batch response) and SQS delivers it again after the queue's
+// visibility timeout; what was imported already is then found unchanged. A terminal failure
+// (Security Hub not enabled, denied) is reported and alarmed, and the messages deleted.
+func (c *Controller) Publish(ctx context.Context, home Home, batch Batch) (failures []string, res *Result) {
+	b := c.budgets(ctx)
+	defer b.cancel()
+	started := c.cfg.Now()
+	rep := &enforce.Report{Mode: c.cfg.Mode, Reason: fmt.Sprintf("findings queue batch of %d", len(batch.Deliveries)), Started: started,
+		Entries: []enforce.Entry{}, Baseline: enforce.Baseline{Valid: true}, APICalls: map[string]int{}}
+	q := &QueueResult{}
+	var fs []findings.Finding
+	var ids []string
+	for _, d := range batch.Deliveries {
+		if !home.Owns(d.Source) {
+			q.Foreign++
+			c.cfg.Log.WarnContext(ctx, "record of another queue ignored", slog.String("message_id", d.ID),
+				slog.String("event_source_arn", d.Source), slog.String("own_queue", home.Queue))
+			continue
+		}
+		scope, got, err := findings.DecodeMessage(d.Body)
+		if err == nil && (scope.Account != batch.Scope.Account || scope.Region != batch.Scope.Region) {
+			err = enforce.Terminal(fmt.Errorf("findings message: findings of account %s, Region %s; this function imports those of account %s, Region %s",
+				scope.Account, scope.Region, batch.Scope.Account, batch.Scope.Region))
+		}
+		if err != nil {
+			rep.Entries = append(rep.Entries, enforce.Entry{Name: d.ID, Outcome: enforce.Failed, Error: err.Error(), Err: err})
+			continue
+		}
+		fs = append(fs, got...)
+		ids = append(ids, d.ID)
+	}
+	res = &Result{Report: rep, Queue: q}
+	if len(fs) > 0 && c.cfg.Findings != nil {
+		var err error
+		res.SecurityHub = c.publish(b.work, batch.Scope, rep, func(ctx context.Context) (findings.Result, error) {
+			var r findings.Result
+			r, err = c.cfg.Findings.PublishFindings(ctx, batch.Scope, fs)
+			return r, err
+		})
+		if enforce.Retryable(err) {
+			// Given back whole: the publisher's next delivery finds what was imported unchanged.
+			failures = ids
+			res.SecurityHub.Error = ""
+			rep.Notes = appendNew(rep.Notes, fmt.Sprintf("Security Hub: %d messages go back to the findings queue: %v", len(ids), err))
+		}
+	}
+	q.Failures = len(failures)
+	rep.Duration = c.cfg.Now().Sub(started)
+	rep.Tally()
+	rep.Succeeded = rep.Succeeded && len(failures) == 0 && !SecurityHubFailed(res.SecurityHub)
+	return failures, res
+}

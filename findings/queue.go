@@ -1,0 +1,345 @@
+package findings
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/corsguard/corsguard/enforce"
+)
+
+// The findings queue (docs/security-hub.md, "The publisher"): on the work queue's path the
+// workers never call Security Hub. Each worker batch hands the findings it decided to a
+// standard SQS queue, packed into as few messages as fit; a publisher, fed by that queue's
+// event source mapping in large batches at a fixed MaximumConcurrency of 2, decides which
+// findings changed (GetFindings by Id, 20 Ids to a call: Security Hub's limit of filter values)
+// and imports those 100 to a BatchImportFindings call. Security Hub's account-wide quotas then
+// see two importers whatever the number of workers.
+
+// MaxMessageBytes is the most bytes a findings message carries: 256 KiB, what every SQS queue
+// accepts whatever its MaximumMessageSize (the default was 256 KiB before SQS raised the limit
+// to 1 MiB), so four messages always fit the 1 MiB a SendMessageBatch carries in total.
+const MaxMessageBytes = 256 << 10
+
+// maxBatchBytes is the most a SendMessageBatch carries, all entries together (botocore's SQS
+// model: "the maximum total payload size ... 1 MiB").
+const maxBatchBytes = 1 << 20
+
+// messageVersion is the version of the findings message's shape.
+const messageVersion = 1
+
+// message is the body of one findings queue message: the findings of one worker batch (or
+// part of it) and where they go.
+type message struct {
+	Version   int       `json:"corsguard_findings"`
+	Account   string    `json:"account"`
+	Region    string    `json:"region"`
+	Partition string    `json:"partition,omitempty"`
+	Findings  []Finding `json:"findings"`
+}
+
+// Pack encodes fs for scope into as few message bodies as fit MaxMessageBytes each, in order.
+// A finding that alone does not fit (ASFF's own limits keep corsguard's findings far below it)
+// is an error.
+func Pack(scope Scope, fs []Finding) ([]string, error) {
+	head, err := json.Marshal(message{Version: messageVersion, Account: scope.Account, Region: scope.Region, Partition: scope.Partition, Findings: []Finding{}})
+	if err != nil {
+		return nil, err
+	}
+	prefix := head[:len(head)-2] // without "]}"
+	var bodies []string
+	var cur bytes.Buffer
+	n := 0
+	flush := func() {
+		if n > 0 {
+			cur.WriteString("]}")
+			bodies = append(bodies, cur.String())
+		}
+		cur.Reset()
+		n = 0
+	}
+	for _, f := range fs {
+		b, err := json.Marshal(f)
+		if err != nil {
+			return nil, err
+		}
+		if len(prefix)+len(b)+2 > MaxMessageBytes {
+			return nil, fmt.Errorf("finding %s: %d bytes do not fit one findings message", f.ID, len(b))
+		}
+		if n > 0 && cur.Len()+1+len(b)+2 > MaxMessageBytes {
+			flush()
+		}
+		if n == 0 {
+			cur.Write(prefix)
+		} else {
+			cur.WriteByte(',')
+		}
+		cur.Write(b)
+		n++
+	}
+	flush()
+	return bodies, nil
+}
+
+var accountID = regexp.MustCompile(`^\d{12}$`)
+
+// DecodeMessage reads one findings message as strictly as a work queue message: unknown or
+// duplicate fields, trailing data, another version, an account that is not 12 digits, and a
+// finding of another account, product or generator than corsguard's, or without a timestamp,
+// are refused with a terminal error (no retry reads it better) that names the problem.
+func DecodeMessage(body string) (Scope, []Finding, error) {
+	s, fs, err := decodeMessage(body)
+	if err != nil {
+		return Scope{}, nil, enforce.Terminal(fmt.Errorf("findings message: %w", err))
+	}
+	return s, fs, nil
+}
+
+func decodeMessage(body string) (Scope, []Finding, error) {
+	if len(body) > MaxMessageBytes {
+		return Scope{}, nil, fmt.Errorf("%d bytes, more than %d", len(body), MaxMessageBytes)
+	}
+	if err := noDuplicateKeys(body); err != nil {
+		return Scope{}, nil, err
+	}
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	var m message
+	if err := dec.Decode(&m); err != nil {
+		return Scope{}, nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Scope{}, nil, errors.New("data after the message")
+	}
+	switch {
+	case m.Version != messageVersion:
+		return Scope{}, nil, fmt.Errorf("corsguard_findings: version %d, want %d", m.Version, messageVersion)
+	case !accountID.MatchString(m.Account):
+		return Scope{}, nil, fmt.Errorf("account: %q is not 12 digits", m.Account)
+	case m.Region == "" || len(m.Region) > 64:
+		return Scope{}, nil, fmt.Errorf("region: %q", m.Region)
+	case m.Partition != "" && m.Partition != "aws" && m.Partition != "aws-cn" && m.Partition != "aws-us-gov":
+		return Scope{}, nil, fmt.Errorf("partition: %q", m.Partition)
+	case len(m.Findings) == 0:
+		return Scope{}, nil, errors.New("findings: none")
+	}
+	s := Scope{Account: m.Account, Region: m.Region, Partition: m.Partition}
+	for i, f := range m.Findings {
+		if err := checkFinding(s, f); err != nil {
+			return Scope{}, nil, fmt.Errorf("findings[%d]: %w", i, err)
+		}
+	}
+	return s, m.Findings, nil
+}
+
+// checkFinding refuses a finding that corsguard's workers would not have built for s.
+func checkFinding(s Scope, f Finding) error {
+	switch {
+	case !strings.HasPrefix(f.ID, "corsguard/"+s.Account+"/") || len(f.ID) > 512:
+		return fmt.Errorf("finding Id %q is not one of corsguard's in account %s", f.ID, s.Account)
+	case f.AwsAccountID != s.Account:
+		return fmt.Errorf("field AwsAccountId %q is not %s", f.AwsAccountID, s.Account)
+	case f.ProductARN != s.ProductARN():
+		return fmt.Errorf("field ProductArn %q is not %s", f.ProductARN, s.ProductARN())
+	case !strings.HasPrefix(f.GeneratorID, GeneratorID("")):
+		return fmt.Errorf("field GeneratorId %q is not corsguard's", f.GeneratorID)
+	case f.SchemaVersion != SchemaVersion:
+		return fmt.Errorf("field SchemaVersion %q", f.SchemaVersion)
+	case f.RecordState != Active && f.RecordState != Archived:
+		return fmt.Errorf("field RecordState %q", f.RecordState)
+	case f.Severity == nil || f.Title == "" || len(f.Resources) == 0:
+		return errors.New("a finding needs Severity, Title and Resources")
+	}
+	for _, ts := range []string{f.CreatedAt, f.UpdatedAt} {
+		if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
+			return fmt.Errorf("timestamp %q: %w", ts, err)
+		}
+	}
+	return nil
+}
+
+// noDuplicateKeys refuses a JSON document in which an object names a key twice
+// (encoding/json would keep the last one silently).
+func noDuplicateKeys(body string) error {
+	dec := json.NewDecoder(strings.NewReader(body))
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.key {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				markValue(stack)
+				continue
+			}
+			k, _ := tok.(string)
+			if top.keys[k] {
+				return fmt.Errorf("key %q appears twice", k)
+			}
+			top.keys[k] = true
+			top.key = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, keys: map[string]bool{}, key: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			markValue(stack)
+		default:
+			markValue(stack)
+		}
+	}
+}
+
+// frame is one open object or array of noDuplicateKeys.
+type frame struct {
+	object bool
+	keys   map[string]bool
+	key    bool // the next token of an object is a key
+}
+
+// markValue notes that the innermost object's value was read: a key comes next.
+func markValue(stack []*frame) {
+	if len(stack) > 0 && stack[len(stack)-1].object {
+		stack[len(stack)-1].key = true
+	}
+}
+
+// OutboxAPI is the part of SQS an Outbox calls; *sqs.Client satisfies it.
+type OutboxAPI interface {
+	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+}
+
+var _ OutboxAPI = (*sqs.Client)(nil)
+
+// OutboxActions lists the IAM actions of an Outbox's calls (SendMessageBatch is allowed by
+// sqs:SendMessage), and QueueMappingActions those of the findings queue's event source
+// mapping. The template grants them on the findings queue only, and a test holds it to these.
+func OutboxActions() []string { return []string{"sqs:SendMessage"} }
+
+// QueueMappingActions lists the IAM actions Lambda's event source mapping needs on the
+// findings queue.
+func QueueMappingActions() []string {
+	return []string{"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}
+}
+
+// sendAttempts bounds how often entries that SQS refused in a batch are sent again.
+const sendAttempts = 3
+
+// Outbox hands findings to the findings queue at one URL. It is safe for concurrent use.
+type Outbox struct {
+	api OutboxAPI
+	url string
+}
+
+// NewOutbox returns the findings queue at url, reached through api.
+func NewOutbox(api OutboxAPI, url string) *Outbox { return &Outbox{api: api, url: url} }
+
+// URL is the findings queue's URL; its path names the account and queue whose records alone
+// the publisher acts on.
+func (o *Outbox) URL() string { return o.url }
+
+// Hand puts fs on the findings queue for scope: packed into as few messages as fit (Pack), up
+// to ten messages and 1 MiB to a SendMessageBatch call, and returns the number of messages
+// sent. Entries SQS refuses are sent again twice. A denied call, or a queue that does not
+// exist, is terminal (no retry of the batch can fix it); other errors are retryable.
+func (o *Outbox) Hand(ctx context.Context, scope Scope, fs []Finding) (int, error) {
+	if len(fs) == 0 {
+		return 0, nil
+	}
+	bodies, err := Pack(scope, fs)
+	if err != nil {
+		return 0, enforce.Terminal(err)
+	}
+	sent := 0
+	for len(bodies) > 0 {
+		n, size := 0, 0
+		for n < len(bodies) && n < 10 && size+len(bodies[n]) <= maxBatchBytes {
+			size += len(bodies[n])
+			n++
+		}
+		if err := o.send(ctx, bodies[:n]); err != nil {
+			return sent, err
+		}
+		sent += n
+		bodies = bodies[n:]
+	}
+	return sent, nil
+}
+
+func (o *Outbox) send(ctx context.Context, bodies []string) error {
+	pending := map[string]string{}
+	for i, b := range bodies {
+		pending[strconv.Itoa(i)] = b
+	}
+	var last error
+	for range sendAttempts {
+		in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(o.url)}
+		for _, id := range sortedKeys(pending) {
+			in.Entries = append(in.Entries, types.SendMessageBatchRequestEntry{Id: aws.String(id), MessageBody: aws.String(pending[id])})
+		}
+		out, err := o.api.SendMessageBatch(ctx, in)
+		if err != nil {
+			return classifySQS(fmt.Errorf("send %d findings messages: %w", len(in.Entries), err))
+		}
+		for _, ok := range out.Successful {
+			delete(pending, aws.ToString(ok.Id))
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		last = nil
+		for _, f := range out.Failed {
+			last = errors.Join(last, fmt.Errorf("%s %s", aws.ToString(f.Code), aws.ToString(f.Message)))
+		}
+	}
+	return fmt.Errorf("send findings messages: %d refused: %w", len(pending), last)
+}
+
+func sortedKeys(m map[string]string) []string {
+	return slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+		x, _ := strconv.Atoi(a)
+		y, _ := strconv.Atoi(b)
+		return cmp.Compare(x, y)
+	})
+}
+
+// classifySQS makes a denied call or a missing queue terminal.
+func classifySQS(err error) error {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "AccessDenied", "AccessDeniedException", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist",
+			"KmsAccessDenied", "KMS.AccessDeniedException", "InvalidAddress":
+			return enforce.Terminal(err)
+		}
+	}
+	return err
+}

@@ -1,0 +1,254 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/corsguard/corsguard/internal/wiring/config"
+)
+
+// The findings queue: the workers hand their findings to a standard SQS queue and import
+// nothing; the publisher, the same function fed by that queue's event source mapping, imports
+// the changed ones 100 to a call.
+
+const findingsQueue = "corsguard-findings"
+
+// newPublisherFixture is a function with the work queue, Security Hub on and the findings
+// queue, over n S3 buckets of which every other one has drifted.
+func newPublisherFixture(t *testing.T, n int) *fixture {
+	t.Helper()
+	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.FindingsQueueURL: findingsQueue, config.Targets: "s3",
+		config.Mode: "audit", config.Rate: "1000", config.SecurityHub: "true"})
+	must(t, f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""))
+	for i := range n {
+		cors := want
+		if i%2 == 0 {
+			cors = loose
+		}
+		must(t, f.emu.SeedBucket(fmt.Sprintf("media-%04d", i), "", cors, nil))
+	}
+	return f
+}
+
+// findingsBatch receives every visible findings message (up to limit) as one batch, as the
+// findings queue's event source mapping gathers them within its window.
+func (f *fixture) findingsBatch(t *testing.T, limit int) events.SQSEvent {
+	t.Helper()
+	var ev events.SQSEvent
+	for len(ev.Records) < limit {
+		out, err := f.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(f.findingsURL), MaxNumberOfMessages: int32(min(10, limit-len(ev.Records))),
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			break
+		}
+		for _, m := range out.Messages {
+			ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
+				Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs", EventSourceARN: "arn:aws:sqs:us-east-1:012345678912:" + findingsQueue})
+		}
+	}
+	return ev
+}
+
+// publish hands ev to the function and, as the mapping does, deletes the records it did not
+// report as failed; it returns the failed ones and the function's summary line.
+func (f *fixture) publish(t *testing.T, ev events.SQSEvent) []string {
+	t.Helper()
+	payload, _ := json.Marshal(ev)
+	var resp events.SQSEventResponse
+	if err := f.invoke(t, invocation(), payload, &resp); err != nil {
+		t.Fatalf("the publisher failed the whole batch: %v", err)
+	}
+	var failed []string
+	for _, r := range resp.BatchItemFailures {
+		failed = append(failed, r.ItemIdentifier)
+	}
+	for _, r := range ev.Records {
+		if slices.Contains(failed, r.MessageId) || r.EventSourceARN != "arn:aws:sqs:us-east-1:012345678912:"+findingsQueue {
+			continue
+		}
+		if _, err := f.sqs.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(f.findingsURL), ReceiptHandle: aws.String(r.ReceiptHandle)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return failed
+}
+
+// lastSummary returns the function's last "run finished" line.
+func (f *fixture) lastSummary(t *testing.T) map[string]any {
+	t.Helper()
+	var last map[string]any
+	for _, l := range lines(t, &f.logs) {
+		if l["msg"] == "run finished" {
+			last = l
+		}
+	}
+	return last
+}
+
+func TestWorkersHandFindingsToTheQueueAndThePublisherImportsThemByTheHundred(t *testing.T) {
+	const n = 230
+	f := newPublisherFixture(t, n)
+	var res Result
+	must(t, f.invoke(t, invocation(), sweep("sweep-1"), &res))
+	f.emu.ResetCalls() // the router's archive step reads findings; the workers must not
+	batches := f.drain(t)
+	if calls := f.emu.CallCount("BatchImportFindings") + f.emu.CallCount("GetFindings"); calls != 0 {
+		t.Fatalf("the workers called Security Hub %d times; they must hand their findings over", calls)
+	}
+	if v, _, _, _ := f.emu.QueueDepth(findingsQueue); v != batches {
+		t.Errorf("%d findings messages for %d worker batches, want one each", v, batches)
+	}
+
+	ev := f.findingsBatch(t, 100)
+	if failed := f.publish(t, ev); len(failed) != 0 {
+		t.Fatalf("the publisher gave back %v", failed)
+	}
+	if got, want := f.emu.CallCount("BatchImportFindings"), (n+99)/100; got != want {
+		t.Errorf("%d BatchImportFindings calls for %d findings, want %d", got, n, want)
+	}
+	if got, want := f.emu.CallCount("GetFindings"), (n+19)/20; got != want {
+		t.Errorf("%d GetFindings calls for %d findings, want %d (20 Ids to a filter)", got, n, want)
+	}
+	states := map[string]int{}
+	for _, d := range f.emu.Findings() {
+		states[d["Compliance"].(map[string]any)["Status"].(string)]++
+	}
+	if states["FAILED"] != n/2 || states["PASSED"] != n/2 {
+		t.Errorf("findings by status %v, want %d FAILED and %d PASSED", states, n/2, n/2)
+	}
+	if s := f.lastSummary(t); s["event"] != string(FindingsBatch) || s["succeeded"] != true {
+		t.Errorf("the publisher's summary: event %v, succeeded %v", s["event"], s["succeeded"])
+	}
+
+	// A second sweep of the unchanged estate hands the findings over again and imports none.
+	f.emu.ResetCalls()
+	must(t, f.invoke(t, invocation(), sweep("sweep-2"), &res))
+	f.drain(t)
+	for ev := f.findingsBatch(t, 100); len(ev.Records) > 0; ev = f.findingsBatch(t, 100) {
+		f.publish(t, ev)
+	}
+	if got := f.emu.CallCount("BatchImportFindings"); got != 0 {
+		t.Errorf("the second sweep of an unchanged estate made %d BatchImportFindings calls, want 0", got)
+	}
+}
+
+func TestAPublisherBatchThatFailsRetryablyIsGivenBack(t *testing.T) {
+	f := newPublisherFixture(t, 30)
+	var res Result
+	must(t, f.invoke(t, invocation(), sweep("sweep-1"), &res))
+	f.drain(t)
+	ev := f.findingsBatch(t, 100)
+	// Throttled past the SDK's retries.
+	f.emu.Script("GetFindings", "", sdkAttempts, "ThrottlingException")
+	failed := f.publish(t, ev)
+	if len(failed) != len(ev.Records) || len(ev.Records) == 0 {
+		t.Fatalf("given back %d of %d records, want all", len(failed), len(ev.Records))
+	}
+	if n := len(f.emu.Findings()); n != 0 {
+		t.Errorf("%d findings imported", n)
+	}
+	for _, m := range lines(t, &f.metrics) {
+		if v, ok := m[MetricTerminalFailures].(float64); ok && v != 0 {
+			t.Errorf("a retryable failure raised TerminalFailures %v", v)
+		}
+	}
+	// Delivered again (the mapping leaves them on the queue): imported this time.
+	f.emu.ClearFaults()
+	f.sqsVisibleAgain(t, ev)
+	if failed := f.publish(t, f.findingsBatch(t, 100)); len(failed) != 0 {
+		t.Fatalf("second delivery gave back %v", failed)
+	}
+	if n := len(f.emu.Findings()); n != 30 {
+		t.Errorf("%d findings after the second delivery, want 30", n)
+	}
+}
+
+// sqsVisibleAgain makes the given-back records visible at once, as their visibility timeout
+// ending would.
+func (f *fixture) sqsVisibleAgain(t *testing.T, ev events.SQSEvent) {
+	t.Helper()
+	for _, r := range ev.Records {
+		if _, err := f.sqs.ChangeMessageVisibility(context.Background(), &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(f.findingsURL),
+			ReceiptHandle: aws.String(r.ReceiptHandle), VisibilityTimeout: 0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAMalformedFindingsMessageIsTerminalAndReported(t *testing.T) {
+	f := newPublisherFixture(t, 4)
+	var res Result
+	must(t, f.invoke(t, invocation(), sweep("sweep-1"), &res))
+	f.drain(t)
+	for _, body := range []string{"not a findings message", `{"corsguard_findings":1,"account":"012345678912","region":"us-east-1","findings":[{"Id":"x"}]}`} {
+		if _, err := f.sqs.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(f.findingsURL), MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := f.findingsBatch(t, 100)
+	if failed := f.publish(t, ev); len(failed) != 0 {
+		t.Fatalf("gave back %v: a malformed message is terminal, never retried", failed)
+	}
+	if n := len(f.emu.Findings()); n != 4 {
+		t.Errorf("%d findings imported, want the 4 of the good message", n)
+	}
+	s := f.lastSummary(t)
+	if s["terminal_failures"] != float64(2) || s["level"] != "ERROR" {
+		t.Errorf("summary: terminal_failures %v, level %v; want 2 reported at ERROR", s["terminal_failures"], s["level"])
+	}
+	var alarmed float64
+	for _, m := range lines(t, &f.metrics) {
+		if v, ok := m[MetricTerminalFailures].(float64); ok {
+			alarmed = v
+		}
+	}
+	if alarmed != 2 {
+		t.Errorf("TerminalFailures metric %v, want 2 (alarmed)", alarmed)
+	}
+	if v, inFlight, _, _ := f.emu.QueueDepth(findingsQueue); v+inFlight != 0 {
+		t.Errorf("%d messages left on the findings queue", v+inFlight)
+	}
+}
+
+func TestThePublisherIgnoresRecordsOfAnotherQueue(t *testing.T) {
+	f := newPublisherFixture(t, 2)
+	var res Result
+	must(t, f.invoke(t, invocation(), sweep("sweep-1"), &res))
+	f.drain(t)
+	ev := f.findingsBatch(t, 100)
+	// A record of another queue, carrying a valid findings message, in the same batch.
+	stray := ev.Records[0]
+	stray.MessageId, stray.EventSourceARN = "stray", "arn:aws:sqs:us-east-1:012345678912:someone-elses-queue"
+	ev.Records = append(ev.Records, stray)
+	failed := f.publish(t, ev)
+	if slices.Contains(failed, "stray") {
+		t.Error("the other queue's record was given back; it must be ignored")
+	}
+	s := f.lastSummary(t)
+	queue, _ := s["queue"].(map[string]any)
+	if queue["foreign"] != float64(1) {
+		t.Errorf("queue summary %v, want foreign 1", queue)
+	}
+	var foreign float64
+	for _, m := range lines(t, &f.metrics) {
+		if v, ok := m[MetricForeignRecords].(float64); ok {
+			foreign = v
+		}
+	}
+	if foreign != 1 {
+		t.Errorf("ForeignRecords metric %v, want 1", foreign)
+	}
+}
