@@ -299,7 +299,8 @@ func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Findi
 				superseded++
 				continue
 			}
-			if p.fresh(prev, f, now) {
+			// A repair is always imported, as Publish imports it.
+			if f.ProductFields["corsguard/Outcome"] != string(enforce.Remediated) && p.fresh(prev, f, now) {
 				unchanged++
 				continue
 			}
