@@ -232,6 +232,16 @@ var flagUsage = map[string]string{
 
 func (f *settingFlags) register(cmd *cobra.Command) { f.registerOnly(cmd) }
 
+// changed reports whether any of the registered settings was given.
+func (f *settingFlags) changed() bool {
+	for _, v := range f.values {
+		if v.values != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // registerOnly registers the flags of the settings read from the variables envs (every
 // setting's when none is given).
 func (f *settingFlags) registerOnly(cmd *cobra.Command, envs ...string) {

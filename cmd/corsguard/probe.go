@@ -18,12 +18,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 
 	"github.com/corsguard/corsguard/cmd/corsguard/report"
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/probe"
+	"github.com/corsguard/corsguard/profile"
 )
 
 // ProbePathTag is the tag of a CloudFront distribution that names the canary path the probe
@@ -40,6 +45,9 @@ type probeFlags struct {
 	caBundle                                  string
 	timeout                                   time.Duration
 	rate                                      float64
+	// profiles are the profile settings (tag, patterns, path, exemption tag): a distribution's
+	// intent is its origin bucket's profile, or its response headers policy's by pattern.
+	profiles settingFlags
 }
 
 func newProbeCmd(opts cliOptions) *cobra.Command {
@@ -61,7 +69,11 @@ account on the path its corsguard:probe-path tag names (untagged ones are skippe
 reported), or one distribution with --distribution ID --path PATH. The intent is the baseline
 (--baseline-parameter, or --baseline-file: a rule list or a CloudFront CorsConfig); for a
 distribution whose behaviour has a response headers policy with CORS, the CloudFront baseline
-(--cloudfront-baseline-parameter), else the buckets' (--s3-baseline-parameter). With --url and
+(--cloudfront-baseline-parameter, or the profile a --profile-pattern gives the policy's name),
+else the profile of the behaviour's origin bucket: its corsguard:profile tag or first
+--profile-pattern (<--profiles-path>s3/<NAME>), else the buckets' baseline
+(--s3-baseline-parameter). A distribution whose origin bucket is exempt, names an invalid
+profile, or has a profile without a parameter is skipped and reported. With --url and
 --baseline-file no AWS call is made.
 
 Verdicts: ok, blocked, leak, cached_cross_origin, missing_vary, preflight_blocked,
@@ -93,6 +105,7 @@ error (an answer that could not be judged, a bad flag, AWS).`,
 	fs.StringVar(&f.caBundle, "ca-bundle", "", "PEM file of certificate authorities to trust besides the system's (tests, staging)")
 	fs.DurationVar(&f.timeout, "timeout", probe.DefaultTimeout, "the longest one request may take, body included")
 	fs.Float64Var(&f.rate, "rate", probe.DefaultRate, "requests per second, across every URL (at most 100)")
+	f.profiles.registerOnly(cmd, config.ProfileTag, config.ProfilePatterns, config.ProfilesPath, config.ExemptTag)
 	fs.StringVarP(&f.format, "format", "f", "", "output format: table, json, csv or html (one self-contained page) (default: table on a terminal, else from the --output extension, else json)")
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout (checked before anything is sent)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
@@ -113,6 +126,8 @@ func (f *probeFlags) check() error {
 		return errors.New("--distribution applies to --target cloudfront")
 	case len(f.urls) > 0 && (f.cfParameter != "" || f.s3Parameter != ""):
 		return errors.New("--cloudfront-baseline-parameter and --s3-baseline-parameter apply to --target cloudfront; with --url give --baseline-parameter or --baseline-file")
+	case len(f.urls) > 0 && f.profiles.changed():
+		return errors.New("--profile-tag, --profile-pattern, --profiles-path and --exempt-tag choose a distribution's intent from its origin bucket; they apply to --target cloudfront")
 	case f.rate <= 0 || f.rate > 100:
 		return fmt.Errorf("--rate %v: want more than 0 and at most 100 requests per second", f.rate)
 	case f.timeout <= 0:
@@ -215,6 +230,12 @@ func (f *probeFlags) run(cmd *cobra.Command) error {
 			return err
 		}
 		b := &baselines{ssm: ssm.NewFromConfig(awsCfg), file: fileIntent, read: map[string]probe.Intent{}}
+		var settings enforce.Config
+		if err := f.profiles.apply(&settings); err != nil {
+			return err
+		}
+		o := &origins{s3: s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = awsCfg.BaseEndpoint != nil }),
+			rules: settings.ProfileRules(), tags: map[string]map[string]string{}}
 		if len(f.urls) > 0 {
 			in, err := b.intent(ctx, f.parameter)
 			if err != nil {
@@ -223,7 +244,7 @@ func (f *probeFlags) run(cmd *cobra.Command) error {
 			for _, u := range f.urls {
 				targets = append(targets, probe.Target{URL: u, Intent: in})
 			}
-		} else if targets, skipped, err = f.distributions(ctx, cloudfront.NewFromConfig(awsCfg), b); err != nil {
+		} else if targets, skipped, err = f.distributions(ctx, cloudfront.NewFromConfig(awsCfg), b, o); err != nil {
 			return err
 		}
 	}
@@ -337,7 +358,7 @@ var _ distributionAPI = (*cloudfront.Client)(nil)
 
 // distributions returns a target for every distribution to probe (the one --distribution
 // names with --path, or each with a corsguard:probe-path tag) and the ones skipped.
-func (f *probeFlags) distributions(ctx context.Context, api distributionAPI, b *baselines) ([]probe.Target, []probe.Skipped, error) {
+func (f *probeFlags) distributions(ctx context.Context, api distributionAPI, b *baselines, o *origins) ([]probe.Target, []probe.Skipped, error) {
 	var targets []probe.Target
 	var skipped []probe.Skipped
 	found := false
@@ -383,9 +404,13 @@ func (f *probeFlags) distributions(ctx context.Context, api distributionAPI, b *
 					continue
 				}
 			}
-			in, err := f.distributionIntent(ctx, api, b, d, path)
+			in, skip, err := f.distributionIntent(ctx, api, b, o, d, path)
 			if err != nil {
 				return nil, nil, fmt.Errorf("distribution %s: %w", id, err)
+			}
+			if skip != "" {
+				skipped = append(skipped, probe.Skipped{Distribution: id, Reason: skip})
+				continue
 			}
 			targets = append(targets, probe.Target{URL: "https://" + aws.ToString(d.DomainName) + path, Distribution: id, Intent: in})
 		}
@@ -400,35 +425,115 @@ func (f *probeFlags) distributions(ctx context.Context, api distributionAPI, b *
 	return targets, skipped, nil
 }
 
-// distributionIntent is the baseline the answer on path should follow: the CloudFront one when
-// the behaviour serving path has a response headers policy with CORS, else the buckets'.
-func (f *probeFlags) distributionIntent(ctx context.Context, api distributionAPI, b *baselines, d cftypes.DistributionSummary, path string) (probe.Intent, error) {
-	rhp := ""
+// distributionIntent is the baseline the answer on path should follow. Where the behaviour
+// serving path has a response headers policy with CORS, the CloudFront baseline: the profile
+// a pattern gives the policy's name, else --cloudfront-baseline-parameter. Otherwise the origin
+// answers: for an S3 origin, the baseline of its bucket's profile (its profile tag, else its
+// first pattern), else --s3-baseline-parameter. skip says why the distribution cannot be judged
+// (its origin bucket exempt, or its profile unusable).
+func (f *probeFlags) distributionIntent(ctx context.Context, api distributionAPI, b *baselines, o *origins, d cftypes.DistributionSummary, path string) (in probe.Intent, skip string, err error) {
+	rhp, origin := "", ""
 	if d.DefaultCacheBehavior != nil {
-		rhp = aws.ToString(d.DefaultCacheBehavior.ResponseHeadersPolicyId)
+		rhp, origin = aws.ToString(d.DefaultCacheBehavior.ResponseHeadersPolicyId), aws.ToString(d.DefaultCacheBehavior.TargetOriginId)
 	}
 	if d.CacheBehaviors != nil {
 		for _, cb := range d.CacheBehaviors.Items {
 			if pathMatches(aws.ToString(cb.PathPattern), path) {
-				rhp = aws.ToString(cb.ResponseHeadersPolicyId)
+				rhp, origin = aws.ToString(cb.ResponseHeadersPolicyId), aws.ToString(cb.TargetOriginId)
 				break
 			}
 		}
 	}
-	param := f.s3Parameter
 	if rhp != "" {
 		out, err := api.GetResponseHeadersPolicy(ctx, &cloudfront.GetResponseHeadersPolicyInput{Id: aws.String(rhp)})
 		if err != nil {
-			return probe.Intent{}, fmt.Errorf("get response headers policy %s: %w", rhp, err)
+			return probe.Intent{}, "", fmt.Errorf("get response headers policy %s: %w", rhp, err)
 		}
 		if p := out.ResponseHeadersPolicy; p != nil && p.ResponseHeadersPolicyConfig != nil && p.ResponseHeadersPolicyConfig.CorsConfig != nil {
-			param = f.cfParameter
+			name := aws.ToString(p.ResponseHeadersPolicyConfig.Name)
+			if c := o.rules.Resolve(policy.CloudFront, name, nil); c.Profiled() && b.file == nil {
+				return b.profileIntent(ctx, c, "response headers policy "+name)
+			}
+			in, err := b.intent(ctx, cmp.Or(f.cfParameter, f.parameter))
+			return in, "", err
 		}
 	}
-	if param == "" {
-		param = f.parameter
+	if bucket, ok := o.bucketOf(d, origin); ok && b.file == nil {
+		tags, err := o.tagsOf(ctx, bucket)
+		if err != nil {
+			return probe.Intent{}, fmt.Sprintf("origin bucket %s: its tags cannot be read, so neither can its profile: %v", bucket, err), nil
+		}
+		switch c := o.rules.Resolve(policy.S3, bucket, tags); {
+		case c.Source == profile.SourceExempt:
+			return probe.Intent{}, fmt.Sprintf("origin bucket %s is exempt (%s=%s): no baseline to judge its answers by", bucket, o.rules.ExemptKey, o.rules.ExemptValue), nil
+		case c.Profiled():
+			return b.profileIntent(ctx, c, "origin bucket "+bucket)
+		}
 	}
-	return b.intent(ctx, param)
+	in, err = b.intent(ctx, cmp.Or(f.s3Parameter, f.parameter))
+	return in, "", err
+}
+
+// origins finds a behaviour's origin bucket and reads its tags, once per bucket.
+type origins struct {
+	s3    bucketTagsAPI
+	rules profile.Rules
+	tags  map[string]map[string]string
+}
+
+// bucketTagsAPI is the S3 call the probe makes: an origin bucket's tags, for its profile.
+type bucketTagsAPI interface {
+	GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput, optFns ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error)
+}
+
+var _ bucketTagsAPI = (*s3.Client)(nil)
+
+// bucketOf returns the S3 bucket of d's origin whose id is origin, if it is one.
+func (o *origins) bucketOf(d cftypes.DistributionSummary, origin string) (string, bool) {
+	if d.Origins == nil {
+		return "", false
+	}
+	for _, or := range d.Origins.Items {
+		if aws.ToString(or.Id) == origin {
+			return probe.OriginBucket(aws.ToString(or.DomainName))
+		}
+	}
+	return "", false
+}
+
+// tagsOf reads bucket's tags (none: an empty map), once per run.
+func (o *origins) tagsOf(ctx context.Context, bucket string) (map[string]string, error) {
+	if t, ok := o.tags[bucket]; ok {
+		return t, nil
+	}
+	out, err := o.s3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
+	tags := map[string]string{}
+	var ae smithy.APIError
+	switch {
+	case errors.As(err, &ae) && ae.ErrorCode() == "NoSuchTagSet":
+	case err != nil:
+		return nil, err
+	default:
+		for _, t := range out.TagSet {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	o.tags[bucket] = tags
+	return tags, nil
+}
+
+// profileIntent is the intent of the profile c chose for what (a bucket or a policy); an
+// invalid profile, or one whose parameter cannot be read or is invalid, is a reason to skip.
+func (b *baselines) profileIntent(ctx context.Context, c profile.Choice, what string) (probe.Intent, string, error) {
+	if c.Err != nil {
+		return probe.Intent{}, fmt.Sprintf("%s: %v", what, c.Err), nil
+	}
+	in, err := b.intent(ctx, c.Parameter)
+	if err != nil {
+		return probe.Intent{}, fmt.Sprintf("%s has the profile %s (%s): %v", what, c.Name, c.Source, err), nil
+	}
+	in.Name = fmt.Sprintf("%s (profile %s of %s, by %s)", in.Name, c.Name, what, c.Source)
+	return in, "", nil
 }
 
 // pathMatches reports whether a cache behaviour's path pattern matches path as CloudFront

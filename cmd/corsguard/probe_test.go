@@ -182,6 +182,8 @@ func TestProbeRefusesBadInputBeforeSendingAnything(t *testing.T) {
 		{"an --output that takes no byte", []string{"--url", c.srv.URL, "--baseline-file", base, "--output", "/dev/full"}, "no space left on device"},
 		{"a format the probe does not write", []string{"--url", c.srv.URL, "--baseline-file", base, "--format", "xml"}, "--format \"xml\""},
 		{"a rate above 100", []string{"--url", c.srv.URL, "--baseline-file", base, "--rate", "1000"}, "--rate"},
+		{"a profile pattern with --url", []string{"--url", c.srv.URL, "--baseline-file", base, "--profile-pattern", "uploads=upload-*"}, "apply to --target cloudfront"},
+		{"a profile pattern without a glob", []string{"--target", "cloudfront", "--profile-pattern", "uploads"}, "--profile-pattern"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
