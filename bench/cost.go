@@ -11,6 +11,7 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 )
 
 // PricesChecked is the day the prices below were read from the pages they cite.
@@ -208,13 +209,15 @@ type Assumptions struct {
 	// publishers import them (the template with Security Hub on); false: each worker batch
 	// reads and imports its own.
 	FindingsQueue bool
-	Concurrency   int           // MaximumConcurrency
-	Rate          float64       // requests per second per operation, account-wide (RequestRate)
-	MemoryGB      float64       // the function's memory
-	IdlePolls     float64       // ReceiveMessage calls a month of Lambda's pollers on an idle queue
-	Metrics       int           // EMF metrics, each one time series (one Mode dimension value)
-	PlatformLog   int64         // bytes of Lambda's own START, END and REPORT lines per invocation
-	Month         time.Duration // the month the bill covers
+	// BatchingWindow is the findings queue's mapping's MaximumBatchingWindowInSeconds.
+	BatchingWindow time.Duration
+	Concurrency    int           // MaximumConcurrency
+	Rate           float64       // requests per second per operation, account-wide (RequestRate)
+	MemoryGB       float64       // the function's memory
+	IdlePolls      float64       // ReceiveMessage calls a month of Lambda's pollers on an idle queue
+	Metrics        int           // EMF metrics, each one time series (one Mode dimension value)
+	PlatformLog    int64         // bytes of Lambda's own START, END and REPORT lines per invocation
+	Month          time.Duration // the month the bill covers
 }
 
 // TemplateMemoryMB is the template's MemorySize (TestTheModelUsesTheTemplatesMemorySize holds
@@ -228,13 +231,14 @@ const TemplateMemoryMB = 128
 // drift a day.
 func DefaultAssumptions() Assumptions {
 	return Assumptions{
-		DriftPerDay:   0.01,
-		DriftImports:  1,
-		RefreshDays:   30,
-		FindingsQueue: true,
-		Concurrency:   2,
-		Rate:          enforce.DefaultRate,
-		MemoryGB:      TemplateMemoryMB / 1024.0,
+		DriftPerDay:    0.01,
+		DriftImports:   1,
+		RefreshDays:    30,
+		FindingsQueue:  true,
+		BatchingWindow: 5 * time.Second,
+		Concurrency:    2,
+		Rate:           enforce.DefaultRate,
+		MemoryGB:       TemplateMemoryMB / 1024.0,
 		// Lambda's SQS pollers long-poll (20 s) even when the queue is empty; five of them, as
 		// Lambda starts with, make 5 × 3 a minute: 648,000 receives in 30 days.
 		IdlePolls: 5 * 3 * 60 * 24 * 30,
@@ -312,19 +316,26 @@ func Month(c Case, per SweepCounts, a Assumptions) (Usage, error) {
 			imports := math.Ceil(events / sweeps / findings.MaxBatch)
 			if a.FindingsQueue {
 				// Each worker batch hands its findings to the findings queue in one message (one
-				// SendMessageBatch); the mapping receives them 10 to a ReceiveMessage, up to
-				// 100 to an invocation, and deletes them 10 to a call; Lambda's pollers
-				// long-poll this queue too. The publishers read the previous findings by Id,
-				// 20 to a GetFindings (the filter's limit), each at its part of the read share,
-				// and import the changed ones 100 to a call. The router's archive step reads
-				// the stale findings: one page in a steady month.
+				// SendMessageBatch). The messages come as the workers go, over the whole sweep
+				// (N ÷ rate seconds), so the mapping's long polls find about one at a time (a
+				// ReceiveMessage per message) and it invokes a publisher once per batching
+				// window (5 s) rather than once per 100 messages; it deletes each batch 10 to a
+				// call. Lambda's pollers long-poll this queue when it is idle too. Each
+				// publisher invocation reads the previous findings of its batch by Id, 20 to a
+				// GetFindings (the filter's limit), and imports its changed ones (100 to a
+				// call), each call at its part of the read and import shares, waited for. The
+				// router's archive step reads the stale findings: one page in a steady month.
 				messages := workers
-				u[SQSStandard] += (messages+2*math.Ceil(messages/10))*sweeps + a.IdlePolls
-				publishers = math.Ceil(messages / 100)
-				reads := math.Ceil(n / idsPerRead)
+				duration := n / rate
+				publishers = min(messages, max(math.Ceil(messages/100), math.Ceil(duration/a.BatchingWindow.Seconds())))
+				perInvocation := n / publishers
+				reads := publishers * math.Ceil(perInvocation/idsPerRead)
+				changed := events / sweeps
+				imports = min(math.Ceil(changed), publishers*math.Ceil(changed/publishers/findings.MaxBatch))
+				u[SQSStandard] += (2*messages+max(publishers, math.Ceil(messages/10)))*sweeps + a.IdlePolls
 				u[SecurityHubAPI] += (reads + imports + 1) * sweeps
-				perPublisher := readShare / float64(PublisherConcurrency+1)
-				seconds += reads / perPublisher
+				parts := float64(PublisherConcurrency + 1)
+				seconds += reads/(readShare/parts) + imports/(findings.DefaultImportRate/parts)
 			} else {
 				// Each worker's batch of 10 reads its previous states by Id (one GetFindings)
 				// and imports its changed ones; the router's archive step reads a page.
@@ -355,20 +366,18 @@ func Month(c Case, per SweepCounts, a Assumptions) (Usage, error) {
 
 // idsPerRead is how many finding Ids one GetFindings filter takes (Security Hub's "up to 20
 // filter values" per attribute): the publishers read the previous findings 20 to a call.
-const idsPerRead = 20
+const idsPerRead = findings.MaxIDFilter
 
-// GetFindings' quota is 3 calls a second per account and Region (the Security Hub API
-// reference's quotas); corsguard's share of it, publishers and router together, is 2.
+// GetFindings' quota is 3 calls a second per account and Region (findings.AccountReadRate);
+// corsguard's share of it, publishers and router together, is findings.DefaultReadRate. The
+// findings queue's mapping runs config.PublisherConcurrency publishers (fixed at Lambda's
+// least, so that their share does not depend on the workers'); each reads at the share ÷
+// (PublisherConcurrency + 1), the router taking the last part (config.FindingsReadRate).
 const (
-	accountReadRate = 3.0
-	readShare       = 2.0
+	accountReadRate      = findings.AccountReadRate
+	readShare            = findings.DefaultReadRate
+	PublisherConcurrency = config.PublisherConcurrency
 )
-
-// PublisherConcurrency is the findings queue's mapping's MaximumConcurrency (fixed at
-// Lambda's least, 2, so that the publishers' share of Security Hub's quotas does not depend on
-// the workers'); each publisher reads at DefaultReadRate ÷ (PublisherConcurrency + 1), the
-// router taking the last part.
-const PublisherConcurrency = 2
 
 // CostRow is one case and its bill.
 type CostRow struct {
@@ -559,14 +568,15 @@ func CostSection(per SweepCounts, from string) (string, error) {
 		"within half its period), billed at the template's %d MB; Lambda's pollers add %s idle receives a month to each queue; %d EMF metrics are billed in the hours they are sent. "+
 		"Security Hub: a repaired drift is imported once (enforce mode: the repair; the compliant finding after it has the same state) and each "+
 		"unchanged finding once per %g-day refresh. The workers hand their findings to the standard findings queue, one message per batch of 10 "+
-		"(a SendMessageBatch; the mapping receives and deletes them 10 to a call); the publishers (MaximumConcurrency %d) read the previous findings by Id, "+
-		"%d to a GetFindings, each at %g ÷ %d reads a second (their function time), and import the changed ones 100 to a call; "+
+		"(a SendMessageBatch), as they go over the sweep, so the mapping receives about one message per ReceiveMessage and invokes a publisher once per "+
+		"%g s batching window (each deleting its batch in one call); each publisher invocation (MaximumConcurrency %d) reads its findings' previous states by Id, "+
+		"%d to a GetFindings, at %g ÷ %d reads a second, and imports its changed ones at %g ÷ %d calls a second, both waits billed as function time; "+
 		"GetFindings and BatchImportFindings cost nothing, ingestion events $0.00003 each. "+
 		"The first sweep after deployment imports each finding once more (one-time, not in these months); a delete event costs one GetFindings and one event. "+
 		"docs/cost.md explains the bill.\n\n",
 		from, thousands(per.N), per.Drifted, per.Invocations, per.FunctionSeconds, thousands(int(per.LogBytes)), callList(per.Calls),
 		a.Concurrency, a.Rate, a.Concurrency, a.Rate, TemplateMemoryMB, thousands(int(a.IdlePolls)), a.Metrics, a.RefreshDays,
-		PublisherConcurrency, idsPerRead, readShare, PublisherConcurrency+1)
+		a.BatchingWindow.Seconds(), PublisherConcurrency, idsPerRead, readShare, PublisherConcurrency+1, findings.DefaultImportRate, PublisherConcurrency+1)
 	for _, d := range []struct {
 		design Design
 		a      Assumptions

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/corsguard/corsguard/emulator"
+	"github.com/corsguard/corsguard/emulator/esm"
 	"github.com/corsguard/corsguard/handler"
 )
 
@@ -80,7 +81,8 @@ func (m *hubMeter) take() (imports, events, reads int) {
 // proxy in front of the emulator), the findings two consecutive sweeps of the same estate
 // ingest, with the function stopped and started again (a new bootstrap process: nothing
 // remembered) between them, on both paths: in-process, and the work queue's router with its
-// workers (every process restarted). The estate has drifted buckets and containers and the
+// worker, the findings queue and its publisher, as the template deploys them with Security Hub
+// on (every process restarted). The estate has drifted buckets and containers and the
 // function enforces (the template's default): the first sweep repairs them and imports one
 // finding per resource; the second finds everything compliant, as the findings say, and
 // imports nothing. Then a DeleteBucket event, sent to a new process once more, archives that
@@ -108,6 +110,12 @@ func TestASecondSweepImportsNothingAfterARestart(t *testing.T) {
 			}
 			meter := newHubMeter(t, a.url)
 			env := map[string]string{"CORSGUARD_TARGETS": "mediastore,s3", "CORSGUARD_SECURITY_HUB": "true"}
+			if path != "in-process" {
+				if err := a.SeedQueue(findingsQueue, map[string]string{"VisibilityTimeout": "330"}); err != nil {
+					t.Fatal(err)
+				}
+				env["CORSGUARD_FINDINGS_QUEUE_URL"] = a.QueueURL(a.url, findingsQueue)
+			}
 
 			// start starts every process of the path cold, reaching AWS through the meter, and
 			// returns the sweep: the scheduled event to the function (the router), and on the
@@ -134,21 +142,31 @@ func TestASecondSweepImportsNothingAfterARestart(t *testing.T) {
 					q.workers = []*function{startFunction(t, e)}
 					q.router = startFunction(t, e)
 				}
+				e["CORSGUARD_QUEUE_URL"] = q.queueURL
+				publisher := startFunction(t, e)
+				publish := &esm.Mapping{
+					Client: q.sqs, QueueURL: a.QueueURL(a.url, findingsQueue), QueueARN: a.QueueARN(findingsQueue), Region: region,
+					BatchSize: 100, MaximumBatchingWindow: 100 * time.Millisecond, MaximumConcurrency: 1, ReportBatchItemFailures: true,
+					Function: esm.HTTPFunction(nil, publisher.invokeURL),
+				}
 				return func(t *testing.T, id string) {
 					t.Helper()
 					wantSuccess(t, q.router.invoke(t, scheduled(id)), handler.Sweep)
-					m, _ := q.mapping(nil)
-					stats, err := m.Run(context.Background())
+					q.drain(t)
+					if d := q.depth(t, workQueue) + q.depth(t, workDLQ); d != 0 {
+						t.Errorf("%d messages left in the work queues", d)
+					}
+					stats, err := publish.Run(context.Background())
 					if err != nil {
 						t.Fatal(err)
 					}
-					if stats.FunctionErrors != 0 {
-						t.Errorf("%d function errors", stats.FunctionErrors)
+					if stats.FunctionErrors != 0 || stats.Failed != 0 {
+						t.Errorf("publisher: %+v", stats)
 					}
-					if d := q.depth(t, workQueue) + q.depth(t, workDLQ); d != 0 {
-						t.Errorf("%d messages left in the queues", d)
+					if d := q.depth(t, findingsQueue); d != 0 {
+						t.Errorf("%d messages left in the findings queue", d)
 					}
-				}, []*function{q.router, q.workers[0]}
+				}, []*function{q.router, q.workers[0], publisher}
 			}
 			stopAll := func(fns []*function) {
 				for _, fn := range fns {
