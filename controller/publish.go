@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
@@ -89,6 +91,8 @@ func (c *Controller) Publish(ctx context.Context, home Home, batch Batch) (failu
 			// Given back whole: the publisher's next delivery finds what was imported unchanged.
 			failures = ids
 			res.SecurityHub.Error = ""
+			// Not "the next run imports them again": the same messages come back.
+			rep.Notes = slices.DeleteFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, "Security Hub: ") })
 			rep.Notes = appendNew(rep.Notes, fmt.Sprintf("Security Hub: %d messages go back to the findings queue: %v", len(ids), err))
 		}
 	}

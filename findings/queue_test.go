@@ -241,3 +241,27 @@ func TestPublishFindingsFailsRetryablyWhenThrottledPastTheRetries(t *testing.T) 
 		t.Fatalf("not enabled: %v, want terminal ErrNotEnabled", err)
 	}
 }
+
+// A repair is news even where the finding passed before (a drift between two sweeps, repaired
+// by the second): the publisher imports it, as Publish does; the compliant sweep after it
+// imports nothing.
+func TestPublishFindingsImportsARepairOfAPassingFinding(t *testing.T) {
+	h := newHub(t)
+	now := t0.Add(time.Minute)
+	p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithRefresh(30*24*time.Hour),
+		findings.WithClock(func() time.Time { return now }))
+	ctx := context.Background()
+	at := func(o enforce.Outcome, d time.Duration) []findings.Finding {
+		return findings.Build(scope, report(entry("c000", o)), t0.Add(d), nil)
+	}
+	for _, step := range []struct {
+		outcome enforce.Outcome
+		imports int
+	}{{enforce.Compliant, 1}, {enforce.Remediated, 1}, {enforce.Compliant, 0}} {
+		now = now.Add(time.Hour)
+		res, err := p.PublishFindings(ctx, scope, at(step.outcome, now.Sub(t0)))
+		if err != nil || res.Imported != step.imports {
+			t.Errorf("%s: %+v, %v; want %d imported", step.outcome, res, err, step.imports)
+		}
+	}
+}

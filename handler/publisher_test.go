@@ -4,15 +4,28 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/corsguard/corsguard/emulator"
+	"github.com/corsguard/corsguard/emulator/esm"
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/internal/wiring/config"
+	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/workqueue"
 )
 
 // The findings queue: the workers hand their findings to a standard SQS queue and import
@@ -251,4 +264,73 @@ func TestThePublisherIgnoresRecordsOfAnotherQueue(t *testing.T) {
 	if foreign != 1 {
 		t.Errorf("ForeignRecords metric %v, want 1", foreign)
 	}
+}
+
+// With the workers' MaximumConcurrency at 50, the two publishers (the findings queue's
+// MaximumConcurrency) together stay within corsguard's share of BatchImportFindings: the
+// emulator's quota is set to the share itself (6 calls a second, burst 2), and a thousand
+// findings handed over as fifty worker batches would are imported without one throttle. Each
+// publisher is its own instance (its own token bucket), wired as cmd/enforcer wires one, except
+// that GetFindings is unpaced here (its share is TestThePublishersShareOfSecurityHubDoesNotDependOnTheWorkers's
+// and the e2e test's) so that the imports are what the quota sees.
+func TestTwoPublishersStayWithinTheImportShareWhateverTheWorkersConcurrency(t *testing.T) {
+	f := newPublisherFixture(t, 0)
+	const share = 6
+	f.emu.SetQuotas([]emulator.Quota{{Service: "securityhub", Ops: []string{"BatchImportFindings"}, Rate: share, Burst: 2, Per: emulator.PerAccount}})
+	env := map[string]string{config.BaselineParameter: baseline, "AWS_REGION": "us-east-1", config.Targets: "s3",
+		config.QueueURL: f.queueURL, config.FindingsQueueURL: f.findingsURL, config.SecurityHub: "true",
+		config.SecurityHubRate: fmt.Sprint(share), config.MaxConcurrency: "50"}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	must(t, err)
+	publishers := make(chan *Handler, config.PublisherConcurrency)
+	for range config.PublisherConcurrency {
+		engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(f.cfg), enforce.S3(s3.NewFromConfig(f.cfg), "us-east-1"))
+		must(t, err)
+		pub := findings.NewPublisher(securityhub.NewFromConfig(f.cfg), findings.WithImportRate(cfg.FindingsRate()),
+			findings.WithReadRate(1000), findings.WithRefresh(cfg.SecurityHubRefresh))
+		publishers <- New(cfg.Engine, engine, WithRegion(cfg.Region), WithLogger(slog.New(slog.DiscardHandler)), WithMetrics(io.Discard),
+			WithQueue(workqueue.New(sqs.NewFromConfig(f.cfg), cfg.QueueURL), engine), WithFindings(pub),
+			WithFindingsQueue(findings.NewOutbox(sqs.NewFromConfig(f.cfg), cfg.FindingsQueueURL)))
+	}
+
+	// A thousand findings, handed over ten to a message as the workers do.
+	scope := findings.Scope{Account: "012345678912", Region: "us-east-1"}
+	outbox := findings.NewOutbox(f.sqs, f.findingsURL)
+	for b := range 100 {
+		rep := &enforce.Report{Mode: enforce.ModeAudit}
+		for i := range 10 {
+			rep.Entries = append(rep.Entries, enforce.Entry{Kind: policy.S3, Name: fmt.Sprintf("media-%04d", b*10+i), Outcome: enforce.Compliant})
+		}
+		if _, err := outbox.Hand(context.Background(), scope, findings.Build(scope, rep, stamp, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := &esm.Mapping{Client: f.sqs, QueueURL: f.findingsURL, QueueARN: "arn:aws:sqs:us-east-1:012345678912:" + findingsQueue,
+		BatchSize: 20, MaximumBatchingWindow: time.Millisecond, MaximumConcurrency: config.PublisherConcurrency, ReportBatchItemFailures: true,
+		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+			h := <-publishers
+			defer func() { publishers <- h }()
+			resp, _ := h.Work(invocationOf(ctx), ev)
+			return resp, nil
+		}}
+	stats, err := m.Run(context.Background())
+	must(t, err)
+	if stats.Failed != 0 || stats.Deleted != 100 {
+		t.Fatalf("mapping: %+v", stats)
+	}
+	if n := len(f.emu.Findings()); n != 1000 {
+		t.Errorf("%d findings, want 1000", n)
+	}
+	if n := f.emu.CallCount("BatchImportFindings"); n != 10 {
+		t.Errorf("%d BatchImportFindings calls, want 10 (5 publisher batches of 200 findings)", n)
+	}
+	if th := f.emu.Throttled()["BatchImportFindings"]; th != 0 {
+		t.Errorf("BatchImportFindings throttled %d times at the share's quota: the publishers together exceeded %d/s", th, share)
+	}
+}
+
+// invocationOf adds the function's invocation context to ctx, as the Lambda runtime does.
+func invocationOf(ctx context.Context) context.Context {
+	return lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
+		AwsRequestID: "test-request", InvokedFunctionArn: "arn:aws:lambda:us-east-1:012345678912:function:corsguard"})
 }
