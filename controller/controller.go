@@ -48,7 +48,8 @@ type Runner interface {
 type Engine interface {
 	Runner
 	Kinds() []policy.Kind
-	Baselines(ctx context.Context, kinds []policy.Kind, mode enforce.Mode, reason string) *enforce.Report
+	Baselines(ctx context.Context, kinds []policy.Kind, w enforce.Work) *enforce.Report
+	Restamp(ctx context.Context, kind policy.Kind, profile string, stamps enforce.Stamps) *enforce.Report
 	// ListPage lists one page of kind's resources, of one profile's only when profile is not "".
 	ListPage(ctx context.Context, kind policy.Kind, token, profile string) (*enforce.Page, error)
 	// ProfileBaseline reads and checks one profile's baseline of one kind.
@@ -271,13 +272,14 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 			excluded = append(excluded, w.Named(k)...)
 		}
 	}
+	read := c.cfg.Now() // no later than the baselines' reads
 	var r *enforce.Report
 	if ofProfile {
 		// The profile's baseline is what its resources get: checked once here, and nothing
 		// enqueued under a missing or invalid one.
 		r = c.cfg.Worker.ProfileBaseline(b.work, *w.Profile, w.Mode, w.Reason)
 	} else {
-		r = c.cfg.Worker.Baselines(b.work, kinds, w.Mode, w.Reason)
+		r = c.cfg.Worker.Baselines(b.work, kinds, w)
 	}
 	r.Excluded = append(r.Excluded, excluded...)
 	q := &QueueResult{}
@@ -286,8 +288,11 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 			continue // reported in r.Baselines: nothing of this kind is enqueued
 		}
 		var err error
+		stamps := r.Stamps[k]
 		if sweep || ofProfile {
+			// The listing carries the stamps on to every reconcile message it enqueues.
 			first := workqueue.List(k, "", w.Mode, w.Reason, req.ID)
+			first.Baselines = stamps
 			if ofProfile {
 				first.Profile = w.Profile.Name
 			}
@@ -297,9 +302,10 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 			for _, name := range w.Named(k) {
 				msg := workqueue.Reconcile(k, name, w.Mode, w.Reason, req.ID)
 				msg.FreshTags = w.FreshTags
+				msg.Baselines = stamps
 				msgs = append(msgs, msg)
 			}
-			if err = c.cfg.Queue.Send(b.work, msgs); err == nil {
+			if err = c.sendFresh(b.work, msgs, read); err == nil {
 				q.Enqueued += len(msgs)
 			}
 		}
@@ -369,6 +375,31 @@ func (c *Controller) Archive(ctx context.Context, d Deletion) *Result {
 	return res
 }
 
+// MaxStampAge bounds the time from the router's read of the baselines to the SendMessageBatch
+// of the messages that carry their versions. Past it, the router stamps nothing and the worker
+// reads the latest version: a router slow between its read and its send (a long SDK retry, a
+// frozen execution environment) must not put an older stamp behind a newer one in a resource's
+// message group. A baseline change reaches the resources through its own event and sweep, later
+// than this after the change (see docs/RELIABILITY.md, "Baseline reads").
+const MaxStampAge = time.Second
+
+// sendFresh sends the router's messages, with their stamps only while the read they come from
+// (at read) is at most MaxStampAge old; each SendMessageBatch is checked apart.
+func (c *Controller) sendFresh(ctx context.Context, msgs []workqueue.Message, read time.Time) error {
+	for start := 0; start < len(msgs); start += workqueue.BatchSize {
+		batch := msgs[start:min(start+workqueue.BatchSize, len(msgs))]
+		if c.cfg.Now().Sub(read) > MaxStampAge {
+			for i := range batch {
+				batch[i].Baselines = nil
+			}
+		}
+		if err := c.cfg.Queue.Send(ctx, batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // valid reports whether r's baseline for kind k is valid.
 func valid(r *enforce.Report, k policy.Kind) bool {
 	for _, b := range r.Baselines {
@@ -399,7 +430,9 @@ func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *e
 		}
 		msgs := make([]workqueue.Message, 0, len(page.Names))
 		for _, name := range page.Names {
-			msgs = append(msgs, workqueue.Reconcile(msg.Kind, name, msg.Mode, msg.Why, msg.Request))
+			m := workqueue.Reconcile(msg.Kind, name, msg.Mode, msg.Why, msg.Request)
+			m.Baselines = msg.Baselines
+			msgs = append(msgs, m)
 		}
 		if err := c.cfg.Queue.Send(b.work, msgs); err != nil {
 			return err
@@ -414,6 +447,7 @@ func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *e
 		if deadline, ok := b.work.Deadline(); ok && deadline.Sub(c.cfg.Now()) < 2*slowest {
 			next := workqueue.List(msg.Kind, token, msg.Mode, msg.Why, msg.Request)
 			next.Profile = msg.Profile
+			next.Baselines = msg.Baselines
 			if err := c.cfg.Queue.Send(b.settle, []workqueue.Message{next}); err != nil {
 				return err
 			}

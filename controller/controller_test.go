@@ -87,8 +87,8 @@ type fakeEngine struct{}
 
 func (fakeEngine) Run(context.Context, enforce.Work) *enforce.Report { return &enforce.Report{} }
 func (fakeEngine) Kinds() []policy.Kind                              { return []policy.Kind{policy.MediaStore, policy.S3} }
-func (fakeEngine) Baselines(_ context.Context, kinds []policy.Kind, mode enforce.Mode, reason string) *enforce.Report {
-	r := &enforce.Report{Mode: mode, Reason: reason, Baseline: enforce.Baseline{Valid: true}}
+func (fakeEngine) Baselines(_ context.Context, kinds []policy.Kind, w enforce.Work) *enforce.Report {
+	r := &enforce.Report{Mode: w.Mode, Reason: w.Reason, Baseline: enforce.Baseline{Valid: true}}
 	for _, k := range kinds {
 		r.Baselines = append(r.Baselines, enforce.Baseline{Kind: k, Valid: true})
 	}
@@ -107,6 +107,9 @@ func (fakeEngine) ProfileBaseline(_ context.Context, ref enforce.ProfileRef, mod
 	return &enforce.Report{Mode: mode, Reason: reason, Baseline: enforce.Baseline{Kind: ref.Kind, Profile: ref.Name, Valid: true}}
 }
 
+func (fakeEngine) Restamp(context.Context, policy.Kind, string, enforce.Stamps) *enforce.Report {
+	return &enforce.Report{Baseline: enforce.Baseline{Valid: true}}
+}
 func (fakeEngine) Reconcile(context.Context, []enforce.Item, string) *enforce.Report {
 	return &enforce.Report{}
 }

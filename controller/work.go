@@ -261,6 +261,20 @@ func (c *Controller) continueListing(b budgets, msg workqueue.Message, q *QueueR
 	if !slices.Contains(c.cfg.Worker.Kinds(), msg.Kind) {
 		return enforce.Terminal(fmt.Errorf("list %s: %s is not among the targets %v", msg.Kind, msg.Kind, c.cfg.Worker.Kinds()))
 	}
+	// The listing's stamps, raised to what this instance has cached, and a version read now
+	// for each baseline the router did not stamp; an invalid baseline enqueues nothing.
+	r := c.cfg.Worker.Restamp(b.work, msg.Kind, msg.Profile, msg.Baselines)
+	rep.APICalls = addCounts(rep.APICalls, r.APICalls)
+	if !r.Baseline.Valid {
+		rep.Baselines = append(rep.Baselines, r.Baselines...)
+		rep.Baseline = r.Baseline
+		err := fmt.Errorf("list %s: %s", msg.Kind, r.Baseline.Error)
+		if r.Baseline.Retryable {
+			return err
+		}
+		return enforce.Terminal(err)
+	}
+	msg.Baselines = r.Stamps[msg.Kind]
 	return c.list(b, msg, q, rep)
 }
 
@@ -268,7 +282,7 @@ func (c *Controller) continueListing(b budgets, msg workqueue.Message, q *QueueR
 func (c *Controller) reconcileRound(ctx context.Context, round []item, reason string, batch *enforce.Report, settle func(item, Decision)) {
 	items := make([]enforce.Item, len(round))
 	for i, it := range round {
-		items[i] = enforce.Item{Kind: it.msg.Kind, Name: it.msg.Name, Mode: it.msg.Mode, FreshTags: it.msg.FreshTags}
+		items[i] = enforce.Item{Kind: it.msg.Kind, Name: it.msg.Name, Mode: it.msg.Mode, FreshTags: it.msg.FreshTags, Baselines: it.msg.Baselines}
 	}
 	r := c.cfg.Worker.Reconcile(ctx, items, reason) // the engine keeps the margin itself
 	merge(batch, r)

@@ -48,18 +48,20 @@ func parameterNotFound(err error) bool {
 	return errors.As(err, &notFound)
 }
 
-// readBaseline reads the baseline in the named parameter. The returned value is nil when it
-// could not be read; the Baseline then says why.
-func (e *Engine) readBaseline(ctx context.Context, m *meter, name string) (Baseline, *string) {
-	b := Baseline{Parameter: name}
-	param, err := e.getParameter(ctx, m, name)
-	if err != nil {
+// baselineAt returns the baseline in the parameter for kind at the version stamp asks (see
+// resolve), and its policy when it is valid. A parameter that could not be read gives an
+// invalid Baseline that says why (Retryable when a retry can fix it); a budgeted read without
+// a token gives an Unread one.
+func (e *Engine) baselineAt(ctx context.Context, m *meter, kind policy.Kind, parameter string, stamp int64, budgeted bool) (Baseline, policy.Policy) {
+	v, err := e.resolve(ctx, m, parameter, stamp, budgeted)
+	switch {
+	case errors.Is(err, errNoBudget):
+		return Baseline{Kind: kind, Parameter: parameter, Valid: true, Unread: true}, nil
+	case err != nil:
 		err = judge(err)
-		b.Error, b.Retryable = err.Error(), Retryable(err)
-		return b, nil
+		return Baseline{Kind: kind, Parameter: parameter, Error: err.Error(), Retryable: Retryable(err)}, nil
 	}
-	b.Version = param.Version
-	return b, aws.String(aws.ToString(param.Value))
+	return v.baseline(kind)
 }
 
 // parseBaseline parses a baseline's value for kind (a CloudFront baseline is a CorsConfig,
@@ -74,43 +76,28 @@ func parseBaseline(b *Baseline, kind policy.Kind, value string) policy.Policy {
 	return p
 }
 
-// loadBaselines reads the baseline of every kind in kinds (each parameter once) and validates
-// it with that kind's rules: a baseline with POST is valid for S3 buckets and refused for
-// MediaStore containers. It records each kind's Baseline in rep.Baselines and their summary
-// in rep.Baseline, and returns the policy of every kind whose baseline is valid.
+// loadBaselines reads the baseline of every kind in kinds at its latest version (each
+// parameter once per run) and validates it with that kind's rules; see loadBaselinesAt.
 func (e *Engine) loadBaselines(ctx context.Context, m *meter, kinds []*binding, rep *Report) map[*binding]policy.Policy {
-	type read struct {
-		b     Baseline
-		value *string
-	}
-	reads := map[string]read{}
+	return e.loadBaselinesAt(ctx, m, kinds, rep, nil, false)
+}
+
+// loadBaselinesAt reads the baseline of every kind in kinds (each parameter once) at the
+// version need gives it (the newer of that stamp and the cached version; latest when need has
+// none) and validates it with that kind's rules: a baseline with POST is valid for S3 buckets
+// and refused for MediaStore containers. budgeted: a read that finds no token of the SSM share
+// at once is not made, and its baseline is reported Unread (the router's reads). It records each
+// kind's Baseline in rep.Baselines and their summary in rep.Baseline, and returns the policy of
+// every kind whose baseline is valid.
+func (e *Engine) loadBaselinesAt(ctx context.Context, m *meter, kinds []*binding, rep *Report, need Stamps, budgeted bool) map[*binding]policy.Policy {
 	wants := map[*binding]policy.Policy{}
 	var problems []string
 	for _, k := range kinds {
-		r, ok := reads[k.parameter]
-		if !ok {
-			r.b, r.value = e.readBaseline(ctx, m, k.parameter)
-			reads[k.parameter] = r
-		}
-		b := r.b
-		b.Kind = k.store.Kind()
-		var p policy.Policy
-		if r.value != nil {
-			p = parseBaseline(&b, b.Kind, *r.value)
-		}
-		if p != nil {
-			if err := policy.Validate(p, b.Kind); err != nil {
-				b.Error = fmt.Sprintf("baseline %s version %d: %v", b.Parameter, b.Version, err)
-				var verr *policy.ValidationError
-				if errors.As(err, &verr) {
-					b.Errors = verr.Problems
-				}
-			} else {
-				b.Valid = true
-				wants[k] = p
-			}
-		}
-		if !b.Valid {
+		b, p := e.baselineAt(ctx, m, k.store.Kind(), k.parameter, need[k.parameter], budgeted)
+		switch {
+		case b.Valid && !b.Unread:
+			wants[k] = p
+		case !b.Valid:
 			problems = append(problems, b.Error)
 		}
 		rep.Baselines = append(rep.Baselines, b)

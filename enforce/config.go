@@ -46,6 +46,15 @@ const (
 	// LambdaQuota and APIGatewayQuota are the services' quotas, which a share cannot exceed.
 	LambdaQuota     = 15.0
 	APIGatewayQuota = 10.0
+	// DefaultSSMRate is corsguard's share of Parameter Store's standard throughput (40
+	// transactions per second per account and Region, shared by GetParameter, GetParameters
+	// and GetParametersByPath of every application in the account): a quarter. corsguard needs
+	// about one read per worker instance per baseline version and one per router invocation
+	// (see docs/RELIABILITY.md, "Baseline reads"), and the account's other applications read
+	// their own configuration from the same 40 (often at every cold start): they keep the rest.
+	DefaultSSMRate = 10.0
+	// SSMQuota is Parameter Store's standard throughput, which the share cannot exceed.
+	SSMQuota = 40.0
 )
 
 // Config is everything an Engine needs besides its clients. Zero fields take the defaults
@@ -90,6 +99,12 @@ type Config struct {
 	// bucket per service instead of one per operation. math.Inf(1) means no limit.
 	LambdaRate     float64
 	APIGatewayRate float64
+	// SSMRate is the most Parameter Store reads per second, every SSM call together (its
+	// quota is account-wide across GetParameter, GetParameters and GetParametersByPath). A
+	// worker's read waits for its token; the router's read takes one only if it is there at
+	// once, and otherwise stamps no baseline version (the worker then reads). math.Inf(1)
+	// means no limit.
+	SSMRate float64
 	// BackoffBase and BackoffCap shape the wait while a resource is busy (being created, or
 	// in use): sleep = rand(0, min(BackoffCap, BackoffBase·2^n)) before the n-th retry.
 	BackoffBase time.Duration
@@ -160,6 +175,9 @@ func (c Config) withDefaults() Config {
 	if c.APIGatewayRate == 0 {
 		c.APIGatewayRate = DefaultAPIGatewayRate
 	}
+	if c.SSMRate == 0 {
+		c.SSMRate = DefaultSSMRate
+	}
 	if c.BackoffBase == 0 {
 		c.BackoffBase = DefaultBackoffBase
 	}
@@ -224,6 +242,9 @@ func (c Config) validate() error {
 	}
 	if math.IsNaN(c.APIGatewayRate) || c.APIGatewayRate < 0 || (c.APIGatewayRate > APIGatewayQuota && !math.IsInf(c.APIGatewayRate, 1)) {
 		badf("APIGatewayRate is %v; want above 0 and at most API Gateway's quota of %v requests per second", c.APIGatewayRate, APIGatewayQuota)
+	}
+	if math.IsNaN(c.SSMRate) || c.SSMRate < 0 || (c.SSMRate > SSMQuota && !math.IsInf(c.SSMRate, 1)) {
+		badf("SSMRate is %v; want above 0 and at most Parameter Store's quota of %v reads per second", c.SSMRate, SSMQuota)
 	}
 	if c.BackoffBase < 0 || c.BackoffCap < c.BackoffBase {
 		badf("BackoffBase %v and BackoffCap %v: want 0 < BackoffBase <= BackoffCap", c.BackoffBase, c.BackoffCap)

@@ -33,6 +33,8 @@ type Engine struct {
 	kinds  []*binding
 	limits *limiters
 	rules  profile.Rules // how each resource gets its baseline
+	// versions is the newest version read of each baseline parameter, for the engine's life.
+	versions *paramCache
 }
 
 // binding is one store of an Engine with the baseline parameter and selector that apply to it.
@@ -53,7 +55,7 @@ func New(cfg Config, params SSMAPI, stores ...Store) (*Engine, error) {
 	if params == nil || len(stores) == 0 {
 		return nil, errors.New("enforce: New needs an SSM client and a store")
 	}
-	e := &Engine{cfg: cfg, params: params, rules: cfg.ProfileRules()}
+	e := &Engine{cfg: cfg, params: params, rules: cfg.ProfileRules(), versions: newParamCache()}
 	for _, s := range stores {
 		if s == nil {
 			return nil, errors.New("enforce: New needs an SSM client and a store")
@@ -79,6 +81,7 @@ func New(cfg Config, params SSMAPI, stores ...Store) (*Engine, error) {
 	e.limits = newLimiters(lim)
 	e.limits.share("lambda", limitOf(cfg.LambdaRate))
 	e.limits.share("apigateway", limitOf(cfg.APIGatewayRate))
+	e.limits.share("ssm", limitOf(cfg.SSMRate))
 	return e, nil
 }
 

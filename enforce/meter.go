@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
@@ -64,10 +65,26 @@ type meter struct {
 	said   []string
 	// profiles are the profile baselines this run read, each once.
 	profiles *profileCache
+	// latest holds the parameters this run read at their latest version, each once.
+	latest map[string]freshRead
 }
 
 func newMeter(l *limiters) *meter {
-	return &meter{limits: l, calls: map[string]int{}, profiles: newProfileCache()}
+	return &meter{limits: l, calls: map[string]int{}, profiles: newProfileCache(), latest: map[string]freshRead{}}
+}
+
+// fresh returns the run's read of the parameter's latest version, if it made one.
+func (m *meter) fresh(name string) (freshRead, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.latest[name]
+	return r, ok
+}
+
+func (m *meter) setFresh(name string, r freshRead) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.latest[name] = r
 }
 
 // apiOption counts one call of op and returns the API option (an SDK stack change, as in
@@ -80,6 +97,9 @@ func (m *meter) apiOption(op string) func(*middleware.Stack) error {
 	m.mu.Unlock()
 	lim := m.limits.get(op)
 	wait := middleware.FinalizeMiddlewareFunc("corsguard.RateLimit", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		if paid, ok := ctx.Value(prepaid{}).(*atomic.Bool); ok && paid.Swap(false) {
+			return next.HandleFinalize(ctx, in) // its token was taken at once (a budgeted read)
+		}
 		if err := lim.Wait(ctx); err != nil {
 			return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("rate limit %s: %w", op, err)
 		}

@@ -20,6 +20,8 @@ type target struct {
 	base Baseline
 	// profiles holds the run's profile baselines; nil reads none.
 	profiles *profileCache
+	// stamps are the baseline versions the work queue's message was planned with.
+	stamps Stamps
 	// tags, when not nil, are every tag of the resource, read in bulk; noProfileTag says a
 	// bulk read found it without the profile tag (its other tags are read only if needed).
 	tags         map[string]string

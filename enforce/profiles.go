@@ -2,7 +2,6 @@ package enforce
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -54,37 +53,28 @@ func (c *profileCache) baselines() []Baseline {
 	defer c.mu.Unlock()
 	var out []Baseline
 	for _, r := range c.reads {
-		out = append(out, r.b)
+		// Two stamps of one parameter may come to one version: reported once.
+		if !slices.ContainsFunc(out, func(b Baseline) bool { return b.Parameter == r.b.Parameter && b.Version == r.b.Version }) {
+			out = append(out, r.b)
+		}
 	}
 	return out
 }
 
-// profileBaseline reads, parses and validates the baseline in parameter for kind, once per run.
-func (e *Engine) profileBaseline(ctx context.Context, m *meter, c *profileCache, kind policy.Kind, name, parameter string) (Baseline, policy.Policy) {
+// profileBaseline returns the baseline in parameter for kind, at the version stamp asks (0:
+// its latest; see resolve), once per run and stamp.
+func (e *Engine) profileBaseline(ctx context.Context, m *meter, c *profileCache, kind policy.Kind, name, parameter string, stamp int64) (Baseline, policy.Policy) {
+	key := fmt.Sprintf("%s:%d", parameter, stamp)
 	c.mu.Lock()
-	r, ok := c.reads[parameter]
+	r, ok := c.reads[key]
 	if !ok {
 		r = &profileRead{}
-		c.reads[parameter] = r
+		c.reads[key] = r
 	}
 	c.mu.Unlock()
 	r.once.Do(func() {
-		b, value := e.readBaseline(ctx, m, parameter)
-		b.Kind, b.Profile = kind, name
-		if value != nil {
-			if p := parseBaseline(&b, kind, *value); p != nil {
-				if err := policy.Validate(p, kind); err != nil {
-					b.Error = fmt.Sprintf("baseline %s version %d: %v", b.Parameter, b.Version, err)
-					var verr *policy.ValidationError
-					if errors.As(err, &verr) {
-						b.Errors = verr.Problems
-					}
-				} else {
-					b.Valid, r.want = true, p
-				}
-			}
-		}
-		r.b = b
+		r.b, r.want = e.baselineAt(ctx, m, kind, parameter, stamp, false)
+		r.b.Profile = name
 	})
 	return r.b, r.want
 }
@@ -110,7 +100,7 @@ func (e *Engine) want(ctx context.Context, m *meter, t target, choice profile.Ch
 	if t.profiles == nil {
 		return nil, prof, Terminal(fmt.Errorf("profile %s: this run reads no profile", choice.Name))
 	}
-	b, want := e.profileBaseline(ctx, m, t.profiles, kind, choice.Name, choice.Parameter)
+	b, want := e.profileBaseline(ctx, m, t.profiles, kind, choice.Name, choice.Parameter, t.stamps[choice.Parameter])
 	prof.Version = b.Version
 	if !b.Valid {
 		err := fmt.Errorf("profile %s (%s) for %s: %s", choice.Name, choice.Source, kind, b.Error)
@@ -197,7 +187,7 @@ func (e *Engine) Profiles(ctx context.Context) *ProfileListing {
 			case c.Err != nil:
 				ent.Error = c.Err.Error()
 			default:
-				b, _ := e.profileBaseline(ctx, m, m.profiles, k.store.Kind(), c.Name, c.Parameter)
+				b, _ := e.profileBaseline(ctx, m, m.profiles, k.store.Kind(), c.Name, c.Parameter, 0)
 				ent.Version = b.Version
 				if !b.Valid {
 					ent.Error = b.Error
@@ -345,7 +335,21 @@ func (e *Engine) ProfileBaseline(ctx context.Context, ref ProfileRef, mode Mode,
 	m := newMeter(e.limits)
 	rep = e.newReport(mode, reason)
 	defer e.finish(rep, m)
-	rep.Baseline = e.readProfileBaseline(ctx, m, ref)
+	if err := profile.ValidName(ref.Name); err != nil {
+		rep.Baseline = Baseline{Kind: ref.Kind, Profile: ref.Name, Error: err.Error()}
+		return rep
+	}
+	// The router's read: budgeted and stamped, as Baselines' are.
+	parameter := profile.Parameter(e.rules.Path, ref.Kind, ref.Name)
+	b, _ := e.baselineAt(ctx, m, ref.Kind, parameter, 0, true)
+	b.Profile = ref.Name
+	rep.Baseline = b
+	if !b.Unread {
+		rep.Profiles = append(rep.Profiles, b)
+		if b.Valid {
+			rep.Stamps = map[policy.Kind]Stamps{ref.Kind: {parameter: b.Version}}
+		}
+	}
 	return rep
 }
 
@@ -355,7 +359,7 @@ func (e *Engine) readProfileBaseline(ctx context.Context, m *meter, ref ProfileR
 	if err := profile.ValidName(ref.Name); err != nil {
 		return Baseline{Kind: ref.Kind, Profile: ref.Name, Error: err.Error()}
 	}
-	b, _ := e.profileBaseline(ctx, m, m.profiles, ref.Kind, ref.Name, parameter)
+	b, _ := e.profileBaseline(ctx, m, m.profiles, ref.Kind, ref.Name, parameter, 0)
 	return b
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 // The work queue's steps. Run does plan, reconcile and report in one process; the work queue
@@ -23,11 +24,19 @@ type Item struct {
 	// FreshTags says the resource's tags changed just now: its own tags are read (S3:
 	// GetBucketTagging), never the Tagging API's bulk answer, which can lag a new tag.
 	FreshTags bool
+	// Baselines are the versions the router read of the baselines that may apply to the item
+	// (its kind's, and the profiles' it knew of): the item applies, for each, the newer of
+	// that version and the engine's cached one. A parameter it does not name is read at its
+	// latest version (once per Reconcile).
+	Baselines Stamps
 }
 
 // Reconcile reconciles each item once, as a run reconciles one resource, on the engine's
-// workers and within ctx's deadline less the margin. Each kind's baseline is read once, at its
-// current version (an item that waited on the queue never writes an older baseline); an item of
+// workers and within ctx's deadline less the margin. Each kind's baseline is applied at the
+// newer of the items' stamps and the engine's cached version, read only when the cache holds
+// no version that new (NAME:VERSION), or at its latest version, read once, when an item of the
+// kind carries no stamp for it: an item never applies a baseline older than the one it was
+// planned with, and an unstamped one never one older than when the batch began; an item of
 // a kind whose baseline is invalid, like one of a kind the engine has no store for or one the
 // selector leaves out, is not touched (Excluded lists the latter two). A busy resource is not
 // waited for: it fails at once, for the caller to retry later; the work queue gives its message
@@ -55,7 +64,7 @@ func (e *Engine) Reconcile(ctx context.Context, items []Item, reason string) (re
 	if len(active) == 0 {
 		active = e.kinds[:1]
 	}
-	wants := e.loadBaselines(work, m, active, rep)
+	wants := e.loadBaselinesAt(work, m, active, rep, need(items, active), false)
 
 	var targets []target
 	for _, it := range items {
@@ -74,11 +83,34 @@ func (e *Engine) Reconcile(ctx context.Context, items []Item, reason string) (re
 			continue // its baseline is invalid: not touched; the report's baseline says why
 		}
 		targets = append(targets, target{kind: active[i], name: it.Name, want: want, mode: mode,
-			base: kindBaseline(rep, active[i]), profiles: m.profiles, freshTags: it.FreshTags})
+			base: kindBaseline(rep, active[i]), profiles: m.profiles, freshTags: it.FreshTags, stamps: it.Baselines})
 	}
 	e.bulkTags(work, m, targets)
 	rep.Entries = e.reconcileAll(work, nil, m, targets, rep.Mode, deadline, false)
 	return rep
+}
+
+// need is the version of each kind's baseline parameter that items need: the newest stamp,
+// or none (the latest) when an item of a kind that uses it carries no stamp for it.
+func need(items []Item, kinds []*binding) Stamps {
+	out := Stamps{}
+	unstamped := map[string]bool{}
+	for _, k := range kinds {
+		for _, it := range items {
+			if it.Kind != k.store.Kind() {
+				continue
+			}
+			if v := it.Baselines[k.parameter]; v > 0 {
+				out[k.parameter] = max(out[k.parameter], v)
+			} else {
+				unstamped[k.parameter] = true
+			}
+		}
+	}
+	for p := range unstamped {
+		delete(out, p)
+	}
+	return out
 }
 
 // Page is one page of a listing of one kind's resources.
@@ -142,12 +174,19 @@ func (e *Engine) ListPage(ctx context.Context, of policy.Kind, token, profileNam
 }
 
 // Baselines reads and validates the baselines of kinds (those the engine has; every kind when
-// none is given), as a run does before anything else, and reports them (no entries; Succeeded
-// when every one is valid). The router checks them before it enqueues: an invalid baseline
-// then changes nothing and is reported once, not once per resource.
-func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, mode Mode, reason string) (rep *Report) {
+// none is given) for the work queue's router, and reports them (no entries; Succeeded when
+// every one is valid). The router checks them before it enqueues: an invalid baseline then
+// changes nothing and is reported once, not once per resource. It stamps the versions read
+// (rep.Stamps) into the messages it enqueues: each kind's baseline, and the profiles' it
+// knows of (those the patterns give the named resources, or every pattern's in a sweep).
+//
+// The reads are budgeted: each takes a token of the SSM share only if one is there at once.
+// A baseline read without one is reported Unread and stamped nowhere (the worker reads and
+// validates it), so that a storm of events is not a storm of reads against the account's
+// Parameter Store quota.
+func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, w Work) (rep *Report) {
 	m := newMeter(e.limits)
-	rep = e.newReport(mode, reason)
+	rep = e.newReport(w.Mode, w.Reason)
 	defer e.finish(rep, m)
 	var active []*binding
 	for _, k := range e.kinds {
@@ -158,7 +197,93 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, mode Mode, 
 	if len(active) == 0 {
 		active = e.kinds[:1]
 	}
-	e.loadBaselines(ctx, m, active, rep)
+	e.loadBaselinesAt(ctx, m, active, rep, nil, true)
+	for _, k := range active {
+		s := Stamps{}
+		if b := kindBaseline(rep, k); b.Valid && !b.Unread {
+			s[k.parameter] = b.Version
+		}
+		for _, p := range e.knownProfiles(k, w) {
+			// A profile that cannot be read now is not stamped: its resources read it, and
+			// fail there if it is missing or invalid.
+			if v, err := e.resolve(ctx, m, p, 0, true); err == nil {
+				s[p] = v.version
+			}
+		}
+		if len(s) > 0 {
+			if rep.Stamps == nil {
+				rep.Stamps = map[policy.Kind]Stamps{}
+			}
+			rep.Stamps[k.store.Kind()] = s
+		}
+	}
+	return rep
+}
+
+// knownProfiles returns the profile parameters of kind k that w may need, as far as names tell:
+// in a sweep every pattern's, else those of the patterns that match a named resource. A tag
+// names a profile only once the worker reads it.
+func (e *Engine) knownProfiles(k *binding, w Work) []string {
+	if w.sweep() {
+		return e.rules.Parameters(k.store.Kind())
+	}
+	var out []string
+	for _, name := range w.Named(k.store.Kind()) {
+		if c := e.rules.Resolve(k.store.Kind(), name, nil); c.Source == profile.SourcePattern && !slices.Contains(out, c.Parameter) {
+			out = append(out, c.Parameter)
+		}
+	}
+	return out
+}
+
+// Restamp is what a worker does before it carries a listing of kind on (of one profile's
+// resources when prof is not ""): the listing's stamps, each raised to the engine's cached
+// version when that is newer (no read), and a version read now for each baseline the listing
+// does not stamp (the router had no token for it): the kind's and every pattern's profile, or
+// the one profile's. The listing's own baseline (the kind's, or the profile's) is validated when
+// read: rep.Baseline says whether the listing may go on (an invalid one enqueues nothing).
+// rep.Stamps[kind] are the stamps of the reconcile messages the listing enqueues.
+func (e *Engine) Restamp(ctx context.Context, kind policy.Kind, prof string, stamps Stamps) (rep *Report) {
+	m := newMeter(e.limits)
+	rep = e.newReport("", "restamp listing")
+	defer e.finish(rep, m)
+	i := slices.IndexFunc(e.kinds, func(k *binding) bool { return k.store.Kind() == kind })
+	if i < 0 {
+		rep.Error = fmt.Sprintf("the engine has no store of kind %s", kind)
+		return rep
+	}
+	k := e.kinds[i]
+	params := append([]string{k.parameter}, e.rules.Parameters(kind)...)
+	if prof != "" {
+		params = []string{profile.Parameter(e.rules.Path, kind, prof)}
+	}
+	out := Stamps{}
+	for j, p := range params {
+		if v, ok := stamps[p]; ok {
+			out[p] = v
+			if c := e.versions.get(p); c != nil && c.version > v {
+				out[p] = c.version
+			}
+			if j == 0 {
+				rep.Baseline = Baseline{Kind: kind, Parameter: p, Version: out[p], Valid: true, Unread: true, Profile: prof}
+			}
+			continue
+		}
+		if j == 0 {
+			b, _ := e.baselineAt(ctx, m, kind, p, 0, false)
+			b.Profile = prof
+			rep.Baseline = b
+			if b.Valid {
+				out[p] = b.Version
+			}
+			continue
+		}
+		if v, err := e.resolve(ctx, m, p, 0, false); err == nil {
+			out[p] = v.version
+		}
+	}
+	rep.Baselines = []Baseline{rep.Baseline}
+	rep.Stamps = map[policy.Kind]Stamps{kind: out}
 	return rep
 }
 

@@ -3,6 +3,7 @@ package enforce_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -154,11 +155,29 @@ func TestListPageCarriesOnFromItsToken(t *testing.T) {
 func TestBaselinesReportsTheKindsAsked(t *testing.T) {
 	e := newEnv(t, envOption{})
 	e.setBaseline(`[{"AllowedOrigins":["*"],"AllowedMethods":["POST"],"AllowedHeaders":[]}]`)
-	eng := e.engineOf(enforce.Config{}, policy.MediaStore, policy.S3)
-	if rep := eng.Baselines(context.Background(), []policy.Kind{policy.S3}, "", "check"); !rep.Succeeded || len(rep.Baselines) != 1 {
+	// No limit on the router's reads: both calls read (a router reads only with a token at once).
+	eng := e.engineOf(enforce.Config{SSMRate: math.Inf(1)}, policy.MediaStore, policy.S3)
+	if rep := eng.Baselines(context.Background(), []policy.Kind{policy.S3}, enforce.Work{Reason: "check"}); !rep.Succeeded || len(rep.Baselines) != 1 {
 		t.Errorf("S3 only: succeeded %v, baselines %+v; want valid (S3 allows POST)", rep.Succeeded, rep.Baselines)
 	}
-	if rep := eng.Baselines(context.Background(), nil, "", "check"); rep.Succeeded || len(rep.Baselines) != 2 {
+	if rep := eng.Baselines(context.Background(), nil, enforce.Work{Reason: "check"}); rep.Succeeded || len(rep.Baselines) != 2 {
 		t.Errorf("every kind: succeeded %v, baselines %+v; want invalid for MediaStore", rep.Succeeded, rep.Baselines)
+	}
+}
+
+// The router's reads are budgeted: a second read right after the first, with a share of one read
+// per 100 s, is not made; the baseline is reported unread (valid as far as the router knows) and
+// stamped nowhere.
+func TestARouterWithoutATokenReadsNothingAndStampsNothing(t *testing.T) {
+	e := newEnv(t, envOption{})
+	e.setBaseline(`[{"AllowedOrigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":[]}]`)
+	eng := e.engineOf(enforce.Config{SSMRate: 0.01}, policy.S3)
+	first := eng.Baselines(context.Background(), nil, enforce.Work{Reason: "first"})
+	if first.Stamps[policy.S3]["/corsguard/baseline"] != 1 || first.APICalls["ssm:GetParameter"] != 1 {
+		t.Fatalf("first: stamps %v, calls %v; want version 1 read once", first.Stamps, first.APICalls)
+	}
+	second := eng.Baselines(context.Background(), nil, enforce.Work{Reason: "second"})
+	if b := second.Baselines[0]; !b.Unread || !b.Valid || b.Version != 0 || second.Stamps != nil || second.APICalls["ssm:GetParameter"] != 0 {
+		t.Errorf("second: baseline %+v, stamps %v, calls %v; want unread, nothing stamped, no call", b, second.Stamps, second.APICalls)
 	}
 }

@@ -148,6 +148,10 @@ type Baseline struct {
 	// (throttling or server errors past the SDK's retries, a timeout). A missing parameter, a
 	// denied read and a baseline that does not parse or breaks the rules are terminal.
 	Retryable bool `json:"retryable,omitempty"`
+	// Unread says that the work queue's router did not read this baseline: its share of
+	// Parameter Store had no token at once. Version is then 0 and Valid says only that nothing
+	// is known against it; the router stamps no version, and the worker reads and validates it.
+	Unread bool `json:"unread,omitempty"`
 }
 
 // Entry is the result for one resource.
@@ -218,13 +222,16 @@ type Report struct {
 	// Profiles are the profiles' baselines the run read (each once, when a resource first
 	// needed it), sorted by parameter. An invalid or missing one failed its resources, each
 	// counted in the entries.
-	Profiles []Baseline      `json:"profiles,omitempty"`
-	Mode     Mode            `json:"mode"`
-	Reason   string          `json:"reason"`
-	Started  time.Time       `json:"started"`
-	Duration time.Duration   `json:"duration_ns"`
-	Entries  []Entry         `json:"entries"`
-	Totals   map[Outcome]int `json:"totals"`
+	Profiles []Baseline `json:"profiles,omitempty"`
+	// Stamps are, per kind, the baseline versions the work queue's router (or a worker
+	// carrying a listing on) stamped into the messages it enqueued.
+	Stamps   map[policy.Kind]Stamps `json:"stamps,omitempty"`
+	Mode     Mode                   `json:"mode"`
+	Reason   string                 `json:"reason"`
+	Started  time.Time              `json:"started"`
+	Duration time.Duration          `json:"duration_ns"`
+	Entries  []Entry                `json:"entries"`
+	Totals   map[Outcome]int        `json:"totals"`
 	// APICalls counts the calls the engine made per IAM action, such as
 	// "mediastore:GetCorsPolicy"; the SDK's retries within one call are not counted.
 	APICalls map[string]int `json:"api_calls"`

@@ -55,6 +55,7 @@ type Handler struct {
 	namespace string
 	region    string
 	now       func() time.Time
+	ctlNow    func() time.Time // the controller's clock; nil: time.Now
 	rand      func() float64
 	queue     Queue
 	hub       controller.Publisher
@@ -102,6 +103,10 @@ func WithRegion(region string) Option { return func(h *Handler) { h.region = reg
 // withClock sets the clock that stamps the metrics (default time.Now).
 func withClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
 
+// withControllerClock sets the controller's clock (default time.Now), which times the work
+// queue's listing and the router's stamps.
+func withControllerClock(now func() time.Time) Option { return func(h *Handler) { h.ctlNow = now } }
+
 // WithFindings makes every run import its Security Hub findings through p (CORSGUARD_SECURITY_HUB).
 func WithFindings(p controller.Publisher) Option { return func(h *Handler) { h.hub = p } }
 
@@ -125,7 +130,7 @@ func New(cfg enforce.Config, run controller.Runner, opts ...Option) *Handler {
 		h.log = lambdacontext.NewLogger()
 	}
 	cc := controller.Config{Mode: cfg.Mode, Margin: cfg.Margin, BackoffBase: cfg.BackoffBase, BackoffCap: cfg.BackoffCap,
-		StaleFindings: h.stale, Log: h.log, Rand: h.rand}
+		StaleFindings: h.stale, Log: h.log, Rand: h.rand, Now: h.ctlNow}
 	if h.queue != nil {
 		cc.Queue, cc.Worker = h.queue, h.worker
 		h.home, h.homeErr = controller.QueueHome(h.queue.URL(), h.region)
@@ -350,6 +355,12 @@ func (h *Handler) summarize(ctx context.Context, d decision, r *enforce.Report, 
 		slog.Int("terminal_failures", r.TerminalFailures()),
 		slog.Any("notes", r.Notes),
 		slog.Any("kind_errors", r.KindErrors),
+		// The execution environment (Lambda gives each its own log stream): baseline reads are
+		// one per instance per version, and the bench counts instances by it.
+		slog.String("instance", lambdacontext.LogStreamName),
+	}
+	if len(r.Stamps) > 0 {
+		attrs = append(attrs, slog.Any("stamps", r.Stamps)) // what the router stamped
 	}
 	level := slog.LevelInfo
 	if err != nil || r.TerminalFailures() > 0 || !r.Succeeded {

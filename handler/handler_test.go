@@ -57,8 +57,9 @@ type fixture struct {
 	cf *cloudfront.Client
 	// hub reaches Security Hub, when the fixture has findings on.
 	hub *securityhub.Client
-	// cfg is the SDK configuration of the fixture's clients.
-	cfg aws.Config
+	// cfg is the SDK configuration of the fixture's clients, conf the function's.
+	cfg  aws.Config
+	conf config.Config
 }
 
 // invocation returns the context of an invocation of the function, as the Lambda runtime gives
@@ -116,6 +117,17 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 		t.Fatal(err)
 	}
 	aws.HTTPClient = emulator.HTTPClient()
+	f.cfg, f.conf = aws, cfg
+	f.h = f.instance(t)
+	return f
+}
+
+// instance returns another instance of the function (another Lambda execution environment):
+// its own engine and caches, the same configuration, clients of the same emulator.
+// opts come last, and so override the fixture's (its clock, for one).
+func (f *fixture) instance(t *testing.T, more ...Option) *Handler {
+	t.Helper()
+	cfg, aws := f.conf, f.cfg
 	var stores []enforce.Store
 	if cfg.Engine.Enforces(policy.MediaStore) {
 		stores = append(stores, enforce.MediaStore(mediastore.NewFromConfig(aws)))
@@ -135,7 +147,6 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 	if cfg.Engine.Enforces(policy.HTTPAPI) {
 		stores = append(stores, enforce.HTTPAPIs(apigatewayv2.NewFromConfig(aws)))
 	}
-	f.cfg = aws
 	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(aws), stores...)
 	if err != nil {
 		t.Fatal(err)
@@ -154,8 +165,7 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 		f.findingsURL = cfg.FindingsQueueURL
 		opts = append(opts, WithFindingsQueue(findings.NewOutbox(f.sqs, cfg.FindingsQueueURL)))
 	}
-	f.h = New(cfg.Engine, engine, opts...)
-	return f
+	return New(cfg.Engine, engine, append(opts, more...)...)
 }
 
 // lines decodes a buffer of JSON lines.

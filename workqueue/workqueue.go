@@ -46,9 +46,11 @@ const (
 	OpList Op = "list"
 )
 
-// Message is one message on the work queue. It names the resource and why, never the baseline:
-// the worker reads the baseline's current version, so a message that waited never writes an
-// older one.
+// Message is one message on the work queue. It names the resource and why, and the versions
+// of the baselines the router read (Baselines), never a baseline itself: the worker applies,
+// for each parameter, the newer of the stamp and the version it has cached (reading the
+// stamped one, NAME:VERSION, only when it holds none as new), so a message that waited never
+// writes a baseline older than the one it was planned with.
 type Message struct {
 	Op   Op          `json:"op"`
 	Kind policy.Kind `json:"kind"`
@@ -70,6 +72,11 @@ type Message struct {
 	// call's CloudTrail record): the worker reads its own tags, not the Tagging API's bulk
 	// answer, which can lag a tag just written.
 	FreshTags bool `json:"fresh_tags,omitempty"`
+	// Baselines are the versions of the baseline parameters the router read, by name: the
+	// kind's baseline and the profiles' it knew of. An OpList message carries them on to the
+	// reconcile messages of its pages. None (a message of an older corsguard, or a router
+	// without a token of its SSM share): the worker reads the latest versions.
+	Baselines enforce.Stamps `json:"baselines,omitempty"`
 }
 
 // Reconcile returns the message that asks for the resource kind/name to be reconciled.
@@ -110,7 +117,9 @@ func (m Message) GroupID() string {
 }
 
 // DeduplicationID is the message's MessageDeduplicationId: a digest of everything that makes
-// the request distinct (operation, resource or listing token, and the request's id). A retry of
+// the request distinct (operation, resource or listing token, and the request's id), not its
+// stamps: a retry that read a newer version is the same request (the newer version's own
+// change event is another). A retry of
 // the same request (Lambda retrying the router's invocation, a worker retrying a listing page)
 // sends the same id and is dropped within SQS's five-minute window; a later event or sweep has
 // another id and is never dropped.
@@ -203,7 +212,43 @@ func decode(body string) (Message, error) {
 	default:
 		return Message{}, fmt.Errorf("message op %q: want %q or %q", m.Op, OpReconcile, OpList)
 	}
+	if err := checkStamps(m.Baselines); err != nil {
+		return Message{}, err
+	}
+	if len(m.Baselines) == 0 {
+		m.Baselines = nil // "baselines":{} stamps nothing, as no key does
+	}
 	return m, nil
+}
+
+// maxStamps bounds the stamps of one message: a kind's baseline and its profiles' parameters.
+const maxStamps = 100
+
+// checkStamps refuses stamps that no router of ours writes: too many, a name that is not an
+// SSM parameter name (letters, digits, _ . - /; at most 2,048 characters), a version below 1.
+func checkStamps(s enforce.Stamps) error {
+	if len(s) > maxStamps {
+		return fmt.Errorf("message with %d baseline versions: at most %d", len(s), maxStamps)
+	}
+	for name, v := range s {
+		if name == "" || len(name) > 2048 || strings.ContainsFunc(name, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_.-/", r))
+		}) {
+			return fmt.Errorf("message baseline version of %q: not an SSM parameter name", clip(name))
+		}
+		if v < 1 {
+			return fmt.Errorf("message baseline version %d of %s: versions start at 1", v, name)
+		}
+	}
+	return nil
+}
+
+// clip shortens a name for an error message.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }
 
 // maxToken bounds a listing token: S3's continuation tokens and MediaStore's and CloudFront's

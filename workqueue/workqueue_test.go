@@ -1,6 +1,7 @@
 package workqueue_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -121,12 +122,54 @@ func TestDecodeRefusesWhatIsNotOurs(t *testing.T) {
 		"a profile ..":              `{"op":"list","kind":"s3","mode":"enforce","profile":".."}`,
 		"a reconcile of a profile":  `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce","profile":"uploads"}`,
 		"a listing with fresh tags": `{"op":"list","kind":"s3","mode":"enforce","fresh_tags":true}`,
+		// Baseline versions: names of SSM parameters, versions from 1.
+		"a version 0":           `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{"/corsguard/baseline":0}}`,
+		"a negative version":    `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{"/corsguard/baseline":-3}}`,
+		"a fractional version":  `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{"/corsguard/baseline":1.5}}`,
+		"a selector as a name":  `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{"/corsguard/baseline:3":3}}`,
+		"an empty name":         `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{"":3}}`,
+		"a version given twice": `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{"/p":1,"/p":9}}`,
+		"baselines not a map":   `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":[1]}`,
+		"101 versions":          `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{` + manyStamps(101) + `}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := workqueue.Decode(body); err == nil {
 				t.Errorf("Decode(%s) succeeded", body)
 			}
 		})
+	}
+}
+
+func manyStamps(n int) string {
+	var parts []string
+	for i := range n {
+		parts = append(parts, fmt.Sprintf(`"/p/%d":1`, i))
+	}
+	return strings.Join(parts, ",")
+}
+
+// A message carries the versions the router read, and a body without them (an older
+// corsguard's) still decodes: its worker reads the latest versions.
+func TestMessagesCarryBaselineVersionsAndOldBodiesStillDecode(t *testing.T) {
+	m := workqueue.Reconcile(policy.S3, "media-eu", enforce.ModeEnforce, "why", "req")
+	m.Baselines = enforce.Stamps{"/corsguard/baseline": 7, "/corsguard/profiles/s3/uploads": 2}
+	if !strings.Contains(m.Body(), `"baselines":{"/corsguard/baseline":7,"/corsguard/profiles/s3/uploads":2}`) {
+		t.Errorf("body %s", m.Body())
+	}
+	got, err := workqueue.Decode(m.Body())
+	if err != nil || !cmp.Equal(got, m) {
+		t.Errorf("Decode(Body()) = %+v, %v", got, err)
+	}
+	bare := workqueue.Reconcile(policy.S3, "media-eu", enforce.ModeEnforce, "why", "req")
+	if strings.Contains(bare.Body(), "baselines") {
+		t.Errorf("an unstamped body names baselines: %s", bare.Body())
+	}
+	old, err := workqueue.Decode(`{"op":"reconcile","kind":"s3","name":"media-eu","mode":"enforce","why":"w","request":"r"}`)
+	if err != nil || old.Baselines != nil {
+		t.Errorf("an older body: %+v, %v", old, err)
+	}
+	if m.DeduplicationID() != bare.DeduplicationID() {
+		t.Error("the stamps changed the deduplication id: a retry of the same request that read a newer version would not be dropped")
 	}
 }
 
@@ -178,7 +221,7 @@ func TestCloudFrontPolicyMessages(t *testing.T) {
 		t.Errorf("group id %q", id)
 	}
 	got, err := workqueue.Decode(m.Body())
-	if err != nil || got != m {
+	if err != nil || !cmp.Equal(got, m) {
 		t.Errorf("Decode(Body()) = %+v, %v", got, err)
 	}
 }

@@ -80,6 +80,7 @@ func TestTheCLIAndTheLambdaReadEverySharedSettingAlike(t *testing.T) {
 		config.HTTPAPIExclude:   "public-legacy",
 		config.LambdaRate:       "2",
 		config.APIGatewayRate:   "1.5",
+		config.SSMRate:          "4",
 		config.ProfileTag:       "cors-role",
 		config.ProfilePatterns:  "uploads=upload-*,ingest-*;partners=partner-*",
 		config.ProfilesPath:     "/team/profiles/",

@@ -65,6 +65,7 @@ const (
 	HTTPAPIExclude   = "CORSGUARD_HTTP_API_EXCLUDE"
 	LambdaRate       = "CORSGUARD_LAMBDA_RATE"
 	APIGatewayRate   = "CORSGUARD_APIGATEWAY_RATE"
+	SSMRate          = "CORSGUARD_SSM_RATE"
 )
 
 // DefaultAPIParameter is the default SSM parameter of the lambda-url and http-api baseline.
@@ -189,6 +190,7 @@ func (c Config) Invocation() enforce.Config {
 		// the rate does: each worker keeps to its part, the router to one more.
 		e.LambdaRate = cmp.Or(e.LambdaRate, enforce.DefaultLambdaRate) / float64(c.MaxConcurrency+1)
 		e.APIGatewayRate = cmp.Or(e.APIGatewayRate, enforce.DefaultAPIGatewayRate) / float64(c.MaxConcurrency+1)
+		e.SSMRate = cmp.Or(e.SSMRate, enforce.DefaultSSMRate) / float64(c.MaxConcurrency+1)
 	}
 	return e
 }
@@ -369,6 +371,12 @@ func Settings() []Setting {
 			Doc: fmt.Sprintf("corsguard's share of API Gateway's management quota (%g requests per second per account, not raisable): requests per second of every API Gateway call together (above 0, at most %g)", enforce.APIGatewayQuota, enforce.APIGatewayQuota),
 			set: func(c *enforce.Config, v string) (err error) {
 				c.APIGatewayRate, err = positive(v, enforce.APIGatewayQuota)
+				return err
+			}},
+		{Env: SSMRate, Flag: "ssm-rate", Default: strconv.FormatFloat(enforce.DefaultSSMRate, 'f', -1, 64),
+			Doc: fmt.Sprintf("corsguard's share of Parameter Store's standard throughput (%g reads per second per account, shared by GetParameter, GetParameters and GetParametersByPath of every application): baseline reads per second, all invocations together (above 0, at most %g); a router without a token at once stamps no baseline version and lets the worker read it", enforce.SSMQuota, enforce.SSMQuota),
+			set: func(c *enforce.Config, v string) (err error) {
+				c.SSMRate, err = positive(v, enforce.SSMQuota)
 				return err
 			}},
 		{Env: CloudFrontAddMissingCors, Flag: "cloudfront-add-missing-cors", Kind: policy.CloudFront, Default: "false",

@@ -32,6 +32,7 @@ func TestLoadAppliesTheDocumentedDefaults(t *testing.T) {
 				policy.LambdaURL: {Parameter: "/corsguard/api"}, policy.HTTPAPI: {Parameter: "/corsguard/api"}},
 			LambdaRate:     5,
 			APIGatewayRate: 3,
+			SSMRate:        10,
 			ExemptTagKey:   "corsguard:exempt",
 			ExemptTagValue: "true",
 			ProfileTag:     "corsguard:profile",
@@ -117,6 +118,7 @@ func TestLoadReadsEverySetting(t *testing.T) {
 		config.HTTPAPIExclude:     "public-legacy",
 		config.LambdaRate:         "2",
 		config.APIGatewayRate:     "1.5",
+		config.SSMRate:            "4",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +133,7 @@ func TestLoadReadsEverySetting(t *testing.T) {
 				policy.HTTPAPI:   {Parameter: "/corsguard/api-baseline", Selector: policy.Selector{Include: []string{"public-*"}, Exclude: []string{"public-legacy"}}}},
 			LambdaRate:     2,
 			APIGatewayRate: 1.5,
+			SSMRate:        4,
 			ExemptTagKey:   "owner",
 			ExemptTagValue: "hands-off",
 			ProfileTag:     "cors-role",
@@ -365,7 +368,7 @@ func TestTheNamespaceDefaultIsTheHandlers(t *testing.T) {
 	}
 }
 
-// With a work queue, Lambda's and API Gateway's shares are divided among the workers and the
+// With a work queue, Lambda's, API Gateway's and Parameter Store's shares are divided among the workers and the
 // router, as their quotas bind every invocation of the account together.
 func TestInvocationDividesTheServiceSharesAmongTheInvocations(t *testing.T) {
 	c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p", config.MaxConcurrency: "4",
@@ -374,8 +377,8 @@ func TestInvocationDividesTheServiceSharesAmongTheInvocations(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := c.Invocation()
-	if e.LambdaRate != 1 || e.APIGatewayRate != 0.6 {
-		t.Errorf("LambdaRate %v and APIGatewayRate %v per invocation; want 5/5 and 3/5", e.LambdaRate, e.APIGatewayRate)
+	if e.LambdaRate != 1 || e.APIGatewayRate != 0.6 || e.SSMRate != 2 {
+		t.Errorf("LambdaRate %v, APIGatewayRate %v and SSMRate %v per invocation; want 5/5, 3/5 and 10/5", e.LambdaRate, e.APIGatewayRate, e.SSMRate)
 	}
 }
 

@@ -1,0 +1,208 @@
+package enforce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/corsguard/corsguard/policy"
+)
+
+// Baseline versions. Parameter Store keeps every version of a parameter immutable, and
+// GetParameter reads one with the version selector "NAME:VERSION". So the engine keeps, for as
+// long as it lives (a Lambda execution environment), the newest version of every baseline
+// parameter it read, parsed and validated per kind: a worker reads a parameter once per
+// version, not once per batch.
+//
+// The work queue's router stamps the version it read into each message (Stamps). For each
+// parameter, a worker applies the newer of the stamp and its cached version: it reads
+// NAME:STAMP only when it holds no version at least as new. A parameter a message does not
+// stamp is read fresh (NAME, its latest version), once per run, and cached. So a message never
+// applies a version older than its stamp, and an unstamped one never a version older than the
+// one current when its batch began: never a stale baseline. docs/RELIABILITY.md ("Baseline
+// reads") says what ordering of stamps this needs and where it holds.
+
+// Stamps are the baseline versions a message was planned with, per parameter name.
+type Stamps map[string]int64
+
+// Merge returns the newer version of each parameter of s and o (o may be nil).
+func (s Stamps) Merge(o Stamps) Stamps {
+	if len(s) == 0 && len(o) == 0 {
+		return nil
+	}
+	out := Stamps{}
+	for _, m := range []Stamps{s, o} {
+		for name, v := range m {
+			out[name] = max(out[name], v)
+		}
+	}
+	return out
+}
+
+// paramCache is the engine's cache of baseline parameters: the newest version read of each.
+type paramCache struct {
+	mu     sync.Mutex
+	newest map[string]*paramVersion
+	// locks serialize the reads of one parameter, so that concurrent runs read it once.
+	locks map[string]*sync.Mutex
+}
+
+func newParamCache() *paramCache {
+	return &paramCache{newest: map[string]*paramVersion{}, locks: map[string]*sync.Mutex{}}
+}
+
+func (c *paramCache) lock(name string) *sync.Mutex {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.locks[name]
+	if !ok {
+		l = &sync.Mutex{}
+		c.locks[name] = l
+	}
+	return l
+}
+
+func (c *paramCache) get(name string) *paramVersion {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.newest[name]
+}
+
+// put caches version p of the parameter, unless the cache holds that version already (it
+// keeps the one it has, parsed), and returns the cached version. A fresh read (latest) that
+// is older than the cached one means the parameter was deleted and created again (its versions
+// start again at 1): the fresh read is the truth then.
+func (c *paramCache) put(name string, p *types.Parameter, latest bool) *paramVersion {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.newest[name]
+	if old != nil && old.version == p.Version {
+		return old
+	}
+	v := &paramVersion{name: name, version: p.Version, value: aws.ToString(p.Value)}
+	if old == nil || latest || p.Version > old.version {
+		c.newest[name] = v
+	}
+	return v
+}
+
+// paramVersion is one version of a baseline parameter, with its baseline per kind.
+type paramVersion struct {
+	name    string
+	version int64
+	value   string
+
+	mu   sync.Mutex
+	kind map[policy.Kind]checked
+}
+
+type checked struct {
+	b    Baseline
+	want policy.Policy
+}
+
+// baseline parses and validates the version for kind (once per kind).
+func (v *paramVersion) baseline(kind policy.Kind) (Baseline, policy.Policy) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if c, ok := v.kind[kind]; ok {
+		return c.b, c.want
+	}
+	b := Baseline{Parameter: v.name, Version: v.version, Kind: kind}
+	var want policy.Policy
+	if p := parseBaseline(&b, kind, v.value); p != nil {
+		if err := policy.Validate(p, kind); err != nil {
+			b.Error = fmt.Sprintf("baseline %s version %d: %v", b.Parameter, b.Version, err)
+			var verr *policy.ValidationError
+			if errors.As(err, &verr) {
+				b.Errors = verr.Problems
+			}
+		} else {
+			b.Valid, want = true, p
+		}
+	}
+	if v.kind == nil {
+		v.kind = map[policy.Kind]checked{}
+	}
+	v.kind[kind] = checked{b, want}
+	return b, want
+}
+
+// freshRead is a run's read of a parameter's latest version (or why it failed).
+type freshRead struct {
+	v   *paramVersion
+	err error
+}
+
+// errNoBudget says a budgeted read found no token of the SSM share at once.
+var errNoBudget = errors.New("no token of the Parameter Store share at once")
+
+// prepaid marks a context whose next SSM attempt has its token already (taken by Allow).
+type prepaid struct{}
+
+// resolve returns the version of the parameter a run applies, given the stamp (0: none):
+// the cached version when it is at least the stamp, else NAME:STAMP, read and cached; without
+// a stamp (or when the stamped version no longer exists), the latest version, read once per
+// run and cached. budgeted: a read needs a token of the SSM share at once, errNoBudget if
+// there is none (the router's reads).
+func (e *Engine) resolve(ctx context.Context, m *meter, name string, stamp int64, budgeted bool) (*paramVersion, error) {
+	l := e.versions.lock(name)
+	l.Lock()
+	defer l.Unlock()
+	if v := e.versions.get(name); stamp > 0 && v != nil && v.version >= stamp {
+		return v, nil
+	}
+	fresh, ok := m.fresh(name)
+	if ok && (fresh.err != nil || fresh.v.version >= stamp) {
+		return fresh.v, fresh.err
+	}
+	if stamp > 0 {
+		p, err := e.readParameter(ctx, m, fmt.Sprintf("%s:%d", name, stamp), budgeted)
+		switch {
+		case err == nil:
+			return e.versions.put(name, p, false), nil
+		case !versionNotFound(err):
+			return nil, err
+		case ok:
+			// The run read the latest already: the stamped version has gone since.
+			return fresh.v, fresh.err
+		}
+		// The stamped version no longer exists: Parameter Store keeps the 100 newest versions
+		// of a parameter, and a parameter deleted and created again starts at 1. The latest
+		// version is the baseline now; reading it is never stale.
+	}
+	p, err := e.readParameter(ctx, m, name, budgeted)
+	r := freshRead{err: err}
+	if err == nil {
+		r.v = e.versions.put(name, p, true)
+	}
+	if !errors.Is(err, errNoBudget) {
+		m.setFresh(name, r)
+	}
+	return r.v, r.err
+}
+
+// readParameter reads a parameter (NAME or NAME:VERSION); budgeted, only if a token of the
+// SSM share is there at once.
+func (e *Engine) readParameter(ctx context.Context, m *meter, ref string, budgeted bool) (*types.Parameter, error) {
+	if budgeted {
+		if !m.limits.get(opGetParameter).Allow() {
+			return nil, errNoBudget
+		}
+		paid := &atomic.Bool{}
+		paid.Store(true)
+		ctx = context.WithValue(ctx, prepaid{}, paid)
+	}
+	return e.getParameter(ctx, m, ref)
+}
+
+// versionNotFound reports whether err says the version a selector names does not exist.
+func versionNotFound(err error) bool {
+	var nf *types.ParameterVersionNotFound
+	return errors.As(err, &nf)
+}
