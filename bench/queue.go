@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,6 +83,12 @@ type QueueSweepResult struct {
 	Shares map[string]Share
 	// TimedOut says that the sweep was stopped at Spec.Limit: the figures are of what it did.
 	TimedOut bool
+	// WorkQueueCalls are the SQS calls about the FIFO work queue, per operation: its quota
+	// binds them alone (Calls adds the findings queue's).
+	WorkQueueCalls map[string]int
+	// PublisherInvocations and FindingsMessages are the findings queue's mapping's
+	// invocations and records (Security Hub on).
+	PublisherInvocations, FindingsMessages int
 }
 
 // GBSeconds is the function time at the template's MemorySize (TemplateMemoryMB).
@@ -126,6 +133,7 @@ func shares(spec QueueSweepSpec, qs []emulator.Quota) map[string]Share {
 	if spec.SecurityHub {
 		hub := cmp0(spec.SecurityHubRate, findings.DefaultImportRate)
 		capped("BatchImportFindings", hub, config.SecurityHubRate+" "+strconv.FormatFloat(hub, 'f', -1, 64)+"/s")
+		capped("GetFindings", findings.DefaultReadRate, fmt.Sprintf("findings.DefaultReadRate %g/s (not a setting)", findings.DefaultReadRate))
 	}
 	// What corsguard sets no account-wide rate for: AWS's quota.
 	for _, q := range qs {
@@ -162,6 +170,9 @@ func (r QueueSweepResult) Busiest() (op string, calls int, s Share) {
 			continue
 		}
 		n := r.Answered(o) // a throttled answer served nothing
+		if slices.Contains(sqsOps, o) && r.WorkQueueCalls != nil {
+			n = r.WorkQueueCalls[o] - r.ThrottledOps[o] // only the FIFO work queue is limited
+		}
 		if t := float64(n) / sh.Rate; t > best {
 			best, op, calls, s = t, o, n, sh
 		}
@@ -225,7 +236,12 @@ func (r QueueSweepResult) MinimumWithTags() int {
 	return (r.Spec.N+S3PageSize-1)/S3PageSize + r.Spec.N + r.Drifted + (r.Spec.N+9)/10
 }
 
-const benchQueue = "corsguard-work.fifo"
+// The queues' names: the FIFO work queue, and the standard findings queue the workers hand
+// their findings to with Security Hub on.
+const (
+	benchQueue    = "corsguard-work.fifo"
+	findingsQueue = "corsguard-findings"
+)
 
 // RunQueueSweep populates a fresh emulator with spec.N buckets and sweeps them through the work
 // queue, in this process.
@@ -279,6 +295,11 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 		Invocations: d.invocations, Records: d.records, LogBytes: d.logBytes, Reported: d.reported,
 		WorkerInstances: d.workerInstances, Quotas: a.Quotas()}
 	res.Calls, res.ThrottledOps, res.Throttled = a.Calls(), a.Emulator.Throttled(), a.Throttled()
+	res.WorkQueueCalls = map[string]int{}
+	for _, op := range sqsOps {
+		res.WorkQueueCalls[op] = a.ResourceCalls(op, benchQueue)
+	}
+	res.PublisherInvocations, res.FindingsMessages = d.publisherInvocations, d.findingsMessages
 	res.Shares = shares(spec, res.Quotas)
 	res.Converged = converged(a, names)
 	if spec.SecurityHub {
@@ -362,7 +383,17 @@ type drained struct {
 	workerInstances, routerInstances int
 	// timedOut says that the run was stopped at its limit.
 	timedOut bool
+	// publisherInvocations and findingsMessages are the findings queue's mapping's
+	// invocations and records (Security Hub on).
+	publisherInvocations, findingsMessages int
 }
+
+// FindingsBatch and FindingsWindow are the findings queue's event source mapping's BatchSize
+// and MaximumBatchingWindow, as template.yaml's FindingsQueueMapping sets them.
+const (
+	FindingsBatch  = 100
+	FindingsWindow = 5 * time.Second
+)
 
 // invokeFunc invokes a router instance with one EventBridge event, as Lambda does: a free
 // instance if there is one, a new one (a cold start) if all are busy.
@@ -389,6 +420,15 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 		config.Workers: "10", // a whole batch at once
 		"AWS_REGION":   Region, "AWS_ENDPOINT_URL": a.URL, "AWS_ACCESS_KEY_ID": AccessKey, "AWS_SECRET_ACCESS_KEY": SecretKey,
 	})
+	// With Security Hub on, the template's findings queue: a standard queue whose mapping
+	// hands the publisher 100 findings messages at a time.
+	hub := strings.EqualFold(env[config.SecurityHub], "true")
+	if hub {
+		if err := a.SeedQueue(findingsQueue, map[string]string{"VisibilityTimeout": "330"}); err != nil {
+			return drained{}, err
+		}
+		env[config.FindingsQueueURL] = a.QueueURL(a.URL, findingsQueue)
+	}
 	getenv := func(k string) string { return env[k] }
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -411,8 +451,11 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 			handler.WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), handler.WithMetrics(logs)}
 		if cfg.SecurityHub {
 			pub := findings.NewPublisher(securityhub.NewFromConfig(awsCfg), findings.WithImportRate(cfg.FindingsRate()),
-				findings.WithRefresh(cfg.SecurityHubRefresh))
+				findings.WithReadRate(cfg.FindingsReadRate()), findings.WithRefresh(cfg.SecurityHubRefresh))
 			opts = append(opts, handler.WithFindings(pub), handler.WithStaleFindings(cfg.StaleFindings()))
+			if cfg.FindingsQueueURL != "" {
+				opts = append(opts, handler.WithFindingsQueue(findings.NewOutbox(sqs.NewFromConfig(awsCfg), cfg.FindingsQueueURL)))
+			}
 		}
 		return handler.New(cfg.Engine, engine, opts...), nil
 	}
@@ -514,7 +557,61 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 			return true
 		},
 	}
+	// The publishers: the findings queue's mapping, polling until the workers are done and
+	// the queue is empty.
+	workDone := make(chan struct{})
+	published := make(chan error, 1)
+	var pubStats esm.Stats
+	if hub {
+		pubs := make(chan *handler.Handler, config.PublisherConcurrency)
+		for range config.PublisherConcurrency {
+			p, err := instance()
+			if err != nil {
+				return drained{}, err
+			}
+			pubs <- p
+		}
+		fm := &esm.Mapping{
+			Client: sqs.NewFromConfig(a.config()), QueueURL: cfg.FindingsQueueURL, QueueARN: a.QueueARN(findingsQueue),
+			BatchSize: FindingsBatch, MaximumBatchingWindow: FindingsWindow, MaximumConcurrency: config.PublisherConcurrency,
+			ReportBatchItemFailures: true,
+			Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+				p := <-pubs
+				defer func() { pubs <- p }()
+				ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+				defer cancel()
+				ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "bench-publisher", InvokedFunctionArn: arn})
+				began := time.Now()
+				resp, _ := p.Work(ctx, ev)
+				mu.Lock()
+				res.functionTime += time.Since(began)
+				mu.Unlock()
+				return resp, nil
+			},
+			Idle: func(ctx context.Context) bool {
+				select {
+				case <-workDone:
+					return false
+				case <-time.After(5 * time.Millisecond):
+				case <-ctx.Done():
+					return false
+				}
+				return true
+			},
+		}
+		go func() {
+			st, err := fm.Run(runCtx)
+			pubStats = st
+			published <- err
+		}()
+	} else {
+		published <- nil
+	}
 	stats, err := m.Run(runCtx)
+	close(workDone)
+	if perr := <-published; err == nil {
+		err = perr
+	}
 	if err != nil {
 		return drained{}, err
 	}
@@ -526,8 +623,9 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 		return drained{}, fmt.Errorf("router: %w", routerErr)
 	}
 	res.wall = time.Since(start)
-	res.invocations += stats.Invocations
+	res.invocations += stats.Invocations + pubStats.Invocations
 	res.records = stats.Records
+	res.publisherInvocations, res.findingsMessages = pubStats.Invocations, pubStats.Records
 	res.logBytes, res.reported = logs.n.Load(), int(logs.throttles.Load())
 	for range concurrency {
 		if w := <-free; w.used {

@@ -84,7 +84,17 @@ func main() {
 	coldOnly := flag.Bool("coldstart", false, "measure only the cold starts and the binary sizes, and rewrite only their parts of -out (section 3 and two summary rows), saying so at its top")
 	queueOnly := flag.Bool("queue", false, "measure only the work queue's rows and storm (issue 23; about 8 minutes), and rewrite only their parts of -out (section 1b and the summary's work-queue rows), saying so at its top")
 	queueN := flag.Int("queue-n", 0, "with -queue: cut every work-queue row to at most this many buckets (a check; the document says so)")
+	hubN := flag.Int("queue-hub", 0, "measure only the sweep of this many buckets with Security Hub on (section 1c; 100000 takes about an hour, GetFindings-bound) and rewrite only its parts of -out")
+	hubSave := flag.String("queue-hub-save", "", "with -queue-hub: also save what it measured, as JSON, to this file")
+	hubFrom := flag.String("queue-hub-from", "", "rewrite section 1c of -out from a sweep saved by -queue-hub-save, without measuring")
 	flag.Parse()
+	if *hubN > 0 || *hubFrom != "" {
+		if err := hubOnly(context.Background(), *out, *hubN, *hubSave, *hubFrom); err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *queueOnly {
 		began := time.Now()
 		q, err := measureQueue(context.Background(), *queueN)
@@ -162,7 +172,10 @@ func run(ctx context.Context, out, rie string, starts int, coldOnly bool) error 
 			return err
 		}
 	}
-	doc := render(m, began, time.Since(began), gobench, bins.armSize, bins.helloArmSize, passes)
+	// Section 1c is measured apart (-queue-hub): keep what the document has of it.
+	var hub carried
+	hub.body, hub.rows, hub.note = carryHub(out)
+	doc := render(m, began, time.Since(began), gobench, bins.armSize, bins.helloArmSize, passes, hub)
 	if err := os.WriteFile(out, doc, 0o644); err != nil {
 		return err
 	}
@@ -579,7 +592,7 @@ type w struct{ bytes.Buffer }
 
 func (b *w) pf(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 
-func render(m machineInfo, began time.Time, took time.Duration, gobench string, armSize, helloArmSize int64, ps [2]pass) []byte {
+func render(m machineInfo, began time.Time, took time.Duration, gobench string, armSize, helloArmSize int64, ps [2]pass, hub carried) []byte {
 	var b w
 	a, bb := ps[0], ps[1]
 	b.pf("# Benchmarks")
@@ -595,6 +608,10 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 	b.pf("Run: %s, %s, at commit %s. Machine: %s; load average after the run %s.", began.UTC().Format("2006-01-02 15:04 MST"),
 		took.Round(time.Second), commit(), m, loadAvg())
 	b.pf("")
+	if hub.note != "" {
+		b.pf("%s", hub.note)
+		b.pf("")
+	}
 
 	// Summary.
 	s100, s1000 := a.sweeps[1], a.sweeps[2]
@@ -651,7 +668,10 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 	}
 	rssA := s1000.PeakRSS
 	b.pf("| peak RSS of a 1000-container sweep | ≤ 40 MB | %s | %s | %s |", mb(rssA), mb(bb.sweeps[2].PeakRSS), verdict(rssA <= 40e6))
-	for _, row := range queueSummaryRows(a.queue) {
+	for _, row := range queueSummaryRows(queueSection.prefix, a.queue) {
+		b.pf("%s", row)
+	}
+	for _, row := range hub.rows {
 		b.pf("%s", row)
 	}
 	b.pf("")
@@ -660,6 +680,7 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 	renderMethod(&b)
 	renderSweeps(&b, a, bb)
 	renderQueue(&b, a.queue)
+	b.WriteString(hub.body)
 	renderCompliance(&b, a, bb)
 	renderColdStart(&b, a, bb, armSize, helloArmSize)
 	renderGrowth(&b, a, bb)

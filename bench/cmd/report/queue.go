@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -11,16 +12,20 @@ import (
 
 	"github.com/corsguard/corsguard/bench"
 	"github.com/corsguard/corsguard/emulator"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 )
 
-// queueSpecs are the work queue's rows (issue 23; pass A only: the 100,000-bucket sweeps take
-// minutes each): buckets at an account-wide rate of 1000 requests/s per operation (the
+// queueSpecs are the work queue's rows (issue 23; pass A only: the 100,000-bucket sweep takes
+// minutes): buckets at an account-wide rate of 1000 requests/s per operation (the
 // configuration's maximum), 16 workers, every quota at AWS's default (emulator.AWSQuotas) and
-// nothing injected; Security Hub off, then on at corsguard's default share.
+// nothing injected; Security Hub off, then on at corsguard's default shares.
 var queueSpecs = []bench.QueueSweepSpec{
 	{N: 10000, Rate: 1000, Concurrency: 16, Latency: queueLatency, Limit: queueLimit},
 	{N: 100000, Rate: 1000, Concurrency: 16, Latency: queueLatency, Limit: queueLimit},
-	{N: 100000, Rate: 1000, Concurrency: 16, Latency: queueLatency, Limit: queueLimit, SecurityHub: true},
+	// With Security Hub on, 10,000: the publishers read the previous findings back 20 Ids to a
+	// GetFindings at corsguard's 2/s, so 100,000 take 5,000 reads, 42 minutes at the least
+	// (section 1c, measured apart by -queue-hub).
+	{N: 10000, Rate: 1000, Concurrency: 16, Latency: queueLatency, Limit: queueLimit, SecurityHub: true},
 }
 
 // queueLimit stops a work-queue row that has not finished: the bench must end in reasonable
@@ -83,36 +88,50 @@ func hubLabel(on bool) string {
 // queueWallRatio is a queue row's wall ÷ bound.
 func queueWallRatio(r bench.QueueSweepResult) float64 { return float64(r.Wall) / float64(r.Bound()) }
 
-// queueSummaryPrefix starts each of the summary's rows of the work queue, which -queue rewrites.
-const queueSummaryPrefix = "| work queue, "
+// section is one part of the document a run measured apart rewrites: its heading (up to the
+// next section), its rows in the summary (each starts with prefix) and its note under the run
+// line.
+type section struct {
+	heading, prefix, note string
+	// before are the headings it goes before, the first found, when the document has none yet.
+	before []string
+}
 
-// queueSummaryRows are the summary's rows of the work queue: each sweep's wall ÷ bound, and
-// the storm.
-func queueSummaryRows(q queueRun) []string {
+// The work queue's sections: 1b, measured by make bench and -queue; 1c, the 100,000-bucket
+// sweep with Security Hub on, measured apart by -queue-hub (it takes about an hour).
+var (
+	queueSection = section{heading: "## 1b. The work queue at AWS's quotas", prefix: "| work queue, ",
+		note:   "The work queue (section 1b and the summary's work-queue rows) measured apart:",
+		before: []string{"\n## 1c. ", "\n## 2. "}}
+	hubSection = section{heading: "## 1c. The work queue at 100,000 buckets with Security Hub on", prefix: "| work queue with Security Hub, ",
+		note:   "Section 1c and the summary's row of it measured apart:",
+		before: []string{"\n## 2. "}}
+)
+
+// queueSummaryRows are the summary's rows of the work queue (prefix first): each sweep's wall ÷
+// bound, and the storm.
+func queueSummaryRows(prefix string, q queueRun) []string {
 	var out []string
 	for _, r := range q.sweeps {
 		ok := !r.TimedOut && queueWallRatio(r) <= maxQueueRatio && r.Converged == r.Spec.N && r.Reported == 0 &&
 			(!r.Spec.SecurityHub || r.FindingsPresent == r.Spec.N)
 		out = append(out, fmt.Sprintf("%swall ÷ bound, %d buckets, %s | ≤ %.2f, every bucket converged%s, no throttle reported | %.2f | | %s |",
-			queueSummaryPrefix, r.Spec.N, hubLabel(r.Spec.SecurityHub), maxQueueRatio, map[bool]string{true: " and its finding present"}[r.Spec.SecurityHub],
+			prefix, r.Spec.N, hubLabel(r.Spec.SecurityHub), maxQueueRatio, map[bool]string{true: " and its finding present"}[r.Spec.SecurityHub],
 			queueWallRatio(r), verdict(ok)))
 	}
 	if s := q.storm; s != nil {
 		out = append(out, fmt.Sprintf("%sCloudTrail storm, %d PutBucketCors in %v: last bucket repaired after | | %s | | %d of %d repaired |",
-			queueSummaryPrefix, s.Spec.Events, s.Spec.Over, secs(s.LastRepair), s.Converged, s.Spec.Events))
+			prefix, s.Spec.Events, s.Spec.Over, secs(s.LastRepair), s.Converged, s.Spec.Events))
 	}
 	return out
 }
-
-// queueHeading starts the work queue's section; -queue rewrites it up to the next section.
-const queueHeading = "## 1b. The work queue at AWS's quotas"
 
 // renderQueue writes the work queue's section.
 func renderQueue(b *w, q queueRun) {
 	if len(q.sweeps) == 0 {
 		return
 	}
-	b.pf("%s", queueHeading)
+	b.pf("%s", queueSection.heading)
 	b.pf("")
 	if q.reducedTo > 0 {
 		b.pf("**Reduced run:** `-queue-n %d` cut every row to at most %d buckets; these are not the issue's sizes.", q.reducedTo, q.reducedTo)
@@ -126,16 +145,34 @@ func renderQueue(b *w, q queueRun) {
 	b.pf("AWS's default** (`emulator.AWSQuotas`, listed with their sources below); nothing else is throttled. Wall is from the")
 	b.pf("router's invocation to empty queues. At the end every bucket is read back (converged: holds the baseline), and")
 	b.pf("with Security Hub on every bucket must have an active finding whose compliance status is PASSED (present).")
+	b.pf("With Security Hub on the workers hand their findings to the standard findings queue (CORSGUARD_FINDINGS_QUEUE_URL);")
+	b.pf("its mapping, as template.yaml's FindingsQueueMapping (batches of %d messages, a %v window, MaximumConcurrency %d),", bench.FindingsBatch, bench.FindingsWindow, config.PublisherConcurrency)
+	b.pf("hands them to the publishers, which read the previous findings back by Id (GetFindings, 20 Ids a call) and")
+	b.pf("import the changed ones 100 to a call; the wall includes them.")
 	b.pf("")
 	b.pf("- **Bound** = the largest, over every operation the sweep made, of its calls (answered, not throttled) ÷ the rate")
 	b.pf("  corsguard is configured to use for it, all instances together: its share, never above AWS's quota; where")
-	b.pf("  corsguard sets no rate of its own (SQS, GetFindings), AWS's quota. Plus one latency. The operation is named.")
+	b.pf("  corsguard sets no rate of its own (SQS's FIFO work queue), AWS's quota. Plus one latency. The operation is named.")
 	b.pf("- **SSM reads** are GetParameter, GetParameters and GetParametersByPath calls answered; the minimum is one read by")
 	b.pf("  the router and one per worker instance that ran, for the one baseline version (issue 23).")
 	b.pf("- **Imports** are BatchImportFindings calls answered ÷ ⌈findings ÷ 100⌉ (100 findings a call).")
 	b.pf("- **Throttles**: in reports, the throttling error codes found in what the function instances logged; absorbed, the")
 	b.pf("  emulator's throttling answers that the SDK retried, per operation.")
 	b.pf("")
+	renderQueueRows(b, q.sweeps)
+	b.pf("The workers run in the benchmark's process, beside the emulator holding every bucket and message, so their")
+	b.pf("memory is measured apart: the real bootstrap (`bench.WorkerRSS`) runs under aws-lambda-rie as the only worker of")
+	b.pf("%d buckets' messages, handed over by emulator/esm in batches of ten, and its VmHWM is read before it stops", workerRSSBuckets)
+	b.pf("(summary table).")
+	b.pf("")
+	renderStorm(b, q.storm)
+	renderQuotas(b)
+}
+
+// renderQueueRows writes the rows of sweeps: the main table, the shares and the SQS calls, and
+// what each row missed.
+func renderQueueRows(b *w, sweeps []bench.QueueSweepResult) {
+	q := queueRun{sweeps: sweeps}
 	b.pf("| kind | N | Security Hub | drifted | converged | findings present | wall | bound: busiest operation, calls ÷ share | wall ÷ bound | SSM reads ÷ minimum | imports ÷ ⌈findings ÷ 100⌉ | throttles in reports | throttles absorbed by the SDK |")
 	b.pf("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range q.sweeps {
@@ -184,7 +221,11 @@ func renderQueue(b *w, q queueRun) {
 		}
 		line := fmt.Sprintf("| %s | %s | %s |", op, rate, from)
 		for _, r := range q.sweeps {
-			line += " " + withThrottled(r.Answered(op), r.ThrottledOps[op]) + " |"
+			line += " " + withThrottled(r.Answered(op), r.ThrottledOps[op])
+			if n, ok := r.WorkQueueCalls[op]; ok && n != r.Calls[op] {
+				line += fmt.Sprintf(", the work queue's %d", n)
+			}
+			line += " |"
 		}
 		b.pf("%s", line)
 	}
@@ -200,19 +241,12 @@ func renderQueue(b *w, q queueRun) {
 			r.WorkerInstances, float64(r.Invocations)*1000/float64(r.Spec.N), r.GBSeconds()*1000/float64(r.Spec.N))
 	}
 	b.pf("")
-	b.pf("The workers run in the benchmark's process, beside the emulator holding every bucket and message, so their")
-	b.pf("memory is measured apart: the real bootstrap (`bench.WorkerRSS`) runs under aws-lambda-rie as the only worker of")
-	b.pf("%d buckets' messages, handed over by emulator/esm in batches of ten, and its VmHWM is read before it stops", workerRSSBuckets)
-	b.pf("(summary table).")
-	b.pf("")
 	for _, r := range q.sweeps {
 		if why := queueMiss(r); why != "" {
 			b.pf("**%d buckets, %s: %s**", r.Spec.N, hubLabel(r.Spec.SecurityHub), why)
 			b.pf("")
 		}
 	}
-	renderStorm(b, q.storm)
-	renderQuotas(b)
 }
 
 // withThrottled is n, with the throttled answers in brackets when there were any.
@@ -334,40 +368,41 @@ func renderQuotas(b *w) {
 	b.pf("")
 }
 
-// queueNote is the line under the run line that says a -queue run measured the work queue's
-// section apart from the rest.
-const queueNote = "The work queue (section 1b and the summary's work-queue rows) measured apart:"
-
-// spliceQueue rewrites the work queue's parts of the document at path with a -queue run's
-// figures: the summary's work-queue rows, section 1b (inserted before section 2 when the
-// document has none yet), and a note under the run line that says when and where.
-func spliceQueue(path string, began time.Time, took time.Duration, q queueRun) error {
+// spliceSection rewrites sec's parts of the document at path: the section (body, inserted
+// before the first of sec.before when the document has none yet), its summary rows, and a note
+// under the run line (note, after sec.note).
+func spliceSection(path string, sec section, body string, rows []string, note string) error {
 	old, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("-queue rewrites part of an existing document: %w", err)
+		return fmt.Errorf("%s rewrites part of an existing document: %w", sec.heading, err)
 	}
 	doc := string(old)
-	var section w
-	renderQueue(&section, q)
-	next := strings.Index(doc, "\n## 2. ")
-	if next < 0 {
-		return fmt.Errorf("%s has no section 2 to put section 1b before: run make bench", path)
-	}
-	if start := strings.Index(doc, queueHeading); start >= 0 && start < next {
-		doc = doc[:start] + section.String() + doc[next+1:]
+	if start := strings.Index(doc, sec.heading); start >= 0 {
+		end := strings.Index(doc[start+len(sec.heading):], "\n## ")
+		if end < 0 {
+			return fmt.Errorf("%s: no section after %q", path, sec.heading)
+		}
+		doc = doc[:start] + body + doc[start+len(sec.heading)+end+1:]
 	} else {
-		doc = doc[:next+1] + section.String() + doc[next+1:]
+		at := -1
+		for _, h := range sec.before {
+			if at = strings.Index(doc, h); at >= 0 {
+				break
+			}
+		}
+		if at < 0 {
+			return fmt.Errorf("%s has none of the sections %q to put %q before: run make bench", path, sec.before, sec.heading)
+		}
+		doc = doc[:at+1] + body + doc[at+1:]
 	}
 	// Documents written before section 1b had the work queue's rows in section 1.
 	doc = dropBetween(doc, "**Through the work queue** (issue 14", "each worker invocation reads the baseline's current version.\n\n")
-	rows := queueSummaryRows(q)
 	var lines []string
 	inSummary, placed := false, false
 	for line := range strings.Lines(doc) {
 		line = strings.TrimSuffix(line, "\n")
 		switch {
-		case strings.HasPrefix(line, queueSummaryPrefix), strings.HasPrefix(line, "| buckets, work queue |"),
-			strings.HasPrefix(line, queueNote):
+		case strings.HasPrefix(line, sec.prefix), strings.HasPrefix(line, "| buckets, work queue |"), strings.HasPrefix(line, sec.note):
 			continue
 		case strings.HasPrefix(line, "| result | target"):
 			inSummary = true
@@ -377,14 +412,88 @@ func spliceQueue(path string, began time.Time, took time.Duration, q queueRun) e
 		}
 		lines = append(lines, line)
 		if strings.HasPrefix(line, "Run: ") {
-			lines = append(lines, "", fmt.Sprintf("%s `go run ./bench/cmd/report -queue%s`, %s, %s, at commit %s; load average after it %s.",
-				queueNote, map[bool]string{true: fmt.Sprintf(" -queue-n %d", q.reducedTo)}[q.reducedTo > 0],
-				began.UTC().Format("2006-01-02 15:04 MST"), took.Round(time.Second), commit(), loadAvg()))
+			lines = append(lines, "", sec.note+" "+note)
 		}
 	}
 	doc = strings.Join(lines, "\n") + "\n"
 	doc = strings.ReplaceAll(doc, "\n\n\n", "\n\n")
 	return os.WriteFile(path, []byte(doc), 0o644)
+}
+
+// spliceQueue rewrites section 1b and its summary rows with a -queue run's figures.
+func spliceQueue(path string, began time.Time, took time.Duration, q queueRun) error {
+	var body w
+	renderQueue(&body, q)
+	note := fmt.Sprintf("`go run ./bench/cmd/report -queue%s`, %s, %s, at commit %s; load average after it %s.",
+		map[bool]string{true: fmt.Sprintf(" -queue-n %d", q.reducedTo)}[q.reducedTo > 0],
+		began.UTC().Format("2006-01-02 15:04 MST"), took.Round(time.Second), commit(), loadAvg())
+	return spliceSection(path, queueSection, body.String(), queueSummaryRows(queueSection.prefix, q), note)
+}
+
+// hubRun is the 100,000-bucket sweep with Security Hub on (section 1c), as -queue-hub measures
+// it and saves it: the result, when and at which commit, and the command.
+type hubRun struct {
+	Result  bench.QueueSweepResult `json:"result"`
+	Began   time.Time              `json:"began"`
+	Took    time.Duration          `json:"took"`
+	Commit  string                 `json:"commit"`
+	Command string                 `json:"command"`
+	LoadAvg string                 `json:"load_average_after"`
+}
+
+// hubSpec is section 1c's sweep at n buckets: the rows' settings, Security Hub on at its
+// default share, and a limit of 90 minutes.
+func hubSpec(n int) bench.QueueSweepSpec {
+	return bench.QueueSweepSpec{N: n, Rate: 1000, Concurrency: 16, Latency: queueLatency, SecurityHub: true, Limit: 90 * time.Minute}
+}
+
+// renderHub writes section 1c.
+func renderHub(b *w, h hubRun) {
+	r := h.Result
+	b.pf("%s", hubSection.heading)
+	b.pf("")
+	b.pf("Issue 23's sweep of %d buckets through the work queue with Security Hub on, measured apart from `make bench`", r.Spec.N)
+	b.pf("because its bound alone is %s: the settings, quotas and columns of section 1b. The workers hand their findings", secs(r.Bound()))
+	b.pf("to the standard findings queue; its mapping (batches of %d messages, a %v window, MaximumConcurrency %d, as", bench.FindingsBatch, bench.FindingsWindow, config.PublisherConcurrency)
+	b.pf("template.yaml's FindingsQueueMapping) hands them to the publishers, which read the previous findings back by Id")
+	b.pf("(GetFindings, 20 Ids a call) and import the changed ones 100 to a call. %d publisher invocations took %d findings", r.PublisherInvocations, r.FindingsMessages)
+	b.pf("messages. Measured by `%s`, %s, %s, at commit %s.", h.Command, h.Began.UTC().Format("2006-01-02 15:04 MST"), h.Took.Round(time.Second), h.Commit)
+	b.pf("")
+	renderQueueRows(b, []bench.QueueSweepResult{r})
+}
+
+// spliceHub rewrites section 1c and its summary row with a -queue-hub run's figures.
+func spliceHub(path string, h hubRun) error {
+	var body w
+	renderHub(&body, h)
+	note := fmt.Sprintf("`%s`, %s, %s, at commit %s; load average after it %s.", h.Command,
+		h.Began.UTC().Format("2006-01-02 15:04 MST"), h.Took.Round(time.Second), h.Commit, h.LoadAvg)
+	return spliceSection(path, hubSection, body.String(), queueSummaryRows(hubSection.prefix, queueRun{sweeps: []bench.QueueSweepResult{h.Result}}), note)
+}
+
+// carryHub returns section 1c, its summary rows and its note from the document at path, for a
+// make bench run to keep (it does not measure them); empty when there are none.
+func carryHub(path string) (body string, rows []string, note string) {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, ""
+	}
+	doc := string(old)
+	if start := strings.Index(doc, hubSection.heading); start >= 0 {
+		if end := strings.Index(doc[start:], "\n## "); end >= 0 {
+			body = doc[start : start+end+1]
+		}
+	}
+	for line := range strings.Lines(doc) {
+		line = strings.TrimSuffix(line, "\n")
+		switch {
+		case strings.HasPrefix(line, hubSection.prefix):
+			rows = append(rows, line)
+		case strings.HasPrefix(line, hubSection.note):
+			note = line
+		}
+	}
+	return body, rows, note
 }
 
 // dropBetween removes from doc the text from the first from up to and including to, when both
@@ -399,4 +508,49 @@ func dropBetween(doc, from, to string) string {
 		return doc
 	}
 	return doc[:i] + doc[i+j+len(to):]
+}
+
+// carried is what a make bench run keeps of a section measured apart.
+type carried struct {
+	body, note string
+	rows       []string
+}
+
+// hubOnly measures section 1c's sweep at n buckets (saving it to save when set), or reads one
+// saved before from from, and rewrites section 1c of out.
+func hubOnly(ctx context.Context, out string, n int, save, from string) error {
+	var h hubRun
+	if from != "" {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &h); err != nil {
+			return fmt.Errorf("%s: %w", from, err)
+		}
+	} else {
+		spec := hubSpec(n)
+		logf("queue sweep N=%d with Security Hub on (limit %v)", spec.N, spec.Limit)
+		h.Began, h.Commit = time.Now(), commit()
+		h.Command = fmt.Sprintf("go run ./bench/cmd/report -queue-hub %d", n)
+		r, err := bench.RunQueueSweep(ctx, spec)
+		if err != nil {
+			return err
+		}
+		h.Result, h.Took, h.LoadAvg = r, time.Since(h.Began), loadAvg()
+		if save != "" {
+			b, err := json.MarshalIndent(h, "", "  ")
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(save, b, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	if err := spliceHub(out, h); err != nil {
+		return err
+	}
+	logf("rewrote section 1c of %s", out)
+	return nil
 }

@@ -84,15 +84,39 @@ func TestRenderQueueRowsAndSplice(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"| sweep | ≤ 1.15 | 1.00 | 1.00 | met |\n| work queue, wall ÷ bound, 20 buckets, Security Hub off |",
-		"**Function time** stays.\n\n" + queueHeading, "## 2. Time to compliance\n\nstays\n"} {
+		"**Function time** stays.\n\n" + queueSection.heading, "## 2. Time to compliance\n\nstays\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("no %q in:\n%s", want, text)
 		}
 	}
-	if n := strings.Count(text, queueHeading); n != 1 {
+	if n := strings.Count(text, queueSection.heading); n != 1 {
 		t.Errorf("%d sections 1b, want 1", n)
 	}
-	if n := strings.Count(text, queueNote); n != 1 {
+	if n := strings.Count(text, queueSection.note); n != 1 {
 		t.Errorf("%d notes of the -queue run, want 1", n)
+	}
+
+	// Section 1c, measured apart, goes after 1b; -queue again keeps it; make bench carries it.
+	h := hubRun{Result: q.sweeps[1], Began: time.Now(), Took: time.Minute, Commit: "abc1234", Command: "go run ./bench/cmd/report -queue-hub 20"}
+	if err := spliceHub(doc, h); err != nil {
+		t.Fatal(err)
+	}
+	if err := spliceQueue(doc, time.Now(), time.Second, q); err != nil {
+		t.Fatal(err)
+	}
+	got, err = os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text = string(got)
+	b1, c1, s2 := strings.Index(text, queueSection.heading), strings.Index(text, hubSection.heading), strings.Index(text, "## 2. Time")
+	if b1 < 0 || c1 < b1 || s2 < c1 || strings.Count(text, hubSection.heading) != 1 {
+		t.Errorf("sections 1b at %d, 1c at %d, 2 at %d; want them in that order, once each:\n%s", b1, c1, s2, text)
+	}
+	body, rows, note := carryHub(doc)
+	if !strings.HasPrefix(body, hubSection.heading) || !strings.Contains(body, "| buckets | 20 | Security Hub on |") ||
+		len(rows) != 1 || !strings.HasPrefix(rows[0], hubSection.prefix+"wall ÷ bound, 20 buckets, Security Hub on") ||
+		!strings.Contains(note, "-queue-hub 20") {
+		t.Errorf("carried section 1c:\n%s\nrows %q\nnote %q", body, rows, note)
 	}
 }
