@@ -207,11 +207,32 @@ func TestAnInvalidProfileChangesNothing(t *testing.T) {
 			if res.Queue != nil && res.Queue.Enqueued != 0 {
 				t.Errorf("%d messages enqueued under an invalid profile", res.Queue.Enqueued)
 			}
+			// Alarmed once: the profile's baseline, not once per resource.
+			if m := f.metrics.String(); !strings.Contains(m, `"TerminalFailures":1`) || !strings.Contains(m, `"BaselineInvalid":1`) {
+				t.Errorf("metrics %s: want TerminalFailures 1 and BaselineInvalid 1", m)
+			}
 			for _, op := range []string{"ListBuckets", "GetResources", "GetBucketCors", "PutBucketCors"} {
 				if n := f.emu.CallCount(op); n != 0 {
 					t.Errorf("%d %s calls under an invalid profile", n, op)
 				}
 			}
 		})
+	}
+}
+
+// A change of a profile of a kind that is not among the targets is ignored, with no AWS call.
+func TestAProfileChangeOfAnotherKindIsIgnored(t *testing.T) {
+	f := newFixture(t, map[string]string{config.Targets: "mediastore", config.Rate: "1000"})
+	profileEstate(t, f)
+	f.emu.ResetCalls()
+	var res Result
+	if err := f.invoke(t, invocation(), ssmChange("uploads-v2", "Update", "/corsguard/profiles/s3/uploads"), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Event != Ignored || !strings.Contains(res.Note, "not among the targets") {
+		t.Errorf("event %s (%s); want ignored: s3 is not a target", res.Event, res.Note)
+	}
+	if n := f.emu.TotalCalls(); n != 0 {
+		t.Errorf("%d AWS calls", n)
 	}
 }
