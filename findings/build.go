@@ -24,12 +24,15 @@
 package findings
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/aws/smithy-go"
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
@@ -153,6 +156,10 @@ func info(k policy.Kind) kindInfo {
 	}}
 }
 
+// ErrorCodeField is the ProductFields key of a failed finding's AWS error code
+// (AccessDenied, ...), when the failure has one.
+const ErrorCodeField = "corsguard/ErrorCode"
+
 // GeneratorID is the GeneratorId of every finding about resources of kind k: one check per
 // kind, as Security Hub's controls and Prowler's checks have one generator each.
 func GeneratorID(k policy.Kind) string { return "corsguard/cors-baseline/" + string(k) }
@@ -274,6 +281,14 @@ func build(s Scope, e enforce.Entry, b enforce.Baseline, mode enforce.Mode, at s
 			Severity: &Severity{Label: severity, Original: string(e.Outcome)},
 			Types:    []string{Type},
 		},
+	}
+	if e.Outcome == enforce.Failed {
+		// The failure's error code: what the finding's state compares (State), since the
+		// message carries the call's request id and differs on every run.
+		var api smithy.APIError
+		if errors.As(e.Err, &api) && api.ErrorCode() != "" {
+			f.ProductFields[ErrorCodeField] = api.ErrorCode()
+		}
 	}
 	if b.Parameter != "" {
 		f.ProductFields["corsguard/BaselineParameter"] = b.Parameter

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/emulator"
@@ -505,5 +506,30 @@ func TestASecondSweepOfAnUnchangedEstateImportsNothing(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAFailureIsImportedAgainOnlyWhenItsErrorCodeChanges: a resource that cannot be checked
+// fails every sweep with an error whose message carries that call's request id; the finding is
+// imported when the failure starts and when its error code changes, not on every sweep.
+func TestAFailureIsImportedAgainOnlyWhenItsErrorCodeChanges(t *testing.T) {
+	h := newHub(t)
+	ctx := context.Background()
+	now := t0
+	failing := func(code, requestID string) *enforce.Report {
+		err := fmt.Errorf("get bucket cors logs: operation error S3: GetBucketCors, https response error StatusCode: 403, RequestID: %s, api error %s: denied: %w",
+			requestID, code, &smithy.GenericAPIError{Code: code, Message: "denied"})
+		return report(enforce.Entry{Name: "logs", Kind: policy.S3, Outcome: enforce.Failed, Error: err.Error(), Err: enforce.Terminal(err)})
+	}
+	for i, step := range []struct {
+		code, requestID string
+		want            int
+	}{{"AccessDenied", "A1", 1}, {"AccessDenied", "B2", 0}, {"AccessDenied", "C3", 0}, {"AllAccessDisabled", "D4", 1}} {
+		now = now.Add(24 * time.Hour)
+		p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithRefresh(30*24*time.Hour), findings.WithClock(func() time.Time { return now }))
+		res, err := p.Publish(ctx, scope, failing(step.code, step.requestID), nil)
+		if err != nil || res.Imported != step.want {
+			t.Errorf("sweep %d (%s, request %s): %+v, %v; want %d imported", i+1, step.code, step.requestID, res, err, step.want)
+		}
 	}
 }

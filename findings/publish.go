@@ -328,11 +328,18 @@ const StateField = "corsguard/State"
 // out how it came to pass (compliant, or repaired: the outcome, title, description and
 // remediation text), so that the sweep after a repair, which finds the resource compliant,
 // imports nothing: a drift repaired costs one import, not two. Publish imports every repair
-// all the same.
+// all the same. A failure with an AWS error code (ErrorCodeField) leaves out its title and
+// description, whose message carries the failed call's request id: it is imported when it
+// starts and when its code changes, not on every run.
 func State(f Finding) string {
 	f.CreatedAt, f.UpdatedAt = "", ""
 	fields := maps.Clone(f.ProductFields)
 	delete(fields, StateField)
+	if f.Compliance != nil && f.Compliance.Status == Warning && fields[ErrorCodeField] != "" {
+		// A failure with an AWS error code is the same failure while the code is: its
+		// message carries the call's request id.
+		f.Title, f.Description = "", ""
+	}
 	if f.Compliance != nil && f.Compliance.Status == Passed {
 		delete(fields, "corsguard/Outcome")
 		f.Title, f.Description, f.Remediation = "", "", nil
