@@ -81,8 +81,22 @@ func New(cfg Config, params SSMAPI, stores ...Store) (*Engine, error) {
 	e.limits = newLimiters(lim)
 	e.limits.share("lambda", limitOf(cfg.LambdaRate))
 	e.limits.share("apigateway", limitOf(cfg.APIGatewayRate))
-	e.limits.share("ssm", limitOf(cfg.SSMRate))
+	e.limits.share("ssm", limitOf(cfg.SSMRate), e.routerReads())
 	return e, nil
+}
+
+// routerReads is the most parameters one router invocation reads: every kind's baseline and
+// every pattern's profile of every kind. It is the burst of the SSM share, so that a sweep's
+// router can stamp them all at once; over time the share's rate holds.
+func (e *Engine) routerReads() int {
+	seen := map[string]bool{}
+	for _, k := range e.kinds {
+		seen[k.parameter] = true
+		for _, p := range e.rules.Parameters(k.store.Kind()) {
+			seen[p] = true
+		}
+	}
+	return len(seen)
 }
 
 // limitOf is r as a token bucket's rate: math.Inf(1) is no limit.

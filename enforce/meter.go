@@ -32,11 +32,16 @@ func newLimiters(r rate.Limit) *limiters {
 	return &limiters{rate: r, ops: map[string]*rate.Limiter{}, services: map[string]*rate.Limiter{}}
 }
 
-// share sets the rate every operation of service ("lambda", "apigateway") keeps to together.
-func (l *limiters) share(service string, r rate.Limit) {
+// share sets the rate every operation of service ("lambda", "apigateway", "ssm") keeps to
+// together, with a burst of one unless burst says more.
+func (l *limiters) share(service string, r rate.Limit, burst ...int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.services[service] = rate.NewLimiter(r, 1)
+	b := 1
+	if len(burst) > 0 {
+		b = max(1, burst[0])
+	}
+	l.services[service] = rate.NewLimiter(r, b)
 }
 
 func (l *limiters) get(op string) *rate.Limiter {

@@ -370,3 +370,101 @@ func TestTheSummaryLineNamesTheInstance(t *testing.T) {
 		}
 	}
 }
+
+// uploads is the profile parameter of the uploads profile for buckets.
+const uploads = "/corsguard/profiles/s3/uploads"
+
+// Profile parameters follow the baseline's rules: the router stamps the version of every
+// profile its patterns give, each worker instance reads it once, and a change of the profile's
+// parameter converges its buckets with a version the router stamped, read once more per
+// instance. Before stamps every batch read it.
+func TestProfileParametersAreStampedAndReadOncePerInstance(t *testing.T) {
+	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Targets: "s3", config.Rate: "1000",
+		config.ProfilePatterns: "uploads=upload-*"})
+	for name, p := range map[string]policy.Policy{baseline: want, uploads: loose} {
+		if err := f.emu.SeedParameter(name, "String", string(p.JSON()), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	for i := range 100 {
+		name := fmt.Sprintf("upload-%03d", i)
+		if err := f.emu.SeedBucket(name, "", want, nil); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	workers := []*Handler{f.instance(t), f.instance(t)}
+	profileReads := func() int { return f.emu.ResourceCalls("GetParameter", uploads) }
+
+	res := f.sweepOn(t, f.h, "sweep-1")
+	if got := res.Report.Stamps[policy.S3][uploads]; got != 1 {
+		t.Fatalf("the router stamped %s version %d, want 1 (stamps %v)", uploads, got, res.Report.Stamps)
+	}
+	f.drainOn(t, workers...)
+	if got := profileReads(); got > 1+len(workers) {
+		t.Errorf("%d reads of %s for 10 batches on %d instances, want at most %d", got, uploads, len(workers), 1+len(workers))
+	}
+	for _, name := range names {
+		if got := f.bucketCors(t, name); !policy.Equal(got, loose) {
+			t.Fatalf("bucket %s has %v, want the uploads profile", name, got)
+		}
+	}
+
+	// The profile changes: its own event, another router instance, the same two workers.
+	before := profileReads()
+	out, err := ssm.NewFromConfig(f.cfg).PutParameter(context.Background(), &ssm.PutParameterInput{
+		Name: aws.String(uploads), Value: aws.String(string(second.JSON())), Type: "String", Overwrite: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := f.h
+	f.h = f.instance(t)
+	change := event("change-uploads", "aws.ssm", "Parameter Store Change", fmt.Sprintf(`{"operation":"Update","name":%q}`, uploads))
+	if err := f.invoke(t, invocation(), change, &res); err != nil {
+		t.Fatal(err)
+	}
+	f.h = saved
+	if got := res.Report.Stamps[policy.S3][uploads]; got != out.Version {
+		t.Fatalf("the change's router stamped version %d, want %d (stamps %v)", got, out.Version, res.Report.Stamps)
+	}
+	f.drainOn(t, workers...)
+	if got := profileReads() - before; got > 1+len(workers) {
+		t.Errorf("%d reads of %s after its change, want at most %d", got, uploads, 1+len(workers))
+	}
+	for _, name := range names {
+		if got := f.bucketCors(t, name); !policy.Equal(got, second) {
+			t.Fatalf("bucket %s has %v, want the uploads profile's version %d", name, got, out.Version)
+		}
+	}
+}
+
+// A listing that reaches a worker without stamps (its router had no token) is stamped there:
+// the worker reads the baseline once, and the reconcile messages of its pages carry that
+// version, so the batches that follow read it once per instance, not once each.
+func TestAnUnstampedListingIsStampedByTheWorkerThatCarriesItOn(t *testing.T) {
+	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Targets: "s3", config.Rate: "1000"})
+	if err := f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""); err != nil {
+		t.Fatal(err)
+	}
+	f.seedBuckets(t, 100, loose)
+	lister, workers := f.instance(t), []*Handler{f.instance(t), f.instance(t)}
+	f.send(t, workqueue.List(policy.S3, "", enforce.ModeEnforce, "sweep without stamps", "req-1"))
+	f.deliverTo(t, lister, f.receive(t))
+	if got := f.reads(); got != 1 {
+		t.Errorf("the worker carrying the listing on read the baseline %d times, want 1", got)
+	}
+	msgs := f.enqueued(t)
+	for _, m := range msgs {
+		if m.Baselines[baseline] != 1 {
+			t.Fatalf("a page's message stamped %v, want version 1", m.Baselines)
+		}
+	}
+	if len(msgs) != 100 {
+		t.Fatalf("%d messages, want 100", len(msgs))
+	}
+	f.drainOn(t, workers...)
+	if got := f.reads(); got > 1+len(workers) {
+		t.Errorf("%d reads for 10 batches on %d instances, want at most %d", got, len(workers), 1+len(workers))
+	}
+}
