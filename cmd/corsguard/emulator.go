@@ -23,6 +23,7 @@ type emulatorFlags struct {
 	tlsAddr, caOut                         string
 	quotas                                 string
 	creating, deleting                     time.Duration
+	taggingLag                             time.Duration
 	quota                                  int
 	seed                                   uint64
 	throttle, errorRate, latency, script   []string
@@ -82,6 +83,7 @@ The emulator stops cleanly on SIGINT or SIGTERM.`,
 	fl.StringVar(&f.eventURL, "event-url", "", "POST every EventBridge event to this URL (never waits for it: a full queue of 1,024, a failed post or one slower than 5s drops the event, logged on stderr)")
 	fl.DurationVar(&f.creating, "creating-duration", emulator.DefaultCreatingDuration, "how long a new container stays CREATING")
 	fl.DurationVar(&f.deleting, "deleting-duration", emulator.DefaultDeletingDuration, "how long a deleted container stays DELETING")
+	fl.DurationVar(&f.taggingLag, "tagging-lag", 0, "how long the Tagging API's GetResources keeps answering a bucket's tags as they were before a PutBucketTagging or DeleteBucketTagging (AWS's index lags the call; 0: at once)")
 	fl.IntVar(&f.quota, "container-quota", emulator.DefaultContainerQuota, "containers allowed in the account")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the fault injector")
 	fl.StringVar(&f.quotas, "quotas", "aws", "AWS's request quotas: aws (the published defaults), off, or OP=RATE[/BURST],... to change some")
@@ -94,6 +96,9 @@ The emulator stops cleanly on SIGINT or SIGTERM.`,
 }
 
 func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error {
+	if f.taggingLag < 0 {
+		return fmt.Errorf("--tagging-lag %v: want 0 or a positive duration", f.taggingLag)
+	}
 	quotas, err := emulator.ParseQuotas(f.quotas)
 	if err != nil {
 		return fmt.Errorf("--quotas: %w", err)
@@ -104,7 +109,7 @@ func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error
 		emulator.WithQuotas(quotas),
 		emulator.WithRegion(f.region), emulator.WithAccount(f.account),
 		emulator.WithCreatingDuration(f.creating), emulator.WithDeletingDuration(f.deleting),
-		emulator.WithContainerQuota(f.quota), emulator.WithSeed(f.seed),
+		emulator.WithContainerQuota(f.quota), emulator.WithSeed(f.seed), emulator.WithTaggingLag(f.taggingLag),
 		emulator.WithLogger(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))),
 	}
 	if f.eventURL != "" {

@@ -242,6 +242,8 @@ func TestEmulatorRefusesBadFlags(t *testing.T) {
 		{"--quotas", "PutCorsPolicy=5"}, // AWS publishes no MediaStore rate: nothing to change
 		{"--quotas", "GetParameter=fast"},
 		{"--quotas", "GetParameter=10/0"},
+		{"--tagging-lag", "-1s"},
+		{"--tagging-lag", "soon"},
 	} {
 		out, err := exec.Command(binary, append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...)...).CombinedOutput()
 		if err == nil {
@@ -290,4 +292,23 @@ func TestAWSCLIS3APIAgainstTheStandaloneEmulator(t *testing.T) {
 	}
 	fails("InvalidRequest", "s3api", "put-bucket-cors", "--bucket", "media-bucket",
 		"--cors-configuration", `{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["PATCH"]}]}`)
+}
+
+// TestTheTaggingLagFlagDelaysGetResourcesNotGetBucketTagging: with --tagging-lag, the aws CLI's
+// resourcegroupstaggingapi get-resources does not see a tag just put with s3api
+// put-bucket-tagging, while get-bucket-tagging does, as AWS's Tagging API index lags the call.
+func TestTheTaggingLagFlagDelaysGetResourcesNotGetBucketTagging(t *testing.T) {
+	t.Parallel()
+	url := startEmulator(t, "--tagging-lag", "1h")
+	aws := awsCLI(t, url, "1")
+	aws.ok("s3api", "create-bucket", "--bucket", "media-inbox")
+	aws.ok("s3api", "put-bucket-tagging", "--bucket", "media-inbox", "--tagging", `{"TagSet":[{"Key":"corsguard:profile","Value":"uploads"}]}`)
+	own := aws.ok("s3api", "get-bucket-tagging", "--bucket", "media-inbox")["TagSet"]
+	if diff := cmp.Diff([]any{map[string]any{"Key": "corsguard:profile", "Value": "uploads"}}, own); diff != "" {
+		t.Errorf("get-bucket-tagging (-want +got):\n%s", diff)
+	}
+	bulk := aws.ok("resourcegroupstaggingapi", "get-resources", "--resource-type-filters", "s3:bucket", "--tag-filters", "Key=corsguard:profile")
+	if got := bulk["ResourceTagMappingList"].([]any); len(got) != 0 {
+		t.Errorf("get-resources within the lag: %v; want nothing yet", got)
+	}
 }
