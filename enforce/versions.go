@@ -75,13 +75,13 @@ func (c *paramCache) get(name string) *paramVersion {
 
 // put caches version p of the parameter, unless the cache holds that version already (it
 // keeps the one it has, parsed), and returns the cached version. A fresh read (latest) that
-// is older than the cached one means the parameter was deleted and created again (its versions
-// start again at 1): the fresh read is the truth then.
+// is older than the cached one, or of the same version with another value, means the parameter
+// was deleted and created again (its versions start again at 1): the fresh read is the truth.
 func (c *paramCache) put(name string, p *types.Parameter, latest bool) *paramVersion {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.newest[name]
-	if old != nil && old.version == p.Version {
+	if old != nil && old.version == p.Version && old.value == aws.ToString(p.Value) {
 		return old
 	}
 	v := &paramVersion{name: name, version: p.Version, value: aws.ToString(p.Value)}

@@ -468,3 +468,32 @@ func TestAnUnstampedListingIsStampedByTheWorkerThatCarriesItOn(t *testing.T) {
 		t.Errorf("%d reads for 10 batches on %d instances, want at most %d", got, len(workers), 1+len(workers))
 	}
 }
+
+// A baseline deleted and created again starts at version 1 again: an unstamped message (the
+// router's event after the creation, when it had no token) reads the latest, and the new
+// version 1 replaces the old one in the cache, although the numbers are the same.
+func TestABaselineCreatedAgainReplacesTheCachedVersionOfTheSameNumber(t *testing.T) {
+	f := queueFixture(t)
+	f.seedBuckets(t, 2, loose)
+	w := f.instance(t)
+	f.send(t, workqueue.Reconcile(policy.S3, "media-000", enforce.ModeEnforce, "test", "r0"))
+	f.deliverTo(t, w, f.receive(t))
+	if _, err := ssm.NewFromConfig(f.cfg).DeleteParameter(context.Background(), &ssm.DeleteParameterInput{Name: aws.String(baseline)}); err != nil {
+		t.Fatal(err)
+	}
+	if v := f.putBaseline(t, second); v != 1 {
+		t.Fatalf("created again at version %d, want 1", v)
+	}
+	f.send(t, workqueue.Reconcile(policy.S3, "media-001", enforce.ModeEnforce, "test", "r1"))
+	f.deliverTo(t, w, f.receive(t))
+	if got := f.bucketCors(t, "media-001"); !policy.Equal(got, second) {
+		t.Errorf("bucket has %v, want the new parameter's version 1", got)
+	}
+	m := workqueue.Reconcile(policy.S3, "media-000", enforce.ModeEnforce, "test", "r2")
+	m.Baselines = enforce.Stamps{baseline: 1}
+	f.send(t, m)
+	f.deliverTo(t, w, f.receive(t))
+	if got := f.bucketCors(t, "media-000"); !policy.Equal(got, second) {
+		t.Errorf("a message stamped 1 applied %v, want the new parameter's version 1 (cached)", got)
+	}
+}
