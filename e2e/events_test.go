@@ -91,6 +91,12 @@ func TestEventVariantsOnBothPaths(t *testing.T) {
 		{"the source in capitals", func(t *testing.T) []byte {
 			return variant(t, "cloudtrail-s3-put-bucket-cors.json", func(ev map[string]any) { ev["source"] = "AWS.S3" })
 		}, `no route for source "AWS.S3"`},
+		{"a DeleteBucket of another account", func(t *testing.T) []byte {
+			return variant(t, "cloudtrail-s3-delete-bucket.json", func(ev map[string]any) { ev["account"] = "444455556666" })
+		}, `event of account "444455556666" ignored`},
+		{"a DeleteContainer of another Region", func(t *testing.T) []byte {
+			return variant(t, "cloudtrail-delete-container.json", func(ev map[string]any) { ev["region"] = "eu-west-1" })
+		}, `event of Region "eu-west-1" ignored`},
 		{"a CloudFront event when cloudfront is not a target", func(t *testing.T) []byte {
 			return sample(t, "cloudtrail-update-response-headers-policy.json")
 		}, "not among the targets"},
