@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
@@ -25,7 +24,6 @@ import (
 	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
-	"github.com/corsguard/corsguard/workqueue"
 )
 
 // CreatingCost is what one design spent on a container that stayed CREATING for T, from its
@@ -136,22 +134,17 @@ func creatingOnTheQueue(ctx context.Context, t time.Duration) (CreatingCost, err
 		"AWS_REGION": Region, "AWS_ENDPOINT_URL": a.URL, "AWS_ACCESS_KEY_ID": AccessKey, "AWS_SECRET_ACCESS_KEY": SecretKey,
 	}
 	getenv := func(k string) string { return env[k] }
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return CreatingCost{}, err
-	}
 	awsCfg, err := awsclient.FromEnvironment(getenv)
 	if err != nil {
 		return CreatingCost{}, err
 	}
 	awsCfg.HTTPClient = emulator.HTTPClient()
-	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
+	// One instance serves as router and worker: the same binary, one execution environment.
+	h, _, err := handler.FromEnvironment(getenv, awsCfg,
+		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 	if err != nil {
 		return CreatingCost{}, err
 	}
-	// One instance serves as router and worker: the same binary, one execution environment.
-	h := handler.New(cfg.Engine, engine, handler.WithQueue(workqueue.New(sqs.NewFromConfig(awsCfg), url), engine), handler.WithRegion(cfg.Region),
-		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 	if _, err := ms.CreateContainer(ctx, &mediastore.CreateContainerInput{ContainerName: aws.String(creatingContainer)}); err != nil {
 		return CreatingCost{}, err
 	}

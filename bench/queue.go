@@ -16,19 +16,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/emulator/esm"
-	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
-	"github.com/corsguard/corsguard/workqueue"
 )
 
 // QueueSweepSpec is one sweep of S3 buckets through the work queue: the router lists and
@@ -430,10 +426,6 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 		env[config.FindingsQueueURL] = a.QueueURL(a.URL, findingsQueue)
 	}
 	getenv := func(k string) string { return env[k] }
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return drained{}, err
-	}
 	logs := &byteCounter{}
 	// One function instance: its engine, its clients, its handler (a cold start's worth), as
 	// cmd/enforcer wires them.
@@ -443,21 +435,8 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 			return nil, err
 		}
 		awsCfg.HTTPClient = emulator.HTTPClient()
-		engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
-		if err != nil {
-			return nil, err
-		}
-		opts := []handler.Option{handler.WithQueue(workqueue.New(sqs.NewFromConfig(awsCfg), url), engine), handler.WithRegion(cfg.Region),
-			handler.WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), handler.WithMetrics(logs)}
-		if cfg.SecurityHub {
-			pub := findings.NewPublisher(securityhub.NewFromConfig(awsCfg), findings.WithImportRate(cfg.FindingsRate()),
-				findings.WithReadRate(cfg.FindingsReadRate()), findings.WithRefresh(cfg.SecurityHubRefresh))
-			opts = append(opts, handler.WithFindings(pub), handler.WithStaleFindings(cfg.StaleFindings()))
-			if cfg.FindingsQueueURL != "" {
-				opts = append(opts, handler.WithFindingsQueue(findings.NewOutbox(sqs.NewFromConfig(awsCfg), cfg.FindingsQueueURL)))
-			}
-		}
-		return handler.New(cfg.Engine, engine, opts...), nil
+		h, _, err := handler.FromEnvironment(getenv, awsCfg, handler.WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), handler.WithMetrics(logs))
+		return h, err
 	}
 	type worker struct {
 		h    *handler.Handler

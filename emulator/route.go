@@ -11,6 +11,32 @@ import (
 // request is routed by the service it was signed for, as AWS routes by endpoint: the path
 // cannot tell, since "findings" and "2020-05-31" are valid bucket names. A new service is one
 // line here.
+// Service is one AWS service the emulator serves.
+type Service struct {
+	// SigningName is the service's name in the SigV4 credential scope, by which the emulator
+	// routes a request, as AWS routes by endpoint.
+	SigningName string
+	// Name is the service's name; Serves says what of it the emulator serves.
+	Name, Serves string
+}
+
+// Services lists every service the emulator serves, as its help names them (a test holds the
+// list to the front ends, and `corsguard emulator --help` to the list).
+func Services() []Service {
+	return []Service{
+		{"mediastore", "AWS Elemental MediaStore", "containers, CORS policies, tags"},
+		{"s3", "Amazon S3", "buckets (CORS, tags, Region), objects and CORS answers on the data plane"},
+		{"cloudfront", "Amazon CloudFront", "response headers policies, cache and origin request policies, distributions, and the edge's answers on the data plane"},
+		{"lambda", "AWS Lambda", "function URLs (Cors)"},
+		{"apigateway", "Amazon API Gateway", "HTTP APIs (CorsConfiguration)"},
+		{"ssm", "AWS Systems Manager Parameter Store", "parameters, versions, history, labels"},
+		{"sqs", "Amazon SQS", "standard and FIFO queues, with dead-letter queues"},
+		{"securityhub", "AWS Security Hub", "findings (BatchImportFindings, GetFindings)"},
+		{"tagging", "AWS Resource Groups Tagging API", "GetResources"},
+		{"sts", "AWS STS", "GetCallerIdentity"},
+	}
+}
+
 func (e *Emulator) frontEnds() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
 		"mediastore":  e.jsonFront(mediaStoreTarget, e.mediaStoreOps()),

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/emulator"
@@ -44,7 +43,7 @@ func newHubFixture(t *testing.T, opts ...emulator.Option) *hubFixture {
 	t.Cleanup(srv.Close)
 	f.url = srv.URL
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{config.BaselineParameter: baseline, config.Mode: "audit", config.SecurityHub: "true"}[k]
+		return map[string]string{config.BaselineParameter: baseline, config.Mode: "audit", config.SecurityHub: "true", config.Region: "us-east-1"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -55,13 +54,13 @@ func newHubFixture(t *testing.T, opts ...emulator.Option) *hubFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(aws), enforce.MediaStore(mediastore.NewFromConfig(aws)))
+	// Security Hub's import quota is the emulator's to apply, not the test's to wait for.
+	pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(1000))
+	f.h, err = Wire(cfg, aws, WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
+		WithMetrics(&f.metrics), withClock(func() time.Time { return stamp }), WithFindings(pub))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(1000))
-	f.h = New(cfg.Engine, engine, WithRegion("us-east-1"), WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
-		WithMetrics(&f.metrics), withClock(func() time.Time { return stamp }), WithFindings(pub))
 	must(t, f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""))
 	must(t, f.emu.SeedContainer("live-news", "ACTIVE", loose, nil))
 	must(t, f.emu.SeedContainer("vod-library", "ACTIVE", want, nil))

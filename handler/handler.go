@@ -21,6 +21,7 @@ import (
 	"github.com/corsguard/corsguard/controller"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -69,9 +70,6 @@ type Handler struct {
 	findingsHome  controller.Home
 }
 
-// DefaultNamespace is the CloudWatch namespace of the metrics unless WithNamespace sets another.
-const DefaultNamespace = "CorsGuard"
-
 // Option changes how New builds a Handler.
 type Option func(*Handler)
 
@@ -83,7 +81,7 @@ func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 // CloudWatch Logs, where they become metrics).
 func WithMetrics(w io.Writer) Option { return func(h *Handler) { h.metrics = w } }
 
-// WithNamespace sets the CloudWatch namespace of the metrics (default DefaultNamespace).
+// WithNamespace sets the CloudWatch namespace of the metrics (default config.DefaultNamespace).
 func WithNamespace(ns string) Option { return func(h *Handler) { h.namespace = ns } }
 
 // ours returns ctx carrying the function's own account (from its ARN) for the engine: every S3
@@ -122,7 +120,7 @@ func withRand(r func() float64) Option { return func(h *Handler) { h.rand = r } 
 // what routing and the controller need: the targets, the baseline parameters, the mode, the
 // margin and the backoff of messages given back.
 func New(cfg enforce.Config, run controller.Runner, opts ...Option) *Handler {
-	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, namespace: DefaultNamespace, now: time.Now, rand: rand.Float64}
+	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, namespace: config.DefaultNamespace, now: time.Now, rand: rand.Float64}
 	for _, o := range opts {
 		o(h)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,15 +14,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/mediastore"
-	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/emulator"
@@ -34,7 +27,6 @@ import (
 	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
-	"github.com/corsguard/corsguard/workqueue"
 )
 
 var (
@@ -118,54 +110,37 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 	}
 	aws.HTTPClient = emulator.HTTPClient()
 	f.cfg, f.conf = aws, cfg
+	f.cf = cloudfront.NewFromConfig(aws)
+	if cfg.QueueURL != "" {
+		f.sqs, f.queueURL = sqs.NewFromConfig(aws), cfg.QueueURL
+	}
+	if cfg.SecurityHub {
+		f.hub = securityhub.NewFromConfig(aws)
+	}
+	f.findingsURL = cfg.FindingsQueueURL
 	f.h = f.instance(t)
 	return f
 }
 
 // instance returns another instance of the function (another Lambda execution environment):
-// its own engine and caches, the same configuration, clients of the same emulator.
-// opts come last, and so override the fixture's (its clock, for one).
+// its own engine and caches, the same configuration, clients of the same emulator, wired as
+// every caller wires it (Wire). The test adds its clock, its logs and its metrics, the queue's
+// jitter at its middle, and a publisher that leaves Security Hub's quota to the emulator.
+// more come last, and so override the fixture's (its clock, for one).
 func (f *fixture) instance(t *testing.T, more ...Option) *Handler {
 	t.Helper()
-	cfg, aws := f.conf, f.cfg
-	var stores []enforce.Store
-	if cfg.Engine.Enforces(policy.MediaStore) {
-		stores = append(stores, enforce.MediaStore(mediastore.NewFromConfig(aws)))
+	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))), WithMetrics(&f.metrics), withClock(func() time.Time { return stamp })}
+	if f.conf.QueueURL != "" {
+		opts = append(opts, withRand(func() float64 { return 0.5 }))
 	}
-	if cfg.Engine.Enforces(policy.S3) {
-		// As the Lambda's wiring does: the Tagging API reads the buckets' tags in bulk.
-		stores = append(stores, enforce.S3(s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = true }), "us-east-1",
-			enforce.WithTagging(resourcegroupstaggingapi.NewFromConfig(aws))))
+	if f.conf.SecurityHub {
+		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithRefresh(f.conf.SecurityHubRefresh))))
 	}
-	f.cf = cloudfront.NewFromConfig(aws)
-	if slices.Contains(cfg.Engine.Targets, policy.CloudFront) {
-		stores = append(stores, enforce.CloudFront(f.cf, enforce.CloudFrontOptions{}))
-	}
-	if cfg.Engine.Enforces(policy.LambdaURL) {
-		stores = append(stores, enforce.LambdaURLs(lambda.NewFromConfig(aws)))
-	}
-	if cfg.Engine.Enforces(policy.HTTPAPI) {
-		stores = append(stores, enforce.HTTPAPIs(apigatewayv2.NewFromConfig(aws)))
-	}
-	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(aws), stores...)
+	h, err := Wire(f.conf, f.cfg, append(opts, more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := []Option{WithNamespace(cfg.MetricsNamespace), WithRegion(cfg.Region), WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
-		WithMetrics(&f.metrics), withClock(func() time.Time { return stamp })}
-	if cfg.QueueURL != "" {
-		f.sqs, f.queueURL = sqs.NewFromConfig(aws), cfg.QueueURL
-		opts = append(opts, WithQueue(workqueue.New(f.sqs, cfg.QueueURL), engine), withRand(func() float64 { return 0.5 }))
-	}
-	if cfg.SecurityHub {
-		f.hub = securityhub.NewFromConfig(aws)
-		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithRefresh(cfg.SecurityHubRefresh))), WithStaleFindings(cfg.StaleFindings()))
-	}
-	if cfg.FindingsQueueURL != "" {
-		f.findingsURL = cfg.FindingsQueueURL
-		opts = append(opts, WithFindingsQueue(findings.NewOutbox(f.sqs, cfg.FindingsQueueURL)))
-	}
-	return New(cfg.Engine, engine, append(opts, more...)...)
+	return h
 }
 
 // lines decodes a buffer of JSON lines.

@@ -84,20 +84,6 @@ func (f *awsFlags) config(ctx context.Context, extra ...awsconfig.Option) (aws.C
 	return cfg, err
 }
 
-// baselineFlags say where diff's baseline comes from.
-type baselineFlags struct {
-	parameter, s3Parameter, cfParameter, apiParameter, file string
-}
-
-func (f *baselineFlags) register(cmd *cobra.Command) {
-	fs := cmd.Flags()
-	fs.StringVar(&f.parameter, "baseline-parameter", DefaultBaselineParameter, "SSM parameter holding the baseline CORS policy")
-	fs.StringVar(&f.s3Parameter, "s3-baseline-parameter", "", "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)")
-	fs.StringVar(&f.cfParameter, "cloudfront-baseline-parameter", "", flagUsage["cloudfront-baseline-parameter"])
-	fs.StringVar(&f.apiParameter, "api-baseline-parameter", config.DefaultAPIParameter, "SSM parameter holding the baseline of Lambda function URLs and HTTP APIs, a Cors object")
-	registerBaselineFile(cmd, &f.file)
-}
-
 // registerBaselineFile adds --baseline-file, which replaces the baseline parameters.
 func registerBaselineFile(cmd *cobra.Command, file *string) {
 	cmd.Flags().StringVar(file, "baseline-file", "", "read the baseline of every target from this file (\"-\" for stdin) instead of SSM")
@@ -105,10 +91,6 @@ func registerBaselineFile(cmd *cobra.Command, file *string) {
 	cmd.MarkFlagsMutuallyExclusive("s3-baseline-parameter", "baseline-file")
 	cmd.MarkFlagsMutuallyExclusive("cloudfront-baseline-parameter", "baseline-file")
 	_ = cmd.MarkFlagFilename("baseline-file", "json")
-}
-
-func (f *baselineFlags) source(in io.Reader, client *ssm.Client) (enforce.SSMAPI, string, error) {
-	return baselineSource(in, client, f.file, f.parameter)
 }
 
 // baselineSource returns the client the engine reads the baseline through and the name the
@@ -213,23 +195,6 @@ func (v *settingValue) Type() string {
 	return "string"
 }
 
-// flagUsage is the help of the shared settings' flags where the CLI words it differently from
-// the variables' documentation (config.Setting.Doc).
-var flagUsage = map[string]string{
-	"baseline-parameter":            "SSM parameter holding the baseline CORS policy",
-	"s3-baseline-parameter":         "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)",
-	"target":                        "what to check: mediastore (containers), s3 (buckets in the Region), cloudfront (custom response headers policies; global), lambda-url (function URLs in the Region), http-api (HTTP APIs in the Region), or all (mediastore and s3, which share a baseline's shape); repeatable or comma-separated",
-	"cloudfront-baseline-parameter": "SSM parameter holding the CloudFront response headers policies' baseline, a CorsConfig (default: --baseline-parameter, which must then hold a CorsConfig)",
-	"cloudfront-include":            "glob patterns of custom response headers policy names to check (default: all); policies carry no tags, so patterns are the way to exempt one",
-	"cloudfront-exclude":            "glob patterns of response headers policy names never to check; exclude wins over include",
-	"cloudfront-add-missing-cors":   "add the baseline to a selected response headers policy without a CorsConfig (default: report it exempt and leave it alone)",
-	"include":                       "glob patterns (path.Match) of container names to check; repeatable or comma-separated (default: all)",
-	"exclude":                       "glob patterns of container names never to check; exclude wins over include",
-	"s3-include":                    "glob patterns of bucket names to check (default: all)",
-	"s3-exclude":                    "glob patterns of bucket names never to check; exclude wins over include",
-	"workers":                       "containers and buckets checked at once (1-100)",
-}
-
 func (f *settingFlags) register(cmd *cobra.Command) { f.registerOnly(cmd) }
 
 // changed reports whether any of the registered settings was given.
@@ -254,23 +219,29 @@ func (f *settingFlags) registerOnly(cmd *cobra.Command, envs ...string) {
 		if s.Env == config.BaselineParameter {
 			v.def = DefaultBaselineParameter // the template's; the Lambda has no default
 		}
-		usage := flagUsage[s.Flag]
-		if usage == "" {
-			usage = s.Doc
-		}
 		f.values[s.Flag] = v
-		flag := cmd.Flags().VarPF(v, s.Flag, "", usage+" (as "+s.Env+")")
+		short := ""
+		if s.Env == config.Targets {
+			short = "t"
+		}
+		flag := cmd.Flags().VarPF(v, s.Flag, short, cmp.Or(s.FlagDoc, s.Doc)+" (as "+s.Env+")")
 		flag.DefValue = v.def
 		if s.Env == config.CloudFrontAddMissingCors {
 			flag.NoOptDefVal = "true" // a switch: --cloudfront-add-missing-cors alone means true
 		}
 	}
-	if len(envs) > 0 {
-		return
+	if cmd.Flags().Lookup("target") != nil {
+		_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(targetNames(), cobra.ShellCompDirectiveNoFileComp))
 	}
-	cmd.Flags().Lookup("target").Shorthand = "t"
-	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
-		[]string{string(policy.MediaStore), string(policy.S3), string(policy.CloudFront), policy.AllKinds}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// targetNames are the words --target takes: every kind, and all.
+func targetNames() []string {
+	var names []string
+	for _, k := range policy.Kinds() {
+		names = append(names, string(k))
+	}
+	return append(names, policy.AllKinds)
 }
 
 // apply sets the registered settings' values (their defaults when not given) on c, with the

@@ -32,7 +32,6 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/enforce/corsconv"
 	"github.com/corsguard/corsguard/events"
-	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/config"
@@ -199,7 +198,6 @@ type demo struct {
 	handler *handler.Handler
 	// policyID is the ID of the response headers policy media-cors.
 	policyID string
-	engine   *enforce.Engine
 	steps    []demoStepResult
 	// baseline is the policy in the parameter after the last step.
 	baseline policy.Policy
@@ -348,18 +346,12 @@ func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo,
 		config.BackoffCap:          "1s",
 		config.SecurityHub:         "true",
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		return d, err
-	}
-	d.engine, err = enforce.New(cfg.Engine, d.ssm, awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
-	if err != nil {
-		return d, err
-	}
 	d.hub = securityhub.NewFromConfig(awsCfg)
-	d.handler = handler.New(cfg.Engine, d.engine, handler.WithRegion(cfg.Region),
-		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard),
-		handler.WithFindings(findings.NewPublisher(d.hub, findings.WithImportRate(cfg.SecurityHubRate))))
+	var cfg config.Config
+	if d.handler, cfg, err = handler.FromEnvironment(func(k string) string { return env[k] }, awsCfg,
+		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard)); err != nil {
+		return d, err
+	}
 
 	containers, buckets, err := d.seed(ctx)
 	if err != nil {

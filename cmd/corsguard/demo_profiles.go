@@ -14,14 +14,12 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/cmd/corsguard/report"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -79,16 +77,11 @@ func runProfiles(ctx context.Context, out io.Writer) error {
 	}
 	env := map[string]string{config.BaselineParameter: demoParameter, config.Targets: "s3", "AWS_REGION": emu.Region(),
 		config.ProfilePatterns: "uploads=upload-*,ingest-*;partners=partner-*"}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		return err
-	}
-	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
-	if err != nil {
-		return err
-	}
-	h := handler.New(cfg.Engine, engine, handler.WithRegion(cfg.Region),
+	h, cfg, err := handler.FromEnvironment(func(k string) string { return env[k] }, awsCfg,
 		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
+	if err != nil {
+		return err
+	}
 
 	fmt.Fprintf(out, "\n%s\nProfiles: one function, a baseline per role (docs/profiles.md)\n%s\n", strings.Repeat("─", 96), strings.Repeat("─", 96))
 	fmt.Fprintf(out, "A second account, targets s3, patterns %s (%s), profile tag %s.\n", env[config.ProfilePatterns], config.ProfilePatterns, cfg.Engine.ProfileTag)

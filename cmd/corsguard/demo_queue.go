@@ -22,7 +22,6 @@ import (
 	"github.com/corsguard/corsguard/enforce/corsconv"
 	evsamples "github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/workqueue"
 )
@@ -54,17 +53,12 @@ func (d *demo) runQueue(ctx context.Context, awsCfg aws.Config, env map[string]s
 	url := d.emu.QueueURL(*awsCfg.BaseEndpoint, demoQueue)
 	env = maps.Clone(env)
 	env[config.QueueURL] = url
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		return err
-	}
-	engine, err := enforce.New(cfg.Invocation(), d.ssm, awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
+	h, cfg, err := handler.FromEnvironment(func(k string) string { return env[k] }, awsCfg,
+		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 	if err != nil {
 		return err
 	}
 	client := sqs.NewFromConfig(awsCfg)
-	h := handler.New(cfg.Engine, engine, handler.WithQueue(workqueue.New(client, url), engine), handler.WithRegion(cfg.Region),
-		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 	fmt.Fprintf(out, "CORSGUARD_QUEUE_URL=%s, MaximumConcurrency %d: each worker keeps to %g requests/s per API.\n",
 		url, cfg.MaxConcurrency, cfg.Invocation().Rate)
 	fmt.Fprintln(out, "Since the last sweep, someone opened live-sports to any origin and created the container "+demoNewContainer+",")

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/spf13/cobra"
 
+	"cmp"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/config"
@@ -15,13 +16,16 @@ import (
 	"github.com/corsguard/corsguard/profile"
 )
 
+// diffFlags are diff's flags: the one resource, and the settings table's target, baseline and
+// profile settings (config.Settings), with the parsers and help the Lambda's variables have.
+type diffFlags struct {
+	aws                     awsFlags
+	settings                settingFlags
+	file, container, bucket string
+}
+
 func newDiffCmd(opts cliOptions) *cobra.Command {
-	awsF := awsFlags{httpClient: opts.httpClient}
-	var (
-		baselineF                 baselineFlags
-		profileF                  settingFlags
-		container, bucket, target string
-	)
+	f := &diffFlags{aws: awsFlags{httpClient: opts.httpClient}}
 	cmd := &cobra.Command{
 		Use:   "diff --container NAME | --bucket NAME | [--target mediastore|s3|cloudfront|lambda-url|http-api] NAME",
 		Short: "Show how one container's or bucket's CORS policy differs from the baseline",
@@ -46,128 +50,129 @@ included).`,
   corsguard diff --target lambda-url orders
   corsguard diff --target http-api a1b2c3d4e5 --api-baseline-parameter /corsguard/api`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			var cfName, apiName string
-			if target == string(policy.LambdaURL) || target == string(policy.HTTPAPI) {
-				if len(args) != 1 || container != "" || bucket != "" {
-					return fmt.Errorf("--target %s takes the resource's NAME as the one argument (FUNCTION or FUNCTION:ALIAS; an HTTP API's ApiId), without --container or --bucket", target)
-				}
-				apiName = args[0]
-				args = nil
-			} else if target == string(policy.CloudFront) {
-				if len(args) != 1 || container != "" || bucket != "" {
-					return fmt.Errorf("--target cloudfront takes the policy's NAME as the one argument, without --container or --bucket")
-				}
-				cfName = args[0]
-				args = nil
-			} else if err := diffTarget(args, target, &container, &bucket); err != nil {
-				return err
-			}
-			kind, what, name, valid := policy.MediaStore, "container", container, policy.ValidContainerName
-			switch {
-			case cfName != "":
-				kind, what, name, valid = policy.CloudFront, "response headers policy", cfName, func(string) error { return nil }
-			case apiName != "" && target == string(policy.LambdaURL):
-				kind, what, name, valid = policy.LambdaURL, "function URL", apiName, func(string) error { return nil }
-			case apiName != "":
-				kind, what, name, valid = policy.HTTPAPI, "HTTP API", apiName, func(string) error { return nil }
-			case bucket != "":
-				kind, what, name, valid = policy.S3, "bucket", bucket, policy.ValidBucketName
-			}
-			if err := valid(name); err != nil {
-				return fmt.Errorf("--%s: %w", what, err)
-			}
-			if apiName == "" && cmd.Flags().Changed("api-baseline-parameter") {
-				return fmt.Errorf("--api-baseline-parameter applies to --target lambda-url and --target http-api")
-			}
-			if cfName == "" && baselineF.cfParameter != "" {
-				return fmt.Errorf("--cloudfront-baseline-parameter applies to --target cloudfront")
-			}
-			awsCfg, err := awsF.config(ctx)
-			if err != nil {
-				return err
-			}
-			if ctx, err = ownAccount(ctx, &caller{cfg: awsCfg}, []policy.Kind{kind}); err != nil {
-				return err
-			}
-			params, paramName, err := baselineF.source(cmd.InOrStdin(), ssm.NewFromConfig(awsCfg))
-			if err != nil {
-				return err
-			}
-			cfg := enforce.Config{Parameter: paramName,
-				Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {Parameter: baselineF.s3Parameter},
-					policy.CloudFront: {Parameter: baselineF.cfParameter},
-					policy.LambdaURL:  {Parameter: baselineF.apiParameter}, policy.HTTPAPI: {Parameter: baselineF.apiParameter}}}
-			if err := profileF.apply(&cfg); err != nil {
-				return err
-			}
-			engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, []policy.Kind{kind})...)
-			if err != nil {
-				return err
-			}
-			in, err := engine.Inspect(ctx, kind, name)
-			if err != nil {
-				return err
-			}
-			b := in.Baseline
-			if !b.Valid {
-				return fmt.Errorf("baseline unusable for %s: %s", kind, b.Error)
-			}
-			label := fmt.Sprintf("baseline %s", b.Parameter)
-			if baselineF.file == "" {
-				label = fmt.Sprintf("baseline %s version %d", b.Parameter, b.Version)
-			}
-			if p := in.Profile; p != nil && p.Source != profile.SourceDefault {
-				label = fmt.Sprintf("profile %s (%s), %s", p.Name, p.Source, label)
-			}
-			if writeDiff(cmd.OutOrStdout(), what+" "+name, label, in.Actual, in.Want) {
-				return &exitErr{code: exitDrifted}
-			}
-			return nil
-		},
+		RunE: f.run,
 	}
-	awsF.register(cmd.Flags())
-	baselineF.register(cmd)
-	profileF.registerOnly(cmd, config.ProfileTag, config.ProfilePatterns, config.ProfilesPath)
-	cmd.Flags().StringVarP(&container, "container", "c", "", "name of the MediaStore container")
-	cmd.Flags().StringVarP(&bucket, "bucket", "b", "", "name of the S3 bucket")
-	cmd.Flags().StringVarP(&target, "target", "t", "", "kind of the NAME argument: mediastore (default), s3, cloudfront (a response headers policy's name), lambda-url (FUNCTION or FUNCTION:ALIAS) or http-api (an ApiId)")
-	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
-		[]string{string(policy.MediaStore), string(policy.S3), string(policy.CloudFront), string(policy.LambdaURL), string(policy.HTTPAPI)}, cobra.ShellCompDirectiveNoFileComp))
+	f.aws.register(cmd.Flags())
+	f.settings.registerOnly(cmd, config.Targets, config.BaselineParameter, config.S3Parameter, config.CloudFrontParameter,
+		config.APIParameter, config.ProfileTag, config.ProfilePatterns, config.ProfilesPath)
+	registerBaselineFile(cmd, &f.file)
+	cmd.Flags().Lookup("target").Usage = "kind of the NAME argument: mediastore (default), s3, cloudfront (a response headers policy's name), lambda-url (FUNCTION or FUNCTION:ALIAS) or http-api (an ApiId)"
+	cmd.Flags().StringVarP(&f.container, "container", "c", "", "name of the MediaStore container")
+	cmd.Flags().StringVarP(&f.bucket, "bucket", "b", "", "name of the S3 bucket")
 	cmd.MarkFlagsMutuallyExclusive("container", "bucket")
 	return cmd
 }
 
-// diffTarget resolves which one resource diff looks at: --container, --bucket, or a NAME
-// argument whose kind --target gives, and refuses every other combination.
-func diffTarget(args []string, target string, container, bucket *string) error {
-	named := *container != "" || *bucket != ""
-	switch {
-	case len(args) == 1 && named:
-		return fmt.Errorf("give the name once: as an argument or with --container/--bucket")
-	case len(args) == 0 && !named:
-		return fmt.Errorf("name a container or a bucket: diff NAME, --container NAME or --bucket NAME")
+// resourceWords are, per kind, what diff calls its resource, and how its name is checked.
+var resourceWords = map[policy.Kind]struct {
+	what  string
+	valid func(string) error
+}{
+	policy.MediaStore: {"container", policy.ValidContainerName},
+	policy.S3:         {"bucket", policy.ValidBucketName},
+	policy.CloudFront: {"response headers policy", func(string) error { return nil }},
+	policy.LambdaURL:  {"function URL", func(string) error { return nil }},
+	policy.HTTPAPI:    {"HTTP API", func(string) error { return nil }},
+}
+
+func (f *diffFlags) run(cmd *cobra.Command, args []string) error {
+	ctx := cmd.Context()
+	cfg, kind, name, err := f.config(cmd, args)
+	if err != nil {
+		return err
 	}
-	switch target {
-	case "", string(policy.MediaStore):
-		if *bucket != "" && target != "" {
-			return fmt.Errorf("--target %s does not go with --bucket", target)
-		}
-		if len(args) == 1 {
-			*container = args[0]
-		}
-	case string(policy.S3):
-		if *container != "" {
-			return fmt.Errorf("--target s3 does not go with --container")
-		}
-		if len(args) == 1 {
-			*bucket = args[0]
-		}
-	default:
-		return fmt.Errorf("--target %q: diff looks at one resource, of kind mediastore or s3", target)
+	awsCfg, err := f.aws.config(ctx)
+	if err != nil {
+		return err
+	}
+	if ctx, err = ownAccount(ctx, &caller{cfg: awsCfg}, []policy.Kind{kind}); err != nil {
+		return err
+	}
+	params, paramName, err := baselineSource(cmd.InOrStdin(), ssm.NewFromConfig(awsCfg), f.file, cfg.Parameter)
+	if err != nil {
+		return err
+	}
+	cfg.Parameter = paramName
+	engine, err := enforce.New(cfg, params, awsclient.Stores(awsCfg, []policy.Kind{kind})...)
+	if err != nil {
+		return err
+	}
+	in, err := engine.Inspect(ctx, kind, name)
+	if err != nil {
+		return err
+	}
+	b := in.Baseline
+	if !b.Valid {
+		return fmt.Errorf("baseline unusable for %s: %s", kind, b.Error)
+	}
+	label := fmt.Sprintf("baseline %s", b.Parameter)
+	if f.file == "" {
+		label = fmt.Sprintf("baseline %s version %d", b.Parameter, b.Version)
+	}
+	if p := in.Profile; p != nil && p.Source != profile.SourceDefault {
+		label = fmt.Sprintf("profile %s (%s), %s", p.Name, p.Source, label)
+	}
+	if writeDiff(cmd.OutOrStdout(), resourceWords[kind].what+" "+name, label, in.Actual, in.Want) {
+		return &exitErr{code: exitDrifted}
 	}
 	return nil
+}
+
+// config maps the flags onto the engine's configuration through the settings table
+// (config.Parse, as audit's flags), and resolves the one resource diff looks at: a NAME
+// argument whose kind --target gives, or --container or --bucket.
+func (f *diffFlags) config(cmd *cobra.Command, args []string) (enforce.Config, policy.Kind, string, error) {
+	cfg, err := config.Parse(func(s config.Setting) string {
+		if v := f.settings.values[s.Flag]; s.Flag != "" && v != nil {
+			return v.String()
+		}
+		return ""
+	}, func(s config.Setting) string { return "--" + cmp.Or(s.Flag, s.Env) })
+	if err != nil {
+		return enforce.Config{}, "", "", err
+	}
+	if len(cfg.Targets) != 1 {
+		return enforce.Config{}, "", "", fmt.Errorf("--target %s: diff looks at one resource, of one kind", f.settings.values["target"])
+	}
+	kind, name, err := f.resource(cmd.Flags().Changed("target"), cfg.Targets[0], args)
+	if err != nil {
+		return enforce.Config{}, "", "", err
+	}
+	if err := resourceWords[kind].valid(name); err != nil {
+		return enforce.Config{}, "", "", fmt.Errorf("--%s: %w", resourceWords[kind].what, err)
+	}
+	// A setting of another kind would change nothing: say so rather than ignore it.
+	for _, s := range config.Settings() {
+		if s.Kind != "" && s.Kind != kind && s.Flag != "" && cmd.Flags().Changed(s.Flag) {
+			return enforce.Config{}, "", "", fmt.Errorf("--%s applies to --target %s", s.Flag, s.Kind)
+		}
+	}
+	if kind != policy.LambdaURL && kind != policy.HTTPAPI && cmd.Flags().Changed("api-baseline-parameter") {
+		return enforce.Config{}, "", "", fmt.Errorf("--api-baseline-parameter applies to --target lambda-url and --target http-api")
+	}
+	cfg.Targets = []policy.Kind{kind}
+	return cfg, kind, name, nil
+}
+
+// resource resolves which one resource diff looks at: --container, --bucket, or a NAME argument
+// of the kind --target names (mediastore when not given), and refuses every other combination.
+func (f *diffFlags) resource(targetGiven bool, kind policy.Kind, args []string) (policy.Kind, string, error) {
+	named := f.container != "" || f.bucket != ""
+	switch {
+	case len(args) == 1 && named:
+		return "", "", fmt.Errorf("give the name once: as an argument or with --container/--bucket")
+	case len(args) == 0 && !named:
+		return "", "", fmt.Errorf("name a resource: diff NAME, --container NAME or --bucket NAME")
+	case len(args) == 1:
+		return kind, args[0], nil
+	case f.bucket != "" && (!targetGiven || kind == policy.S3):
+		return policy.S3, f.bucket, nil
+	case f.container != "" && (!targetGiven || kind == policy.MediaStore):
+		return policy.MediaStore, f.container, nil
+	case kind == policy.S3 || kind == policy.MediaStore:
+		return "", "", fmt.Errorf("--target %s does not go with --container or --bucket of another kind", kind)
+	}
+	return "", "", fmt.Errorf("--target %s takes the resource's NAME as the one argument, without --container or --bucket", kind)
 }
 
 // writeDiff writes the difference between actual (nil: no policy) and want, and reports

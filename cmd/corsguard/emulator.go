@@ -30,16 +30,32 @@ type emulatorFlags struct {
 	securityHubDisabled                    bool
 }
 
+// emulatedServices joins what name says of each service the emulator serves.
+func emulatedServices(name func(emulator.Service) string) string {
+	var names []string
+	for _, s := range emulator.Services() {
+		names = append(names, name(s))
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// emulatorServiceLines are the help's lines of the services the emulator serves.
+func emulatorServiceLines() string {
+	var b strings.Builder
+	for _, s := range emulator.Services() {
+		fmt.Fprintf(&b, "  %-36s %s\n", s.Name, s.Serves)
+	}
+	return b.String()
+}
+
 func newEmulatorCommand() *cobra.Command {
 	var f emulatorFlags
 	cmd := &cobra.Command{
 		Use:   "emulator",
-		Short: "Serve a local AWS emulator for MediaStore, S3, SSM Parameter Store, Security Hub and SQS",
-		Long: `Serve a local stand-in for AWS Elemental MediaStore (containers, CORS policies, tags), S3
-buckets (CORS, tags), SSM Parameter Store and Security Hub findings (BatchImportFindings,
-GetFindings) and SQS queues (standard and FIFO, with dead-letter queues), speaking the
-services' own wire protocols, so that the aws CLI and the SDKs work against it unchanged:
-
+		Short: "Serve a local AWS emulator for " + emulatedServices(func(s emulator.Service) string { return s.Name }),
+		Long: `Serve a local stand-in for these AWS services, speaking their own wire protocols, so that
+the aws CLI and the SDKs work against it unchanged:
+` + emulatorServiceLines() + `
   aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 mediastore list-containers
 
 Each request goes to the service its SigV4 credential scope names, as AWS routes by endpoint.

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 )
@@ -44,14 +42,12 @@ func TestCLIAndLambdaAuditsAgree(t *testing.T) {
 // report as the function's caller receives it: through JSON, as the CLI's was.
 func lambdaAudit(t *testing.T, url string, env map[string]string) *enforce.Report {
 	t.Helper()
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	must(t, err)
 	awsCfg, err := awsconfig.Load(context.Background(), awsconfig.WithEndpoint(url))
 	must(t, err)
 	awsCfg.HTTPClient = emulator.HTTPClient()
-	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
+	h, _, err := handler.FromEnvironment(func(k string) string { return env[k] }, awsCfg,
+		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 	must(t, err)
-	h := handler.New(cfg.Engine, engine, handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
 	event, err := events.Sample("direct-audit.json")
 	must(t, err)
 	res, err := h.Invoke(context.Background(), event)

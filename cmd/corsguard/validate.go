@@ -4,15 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 )
 
 func newValidateCmd() *cobra.Command {
-	var targets targetFlag
+	var targets settingFlags
 	cmd := &cobra.Command{
 		Use:   "validate FILE|-",
 		Short: "Check a baseline CORS policy offline against the service's rules",
@@ -24,7 +25,9 @@ of XML as the SDK sends it), both for all, which is what one baseline for contai
 buckets must pass.
 For cloudfront the baseline is a response headers policy's CorsConfig (alone, as
 {"CorsConfig": {...}}, or the whole output of 'aws cloudfront get-response-headers-policy'),
-judged by CloudFront's rules. A key given twice in one object is an error naming its path; a
+judged by CloudFront's rules. For lambda-url and http-api it is a Cors object (as 'aws lambda
+get-function-url-config' prints it), judged by Lambda's rules for function URLs and by API
+Gateway's for HTTP APIs (CorsConfiguration). A key given twice in one object is an error naming its path; a
 UTF-8 byte order mark is ignored. It prints every problem with
 its path and exits 0 when the baseline is valid for every target, 2 when it is not, and 1 when
 the file cannot be read. "-" reads standard input, so it fits a pre-commit hook or a CI step.
@@ -32,6 +35,7 @@ No AWS call is made.`,
 		Example: `  corsguard validate baseline.json
   corsguard validate --target s3 s3-baseline.json
   corsguard validate --target cloudfront cors-config.json
+  corsguard validate --target lambda-url,http-api api-cors.json
   git show HEAD:baseline.json | corsguard validate --target all -`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: fileCompletion,
@@ -39,17 +43,18 @@ No AWS call is made.`,
 			if cmd.Flags().Changed("kind") {
 				fmt.Fprintln(cmd.ErrOrStderr(), "corsguard: --kind is deprecated; use --target")
 			}
-			kinds, err := targets.kinds()
-			if err != nil {
+			var cfg enforce.Config
+			if err := targets.apply(&cfg); err != nil {
 				return err
 			}
-			return runValidate(cmd.InOrStdin(), cmd.OutOrStdout(), args[0], kinds)
+			return runValidate(cmd.InOrStdin(), cmd.OutOrStdout(), args[0], cfg.Targets)
 		},
 	}
-	targets.register(cmd)
+	// --target is the settings table's (config.Targets): one parser, one help text.
+	targets.registerOnly(cmd, config.Targets)
 	// --kind was this flag's first name; it stays as a hidden, deprecated alias of --target.
 	// RunE says so itself: pflag's own deprecation notice goes to a buffer cobra discards.
-	cmd.Flags().StringSliceVar(&targets.names, "kind", targets.names, "deprecated: use --target")
+	cmd.Flags().Var(targets.values["target"], "kind", "deprecated: use --target")
 	_ = cmd.Flags().MarkHidden("kind")
 	return cmd
 }
@@ -112,26 +117,4 @@ func plural(n int) string {
 // fileCompletion completes file names, for commands whose argument is a file.
 func fileCompletion(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return nil, cobra.ShellCompDirectiveDefault
-}
-
-// targetFlag is validate's --target: the kinds whose rules a baseline must pass, in the
-// syntax of the targets setting (policy.ParseKinds).
-type targetFlag struct {
-	names []string
-}
-
-func (f *targetFlag) register(cmd *cobra.Command) {
-	cmd.Flags().StringSliceVarP(&f.names, "target", "t", []string{string(policy.MediaStore)},
-		"rules to check against: mediastore, s3, or all; repeatable or comma-separated")
-	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(
-		[]string{string(policy.MediaStore), string(policy.S3), policy.AllKinds}, cobra.ShellCompDirectiveNoFileComp))
-}
-
-// kinds returns the kinds named, each once, in the order of policy.Kinds.
-func (f *targetFlag) kinds() ([]policy.Kind, error) {
-	kinds, err := policy.ParseKinds(strings.Join(f.names, ","))
-	if err != nil {
-		return nil, fmt.Errorf("--target: %w", err)
-	}
-	return kinds, nil
 }

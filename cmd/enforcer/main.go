@@ -11,16 +11,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/config"
-	"github.com/corsguard/corsguard/workqueue"
 )
 
 func main() {
@@ -41,7 +35,9 @@ func main() {
 	lambda.Start(h.Lambda())
 }
 
-// build reads the configuration and makes the clients, the engine and the handler.
+// build reads the configuration and makes the clients, the engine and the handler, through
+// the one wiring every caller uses (handler.Wire). The configuration is read first, so that a
+// bad variable is what a failed cold start names.
 func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	cfg, err := config.Load(os.Getenv)
 	if err != nil {
@@ -54,24 +50,5 @@ func build(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	for _, note := range cfg.Notes {
 		log.WarnContext(ctx, "target refused", "note", note)
 	}
-	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(aws), awsclient.Stores(aws, cfg.Engine.Targets,
-		awsclient.WithCloudFrontOptions(enforce.CloudFrontOptions{AddMissingCors: cfg.Engine.CloudFrontAddMissingCors}))...)
-	if err != nil {
-		return nil, err
-	}
-	opts := []handler.Option{handler.WithLogger(log), handler.WithNamespace(cfg.MetricsNamespace), handler.WithRegion(cfg.Region)}
-	if cfg.QueueURL != "" {
-		// The work queue: events and schedules are routed onto it, and its batches reconciled.
-		opts = append(opts, handler.WithQueue(workqueue.New(sqs.NewFromConfig(aws), cfg.QueueURL), engine))
-	}
-	if cfg.SecurityHub {
-		pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(cfg.FindingsRate()),
-			findings.WithReadRate(cfg.FindingsReadRate()), findings.WithRefresh(cfg.SecurityHubRefresh))
-		opts = append(opts, handler.WithFindings(pub), handler.WithStaleFindings(cfg.StaleFindings()))
-		if cfg.FindingsQueueURL != "" {
-			// The workers hand their findings to the findings queue; its batches are published.
-			opts = append(opts, handler.WithFindingsQueue(findings.NewOutbox(sqs.NewFromConfig(aws), cfg.FindingsQueueURL)))
-		}
-	}
-	return handler.New(cfg.Engine, engine, opts...), nil
+	return handler.Wire(cfg, aws, handler.WithLogger(log))
 }

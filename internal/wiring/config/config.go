@@ -66,20 +66,25 @@ const (
 	LambdaRate       = "CORSGUARD_LAMBDA_RATE"
 	APIGatewayRate   = "CORSGUARD_APIGATEWAY_RATE"
 	SSMRate          = "CORSGUARD_SSM_RATE"
+
+	// Region is Lambda's own variable: the function's Region.
+	Region = "AWS_REGION"
 )
 
 // DefaultAPIParameter is the default SSM parameter of the lambda-url and http-api baseline.
 const DefaultAPIParameter = "/corsguard/api"
+
+// targetsDoc says what each target names.
+const targetsDoc = "mediastore (containers), s3 (buckets in the Region), cloudfront (custom response headers policies; global), lambda-url (function URLs in the Region), http-api (HTTP APIs in the Region), or all (mediastore and s3, which share a baseline's shape)"
 
 // CloudFrontRegion is the one Region whose function enforces the cloudfront target: CloudFront
 // is global, its CloudTrail events arrive there, and stacks in every other Region (a StackSet)
 // must not all sweep and write the same policies.
 const CloudFrontRegion = "us-east-1"
 
-// defaultNamespace is the metrics' CloudWatch namespace when the variable is unset:
-// defaultNamespace, which a test holds it to (config does not import the handler, whose
-// tests build their configuration here).
-const defaultNamespace = "CorsGuard"
+// DefaultNamespace is the metrics' CloudWatch namespace when the variable is unset (the
+// handler's default too).
+const DefaultNamespace = "CorsGuard"
 
 // Limits on the numeric settings. MediaStore allows at most 100 containers per Region and
 // account, so more workers than that could never be busy.
@@ -109,8 +114,8 @@ type Config struct {
 	MaxConcurrency int
 	// Notes are start-up warnings the function logs: a target refused in this Region.
 	Notes []string
-	// Region is the function's Region, from Lambda's own AWS_REGION (not one of Vars): the
-	// handler acts only on events of this Region.
+	// Region is the function's Region, from Lambda's own AWS_REGION (a setting, not one of
+	// Vars: the template does not set it): the handler acts only on events of this Region.
 	Region string
 	// SecurityHub turns on one Security Hub finding per checked resource (package findings).
 	// The CLI's --security-hub is its own flag: the CLI imports at the rate of a single process.
@@ -212,109 +217,146 @@ type Setting struct {
 	Sep  string
 	// Kind, when set, is the only kind the setting applies to.
 	Kind policy.Kind
-	// Doc says in one line what the setting sets.
-	Doc string
+	// Function says only the Lambda function reads the setting (the CLI has no flag for it and
+	// Parse leaves it out); Runtime, that Lambda itself sets the variable (AWS_REGION), so the
+	// template does not and Vars does not list it.
+	Function, Runtime bool
+	// Doc says in one line what the setting sets; FlagDoc, when set, is the CLI flag's help
+	// where the CLI words it differently (its defaults are flags, not variables).
+	Doc, FlagDoc string
 	// set parses a value (its default when unset) onto c.
-	set func(c *enforce.Config, value string) error
+	set func(c *Config, value string) error
 }
 
-// Settings returns every setting of enforce.Config that both front ends read, in a stable order.
+// engine is the setter of a setting of the engine's configuration.
+func engine(set func(c *enforce.Config, value string) error) func(*Config, string) error {
+	return func(c *Config, v string) error { return set(&c.Engine, v) }
+}
+
+// Settings returns every setting, in a stable order: the engine's, which the Lambda's
+// environment and the CLI's flags both read, then those only the function reads.
 func Settings() []Setting {
+	return slices.Concat(selectionSettings(), engineSettings(), kindSettings(), quotaSettings(), functionSettings())
+}
+
+// selectionSettings say which resources are managed and with which baseline.
+func selectionSettings() []Setting {
 	return []Setting{
 		{Env: BaselineParameter, Flag: "baseline-parameter", Required: true,
-			Doc: "name of the SSM parameter holding the baseline CORS policy, e.g. /corsguard/baseline",
-			set: func(c *enforce.Config, v string) (err error) { c.Parameter, err = parameter(v); return err }},
+			FlagDoc: "SSM parameter holding the baseline CORS policy",
+			Doc:     "name of the SSM parameter holding the baseline CORS policy, e.g. /corsguard/baseline",
+			set:     engine(func(c *enforce.Config, v string) (err error) { c.Parameter, err = parameter(v); return err })},
 		{Env: Include, Flag: "include", List: true, Kind: policy.MediaStore,
-			Doc: "comma-separated glob patterns (path.Match syntax) of the container names to manage; empty means all",
-			set: func(c *enforce.Config, v string) (err error) { c.Selector.Include, err = patterns(v); return err }},
+			FlagDoc: "glob patterns (path.Match) of container names to check; repeatable or comma-separated (default: all)",
+			Doc:     "comma-separated glob patterns (path.Match syntax) of the container names to manage; empty means all",
+			set:     engine(func(c *enforce.Config, v string) (err error) { c.Selector.Include, err = patterns(v); return err })},
 		{Env: Exclude, Flag: "exclude", List: true, Kind: policy.MediaStore,
-			Doc: "comma-separated glob patterns of container names never to manage; exclude wins over include",
-			set: func(c *enforce.Config, v string) (err error) { c.Selector.Exclude, err = patterns(v); return err }},
+			FlagDoc: "glob patterns of container names never to check; exclude wins over include",
+			Doc:     "comma-separated glob patterns of container names never to manage; exclude wins over include",
+			set:     engine(func(c *enforce.Config, v string) (err error) { c.Selector.Exclude, err = patterns(v); return err })},
 		{Env: ExemptTag, Flag: "exempt-tag", Default: enforce.DefaultExemptTagKey + "=" + enforce.DefaultExemptTagValue,
 			Doc: "tag KEY=VALUE, or KEY alone meaning KEY=true, that exempts a container or bucket: a drifted one with the tag is skipped and reported exempt, a compliant one is reported compliant; the value compares without regard to case",
-			set: func(c *enforce.Config, v string) (err error) {
+			set: engine(func(c *enforce.Config, v string) (err error) {
 				c.ExemptTagKey, c.ExemptTagValue, err = enforce.ParseTag(v)
 				return err
-			}},
+			})},
 		{Env: ProfileTag, Flag: "profile-tag", Default: profile.DefaultTagKey,
 			Doc: "tag KEY whose value names a resource's profile (1-64 of A-Z a-z 0-9 _ . -); the profile's baseline of a kind is the parameter <profiles path><kind>/<NAME>; a tag naming a missing or invalid profile is a terminal failure of that resource, never the default baseline",
-			set: func(c *enforce.Config, v string) error {
+			set: engine(func(c *enforce.Config, v string) error {
 				key, value, err := enforce.ParseTag(v)
 				if err == nil && strings.Contains(v, "=") {
 					err = fmt.Errorf("%q: want a tag KEY alone (its value names the profile), not KEY=%s", v, value)
 				}
 				c.ProfileTag = key
 				return err
-			}},
+			})},
 		{Env: ProfilePatterns, Flag: "profile-pattern", List: true, Sep: profile.PatternSep,
 			Doc: "profiles by name, NAME=GLOB[,GLOB...] joined by ; (\"uploads=upload-*,ingest-*;partners=partner-*\"), tried in order after the profile tag: the first whose glob matches the resource's name gives its profile; the only way for kinds without tags (CloudFront response headers policies)",
-			set: func(c *enforce.Config, v string) (err error) {
+			set: engine(func(c *enforce.Config, v string) (err error) {
 				c.ProfilePatterns, err = profile.ParsePatterns(v)
 				return err
-			}},
+			})},
 		{Env: ProfilesPath, Flag: "profiles-path", Default: profile.DefaultPath,
 			Doc: "SSM path of the profiles' baselines, beginning and ending with /: a profile NAME's baseline for a kind is the parameter <path><kind>/<NAME>, such as /corsguard/profiles/s3/uploads",
-			set: func(c *enforce.Config, v string) (err error) { c.ProfilesPath, err = profile.ParsePath(v); return err }},
+			set: engine(func(c *enforce.Config, v string) (err error) { c.ProfilesPath, err = profile.ParsePath(v); return err })},
+	}
+}
+
+// engineSettings set how the engine works: its mode, pace and targets.
+func engineSettings() []Setting {
+	return []Setting{
 		{Env: Mode, Default: string(enforce.ModeEnforce),
 			Doc: "enforce (repair drift) or audit (only report it) for events and schedules",
-			set: func(c *enforce.Config, v string) error {
+			set: engine(func(c *enforce.Config, v string) error {
 				m, ok := enforce.ParseMode(v)
 				if !ok {
 					return fmt.Errorf("%q is neither enforce nor audit", v)
 				}
 				c.Mode = m
 				return nil
-			}},
+			})},
 		{Env: Workers, Flag: "workers", Default: strconv.Itoa(enforce.DefaultWorkers),
-			Doc: fmt.Sprintf("containers and buckets reconciled at once (1-%d)", MaxWorkers),
-			set: func(c *enforce.Config, v string) (err error) { c.Workers, err = whole(v, 1, MaxWorkers); return err }},
+			FlagDoc: fmt.Sprintf("containers and buckets checked at once (1-%d)", MaxWorkers),
+			Doc:     fmt.Sprintf("containers and buckets reconciled at once (1-%d)", MaxWorkers),
+			set:     engine(func(c *enforce.Config, v string) (err error) { c.Workers, err = whole(v, 1, MaxWorkers); return err })},
 		{Env: Rate, Flag: "rate", Default: strconv.FormatFloat(enforce.DefaultRate, 'f', -1, 64),
 			Doc: fmt.Sprintf("client-side requests per second per API operation, shared by all workers (above 0, at most %d)", MaxRate),
-			set: func(c *enforce.Config, v string) (err error) { c.Rate, err = positive(v, MaxRate); return err }},
+			set: engine(func(c *enforce.Config, v string) (err error) { c.Rate, err = positive(v, MaxRate); return err })},
 		{Env: BackoffBase, Flag: "backoff-base", Default: enforce.DefaultBackoffBase.String(),
 			Doc: "base of the full-jitter backoff while a resource is busy, such as a container CREATING (Go duration)",
-			set: func(c *enforce.Config, v string) (err error) { c.BackoffBase, err = duration(v); return err }},
+			set: engine(func(c *enforce.Config, v string) (err error) { c.BackoffBase, err = duration(v); return err })},
 		{Env: BackoffCap, Flag: "backoff-cap", Default: enforce.DefaultBackoffCap.String(),
 			Doc: "cap of one backoff wait (Go duration, at least the base)",
-			set: func(c *enforce.Config, v string) (err error) { c.BackoffCap, err = duration(v); return err }},
+			set: engine(func(c *enforce.Config, v string) (err error) { c.BackoffCap, err = duration(v); return err })},
 		{Env: DeadlineMargin, Default: enforce.DefaultMargin.String(),
 			Doc: "time kept free before the Lambda deadline (above 0); work that cannot finish before it is not started",
 			// Zero is refused rather than passed on: the engine reads a zero margin as "the default".
-			set: func(c *enforce.Config, v string) (err error) { c.Margin, err = duration(v); return err }},
+			set: engine(func(c *enforce.Config, v string) (err error) { c.Margin, err = duration(v); return err })},
 		{Env: Targets, Flag: "target", Default: string(policy.MediaStore), List: true,
-			Doc: "comma-separated kinds of resource to enforce the baseline on: mediastore (containers), s3 (buckets in the Region), or all",
-			set: func(c *enforce.Config, v string) (err error) { c.Targets, err = policy.ParseKinds(v); return err }},
+			FlagDoc: "what to check: " + targetsDoc + "; repeatable or comma-separated",
+			Doc:     "comma-separated kinds of resource to enforce the baseline on: " + targetsDoc + "; only a function in " + CloudFrontRegion + " enforces cloudfront",
+			set:     engine(func(c *enforce.Config, v string) (err error) { c.Targets, err = policy.ParseKinds(v); return err })},
+	}
+}
+
+// kindSettings are the settings of one kind each: its baseline parameter and its selector.
+func kindSettings() []Setting {
+	return []Setting{
 		{Env: S3Parameter, Flag: "s3-baseline-parameter", Kind: policy.S3,
-			Doc: "SSM parameter holding the S3 buckets' baseline (S3's rules: POST and rule IDs allowed); empty means the baseline parameter",
-			set: func(c *enforce.Config, v string) error {
+			FlagDoc: "SSM parameter holding the S3 buckets' baseline (default: --baseline-parameter)",
+			Doc:     "SSM parameter holding the S3 buckets' baseline (S3's rules: POST and rule IDs allowed); empty means the baseline parameter",
+			set: engine(func(c *enforce.Config, v string) error {
 				if v == "" {
 					return nil
 				}
 				p, err := parameter(v)
 				c.Kinds[policy.S3] = enforce.KindConfig{Parameter: p, Selector: c.Kinds[policy.S3].Selector}
 				return err
-			}},
+			})},
 		{Env: S3Include, Flag: "s3-include", List: true, Kind: policy.S3,
-			Doc: "comma-separated glob patterns of the bucket names to manage; empty means all",
-			set: func(c *enforce.Config, v string) error {
+			FlagDoc: "glob patterns of bucket names to check (default: all)",
+			Doc:     "comma-separated glob patterns of the bucket names to manage; empty means all",
+			set: engine(func(c *enforce.Config, v string) error {
 				k := c.Kinds[policy.S3]
 				var err error
 				k.Selector.Include, err = patterns(v)
 				c.Kinds[policy.S3] = k
 				return err
-			}},
+			})},
 		{Env: S3Exclude, Flag: "s3-exclude", List: true, Kind: policy.S3,
-			Doc: "comma-separated glob patterns of bucket names never to manage; exclude wins over include",
-			set: func(c *enforce.Config, v string) error {
+			FlagDoc: "glob patterns of bucket names never to check; exclude wins over include",
+			Doc:     "comma-separated glob patterns of bucket names never to manage; exclude wins over include",
+			set: engine(func(c *enforce.Config, v string) error {
 				k := c.Kinds[policy.S3]
 				var err error
 				k.Selector.Exclude, err = patterns(v)
 				c.Kinds[policy.S3] = k
 				return err
-			}},
+			})},
 		{Env: CloudFrontParameter, Flag: "cloudfront-baseline-parameter", Kind: policy.CloudFront,
-			Doc: "SSM parameter holding the CloudFront baseline, a CorsConfig as aws cloudfront get-response-headers-policy prints it; empty means the baseline parameter, which must then hold a CorsConfig",
-			set: func(c *enforce.Config, v string) error {
+			FlagDoc: "SSM parameter holding the CloudFront response headers policies' baseline, a CorsConfig (default: --baseline-parameter, which must then hold a CorsConfig)",
+			Doc:     "SSM parameter holding the CloudFront baseline, a CorsConfig as aws cloudfront get-response-headers-policy prints it; empty means the baseline parameter, which must then hold a CorsConfig",
+			set: engine(func(c *enforce.Config, v string) error {
 				if v == "" {
 					return nil
 				}
@@ -323,28 +365,31 @@ func Settings() []Setting {
 				k.Parameter = p
 				c.Kinds[policy.CloudFront] = k
 				return err
-			}},
+			})},
 		{Env: CloudFrontInclude, Flag: "cloudfront-include", List: true, Kind: policy.CloudFront,
-			Doc: "comma-separated glob patterns of the custom response headers policy names to manage; empty means all (policies carry no tags: the patterns are the way to exempt one)",
-			set: func(c *enforce.Config, v string) error {
+			FlagDoc: "glob patterns of custom response headers policy names to check (default: all); policies carry no tags, so patterns are the way to exempt one",
+			Doc:     "comma-separated glob patterns of the custom response headers policy names to manage; empty means all (policies carry no tags: the patterns are the way to exempt one)",
+			set: engine(func(c *enforce.Config, v string) error {
 				k := c.Kinds[policy.CloudFront]
 				var err error
 				k.Selector.Include, err = patterns(v)
 				c.Kinds[policy.CloudFront] = k
 				return err
-			}},
+			})},
 		{Env: CloudFrontExclude, Flag: "cloudfront-exclude", List: true, Kind: policy.CloudFront,
-			Doc: "comma-separated glob patterns of response headers policy names never to manage; exclude wins over include",
-			set: func(c *enforce.Config, v string) error {
+			FlagDoc: "glob patterns of response headers policy names never to check; exclude wins over include",
+			Doc:     "comma-separated glob patterns of response headers policy names never to manage; exclude wins over include",
+			set: engine(func(c *enforce.Config, v string) error {
 				k := c.Kinds[policy.CloudFront]
 				var err error
 				k.Selector.Exclude, err = patterns(v)
 				c.Kinds[policy.CloudFront] = k
 				return err
-			}},
+			})},
 		{Env: APIParameter, Flag: "api-baseline-parameter", Default: DefaultAPIParameter,
-			Doc: "SSM parameter holding the baseline of Lambda function URLs and HTTP APIs (the lambda-url and http-api targets), a Cors object as aws lambda get-function-url-config prints it",
-			set: func(c *enforce.Config, v string) error {
+			FlagDoc: "SSM parameter holding the baseline of Lambda function URLs and HTTP APIs, a Cors object",
+			Doc:     "SSM parameter holding the baseline of Lambda function URLs and HTTP APIs (the lambda-url and http-api targets), a Cors object as aws lambda get-function-url-config prints it",
+			set: engine(func(c *enforce.Config, v string) error {
 				p, err := parameter(v)
 				for _, k := range []policy.Kind{policy.LambdaURL, policy.HTTPAPI} {
 					kc := c.Kinds[k]
@@ -352,7 +397,7 @@ func Settings() []Setting {
 					c.Kinds[k] = kc
 				}
 				return err
-			}},
+			})},
 		kindPatterns(LambdaURLInclude, "lambda-url-include", policy.LambdaURL, true,
 			"comma-separated glob patterns of the function names whose URLs to manage (FUNCTION, or FUNCTION:ALIAS for an alias's URL); empty means all"),
 		kindPatterns(LambdaURLExclude, "lambda-url-exclude", policy.LambdaURL, false,
@@ -361,37 +406,37 @@ func Settings() []Setting {
 			"comma-separated glob patterns of the HTTP API names to manage (APIs are reported by ApiId, selected by name); empty means all"),
 		kindPatterns(HTTPAPIExclude, "http-api-exclude", policy.HTTPAPI, false,
 			"comma-separated glob patterns of HTTP API names never to manage; exclude wins over include"),
+		{Env: CloudFrontAddMissingCors, Flag: "cloudfront-add-missing-cors", Kind: policy.CloudFront, Default: "false",
+			FlagDoc: "add the baseline to a selected response headers policy without a CorsConfig (default: report it exempt and leave it alone)",
+			Doc:     "true: add the baseline to a selected response headers policy that has no CorsConfig; false: report it exempt and leave it alone",
+			set: engine(func(c *enforce.Config, v string) (err error) {
+				c.CloudFrontAddMissingCors, err = boolean(v)
+				return err
+			})},
+	}
+}
+
+// quotaSettings are corsguard's shares of the control planes' account-wide quotas.
+func quotaSettings() []Setting {
+	return []Setting{
 		{Env: LambdaRate, Flag: "lambda-rate", Default: strconv.FormatFloat(enforce.DefaultLambdaRate, 'f', -1, 64),
 			Doc: fmt.Sprintf("corsguard's share of Lambda's control-plane quota (about %g requests per second across its APIs, per account, not raisable): requests per second of every Lambda call together (above 0, at most %g)", enforce.LambdaQuota, enforce.LambdaQuota),
-			set: func(c *enforce.Config, v string) (err error) {
+			set: engine(func(c *enforce.Config, v string) (err error) {
 				c.LambdaRate, err = positive(v, enforce.LambdaQuota)
 				return err
-			}},
+			})},
 		{Env: APIGatewayRate, Flag: "apigateway-rate", Default: strconv.FormatFloat(enforce.DefaultAPIGatewayRate, 'f', -1, 64),
 			Doc: fmt.Sprintf("corsguard's share of API Gateway's management quota (%g requests per second per account, not raisable): requests per second of every API Gateway call together (above 0, at most %g)", enforce.APIGatewayQuota, enforce.APIGatewayQuota),
-			set: func(c *enforce.Config, v string) (err error) {
+			set: engine(func(c *enforce.Config, v string) (err error) {
 				c.APIGatewayRate, err = positive(v, enforce.APIGatewayQuota)
 				return err
-			}},
+			})},
 		{Env: SSMRate, Flag: "ssm-rate", Default: strconv.FormatFloat(enforce.DefaultSSMRate, 'f', -1, 64),
 			Doc: fmt.Sprintf("corsguard's share of Parameter Store's standard throughput (%g reads per second per account, shared by GetParameter, GetParameters and GetParametersByPath of every application): baseline reads per second, all invocations together (above 0, at most %g); a router without a token at once stamps no baseline version and lets the worker read it", enforce.SSMQuota, enforce.SSMQuota),
-			set: func(c *enforce.Config, v string) (err error) {
+			set: engine(func(c *enforce.Config, v string) (err error) {
 				c.SSMRate, err = positive(v, enforce.SSMQuota)
 				return err
-			}},
-		{Env: CloudFrontAddMissingCors, Flag: "cloudfront-add-missing-cors", Kind: policy.CloudFront, Default: "false",
-			Doc: "true: add the baseline to a selected response headers policy that has no CorsConfig; false: report it exempt and leave it alone",
-			set: func(c *enforce.Config, v string) error {
-				switch strings.ToLower(v) {
-				case "true":
-					c.CloudFrontAddMissingCors = true
-				case "false":
-					c.CloudFrontAddMissingCors = false
-				default:
-					return fmt.Errorf("%q is neither true nor false", v)
-				}
-				return nil
-			}},
+			})},
 	}
 }
 
@@ -402,19 +447,32 @@ func (s Setting) Apply(c *enforce.Config, value string) error {
 	if v == "" {
 		v = s.Default
 	}
-	return s.set(c, v)
+	w := Config{Engine: *c}
+	err := s.set(&w, v)
+	*c = w.Engine
+	return err
 }
 
-// Parse maps the strings of every setting onto an enforce.Config and validates it. value
-// returns the string given for a setting ("" when unset: its default applies); name says how
-// the user wrote the setting (the variable, or the flag), for the errors, which cover every bad
-// setting at once.
+// Parse maps the strings of every setting of the engine onto an enforce.Config and validates
+// it: the CLI's flags. value returns the string given for a setting ("" when unset: its
+// default applies); name says how the user wrote the setting (the variable, or the flag), for
+// the errors, which cover every bad setting at once.
 func Parse(value func(Setting) string, name func(Setting) string) (enforce.Config, error) {
+	c, err := parse(value, name, false)
+	return c.Engine, err
+}
+
+// parse maps the strings of the settings onto a Config and validates it; the settings only
+// the function reads are left out unless function is set.
+func parse(value func(Setting) string, name func(Setting) string, function bool) (Config, error) {
 	// Buckets and response headers policies always have their own selector: the containers'
 	// patterns never choose them.
-	c := enforce.Config{Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {}, policy.CloudFront: {}, policy.LambdaURL: {}, policy.HTTPAPI: {}}}
+	c := Config{Engine: enforce.Config{Kinds: map[policy.Kind]enforce.KindConfig{policy.S3: {}, policy.CloudFront: {}, policy.LambdaURL: {}, policy.HTTPAPI: {}}}}
 	var errs []error
 	for _, s := range Settings() {
+		if s.Function && !function {
+			continue
+		}
 		v := strings.TrimSpace(value(s))
 		if v == "" {
 			v = s.Default
@@ -427,20 +485,21 @@ func Parse(value func(Setting) string, name func(Setting) string) (enforce.Confi
 			errs = append(errs, fmt.Errorf("%s: %w", name(s), err))
 		}
 	}
-	if c.BackoffBase > 0 && c.BackoffCap > 0 && c.BackoffCap < c.BackoffBase {
-		errs = append(errs, fmt.Errorf("%s: %s is less than %s %s", name(setting(BackoffCap)), c.BackoffCap,
-			name(setting(BackoffBase)), c.BackoffBase))
+	e := c.Engine
+	if e.BackoffBase > 0 && e.BackoffCap > 0 && e.BackoffCap < e.BackoffBase {
+		errs = append(errs, fmt.Errorf("%s: %s is less than %s %s", name(setting(BackoffCap)), e.BackoffCap,
+			name(setting(BackoffBase)), e.BackoffBase))
 	}
-	if c.ProfileTag != "" && c.ProfileTag == c.ExemptTagKey {
+	if e.ProfileTag != "" && e.ProfileTag == e.ExemptTagKey {
 		errs = append(errs, fmt.Errorf("%s: %q is also the exemption tag's key, the key of %s: a tag cannot both exempt and name a profile",
-			name(setting(ProfileTag)), c.ProfileTag, name(setting(ExemptTag))))
+			name(setting(ProfileTag)), e.ProfileTag, name(setting(ExemptTag))))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return enforce.Config{}, err
+		return Config{}, err
 	}
 	// Whatever the strings can say, the engine must accept: its own checks are the last word.
-	if err := c.Validate(); err != nil {
-		return enforce.Config{}, err
+	if err := c.Engine.Validate(); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }
@@ -448,7 +507,7 @@ func Parse(value func(Setting) string, name func(Setting) string) (enforce.Confi
 // kindPatterns is the include (or exclude) patterns setting of one kind's selector.
 func kindPatterns(env, flag string, kind policy.Kind, include bool, doc string) Setting {
 	return Setting{Env: env, Flag: flag, List: true, Kind: kind, Doc: doc,
-		set: func(c *enforce.Config, v string) error {
+		set: engine(func(c *enforce.Config, v string) error {
 			p, err := patterns(v)
 			k := c.Kinds[kind]
 			if include {
@@ -458,7 +517,7 @@ func kindPatterns(env, flag string, kind policy.Kind, include bool, doc string) 
 			}
 			c.Kinds[kind] = k
 			return err
-		}}
+		})}
 }
 
 // setting returns the setting read from the variable env.
@@ -478,31 +537,83 @@ type Var struct {
 	Doc string
 }
 
-// Vars lists every variable Load reads, in a stable order.
+// Vars lists every variable Load reads that the function's template sets (not AWS_REGION,
+// which Lambda sets), in a stable order.
 func Vars() []Var {
 	var out []Var
 	for _, s := range Settings() {
-		out = append(out, Var{Name: s.Env, Default: s.Default, Required: s.Required, Doc: s.Doc})
+		if !s.Runtime {
+			out = append(out, Var{Name: s.Env, Default: s.Default, Required: s.Required, Doc: s.Doc})
+		}
 	}
-	return append(out,
-		Var{Name: QueueURL, Doc: "URL of the SQS FIFO work queue; set, events and schedules enqueue one message per resource and SQS batches are reconciled; empty, everything runs in-process"},
-		Var{Name: MaxConcurrency, Default: strconv.Itoa(MinConcurrency), Doc: fmt.Sprintf("most worker invocations at once (the event source mapping's MaximumConcurrency, %d-%d); with a queue each invocation keeps to the rate divided by it", MinConcurrency, MaxConcurrencyLimit)},
-		Var{Name: MetricsNamespace, Default: defaultNamespace, Doc: "CloudWatch namespace of the EMF metrics"},
-		Var{Name: SecurityHub, Default: "false", Doc: "true: import one Security Hub finding per checked resource into the account's default product, and archive the findings of resources a sweep no longer covers"},
-		Var{Name: SweepSchedule, Default: "rate(1 day)", Doc: fmt.Sprintf("the sweep's EventBridge schedule expression (the template's SweepSchedule): a sweep archives the findings no run updated for %d of its intervals (a cron expression counts as 7 days, so nothing is archived early)", StaleSweeps)},
-		Var{Name: SecurityHubRefresh, Default: DefaultSecurityHubRefresh.String(), Doc: fmt.Sprintf("a finding is imported when its state changes, and an unchanged one again once its last import is older than this (a Go duration, at least 1h, at most %s: Security Hub deletes findings not updated for 90 days)", MaxSecurityHubRefresh)},
-		Var{Name: SecurityHubRate, Default: "5", Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); each invocation takes it divided by %d + 1 with the findings queue (its publishers and the router), by %s + 1 without it", MaxSecurityHubRate, PublisherConcurrency, MaxConcurrency)},
-		Var{Name: FindingsQueueURL, Doc: fmt.Sprintf("URL of the SQS standard findings queue (with %s and %s=true): workers hand their findings to it and the publisher, fed by its event source mapping at MaximumConcurrency %d, imports the changed ones 100 to a call; empty, workers import their own", QueueURL, SecurityHub, PublisherConcurrency)},
-	)
+	return out
 }
 
-// lambdaVar returns the value of one of the Lambda's own variables, or its default.
-func lambdaVar(getenv func(string) string, name string) string {
-	if v := strings.TrimSpace(getenv(name)); v != "" {
-		return v
+// functionSettings are the settings only the Lambda function reads: the CLI has no flag for
+// them (its --security-hub is its own: the CLI imports at the rate of a single process).
+func functionSettings() []Setting {
+	return []Setting{
+		{Env: QueueURL, Function: true,
+			Doc: "URL of the SQS FIFO work queue; set, events and schedules enqueue one message per resource and SQS batches are reconciled; empty, everything runs in-process",
+			set: func(c *Config, v string) error {
+				if v != "" && !queueURL.MatchString(v) {
+					return fmt.Errorf("%q is not the URL of an SQS FIFO queue (https://..., ending in .fifo)", v)
+				}
+				c.QueueURL = v
+				return nil
+			}},
+		{Env: MaxConcurrency, Function: true, Default: strconv.Itoa(MinConcurrency),
+			Doc: fmt.Sprintf("most worker invocations at once (the event source mapping's MaximumConcurrency, %d-%d); with a queue each invocation keeps to the rate divided by it", MinConcurrency, MaxConcurrencyLimit),
+			set: func(c *Config, v string) (err error) {
+				c.MaxConcurrency, err = whole(v, MinConcurrency, MaxConcurrencyLimit)
+				return err
+			}},
+		{Env: MetricsNamespace, Function: true, Default: DefaultNamespace, Doc: "CloudWatch namespace of the EMF metrics",
+			set: func(c *Config, v string) error {
+				switch {
+				case len(v) > 255 || !namespace.MatchString(v):
+					return fmt.Errorf("%q is not a CloudWatch namespace (1-255 of letters, digits, . _ - / # : space)", v)
+				case strings.HasPrefix(v, "AWS/"):
+					return errors.New("namespaces starting with AWS/ are reserved for AWS")
+				}
+				c.MetricsNamespace = v
+				return nil
+			}},
+		{Env: SecurityHub, Function: true, Default: "false",
+			Doc: "true: import one Security Hub finding per checked resource into the account's default product, and archive the findings of resources a sweep no longer covers",
+			set: func(c *Config, v string) (err error) { c.SecurityHub, err = boolean(v); return err }},
+		{Env: SweepSchedule, Function: true, Default: "rate(1 day)",
+			Doc: fmt.Sprintf("the sweep's EventBridge schedule expression (the template's SweepSchedule): a sweep archives the findings no run updated for %d of its intervals (a cron expression counts as 7 days, so nothing is archived early)", StaleSweeps),
+			set: func(c *Config, v string) (err error) { c.SweepInterval, err = scheduleInterval(v); return err }},
+		{Env: SecurityHubRefresh, Function: true, Default: DefaultSecurityHubRefresh.String(),
+			Doc: fmt.Sprintf("a finding is imported when its state changes, and an unchanged one again once its last import is older than this (a Go duration, at least 1h, at most %s: Security Hub deletes findings not updated for 90 days)", MaxSecurityHubRefresh),
+			set: func(c *Config, v string) error {
+				d, err := duration(v)
+				if err == nil && (d < time.Hour || d > MaxSecurityHubRefresh) {
+					err = fmt.Errorf("%s is not between 1h and %s", d, MaxSecurityHubRefresh)
+				}
+				c.SecurityHubRefresh = d
+				return err
+			}},
+		{Env: SecurityHubRate, Function: true, Default: "5",
+			Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); each invocation takes it divided by %d + 1 with the findings queue (its publishers and the router), by %s + 1 without it", MaxSecurityHubRate, PublisherConcurrency, MaxConcurrency),
+			set: func(c *Config, v string) (err error) {
+				c.SecurityHubRate, err = positive(v, MaxSecurityHubRate)
+				return err
+			}},
+		{Env: FindingsQueueURL, Function: true,
+			Doc: fmt.Sprintf("URL of the SQS standard findings queue (with %s and %s=true): workers hand their findings to it and the publisher, fed by its event source mapping at MaximumConcurrency %d, imports the changed ones 100 to a call; empty, workers import their own", QueueURL, SecurityHub, PublisherConcurrency),
+			set: func(c *Config, v string) error {
+				if v != "" && (!standardQueueURL.MatchString(v) || strings.HasSuffix(v, ".fifo")) {
+					return fmt.Errorf("%q is not the URL of an SQS standard queue (https://..., not ending in .fifo)", v)
+				}
+				c.FindingsQueueURL = v
+				return nil
+			}},
+		{Env: Region, Function: true, Runtime: true,
+			Doc: "the function's Region, which Lambda sets: the handler acts only on events of this Region, and only a function in " + CloudFrontRegion + " enforces the cloudfront target",
+			set: func(c *Config, v string) error { c.Region = v; return nil }},
 	}
-	i := slices.IndexFunc(Vars(), func(v Var) bool { return v.Name == name })
-	return Vars()[i].Default
 }
 
 // queueURL is the URL of an SQS FIFO queue (the work queue must be FIFO: its message groups
@@ -513,88 +624,38 @@ var queueURL = regexp.MustCompile(`^https?://[^\s/]+/[^\s]*\.fifo$`)
 // findings queue is standard: Lambda batches up to 10,000 of its messages).
 var standardQueueURL = regexp.MustCompile(`^https?://[^\s/]+/[^\s/]+/[^\s/]+$`)
 
-// Load reads and validates every variable through getenv (os.Getenv in main). It reports every
+// Load reads and validates every setting through getenv (os.Getenv in main). It reports every
 // bad variable at once, each error naming its variable.
 func Load(getenv func(string) string) (Config, error) {
-	engine, err := Parse(func(s Setting) string { return getenv(s.Env) }, func(s Setting) string { return s.Env })
-	var errs []error
+	c, err := parse(func(s Setting) string { return getenv(s.Env) }, func(s Setting) string { return s.Env }, true)
 	if err != nil {
-		errs = append(errs, err)
+		return Config{}, err
 	}
-	ns := strings.TrimSpace(getenv(MetricsNamespace))
-	if ns == "" {
-		ns = defaultNamespace
-	}
-	switch {
-	case len(ns) > 255 || !namespace.MatchString(ns):
-		errs = append(errs, fmt.Errorf("%s: %q is not a CloudWatch namespace (1-255 of letters, digits, . _ - / # : space)", MetricsNamespace, ns))
-	case strings.HasPrefix(ns, "AWS/"):
-		errs = append(errs, fmt.Errorf("%s: namespaces starting with AWS/ are reserved for AWS", MetricsNamespace))
+	if c.FindingsQueueURL != "" && (c.QueueURL == "" || !c.SecurityHub) {
+		return Config{}, fmt.Errorf("%s: set, it needs %s and %s=true (the workers hand it their findings)", FindingsQueueURL, QueueURL, SecurityHub)
 	}
 	// CloudFront is global: only a function in us-east-1 enforces it. Elsewhere the target is
 	// refused with a note, and the others still run (one StackSet, every Region).
-	var notes []string
-	if err == nil && slices.Contains(engine.Targets, policy.CloudFront) {
-		region := strings.TrimSpace(getenv("AWS_REGION"))
-		if region == "" {
-			region = "an unknown Region"
-		}
-		if region != CloudFrontRegion {
-			engine.Targets = slices.DeleteFunc(engine.Targets, func(k policy.Kind) bool { return k == policy.CloudFront })
-			notes = append(notes, fmt.Sprintf("%s: the cloudfront target is refused in %s: CloudFront is global and only a function in %s (where its CloudTrail events arrive) enforces it", Targets, region, CloudFrontRegion))
-			if len(engine.Targets) == 0 {
-				errs = append(errs, fmt.Errorf("%s: names only cloudfront, which only a function in %s enforces; this one runs in %s", Targets, CloudFrontRegion, region))
-			}
+	if slices.Contains(c.Engine.Targets, policy.CloudFront) && c.Region != CloudFrontRegion {
+		region := cmp.Or(c.Region, "an unknown Region")
+		c.Engine.Targets = slices.DeleteFunc(c.Engine.Targets, func(k policy.Kind) bool { return k == policy.CloudFront })
+		c.Notes = append(c.Notes, fmt.Sprintf("%s: the cloudfront target is refused in %s: CloudFront is global and only a function in %s (where its CloudTrail events arrive) enforces it", Targets, region, CloudFrontRegion))
+		if len(c.Engine.Targets) == 0 {
+			return Config{}, fmt.Errorf("%s: names only cloudfront, which only a function in %s enforces; this one runs in %s", Targets, CloudFrontRegion, region)
 		}
 	}
-	queue := strings.TrimSpace(getenv(QueueURL))
-	if queue != "" && !queueURL.MatchString(queue) {
-		errs = append(errs, fmt.Errorf("%s: %q is not the URL of an SQS FIFO queue (https://..., ending in .fifo)", QueueURL, queue))
-	}
-	conc := strings.TrimSpace(getenv(MaxConcurrency))
-	if conc == "" {
-		conc = strconv.Itoa(MinConcurrency)
-	}
-	n, err := whole(conc, MinConcurrency, MaxConcurrencyLimit)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("%s: %w", MaxConcurrency, err))
-	}
-	c := Config{Engine: engine, MetricsNamespace: ns, QueueURL: queue, MaxConcurrency: n}
-	switch v := strings.ToLower(lambdaVar(getenv, SecurityHub)); v {
-	case "true", "false":
-		c.SecurityHub = v == "true"
-	default:
-		errs = append(errs, fmt.Errorf("%s: %q is neither true nor false", SecurityHub, v))
-	}
-	if c.SecurityHubRate, err = positive(lambdaVar(getenv, SecurityHubRate), MaxSecurityHubRate); err != nil {
-		errs = append(errs, fmt.Errorf("%s: %w", SecurityHubRate, err))
-	}
-	if c.SweepInterval, err = scheduleInterval(lambdaVar(getenv, SweepSchedule)); err != nil {
-		errs = append(errs, fmt.Errorf("%s: %w", SweepSchedule, err))
-	}
-	switch d, err := duration(lambdaVar(getenv, SecurityHubRefresh)); {
-	case err != nil:
-		errs = append(errs, fmt.Errorf("%s: %w", SecurityHubRefresh, err))
-	case d < time.Hour || d > MaxSecurityHubRefresh:
-		errs = append(errs, fmt.Errorf("%s: %s is not between 1h and %s", SecurityHubRefresh, d, MaxSecurityHubRefresh))
-	default:
-		c.SecurityHubRefresh = d
-	}
-	switch fq := strings.TrimSpace(getenv(FindingsQueueURL)); {
-	case fq == "":
-	case !standardQueueURL.MatchString(fq) || strings.HasSuffix(fq, ".fifo"):
-		errs = append(errs, fmt.Errorf("%s: %q is not the URL of an SQS standard queue (https://..., not ending in .fifo)", FindingsQueueURL, fq))
-	case queue == "" || !c.SecurityHub:
-		errs = append(errs, fmt.Errorf("%s: set, it needs %s and %s=true (the workers hand it their findings)", FindingsQueueURL, QueueURL, SecurityHub))
-	default:
-		c.FindingsQueueURL = fq
-	}
-	if err := errors.Join(errs...); err != nil {
-		return Config{}, err
-	}
-	c.Notes = notes
-	c.Region = strings.TrimSpace(getenv("AWS_REGION"))
 	return c, nil
+}
+
+// boolean parses true or false, without regard to case.
+func boolean(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is neither true nor false", v)
 }
 
 // parameterName is SSM's pattern for a parameter name (hierarchies use "/"; at most 2048).

@@ -10,7 +10,6 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
-	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/profile"
@@ -358,16 +357,6 @@ func TestTheCloudFrontTargetOnlyInUSEast1(t *testing.T) {
 	}
 }
 
-func TestTheNamespaceDefaultIsTheHandlers(t *testing.T) {
-	c, err := config.Load(env(map[string]string{config.BaselineParameter: "/p"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.MetricsNamespace != handler.DefaultNamespace {
-		t.Errorf("default namespace %q; the handler's is %q", c.MetricsNamespace, handler.DefaultNamespace)
-	}
-}
-
 // With a work queue, Lambda's, API Gateway's and Parameter Store's shares are divided among the workers and the
 // router, as their quotas bind every invocation of the account together.
 func TestInvocationDividesTheServiceSharesAmongTheInvocations(t *testing.T) {
@@ -414,6 +403,34 @@ func TestThePublishersShareOfSecurityHubDoesNotDependOnTheWorkers(t *testing.T) 
 		}
 		if n, _ := strconv.Atoi(conc); c.FindingsRate() != 6/float64(n+1) {
 			t.Errorf("without the findings queue, MaximumConcurrency %s: FindingsRate %v", conc, c.FindingsRate())
+		}
+	}
+}
+
+// Load reads no variable the table does not hold: AWS_REGION and the function's own settings
+// are rows of config.Settings like the engine's.
+func TestLoadReadsOnlyTheTablesVariables(t *testing.T) {
+	table := map[string]bool{}
+	for _, s := range config.Settings() {
+		table[s.Env] = true
+	}
+	read := map[string]bool{}
+	_, err := config.Load(func(k string) string {
+		read[k] = true
+		return map[string]string{config.BaselineParameter: "/p", config.Targets: "cloudfront,s3", config.SecurityHub: "true",
+			config.Region: "eu-west-1"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range read {
+		if !table[k] {
+			t.Errorf("Load reads %s, which config.Settings does not hold", k)
+		}
+	}
+	for k := range table {
+		if !read[k] {
+			t.Errorf("config.Settings holds %s, which Load does not read", k)
 		}
 	}
 }
