@@ -456,10 +456,14 @@ func validateConfig(cfg *cfPolicyConfig) error {
 			}
 		}
 	}
-	c := cfg.CorsConfig
-	if c == nil {
+	if cfg.CorsConfig == nil {
 		return nil
 	}
+	return validateCorsConfig(cfg.CorsConfig)
+}
+
+// validateCorsConfig checks a policy's CorsConfig as CloudFront does.
+func validateCorsConfig(c *cfCorsConfig) error {
 	if len(c.Extra) > 0 {
 		return errf("MalformedInput", "Unexpected element %s in CorsConfig.", c.Extra[0].XMLName.Local)
 	}

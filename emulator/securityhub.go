@@ -344,6 +344,12 @@ func validateFinding(d map[string]any, size int) string {
 	if msg := validateTypes("data.Types", d["Types"]); msg != "" {
 		return msg
 	}
+	return validateFindingParts(d)
+}
+
+// validateFindingParts checks a finding's resources and optional parts, as Security Hub's
+// schema does.
+func validateFindingParts(d map[string]any) string {
 	res, ok := d["Resources"].([]any)
 	if !ok || len(res) < 1 || len(res) > 32 {
 		return "data.Resources should be an array of 1 to 32 items"

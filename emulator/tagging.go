@@ -51,28 +51,29 @@ type resourceTagMapping struct {
 // are alternatives (OR), a filter without values asks only for the key. The pagination token
 // is the last ARN of the page, so a page never repeats or skips a bucket that was already
 // there, whatever is tagged in between.
-func (e *Emulator) getResources(c *call, body []byte) (any, error) {
-	var in struct {
-		PaginationToken     *string     `json:"PaginationToken"`
-		TagFilters          []tagFilter `json:"TagFilters"`
-		ResourcesPerPage    *int        `json:"ResourcesPerPage"`
-		TagsPerPage         *int        `json:"TagsPerPage"`
-		ResourceTypeFilters []string    `json:"ResourceTypeFilters"`
-		ResourceARNList     []string    `json:"ResourceARNList"`
+// getResourcesInput is GetResources' request.
+type getResourcesInput struct {
+	PaginationToken     *string     `json:"PaginationToken"`
+	TagFilters          []tagFilter `json:"TagFilters"`
+	ResourcesPerPage    *int        `json:"ResourcesPerPage"`
+	TagsPerPage         *int        `json:"TagsPerPage"`
+	ResourceTypeFilters []string    `json:"ResourceTypeFilters"`
+	ResourceARNList     []string    `json:"ResourceARNList"`
+}
+
+// pageSizes checks a GetResources request's parameters as the service does and returns its
+// page sizes: resources per page, and tags per page (0: no limit).
+func (in getResourcesInput) pageSizes() (perPage, tagsPerPage int, err error) {
+	invalid := func(format string, args ...any) (int, int, error) {
+		return 0, 0, errf("InvalidParameterException", format, args...)
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	invalid := func(format string, args ...any) (any, error) {
-		return nil, errf("InvalidParameterException", format, args...)
-	}
-	perPage := defResourcesPerPage
+	perPage = defResourcesPerPage
 	if in.ResourcesPerPage != nil {
 		if perPage = *in.ResourcesPerPage; perPage < 1 || perPage > maxResourcesPerPage {
 			return invalid("ResourcesPerPage must be between 1 and %d", maxResourcesPerPage)
 		}
 	}
-	tagsPerPage := 0 // no limit unless asked: AWS recommends ResourcesPerPage instead
+	// No limit on tags unless asked: AWS recommends ResourcesPerPage instead.
 	if in.TagsPerPage != nil {
 		if tagsPerPage = *in.TagsPerPage; tagsPerPage < minTagsPerPage || tagsPerPage > maxTagsPerPage {
 			return invalid("TagsPerPage must be between %d and %d", minTagsPerPage, maxTagsPerPage)
@@ -97,6 +98,18 @@ func (e *Emulator) getResources(c *call, body []byte) (any, error) {
 		if len(in.ResourceARNList) > maxResourceARNs {
 			return invalid("ResourceARNList can include up to %d ARNs", maxResourceARNs)
 		}
+	}
+	return perPage, tagsPerPage, nil
+}
+
+func (e *Emulator) getResources(c *call, body []byte) (any, error) {
+	var in getResourcesInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	perPage, tagsPerPage, err := in.pageSizes()
+	if err != nil {
+		return nil, err
 	}
 	after := ""
 	if in.PaginationToken != nil && *in.PaginationToken != "" {
