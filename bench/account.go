@@ -25,7 +25,14 @@ import (
 
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce/corsconv"
+	"github.com/corsguard/corsguard/handler"
+	"github.com/corsguard/corsguard/internal/wiring/awsclient"
+	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
+	"io"
+	"log/slog"
+	"maps"
+	"strconv"
 )
 
 // Names and credentials the harness gives the emulator and its clients.
@@ -220,4 +227,33 @@ func populate(n int, create func(name string, p policy.Policy) error) (Fleet, er
 		all = append(all, err)
 	}
 	return f, errors.Join(all...)
+}
+
+// queueEnv makes the work queue benchQueue in a and returns the function's environment for it:
+// env (the function's own settings) with the queue, its concurrency, and the account's Region,
+// endpoint and credentials.
+func (a *Account) queueEnv(env map[string]string, concurrency int) (map[string]string, error) {
+	if err := a.SeedQueue(benchQueue, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "330"}); err != nil {
+		return nil, err
+	}
+	out := maps.Clone(env)
+	maps.Copy(out, map[string]string{
+		config.MaxConcurrency: strconv.Itoa(concurrency), config.QueueURL: a.QueueURL(a.URL, benchQueue),
+		"AWS_REGION": Region, "AWS_ENDPOINT_URL": a.URL, "AWS_ACCESS_KEY_ID": AccessKey, "AWS_SECRET_ACCESS_KEY": SecretKey,
+	})
+	return out, nil
+}
+
+// function is one instance of the function (a cold start's worth: its engine, its clients, its
+// rate limiters), built from env as the Lambda builds it (handler.FromEnvironment), its requests
+// on the emulator's loopback client; its logs and metrics go to logs.
+func (a *Account) function(env map[string]string, logs io.Writer) (*handler.Handler, error) {
+	getenv := func(k string) string { return env[k] }
+	awsCfg, err := awsclient.FromEnvironment(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg.HTTPClient = emulator.HTTPClient()
+	h, _, err := handler.FromEnvironment(getenv, awsCfg, handler.WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), handler.WithMetrics(logs))
+	return h, err
 }

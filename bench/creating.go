@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -20,8 +19,6 @@ import (
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/emulator/esm"
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -124,24 +121,13 @@ func creatingOnTheQueue(ctx context.Context, t time.Duration) (CreatingCost, err
 	if err := putBaseline(ctx, params); err != nil {
 		return CreatingCost{}, err
 	}
-	if err := a.SeedQueue(benchQueue, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "330"}); err != nil {
-		return CreatingCost{}, err
-	}
-	url := a.QueueURL(a.URL, benchQueue)
-	env := map[string]string{
-		config.BaselineParameter: BaselineParam, config.Targets: "mediastore", config.Rate: "1000",
-		config.MaxConcurrency: "2", config.QueueURL: url,
-		"AWS_REGION": Region, "AWS_ENDPOINT_URL": a.URL, "AWS_ACCESS_KEY_ID": AccessKey, "AWS_SECRET_ACCESS_KEY": SecretKey,
-	}
-	getenv := func(k string) string { return env[k] }
-	awsCfg, err := awsclient.FromEnvironment(getenv)
+	env, err := a.queueEnv(map[string]string{config.BaselineParameter: BaselineParam, config.Targets: "mediastore", config.Rate: "1000"}, 2)
 	if err != nil {
 		return CreatingCost{}, err
 	}
-	awsCfg.HTTPClient = emulator.HTTPClient()
+	url := env[config.QueueURL]
 	// One instance serves as router and worker: the same binary, one execution environment.
-	h, _, err := handler.FromEnvironment(getenv, awsCfg,
-		handler.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler.WithMetrics(io.Discard))
+	h, err := a.function(env, io.Discard)
 	if err != nil {
 		return CreatingCost{}, err
 	}

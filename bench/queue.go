@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"maps"
 	"math"
 	"slices"
@@ -22,7 +21,6 @@ import (
 	"github.com/corsguard/corsguard/emulator/esm"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
-	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -406,16 +404,12 @@ type routeFunc func(ctx context.Context, invoke invokeFunc) error
 // queue's and the account's. It returns once routing is done and the queue is empty, or once
 // limit (when above 0) has passed: then what was measured so far, timedOut set.
 func drainSweep(ctx context.Context, a *Account, env map[string]string, concurrency int, limit time.Duration, route routeFunc) (drained, error) {
-	if err := a.SeedQueue(benchQueue, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "330"}); err != nil {
+	env, err := a.queueEnv(env, concurrency)
+	if err != nil {
 		return drained{}, err
 	}
-	url := a.QueueURL(a.URL, benchQueue)
-	env = maps.Clone(env)
-	maps.Copy(env, map[string]string{
-		config.MaxConcurrency: strconv.Itoa(concurrency), config.QueueURL: url,
-		config.Workers: "10", // a whole batch at once
-		"AWS_REGION":   Region, "AWS_ENDPOINT_URL": a.URL, "AWS_ACCESS_KEY_ID": AccessKey, "AWS_SECRET_ACCESS_KEY": SecretKey,
-	})
+	env[config.Workers] = "10" // a whole batch at once
+	url := env[config.QueueURL]
 	// With Security Hub on, the template's findings queue: a standard queue whose mapping
 	// hands the publisher 100 findings messages at a time.
 	hub := strings.EqualFold(env[config.SecurityHub], "true")
@@ -425,19 +419,10 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 		}
 		env[config.FindingsQueueURL] = a.QueueURL(a.URL, findingsQueue)
 	}
-	getenv := func(k string) string { return env[k] }
 	logs := &byteCounter{}
 	// One function instance: its engine, its clients, its handler (a cold start's worth), as
 	// cmd/enforcer wires them.
-	instance := func() (*handler.Handler, error) {
-		awsCfg, err := awsclient.FromEnvironment(getenv)
-		if err != nil {
-			return nil, err
-		}
-		awsCfg.HTTPClient = emulator.HTTPClient()
-		h, _, err := handler.FromEnvironment(getenv, awsCfg, handler.WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), handler.WithMetrics(logs))
-		return h, err
-	}
+	instance := func() (*handler.Handler, error) { return a.function(env, logs) }
 	type worker struct {
 		h    *handler.Handler
 		used bool
@@ -551,7 +536,7 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 			pubs <- p
 		}
 		fm := &esm.Mapping{
-			Client: sqs.NewFromConfig(a.config()), QueueURL: cfg.FindingsQueueURL, QueueARN: a.QueueARN(findingsQueue),
+			Client: sqs.NewFromConfig(a.config()), QueueURL: env[config.FindingsQueueURL], QueueARN: a.QueueARN(findingsQueue),
 			BatchSize: FindingsBatch, MaximumBatchingWindow: FindingsWindow, MaximumConcurrency: config.PublisherConcurrency,
 			ReportBatchItemFailures: true,
 			Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {

@@ -227,7 +227,7 @@ func (c *Controller) inProcess(ctx context.Context, req Request) *Result {
 	}
 	res := &Result{Report: r}
 	var cover findings.Coverage
-	if sweeps(req.Work) {
+	if req.Work.Sweep() && req.Work.Profile == nil {
 		// A sweep listed here: it covers the kinds it read a baseline for, and archives what it
 		// no longer finds (findings.Publish leaves out a kind whose baseline or listing failed).
 		for _, b := range r.Baselines {
@@ -244,11 +244,6 @@ func (c *Controller) inProcess(ctx context.Context, req Request) *Result {
 	return res
 }
 
-// sweeps reports whether w names no item of any kind and no profile, and so asks for all of them.
-func sweeps(w enforce.Work) bool {
-	return w.Profile == nil && len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0 && len(w.FunctionURLs) == 0 && len(w.APIs) == 0
-}
-
 // enqueue is the router: per kind, it checks the baseline (nothing is enqueued under a missing
 // or invalid one: one failure, not one per resource), then enqueues a message per named item,
 // or lists the kind page by page. A kind that fails is reported; the others go on.
@@ -257,9 +252,9 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 	defer b.cancel()
 	started := c.cfg.Now()
 	w := req.Work
-	sweep := sweeps(w)
+	sweep := w.Sweep() && w.Profile == nil
 	// A profile's change lists that profile's resources of its kind only (named none).
-	ofProfile := w.Profile != nil && len(w.Containers)+len(w.Buckets)+len(w.Policies)+len(w.FunctionURLs)+len(w.APIs) == 0
+	ofProfile := w.Profile != nil && w.Sweep()
 	var kinds []policy.Kind
 	var excluded []string
 	for _, k := range c.cfg.Worker.Kinds() {

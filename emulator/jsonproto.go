@@ -83,20 +83,33 @@ type jsonProtocol struct{}
 const jsonContentType = "application/x-amz-json-1.1"
 
 func (jsonProtocol) writeResult(w http.ResponseWriter, requestID string, out any) {
-	body, err := json.Marshal(out)
-	if err != nil {
-		writeJSONError(w, requestID, errf("InternalServerError", "emulator: encode answer: %v", err))
-		return
-	}
-	w.Header().Set("Content-Type", jsonContentType)
-	w.Header().Set("X-Amzn-Requestid", requestID)
-	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	writeJSONResult(w, requestID, jsonContentType, out, func(err *apiError) { writeJSONError(w, requestID, err) }, "InternalServerError")
 }
 
 func (jsonProtocol) writeError(w http.ResponseWriter, requestID string, err *apiError) {
 	writeJSONError(w, requestID, err)
+}
+
+// writeJSON writes one JSON answer, with its request id, content type and length, and status:
+// the one writer of the JSON protocols' answers and errors (a protocol sets its own error
+// headers first).
+func writeJSON(w http.ResponseWriter, requestID, contentType string, status int, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Amzn-Requestid", requestID)
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeJSONResult writes out as a JSON answer (200), or, when it cannot be encoded, an error
+// with the protocol's internal error code through fail.
+func writeJSONResult(w http.ResponseWriter, requestID, contentType string, out any, fail func(*apiError), internal string) {
+	body, err := json.Marshal(out)
+	if err != nil {
+		fail(errf(internal, "emulator: encode answer: %v", err))
+		return
+	}
+	writeJSON(w, requestID, contentType, http.StatusOK, body)
 }
 
 // writeJSONError writes err as awsJson1_1 does: {"__type": code, "message": text}.
@@ -105,11 +118,7 @@ func writeJSONError(w http.ResponseWriter, requestID string, err *apiError) {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}{err.Code, err.Message})
-	w.Header().Set("Content-Type", jsonContentType)
-	w.Header().Set("X-Amzn-Requestid", requestID)
-	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-	w.WriteHeader(err.Status)
-	_, _ = w.Write(body)
+	writeJSON(w, requestID, jsonContentType, err.Status, body)
 }
 
 // jsonFront returns the front end of an awsJson service: it serves the operations named

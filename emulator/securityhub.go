@@ -137,16 +137,7 @@ func (e *Emulator) serveSecurityHub(w http.ResponseWriter, r *http.Request) {
 type restJSONProtocol struct{}
 
 func (restJSONProtocol) writeResult(w http.ResponseWriter, requestID string, out any) {
-	body, err := json.Marshal(out)
-	if err != nil {
-		restJSONProtocol{}.writeError(w, requestID, errf("InternalException", "emulator: encode answer: %v", err))
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Amzn-Requestid", requestID)
-	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	writeJSONResult(w, requestID, "application/json", out, func(err *apiError) { restJSONProtocol{}.writeError(w, requestID, err) }, "InternalException")
 }
 
 func (restJSONProtocol) writeError(w http.ResponseWriter, requestID string, err *apiError) {
@@ -163,12 +154,8 @@ func (restJSONProtocol) writeError(w http.ResponseWriter, requestID string, err 
 		status = http.StatusTooManyRequests
 	}
 	body, _ := json.Marshal(map[string]string{"Code": code, "Message": err.Message})
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Amzn-Requestid", requestID)
 	w.Header().Set("X-Amzn-Errortype", code)
-	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	writeJSON(w, requestID, "application/json", status, body)
 }
 
 // ASFF's limits on the fields a product sends about itself (the Security Hub API reference,

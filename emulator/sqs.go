@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"maps"
 )
 
 // Amazon SQS limits and defaults the emulator enforces (Amazon SQS Developer Guide, "Amazon
@@ -293,66 +295,51 @@ func errAttrValue(name string) error {
 	return errf("InvalidAttributeValue", "Invalid value for the parameter %s.", name)
 }
 
+// sqsAttrRanges are the whole-number attributes' ranges; sqsAttrValues the other attributes'
+// allowed values (RedrivePolicy is parsed).
+var (
+	sqsAttrRanges = map[string][2]int{
+		"DelaySeconds":                  {0, sqsMaxDelay},
+		"MaximumMessageSize":            {sqsMinMessageSize, sqsMaxMessageSize},
+		"MessageRetentionPeriod":        {sqsMinRetention, sqsMaxRetention},
+		"ReceiveMessageWaitTimeSeconds": {0, sqsMaxWait},
+		"VisibilityTimeout":             {0, sqsMaxVisibility},
+	}
+	sqsAttrValues = map[string][]string{
+		"FifoQueue": {"true", "false"}, "ContentBasedDeduplication": {"true", "false"}, "SqsManagedSseEnabled": {"true", "false"},
+		"DeduplicationScope":  {"queue", "messageGroup"},
+		"FifoThroughputLimit": {"perQueue", "perMessageGroupId"},
+	}
+)
+
+// checkAttribute refuses an attribute's value as SQS does.
+func (e *Emulator) checkAttribute(q *sqsQueue, name, v string) error {
+	if r, ok := sqsAttrRanges[name]; ok {
+		if n, err := strconv.Atoi(v); err != nil || n < r[0] || n > r[1] {
+			return errAttrValue(name)
+		}
+	}
+	if allowed, ok := sqsAttrValues[name]; ok && !slices.Contains(allowed, v) {
+		return errAttrValue(name)
+	}
+	if name == "RedrivePolicy" && v != "" {
+		if _, err := e.parseRedrive(q, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // applyAttributes validates attrs for q (fifo decided already) and applies them.
 func (e *Emulator) applyAttributes(q *sqsQueue, attrs map[string]string, creating bool) error {
-	intIn := func(name string, lo, hi int) (int, error) {
-		n, err := strconv.Atoi(attrs[name])
-		if err != nil || n < lo || n > hi {
-			return 0, errAttrValue(name)
-		}
-		return n, nil
-	}
-	names := make([]string, 0, len(attrs))
-	for k := range attrs {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	next := map[string]string{}
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		v := attrs[name]
 		if _, ok := queueAttributes[name]; !ok || !q.fifo && slices.Contains(fifoOnly, name) || name == "FifoQueue" && !creating {
 			return errf("InvalidAttributeName", "Unknown Attribute %s.", name)
 		}
-		switch name {
-		case "DelaySeconds":
-			if _, err := intIn(name, 0, sqsMaxDelay); err != nil {
-				return err
-			}
-		case "MaximumMessageSize":
-			if _, err := intIn(name, sqsMinMessageSize, sqsMaxMessageSize); err != nil {
-				return err
-			}
-		case "MessageRetentionPeriod":
-			if _, err := intIn(name, sqsMinRetention, sqsMaxRetention); err != nil {
-				return err
-			}
-		case "ReceiveMessageWaitTimeSeconds":
-			if _, err := intIn(name, 0, sqsMaxWait); err != nil {
-				return err
-			}
-		case "VisibilityTimeout":
-			if _, err := intIn(name, 0, sqsMaxVisibility); err != nil {
-				return err
-			}
-		case "FifoQueue", "ContentBasedDeduplication", "SqsManagedSseEnabled":
-			if v != "true" && v != "false" {
-				return errAttrValue(name)
-			}
-		case "DeduplicationScope":
-			if v != "queue" && v != "messageGroup" {
-				return errAttrValue(name)
-			}
-		case "FifoThroughputLimit":
-			if v != "perQueue" && v != "perMessageGroupId" {
-				return errAttrValue(name)
-			}
-		case "RedrivePolicy":
-			if v == "" {
-				break
-			}
-			if _, err := e.parseRedrive(q, v); err != nil {
-				return err
-			}
+		if err := e.checkAttribute(q, name, v); err != nil {
+			return err
 		}
 		next[name] = v
 	}

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 )
@@ -65,16 +64,7 @@ func sqsWireError(err *apiError) sqsError {
 type sqsProtocol struct{}
 
 func (sqsProtocol) writeResult(w http.ResponseWriter, requestID string, out any) {
-	body, err := json.Marshal(out)
-	if err != nil {
-		sqsProtocol{}.writeError(w, requestID, errf("InternalServerError", "emulator: encode answer: %v", err))
-		return
-	}
-	w.Header().Set("Content-Type", sqsContentType)
-	w.Header().Set("X-Amzn-Requestid", requestID)
-	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	writeJSONResult(w, requestID, sqsContentType, out, func(err *apiError) { sqsProtocol{}.writeError(w, requestID, err) }, "InternalServerError")
 }
 
 func (sqsProtocol) writeError(w http.ResponseWriter, requestID string, err *apiError) {
@@ -87,12 +77,8 @@ func (sqsProtocol) writeError(w http.ResponseWriter, requestID string, err *apiE
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}{wire.shape, err.Message})
-	w.Header().Set("Content-Type", sqsContentType)
-	w.Header().Set("X-Amzn-Requestid", requestID)
 	w.Header().Set("X-Amzn-Query-Error", wire.query+";"+fault)
-	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-	w.WriteHeader(wire.status)
-	_, _ = w.Write(body)
+	writeJSON(w, requestID, sqsContentType, wire.status, body)
 }
 
 // queueNameOf reduces a queue URL (http://host/ACCOUNT/NAME) to the queue's name, so that

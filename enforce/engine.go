@@ -147,7 +147,7 @@ func (e *Engine) Run(ctx context.Context, w Work) (rep *Report) {
 	}
 	rep.Entries = e.reconcileAll(work, w.Stop, m, targets, rep.Mode, deadline, true)
 
-	if w.sweep() {
+	if w.Sweep() {
 		// A sweep took a while; a newer baseline has its own run, this one only says so.
 		// The margin's first half pays for these calls; its second half is the report's.
 		check, cancel := ctx, func() {}

@@ -37,7 +37,7 @@ type target struct {
 // (plan per kind: the other kinds go on).
 // It returns false when there is nothing to reconcile and the run should stop there.
 func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]target, bool) {
-	sweep := w.sweep()
+	sweep := w.Sweep()
 	if sweep && w.Profile != nil {
 		return e.planProfile(ctx, m, w, rep)
 	}
@@ -102,7 +102,7 @@ func (e *Engine) plan(ctx context.Context, m *meter, w Work, rep *Report) ([]tar
 // or every listed one; those the selector leaves out go to rep.Excluded.
 func (e *Engine) targets(ctx context.Context, m *meter, k *binding, w Work, rep *Report) ([]target, error) {
 	var out []target
-	if !w.sweep() {
+	if !w.Sweep() {
 		for _, name := range w.Named(k.store.Kind()) {
 			if slices.ContainsFunc(out, func(t target) bool { return t.name == name }) || slices.Contains(rep.Excluded, name) {
 				continue

@@ -224,7 +224,7 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, w Work) (re
 // in a sweep every pattern's, else those of the patterns that match a named resource. A tag
 // names a profile only once the worker reads it.
 func (e *Engine) knownProfiles(k *binding, w Work) []string {
-	if w.sweep() {
+	if w.Sweep() {
 		return e.rules.Parameters(k.store.Kind())
 	}
 	var out []string

@@ -106,8 +106,10 @@ type Work struct {
 	Stop context.Context `json:"-"`
 }
 
-// sweep reports whether w names no resource, and so asks for all of them.
-func (w Work) sweep() bool {
+// Sweep reports whether w names no resource of any kind, and so asks for all of them (all of
+// one profile's when Profile is set): the one test of "is this a sweep", for the engine and
+// the controller.
+func (w Work) Sweep() bool {
 	return len(w.Containers) == 0 && len(w.Buckets) == 0 && len(w.Policies) == 0 && len(w.FunctionURLs) == 0 && len(w.APIs) == 0
 }
 

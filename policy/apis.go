@@ -352,20 +352,11 @@ func diffCors(actual Policy, want Rule) []Change {
 	}
 	a := canonicalCors(actual[0])
 	var out []Change
-	for _, l := range []struct {
-		name   string
-		aw, ww []string
-	}{
-		{"AllowOrigins", a.AllowedOrigins, w.AllowedOrigins},
-		{"AllowMethods", a.AllowedMethods, w.AllowedMethods},
-		{"AllowHeaders", a.AllowedHeaders, w.AllowedHeaders},
-		{"ExposeHeaders", a.ExposeHeaders, w.ExposeHeaders},
-	} {
-		added, removed := minus(l.ww, l.aw), minus(l.aw, l.ww)
-		if len(added) > 0 || len(removed) > 0 {
-			out = append(out, Change{Path: root + "." + l.name, Op: "change", Added: added, Removed: removed})
-		}
-	}
+	out = append(out, listChanges(root+".",
+		listDiff{"AllowOrigins", a.AllowedOrigins, w.AllowedOrigins},
+		listDiff{"AllowMethods", a.AllowedMethods, w.AllowedMethods},
+		listDiff{"AllowHeaders", a.AllowedHeaders, w.AllowedHeaders},
+		listDiff{"ExposeHeaders", a.ExposeHeaders, w.ExposeHeaders})...)
 	if !ptrEqual(a.Cors.AllowCredentials, w.Cors.AllowCredentials) {
 		out = append(out, Change{Path: root + ".AllowCredentials", Op: "change",
 			From: ptrString(a.Cors.AllowCredentials), To: ptrString(w.Cors.AllowCredentials)})

@@ -408,21 +408,11 @@ func diffCloudFront(actual Policy, want Rule) []Change {
 	}
 	a := canonicalCloudFront(actual[0])
 	var out []Change
-	lists := []struct {
-		name   string
-		aw, ww []string
-	}{
-		{"AccessControlAllowOrigins", a.AllowedOrigins, w.AllowedOrigins},
-		{"AccessControlAllowHeaders", a.AllowedHeaders, w.AllowedHeaders},
-		{"AccessControlAllowMethods", a.AllowedMethods, w.AllowedMethods},
-		{"AccessControlExposeHeaders", a.ExposeHeaders, w.ExposeHeaders},
-	}
-	for _, l := range lists {
-		added, removed := minus(l.ww, l.aw), minus(l.aw, l.ww)
-		if len(added) > 0 || len(removed) > 0 {
-			out = append(out, Change{Path: "CorsConfig." + l.name, Op: "change", Added: added, Removed: removed})
-		}
-	}
+	out = append(out, listChanges("CorsConfig.",
+		listDiff{"AccessControlAllowOrigins", a.AllowedOrigins, w.AllowedOrigins},
+		listDiff{"AccessControlAllowHeaders", a.AllowedHeaders, w.AllowedHeaders},
+		listDiff{"AccessControlAllowMethods", a.AllowedMethods, w.AllowedMethods},
+		listDiff{"AccessControlExposeHeaders", a.ExposeHeaders, w.ExposeHeaders})...)
 	scalar := func(name string, eq bool, from, to string) {
 		if !eq {
 			out = append(out, Change{Path: "CorsConfig." + name, Op: "change", From: from, To: to})

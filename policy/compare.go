@@ -170,24 +170,35 @@ func ruleDiff(path string, a, w Rule) []Change {
 	if a.ID != w.ID {
 		out = append(out, Change{Path: path + ".ID", Op: "change", From: fmt.Sprintf("%q", a.ID), To: fmt.Sprintf("%q", w.ID)})
 	}
-	lists := []struct {
-		name   string
-		aw, ww []string
-	}{
-		{"AllowedOrigins", a.AllowedOrigins, w.AllowedOrigins},
-		{"AllowedMethods", a.AllowedMethods, w.AllowedMethods},
-		{"AllowedHeaders", a.AllowedHeaders, w.AllowedHeaders},
-		{"ExposeHeaders", a.ExposeHeaders, w.ExposeHeaders},
-	}
-	for _, l := range lists {
-		added, removed := minus(l.ww, l.aw), minus(l.aw, l.ww)
-		if len(added) > 0 || len(removed) > 0 {
-			out = append(out, Change{Path: path + "." + l.name, Op: "change", Added: added, Removed: removed})
-		}
-	}
+	out = append(out, listChanges(path+".",
+		listDiff{"AllowedOrigins", a.AllowedOrigins, w.AllowedOrigins},
+		listDiff{"AllowedMethods", a.AllowedMethods, w.AllowedMethods},
+		listDiff{"AllowedHeaders", a.AllowedHeaders, w.AllowedHeaders},
+		listDiff{"ExposeHeaders", a.ExposeHeaders, w.ExposeHeaders})...)
 	if a.MaxAgeSeconds != w.MaxAgeSeconds {
 		out = append(out, Change{Path: path + ".MaxAgeSeconds", Op: "change",
 			From: fmt.Sprint(a.MaxAgeSeconds), To: fmt.Sprint(w.MaxAgeSeconds)})
+	}
+	return out
+}
+
+// listDiff is one of a rule's lists, in one service's words: its name, and its actual and
+// wanted items (sorted sets).
+type listDiff struct {
+	name         string
+	actual, want []string
+}
+
+// listChanges returns, in the order given, a change for each list whose items differ (the
+// items added and removed), its path prefix+name: the one diff of a rule's lists, for every
+// service's field names.
+func listChanges(prefix string, lists ...listDiff) []Change {
+	var out []Change
+	for _, l := range lists {
+		added, removed := minus(l.want, l.actual), minus(l.actual, l.want)
+		if len(added) > 0 || len(removed) > 0 {
+			out = append(out, Change{Path: prefix + l.name, Op: "change", Added: added, Removed: removed})
+		}
 	}
 	return out
 }

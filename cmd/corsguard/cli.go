@@ -147,6 +147,45 @@ func (f *sweepFlags) register(cmd *cobra.Command) {
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(sweepFormats(), cobra.ShellCompDirectiveNoFileComp))
 }
 
+// checkFormat checks --format (asff: the findings instead of the report) and --grace before
+// anything else.
+func (f *sweepFlags) checkFormat(cmd *cobra.Command) (format report.Format, asff bool, err error) {
+	if asff = wantsASFF(f.format); !asff {
+		if format, err = report.Choose(f.format, f.output, f.output == "" && isTerminal(cmd.OutOrStdout())); err != nil {
+			return "", false, fmt.Errorf("--format %q: want one of %s", f.format, strings.Join(sweepFormats(), ", "))
+		}
+	}
+	if f.grace < 0 {
+		return "", false, fmt.Errorf("--grace %v: must not be negative (0 cancels the calls in flight at the first signal)", f.grace)
+	}
+	return format, asff, nil
+}
+
+// openOutput checks where the report goes before anything is read or written in AWS: the
+// file output (nil without one; discard is then a no-op) or, without one, stdout.
+func openOutput(stdout io.Writer, output string) (*reportFile, error) {
+	if output != "" {
+		return openReport(output)
+	}
+	if err := probeWriter(stdout); err != nil {
+		return nil, fmt.Errorf("stdout: cannot write the report: %w", err)
+	}
+	return nil, nil
+}
+
+// writeSweep writes the report in format, or the findings for asff, to out (a file it
+// commits) or, without one, to stdout.
+func writeSweep(stdout io.Writer, out *reportFile, rep *enforce.Report, format report.Format, asff bool, scope findings.Scope, meta report.Meta) error {
+	write := func(w io.Writer) error { return report.WriteWith(w, rep, format, meta) }
+	if asff {
+		write = func(w io.Writer) error { return writeASFF(w, scope, rep) }
+	}
+	if out == nil {
+		return write(stdout)
+	}
+	return out.commit(write)
+}
+
 // sweepFormats names every --format of audit and apply: the report's formats and asff.
 func sweepFormats() []string {
 	var names []string
@@ -295,30 +334,19 @@ func (f *settingFlags) engineConfig(cmd *cobra.Command) (enforce.Config, error) 
 // Ctrl-C (or SIGTERM) starts nothing new and lets the calls in flight finish within --grace;
 // a second one cancels them. The report of what was done is still written, and says which.
 func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string) error {
-	asff := wantsASFF(f.format)
-	var format report.Format
-	var err error
-	if !asff {
-		if format, err = report.Choose(f.format, f.output, f.output == "" && isTerminal(cmd.OutOrStdout())); err != nil {
-			return fmt.Errorf("--format %q: want one of %s", f.format, strings.Join(sweepFormats(), ", "))
-		}
-	}
-	if f.grace < 0 {
-		return fmt.Errorf("--grace %v: must not be negative (0 cancels the calls in flight at the first signal)", f.grace)
+	format, asff, err := f.checkFormat(cmd)
+	if err != nil {
+		return err
 	}
 	cfg, err := f.settings.engineConfig(cmd)
 	if err != nil {
 		return err
 	}
-	var out *reportFile
-	if f.output != "" {
-		if out, err = openReport(f.output); err != nil {
-			return err
-		}
-		defer out.discard()
-	} else if err := probeWriter(cmd.OutOrStdout()); err != nil {
-		return fmt.Errorf("stdout: cannot write the report: %w", err)
+	out, err := openOutput(cmd.OutOrStdout(), f.output)
+	if err != nil {
+		return err
 	}
+	defer out.discard()
 	in, unwatch := watchSignals(cmd.Context(), cmd.ErrOrStderr(), f.grace)
 	defer unwatch()
 	ctx := in.calls
@@ -371,16 +399,7 @@ func (f *sweepFlags) sweep(cmd *cobra.Command, mode enforce.Mode, reason string)
 		rep.Succeeded = false
 	}
 	meta.Generated = time.Now().UTC()
-	write := func(w io.Writer) error { return report.WriteWith(w, rep, format, meta) }
-	if asff {
-		write = func(w io.Writer) error { return writeASFF(w, scope, rep) }
-	}
-	if out == nil {
-		err = write(cmd.OutOrStdout())
-	} else {
-		err = out.commit(write)
-	}
-	if err != nil {
+	if err := writeSweep(cmd.OutOrStdout(), out, rep, format, asff, scope, meta); err != nil {
 		return err
 	}
 	if f.findings.securityHub {

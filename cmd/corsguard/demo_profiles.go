@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/corsguard/corsguard/cmd/corsguard/report"
 	"github.com/corsguard/corsguard/emulator"
@@ -61,8 +59,7 @@ func runProfiles(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("start emulator: %w", err)
 	}
 	defer func() { _ = stop(context.Background()) }()
-	awsCfg := aws.Config{Region: emu.Region(), BaseEndpoint: aws.String(url), HTTPClient: emulator.HTTPClient(),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDCORSGUARDDEMO", "demo-secret", "")}
+	awsCfg := demoAWS(emu.Region(), url)
 	for name, p := range map[string]policy.Policy{demoParameter: policy.Default(),
 		"/corsguard/profiles/s3/uploads": demoUploads, "/corsguard/profiles/s3/partners": demoPartners} {
 		if err := emu.SeedParameter(name, "String", string(p.JSON()), ""); err != nil {

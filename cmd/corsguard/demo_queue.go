@@ -44,6 +44,41 @@ type demoQueueResult struct {
 	stats   esm.Stats
 }
 
+// mapping is the event source mapping of the demo's queue: batches of up to ten to the worker h.
+func (d *demo) mapping(client *sqs.Client, url string, h *handler.Handler) *esm.Mapping {
+	var mu sync.Mutex
+	return &esm.Mapping{
+		Client: client, QueueURL: url, QueueARN: d.emu.QueueARN(demoQueue), BatchSize: 10, MaximumConcurrency: 1,
+		ReportBatchItemFailures: true,
+		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			start := time.Now()
+			resp, res := h.Work(ctx, ev)
+			took := time.Since(start)
+			mu.Lock()
+			defer mu.Unlock()
+			d.queue.batches = append(d.queue.batches, res)
+			d.printBatch(len(d.queue.batches), ev, resp, res, took)
+			return resp, nil
+		},
+		// Nothing deliverable: a message waits out its delay on the queue. The demo waits too,
+		// without invoking anything, until the queue is empty.
+		Idle: func(ctx context.Context) bool {
+			v, inFlight, delayed, _ := d.emu.QueueDepth(demoQueue)
+			if v+inFlight+delayed == 0 {
+				return false
+			}
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(250 * time.Millisecond):
+				return true
+			}
+		},
+	}
+}
+
 func (d *demo) runQueue(ctx context.Context, awsCfg aws.Config, env map[string]string) error {
 	out := d.out
 	fmt.Fprintf(out, "\n%s\nPart 2: the same function with its work queue (as template.yaml deploys it)\n%s\n", strings.Repeat("═", 96), strings.Repeat("═", 96))
@@ -94,38 +129,7 @@ func (d *demo) runQueue(ctx context.Context, awsCfg aws.Config, env map[string]s
 	}
 	fmt.Fprintf(out, "          the router read the baseline and listed (%s); the workers reconcile.\n", strings.Join(calls, ", "))
 
-	// The event source mapping: batches of up to ten to the worker.
-	var mu sync.Mutex
-	m := &esm.Mapping{
-		Client: client, QueueURL: url, QueueARN: d.emu.QueueARN(demoQueue), BatchSize: 10, MaximumConcurrency: 1,
-		ReportBatchItemFailures: true,
-		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			defer cancel()
-			start := time.Now()
-			resp, res := h.Work(ctx, ev)
-			took := time.Since(start)
-			mu.Lock()
-			defer mu.Unlock()
-			d.queue.batches = append(d.queue.batches, res)
-			d.printBatch(len(d.queue.batches), ev, resp, res, took)
-			return resp, nil
-		},
-		// Nothing deliverable: a message waits out its delay on the queue. The demo waits too,
-		// without invoking anything, until the queue is empty.
-		Idle: func(ctx context.Context) bool {
-			v, inFlight, delayed, _ := d.emu.QueueDepth(demoQueue)
-			if v+inFlight+delayed == 0 {
-				return false
-			}
-			select {
-			case <-ctx.Done():
-				return false
-			case <-time.After(250 * time.Millisecond):
-				return true
-			}
-		},
-	}
+	m := d.mapping(client, url, h)
 	started := time.Now()
 	d.queue.stats, err = m.Run(ctx)
 	if err != nil {

@@ -169,6 +169,62 @@ func checkPath(p string) error {
 	return nil
 }
 
+// options are the probe's options from the flags: timeout, rate, --resolve and --ca-bundle.
+func (f *probeFlags) options() (probe.Options, error) {
+	opts := probe.Options{Timeout: f.timeout, Rate: f.rate, Resolve: map[string]string{}}
+	for _, r := range f.resolve {
+		host, addr, err := probe.ParseResolve(r)
+		if err != nil {
+			return opts, err
+		}
+		opts.Resolve[host] = addr
+	}
+	if f.caBundle != "" {
+		data, err := os.ReadFile(f.caBundle)
+		if err != nil {
+			return opts, fmt.Errorf("--ca-bundle: %w", err)
+		}
+		if opts.RootCAs, err = probe.CAPool(data); err != nil {
+			return opts, fmt.Errorf("--ca-bundle %s: %w", f.caBundle, err)
+		}
+	}
+	return opts, nil
+}
+
+// targets are what the probe requests: the URLs given, with the file's intent or the baseline
+// parameter's, or, without URLs, the account's distributions with their baselines' intents.
+func (f *probeFlags) targets(ctx context.Context, fileIntent *probe.Intent) ([]probe.Target, []probe.Skipped, error) {
+	var targets []probe.Target
+	if len(f.urls) > 0 && fileIntent != nil {
+		for _, u := range f.urls {
+			targets = append(targets, probe.Target{URL: u, Intent: *fileIntent})
+		}
+		return targets, nil, nil
+	}
+	awsCfg, err := f.aws.config(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &baselines{ssm: ssm.NewFromConfig(awsCfg), file: fileIntent, read: map[string]probe.Intent{}}
+	if len(f.urls) == 0 {
+		var settings enforce.Config
+		if err := f.profiles.apply(&settings); err != nil {
+			return nil, nil, err
+		}
+		o := &origins{s3: s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = awsCfg.BaseEndpoint != nil }),
+			rules: settings.ProfileRules(), tags: map[string]map[string]string{}}
+		return f.distributions(ctx, cloudfront.NewFromConfig(awsCfg), b, o)
+	}
+	in, err := b.intent(ctx, f.parameter)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, u := range f.urls {
+		targets = append(targets, probe.Target{URL: u, Intent: in})
+	}
+	return targets, nil, nil
+}
+
 func (f *probeFlags) run(cmd *cobra.Command) error {
 	if err := f.check(); err != nil {
 		return err
@@ -177,22 +233,9 @@ func (f *probeFlags) run(cmd *cobra.Command) error {
 	if err != nil || !slices.Contains([]report.Format{report.Table, report.JSON, report.CSV, report.HTML}, format) {
 		return fmt.Errorf("--format %q: the probe writes table, json, csv or html", cmp.Or(f.format, string(format)))
 	}
-	opts := probe.Options{Timeout: f.timeout, Rate: f.rate, Resolve: map[string]string{}}
-	for _, r := range f.resolve {
-		host, addr, err := probe.ParseResolve(r)
-		if err != nil {
-			return err
-		}
-		opts.Resolve[host] = addr
-	}
-	if f.caBundle != "" {
-		data, err := os.ReadFile(f.caBundle)
-		if err != nil {
-			return fmt.Errorf("--ca-bundle: %w", err)
-		}
-		if opts.RootCAs, err = probe.CAPool(data); err != nil {
-			return fmt.Errorf("--ca-bundle %s: %w", f.caBundle, err)
-		}
+	opts, err := f.options()
+	if err != nil {
+		return err
 	}
 	var fileIntent *probe.Intent
 	if f.file != "" {
@@ -206,47 +249,17 @@ func (f *probeFlags) run(cmd *cobra.Command) error {
 		}
 		fileIntent = &in
 	}
-	var out *reportFile
-	if f.output != "" {
-		if out, err = openReport(f.output); err != nil {
-			return err
-		}
-		defer out.discard()
-	} else if err := probeWriter(cmd.OutOrStdout()); err != nil {
-		return fmt.Errorf("stdout: cannot write the report: %w", err)
+	out, err := openOutput(cmd.OutOrStdout(), f.output)
+	if err != nil {
+		return err
 	}
+	defer out.discard()
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	var targets []probe.Target
-	var skipped []probe.Skipped
-	if len(f.urls) > 0 && fileIntent != nil {
-		for _, u := range f.urls {
-			targets = append(targets, probe.Target{URL: u, Intent: *fileIntent})
-		}
-	} else {
-		awsCfg, err := f.aws.config(ctx)
-		if err != nil {
-			return err
-		}
-		b := &baselines{ssm: ssm.NewFromConfig(awsCfg), file: fileIntent, read: map[string]probe.Intent{}}
-		var settings enforce.Config
-		if err := f.profiles.apply(&settings); err != nil {
-			return err
-		}
-		o := &origins{s3: s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = awsCfg.BaseEndpoint != nil }),
-			rules: settings.ProfileRules(), tags: map[string]map[string]string{}}
-		if len(f.urls) > 0 {
-			in, err := b.intent(ctx, f.parameter)
-			if err != nil {
-				return err
-			}
-			for _, u := range f.urls {
-				targets = append(targets, probe.Target{URL: u, Intent: in})
-			}
-		} else if targets, skipped, err = f.distributions(ctx, cloudfront.NewFromConfig(awsCfg), b, o); err != nil {
-			return err
-		}
+	targets, skipped, err := f.targets(ctx, fileIntent)
+	if err != nil {
+		return err
 	}
 
 	p := probe.New(opts)

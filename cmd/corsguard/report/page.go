@@ -178,6 +178,38 @@ const (
 	maxText    = 2000
 )
 
+// chainSection is the delivery chain check's section: one check per finding.
+func chainSection(c *enforce.ChainReport) Section {
+	s := Section{
+		Title: fmt.Sprintf("Delivery chain: %d distribution%s, %d cache behaviour%s, %d finding%s", c.Distributions, plural(c.Distributions),
+			c.Behaviors, plural(c.Behaviors), len(c.Findings), plural(len(c.Findings))),
+		Tone: Good, Open: len(c.Findings) > 0 || c.Error != "",
+		Text: "Cache behaviours that break CORS for a browser (advisory: distributions are never written).",
+	}
+	if len(c.Findings) > 0 {
+		s.Tone = Bad
+	}
+	if c.Error != "" {
+		s.Tone = Warn
+		s.Text += " The check is incomplete: " + c.Error
+	}
+	for _, f := range c.Findings {
+		ch := Check{Subject: fmt.Sprintf("distribution %s, behaviour %s", f.Distribution, f.Behavior), Verdict: f.Problem, Tone: Bad,
+			Detail: f.Detail, Changes: f.Diff}
+		if f.DomainName != "" {
+			ch.Evidence = append(ch.Evidence, Evidence{"domain name", f.DomainName})
+		}
+		if f.CachePolicy != "" {
+			ch.Evidence = append(ch.Evidence, Evidence{"cache policy", f.CachePolicy})
+		}
+		if f.ResponseHeadersPolicy != "" {
+			ch.Evidence = append(ch.Evidence, Evidence{"response headers policy", f.ResponseHeadersPolicy})
+		}
+		s.Checks = append(s.Checks, ch)
+	}
+	return s
+}
+
 // PageOf builds the Page of an audit's or apply's report.
 func PageOf(rep *enforce.Report, m Meta) *Page {
 	p := &Page{Title: "corsguard " + string(rep.Mode), Meta: m, Mode: fmt.Sprintf("%s (%s)", rep.Mode, rep.Reason)}
@@ -243,34 +275,7 @@ func PageOf(rep *enforce.Report, m Meta) *Page {
 		p.Sections = append(p.Sections, Section{Title: fmt.Sprintf("%s (%s)", o.title, thousands(len(rows))), Tone: o.tone, Open: o.open, Rows: rows, Text: o.text})
 	}
 	if c := rep.DeliveryChain; c != nil {
-		s := Section{
-			Title: fmt.Sprintf("Delivery chain: %d distribution%s, %d cache behaviour%s, %d finding%s", c.Distributions, plural(c.Distributions),
-				c.Behaviors, plural(c.Behaviors), len(c.Findings), plural(len(c.Findings))),
-			Tone: Good, Open: len(c.Findings) > 0 || c.Error != "",
-			Text: "Cache behaviours that break CORS for a browser (advisory: distributions are never written).",
-		}
-		if len(c.Findings) > 0 {
-			s.Tone = Bad
-		}
-		if c.Error != "" {
-			s.Tone = Warn
-			s.Text += " The check is incomplete: " + c.Error
-		}
-		for _, f := range c.Findings {
-			ch := Check{Subject: fmt.Sprintf("distribution %s, behaviour %s", f.Distribution, f.Behavior), Verdict: f.Problem, Tone: Bad,
-				Detail: f.Detail, Changes: f.Diff}
-			if f.DomainName != "" {
-				ch.Evidence = append(ch.Evidence, Evidence{"domain name", f.DomainName})
-			}
-			if f.CachePolicy != "" {
-				ch.Evidence = append(ch.Evidence, Evidence{"cache policy", f.CachePolicy})
-			}
-			if f.ResponseHeadersPolicy != "" {
-				ch.Evidence = append(ch.Evidence, Evidence{"response headers policy", f.ResponseHeadersPolicy})
-			}
-			s.Checks = append(s.Checks, ch)
-		}
-		p.Sections = append(p.Sections, s)
+		p.Sections = append(p.Sections, chainSection(c))
 	}
 	return p
 }

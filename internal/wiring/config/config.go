@@ -236,7 +236,7 @@ func engine(set func(c *enforce.Config, value string) error) func(*Config, strin
 // Settings returns every setting, in a stable order: the engine's, which the Lambda's
 // environment and the CLI's flags both read, then those only the function reads.
 func Settings() []Setting {
-	return slices.Concat(selectionSettings(), engineSettings(), kindSettings(), quotaSettings(), functionSettings())
+	return slices.Concat(selectionSettings(), engineSettings(), kindSettings(), apiSettings(), quotaSettings(), functionSettings())
 }
 
 // selectionSettings say which resources are managed and with which baseline.
@@ -386,6 +386,19 @@ func kindSettings() []Setting {
 				c.Kinds[policy.CloudFront] = k
 				return err
 			})},
+		{Env: CloudFrontAddMissingCors, Flag: "cloudfront-add-missing-cors", Kind: policy.CloudFront, Default: "false",
+			FlagDoc: "add the baseline to a selected response headers policy without a CorsConfig (default: report it exempt and leave it alone)",
+			Doc:     "true: add the baseline to a selected response headers policy that has no CorsConfig; false: report it exempt and leave it alone",
+			set: engine(func(c *enforce.Config, v string) (err error) {
+				c.CloudFrontAddMissingCors, err = boolean(v)
+				return err
+			})},
+	}
+}
+
+// apiSettings are the settings of Lambda function URLs and HTTP APIs, which share a baseline.
+func apiSettings() []Setting {
+	return []Setting{
 		{Env: APIParameter, Flag: "api-baseline-parameter", Default: DefaultAPIParameter,
 			FlagDoc: "SSM parameter holding the baseline of Lambda function URLs and HTTP APIs, a Cors object",
 			Doc:     "SSM parameter holding the baseline of Lambda function URLs and HTTP APIs (the lambda-url and http-api targets), a Cors object as aws lambda get-function-url-config prints it",
@@ -406,13 +419,6 @@ func kindSettings() []Setting {
 			"comma-separated glob patterns of the HTTP API names to manage (APIs are reported by ApiId, selected by name); empty means all"),
 		kindPatterns(HTTPAPIExclude, "http-api-exclude", policy.HTTPAPI, false,
 			"comma-separated glob patterns of HTTP API names never to manage; exclude wins over include"),
-		{Env: CloudFrontAddMissingCors, Flag: "cloudfront-add-missing-cors", Kind: policy.CloudFront, Default: "false",
-			FlagDoc: "add the baseline to a selected response headers policy without a CorsConfig (default: report it exempt and leave it alone)",
-			Doc:     "true: add the baseline to a selected response headers policy that has no CorsConfig; false: report it exempt and leave it alone",
-			set: engine(func(c *enforce.Config, v string) (err error) {
-				c.CloudFrontAddMissingCors, err = boolean(v)
-				return err
-			})},
 	}
 }
 
