@@ -1,5 +1,7 @@
-// Package bench measures corsguard against the limits it lives under: the API's request rate,
-// the time a container takes to become ACTIVE, and the cold start of an empty Go Lambda. It
+// Package bench measures corsguard against the limits it lives under: the APIs' request rates
+// and AWS's account-wide quotas, sweeps through the work queue (with Security Hub on and off),
+// the time a resource takes to become ACTIVE, cold starts and the worker's memory, and what a
+// month costs (cost.go). It
 // drives the real engine and the real aws-sdk-go-v2 clients against the local AWS emulator
 // over loopback HTTP; bench/cmd/report runs it all and writes docs/BENCHMARKS.md (make bench).
 //

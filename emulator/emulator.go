@@ -3,11 +3,14 @@
 // and tags), SSM Parameter Store, Amazon SQS (standard and FIFO queues: message groups,
 // deduplication, visibility, receive counts, redrive, long polling), AWS Security Hub
 // (importing and reading findings), AWS Lambda (functions whose code is kept and never run,
-// function URLs and their CORS, tags) and Amazon API Gateway v2 (HTTP APIs and their CORS,
-// tags), all of them within AWS's published request quotas (AWSQuotas). It routes each request by the service in its SigV4
+// function URLs and their CORS, tags), Amazon API Gateway v2 (HTTP APIs and their CORS,
+// tags), Amazon CloudFront (response headers, cache and origin request policies,
+// distributions, and their edges on the data plane), the Resource Groups Tagging API and STS's
+// GetCallerIdentity (Services lists them), all of them within AWS's published request quotas (AWSQuotas). It routes each request by the service in its SigV4
 // credential scope (as AWS routes by endpoint) and speaks that service's own wire protocol
-// (awsJson1_1 for MediaStore and SSM, awsJson1_0 with query-compatible errors for SQS,
-// REST-JSON for Security Hub, Lambda and API Gateway, S3's REST-XML with path-style addressing), so the real
+// (awsJson1_1 for MediaStore, SSM and the Tagging API, awsJson1_0 with query-compatible errors
+// for SQS, REST-JSON for Security Hub, Lambda and API Gateway, REST-XML for S3 (path-style
+// addressing) and CloudFront, the query protocol for STS), so the real
 // aws-sdk-go-v2 clients and the aws CLI talk to it over HTTP unchanged. It can misbehave on
 // purpose the way AWS does
 // (throttling, internal errors, latency, scripted failures, deterministic under a seed), counts

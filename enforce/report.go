@@ -13,6 +13,7 @@
 //  3. Only a drifted resource has its tags read: the exemption tag makes it exempt.
 //  4. audit: drifted, with the diff; enforce: PutCorsPolicy, remediated, with the diff.
 //
+// Those are MediaStore's calls; every store takes the same steps with its service's own.
 // Step 3 comes after step 2, so that a compliant resource is reported
 // compliant even when it is exempt, and a sweep of compliant resources costs one listing per
 // 100 and one GetCorsPolicy each. ContainerInUseException backs off like CREATING; throttling
@@ -21,9 +22,12 @@
 // starts that the context's deadline, less a margin, leaves too little time for; those
 // are not_started, and the run fails so that it is retried.
 //
-// An Engine has one Store per kind of resource: MediaStore containers, Amazon S3 buckets, or
-// both, and a sweep covers all of them in one run, on the same workers, rate limits and
-// deadline. S3 buckets take the same steps with ListBuckets (filtered to the function's
+// An Engine has one Store per kind of resource (MediaStore containers, Amazon S3 buckets,
+// CloudFront response headers policies, Lambda function URLs, API Gateway HTTP APIs), and a
+// sweep covers all of them in one run, on the same workers, rate limits and deadline. With the
+// work queue the engine also reconciles one queued message at a time (Reconcile, queue.go):
+// a busy resource is then not waited for but returned as a *BusyError with its delay, for the
+// controller to give the message back. S3 buckets take the same steps with ListBuckets (filtered to the function's
 // Region), GetBucketCors (NoSuchCORSConfiguration: no policy), GetBucketTagging (NoSuchTagSet:
 // no tags) and PutBucketCors; a bucket has no CREATING state, S3's OperationAborted backs off
 // like ContainerInUseException, and NoSuchBucket is gone. Each kind validates its baseline

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
@@ -57,7 +58,7 @@ func newHubFixture(t *testing.T, opts ...emulator.Option) *hubFixture {
 	// Security Hub's import quota is the emulator's to apply, not the test's to wait for.
 	pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(1000))
 	f.h, err = Wire(cfg, aws, WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
-		WithMetrics(&f.metrics), withClock(func() time.Time { return stamp }), WithFindings(pub))
+		WithMetrics(&f.metrics), withClock(clock.NewManual(stamp)), WithFindings(pub))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,10 @@
-// Package handler is corsguard's Lambda adapter: it routes each EventBridge event (or direct
-// invocation) to work for the engine, runs it, and shapes the result into one JSON log line,
-// CloudWatch Embedded Metric Format metrics, the function's return value and its error, which
-// decides whether Lambda retries the event.
+// Package handler is corsguard's Lambda adapter: it decodes the function's payloads (an
+// EventBridge event, a direct invocation, or an SQS batch of the work queue), hands them to the
+// controller (package controller decides the mode, the path and each message's fate), and
+// shapes the result into one JSON log line, CloudWatch Embedded Metric Format metrics, the
+// function's return value (a batch's item failures) and its error, which decides whether Lambda
+// retries the event. Wire builds the whole function from its configuration and an aws.Config:
+// the one wiring of the Lambda's main, the demo, the bench and the tests.
 package handler
 
 import (
@@ -18,6 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/controller"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
@@ -55,7 +59,7 @@ type Handler struct {
 	metrics   io.Writer
 	namespace string
 	region    string
-	now       func() time.Time
+	clock     clock.Clock
 	ctlNow    func() time.Time // the controller's clock; nil: time.Now
 	rand      func() float64
 	queue     Queue
@@ -98,8 +102,8 @@ func (h *Handler) ours(ctx context.Context) context.Context {
 // it every EventBridge event is ignored.
 func WithRegion(region string) Option { return func(h *Handler) { h.region = region } }
 
-// withClock sets the clock that stamps the metrics (default time.Now).
-func withClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+// withClock sets the clock that stamps the metrics (default the wall clock).
+func withClock(c clock.Clock) Option { return func(h *Handler) { h.clock = c } }
 
 // withControllerClock sets the controller's clock (default time.Now), which times the work
 // queue's listing and the router's stamps.
@@ -120,7 +124,7 @@ func withRand(r func() float64) Option { return func(h *Handler) { h.rand = r } 
 // what routing and the controller need: the targets, the baseline parameters, the mode, the
 // margin and the backoff of messages given back.
 func New(cfg enforce.Config, run controller.Runner, opts ...Option) *Handler {
-	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, namespace: config.DefaultNamespace, now: time.Now, rand: rand.Float64}
+	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, namespace: config.DefaultNamespace, clock: clock.Real{}, rand: rand.Float64}
 	for _, o := range opts {
 		o(h)
 	}
@@ -299,7 +303,7 @@ func (h *Handler) scope(ctx context.Context) findings.Scope {
 }
 
 func (h *Handler) emit(ctx context.Context, mode enforce.Mode, ms []metric) {
-	doc, err := emf(h.namespace, mode, h.now(), ms)
+	doc, err := emf(h.namespace, mode, h.clock.Now(), ms)
 	if err == nil {
 		_, err = h.metrics.Write(doc)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/events"
@@ -129,7 +130,7 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 // more come last, and so override the fixture's (its clock, for one).
 func (f *fixture) instance(t *testing.T, more ...Option) *Handler {
 	t.Helper()
-	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))), WithMetrics(&f.metrics), withClock(func() time.Time { return stamp })}
+	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))), WithMetrics(&f.metrics), withClock(clock.NewManual(stamp))}
 	if f.conf.QueueURL != "" {
 		opts = append(opts, withRand(func() float64 { return 0.5 }))
 	}

@@ -29,13 +29,10 @@ const (
 	MaxCloudFrontOriginChars = 1783
 )
 
-// CloudFrontMethods are the values of AccessControlAllowMethods (botocore's
+// cloudFrontMethods are the values of AccessControlAllowMethods (botocore's
 // ResponseHeadersPolicyAccessControlAllowMethodsValues), in the model's order. ALL stands for
 // the seven others.
 var cloudFrontMethods = []string{"GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH", "HEAD", "ALL"}
-
-// CloudFrontMethods returns the values AccessControlAllowMethods may hold, ALL last.
-func CloudFrontMethods() []string { return slices.Clone(cloudFrontMethods) }
 
 // CloudFrontRule holds the fields only a CloudFront CorsConfig has. Each is a pointer so that
 // an absent field is told from a false or zero one: the first two are required by the API,

@@ -1,6 +1,7 @@
 // Package corsconv converts a CORS policy between corsguard's model (package policy) and the
-// shapes of the AWS SDK: MediaStore's []types.CorsRule, S3's []types.CORSRule and CloudFront's
-// ResponseHeadersPolicyCorsConfig. The engine,
+// shapes of the AWS SDK: MediaStore's []types.CorsRule, S3's []types.CORSRule, CloudFront's
+// ResponseHeadersPolicyCorsConfig, and the Cors of Lambda function URLs and API Gateway's HTTP
+// APIs (apis.go). The engine,
 // the CLI, the demo, the benchmarks and the tests share it, so a field added to the model is
 // carried over in one place. It is the engine's edge, so it lives under enforce: policy stays
 // free of AWS types, and no import runs back up from the engine to internal/.

@@ -1,7 +1,8 @@
 // Package corscases reads testdata/cors-cases.json, the table of CORS policies that corsguard's
 // policy package and the emulator are both held to: each case says whether the service accepts
 // the policy, whether corsguard deliberately judges it more strictly, and where the rule comes
-// from. The package only loads and expands the table; it judges nothing.
+// from. The package loads and expands the table and judges nothing; Emulated reads what the
+// emulator kept with policy's parser, for the tests.
 package corscases
 
 import (

@@ -1,0 +1,151 @@
+package corsguard_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// productDirs are the folders whose exports the Lambda or the CLI links: an export there that
+// only tests use is API nobody ships.
+var productDirs = []string{"clock", "policy", "profile", "enforce", "workqueue", "probe", "findings", "controller",
+	"handler", "internal/wiring", "cmd/corsguard/report"}
+
+// testOnlyExports are the exports that only tests use, each with why it stays exported.
+// TestNoExportOnlyTestsUse fails on any other, and on an entry production code uses again.
+var testOnlyExports = map[string]string{
+	"enforce.Actions":            "the IAM contract: deploy's tests hold template.yaml's statements to the calls the engine makes, enforce's to the calls the emulator received",
+	"workqueue.Actions":          "the IAM contract of the work queue's calls (deploy's tests)",
+	"workqueue.MappingActions":   "the IAM contract of the event source mapping's calls (deploy's tests)",
+	"findings.Actions":           "the IAM contract of the findings calls (deploy's tests)",
+	"workqueue.MaxBusyWait":      "the longest busy wait, which deploy's tests hold the template's maxReceiveCount to",
+	"workqueue.MinReceiveCount":  "the least maxReceiveCount for MaxBusyWait, which deploy's tests hold the template to",
+	"config.Vars":                "the variables the template sets, which deploy's tests hold template.yaml's Environment to",
+	"awsconfig.WithCredentials":  "points the CLI's credential chain at the emulator's static keys in tests of other packages",
+	"awsconfig.WithHTTPClient":   "the emulator's loopback client, in tests of other packages",
+	"awsconfig.WithRetry":        "fast SDK retries in tests of other packages",
+	"findings.WithClock":         "the publisher's clock seam (findings is being reworked for the publisher queue: one clock.Clock option is left for then)",
+	"findings.WithSleep":         "the publisher's sleep seam (as WithClock)",
+	"findings.PerInstanceRate":   "left for the findings queue work, which replaces it; production divides by config.Config.FindingsRate",
+	"findings.AccountImportRate": "BatchImportFindings' account quota, which tests hold the default rate under",
+}
+
+// exportsOnlyTestsUse returns pkg.Name for every top-level function, variable, constant and type
+// of productDirs that no non-test file of the module uses (by name: in its own package, or as
+// pkg.Name elsewhere).
+func exportsOnlyTestsUse(t *testing.T) []string {
+	t.Helper()
+	type decl struct{ dir, pkg, name, file string }
+	var decls []decl
+	files := map[string]string{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "bin") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files[p] = string(b)
+		if !slices.ContainsFunc(productDirs, func(dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/") }) {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, p, b, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		add := func(id *ast.Ident) {
+			if id.IsExported() {
+				decls = append(decls, decl{filepath.Dir(p), f.Name.Name, id.Name, p})
+			}
+		}
+		for _, dd := range f.Decls {
+			switch x := dd.(type) {
+			case *ast.FuncDecl:
+				if x.Recv == nil {
+					add(x.Name)
+				}
+			case *ast.GenDecl:
+				for _, s := range x.Specs {
+					switch y := s.(type) {
+					case *ast.ValueSpec:
+						for _, n := range y.Names {
+							add(n)
+						}
+					case *ast.TypeSpec:
+						add(y.Name)
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range decls {
+		bare := regexp.MustCompile(`\b` + d.name + `\b`)
+		qualified := regexp.MustCompile(`\b` + d.pkg + `\.` + d.name + `\b`)
+		used := false
+		for p, c := range files {
+			code := withoutComments(c)
+			switch {
+			case filepath.Dir(p) != d.dir:
+				used = qualified.MatchString(code)
+			case p == d.file:
+				used = len(bare.FindAllString(code, 2)) > 1 // more than its declaration
+			default:
+				used = bare.MatchString(code)
+			}
+			if used {
+				break
+			}
+		}
+		if !used {
+			out = append(out, d.pkg+"."+d.name)
+		}
+	}
+	return out
+}
+
+func withoutComments(c string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(c, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "//") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// TestNoExportOnlyTestsUse: an export of the shipped packages is used by shipped code, or is
+// named in testOnlyExports with its reason.
+func TestNoExportOnlyTestsUse(t *testing.T) {
+	found := exportsOnlyTestsUse(t)
+	for _, name := range found {
+		if _, ok := testOnlyExports[name]; !ok {
+			t.Errorf("%s is exported but only tests use it: unexport it, delete it, or name it in testOnlyExports with its reason", name)
+		}
+	}
+	for name := range testOnlyExports {
+		if !slices.Contains(found, name) {
+			t.Errorf("%s is named in testOnlyExports but shipped code uses it (or it is gone): remove it from the list", name)
+		}
+	}
+}
