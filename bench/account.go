@@ -231,6 +231,21 @@ func populate(n int, create func(name string, p policy.Policy) error) (Fleet, er
 	return f, errors.Join(all...)
 }
 
+// startWithBaseline serves a new account (StartAccount) that holds the baseline parameter
+// BaselineParam: the set-up of every harness that reconciles against it.
+func startWithBaseline(ctx context.Context, opts ...emulator.Option) (*Account, error) {
+	a, err := StartAccount(opts...)
+	if err != nil {
+		return nil, err
+	}
+	_, params := a.Clients()
+	if err := putBaseline(ctx, params); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
 // queueEnv makes the work queue benchQueue in a and returns the function's environment for it:
 // env (the function's own settings) with the queue, its concurrency, and the account's Region,
 // endpoint and credentials.

@@ -80,15 +80,12 @@ func TimeToCompliance(ctx context.Context, b Backoff, creating []time.Duration, 
 
 func complianceRow(ctx context.Context, b Backoff, t time.Duration, runs int, seed uint64) (ComplianceRow, error) {
 	clk := clock.NewManual(time.Now())
-	a, err := StartAccount(emulator.WithClock(clk), emulator.WithCreatingDuration(t), emulator.WithContainerQuota(runs))
+	a, err := startWithBaseline(ctx, emulator.WithClock(clk), emulator.WithCreatingDuration(t), emulator.WithContainerQuota(runs))
 	if err != nil {
 		return ComplianceRow{}, err
 	}
 	defer a.Close()
 	ms, params := a.Clients()
-	if err := putBaseline(ctx, params); err != nil {
-		return ComplianceRow{}, err
-	}
 	rnd := &lockedRand{r: rand.New(rand.NewPCG(seed, uint64(t)))}
 	engine, err := enforce.New(enforce.Config{Parameter: BaselineParam, Rate: math.Inf(1), BackoffBase: b.Base, BackoffCap: b.Cap,
 		Clock: clk, Rand: rnd.float64}, params, enforce.MediaStore(ms))

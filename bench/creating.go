@@ -77,15 +77,12 @@ func holdsBaseline(a *Account, name string) bool {
 // run again, as Lambda retries its event.
 func creatingInProcess(ctx context.Context, t time.Duration, seed uint64) (CreatingCost, error) {
 	clk := clock.NewManual(time.Now())
-	a, err := StartAccount(emulator.WithClock(clk), emulator.WithCreatingDuration(t))
+	a, err := startWithBaseline(ctx, emulator.WithClock(clk), emulator.WithCreatingDuration(t))
 	if err != nil {
 		return CreatingCost{}, err
 	}
 	defer a.Close()
 	ms, params := a.Clients()
-	if err := putBaseline(ctx, params); err != nil {
-		return CreatingCost{}, err
-	}
 	rnd := &lockedRand{r: rand.New(rand.NewPCG(seed, uint64(t)))}
 	engine, err := enforce.New(enforce.Config{Parameter: BaselineParam, Rate: math.Inf(1), Clock: clk, Rand: rnd.float64}, params, enforce.MediaStore(ms))
 	if err != nil {
@@ -112,15 +109,12 @@ func creatingInProcess(ctx context.Context, t time.Duration, seed uint64) (Creat
 // the simulated clock moves 5 s whenever no message is deliverable.
 func creatingOnTheQueue(ctx context.Context, t time.Duration) (CreatingCost, error) {
 	clk := clock.NewManual(time.Now())
-	a, err := StartAccount(emulator.WithClock(clk), emulator.WithCreatingDuration(t))
+	a, err := startWithBaseline(ctx, emulator.WithClock(clk), emulator.WithCreatingDuration(t))
 	if err != nil {
 		return CreatingCost{}, err
 	}
 	defer a.Close()
-	ms, params := a.Clients()
-	if err := putBaseline(ctx, params); err != nil {
-		return CreatingCost{}, err
-	}
+	ms, _ := a.Clients()
 	env, err := a.queueEnv(map[string]string{config.BaselineParameter: BaselineParam, config.Targets: "mediastore", config.Rate: "1000"}, 2)
 	if err != nil {
 		return CreatingCost{}, err

@@ -240,17 +240,13 @@ const (
 // RunQueueSweep populates a fresh emulator with spec.N buckets and sweeps them through the work
 // queue, in this process.
 func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, error) {
-	a, err := StartAccount(emulator.WithCreatingDuration(0))
+	a, err := startWithBaseline(ctx, emulator.WithCreatingDuration(0))
 	if err != nil {
 		return QueueSweepResult{}, err
 	}
 	defer a.Close()
 	// Seeded straight into the emulator: creating 100,000 buckets through the API would take
 	// longer than the sweep.
-	_, params := a.Clients()
-	if err := putBaseline(ctx, params); err != nil {
-		return QueueSweepResult{}, err
-	}
 	var names []string
 	nDrifted := 0
 	for i := range spec.N {

@@ -79,15 +79,11 @@ const stormKey = "AKIDCORSGUARDSTORMER"
 // RunStorm seeds spec.Events compliant buckets, drifts each once through S3's API while the
 // routers and workers run, and measures how long until corsguard repaired the last one.
 func RunStorm(ctx context.Context, spec StormSpec) (StormResult, error) {
-	a, err := StartAccount(emulator.WithCreatingDuration(0))
+	a, err := startWithBaseline(ctx, emulator.WithCreatingDuration(0))
 	if err != nil {
 		return StormResult{}, err
 	}
 	defer a.Close()
-	_, params := a.Clients()
-	if err := putBaseline(ctx, params); err != nil {
-		return StormResult{}, err
-	}
 	var names []string
 	for i := range spec.Events {
 		name := fmt.Sprintf("storm-%05d", i)

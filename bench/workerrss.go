@@ -38,15 +38,11 @@ func WorkerRSS(ctx context.Context, rieBin, bootstrap string, n int) (WorkerRSSR
 	if err != nil {
 		return WorkerRSSResult{}, err
 	}
-	a, err := StartAccount(emulator.WithCreatingDuration(0))
+	a, err := startWithBaseline(ctx, emulator.WithCreatingDuration(0))
 	if err != nil {
 		return WorkerRSSResult{}, err
 	}
 	defer a.Close()
-	_, params := a.Clients()
-	if err := putBaseline(ctx, params); err != nil {
-		return WorkerRSSResult{}, err
-	}
 	if err := a.SeedQueue(benchQueue, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "330"}); err != nil {
 		return WorkerRSSResult{}, err
 	}

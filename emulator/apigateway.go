@@ -432,17 +432,28 @@ func (e *Emulator) getAPITags(c *call, req restRequest) (any, error) {
 }
 
 func (e *Emulator) untagAPI(c *call, req restRequest) (any, error) {
-	keys := req.query["tagKeys"]
-	if len(keys) == 0 {
-		return nil, badRequest("Invalid input: tagKeys is required")
-	}
-	return e.locked(c, func() (any, error) {
+	return e.untag(c, req.query["tagKeys"], badRequest("Invalid input: tagKeys is required"), func() (map[string]string, error) {
 		a, err := e.taggedAPILocked(req.vars[0])
 		if err != nil {
 			return nil, err
 		}
+		return a.tags, nil
+	})
+}
+
+// untag removes keys from the tags that tags returns (under the lock): UntagResource of the
+// REST services, Lambda and API Gateway, each refusing a request without keys with noKeys.
+func (e *Emulator) untag(c *call, keys []string, noKeys error, tags func() (map[string]string, error)) (any, error) {
+	if len(keys) == 0 {
+		return nil, noKeys
+	}
+	return e.locked(c, func() (any, error) {
+		m, err := tags()
+		if err != nil {
+			return nil, err
+		}
 		for _, k := range keys {
-			delete(a.tags, k)
+			delete(m, k)
 		}
 		return restAnswer{status: http.StatusNoContent}, nil
 	})

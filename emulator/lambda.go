@@ -587,19 +587,13 @@ func (e *Emulator) listFunctionTags(c *call, req restRequest) (any, error) {
 }
 
 func (e *Emulator) untagFunction(c *call, req restRequest) (any, error) {
-	keys := req.query["tagKeys"]
-	if len(keys) == 0 {
-		return nil, lambdaValidation("Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
-	}
-	return e.locked(c, func() (any, error) {
+	noKeys := lambdaValidation("Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
+	return e.untag(c, req.query["tagKeys"], noKeys, func() (map[string]string, error) {
 		f, err := e.taggedFunctionLocked(req.vars[0])
 		if err != nil {
 			return nil, err
 		}
-		for _, k := range keys {
-			delete(f.tags, k)
-		}
-		return restAnswer{status: http.StatusNoContent}, nil
+		return f.tags, nil
 	})
 }
 
