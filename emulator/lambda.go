@@ -304,14 +304,24 @@ func (e *Emulator) createFunction(c *call, req restRequest) (any, error) {
 	})
 }
 
+// lambdaMaxItems reads a Lambda list call's MaxItems (def when absent), refused outside 1 to most as
+// Lambda refuses it.
+func lambdaMaxItems(req restRequest, def, most int) (int, error) {
+	v := req.query.Get("MaxItems")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		return 0, lambdaValidation("Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and %d", v, most)
+	}
+	return n, nil
+}
+
 func (e *Emulator) listFunctions(c *call, req restRequest) (any, error) {
-	limit := maxFunctionsPage
-	if v := req.query.Get("MaxItems"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxFunctionsItems {
-			return nil, lambdaValidation("Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and %d", v, maxFunctionsItems)
-		}
-		limit = n
+	limit, err := lambdaMaxItems(req, maxFunctionsPage, maxFunctionsItems)
+	if err != nil {
+		return nil, err
 	}
 	return e.locked(c, func() (any, error) {
 		names := slices.Sorted(maps.Keys(e.functions))
@@ -498,13 +508,9 @@ func (e *Emulator) deleteFunctionURL(c *call, req restRequest) (any, error) {
 }
 
 func (e *Emulator) listFunctionURLs(c *call, req restRequest) (any, error) {
-	limit := maxFunctionURLPage
-	if v := req.query.Get("MaxItems"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxFunctionURLPage {
-			return nil, lambdaValidation("Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and %d", v, maxFunctionURLPage)
-		}
-		limit = n
+	limit, err := lambdaMaxItems(req, maxFunctionURLPage, maxFunctionURLPage)
+	if err != nil {
+		return nil, err
 	}
 	return e.locked(c, func() (any, error) {
 		f, q, err := e.functionLocked(req.vars[0])

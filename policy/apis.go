@@ -193,11 +193,7 @@ func CorsOf(p Policy) (Cors, error) {
 
 // JSON returns c indented, in the shape ParseCors reads back.
 func (c Cors) JSON() []byte {
-	out, err := json.MarshalIndent(c, "", "  ")
-	if err != nil { // strings, integers and booleans only
-		panic(err)
-	}
-	return out
+	return indented(c)
 }
 
 // corsRules are the per-kind rules of a Cors object.

@@ -213,11 +213,7 @@ func CorsConfigOf(p Policy) (CorsConfig, error) {
 
 // JSON returns c indented, in the shape ParseCorsConfig reads back.
 func (c CorsConfig) JSON() []byte {
-	out, err := json.MarshalIndent(c, "", "  ")
-	if err != nil { // strings, integers and booleans only
-		panic(err)
-	}
-	return out
+	return indented(c)
 }
 
 // ParseKind parses a baseline for kind: a CorsConfig (ParseCorsConfig) for CloudFront, a Cors

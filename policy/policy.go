@@ -93,11 +93,17 @@ func decodeStrict(data []byte, v any) error {
 	return nil
 }
 
-// JSON returns the policy as the indented bare rule array that Parse reads back.
-func (p Policy) JSON() []byte {
-	out, err := json.MarshalIndent(p, "", "  ")
-	if err != nil { // a Policy holds only strings and integers
+// indented is v as indented JSON, for the JSON methods of the model's shapes, which hold only
+// strings, integers and booleans (so it cannot fail).
+func indented(v any) []byte {
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
 		panic(err)
 	}
 	return out
+}
+
+// JSON returns the policy as the indented bare rule array that Parse reads back.
+func (p Policy) JSON() []byte {
+	return indented(p)
 }
