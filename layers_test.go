@@ -38,7 +38,7 @@ var layers = []struct {
 	{"findings", 3, product},   // Security Hub findings from the engine's report, for the handler
 	{"controller", 4, product}, // the decisions of every path: plan per kind, mode, per-message verdicts, deadlines
 	{"handler", 5, product},
-	{"internal/wiring/", 3, product},          // the runtime wiring the Lambda and the CLI share: SDK clients, the one table of settings (handler.Wire uses both)
+	{"internal/wiring/", 4, product},          // the runtime wiring the Lambda and the CLI share: SDK clients, the one table of settings (handler.Wire uses both)
 	{"internal/wiring/awsconfig", 6, product}, // the CLI's credential chain
 	{"cmd/corsguard/report", 5, product},      // the CLI's report formats
 	{"internal/testrig/", 5, rig},             // test support: the runtime emulator driver, reference tools, CORS cases
