@@ -37,6 +37,7 @@ var layers = []struct {
 	{"probe", 3, product},      // the behavioural probe: a browser's requests, judged as the Fetch standard judges them
 	{"findings", 3, product},   // Security Hub findings from the engine's report, for the handler
 	{"controller", 4, product}, // the decisions of every path: plan per kind, mode, per-message verdicts, deadlines
+	{"router", 4, product},     // which resources an event or a direct invocation names, in which mode, and why
 	{"handler", 5, product},
 	{"internal/wiring/", 4, product},          // the runtime wiring the Lambda and the CLI share: SDK clients, the one table of settings (handler.Wire uses both)
 	{"internal/wiring/awsconfig", 6, product}, // the CLI's credential chain

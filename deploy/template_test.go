@@ -691,7 +691,7 @@ func routes() map[string]string {
 		"cloudtrail-apigateway-update-api.json":                "",
 		"cloudtrail-apigateway-delete-cors-configuration.json": "",
 		// A call that failed matches no rule (errorCode exists); an event of another account
-		// reaches the rule and is ignored by the function (handler.Route).
+		// reaches the rule and is ignored by the function (router.Route).
 		"cloudtrail-s3-create-bucket-failed.json":          "",
 		"cloudtrail-put-cors-policy-failed.json":           "",
 		"cloudtrail-s3-put-bucket-cors-other-account.json": "BucketCorsChangedTrail",

@@ -116,7 +116,7 @@ func TestTheCloudFrontTargetIsRefusedOutsideUSEast1(t *testing.T) {
 	fn := startFunction(t, env)
 	inv := fn.invoke(t, sample(t, "cloudtrail-update-response-headers-policy.json"))
 	// CloudFront's events are of us-east-1: a function elsewhere ignores them as events of another
-	// Region (handler.Route) before its targets are asked.
+	// Region (router.Route) before its targets are asked.
 	if note := inv.Result.Note; inv.failed() || inv.Result.Event != handler.Ignored ||
 		!strings.Contains(note, "not among the targets") && !strings.Contains(note, "its own Region eu-west-1") {
 		t.Errorf("a CloudFront event in eu-west-1: %s", inv)

@@ -26,7 +26,23 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/internal/wiring/config"
-	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/router"
+)
+
+// Event names what an invocation asked of corsguard (router.Event: the router tells them apart).
+type Event = router.Event
+
+// The events the router tells apart, and the work queue's batches (WorkBatch).
+const (
+	ContainerCreated = router.ContainerCreated
+	BucketCreated    = router.BucketCreated
+	CorsChanged      = router.CorsChanged
+	BaselineChanged  = router.BaselineChanged
+	BaselineDeleted  = router.BaselineDeleted
+	ResourceDeleted  = router.ResourceDeleted
+	Sweep            = router.Sweep
+	Manual           = router.Manual
+	Ignored          = router.Ignored
 )
 
 // Result is the function's return value: what the event was taken for and, when the engine
@@ -94,7 +110,7 @@ func (h *Handler) ours(ctx context.Context) context.Context {
 	if enforce.Account(ctx) != "" {
 		return ctx
 	}
-	return enforce.WithAccount(ctx, homeOf(ctx, h.region).Account)
+	return enforce.WithAccount(ctx, router.HomeOf(ctx, h.region).Account)
 }
 
 // WithRegion sets the function's Region (main passes AWS_REGION): the handler acts only on
@@ -198,22 +214,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 	ctx = h.ours(ctx)
 	mode := cmp.Or(h.cfg.Mode, enforce.DefaultMode)
 	// The profiles path ends in "/": route takes a profile's parameter under it for a baseline.
-	d := route(input, homeOf(ctx, h.region), append(h.cfg.Parameters(), h.cfg.ProfileRules().Path), mode)
-	if d.reconciles() && len(d.Work.Containers) == 0 && len(d.Work.Buckets) > 0 && !h.cfg.Enforces(policy.S3) {
-		d = ignoref("%s: S3 buckets are not among the targets", d.Work.Reason)
-	}
-	if d.reconciles() && len(d.Work.Policies) > 0 && !h.cfg.Enforces(policy.CloudFront) {
-		d = ignoref("%s: CloudFront response headers policies are not among the targets", d.Work.Reason)
-	}
-	if d.reconciles() && len(d.Work.FunctionURLs) > 0 && !h.cfg.Enforces(policy.LambdaURL) {
-		d = ignoref("%s: Lambda function URLs are not among the targets", d.Work.Reason)
-	}
-	if d.reconciles() && d.Work.Profile != nil && !h.cfg.Enforces(d.Work.Profile.Kind) {
-		d = ignoref("%s: %s is not among the targets", d.Work.Reason, d.Work.Profile.Kind)
-	}
-	if d.reconciles() && len(d.Work.APIs) > 0 && !h.cfg.Enforces(policy.HTTPAPI) {
-		d = ignoref("%s: HTTP APIs are not among the targets", d.Work.Reason)
-	}
+	d := router.Route(input, router.HomeOf(ctx, h.region), append(h.cfg.Parameters(), h.cfg.ProfileRules().Path), mode).Targeted(h.cfg.Enforces)
 	if d.Event == ResourceDeleted {
 		return h.archive(ctx, d)
 	}
@@ -238,7 +239,7 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 // archive serves a delete event: the resource's finding is archived at once, on the router's
 // path as on the in-process one (no resource read, nothing to order on the queue), when it is
 // of a target kind, findings are on and the selector takes it. Otherwise nothing is called.
-func (h *Handler) archive(ctx context.Context, d decision) (*Result, error) {
+func (h *Handler) archive(ctx context.Context, d router.Decision) (*Result, error) {
 	g := d.Gone
 	note := ""
 	switch {
@@ -258,7 +259,7 @@ func (h *Handler) archive(ctx context.Context, d decision) (*Result, error) {
 }
 
 // finish ends every invocation the controller served: its metrics and its one summary line.
-func (h *Handler) finish(ctx context.Context, d decision, res *controller.Result) *Result {
+func (h *Handler) finish(ctx context.Context, d router.Decision, res *controller.Result) *Result {
 	r := res.Report
 	ms := reportMetrics(r, res.Err != nil)
 	if res.Queue != nil && res.Queue.Foreign > 0 {
@@ -295,7 +296,7 @@ func (h *Handler) finish(ctx context.Context, d decision, res *controller.Result
 // invoked function's ARN, and the function's Region, where its clients call Security Hub. The
 // zero Scope when the account is unknown: then no finding is imported.
 func (h *Handler) scope(ctx context.Context) findings.Scope {
-	home := homeOf(ctx, h.region)
+	home := router.HomeOf(ctx, h.region)
 	if home.Account == "" || home.Region == "" {
 		return findings.Scope{}
 	}
@@ -327,7 +328,7 @@ type entrySummary struct {
 // (run_error, empty when none), the number of resources (containers and buckets), and those
 // that were written, drifted, failed or not
 // started.
-func (h *Handler) summarize(ctx context.Context, d decision, r *enforce.Report, err error, extra ...slog.Attr) {
+func (h *Handler) summarize(ctx context.Context, d router.Decision, r *enforce.Report, err error, extra ...slog.Attr) {
 	var notable []entrySummary
 	for _, e := range r.Entries {
 		switch e.Outcome {

@@ -28,6 +28,7 @@ import (
 	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/router"
 )
 
 var (
@@ -63,6 +64,9 @@ func invocation() context.Context {
 }
 
 var stamp = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
+
+// baseline is the baseline parameter of the fixtures.
+const baseline = "/corsguard/baseline"
 
 // sdkAttempts is how many HTTP attempts the fixture's SDK clients make per call.
 const sdkAttempts = 3
@@ -419,8 +423,8 @@ func TestInvokeReconcilesBucketsWhenS3IsATarget(t *testing.T) {
 	}
 
 	// A change to the buckets' own baseline is a baseline change.
-	d := route([]byte(`{"account":"012345678912","region":"us-east-1","source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/s3-baseline"}}`),
-		home, []string{baseline, "/corsguard/s3-baseline"}, enforce.ModeEnforce)
+	d := router.Route([]byte(`{"account":"012345678912","region":"us-east-1","source":"aws.ssm","detail-type":"Parameter Store Change","detail":{"operation":"Update","name":"/corsguard/s3-baseline"}}`),
+		router.Home{Account: "012345678912", Region: "us-east-1"}, []string{baseline, "/corsguard/s3-baseline"}, enforce.ModeEnforce)
 	if d.Event != BaselineChanged {
 		t.Errorf("update of the S3 baseline: %+v", d)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/corsguard/corsguard/controller"
 	"github.com/corsguard/corsguard/findings"
+	"github.com/corsguard/corsguard/router"
 	"github.com/corsguard/corsguard/workqueue"
 )
 
@@ -134,6 +135,6 @@ func (h *Handler) Work(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 	for _, id := range failures {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
 	}
-	out := h.finish(ctx, decision{Event: event}, res)
+	out := h.finish(ctx, router.Decision{Event: event}, res)
 	return resp, out
 }

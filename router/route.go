@@ -1,4 +1,11 @@
-package handler
+// Package router decides what one invocation of the function asks for: it decodes an
+// EventBridge event (a MediaStore state change, a CloudTrail record of a CORS, tag, create or
+// delete call, a Parameter Store change of a baseline or a profile, the schedule) or a direct
+// invocation into a Decision: which resources to reconcile, in which mode and why, which
+// resource's finding to archive, or why nothing is done. It acts only on successful calls of
+// the function's own account and Region (Home), and never fails: input it cannot use is
+// Ignored with a note. It calls nothing; the handler hands its Work to the controller.
+package router
 
 import (
 	"context"
@@ -22,16 +29,16 @@ import (
 // Event names what an event asks of corsguard (policy.Kind names a kind of resource).
 type Event string
 
-// The events the handler tells apart.
+// The events Route tells apart.
 const (
 	ContainerCreated Event = "container_created" // reconcile one new container
 	BucketCreated    Event = "bucket_created"    // reconcile one new S3 bucket
-	CorsChanged      Event = "cors_changed"      // someone changed a container's or bucket's CORS: reconcile it
-	BaselineChanged  Event = "baseline_changed"  // reconcile every matching container and bucket
+	CorsChanged      Event = "cors_changed"      // someone changed a resource's CORS (or its tags): reconcile it
+	BaselineChanged  Event = "baseline_changed"  // reconcile every matching resource of the kinds that use it (a profile's: that profile's)
 	BaselineDeleted  Event = "baseline_deleted"  // change nothing; report it
 	ResourceDeleted  Event = "resource_deleted"  // archive the deleted resource's finding
-	Sweep            Event = "sweep"             // scheduled: every matching container, configured mode
-	Manual           Event = "manual"            // direct invocation: every (or the named) container, requested mode
+	Sweep            Event = "sweep"             // scheduled: every matching resource of every target, configured mode
+	Manual           Event = "manual"            // direct invocation: every (or the named) container and bucket, requested mode
 	Ignored          Event = "ignored"           // nothing to do; a retry would not help
 )
 
@@ -58,8 +65,8 @@ const (
 // anything larger is not one of ours and is ignored before it is parsed.
 const maxInput = 256 * 1024
 
-// decision is where Route sends one event.
-type decision struct {
+// Decision is where Route sends one event.
+type Decision struct {
 	Event Event
 	// work is what to run; set unless Kind is Ignored or BaselineDeleted.
 	Work enforce.Work
@@ -71,9 +78,31 @@ type decision struct {
 	Gone findings.Gone
 }
 
-// reconciles reports whether the decision runs the engine.
-func (d decision) reconciles() bool {
+// reconciles reports whether the Decision runs the engine.
+func (d Decision) Reconciles() bool {
 	return d.Event != Ignored && d.Event != BaselineDeleted && d.Event != ResourceDeleted
+}
+
+// Targeted returns d, or, when d reconciles resources of a kind that is not among the targets
+// (enforces says which are), the decision to ignore it: nothing of another kind is touched.
+func (d Decision) Targeted(enforces func(policy.Kind) bool) Decision {
+	if !d.Reconciles() {
+		return d
+	}
+	w := d.Work
+	switch {
+	case len(w.Containers) == 0 && len(w.Buckets) > 0 && !enforces(policy.S3):
+		return ignoref("%s: S3 buckets are not among the targets", w.Reason)
+	case len(w.Policies) > 0 && !enforces(policy.CloudFront):
+		return ignoref("%s: CloudFront response headers policies are not among the targets", w.Reason)
+	case len(w.FunctionURLs) > 0 && !enforces(policy.LambdaURL):
+		return ignoref("%s: Lambda function URLs are not among the targets", w.Reason)
+	case w.Profile != nil && !enforces(w.Profile.Kind):
+		return ignoref("%s: %s is not among the targets", w.Reason, w.Profile.Kind)
+	case len(w.APIs) > 0 && !enforces(policy.HTTPAPI):
+		return ignoref("%s: HTTP APIs are not among the targets", w.Reason)
+	}
+	return d
 }
 
 // direct is the input of a direct invocation, e.g. {"action":"audit"}; Containers and Buckets
@@ -136,11 +165,11 @@ type parameterChange struct {
 	Name      string `json:"name"`
 }
 
-// route decides what one invocation's input asks for: baselines are the baseline parameters'
+// Route decides what one invocation's input asks for: baselines are the baseline parameters'
 // names (the containers' and, when it has its own, the buckets') and mode the configured mode.
 // It never fails: input it cannot use, including input that is not JSON, is Ignored with a
 // note saying why. Events go to the route of their source and detail-type (routes).
-func route(input []byte, home homeScope, baselines []string, mode enforce.Mode) decision {
+func Route(input []byte, home Home, baselines []string, mode enforce.Mode) Decision {
 	if len(input) > maxInput {
 		return ignoref("input is %d bytes; an EventBridge event is at most %d", len(input), maxInput)
 	}
@@ -178,13 +207,13 @@ func route(input []byte, home homeScope, baselines []string, mode enforce.Mode) 
 type routing struct {
 	baselines []string
 	mode      enforce.Mode
-	home      homeScope
+	home      Home
 }
 
 // aRoute is where events of one source and detail-type go.
 type aRoute struct {
 	source, detailType string
-	decide             func(envelope, routing) decision
+	decide             func(envelope, routing) Decision
 }
 
 // routes is the table of the events the handler routes.
@@ -202,8 +231,8 @@ func routes() []aRoute {
 }
 
 // detail decodes an event's detail as a T for decide; a detail that does not decode is Ignored.
-func detail[T any](decide func(envelope, routing, T) decision) func(envelope, routing) decision {
-	return func(e envelope, r routing) decision {
+func detail[T any](decide func(envelope, routing, T) Decision) func(envelope, routing) Decision {
+	return func(e envelope, r routing) Decision {
 		var d T
 		if err := decodeDetail(e.Detail, &d); err != nil {
 			return ignoref("%s: %v", e.DetailType, err)
@@ -213,7 +242,7 @@ func detail[T any](decide func(envelope, routing, T) decision) func(envelope, ro
 }
 
 // containerStateChanged routes MediaStore's own event: a container created, or removed.
-func containerStateChanged(e envelope, r routing, d containerState) decision {
+func containerStateChanged(e envelope, r routing, d containerState) Decision {
 	reason := fmt.Sprintf("%s %s %s", e.DetailType, d.Operation, d.ContainerName)
 	switch d.Operation {
 	case operationCreate:
@@ -224,18 +253,18 @@ func containerStateChanged(e envelope, r routing, d containerState) decision {
 	return ignoref("%s: operation %q is neither CREATE nor REMOVE", e.DetailType, d.Operation)
 }
 
-// deleted is the decision to archive the finding of the resource of kind named name, deleted
+// deleted is the Decision to archive the finding of the resource of kind named name, deleted
 // at the event's time, if name is a valid name of that kind.
-func deleted(e envelope, kind policy.Kind, name, reason string) decision {
+func deleted(e envelope, kind policy.Kind, name, reason string) Decision {
 	if err := policy.ValidName(kind, name); err != nil {
 		return ignoref("%s: %v", reason, err)
 	}
-	return decision{Event: ResourceDeleted, Gone: findings.Gone{Kind: kind, Name: name, At: e.Time},
+	return Decision{Event: ResourceDeleted, Gone: findings.Gone{Kind: kind, Name: name, At: e.Time},
 		Work: enforce.Work{Mode: enforce.ModeAudit, Reason: reason}}
 }
 
 // mediaStoreCall routes CloudTrail's record of a MediaStore call.
-func mediaStoreCall(e envelope, r routing, d cloudTrail) decision {
+func mediaStoreCall(e envelope, r routing, d cloudTrail) Decision {
 	event := CorsChanged
 	switch d.EventName {
 	case eventCreateContainer:
@@ -264,7 +293,7 @@ func mediaStoreCall(e envelope, r routing, d cloudTrail) decision {
 }
 
 // s3Call routes CloudTrail's record of an S3 call.
-func s3Call(e envelope, r routing, d cloudTrail) decision {
+func s3Call(e envelope, r routing, d cloudTrail) Decision {
 	event, fresh := CorsChanged, false
 	switch d.EventName {
 	case eventCreateBucket:
@@ -284,11 +313,11 @@ func s3Call(e envelope, r routing, d cloudTrail) decision {
 	if err := policy.ValidBucketName(name); err != nil {
 		return ignoref("%s: %v", reason, err)
 	}
-	return decision{Event: event, Work: enforce.Work{Buckets: []string{name}, Mode: r.mode, Reason: reason, FreshTags: fresh}}
+	return Decision{Event: event, Work: enforce.Work{Buckets: []string{name}, Mode: r.mode, Reason: reason, FreshTags: fresh}}
 }
 
 // cloudFrontCall routes CloudTrail's record of a CloudFront call.
-func cloudFrontCall(e envelope, r routing, d cloudTrail) decision {
+func cloudFrontCall(e envelope, r routing, d cloudTrail) Decision {
 	// CloudTrail has named CloudFront's calls with the API version appended
 	// (UpdateResponseHeadersPolicy2020_05_31); both spellings are the same call, and the
 	// template's rule matches both (a prefix pattern).
@@ -302,7 +331,7 @@ func cloudFrontCall(e envelope, r routing, d cloudTrail) decision {
 		}
 		scope := findings.Scope{Partition: r.home.Partition, Region: r.home.Region, Account: r.home.Account}
 		arn := findings.ResourceARN(scope, enforce.Entry{Kind: policy.CloudFront, ID: id})
-		return decision{Event: ResourceDeleted, Gone: findings.Gone{Kind: policy.CloudFront, ARN: arn, At: e.Time},
+		return Decision{Event: ResourceDeleted, Gone: findings.Gone{Kind: policy.CloudFront, ARN: arn, At: e.Time},
 			Work: enforce.Work{Mode: enforce.ModeAudit, Reason: reason}}
 	}
 	if event != "CreateResponseHeadersPolicy" && event != "UpdateResponseHeadersPolicy" {
@@ -310,19 +339,16 @@ func cloudFrontCall(e envelope, r routing, d cloudTrail) decision {
 	}
 	name := d.RequestParameters.ResponseHeadersPolicyConfig.Name
 	reason := d.reason(event, name)
-	if d.ErrorCode != "" {
-		return ignoref("%s failed (%s): nothing changed", reason, d.ErrorCode)
-	}
 	if err := policy.ValidName(policy.CloudFront, name); err != nil {
 		return ignoref("%s: %v", reason, err)
 	}
-	return decision{Event: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: r.mode, Reason: reason}}
+	return Decision{Event: CorsChanged, Work: enforce.Work{Policies: []string{name}, Mode: r.mode, Reason: reason}}
 }
 
 // lambdaCall routes CloudTrail's record of a Lambda function URL call. Lambda's records have
 // carried the API version (CreateFunctionUrlConfig20211031, as UpdateFunctionCode20150331v2);
 // both spellings are the same call, and the template's rule matches both (a prefix).
-func lambdaCall(_ envelope, r routing, d cloudTrail) decision {
+func lambdaCall(_ envelope, r routing, d cloudTrail) Decision {
 	event := withoutAPIVersion(d.EventName)
 	if event != "CreateFunctionUrlConfig" && event != "UpdateFunctionUrlConfig" {
 		return ignoref("CloudTrail %s cannot change a function URL's CORS", d.EventName)
@@ -332,7 +358,7 @@ func lambdaCall(_ envelope, r routing, d cloudTrail) decision {
 	if err != nil {
 		return ignoref("%s: %v", reason, err)
 	}
-	return decision{Event: CorsChanged, Work: enforce.Work{FunctionURLs: []string{name}, Mode: r.mode, Reason: reason}}
+	return Decision{Event: CorsChanged, Work: enforce.Work{FunctionURLs: []string{name}, Mode: r.mode, Reason: reason}}
 }
 
 // functionURLName returns the name of the function URL a Lambda call names: FUNCTION, or
@@ -372,7 +398,7 @@ var lambdaNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,128}$`)
 // API's CORS: CreateApi and ImportApi (the ApiId is in the answer), UpdateApi, ReimportApi and
 // DeleteCorsConfiguration (in the request). A WebSocket API it names is left alone by the
 // engine (no CORS).
-func apiGatewayCall(_ envelope, r routing, d cloudTrail) decision {
+func apiGatewayCall(_ envelope, r routing, d cloudTrail) Decision {
 	var id string
 	switch d.EventName {
 	case "CreateApi", "ImportApi":
@@ -386,7 +412,7 @@ func apiGatewayCall(_ envelope, r routing, d cloudTrail) decision {
 	if !apiIDPattern.MatchString(id) {
 		return ignoref("%s: ApiId %q is not an API Gateway id", reason, id)
 	}
-	return decision{Event: CorsChanged, Work: enforce.Work{APIs: []string{id}, Mode: r.mode, Reason: reason}}
+	return Decision{Event: CorsChanged, Work: enforce.Work{APIs: []string{id}, Mode: r.mode, Reason: reason}}
 }
 
 // apiIDPattern is an ApiId as API Gateway makes them: 10 lower-case letters and digits; up to
@@ -431,7 +457,7 @@ func (d cloudTrail) reason(call, name string) string {
 // parameterChanged routes Parameter Store's event: a change to a baseline, or its deletion. A
 // baseline name that ends in "/" is the profiles path: a profile's parameter under it
 // (<path><kind>/<NAME>) is a baseline too.
-func parameterChanged(_ envelope, r routing, d parameterChange) decision {
+func parameterChanged(_ envelope, r routing, d parameterChange) Decision {
 	var ref *enforce.ProfileRef
 	if !slices.Contains(r.baselines, d.Name) {
 		for _, b := range r.baselines {
@@ -448,37 +474,37 @@ func parameterChanged(_ envelope, r routing, d parameterChange) decision {
 	switch d.Operation {
 	case "Create", "Update", "LabelParameterVersion":
 		// A profile's parameter converges exactly that profile's resources of its kind.
-		return decision{Event: BaselineChanged, Work: enforce.Work{Mode: r.mode, Reason: reason, Profile: ref}}
+		return Decision{Event: BaselineChanged, Work: enforce.Work{Mode: r.mode, Reason: reason, Profile: ref}}
 	case "Delete":
-		return decision{Event: BaselineDeleted, Parameter: d.Name,
+		return Decision{Event: BaselineDeleted, Parameter: d.Name,
 			Note: reason + ": nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"}
 	}
 	return ignoref("SSM operation %q on the baseline is not a change", d.Operation)
 }
 
 // scheduled routes the schedule's event: a sweep in the configured mode.
-func scheduled(e envelope, r routing) decision {
+func scheduled(e envelope, r routing) Decision {
 	reason := typeScheduledEvent
 	if len(e.Resources) > 0 {
 		reason += " " + strings.Join(e.Resources, ",")
 	}
-	return decision{Event: Sweep, Work: enforce.Work{Mode: r.mode, Reason: reason}}
+	return Decision{Event: Sweep, Work: enforce.Work{Mode: r.mode, Reason: reason}}
 }
 
-// homeScope is the account and Region the function runs in. route acts only on EventBridge events of
+// Home is the account and Region the function runs in. Route acts only on EventBridge events of
 // its home: an event of another account or Region (a shared or forwarded event bus) names
 // resources that are not ours.
-type homeScope struct {
+type Home struct {
 	Account   string
 	Region    string
 	Partition string // of the function ARN; "" when Account is
 }
 
-// homeOf returns the function's home: the account from the invocation context's function ARN
+// HomeOf returns the function's home: the account from the invocation context's function ARN
 // (Lambda sets no variable with the account; lambdacontext has the ARN) and region, the
 // function's AWS_REGION. The account is empty when ctx carries no invocation context.
-func homeOf(ctx context.Context, region string) homeScope {
-	h := homeScope{Region: region}
+func HomeOf(ctx context.Context, region string) Home {
+	h := Home{Region: region}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		if a, err := arn.Parse(lc.InvokedFunctionArn); err == nil {
 			h.Account, h.Partition = a.AccountID, a.Partition
@@ -487,10 +513,10 @@ func homeOf(ctx context.Context, region string) homeScope {
 	return h
 }
 
-// elsewhere returns the decision to ignore e when it is not an event of home, and whether it is
+// elsewhere returns the Decision to ignore e when it is not an event of home, and whether it is
 // not. An unknown home ignores every event: acting on one could touch another account's
 // resources.
-func elsewhere(e events.EventBridgeEvent, home homeScope) (decision, bool) {
+func elsewhere(e events.EventBridgeEvent, home Home) (Decision, bool) {
 	switch {
 	case home.Account == "":
 		return ignoref("event of account %q ignored: the function's own account is unknown (no function ARN in the invocation context)", e.AccountID), true
@@ -501,13 +527,13 @@ func elsewhere(e events.EventBridgeEvent, home homeScope) (decision, bool) {
 	case e.Region != home.Region:
 		return ignoref("event of Region %q ignored: this function acts only on events of its own Region %s", e.Region, home.Region), true
 	}
-	return decision{}, false
+	return Decision{}, false
 }
 
-// failedCall is the decision for the CloudTrail record of a call that failed: nothing to do,
+// failedCall is the Decision for the CloudTrail record of a call that failed: nothing to do,
 // and no AWS call. A failed call changed nothing, and the names in it need not be ours
 // (CreateBucket refused with BucketAlreadyExists names another account's bucket).
-func failedCall(d cloudTrail) decision {
+func failedCall(d cloudTrail) Decision {
 	name := d.RequestParameters.ContainerName + d.RequestParameters.BucketName + d.RequestParameters.ResponseHeadersPolicyConfig.Name +
 		d.RequestParameters.FunctionName + d.RequestParameters.APIID
 	if name == "" {
@@ -516,7 +542,7 @@ func failedCall(d cloudTrail) decision {
 	return ignoref("CloudTrail %s %s failed (%s): it changed nothing", d.EventName, name, d.ErrorCode)
 }
 
-func routeDirect(d direct) decision {
+func routeDirect(d direct) Decision {
 	m, ok := enforce.ParseMode(d.Action)
 	if !ok {
 		return ignoref("direct invocation: action %q is neither audit nor enforce", d.Action)
@@ -538,15 +564,15 @@ func routeDirect(d direct) decision {
 	if len(d.Buckets) > 0 {
 		reason += " buckets " + strings.Join(d.Buckets, ",")
 	}
-	return decision{Event: Manual, Work: enforce.Work{Containers: d.Containers, Buckets: d.Buckets, Mode: m, Reason: reason}}
+	return Decision{Event: Manual, Work: enforce.Work{Containers: d.Containers, Buckets: d.Buckets, Mode: m, Reason: reason}}
 }
 
-// one is the decision to reconcile the single container name, if it is a valid name.
-func one(kind Event, name string, mode enforce.Mode, reason string) decision {
+// one is the Decision to reconcile the single container name, if it is a valid name.
+func one(kind Event, name string, mode enforce.Mode, reason string) Decision {
 	if err := policy.ValidContainerName(name); err != nil {
 		return ignoref("%s: %v", reason, err)
 	}
-	return decision{Event: kind, Work: enforce.Work{Containers: []string{name}, Mode: mode, Reason: reason}}
+	return Decision{Event: kind, Work: enforce.Work{Containers: []string{name}, Mode: mode, Reason: reason}}
 }
 
 func decodeDetail(raw json.RawMessage, v any) error {
@@ -559,6 +585,6 @@ func decodeDetail(raw json.RawMessage, v any) error {
 	return nil
 }
 
-func ignoref(format string, args ...any) decision {
-	return decision{Event: Ignored, Note: fmt.Sprintf(format, args...)}
+func ignoref(format string, args ...any) Decision {
+	return Decision{Event: Ignored, Note: fmt.Sprintf(format, args...)}
 }

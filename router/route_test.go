@@ -1,4 +1,4 @@
-package handler
+package router
 
 import (
 	"context"
@@ -31,22 +31,22 @@ const baseline = "/corsguard/baseline"
 
 // home is the account and Region of the sample events: the account aws-lambda-rie puts in the
 // function ARN.
-var home = homeScope{Account: "012345678912", Region: "us-east-1"}
+var home = Home{Account: "012345678912", Region: "us-east-1"}
 
 // TestRouteSendsEverySampleEventWhereTheDesignSays holds each file in events/ to its route:
 // a new sample without an expectation here fails the test.
 func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
-	one := func(kind Event, name, reason string) decision {
-		return decision{Event: kind, Work: enforce.Work{Containers: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
+	one := func(kind Event, name, reason string) Decision {
+		return Decision{Event: kind, Work: enforce.Work{Containers: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
 	}
-	all := func(kind Event, mode enforce.Mode, reason string) decision {
-		return decision{Event: kind, Work: enforce.Work{Mode: mode, Reason: reason}}
+	all := func(kind Event, mode enforce.Mode, reason string) Decision {
+		return Decision{Event: kind, Work: enforce.Work{Mode: mode, Reason: reason}}
 	}
 	const user = " by arn:aws:iam::012345678912:user/ExampleUser"
-	bucket := func(kind Event, name, reason string) decision {
-		return decision{Event: kind, Work: enforce.Work{Buckets: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
+	bucket := func(kind Event, name, reason string) Decision {
+		return Decision{Event: kind, Work: enforce.Work{Buckets: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
 	}
-	want := map[string]decision{
+	want := map[string]Decision{
 		"mediastore-container-created.json":  one(ContainerCreated, "live-news", "MediaStore Container State Change CREATE live-news"),
 		"cloudtrail-create-container.json":   one(ContainerCreated, "vod-library", "CloudTrail CreateContainer vod-library"+user),
 		"cloudtrail-put-cors-policy.json":    one(CorsChanged, "live-news", "CloudTrail PutCorsPolicy live-news"+user),
@@ -123,7 +123,7 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(w, route(input, home, []string{baseline}, enforce.ModeEnforce)); d != "" {
+			if d := cmp.Diff(w, Route(input, home, []string{baseline}, enforce.ModeEnforce)); d != "" {
 				t.Errorf("route (-want +got):\n%s", d)
 			}
 		})
@@ -147,7 +147,7 @@ func TestRouteUsesTheConfiguredModeExceptForDirectInvocations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := route(input, home, []string{baseline}, enforce.ModeAudit).Work.Mode; got != wantMode {
+		if got := Route(input, home, []string{baseline}, enforce.ModeAudit).Work.Mode; got != wantMode {
 			t.Errorf("%s with mode audit configured: mode %s, want %s", file, got, wantMode)
 		}
 	}
@@ -187,8 +187,8 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 		{"input over the EventBridge size limit", `{"action":"audit","pad":"` + strings.Repeat("x", maxInput) + `"}`, "an EventBridge event is at most 262144"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := route([]byte(tc.input), home, []string{baseline}, enforce.ModeEnforce)
-			if d.Event != Ignored || !strings.Contains(d.Note, tc.note) || d.reconciles() {
+			d := Route([]byte(tc.input), home, []string{baseline}, enforce.ModeEnforce)
+			if d.Event != Ignored || !strings.Contains(d.Note, tc.note) || d.Reconciles() {
 				t.Errorf("got %+v, want ignored with a note containing %q", d, tc.note)
 			}
 		})
@@ -196,8 +196,8 @@ func TestRouteIgnoresInputItCannotUse(t *testing.T) {
 }
 
 func TestRouteNarrowsADirectInvocationToTheNamedContainers(t *testing.T) {
-	d := route([]byte(`{"action":"enforce","containers":["live-news","vod-library"]}`), home, []string{baseline}, enforce.ModeAudit)
-	want := decision{Event: Manual, Work: enforce.Work{
+	d := Route([]byte(`{"action":"enforce","containers":["live-news","vod-library"]}`), home, []string{baseline}, enforce.ModeAudit)
+	want := Decision{Event: Manual, Work: enforce.Work{
 		Containers: []string{"live-news", "vod-library"}, Mode: enforce.ModeEnforce,
 		Reason: "direct invocation: enforce live-news,vod-library"}}
 	if diff := cmp.Diff(want, d); diff != "" {
@@ -211,11 +211,11 @@ func TestRouteIgnoresFailedCloudFrontCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	failed := strings.Replace(string(data), `"eventType"`, `"errorCode": "PreconditionFailed", "eventType"`, 1)
-	if d := route([]byte(failed), home, []string{baseline}, enforce.ModeEnforce); d.Event != Ignored || !strings.Contains(d.Note, "PreconditionFailed") {
+	if d := Route([]byte(failed), home, []string{baseline}, enforce.ModeEnforce); d.Event != Ignored || !strings.Contains(d.Note, "PreconditionFailed") {
 		t.Errorf("a failed update: %+v", d)
 	}
 	versioned := strings.Replace(string(data), `"UpdateResponseHeadersPolicy"`, `"UpdateResponseHeadersPolicy2020_05_31"`, 1)
-	if d := route([]byte(versioned), home, []string{baseline}, enforce.ModeEnforce); d.Event != CorsChanged || !cmp.Equal(d.Work.Policies, []string{"media-cors"}) {
+	if d := Route([]byte(versioned), home, []string{baseline}, enforce.ModeEnforce); d.Event != CorsChanged || !cmp.Equal(d.Work.Policies, []string{"media-cors"}) {
 		t.Errorf("an event name with the API version: %+v", d)
 	}
 }
@@ -234,7 +234,7 @@ func TestRouteActsOnlyOnSuccessfulCallsOfItsOwnAccountAndRegion(t *testing.T) {
 		name    string
 		applies func(file string) bool
 		change  func(ev map[string]any)
-		home    homeScope
+		home    Home
 		note    string
 	}{
 		{"a record of a call that failed", cloudTrail, func(ev map[string]any) {
@@ -246,9 +246,9 @@ func TestRouteActsOnlyOnSuccessfulCallsOfItsOwnAccountAndRegion(t *testing.T) {
 			`event of account "" ignored`},
 		{"an event of another Region", nil, func(ev map[string]any) { ev["region"] = "eu-west-1" }, home,
 			`event of Region "eu-west-1" ignored: this function acts only on events of its own Region us-east-1`},
-		{"any event when the function's account is unknown", nil, func(map[string]any) {}, homeScope{Region: "us-east-1"},
+		{"any event when the function's account is unknown", nil, func(map[string]any) {}, Home{Region: "us-east-1"},
 			"the function's own account is unknown"},
-		{"any event when the function's Region is unknown", nil, func(map[string]any) {}, homeScope{Account: "012345678912"},
+		{"any event when the function's Region is unknown", nil, func(map[string]any) {}, Home{Account: "012345678912"},
 			"the function's own Region is unknown"},
 	} {
 		for _, file := range routable {
@@ -257,11 +257,11 @@ func TestRouteActsOnlyOnSuccessfulCallsOfItsOwnAccountAndRegion(t *testing.T) {
 			}
 			t.Run(tc.name+"/"+file, func(t *testing.T) {
 				// The sample as it is takes its route: the change alone makes it ignored.
-				if d := route(changed(t, file, func(map[string]any) {}), home, []string{baseline}, enforce.ModeEnforce); d.Event == Ignored {
+				if d := Route(changed(t, file, func(map[string]any) {}), home, []string{baseline}, enforce.ModeEnforce); d.Event == Ignored {
 					t.Fatalf("the sample itself is ignored: %s", d.Note)
 				}
-				d := route(changed(t, file, tc.change), tc.home, []string{baseline}, enforce.ModeEnforce)
-				if d.Event != Ignored || d.reconciles() || !strings.Contains(d.Note, tc.note) {
+				d := Route(changed(t, file, tc.change), tc.home, []string{baseline}, enforce.ModeEnforce)
+				if d.Event != Ignored || d.Reconciles() || !strings.Contains(d.Note, tc.note) {
 					t.Errorf("got %+v, want ignored with a note containing %q", d, tc.note)
 				}
 			})
@@ -269,7 +269,7 @@ func TestRouteActsOnlyOnSuccessfulCallsOfItsOwnAccountAndRegion(t *testing.T) {
 	}
 	// A direct invocation is no event: it has no account or Region to check, and whoever may
 	// invoke the function may ask for a run.
-	if d := route([]byte(`{"action":"audit"}`), homeScope{}, []string{baseline}, enforce.ModeEnforce); d.Event != Manual {
+	if d := Route([]byte(`{"action":"audit"}`), Home{}, []string{baseline}, enforce.ModeEnforce); d.Event != Manual {
 		t.Errorf("direct invocation with an unknown home: %+v", d)
 	}
 }
@@ -296,10 +296,10 @@ func changed(t *testing.T, file string, change func(ev map[string]any)) []byte {
 func TestHomeOfTakesTheAccountFromTheFunctionARN(t *testing.T) {
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
 		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:210987654321:function:corsguard:live"})
-	if got, want := homeOf(ctx, "eu-west-1"), (homeScope{Account: "210987654321", Region: "eu-west-1", Partition: "aws"}); got != want {
+	if got, want := HomeOf(ctx, "eu-west-1"), (Home{Account: "210987654321", Region: "eu-west-1", Partition: "aws"}); got != want {
 		t.Errorf("homeOf = %+v, want %+v", got, want)
 	}
-	if got := homeOf(context.Background(), "eu-west-1"); got.Account != "" {
+	if got := HomeOf(context.Background(), "eu-west-1"); got.Account != "" {
 		t.Errorf("homeOf without an invocation context = %+v, want no account", got)
 	}
 }
@@ -319,29 +319,29 @@ func TestProfileParametersAndTagCallsAreRouted(t *testing.T) {
 		"/corsguard/profiles/gcs/uploads":         Ignored,
 		"/other/profiles/s3/uploads":              Ignored,
 	} {
-		if d := route(ssmEvent("Update", name), home, baselines, enforce.ModeEnforce); d.Event != want {
+		if d := Route(ssmEvent("Update", name), home, baselines, enforce.ModeEnforce); d.Event != want {
 			t.Errorf("Update %s: %s (%s), want %s", name, d.Event, d.Note, want)
 		}
 	}
 	// The change converges exactly that profile of that kind; the default baseline's, everything.
-	if d := route(ssmEvent("Update", "/corsguard/profiles/cloudfront/partners"), home, baselines, enforce.ModeEnforce); !cmp.Equal(d.Work.Profile,
+	if d := Route(ssmEvent("Update", "/corsguard/profiles/cloudfront/partners"), home, baselines, enforce.ModeEnforce); !cmp.Equal(d.Work.Profile,
 		&enforce.ProfileRef{Kind: policy.CloudFront, Name: "partners"}) {
 		t.Errorf("Update of the partners' CloudFront profile: work %+v; want that profile only", d.Work)
 	}
-	if d := route(ssmEvent("Update", baseline), home, baselines, enforce.ModeEnforce); d.Work.Profile != nil {
+	if d := Route(ssmEvent("Update", baseline), home, baselines, enforce.ModeEnforce); d.Work.Profile != nil {
 		t.Errorf("Update of the default baseline: profile %+v; want none (a sweep)", d.Work.Profile)
 	}
-	if d := route(ssmEvent("Delete", "/corsguard/profiles/s3/uploads"), home, baselines, enforce.ModeEnforce); d.Event != BaselineDeleted {
+	if d := Route(ssmEvent("Delete", "/corsguard/profiles/s3/uploads"), home, baselines, enforce.ModeEnforce); d.Event != BaselineDeleted {
 		t.Errorf("Delete of a profile: %s, want %s (alarmed, nothing changed)", d.Event, BaselineDeleted)
 	}
 	tagged := func(call, resource string) []byte {
 		return []byte(`{"account":"012345678912","region":"us-east-1","source":"aws.mediastore","detail-type":"AWS API Call via CloudTrail","detail":{"eventSource":"mediastore.amazonaws.com","eventName":"` + call + `","requestParameters":{"resource":"` + resource + `"}}}`)
 	}
-	d := route(tagged("TagResource", "arn:aws:mediastore:us-east-1:012345678912:container/live-news"), home, baselines, enforce.ModeEnforce)
+	d := Route(tagged("TagResource", "arn:aws:mediastore:us-east-1:012345678912:container/live-news"), home, baselines, enforce.ModeEnforce)
 	if d.Event != CorsChanged || !cmp.Equal(d.Work.Containers, []string{"live-news"}) || !d.Work.FreshTags {
 		t.Errorf("TagResource: %+v; want live-news reconciled with its own tags read", d)
 	}
-	if d := route(tagged("UntagResource", "arn:aws:mediastore:us-east-1:012345678912:container/../x"), home, baselines, enforce.ModeEnforce); d.Event != Ignored {
+	if d := Route(tagged("UntagResource", "arn:aws:mediastore:us-east-1:012345678912:container/../x"), home, baselines, enforce.ModeEnforce); d.Event != Ignored {
 		t.Errorf("UntagResource of a bad ARN: %+v; want ignored", d)
 	}
 }
@@ -397,7 +397,7 @@ func TestRouteNamesTheFunctionURLOrAPIACallChanged(t *testing.T) {
 		{"UpdateApi2018_11_29 (not a spelling of API Gateway's)", apiCall("UpdateApi2018_11_29", map[string]any{"apiId": "z9y8x7w6v5"}, nil), enforce.Work{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := route(tc.event, home, []string{baseline}, enforce.ModeEnforce)
+			d := Route(tc.event, home, []string{baseline}, enforce.ModeEnforce)
 			if len(tc.want.FunctionURLs)+len(tc.want.APIs) == 0 {
 				if d.Event != Ignored {
 					t.Errorf("got %+v, want it ignored", d)
@@ -413,7 +413,7 @@ func TestRouteNamesTheFunctionURLOrAPIACallChanged(t *testing.T) {
 }
 
 // freshTags is d for a tag call's record: the resource's own tags are read, not the bulk ones.
-func freshTags(d decision) decision {
+func freshTags(d Decision) Decision {
 	d.Work.FreshTags = true
 	return d
 }

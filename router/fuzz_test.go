@@ -1,4 +1,4 @@
-package handler
+package router
 
 import (
 	"os"
@@ -11,7 +11,7 @@ import (
 )
 
 // FuzzRoute feeds Route arbitrary input, seeded with every sample event. Route must never
-// panic, and whatever it decides must be safe to run: a decision that reconciles names only
+// panic, and whatever it decides must be safe to run: a Decision that reconciles names only
 // valid container names and a valid mode; one that does not says why.
 func FuzzRoute(f *testing.F) {
 	samples, err := filepath.Glob("../events/*.json")
@@ -27,7 +27,7 @@ func FuzzRoute(f *testing.F) {
 	}
 	f.Add([]byte(`{"action":"enforce","containers":["a","b"]}`))
 	f.Fuzz(func(t *testing.T, input []byte) {
-		d := route(input, homeScope{Account: "012345678912", Region: "us-east-1"}, []string{"/corsguard/baseline"}, enforce.ModeAudit)
+		d := Route(input, Home{Account: "012345678912", Region: "us-east-1"}, []string{"/corsguard/baseline"}, enforce.ModeAudit)
 		if d.Event == ResourceDeleted {
 			// A delete names one resource of one kind: a valid name, or (CloudFront) an ARN of
 			// the function's own account.
@@ -37,18 +37,18 @@ func FuzzRoute(f *testing.F) {
 			}
 			return
 		}
-		if !d.reconciles() {
+		if !d.Reconciles() {
 			if d.Note == "" {
-				t.Fatalf("%s decision without a note for %q", d.Event, input)
+				t.Fatalf("%s Decision without a note for %q", d.Event, input)
 			}
 			return
 		}
 		if _, ok := enforce.ParseMode(string(d.Work.Mode)); !ok {
-			t.Fatalf("decision %s with mode %q for %q", d.Event, d.Work.Mode, input)
+			t.Fatalf("Decision %s with mode %q for %q", d.Event, d.Work.Mode, input)
 		}
 		for _, name := range d.Work.Containers {
 			if err := policy.ValidContainerName(name); err != nil {
-				t.Fatalf("decision %s names an invalid container for %q: %v", d.Event, input, err)
+				t.Fatalf("Decision %s names an invalid container for %q: %v", d.Event, input, err)
 			}
 		}
 	})
