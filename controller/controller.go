@@ -32,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/policy"
@@ -113,8 +114,8 @@ type Config struct {
 	Log *slog.Logger
 	// Rand is the jitter of retry delays, uniform in [0, 1) (default math/rand/v2's Float64).
 	Rand func() float64
-	// Now is the clock (default time.Now).
-	Now func() time.Time
+	// Clock is the controller's source of time (default the wall clock).
+	Clock clock.Clock
 }
 
 // Controller serves the router, the worker, direct invocations and the CLI.
@@ -133,8 +134,8 @@ func New(run Runner, cfg Config) *Controller {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -250,7 +251,7 @@ func (c *Controller) inProcess(ctx context.Context, req Request) *Result {
 func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 	b := c.budgets(ctx)
 	defer b.cancel()
-	started := c.cfg.Now()
+	started := c.cfg.Clock.Now()
 	w := req.Work
 	sweep := w.Sweep() && w.Profile == nil
 	// A profile's change lists that profile's resources of its kind only (named none).
@@ -314,12 +315,12 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 	if sweep && c.cfg.StaleFindings > 0 {
 		// Level-triggered: what no run updated for StaleFindings is gone (or no longer
 		// selected), whichever invocation lists which page.
-		before := c.cfg.Now().Add(-c.cfg.StaleFindings)
+		before := c.cfg.Clock.Now().Add(-c.cfg.StaleFindings)
 		res.SecurityHub = c.publish(b.settle, req.Scope, r, func(ctx context.Context) (findings.Result, error) {
 			return c.cfg.Findings.ArchiveStale(ctx, req.Scope, kinds, before)
 		})
 	}
-	r.Duration = c.cfg.Now().Sub(started)
+	r.Duration = c.cfg.Clock.Now().Sub(started)
 	r.Tally()
 	if SecurityHubFailed(res.SecurityHub) {
 		r.Succeeded = false
@@ -349,7 +350,7 @@ type Deletion struct {
 func (c *Controller) Archive(ctx context.Context, d Deletion) *Result {
 	b := c.budgets(ctx)
 	defer b.cancel()
-	started := c.cfg.Now()
+	started := c.cfg.Clock.Now()
 	r := &enforce.Report{Mode: c.cfg.Mode, Reason: d.Reason, Started: started, Entries: []enforce.Entry{},
 		Baseline: enforce.Baseline{Valid: true}, APICalls: map[string]int{}}
 	res := &Result{Report: r}
@@ -359,7 +360,7 @@ func (c *Controller) Archive(ctx context.Context, d Deletion) *Result {
 		failed = err
 		return out, err
 	})
-	r.Duration = c.cfg.Now().Sub(started)
+	r.Duration = c.cfg.Clock.Now().Sub(started)
 	r.Tally()
 	if SecurityHubFailed(res.SecurityHub) {
 		r.Succeeded = false
@@ -414,7 +415,7 @@ func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *e
 	token := msg.Token
 	var slowest time.Duration
 	for {
-		start := c.cfg.Now()
+		start := c.cfg.Clock.Now()
 		page, err := c.cfg.Worker.ListPage(b.work, msg.Kind, token, msg.Profile)
 		if page != nil {
 			r.APICalls = addCounts(r.APICalls, page.APICalls)
@@ -438,8 +439,8 @@ func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *e
 			return nil
 		}
 		token = page.Next
-		slowest = max(slowest, c.cfg.Now().Sub(start))
-		if deadline, ok := b.work.Deadline(); ok && deadline.Sub(c.cfg.Now()) < 2*slowest {
+		slowest = max(slowest, c.cfg.Clock.Now().Sub(start))
+		if deadline, ok := b.work.Deadline(); ok && deadline.Sub(c.cfg.Clock.Now()) < 2*slowest {
 			next := workqueue.List(msg.Kind, token, msg.Mode, msg.Why, msg.Request)
 			next.Profile = msg.Profile
 			next.Baselines = msg.Baselines

@@ -22,7 +22,7 @@ func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided 
 		c.cfg.Log.ErrorContext(ctx, "security hub findings not handed over", slog.String("error", err.Error()))
 		return &findings.Result{Error: err.Error()}, 0, enforce.Terminal(err)
 	}
-	fs := findings.Build(scope, decided, c.cfg.Now(), nil)
+	fs := findings.Build(scope, decided, c.cfg.Clock.Now(), nil)
 	if len(fs) == 0 {
 		return nil, 0, nil
 	}
@@ -54,7 +54,7 @@ func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided 
 func (c *Controller) Publish(ctx context.Context, home Home, batch Batch) (failures []string, res *Result) {
 	b := c.budgets(ctx)
 	defer b.cancel()
-	started := c.cfg.Now()
+	started := c.cfg.Clock.Now()
 	rep := &enforce.Report{Mode: c.cfg.Mode, Reason: fmt.Sprintf("findings queue batch of %d", len(batch.Deliveries)), Started: started,
 		Entries: []enforce.Entry{}, Baseline: enforce.Baseline{Valid: true}, APICalls: map[string]int{}}
 	q := &QueueResult{}
@@ -97,7 +97,7 @@ func (c *Controller) Publish(ctx context.Context, home Home, batch Batch) (failu
 		}
 	}
 	q.Failures = len(failures)
-	rep.Duration = c.cfg.Now().Sub(started)
+	rep.Duration = c.cfg.Clock.Now().Sub(started)
 	rep.Tally()
 	rep.Succeeded = rep.Succeeded && len(failures) == 0 && !SecurityHubFailed(res.SecurityHub)
 	return failures, res

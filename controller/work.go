@@ -146,7 +146,7 @@ type item struct {
 func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures []string, res *Result) {
 	b := c.budgets(ctx)
 	defer b.cancel()
-	started := c.cfg.Now()
+	started := c.cfg.Clock.Now()
 	reason := fmt.Sprintf("work queue batch of %d", len(batch.Deliveries))
 	rep := &enforce.Report{Mode: c.cfg.Mode, Reason: reason, Started: started, Entries: []enforce.Entry{},
 		Baseline: enforce.Baseline{Valid: true}, APICalls: map[string]int{}}
@@ -249,7 +249,7 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 			return c.cfg.Findings.Publish(ctx, batch.Scope, &decided, nil)
 		})
 	}
-	rep.Duration = c.cfg.Now().Sub(started)
+	rep.Duration = c.cfg.Clock.Now().Sub(started)
 	rep.Tally()
 	rep.Succeeded = rep.Succeeded && len(failures) == 0 && !SecurityHubFailed(res.SecurityHub)
 	q.Calls = c.cfg.Queue.Calls()
