@@ -71,19 +71,25 @@ func (s s3Store) taggedWith(ctx context.Context, m *meter, key string) (map[stri
 		if err != nil {
 			return nil, false, fmt.Errorf("get resources tagged %s: %w", key, err)
 		}
-		for _, r := range page.ResourceTagMappingList {
-			name, ok := bucketOfARN(aws.ToString(r.ResourceARN))
-			if !ok {
-				continue // not a bucket: nothing of ours
-			}
-			tags := make(map[string]string, len(r.Tags))
-			for _, t := range r.Tags {
-				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-			}
-			out[name] = tags
-		}
+		addBucketTags(out, page.ResourceTagMappingList)
 	}
 	return out, true, nil
+}
+
+// addBucketTags adds to out each bucket's tags of a GetResources page, by bucket name; what
+// is not a bucket is nothing of ours.
+func addBucketTags(out map[string]map[string]string, page []rgttypes.ResourceTagMapping) {
+	for _, r := range page {
+		name, ok := bucketOfARN(aws.ToString(r.ResourceARN))
+		if !ok {
+			continue
+		}
+		tags := make(map[string]string, len(r.Tags))
+		for _, t := range r.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+		out[name] = tags
+	}
 }
 
 func (s s3Store) readsInBulk() bool { return s.tagging != nil }
@@ -108,17 +114,7 @@ func (s s3Store) taggedPage(ctx context.Context, m *meter, key, value, token str
 		return nil, "", false, fmt.Errorf("get resources tagged %s=%s: %w", key, value, err)
 	}
 	out := make(map[string]map[string]string, len(page.ResourceTagMappingList))
-	for _, r := range page.ResourceTagMappingList {
-		name, ok := bucketOfARN(aws.ToString(r.ResourceARN))
-		if !ok {
-			continue // not a bucket: nothing of ours
-		}
-		tags := make(map[string]string, len(r.Tags))
-		for _, t := range r.Tags {
-			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-		}
-		out[name] = tags
-	}
+	addBucketTags(out, page.ResourceTagMappingList)
 	return out, aws.ToString(page.PaginationToken), true, nil
 }
 

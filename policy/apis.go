@@ -83,15 +83,9 @@ type CorsRule struct {
 // at any depth, is an error naming its path; a UTF-8 byte order mark is ignored. ParseCors
 // does not check the services' rules: Validate(c.Policy(kind), kind) does.
 func ParseCors(data []byte) (Cors, error) {
-	trimmed, err := input(data, "cors")
+	trimmed, err := object(data, "cors", errNotCors)
 	if err != nil {
 		return Cors{}, err
-	}
-	if trimmed[0] != '{' {
-		return Cors{}, errNotCors
-	}
-	if err := duplicateKey(trimmed, ""); err != nil {
-		return Cors{}, fmt.Errorf("parse cors: %w", err)
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(trimmed, &top); err != nil {

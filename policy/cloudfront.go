@@ -78,15 +78,9 @@ type CorsConfig struct {
 // ignored. ParseCorsConfig does not check the
 // rest of CloudFront's rules: Validate(c.Policy(), CloudFront) does.
 func ParseCorsConfig(data []byte) (CorsConfig, error) {
-	trimmed, err := input(data, "cors config")
+	trimmed, err := object(data, "cors config", errNotCorsConfig)
 	if err != nil {
 		return CorsConfig{}, err
-	}
-	if trimmed[0] != '{' {
-		return CorsConfig{}, errNotCorsConfig
-	}
-	if err := duplicateKey(trimmed, ""); err != nil {
-		return CorsConfig{}, fmt.Errorf("parse cors config: %w", err)
 	}
 	inner, err := unwrapCorsConfig(trimmed)
 	if err != nil {

@@ -115,3 +115,19 @@ func duplicateKey(data []byte, root string) error {
 // the JSON document data (compared without regard to case, as encoding/json matches fields),
 // or nil. Anything decoded strictly beside a baseline (a work queue message body) uses it.
 func CheckDuplicateKeys(data []byte) error { return duplicateKey(data, "") }
+
+// object reads data as one JSON object for the parser of what: input's checks, then notObject
+// when it is not an object, and an error naming the path of a key given twice.
+func object(data []byte, what string, notObject error) ([]byte, error) {
+	trimmed, err := input(data, what)
+	if err != nil {
+		return nil, err
+	}
+	if trimmed[0] != '{' {
+		return nil, notObject
+	}
+	if err := duplicateKey(trimmed, ""); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", what, err)
+	}
+	return trimmed, nil
+}
