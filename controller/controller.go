@@ -268,7 +268,7 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 			excluded = append(excluded, w.Named(k)...)
 		}
 	}
-	read := c.cfg.Now() // no later than the baselines' reads
+	read := c.cfg.Clock.Now() // no later than the baselines' reads
 	var r *enforce.Report
 	if ofProfile {
 		// The profile's baseline is what its resources get: checked once here, and nothing
@@ -384,7 +384,7 @@ const MaxStampAge = time.Second
 func (c *Controller) sendFresh(ctx context.Context, msgs []workqueue.Message, read time.Time) error {
 	for start := 0; start < len(msgs); start += workqueue.BatchSize {
 		batch := msgs[start:min(start+workqueue.BatchSize, len(msgs))]
-		if c.cfg.Now().Sub(read) > MaxStampAge {
+		if c.cfg.Clock.Now().Sub(read) > MaxStampAge {
 			for i := range batch {
 				batch[i].Baselines = nil
 			}

@@ -76,7 +76,7 @@ type Handler struct {
 	namespace string
 	region    string
 	clock     clock.Clock
-	ctlNow    func() time.Time // the controller's clock; nil: time.Now
+	ctlClock  clock.Clock // the controller's clock; nil: the wall clock
 	rand      func() float64
 	queue     Queue
 	hub       controller.Publisher
@@ -121,9 +121,9 @@ func WithRegion(region string) Option { return func(h *Handler) { h.region = reg
 // withClock sets the clock that stamps the metrics (default the wall clock).
 func withClock(c clock.Clock) Option { return func(h *Handler) { h.clock = c } }
 
-// withControllerClock sets the controller's clock (default time.Now), which times the work
+// withControllerClock sets the controller's clock (default the wall clock), which times the work
 // queue's listing and the router's stamps.
-func withControllerClock(now func() time.Time) Option { return func(h *Handler) { h.ctlNow = now } }
+func withControllerClock(c clock.Clock) Option { return func(h *Handler) { h.ctlClock = c } }
 
 // WithFindings makes every run import its Security Hub findings through p (CORSGUARD_SECURITY_HUB).
 func WithFindings(p controller.Publisher) Option { return func(h *Handler) { h.hub = p } }
@@ -148,7 +148,7 @@ func New(cfg enforce.Config, run controller.Runner, opts ...Option) *Handler {
 		h.log = lambdacontext.NewLogger()
 	}
 	cc := controller.Config{Mode: cfg.Mode, Margin: cfg.Margin, BackoffBase: cfg.BackoffBase, BackoffCap: cfg.BackoffCap,
-		StaleFindings: h.stale, Log: h.log, Rand: h.rand, Now: h.ctlNow}
+		StaleFindings: h.stale, Log: h.log, Rand: h.rand, Clock: h.ctlClock}
 	if h.queue != nil {
 		cc.Queue, cc.Worker = h.queue, h.worker
 		h.home, h.homeErr = controller.QueueHome(h.queue.URL(), h.region)

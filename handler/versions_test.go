@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/controller"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/internal/wiring/config"
@@ -304,14 +305,24 @@ func TestAStormOfEventsReadsTheBaselineWithinTheRoutersShare(t *testing.T) {
 	}
 }
 
+// lookingClock moves step forward at every look.
+type lookingClock struct {
+	*clock.Manual
+	step time.Duration
+}
+
+func (c lookingClock) Now() time.Time {
+	c.Advance(c.step)
+	return c.Manual.Now()
+}
+
 // A router slow between its read and its send (here: a clock that moves 1.5 s at each look)
 // stamps nothing: its messages could otherwise follow a newer stamp in their group. The same
 // event on a router that is not slow stamps the version it read.
 func TestARouterSlowBetweenItsReadAndItsSendStampsNothing(t *testing.T) {
 	f := queueFixture(t)
 	f.seedBuckets(t, 1, loose)
-	now := time.Now()
-	slow := f.instance(t, withControllerClock(func() time.Time { now = now.Add(controller.MaxStampAge + controller.MaxStampAge/2); return now }))
+	slow := f.instance(t, withControllerClock(lookingClock{clock.NewManual(time.Now()), controller.MaxStampAge + controller.MaxStampAge/2}))
 	for _, tc := range []struct {
 		name   string
 		router *Handler
