@@ -27,7 +27,6 @@ var testOnlyExports = map[string]string{
 	"findings.Actions":             "the IAM contract of the findings calls (deploy's tests)",
 	"findings.OutboxActions":       "the IAM contract of the workers' sends to the findings queue (deploy's tests)",
 	"findings.QueueMappingActions": "the IAM contract of the findings queue's event source mapping (deploy's tests)",
-	"findings.AccountReadRate":     "GetFindings' account quota, which tests hold the read rates under",
 	"workqueue.MaxBusyWait":        "the longest busy wait, which deploy's tests hold the template's maxReceiveCount to",
 	"workqueue.MinReceiveCount":    "the least maxReceiveCount for MaxBusyWait, which deploy's tests hold the template to",
 	"config.Vars":                  "the variables the template sets, which deploy's tests hold template.yaml's Environment to",
