@@ -235,7 +235,7 @@ func TestIgnoredEventsTouchNothing(t *testing.T) {
 	for _, name := range []string{
 		"mediastore-container-removed.json", "mediastore-object-state-change.json",
 		"mediastore-object-upload-state-change.json", "cloudtrail-other-call.json", "ssm-other-parameter.json",
-		"direct-unknown-action.json", "unknown-source.json", "../handler/testdata/malformed.json",
+		"direct-unknown-action.json", "unknown-source.json", "../router/testdata/malformed.json",
 	} {
 		inv := fn.invoke(t, sample(t, name))
 		want := handler.Ignored
