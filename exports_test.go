@@ -25,6 +25,8 @@ var testOnlyExports = map[string]string{
 	"workqueue.Actions":            "the IAM contract of the work queue's calls (deploy's tests)",
 	"workqueue.MappingActions":     "the IAM contract of the event source mapping's calls (deploy's tests)",
 	"findings.Actions":             "the IAM contract of the findings calls (deploy's tests)",
+	"findings.WithClock":           "the publisher's clock (a clock.Clock): tests of other packages date findings in the past",
+	"findings.WithRand":            "the jitter of the publisher's retry waits: with the clock, the only test seams the house allows",
 	"findings.OutboxActions":       "the IAM contract of the workers' sends to the findings queue (deploy's tests)",
 	"findings.QueueMappingActions": "the IAM contract of the findings queue's event source mapping (deploy's tests)",
 	"workqueue.MaxBusyWait":        "the longest busy wait, which deploy's tests hold the template's maxReceiveCount to",
@@ -33,9 +35,6 @@ var testOnlyExports = map[string]string{
 	"awsconfig.WithCredentials":    "points the CLI's credential chain at the emulator's static keys in tests of other packages",
 	"awsconfig.WithHTTPClient":     "the emulator's loopback client, in tests of other packages",
 	"awsconfig.WithRetry":          "fast SDK retries in tests of other packages",
-	"findings.WithClock":           "the publisher's clock seam (findings is being reworked for the publisher queue: one clock.Clock option is left for then)",
-	"findings.WithSleep":           "the publisher's sleep seam (as WithClock)",
-	"findings.PerInstanceRate":     "left for the findings queue work, which replaces it; production divides by config.Config.FindingsRate",
 	"findings.AccountImportRate":   "BatchImportFindings' account quota, which tests hold the default rate under",
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
@@ -404,7 +405,7 @@ func TestFindingsOfGoneResourcesAreArchivedWhenTheListingGoesOn(t *testing.T) {
 	// rate(1 hour)): its finding stayed.
 	scope := findings.Scope{Account: rieAccount, Region: region}
 	gone := &enforce.Report{Entries: []enforce.Entry{{Name: "gone-bucket", Kind: policy.S3, Outcome: enforce.Drifted}}}
-	then := findings.WithClock(func() time.Time { return time.Now().Add(-4 * time.Hour) })
+	then := findings.WithClock(clock.NewManual(time.Now().Add(-4 * time.Hour)))
 	if _, err := findings.NewPublisher(securityhub.NewFromConfig(a.aws(t)), then).Publish(context.Background(), scope, gone, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -150,9 +150,15 @@ func newHub(t *testing.T, opts ...emulator.Option) *hub {
 	return &hub{emu: emu, sh: sh}
 }
 
+// at is a clock that reads *now, which the tests move themselves, and never waits.
+type at struct{ now *time.Time }
+
+func (c at) Now() time.Time { return *c.now }
+
+func (c at) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
 func (h *hub) publisher(now *time.Time) *findings.Publisher {
-	return findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithClock(func() time.Time { return *now }),
-		findings.WithSleep(func(context.Context, time.Duration) error { return nil }, func() float64 { return 0.5 }))
+	return findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithClock(at{now}), findings.WithRand(func() float64 { return 0.5 }))
 }
 
 // states returns "Compliance.Status RecordState" of each finding by Id.
@@ -313,15 +319,6 @@ func TestPublishWithSecurityHubDisabledIsTerminal(t *testing.T) {
 	}
 }
 
-func TestPerInstanceRateDividesTheShare(t *testing.T) {
-	if got := findings.PerInstanceRate(findings.DefaultImportRate, 10); got != 0.5 {
-		t.Errorf("PerInstanceRate(5, 10) = %v, want 0.5", got)
-	}
-	if got := findings.PerInstanceRate(findings.DefaultImportRate, 0); got != findings.DefaultImportRate {
-		t.Errorf("PerInstanceRate(5, 0) = %v, want 5", got)
-	}
-}
-
 func TestFindingsImportAsWritten(t *testing.T) {
 	// Every finding Build makes passes the emulator's ASFF checks (the 12 required fields,
 	// taxonomy, lengths), for every outcome and kind.
@@ -445,7 +442,7 @@ func TestASecondSweepOfAnUnchangedEstateImportsNothing(t *testing.T) {
 			now := t0
 			publisher := func() *findings.Publisher {
 				return findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithRefresh(30*24*time.Hour),
-					findings.WithClock(func() time.Time { return now }))
+					findings.WithClock(at{&now}))
 			}
 			estate := func(movies enforce.Outcome) *enforce.Report {
 				return report(entry("movies", movies), entry("live", enforce.Compliant), entry("old", enforce.Exempt))
@@ -526,7 +523,7 @@ func TestAFailureIsImportedAgainOnlyWhenItsErrorCodeChanges(t *testing.T) {
 		want            int
 	}{{"AccessDenied", "A1", 1}, {"AccessDenied", "B2", 0}, {"AccessDenied", "C3", 0}, {"AllAccessDisabled", "D4", 1}} {
 		now = now.Add(24 * time.Hour)
-		p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithRefresh(30*24*time.Hour), findings.WithClock(func() time.Time { return now }))
+		p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithRefresh(30*24*time.Hour), findings.WithClock(at{&now}))
 		res, err := p.Publish(ctx, scope, failing(step.code, step.requestID), nil)
 		if err != nil || res.Imported != step.want {
 			t.Errorf("sweep %d (%s, request %s): %+v, %v; want %d imported", i+1, step.code, step.requestID, res, err, step.want)

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/time/rate"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -75,8 +76,7 @@ type Publisher struct {
 	api     API
 	imports *rate.Limiter
 	reads   *rate.Limiter
-	now     func() time.Time
-	sleep   func(context.Context, time.Duration) error
+	clock   clock.Clock
 	rand    func() float64
 	refresh time.Duration
 }
@@ -86,8 +86,8 @@ type Option func(*Publisher)
 
 // WithImportRate sets this process's BatchImportFindings calls per second. Security Hub's
 // quota is per account and Region, so processes that import at once divide corsguard's share
-// among them: the Lambda gives each concurrent instance DefaultImportRate / its maximum
-// concurrency (see PerInstanceRate); the CLI, alone, takes all of it.
+// among them: the Lambda gives each instance that may import at once its part
+// (config.Config.FindingsRate); the CLI, alone, takes all of it.
 func WithImportRate(perSecond float64) Option {
 	return func(p *Publisher) { p.imports = rate.NewLimiter(rate.Limit(perSecond), 1) }
 }
@@ -108,14 +108,14 @@ func WithReadRate(perSecond float64) Option {
 // call. 0 (the default) imports every finding every run.
 func WithRefresh(period time.Duration) Option { return func(p *Publisher) { p.refresh = period } }
 
-// WithClock sets the time source of UpdatedAt and CreatedAt (default time.Now).
-func WithClock(now func() time.Time) Option { return func(p *Publisher) { p.now = now } }
+// WithClock sets the clock of UpdatedAt and CreatedAt and of the waits between retries of
+// failed findings (default the wall clock; tests pass a clock.Manual, whose sleeps return at
+// once).
+func WithClock(c clock.Clock) Option { return func(p *Publisher) { p.clock = c } }
 
-// WithSleep replaces the wait between retries of failed findings (tests pass one that
-// returns at once); rand draws the jitter.
-func WithSleep(sleep func(context.Context, time.Duration) error, rand func() float64) Option {
-	return func(p *Publisher) { p.sleep, p.rand = sleep, rand }
-}
+// WithRand sets the jitter of the waits between retries, uniform in [0, 1) (default
+// math/rand/v2's Float64).
+func WithRand(r func() float64) Option { return func(p *Publisher) { p.rand = r } }
 
 // NewPublisher returns a Publisher that calls api. The client's retryer (the SDK's standard
 // one, see internal/wiring/awsclient) retries throttled and failed calls; the Publisher retries the
@@ -125,23 +125,13 @@ func NewPublisher(api API, opts ...Option) *Publisher {
 		api:     api,
 		imports: rate.NewLimiter(rate.Limit(DefaultImportRate), 1),
 		reads:   rate.NewLimiter(DefaultReadRate, 1),
-		now:     time.Now,
-		sleep:   sleep,
+		clock:   clock.Real{},
 		rand:    rand.Float64,
 	}
 	for _, o := range opts {
 		o(p)
 	}
 	return p
-}
-
-// PerInstanceRate divides corsguard's import rate among the function instances that may
-// import at once, so that together they stay under it.
-func PerInstanceRate(total float64, instances int) float64 {
-	if instances < 1 {
-		instances = 1
-	}
-	return total / float64(instances)
 }
 
 // Coverage says which kinds a report covered completely (a sweep listed every resource of
@@ -187,7 +177,7 @@ type Failure struct {
 // ErrNotEnabled or ErrDenied when a retry cannot help; other errors (throttling or 5xx past
 // the SDK's retries, a timeout) are retryable. Result.Failed lists findings that were refused.
 func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Report, cover Coverage) (Result, error) {
-	now := p.now()
+	now := p.clock.Now()
 	cover = covered(rep, cover)
 	var existing []types.AwsSecurityFinding
 	created := map[string]string{}
@@ -281,7 +271,7 @@ func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Findi
 			previous[aws.ToString(f.Id)] = f
 		}
 	}
-	now := p.now()
+	now := p.clock.Now()
 	batch := make([]types.AwsSecurityFinding, 0, len(order))
 	unchanged := 0
 	for _, id := range order {
@@ -405,7 +395,7 @@ func (p *Publisher) ArchiveStale(ctx context.Context, scope Scope, kinds []polic
 	if err != nil {
 		return Result{}, err
 	}
-	return p.importArchiving(ctx, nil, stale, nil, p.now())
+	return p.importArchiving(ctx, nil, stale, nil, p.clock.Now())
 }
 
 // Gone is one resource a delete event names (CloudTrail's DeleteBucket, DeleteContainer or
@@ -462,7 +452,7 @@ func (p *Publisher) ArchiveGone(ctx context.Context, scope Scope, g Gone, select
 	if len(gone) == 0 {
 		return Result{}, nil
 	}
-	return p.importArchiving(ctx, nil, gone, nil, p.now())
+	return p.importArchiving(ctx, nil, gone, nil, p.clock.Now())
 }
 
 // importArchiving imports batch and, archived, the findings of existing that keep does not
@@ -589,8 +579,7 @@ func (p *Publisher) Import(ctx context.Context, fs []types.AwsSecurityFinding) (
 			}
 		}
 		if len(again) > 0 {
-			d := time.Duration(p.rand() * float64(min(5*time.Second, 200*time.Millisecond<<attempt)))
-			if err := p.sleep(ctx, d); err != nil {
+			if err := p.clock.Sleep(ctx, enforce.FullJitter(attempt, 200*time.Millisecond, 5*time.Second, p.rand)); err != nil {
 				return imported, failed, err
 			}
 		}
@@ -632,16 +621,4 @@ func classify(what string, scope Scope, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: %w", what, err)
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -170,7 +170,7 @@ func TestPublishFindingsImportsTheChangedOnes100ToACall(t *testing.T) {
 	h := newHub(t)
 	now := t0.Add(time.Minute)
 	p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithRefresh(30*24*time.Hour),
-		findings.WithClock(func() time.Time { return now }))
+		findings.WithClock(at{&now}))
 	ctx := context.Background()
 
 	res, err := p.PublishFindings(ctx, scope, built(250, t0, false))
@@ -206,7 +206,7 @@ func TestPublishFindingsKeepsTheNewerObservation(t *testing.T) {
 	h := newHub(t)
 	now := t0.Add(3 * time.Hour)
 	p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithRefresh(30*24*time.Hour),
-		findings.WithClock(func() time.Time { return now }))
+		findings.WithClock(at{&now}))
 	ctx := context.Background()
 	newer := built(2, t0.Add(2*time.Hour), true) // c000 drifted
 	older := built(2, t0, false)                 // c000 compliant, earlier
@@ -229,7 +229,7 @@ func TestPublishFindingsFailsRetryablyWhenThrottledPastTheRetries(t *testing.T) 
 	h := newHub(t)
 	now := t0
 	p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithRefresh(time.Hour),
-		findings.WithClock(func() time.Time { return now }))
+		findings.WithClock(at{&now}))
 	h.emu.Script("GetFindings", "", 1, "ThrottlingException")
 	_, err := p.PublishFindings(context.Background(), scope, built(3, t0, false))
 	if err == nil || !enforce.Retryable(err) {
@@ -249,7 +249,7 @@ func TestPublishFindingsImportsARepairOfAPassingFinding(t *testing.T) {
 	h := newHub(t)
 	now := t0.Add(time.Minute)
 	p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithRefresh(30*24*time.Hour),
-		findings.WithClock(func() time.Time { return now }))
+		findings.WithClock(at{&now}))
 	ctx := context.Background()
 	at := func(o enforce.Outcome, d time.Duration) []findings.Finding {
 		return findings.Build(scope, report(entry("c000", o)), t0.Add(d), nil)

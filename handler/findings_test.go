@@ -165,12 +165,12 @@ func TestWithTheWorkQueueWorkersImportAndTheRouterArchives(t *testing.T) {
 	// one last imported 3 days ago, which an unchanged resource's finding may well be (issue
 	// 29: imported only on change), so it must stay.
 	old := &enforce.Report{Entries: []enforce.Entry{{Name: "old-feed", Kind: policy.MediaStore, Outcome: enforce.Drifted}}}
-	then := findings.WithClock(func() time.Time { return time.Now().Add(-33 * 24 * time.Hour) })
+	then := findings.WithClock(clock.NewManual(time.Now().Add(-33 * 24 * time.Hour)))
 	if _, err := findings.NewPublisher(f.hub, then).Publish(ctx, scope, old, nil); err != nil {
 		t.Fatal(err)
 	}
 	quiet := &enforce.Report{Entries: []enforce.Entry{{Name: "quiet-feed", Kind: policy.MediaStore, Outcome: enforce.Drifted}}}
-	recently := findings.WithClock(func() time.Time { return time.Now().Add(-3 * 24 * time.Hour) })
+	recently := findings.WithClock(clock.NewManual(time.Now().Add(-3 * 24 * time.Hour)))
 	if _, err := findings.NewPublisher(f.hub, recently).Publish(ctx, scope, quiet, nil); err != nil {
 		t.Fatal(err)
 	}
