@@ -191,7 +191,7 @@ func classifyCloudFront(err error) error {
 	case errors.As(err, &stale):
 		return fmt.Errorf("%w: %w", errStale, err)
 	}
-	switch errorCode(err) {
+	switch ErrorCode(err) {
 	case "InconsistentQuantities", "IllegalUpdate", "InvalidIfMatchVersion", "TooLongCSPInResponseHeadersPolicy",
 		"TooManyCustomHeadersInResponseHeadersPolicy", "TooManyRemoveHeadersInResponseHeadersPolicy",
 		"ResponseHeadersPolicyAlreadyExists":

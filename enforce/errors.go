@@ -110,10 +110,10 @@ var unavailableCodes = map[string]bool{
 	"InvalidClientTokenId":          true,
 }
 
-// errorCode returns the API error code of err, "" when it is not an API error: the one reader
-// of codes. S3 models few of its errors per operation (GetBucketCors models none), so codes
+// ErrorCode returns the API error code of err, "" when it is not an API error: the one reader
+// of codes (the engine's stores, and the findings' error code field). S3 models few of its errors per operation (GetBucketCors models none), so codes
 // are compared, not types.
-func errorCode(err error) string {
+func ErrorCode(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorCode()
@@ -131,7 +131,7 @@ func unreachable(err error) bool {
 // serviceUnavailable reports whether err says the service does not exist for this account or
 // Region: its endpoint does not resolve, or it answers that it does not know the account.
 func serviceUnavailable(err error) bool {
-	return unreachable(err) || unavailableCodes[errorCode(err)]
+	return unreachable(err) || unavailableCodes[ErrorCode(err)]
 }
 
 // judge marks err terminal when its code or cause says a retry cannot fix it, and returns it
@@ -141,7 +141,7 @@ func judge(err error) error {
 	if err == nil || !Retryable(err) {
 		return err
 	}
-	if terminalCodes[errorCode(err)] || serviceUnavailable(err) {
+	if terminalCodes[ErrorCode(err)] || serviceUnavailable(err) {
 		return Terminal(err)
 	}
 	return err

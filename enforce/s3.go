@@ -86,7 +86,7 @@ func (s s3Store) describe(_ context.Context, _ *meter, name string) (resource, e
 func (s s3Store) tags(ctx context.Context, m *meter, r resource) (map[string]string, error) {
 	out, err := s.c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(r.name), ExpectedBucketOwner: expectedOwner(ctx)},
 		s3Opt(m, opGetBucketTagging))
-	if errorCode(err) == "NoSuchTagSet" {
+	if ErrorCode(err) == "NoSuchTagSet" {
 		return map[string]string{}, nil
 	}
 	if err != nil {
@@ -102,7 +102,7 @@ func (s s3Store) tags(ctx context.Context, m *meter, r resource) (map[string]str
 func (s s3Store) getPolicy(ctx context.Context, m *meter, r resource) (policy.Policy, error) {
 	out, err := s.c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: aws.String(r.name), ExpectedBucketOwner: expectedOwner(ctx)},
 		s3Opt(m, opGetBucketCors))
-	if errorCode(err) == "NoSuchCORSConfiguration" {
+	if ErrorCode(err) == "NoSuchCORSConfiguration" {
 		return nil, nil
 	}
 	if err != nil {
@@ -125,7 +125,7 @@ func (s s3Store) putPolicy(ctx context.Context, m *meter, r resource, p policy.P
 // operation in progress (OperationAborted, 409) is busy and backed off. Throttling (SlowDown)
 // and server errors were already retried by the SDK.
 func classifyS3(err error) error {
-	switch errorCode(err) {
+	switch ErrorCode(err) {
 	case "NoSuchBucket":
 		return fmt.Errorf("%w: %w", errGone, err)
 	case "OperationAborted":

@@ -24,15 +24,12 @@
 package findings
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/aws/smithy-go"
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
@@ -205,19 +202,11 @@ func Build(s Scope, rep *enforce.Report, now time.Time, created map[string]strin
 // Timestamp formats t as ASFF's timestamps (RFC 3339, UTC, milliseconds).
 func Timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-func build(s Scope, e enforce.Entry, b enforce.Baseline, mode enforce.Mode, at string) Finding {
-	ki := info(e.Kind)
-	region := s.Region
-	if ki.global {
-		region = ""
-	}
-	what := ki.noun + " " + e.Name
-	baseline := "the CORS baseline"
-	if b.Parameter != "" {
-		baseline = fmt.Sprintf("the CORS baseline %s (version %d)", b.Parameter, b.Version)
-	}
-	status, severity, title, desc := "", "", "", ""
-	fix := fmt.Sprintf("corsguard writes %s to the %s when it runs in enforce mode (the Lambda with CORSGUARD_MODE=enforce, or `corsguard apply`); run `corsguard diff` to see the difference.", baseline, ki.noun)
+// verdict is what a finding says of an entry's outcome: its compliance status, severity,
+// title, description and remediation, for what (the resource, as "bucket NAME") held to
+// baseline.
+func verdict(e enforce.Entry, what, baseline, noun string, mode enforce.Mode) (status, severity, title, desc, fix string) {
+	fix = fmt.Sprintf("corsguard writes %s to the %s when it runs in enforce mode (the Lambda with CORSGUARD_MODE=enforce, or `corsguard apply`); run `corsguard diff` to see the difference.", baseline, noun)
 	switch e.Outcome {
 	case enforce.Compliant:
 		status, severity = Passed, Informational
@@ -247,6 +236,21 @@ func build(s Scope, e enforce.Entry, b enforce.Baseline, mode enforce.Mode, at s
 		desc = fmt.Sprintf("corsguard could not check %s against %s: %s", what, baseline, e.Error)
 		fix = "See the error; corsguard checks the resource again on its next run."
 	}
+	return status, severity, title, desc, fix
+}
+
+func build(s Scope, e enforce.Entry, b enforce.Baseline, mode enforce.Mode, at string) Finding {
+	ki := info(e.Kind)
+	region := s.Region
+	if ki.global {
+		region = ""
+	}
+	what := ki.noun + " " + e.Name
+	baseline := "the CORS baseline"
+	if b.Parameter != "" {
+		baseline = fmt.Sprintf("the CORS baseline %s (version %d)", b.Parameter, b.Version)
+	}
+	status, severity, title, desc, fix := verdict(e, what, baseline, ki.noun, mode)
 	record := Active
 	if e.Outcome == enforce.Gone {
 		record = Archived
@@ -285,9 +289,8 @@ func build(s Scope, e enforce.Entry, b enforce.Baseline, mode enforce.Mode, at s
 	if e.Outcome == enforce.Failed {
 		// The failure's error code: what the finding's state compares (State), since the
 		// message carries the call's request id and differs on every run.
-		var api smithy.APIError
-		if errors.As(e.Err, &api) && api.ErrorCode() != "" {
-			f.ProductFields[ErrorCodeField] = api.ErrorCode()
+		if code := enforce.ErrorCode(e.Err); code != "" {
+			f.ProductFields[ErrorCodeField] = code
 		}
 	}
 	if b.Parameter != "" {

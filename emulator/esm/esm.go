@@ -266,44 +266,54 @@ func (r *run) poll(ctx context.Context) {
 			r.mu.Unlock()
 			continue
 		}
-		r.stats.EmptyReceives++
-		if r.batches > 0 {
-			if r.m.WaitTimeSeconds == 0 {
-				// Nothing to take until another batch ends (its deletes free FIFO groups)
-				// or starts: wait for that instead of polling.
-				for r.progress == seen && ctx.Err() == nil {
-					r.cond.Wait()
-				}
-			}
-			r.mu.Unlock()
-			continue
-		}
-		if r.receiving > 0 || r.askingIdle {
-			// Another poller may yet find work, or is asking Idle: wait for it rather than
-			// spin on empty receives.
-			for (r.receiving > 0 || r.askingIdle) && r.batches == 0 && ctx.Err() == nil {
-				r.cond.Wait()
-			}
-			r.mu.Unlock()
-			continue
-		}
-		if r.progress != seen {
-			r.mu.Unlock()
-			continue
-		}
-		r.askingIdle = true
-		r.mu.Unlock()
-		more := r.m.Idle != nil && r.m.Idle(ctx)
-		r.mu.Lock()
-		r.askingIdle = false
-		r.progress++ // what Idle did counts: look again before calling it idle
-		r.cond.Broadcast()
-		r.mu.Unlock()
-		if !more {
-			r.cancel()
+		if !r.idle(ctx, seen) {
 			return
 		}
 	}
+}
+
+// idle follows an empty receive, with r.mu held (it releases it): while batches run or other
+// pollers may still find work it waits for them; otherwise it asks Idle. It returns false when
+// the run is over.
+func (r *run) idle(ctx context.Context, seen uint64) bool {
+	r.stats.EmptyReceives++
+	if r.batches > 0 {
+		if r.m.WaitTimeSeconds == 0 {
+			// Nothing to take until another batch ends (its deletes free FIFO groups)
+			// or starts: wait for that instead of polling.
+			for r.progress == seen && ctx.Err() == nil {
+				r.cond.Wait()
+			}
+		}
+		r.mu.Unlock()
+		return true
+	}
+	if r.receiving > 0 || r.askingIdle {
+		// Another poller may yet find work, or is asking Idle: wait for it rather than
+		// spin on empty receives.
+		for (r.receiving > 0 || r.askingIdle) && r.batches == 0 && ctx.Err() == nil {
+			r.cond.Wait()
+		}
+		r.mu.Unlock()
+		return true
+	}
+	if r.progress != seen {
+		r.mu.Unlock()
+		return true
+	}
+	r.askingIdle = true
+	r.mu.Unlock()
+	more := r.m.Idle != nil && r.m.Idle(ctx)
+	r.mu.Lock()
+	r.askingIdle = false
+	r.progress++ // what Idle did counts: look again before calling it idle
+	r.cond.Broadcast()
+	r.mu.Unlock()
+	if !more {
+		r.cancel()
+		return false
+	}
+	return true
 }
 
 // gather adds to msgs, the first receive of a batch, what arrives within the batching window,
