@@ -245,6 +245,22 @@ func (c *Controller) inProcess(ctx context.Context, req Request) *Result {
 	return res
 }
 
+// routed returns the kinds the router enqueues for w (every kind of a sweep; the profile's
+// kind of a profile's change; the kinds w names), and the names w gives of the others.
+func (c *Controller) routed(w enforce.Work, sweep, ofProfile bool) (kinds []policy.Kind, excluded []string) {
+	for _, k := range c.cfg.Worker.Kinds() {
+		if sweep || len(w.Named(k)) > 0 || (ofProfile && w.Profile.Kind == k) {
+			kinds = append(kinds, k)
+		}
+	}
+	for _, k := range policy.Kinds() {
+		if !slices.Contains(kinds, k) {
+			excluded = append(excluded, w.Named(k)...)
+		}
+	}
+	return kinds, excluded
+}
+
 // enqueue is the router: per kind, it checks the baseline (nothing is enqueued under a missing
 // or invalid one: one failure, not one per resource), then enqueues a message per named item,
 // or lists the kind page by page. A kind that fails is reported; the others go on.
@@ -256,18 +272,7 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 	sweep := w.Sweep() && w.Profile == nil
 	// A profile's change lists that profile's resources of its kind only (named none).
 	ofProfile := w.Profile != nil && w.Sweep()
-	var kinds []policy.Kind
-	var excluded []string
-	for _, k := range c.cfg.Worker.Kinds() {
-		if sweep || len(w.Named(k)) > 0 || (ofProfile && w.Profile.Kind == k) {
-			kinds = append(kinds, k)
-		}
-	}
-	for _, k := range policy.Kinds() {
-		if !slices.Contains(kinds, k) {
-			excluded = append(excluded, w.Named(k)...)
-		}
-	}
+	kinds, excluded := c.routed(w, sweep, ofProfile)
 	read := c.cfg.Clock.Now() // no later than the baselines' reads
 	var r *enforce.Report
 	if ofProfile {

@@ -135,35 +135,10 @@ type item struct {
 	msg workqueue.Message
 }
 
-// Work is the worker: it reconciles the items of one batch and settles every message. Per
-// message: a record of another queue is logged and counted, never acted on and never given back;
-// a body that does not decode, a listing of a kind that is no longer a target or a listing
-// that fails for good is terminal; the rest is decided by Decide. A message given back takes
-// the later messages of its own group with it, unprocessed (Powertools'
-// SqsFifoPartialProcessor with skip_group_on_error): a group is one resource, so the other
-// resources of the batch never pay for it. failures lists the message ids to return (the
-// partial batch response); the invocation itself never fails.
-func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures []string, res *Result) {
-	b := c.budgets(ctx)
-	defer b.cancel()
-	started := c.cfg.Clock.Now()
-	reason := fmt.Sprintf("work queue batch of %d", len(batch.Deliveries))
-	rep := &enforce.Report{Mode: c.cfg.Mode, Reason: reason, Started: started, Entries: []enforce.Entry{},
-		Baseline: enforce.Baseline{Valid: true}, APICalls: map[string]int{}}
-	q := &QueueResult{}
-	given := map[string]bool{} // message groups with a message given back
-	settle := func(it item, d Decision) {
-		if d.Action == Done || d.Action == Terminal {
-			return
-		}
-		if err := c.cfg.Queue.GiveBack(b.settle, it.Receipt, d.Delay); err != nil {
-			// It comes back after the queue's visibility timeout instead.
-			c.cfg.Log.WarnContext(ctx, "message not given back", slog.String("message_id", it.ID), slog.String("error", err.Error()))
-		}
-		failures = append(failures, it.ID)
-		given[it.Group] = true
-	}
-
+// accept returns the batch's deliveries to reconcile: records of another queue are counted
+// and ignored; a body that does not decode is reported failed (a retry cannot fix it) and
+// deleted; the function's mode ceiling applies to every message again.
+func (c *Controller) accept(ctx context.Context, home Home, batch Batch, rep *enforce.Report, q *QueueResult) []item {
 	var pending []item
 	for _, d := range batch.Deliveries {
 		if !home.Owns(d.Source) {
@@ -185,10 +160,14 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 		d.Receives = max(d.Receives, 1)
 		pending = append(pending, item{Delivery: d, msg: msg})
 	}
-	all := slices.Clone(pending)
+	return pending
+}
 
-	// Rounds: the first pending item of every group not given back, reconciled together; a
-	// group's next item waits for the next round (usually there is one).
+// rounds reconciles pending: in each round the first pending item of every group not given
+// back, together; a group's next item waits for the next round (usually there is one). An item
+// behind one of its group given back is given back too, which keeps the group's order.
+func (c *Controller) rounds(ctx context.Context, b budgets, pending []item, reason string, rep *enforce.Report, q *QueueResult,
+	given map[string]bool, settle func(item, Decision)) {
 	for len(pending) > 0 {
 		var round, later, lists []item
 		taken := map[string]bool{}
@@ -219,6 +198,41 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 		}
 		pending = later
 	}
+
+}
+
+// Work is the worker: it reconciles the items of one batch and settles every message. Per
+// message: a record of another queue is logged and counted, never acted on and never given back;
+// a body that does not decode, a listing of a kind that is no longer a target or a listing
+// that fails for good is terminal; the rest is decided by Decide. A message given back takes
+// the later messages of its own group with it, unprocessed (Powertools'
+// SqsFifoPartialProcessor with skip_group_on_error): a group is one resource, so the other
+// resources of the batch never pay for it. failures lists the message ids to return (the
+// partial batch response); the invocation itself never fails.
+func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures []string, res *Result) {
+	b := c.budgets(ctx)
+	defer b.cancel()
+	started := c.cfg.Clock.Now()
+	reason := fmt.Sprintf("work queue batch of %d", len(batch.Deliveries))
+	rep := &enforce.Report{Mode: c.cfg.Mode, Reason: reason, Started: started, Entries: []enforce.Entry{},
+		Baseline: enforce.Baseline{Valid: true}, APICalls: map[string]int{}}
+	q := &QueueResult{}
+	given := map[string]bool{} // message groups with a message given back
+	settle := func(it item, d Decision) {
+		if d.Action == Done || d.Action == Terminal {
+			return
+		}
+		if err := c.cfg.Queue.GiveBack(b.settle, it.Receipt, d.Delay); err != nil {
+			// It comes back after the queue's visibility timeout instead.
+			c.cfg.Log.WarnContext(ctx, "message not given back", slog.String("message_id", it.ID), slog.String("error", err.Error()))
+		}
+		failures = append(failures, it.ID)
+		given[it.Group] = true
+	}
+
+	pending := c.accept(ctx, home, batch, rep, q)
+	all := slices.Clone(pending)
+	c.rounds(ctx, b, pending, reason, rep, q, given, settle)
 
 	q.Failures = len(failures)
 	res = &Result{Report: rep, Queue: q}

@@ -224,6 +224,32 @@ const (
 	phaseNamed  = "named:"
 )
 
+// taggedPhase is the first phase of a profile's listing where the store reads tags in bulk: a
+// page of the resources whose profile tag names the profile (mine says which are its); next
+// is the tagged phase's next page, else the named phase when a pattern names the profile too.
+func (e *Engine) taggedPhase(ctx context.Context, m *meter, k *binding, bt bulkTagger, name, tok string, patterned bool,
+	mine func(string, map[string]string, profile.Source) bool) (out []profiled, excluded []string, next string, err error) {
+	tagged, more, _, err := bt.taggedPage(ctx, m, e.rules.TagKey, name, tok)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	for _, n := range slices.Sorted(maps.Keys(tagged)) {
+		switch {
+		case !k.selector.Match(n):
+			excluded = append(excluded, n)
+		case mine(n, tagged[n], profile.SourceTag):
+			out = append(out, profiled{res: bucketResource(n), tags: tagged[n]})
+		}
+	}
+	switch {
+	case more != "":
+		return out, excluded, phaseTagged + more, nil
+	case !patterned:
+		return out, excluded, "", nil // no pattern names it: its tagged resources are all
+	}
+	return out, excluded, phaseNamed, nil
+}
+
 // profilePage returns one page of the resources of k whose baseline is the profile name's:
 // tagged with it, or matched first by its pattern and tagged with no other profile; never an
 // exempt one (the exemption wins). The page's token is the engine's own ("" first, "" after
@@ -248,25 +274,7 @@ func (e *Engine) profilePage(ctx context.Context, m *meter, k *binding, name, to
 		}
 	}
 	if tok, ok := strings.CutPrefix(token, phaseTagged); ok && bulk {
-		tagged, more, _, err := bt.taggedPage(ctx, m, e.rules.TagKey, name, tok)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		for _, n := range slices.Sorted(maps.Keys(tagged)) {
-			switch {
-			case !k.selector.Match(n):
-				excluded = append(excluded, n)
-			case mine(n, tagged[n], profile.SourceTag):
-				out = append(out, profiled{res: bucketResource(n), tags: tagged[n]})
-			}
-		}
-		switch {
-		case more != "":
-			return out, excluded, phaseTagged + more, nil
-		case !patterned:
-			return out, excluded, "", nil // no pattern names it: its tagged resources are all
-		}
-		return out, excluded, phaseNamed, nil
+		return e.taggedPhase(ctx, m, k, bt, name, tok, patterned, mine)
 	} else if ok {
 		token = phaseNamed // the store no longer reads in bulk: list it, reading each one's tags
 	}
