@@ -405,7 +405,6 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 		return drained{}, err
 	}
 	env[config.Workers] = "10" // a whole batch at once
-	url := env[config.QueueURL]
 	// With Security Hub on, the template's findings queue: a standard queue whose mapping
 	// hands the publisher 100 findings messages at a time.
 	hub := strings.EqualFold(env[config.SecurityHub], "true")
@@ -418,58 +417,19 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 	logs := &byteCounter{}
 	// One function instance: its engine, its clients, its handler (a cold start's worth), as
 	// cmd/enforcer wires them.
-	instance := func() (*handler.Handler, error) { return a.function(env, logs) }
+	d := &drain{instance: func() (*handler.Handler, error) { return a.function(env, logs) },
+		arn: "arn:aws:lambda:" + Region + ":" + a.Account() + ":function:corsguard"}
 	type worker struct {
 		h    *handler.Handler
 		used bool
 	}
 	free := make(chan *worker, concurrency)
 	for range concurrency {
-		w, err := instance()
+		w, err := d.instance()
 		if err != nil {
 			return drained{}, err
 		}
 		free <- &worker{h: w}
-	}
-	var res drained
-	var mu sync.Mutex
-	arn := "arn:aws:lambda:" + Region + ":" + a.Account() + ":function:corsguard"
-	// Router instances: Lambda runs each EventBridge invocation in a free execution
-	// environment, or starts one more.
-	var routers []*handler.Handler
-	invoke := func(ctx context.Context, event []byte) (*handler.Result, error) {
-		mu.Lock()
-		var r *handler.Handler
-		if n := len(routers); n > 0 {
-			r, routers = routers[n-1], routers[:n-1]
-		}
-		mu.Unlock()
-		if r == nil {
-			var err error
-			if r, err = instance(); err != nil {
-				return nil, err
-			}
-			mu.Lock()
-			res.routerInstances++
-			mu.Unlock()
-		}
-		defer func() {
-			mu.Lock()
-			routers = append(routers, r)
-			mu.Unlock()
-		}()
-		rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		defer cancel()
-		// The function acts only on events of its own account and Region, which Lambda's
-		// invocation context gives it.
-		rctx = lambdacontext.NewContext(rctx, &lambdacontext.LambdaContext{AwsRequestID: "bench-router", InvokedFunctionArn: arn})
-		began := time.Now()
-		out, err := r.Invoke(rctx, event)
-		mu.Lock()
-		res.functionTime += time.Since(began)
-		res.invocations++
-		mu.Unlock()
-		return out, err
 	}
 	// Routing goes on while the workers drain, as Lambda's mapping polls while the router
 	// still sends.
@@ -482,25 +442,17 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 		defer time.AfterFunc(limit, stop).Stop()
 	}
 	routed := make(chan error, 1)
-	go func() { routed <- route(runCtx, invoke) }()
+	go func() { routed <- route(runCtx, d.invoke) }()
 	var routerErr error
 	done := false
 	m := &esm.Mapping{
-		Client: sqs.NewFromConfig(a.config()), QueueURL: url, QueueARN: a.QueueARN(benchQueue), BatchSize: 10,
+		Client: sqs.NewFromConfig(a.config()), QueueURL: env[config.QueueURL], QueueARN: a.QueueARN(benchQueue), BatchSize: 10,
 		MaximumConcurrency: concurrency, ReportBatchItemFailures: true,
 		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			w := <-free
 			defer func() { free <- w }()
 			w.used = true
-			ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-			defer cancel()
-			ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "bench-worker", InvokedFunctionArn: arn})
-			began := time.Now()
-			resp, _ := w.h.Work(ctx, ev)
-			mu.Lock()
-			res.functionTime += time.Since(began)
-			mu.Unlock()
-			return resp, nil
+			return d.work(ctx, w.h, "bench-worker", ev), nil
 		},
 		// Idle before routing is done: more messages are coming.
 		Idle: func(ctx context.Context) bool {
@@ -517,55 +469,10 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 			return true
 		},
 	}
-	// The publishers: the findings queue's mapping, polling until the workers are done and
-	// the queue is empty.
 	workDone := make(chan struct{})
-	published := make(chan error, 1)
-	var pubStats esm.Stats
-	if hub {
-		pubs := make(chan *handler.Handler, config.PublisherConcurrency)
-		for range config.PublisherConcurrency {
-			p, err := instance()
-			if err != nil {
-				return drained{}, err
-			}
-			pubs <- p
-		}
-		fm := &esm.Mapping{
-			Client: sqs.NewFromConfig(a.config()), QueueURL: env[config.FindingsQueueURL], QueueARN: a.QueueARN(findingsQueue),
-			BatchSize: FindingsBatch, MaximumBatchingWindow: FindingsWindow, MaximumConcurrency: config.PublisherConcurrency,
-			ReportBatchItemFailures: true,
-			Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-				p := <-pubs
-				defer func() { pubs <- p }()
-				ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-				defer cancel()
-				ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "bench-publisher", InvokedFunctionArn: arn})
-				began := time.Now()
-				resp, _ := p.Work(ctx, ev)
-				mu.Lock()
-				res.functionTime += time.Since(began)
-				mu.Unlock()
-				return resp, nil
-			},
-			Idle: func(ctx context.Context) bool {
-				select {
-				case <-workDone:
-					return false
-				case <-time.After(5 * time.Millisecond):
-				case <-ctx.Done():
-					return false
-				}
-				return true
-			},
-		}
-		go func() {
-			st, err := fm.Run(runCtx)
-			pubStats = st
-			published <- err
-		}()
-	} else {
-		published <- nil
+	published, pubStats, err := d.publishers(runCtx, a, env, hub, workDone)
+	if err != nil {
+		return drained{}, err
 	}
 	stats, err := m.Run(runCtx)
 	close(workDone)
@@ -578,6 +485,7 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 	if !done {
 		routerErr = <-routed // stopped by the limit: routing stops with it
 	}
+	res := d.res
 	res.timedOut = runCtx.Err() != nil && ctx.Err() == nil
 	if routerErr != nil && !res.timedOut {
 		return drained{}, fmt.Errorf("router: %w", routerErr)
@@ -593,6 +501,112 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 		}
 	}
 	return res, nil
+}
+
+// drain is what one drainSweep's instances share: how to start one (a cold start), the
+// function's ARN, the router instances at rest, and what the run measures so far.
+type drain struct {
+	instance func() (*handler.Handler, error)
+	arn      string
+	mu       sync.Mutex
+	routers  []*handler.Handler
+	res      drained
+}
+
+// invoke invokes a router instance with one EventBridge event, as Lambda does: a free instance
+// if there is one, a new one (a cold start) if all are busy.
+func (d *drain) invoke(ctx context.Context, event []byte) (*handler.Result, error) {
+	d.mu.Lock()
+	var r *handler.Handler
+	if n := len(d.routers); n > 0 {
+		r, d.routers = d.routers[n-1], d.routers[:n-1]
+	}
+	d.mu.Unlock()
+	if r == nil {
+		var err error
+		if r, err = d.instance(); err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		d.res.routerInstances++
+		d.mu.Unlock()
+	}
+	defer func() {
+		d.mu.Lock()
+		d.routers = append(d.routers, r)
+		d.mu.Unlock()
+	}()
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	// The function acts only on events of its own account and Region, which Lambda's
+	// invocation context gives it.
+	rctx = lambdacontext.NewContext(rctx, &lambdacontext.LambdaContext{AwsRequestID: "bench-router", InvokedFunctionArn: d.arn})
+	began := time.Now()
+	out, err := r.Invoke(rctx, event)
+	d.mu.Lock()
+	d.res.functionTime += time.Since(began)
+	d.res.invocations++
+	d.mu.Unlock()
+	return out, err
+}
+
+// work runs one SQS batch (of either queue) on the instance h as Lambda's mapping does, and
+// counts its time.
+func (d *drain) work(ctx context.Context, h *handler.Handler, id string, ev events.SQSEvent) events.SQSEventResponse {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: id, InvokedFunctionArn: d.arn})
+	began := time.Now()
+	resp, _ := h.Work(ctx, ev)
+	d.mu.Lock()
+	d.res.functionTime += time.Since(began)
+	d.mu.Unlock()
+	return resp
+}
+
+// publishers runs the findings queue's mapping (with Security Hub on), polling until workDone
+// closes and the queue is empty; published says when it is done, and stats what it did then.
+func (d *drain) publishers(ctx context.Context, a *Account, env map[string]string, hub bool, workDone <-chan struct{}) (<-chan error, *esm.Stats, error) {
+	published := make(chan error, 1)
+	stats := &esm.Stats{}
+	if !hub {
+		published <- nil
+		return published, stats, nil
+	}
+	pubs := make(chan *handler.Handler, config.PublisherConcurrency)
+	for range config.PublisherConcurrency {
+		p, err := d.instance()
+		if err != nil {
+			return nil, nil, err
+		}
+		pubs <- p
+	}
+	fm := &esm.Mapping{
+		Client: sqs.NewFromConfig(a.config()), QueueURL: env[config.FindingsQueueURL], QueueARN: a.QueueARN(findingsQueue),
+		BatchSize: FindingsBatch, MaximumBatchingWindow: FindingsWindow, MaximumConcurrency: config.PublisherConcurrency,
+		ReportBatchItemFailures: true,
+		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+			p := <-pubs
+			defer func() { pubs <- p }()
+			return d.work(ctx, p, "bench-publisher", ev), nil
+		},
+		Idle: func(ctx context.Context) bool {
+			select {
+			case <-workDone:
+				return false
+			case <-time.After(5 * time.Millisecond):
+			case <-ctx.Done():
+				return false
+			}
+			return true
+		},
+	}
+	go func() {
+		st, err := fm.Run(ctx)
+		*stats = st
+		published <- err
+	}()
+	return published, stats, nil
 }
 
 // byteCounter counts the bytes written to it, from any goroutine, and keeps none; it also
