@@ -256,26 +256,17 @@ func (a Assumptions) SweepRate(n int, period time.Duration) float64 {
 	return max(a.Rate, float64(n)/(period/2).Seconds())
 }
 
-// Month is the usage of a month of c's sweeps, each scaled from one counted sweep: calls per
-// resource, per drifted resource, per listing page and per invocation as counted; function time
-// the larger of the counted time per resource and the rate's pacing (each of the Concurrency
-// workers keeps to Rate / Concurrency, so Concurrency × n / Rate seconds a sweep); Security
-// Hub's events by c's design.
-func Month(c Case, per SweepCounts, a Assumptions) (Usage, error) {
-	if per.N <= 0 || per.Drifted <= 0 || per.Invocations <= 0 {
-		return nil, fmt.Errorf("cost: the counted sweep needs resources, drifted ones and invocations: %+v", per)
-	}
-	sweeps := float64(a.Month / c.Period)
-	n := float64(c.N)
-	days := a.Month.Hours() / 24
-	driftedPerSweep := n * a.DriftPerDay * c.Period.Hours() / 24
+// sweepCalls is the month's usage of the calls a counted sweep made, scaled to n resources
+// and sweeps sweeps: the operations made once per drifted resource (driftedPerSweep a
+// sweep), once per listing page, once per function instance (workers a sweep), and the others
+// per resource.
+func sweepCalls(per SweepCounts, n, driftedPerSweep, workers, sweeps float64) (Usage, error) {
 	// The operations made once per drifted resource (the exemption's tag read and the write),
 	// once per listing page, once per function instance and baseline version; every other one
 	// is made per resource.
 	perDrifted := []string{"GetBucketTagging", "PutBucketCors"}
 	perPage := []string{"ListBuckets"}
 	perInvocation := []string{"GetParameter", "GetParameters", "GetQueueAttributes"}
-	workers := float64(per.Invocations) / float64(per.N) * n // scaled with the batches
 	u := Usage{}
 	for _, op := range slices.Sorted(maps.Keys(per.Calls)) {
 		count := float64(per.Calls[op])
@@ -297,6 +288,27 @@ func Month(c Case, per SweepCounts, a Assumptions) (Usage, error) {
 		for k, v := range cu {
 			u[k] += v
 		}
+	}
+	return u, nil
+}
+
+// Month is the usage of a month of c's sweeps, each scaled from one counted sweep: calls per
+// resource, per drifted resource, per listing page and per invocation as counted; function time
+// the larger of the counted time per resource and the rate's pacing (each of the Concurrency
+// workers keeps to Rate / Concurrency, so Concurrency × n / Rate seconds a sweep); Security
+// Hub's events by c's design.
+func Month(c Case, per SweepCounts, a Assumptions) (Usage, error) {
+	if per.N <= 0 || per.Drifted <= 0 || per.Invocations <= 0 {
+		return nil, fmt.Errorf("cost: the counted sweep needs resources, drifted ones and invocations: %+v", per)
+	}
+	sweeps := float64(a.Month / c.Period)
+	n := float64(c.N)
+	days := a.Month.Hours() / 24
+	driftedPerSweep := n * a.DriftPerDay * c.Period.Hours() / 24
+	workers := float64(per.Invocations) / float64(per.N) * n // scaled with the batches
+	u, err := sweepCalls(per, n, driftedPerSweep, workers, sweeps)
+	if err != nil {
+		return nil, err
 	}
 	u[SQSFIFO] += a.IdlePolls
 	rate := a.SweepRate(c.N, c.Period)

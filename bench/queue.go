@@ -400,36 +400,18 @@ type routeFunc func(ctx context.Context, invoke invokeFunc) error
 // queue's and the account's. It returns once routing is done and the queue is empty, or once
 // limit (when above 0) has passed: then what was measured so far, timedOut set.
 func drainSweep(ctx context.Context, a *Account, env map[string]string, concurrency int, limit time.Duration, route routeFunc) (drained, error) {
-	env, err := a.queueEnv(env, concurrency)
+	env, hub, err := a.drainEnv(env, concurrency)
 	if err != nil {
 		return drained{}, err
-	}
-	env[config.Workers] = "10" // a whole batch at once
-	// With Security Hub on, the template's findings queue: a standard queue whose mapping
-	// hands the publisher 100 findings messages at a time.
-	hub := strings.EqualFold(env[config.SecurityHub], "true")
-	if hub {
-		if err := a.SeedQueue(findingsQueue, map[string]string{"VisibilityTimeout": "330"}); err != nil {
-			return drained{}, err
-		}
-		env[config.FindingsQueueURL] = a.QueueURL(a.URL, findingsQueue)
 	}
 	logs := &byteCounter{}
 	// One function instance: its engine, its clients, its handler (a cold start's worth), as
 	// cmd/enforcer wires them.
 	d := &drain{instance: func() (*handler.Handler, error) { return a.function(env, logs) },
 		arn: "arn:aws:lambda:" + Region + ":" + a.Account() + ":function:corsguard"}
-	type worker struct {
-		h    *handler.Handler
-		used bool
-	}
-	free := make(chan *worker, concurrency)
-	for range concurrency {
-		w, err := d.instance()
-		if err != nil {
-			return drained{}, err
-		}
-		free <- &worker{h: w}
+	free, err := d.workers(concurrency)
+	if err != nil {
+		return drained{}, err
 	}
 	// Routing goes on while the workers drain, as Lambda's mapping polls while the router
 	// still sends.
@@ -447,13 +429,7 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 	done := false
 	m := &esm.Mapping{
 		Client: sqs.NewFromConfig(a.config()), QueueURL: env[config.QueueURL], QueueARN: a.QueueARN(benchQueue), BatchSize: 10,
-		MaximumConcurrency: concurrency, ReportBatchItemFailures: true,
-		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-			w := <-free
-			defer func() { free <- w }()
-			w.used = true
-			return d.work(ctx, w.h, "bench-worker", ev), nil
-		},
+		MaximumConcurrency: concurrency, ReportBatchItemFailures: true, Function: d.worker(free),
 		// Idle before routing is done: more messages are coming.
 		Idle: func(ctx context.Context) bool {
 			if done {
@@ -503,6 +479,24 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 	return res, nil
 }
 
+// drainEnv is the function's environment for drainSweep: env with the work queue (queueEnv),
+// whole batches at once, and, with Security Hub on (hub), the template's findings queue: a
+// standard queue whose mapping hands the publisher 100 findings messages at a time.
+func (a *Account) drainEnv(env map[string]string, concurrency int) (_ map[string]string, hub bool, err error) {
+	if env, err = a.queueEnv(env, concurrency); err != nil {
+		return nil, false, err
+	}
+	env[config.Workers] = "10"
+	hub = strings.EqualFold(env[config.SecurityHub], "true")
+	if hub {
+		if err := a.SeedQueue(findingsQueue, map[string]string{"VisibilityTimeout": "330"}); err != nil {
+			return nil, false, err
+		}
+		env[config.FindingsQueueURL] = a.QueueURL(a.URL, findingsQueue)
+	}
+	return env, hub, nil
+}
+
 // drain is what one drainSweep's instances share: how to start one (a cold start), the
 // function's ARN, the router instances at rest, and what the run measures so far.
 type drain struct {
@@ -511,6 +505,35 @@ type drain struct {
 	mu       sync.Mutex
 	routers  []*handler.Handler
 	res      drained
+}
+
+// drainWorker is a worker instance, and whether it ran a batch.
+type drainWorker struct {
+	h    *handler.Handler
+	used bool
+}
+
+// workers starts the n worker instances, each its own execution environment.
+func (d *drain) workers(n int) (chan *drainWorker, error) {
+	free := make(chan *drainWorker, n)
+	for range n {
+		w, err := d.instance()
+		if err != nil {
+			return nil, err
+		}
+		free <- &drainWorker{h: w}
+	}
+	return free, nil
+}
+
+// worker is the work queue mapping's function: a batch on a free worker instance.
+func (d *drain) worker(free chan *drainWorker) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		w := <-free
+		defer func() { free <- w }()
+		w.used = true
+		return d.work(ctx, w.h, "bench-worker", ev), nil
+	}
 }
 
 // invoke invokes a router instance with one EventBridge event, as Lambda does: a free instance

@@ -97,32 +97,9 @@ func RunStorm(ctx context.Context, spec StormSpec) (StormResult, error) {
 
 	// CloudTrail's PutBucketCors events: the storm's go to the routers, corsguard's own are
 	// its repairs.
-	var mu sync.Mutex
-	var lastRepair time.Time
-	repairs := 0
+	rep := &stormRepairs{}
 	trail := make(chan []byte, spec.Events)
-	cancel := a.Subscribe(func(ev []byte) {
-		var e struct {
-			DetailType string `json:"detail-type"`
-			Detail     struct {
-				EventName    string `json:"eventName"`
-				UserIdentity struct {
-					AccessKeyID string `json:"accessKeyId"`
-				} `json:"userIdentity"`
-			} `json:"detail"`
-		}
-		if json.Unmarshal(ev, &e) != nil || e.DetailType != "AWS API Call via CloudTrail" || e.Detail.EventName != "PutBucketCors" {
-			return
-		}
-		switch e.Detail.UserIdentity.AccessKeyID {
-		case stormKey:
-			trail <- ev
-		case AccessKey:
-			mu.Lock()
-			lastRepair, repairs = time.Now(), repairs+1
-			mu.Unlock()
-		}
-	})
+	cancel := a.Subscribe(rep.sort(trail))
 	defer cancel()
 
 	cfg := a.config()
@@ -135,56 +112,18 @@ func RunStorm(ctx context.Context, spec StormSpec) (StormResult, error) {
 	if spec.SecurityHub {
 		env[config.SecurityHub] = "true"
 	}
-	var first, last time.Time
-	routed, failed, firstErr := 0, 0, ""
-	storm := func(ctx context.Context, invoke invokeFunc) error {
-		// The writes, evenly spaced; each answers after its event is on the channel.
-		wrote := make(chan error, 1)
-		go func() {
-			defer close(trail)
-			first = time.Now()
-			step := spec.Over / time.Duration(max(spec.Events, 1))
-			for i, name := range names {
-				if d := time.Until(first.Add(time.Duration(i) * step)); d > 0 {
-					time.Sleep(d)
-				}
-				if _, err := writer.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(name),
-					CORSConfiguration: &s3types.CORSConfiguration{CORSRules: corsconv.ToS3(other())}}); err != nil {
-					wrote <- fmt.Errorf("drift %s: %w", name, err)
-					return
-				}
-			}
-			last = time.Now()
-			wrote <- nil
-		}()
-		var wg sync.WaitGroup
-		for ev := range trail {
-			routed++
-			wg.Go(func() {
-				out, err := invoke(ctx, ev)
-				if err == nil && (out.Queue == nil || out.Queue.Enqueued != 1) {
-					err = fmt.Errorf("the router did not enqueue its bucket: %s", out.Note)
-				}
-				if err != nil {
-					mu.Lock()
-					if failed++; firstErr == "" {
-						firstErr = err.Error()
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		return <-wrote
-	}
-	d, err := drainSweep(ctx, a, env, spec.Concurrency, spec.Limit, storm)
+	st := &stormRouting{writer: writer, names: names, over: spec.Over, trail: trail}
+	d, err := drainSweep(ctx, a, env, spec.Concurrency, spec.Limit, st.route)
 	if err != nil {
 		return StormResult{}, err
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	res := StormResult{Spec: spec, TimedOut: d.timedOut, Wall: d.wall, Routed: routed, RouterInstances: d.routerInstances, WorkerInstances: d.workerInstances,
-		Repairs: repairs, RouterFailures: failed, RouterError: firstErr, Reported: d.reported, Calls: a.Calls(), Throttled: a.Throttled(), ThrottledOps: a.Emulator.Throttled()}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	repairs, lastRepair, first, last := rep.n, rep.last, st.first, st.last
+	res := StormResult{Spec: spec, TimedOut: d.timedOut, Wall: d.wall, Routed: st.routed, RouterInstances: d.routerInstances, WorkerInstances: d.workerInstances,
+		Repairs: repairs, RouterFailures: st.failed, RouterError: st.firstErr, Reported: d.reported, Calls: a.Calls(), Throttled: a.Throttled(), ThrottledOps: a.Emulator.Throttled()}
 	if repairs > 0 {
 		res.LastRepair = lastRepair.Sub(first)
 		if !last.IsZero() {
@@ -202,3 +141,103 @@ func RunStorm(ctx context.Context, spec StormSpec) (StormResult, error) {
 // queue rows' rate, workers and latency.
 var StormFullSpec = StormSpec{Events: 1000, Over: 10 * time.Second, Rate: 1000, Concurrency: 16, Latency: 2 * time.Millisecond, SecurityHub: true,
 	Limit: 5 * time.Minute}
+
+// stormRepairs counts corsguard's own PutBucketCors calls, its repairs, and when the last came.
+type stormRepairs struct {
+	mu   sync.Mutex
+	last time.Time
+	n    int
+}
+
+// sort sorts CloudTrail's PutBucketCors events: the storm's go to trail (for the routers),
+// corsguard's own are its repairs.
+func (r *stormRepairs) sort(trail chan<- []byte) func([]byte) {
+	return func(ev []byte) {
+		var e struct {
+			DetailType string `json:"detail-type"`
+			Detail     struct {
+				EventName    string `json:"eventName"`
+				UserIdentity struct {
+					AccessKeyID string `json:"accessKeyId"`
+				} `json:"userIdentity"`
+			} `json:"detail"`
+		}
+		if json.Unmarshal(ev, &e) != nil || e.DetailType != "AWS API Call via CloudTrail" || e.Detail.EventName != "PutBucketCors" {
+			return
+		}
+		switch e.Detail.UserIdentity.AccessKeyID {
+		case stormKey:
+			trail <- ev
+		case AccessKey:
+			r.mu.Lock()
+			r.last, r.n = time.Now(), r.n+1
+			r.mu.Unlock()
+		}
+	}
+}
+
+// writeStorm drifts every bucket of names, the writes evenly spaced over over, and returns
+// when the first and the last was made.
+func writeStorm(ctx context.Context, writer *s3.Client, names []string, over time.Duration) (first, last time.Time, err error) {
+	first = time.Now()
+	step := over / time.Duration(max(len(names), 1))
+	for i, name := range names {
+		if d := time.Until(first.Add(time.Duration(i) * step)); d > 0 {
+			time.Sleep(d)
+		}
+		if _, err := writer.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(name),
+			CORSConfiguration: &s3types.CORSConfiguration{CORSRules: corsconv.ToS3(other())}}); err != nil {
+			return first, time.Time{}, fmt.Errorf("drift %s: %w", name, err)
+		}
+	}
+	return first, time.Now(), nil
+}
+
+// stormRouting is the storm's routing: the writes, and the routers invoked with each of their
+// CloudTrail events as it comes; and what it counted.
+type stormRouting struct {
+	writer      *s3.Client
+	names       []string
+	over        time.Duration
+	trail       chan []byte
+	mu          sync.Mutex
+	first, last time.Time // of the writes
+	routed      int
+	failed      int
+	firstErr    string
+}
+
+// route drifts the buckets, evenly spaced, and invokes a router with each write's event as it
+// arrives on the trail: the routeFunc of drainSweep.
+func (st *stormRouting) route(ctx context.Context, invoke invokeFunc) error {
+	wrote := make(chan error, 1)
+	go func() {
+		defer close(st.trail)
+		first, last, err := writeStorm(ctx, st.writer, st.names, st.over)
+		st.mu.Lock()
+		st.first, st.last = first, last
+		st.mu.Unlock()
+		wrote <- err
+	}()
+	var wg sync.WaitGroup
+	for ev := range st.trail {
+		st.mu.Lock()
+		st.routed++
+		st.mu.Unlock()
+		wg.Go(func() {
+			out, err := invoke(ctx, ev)
+			if err == nil && (out.Queue == nil || out.Queue.Enqueued != 1) {
+				err = fmt.Errorf("the router did not enqueue its bucket: %s", out.Note)
+			}
+			if err != nil {
+				st.mu.Lock()
+				if st.failed++; st.firstErr == "" {
+					st.firstErr = err.Error()
+				}
+				st.mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return <-wrote
+}

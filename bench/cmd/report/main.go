@@ -613,7 +613,33 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 		b.pf("")
 	}
 
-	// Summary.
+	renderSummary(&b, a, bb, armSize, hub)
+	renderNoise(&b, a, bb)
+
+	renderMethod(&b)
+	renderSweeps(&b, a, bb)
+	renderQueue(&b, a.queue)
+	b.WriteString(hub.body)
+	renderCompliance(&b, a, bb)
+	renderColdStart(&b, a, bb, armSize, helloArmSize)
+	renderGrowth(&b, a, bb)
+	renderCost(&b, a)
+
+	b.pf("## Go benchmarks")
+	b.pf("")
+	b.pf("`go test -run '^$' -bench . -benchmem -count 2 ./bench/`: the CPU and allocation cost of one sweep")
+	b.pf("in-process (engine, SDK and emulator together, no latency, no rate limit), every container compliant")
+	b.pf("or 30%% drifted. These are absolute figures of this machine, for comparing commits, not a target.")
+	b.pf("")
+	b.pf("```")
+	b.pf("%s", gobench)
+	b.pf("```")
+	return b.Bytes()
+}
+
+// renderSummary writes the summary table: each headline result of both passes against its
+// target.
+func renderSummary(b *w, a, bb pass, armSize int64, hub carried) {
 	s100, s1000 := a.sweeps[1], a.sweeps[2]
 	sb, sm := a.sweeps[sweepBuckets], a.sweeps[sweepMixed]
 	b.pf("## Summary")
@@ -675,27 +701,6 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 		b.pf("%s", row)
 	}
 	b.pf("")
-	renderNoise(&b, a, bb)
-
-	renderMethod(&b)
-	renderSweeps(&b, a, bb)
-	renderQueue(&b, a.queue)
-	b.WriteString(hub.body)
-	renderCompliance(&b, a, bb)
-	renderColdStart(&b, a, bb, armSize, helloArmSize)
-	renderGrowth(&b, a, bb)
-	renderCost(&b, a)
-
-	b.pf("## Go benchmarks")
-	b.pf("")
-	b.pf("`go test -run '^$' -bench . -benchmem -count 2 ./bench/`: the CPU and allocation cost of one sweep")
-	b.pf("in-process (engine, SDK and emulator together, no latency, no rate limit), every container compliant")
-	b.pf("or 30%% drifted. These are absolute figures of this machine, for comparing commits, not a target.")
-	b.pf("")
-	b.pf("```")
-	b.pf("%s", gobench)
-	b.pf("```")
-	return b.Bytes()
 }
 
 // renderNoise says how far pass B differed from pass A, for each kind of figure.
