@@ -61,10 +61,7 @@ func (c *Controller) Publish(ctx context.Context, home Home, batch Batch) (failu
 	var fs []findings.Finding
 	var ids []string
 	for _, d := range batch.Deliveries {
-		if !home.Owns(d.Source) {
-			q.Foreign++
-			c.cfg.Log.WarnContext(ctx, "record of another queue ignored", slog.String("message_id", d.ID),
-				slog.String("event_source_arn", d.Source), slog.String("own_queue", home.Queue))
+		if c.foreign(ctx, home, d, q) {
 			continue
 		}
 		scope, got, err := findings.DecodeMessage(d.Body)

@@ -129,6 +129,18 @@ func (h Home) Owns(source string) bool {
 	return err == nil && a.Service == "sqs" && a.Region == h.Region && a.AccountID == h.Account && a.Resource == h.Queue
 }
 
+// foreign reports whether d is a record of another queue than home's, which the worker and
+// the publisher count, log and ignore: acting on it could touch what is not ours.
+func (c *Controller) foreign(ctx context.Context, home Home, d Delivery, q *QueueResult) bool {
+	if home.Owns(d.Source) {
+		return false
+	}
+	q.Foreign++
+	c.cfg.Log.WarnContext(ctx, "record of another queue ignored", slog.String("message_id", d.ID),
+		slog.String("event_source_arn", d.Source), slog.String("own_queue", home.Queue))
+	return true
+}
+
 // item is one delivered message, decoded, with what the worker needs to settle it.
 type item struct {
 	Delivery
@@ -141,10 +153,7 @@ type item struct {
 func (c *Controller) accept(ctx context.Context, home Home, batch Batch, rep *enforce.Report, q *QueueResult) []item {
 	var pending []item
 	for _, d := range batch.Deliveries {
-		if !home.Owns(d.Source) {
-			q.Foreign++
-			c.cfg.Log.WarnContext(ctx, "record of another queue ignored", slog.String("message_id", d.ID),
-				slog.String("event_source_arn", d.Source), slog.String("own_queue", home.Queue))
+		if c.foreign(ctx, home, d, q) {
 			continue
 		}
 		msg, err := workqueue.Decode(d.Body)
