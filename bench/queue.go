@@ -121,8 +121,11 @@ func shares(spec QueueSweepSpec, qs []emulator.Quota) map[string]Share {
 		out[op] = Share{rate, from}
 	}
 	rate := strconv.FormatFloat(spec.Rate, 'f', -1, 64)
-	for _, op := range append(slices.Clone(s3Ops), ssmReadOps...) {
+	for _, op := range s3Ops {
 		capped(op, spec.Rate, config.Rate+" "+rate+"/s")
+	}
+	for _, op := range ssmReadOps {
+		capped(op, enforce.DefaultSSMRate, fmt.Sprintf("%s %g/s (its default)", config.SSMRate, enforce.DefaultSSMRate))
 	}
 	if spec.SecurityHub {
 		hub := cmp0(spec.SecurityHubRate, findings.DefaultImportRate)

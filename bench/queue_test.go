@@ -56,8 +56,8 @@ func TestRunQueueSweepWithSecurityHubCountsFindingsAndShares(t *testing.T) {
 	if res.PublisherInvocations == 0 || res.FindingsMessages != res.Records/10 && res.FindingsMessages < 3 {
 		t.Errorf("%d publisher invocations of %d findings messages: want the workers' findings through the findings queue", res.PublisherInvocations, res.FindingsMessages)
 	}
-	if s := res.Shares["GetParameter"]; s.Rate != 40 {
-		t.Errorf("GetParameter share %+v, want 1000/s capped at SSM's 40/s", s)
+	if s := res.Shares["GetParameter"]; s.Rate != 10 {
+		t.Errorf("GetParameter share %+v, want CORSGUARD_SSM_RATE's default 10/s", s)
 	}
 	if s := res.Shares["SendMessageBatch"]; s.Rate != 300 {
 		t.Errorf("SendMessageBatch share %+v, want the FIFO queue's 300/s", s)

@@ -52,7 +52,7 @@ func TestRenderQueueRowsAndSplice(t *testing.T) {
 	renderQueue(&b, q)
 	out := b.String()
 	for _, want := range []string{"| buckets | 20 | Security Hub off | 6 | 20 | – |", "| buckets | 20 | Security Hub on | 6 | 20 | 20 of 20 |",
-		"| BatchImportFindings | 5/s | CORSGUARD_SECURITY_HUB_RATE 5/s |", "| GetParameter | 40/s | CORSGUARD_RATE 1000/s capped at AWS's quota 40/s |",
+		"| BatchImportFindings | 5/s | CORSGUARD_SECURITY_HUB_RATE 5/s |", "| GetParameter | 10/s | CORSGUARD_SSM_RATE 10/s (its default) |",
 		"| 10 | 100ms | Security Hub on |", "| ssm | GetParameter, GetParameters, GetParametersByPath | 40/s | 40 | account | AWS General Reference",
 		"| securityhub | BatchImportFindings | 10/s | 30 | account |", "| securityhub | GetFindings | 3/s | 6 | account |"} {
 		if !strings.Contains(out, want) {
