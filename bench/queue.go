@@ -158,12 +158,12 @@ func cmp0(v, def float64) float64 {
 }
 
 // Busiest is the operation whose calls (answered, not throttled) take longest at corsguard's
-// rate for it: the one that sets the bound.
+// rate for it, the mappings' polling left out (pollOp): the one that sets the bound.
 func (r QueueSweepResult) Busiest() (op string, calls int, s Share) {
 	best := -1.0
 	for _, o := range slices.Sorted(maps.Keys(r.Calls)) {
 		sh, ok := r.Shares[o]
-		if !ok || sh.Rate <= 0 || math.IsInf(sh.Rate, 1) {
+		if !ok || sh.Rate <= 0 || math.IsInf(sh.Rate, 1) || o == pollOp {
 			continue
 		}
 		n := r.Answered(o) // a throttled answer served nothing
@@ -176,6 +176,12 @@ func (r QueueSweepResult) Busiest() (op string, calls int, s Share) {
 	}
 	return op, calls, s
 }
+
+// pollOp is the event source mappings' polling: how often emulator/esm receives, empty
+// receives included, is the player's way (it does not long-poll as Lambda's pollers do), not
+// corsguard's, so the bound leaves it out. The mappings' deletes (one per batch, as Lambda's)
+// stay in.
+const pollOp = "ReceiveMessage"
 
 // Bound is the largest, over the operations the sweep made, of their answered calls ÷ the rate
 // corsguard is configured to use for them (Shares), plus one latency: no sweep that keeps to

@@ -67,7 +67,7 @@ func TestRunQueueSweepWithSecurityHubCountsFindingsAndShares(t *testing.T) {
 	}
 	op, calls, s := res.Busiest()
 	for o, n := range res.Calls {
-		if sh, ok := res.Shares[o]; ok && float64(n)/sh.Rate > float64(calls)/s.Rate {
+		if sh, ok := res.Shares[o]; ok && o != pollOp && float64(n)/sh.Rate > float64(calls)/s.Rate {
 			t.Errorf("busiest %s (%d at %g/s), but %s made %d at %g/s", op, calls, s.Rate, o, n, sh.Rate)
 		}
 	}

@@ -153,6 +153,8 @@ func renderQueue(b *w, q queueRun) {
 	b.pf("- **Bound** = the largest, over every operation the sweep made, of its calls (answered, not throttled) ÷ the rate")
 	b.pf("  corsguard is configured to use for it, all instances together: its share, never above AWS's quota; where")
 	b.pf("  corsguard sets no rate of its own (SQS's FIFO work queue), AWS's quota. Plus one latency. The operation is named.")
+	b.pf("  ReceiveMessage is left out: emulator/esm's pollers receive without long polling (empty receives included),")
+	b.pf("  which is the player's way, not corsguard's nor Lambda's; the mappings' DeleteMessageBatch (one per batch) stays in.")
 	b.pf("- **SSM reads** are GetParameter, GetParameters and GetParametersByPath calls answered; the minimum is one read by")
 	b.pf("  the router and one per worker instance that ran, for the one baseline version (issue 23).")
 	b.pf("- **Imports** are BatchImportFindings calls answered ÷ ⌈findings ÷ 100⌉ (100 findings a call).")
