@@ -106,7 +106,7 @@ e2e: $(BIN)/aws-lambda-rie ## the real bootstrap under aws-lambda-rie against th
 	$(GO) test -race -count=1 ./e2e/
 
 .PHONY: bench
-bench: $(BIN)/aws-lambda-rie ## measure against the limits (sweeps, time to compliance, cold start, growth; about 4 min, see the run time in docs/BENCHMARKS.md) and rewrite docs/BENCHMARKS.md
+bench: $(BIN)/aws-lambda-rie ## measure against the limits (sweeps, time to compliance, cold start, growth; about 20 min, 12 of them the work queue's rows; see the run time in docs/BENCHMARKS.md) and rewrite docs/BENCHMARKS.md
 	$(GO) run ./bench/cmd/report -out docs/BENCHMARKS.md -rie $(BIN)/aws-lambda-rie
 
 .PHONY: bench-queue

@@ -19,6 +19,7 @@ import (
 
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/emulator/esm"
+	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/wiring/config"
