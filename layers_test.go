@@ -30,6 +30,7 @@ var layers = []struct {
 	{"policy", 0, product},
 	{"events", 0, product},   // sample events: data only
 	{"clock", 0, product},    // the one seam for time: Clock, the wall clock, Sleep, the manual clock
+	{"sqsbatch", 0, product}, // SendMessageBatch with the refused entries sent again: the work queue and the findings queue share it
 	{"profile", 1, product},  // which baseline a resource gets (exemption, tag, pattern, default): pure
 	{"enforce/", 1, product}, // the engine's edges, such as corsconv (SDK shapes <-> policy)
 	{"enforce", 2, product},

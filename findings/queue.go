@@ -2,15 +2,12 @@ package findings
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/corsguard/corsguard/enforce"
+	"github.com/corsguard/corsguard/sqsbatch"
 )
 
 // The findings queue (docs/security-hub.md, "The publisher"): on the work queue's path the
@@ -250,9 +248,6 @@ func QueueMappingActions() []string {
 	return []string{"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}
 }
 
-// sendAttempts bounds how often entries that SQS refused in a batch are sent again.
-const sendAttempts = 3
-
 // Outbox hands findings to the findings queue at one URL. It is safe for concurrent use.
 type Outbox struct {
 	api OutboxAPI
@@ -295,40 +290,15 @@ func (o *Outbox) Hand(ctx context.Context, scope Scope, fs []Finding) (int, erro
 }
 
 func (o *Outbox) send(ctx context.Context, bodies []string) error {
-	pending := map[string]string{}
+	entries := make([]types.SendMessageBatchRequestEntry, len(bodies))
 	for i, b := range bodies {
-		pending[strconv.Itoa(i)] = b
+		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(b)}
 	}
-	var last error
-	for range sendAttempts {
-		in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(o.url)}
-		for _, id := range sortedKeys(pending) {
-			in.Entries = append(in.Entries, types.SendMessageBatchRequestEntry{Id: aws.String(id), MessageBody: aws.String(pending[id])})
-		}
-		out, err := o.api.SendMessageBatch(ctx, in)
-		if err != nil {
-			return classifySQS(fmt.Errorf("send %d findings messages: %w", len(in.Entries), err))
-		}
-		for _, ok := range out.Successful {
-			delete(pending, aws.ToString(ok.Id))
-		}
-		if len(pending) == 0 {
-			return nil
-		}
-		last = nil
-		for _, f := range out.Failed {
-			last = errors.Join(last, fmt.Errorf("%s %s", aws.ToString(f.Code), aws.ToString(f.Message)))
-		}
+	err := sqsbatch.Send(ctx, o.api, o.url, entries, nil, func(id string) string { return "findings message " + id })
+	if err != nil {
+		return classifySQS(fmt.Errorf("findings: %w", err))
 	}
-	return fmt.Errorf("send findings messages: %d refused: %w", len(pending), last)
-}
-
-func sortedKeys(m map[string]string) []string {
-	return slices.SortedFunc(maps.Keys(m), func(a, b string) int {
-		x, _ := strconv.Atoi(a)
-		y, _ := strconv.Atoi(b)
-		return cmp.Compare(x, y)
-	})
+	return nil
 }
 
 // classifySQS makes a denied call or a missing queue terminal.

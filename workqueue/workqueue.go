@@ -31,6 +31,7 @@ import (
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/profile"
+	"github.com/corsguard/corsguard/sqsbatch"
 )
 
 // Op says what a message asks of the worker.
@@ -274,9 +275,6 @@ const (
 // BatchSize is the most messages one SendMessageBatch takes.
 const BatchSize = 10
 
-// sendAttempts bounds how often the entries SQS refused in a batch are sent again.
-const sendAttempts = 3
-
 // Queue is the work queue at one URL. It is safe for concurrent use.
 type Queue struct {
 	c   SQSAPI
@@ -322,43 +320,19 @@ func (q *Queue) Send(ctx context.Context, msgs []Message) error {
 }
 
 func (q *Queue) sendBatch(ctx context.Context, msgs []Message) error {
-	pending := map[string]Message{}
+	entries := make([]types.SendMessageBatchRequestEntry, len(msgs))
 	for i, m := range msgs {
-		pending[strconv.Itoa(i)] = m
-	}
-	var last error
-	for range sendAttempts {
-		in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.url)}
-		for i := range len(msgs) { // in order: FIFO keeps the order of the entries within a batch
-			id := strconv.Itoa(i)
-			m, ok := pending[id]
-			if !ok {
-				continue
-			}
-			in.Entries = append(in.Entries, types.SendMessageBatchRequestEntry{
-				Id:                     aws.String(id),
-				MessageBody:            aws.String(m.Body()),
-				MessageGroupId:         aws.String(m.GroupID()),
-				MessageDeduplicationId: aws.String(m.DeduplicationID()),
-			})
-		}
-		q.count(ActionSendMessage)
-		out, err := q.c.SendMessageBatch(ctx, in)
-		if err != nil {
-			return fmt.Errorf("send %d messages: %w", len(in.Entries), err)
-		}
-		for _, ok := range out.Successful {
-			delete(pending, aws.ToString(ok.Id))
-		}
-		if len(pending) == 0 {
-			return nil
-		}
-		last = nil
-		for _, f := range out.Failed {
-			last = errors.Join(last, fmt.Errorf("%s: %s %s", pending[aws.ToString(f.Id)].GroupID(), aws.ToString(f.Code), aws.ToString(f.Message)))
+		entries[i] = types.SendMessageBatchRequestEntry{
+			Id:                     aws.String(strconv.Itoa(i)),
+			MessageBody:            aws.String(m.Body()),
+			MessageGroupId:         aws.String(m.GroupID()),
+			MessageDeduplicationId: aws.String(m.DeduplicationID()),
 		}
 	}
-	return fmt.Errorf("send messages: %d refused: %w", len(pending), last)
+	return sqsbatch.Send(ctx, q.c, q.url, entries, func() { q.count(ActionSendMessage) }, func(id string) string {
+		i, _ := strconv.Atoi(id)
+		return msgs[i].GroupID()
+	})
 }
 
 // MaxVisibility is the longest visibility SQS allows (12 hours).
