@@ -43,16 +43,7 @@ type SweepOutput struct {
 // client, and runs one enforce sweep of every resource of the configured kinds
 // (CORSGUARD_TARGETS).
 func Sweep(ctx context.Context, getenv func(string) string) (SweepOutput, error) {
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return SweepOutput{}, err
-	}
-	awsCfg, err := awsclient.FromEnvironment(getenv)
-	if err != nil {
-		return SweepOutput{}, err
-	}
-	awsCfg.HTTPClient = emulator.HTTPClient()
-	engine, err := enforce.New(cfg.Engine, ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
+	engine, err := engineFromEnv(getenv)
 	if err != nil {
 		return SweepOutput{}, err
 	}
@@ -61,6 +52,22 @@ func Sweep(ctx context.Context, getenv func(string) string) (SweepOutput, error)
 	rep := engine.Run(ctx, enforce.Work{Mode: enforce.ModeEnforce, Reason: "benchmark sweep"})
 	return SweepOutput{Duration: rep.Duration, APICalls: rep.APICalls, Totals: rep.Totals, Succeeded: rep.Succeeded,
 		Error: rep.Error, PeakRSS: peakRSS()}, nil
+}
+
+// engineFromEnv builds the engine from getenv exactly as the Lambda does (config.Load,
+// awsclient.FromEnvironment with its retryer), except that requests use the emulator's loopback
+// HTTP client.
+func engineFromEnv(getenv func(string) string) (*enforce.Engine, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsclient.FromEnvironment(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg.HTTPClient = emulator.HTTPClient()
+	return enforce.New(cfg.Engine, ssm.NewFromConfig(awsCfg), awsclient.Stores(awsCfg, cfg.Engine.Targets)...)
 }
 
 // peakRSS returns this process's peak resident memory in bytes, from VmHWM in

@@ -87,7 +87,21 @@ func main() {
 	hubN := flag.Int("queue-hub", 0, "measure only the sweep of this many buckets with Security Hub on (section 1c; 100000 takes about an hour, GetFindings-bound) and rewrite only its parts of -out")
 	hubSave := flag.String("queue-hub-save", "", "with -queue-hub: also save what it measured, as JSON, to this file")
 	hubFrom := flag.String("queue-hub-from", "", "rewrite section 1c of -out from a sweep saved by -queue-hub-save, without measuring")
+	profilesOnly := flag.Bool("profiles", false, "measure only the profiles' sweep and change (issue 24; seconds), and rewrite only their parts of -out (section 1d and the summary's profiles rows), saying so at its top")
 	flag.Parse()
+	if *profilesOnly {
+		began := time.Now()
+		r, err := measureProfiles(context.Background())
+		if err == nil {
+			err = spliceProfiles(*out, began, time.Since(began), r)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+		logf("rewrote the profiles' parts of %s in %v", *out, time.Since(began).Round(time.Second))
+		return
+	}
 	if *hubN > 0 || *hubFrom != "" {
 		if err := hubOnly(context.Background(), *out, *hubN, *hubSave, *hubFrom); err != nil {
 			fmt.Fprintln(os.Stderr, "report:", err)
@@ -118,6 +132,7 @@ func main() {
 type pass struct {
 	sweeps     []bench.SweepResult
 	queue      queueRun               // pass A only: the work queue's sweeps and storm
+	profiles   *bench.ProfilesResult  // pass A only: section 1d
 	apis       []bench.APISweepResult // pass A only: function URLs and HTTP APIs through the queue
 	growth     []bench.SweepResult
 	compliance [][]bench.ComplianceRow // per backoff
@@ -244,6 +259,9 @@ func measure(ctx context.Context, p *pass, i int, bins binaries, rie string, sta
 			return err
 		}
 		p.queue = q
+		if p.profiles, err = measureProfiles(ctx); err != nil {
+			return err
+		}
 		spec := bench.APISweepFullSpec
 		logf("pass %s: queue sweep of %d function URLs and %d HTTP APIs at AWS's quotas", name, spec.URLs, spec.APIs)
 		r, err := bench.RunAPISweep(ctx, spec)
@@ -620,6 +638,7 @@ func render(m machineInfo, began time.Time, took time.Duration, gobench string, 
 	renderSweeps(&b, a, bb)
 	renderQueue(&b, a.queue)
 	b.WriteString(hub.body)
+	renderProfiles(&b, a.profiles)
 	renderCompliance(&b, a, bb)
 	renderColdStart(&b, a, bb, armSize, helloArmSize)
 	renderGrowth(&b, a, bb)
@@ -698,6 +717,9 @@ func renderSummary(b *w, a, bb pass, armSize int64, hub carried) {
 		b.pf("%s", row)
 	}
 	for _, row := range hub.rows {
+		b.pf("%s", row)
+	}
+	for _, row := range profilesSummaryRows(a.profiles) {
 		b.pf("%s", row)
 	}
 	b.pf("")

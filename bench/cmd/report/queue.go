@@ -105,7 +105,7 @@ var (
 		before: []string{"\n## 1c. ", "\n## 2. "}}
 	hubSection = section{heading: "## 1c. The work queue at 100,000 buckets with Security Hub on", prefix: "| work queue with Security Hub, ",
 		note:   "Section 1c and the summary's row of it measured apart:",
-		before: []string{"\n## 2. "}}
+		before: []string{"\n## 1d. ", "\n## 2. "}}
 )
 
 // queueSummaryRows are the summary's rows of the work queue (prefix first): each sweep's wall ÷

@@ -120,3 +120,48 @@ func TestRenderQueueRowsAndSplice(t *testing.T) {
 		t.Errorf("carried section 1c:\n%s\nrows %q\nnote %q", body, rows, note)
 	}
 }
+
+// TestRenderProfilesAndSplice measures the profiles' runs at a small size and splices them into
+// a document twice: section 1d goes before section 2 once, with its two summary rows met and
+// each run's calls ÷ minimum at 1.00; a section 1c spliced afterwards goes before it.
+func TestRenderProfilesAndSplice(t *testing.T) {
+	r, err := bench.RunProfiles(context.Background(), bench.ProfilesSpec{N: 60, Rate: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	old := "# Benchmarks\n\nRun: then.\n\n## Summary\n\n| result | target | pass A | pass B | |\n|---|---|---|---|---|\n| sweep | ≤ 1.15 | 1.00 | 1.00 | met |\n\n" +
+		"## 1b. The work queue at AWS's quotas\n\nqueue\n\n## 2. Time to compliance\n\nstays\n"
+	if err := os.WriteFile(doc, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // twice: the second replaces what the first wrote
+		if err := spliceProfiles(doc, time.Now(), time.Second, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := spliceHub(doc, hubRun{Began: time.Now(), Commit: "abc1234", Command: "hub"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(got)
+	for _, want := range []string{
+		"| sweep | ≤ 1.15 | 1.00 | 1.00 | met |\n" + profilesSection.prefix + "sweep of 60 buckets (players, uploads, partners, default): calls ÷ minimum | 1.00, every bucket at its profile's baseline | 1.00 | | met: 59 of 59 converged;",
+		profilesSection.prefix + "change of the uploads profile's S3 parameter: calls ÷ minimum | 1.00, exactly the upload buckets | 1.00 | | met: 20 of 20 converged, 0 CORS calls",
+		"| sweep | **all** |", "| uploads change | **all** |", "`/corsguard/profiles/s3/archive` 1 (1)",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in:\n%s", want, text)
+		}
+	}
+	b1, c1, d1, s2 := strings.Index(text, queueSection.heading), strings.Index(text, hubSection.heading), strings.Index(text, profilesSection.heading), strings.Index(text, "## 2. Time")
+	if b1 < 0 || c1 < b1 || d1 < c1 || s2 < d1 || strings.Count(text, profilesSection.heading) != 1 || strings.Count(text, profilesSection.note) != 1 {
+		t.Errorf("sections 1b at %d, 1c at %d, 1d at %d, 2 at %d; want them in that order, 1d and its note once:\n%s", b1, c1, d1, s2, text)
+	}
+	if strings.Contains(text, "RequestID") {
+		t.Errorf("the orphan's reason carries the SDK's request id, which differs run to run:\n%s", text)
+	}
+}
