@@ -175,33 +175,11 @@ func RunProfiles(ctx context.Context, spec ProfilesSpec) (ProfilesResult, error)
 		return ProfilesResult{}, err
 	}
 	defer a.Close()
-	params := map[string]policy.Policy{BaselineParam: baseline(), profileParam(ProfilePlayers): playersBaseline,
-		profileParam(ProfileUploads): uploadsBaseline, profileParam(ProfilePartners): partnersBaseline}
-	for name, p := range params {
-		if err := a.SeedParameter(name, "String", string(p.JSON()), ""); err != nil {
-			return ProfilesResult{}, err
-		}
-	}
-	estate := profileEstate(spec.N)
 	res := ProfilesResult{Spec: spec, Estate: map[string]int{}}
-	for _, b := range estate {
-		var tags map[string]string
-		if b.tagged {
-			tags = map[string]string{profile.DefaultTagKey: b.profile}
-		}
-		var cors any
-		if b.holds != nil {
-			cors = b.holds
-		}
-		if err := a.SeedBucket(b.name, "", cors, tags); err != nil {
-			return ProfilesResult{}, err
-		}
-		res.Estate[b.profile]++
-		if b.drifted {
-			res.Drifted++
-		}
+	estate, err := seedProfiles(a, spec.N, &res)
+	if err != nil {
+		return ProfilesResult{}, err
 	}
-
 	env := map[string]string{
 		config.BaselineParameter: BaselineParam,
 		config.Targets:           string(policy.S3),
@@ -216,32 +194,80 @@ func RunProfiles(ctx context.Context, spec ProfilesSpec) (ProfilesResult, error)
 	if err != nil {
 		return ProfilesResult{}, err
 	}
-	want := func(b profileBucket) policy.Policy {
-		switch b.profile {
-		case ProfilePlayers:
-			return playersBaseline
-		case ProfileUploads:
-			return uploadsBaseline
-		case ProfilePartners:
-			return partnersBaseline
-		}
-		return baseline()
+	if err := profilesSweep(ctx, a, engine, estate, &res); err != nil {
+		return ProfilesResult{}, err
 	}
-	names := slices.Collect(maps.Keys(params))
 
-	// The sweep.
+	// The change of the uploads profile's parameter.
+	if err := a.SeedParameter(profileParam(ProfileUploads), "String", string(uploadsV2.JSON()), ""); err != nil {
+		return ProfilesResult{}, err
+	}
 	a.ResetCalls()
-	rep, err := runEngine(ctx, engine, enforce.Work{Mode: enforce.ModeEnforce, Reason: "benchmark sweep with profiles"})
+	rep, err := runEngine(ctx, engine, enforce.Work{Mode: enforce.ModeEnforce, Reason: "SSM Update " + profileParam(ProfileUploads),
+		Profile: &enforce.ProfileRef{Kind: policy.S3, Name: ProfileUploads}})
 	if err != nil {
 		return ProfilesResult{}, err
 	}
-	names = append(names, profileParam(ProfileMissing))
-	res.Sweep = measureRun(a, rep, estate, names, func(b profileBucket) (policy.Policy, bool) {
-		if b.profile == ProfileMissing {
-			return nil, false
-		}
-		return want(b), true
+	res.Change = measureRun(a, rep, estate, slices.Collect(maps.Keys(profileParams())), func(b profileBucket) (policy.Policy, bool) {
+		return uploadsV2, b.profile == ProfileUploads
 	})
+	res.Change.Minimum = changeMinimum(estate, ProfileUploads)
+	res.Change.ParameterMinimum = map[string]int{profileParam(ProfileUploads): 2}
+	return res, nil
+}
+
+// profileParams are the baselines the estate's profiles have: the default and three profiles
+// (the fourth, ProfileMissing, has none).
+func profileParams() map[string]policy.Policy {
+	return map[string]policy.Policy{BaselineParam: baseline(), profileParam(ProfilePlayers): playersBaseline,
+		profileParam(ProfileUploads): uploadsBaseline, profileParam(ProfilePartners): partnersBaseline}
+}
+
+// seedProfiles stores the profiles' baselines and the estate of n buckets in a, counting
+// them into res.
+func seedProfiles(a *Account, n int, res *ProfilesResult) ([]profileBucket, error) {
+	for name, p := range profileParams() {
+		if err := a.SeedParameter(name, "String", string(p.JSON()), ""); err != nil {
+			return nil, err
+		}
+	}
+	estate := profileEstate(n)
+	for _, b := range estate {
+		var tags map[string]string
+		if b.tagged {
+			tags = map[string]string{profile.DefaultTagKey: b.profile}
+		}
+		var cors any
+		if b.holds != nil {
+			cors = b.holds
+		}
+		if err := a.SeedBucket(b.name, "", cors, tags); err != nil {
+			return nil, err
+		}
+		res.Estate[b.profile]++
+		if b.drifted {
+			res.Drifted++
+		}
+	}
+	return estate, nil
+}
+
+// profilesSweep runs the enforce sweep of the estate and measures it into res: every bucket
+// but the orphan at its profile's baseline, the orphan reported and untouched.
+func profilesSweep(ctx context.Context, a *Account, engine *enforce.Engine, estate []profileBucket, res *ProfilesResult) error {
+	a.ResetCalls()
+	rep, err := runEngine(ctx, engine, enforce.Work{Mode: enforce.ModeEnforce, Reason: "benchmark sweep with profiles"})
+	if err != nil {
+		return err
+	}
+	params := profileParams()
+	want := map[string]policy.Policy{ProfilePlayers: playersBaseline, ProfileUploads: uploadsBaseline,
+		ProfilePartners: partnersBaseline, enforce.DefaultProfile: baseline()}
+	res.Sweep = measureRun(a, rep, estate, append(slices.Collect(maps.Keys(params)), profileParam(ProfileMissing)),
+		func(b profileBucket) (policy.Policy, bool) {
+			p, ok := want[b.profile]
+			return p, ok
+		})
 	res.Sweep.Minimum = sweepMinimum(estate)
 	res.Sweep.ParameterMinimum = map[string]int{profileParam(ProfileMissing): 1}
 	for name := range params {
@@ -257,23 +283,7 @@ func RunProfiles(ctx context.Context, spec ProfilesSpec) (ProfilesResult, error)
 		held, err := policy.Parse(info.CorsPolicy)
 		res.OrphanUntouched = err == nil && policy.Equal(held, other()) && a.ResourceCalls("PutBucketCors", orphanBucket) == 0
 	}
-
-	// The change of the uploads profile's parameter.
-	if err := a.SeedParameter(profileParam(ProfileUploads), "String", string(uploadsV2.JSON()), ""); err != nil {
-		return ProfilesResult{}, err
-	}
-	a.ResetCalls()
-	rep, err = runEngine(ctx, engine, enforce.Work{Mode: enforce.ModeEnforce, Reason: "SSM Update " + profileParam(ProfileUploads),
-		Profile: &enforce.ProfileRef{Kind: policy.S3, Name: ProfileUploads}})
-	if err != nil {
-		return ProfilesResult{}, err
-	}
-	res.Change = measureRun(a, rep, estate, names, func(b profileBucket) (policy.Policy, bool) {
-		return uploadsV2, b.profile == ProfileUploads
-	})
-	res.Change.Minimum = changeMinimum(estate, ProfileUploads)
-	res.Change.ParameterMinimum = map[string]int{profileParam(ProfileUploads): 2}
-	return res, nil
+	return nil
 }
 
 // runEngine runs w under the sweep's deadline.
