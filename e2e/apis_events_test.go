@@ -54,31 +54,7 @@ func TestFunctionURLAndHTTPAPIEventsOnBothPaths(t *testing.T) {
 				}
 			}
 			env := map[string]string{"CORSGUARD_TARGETS": "lambda-url,http-api"}
-			var fn *function
-			var q *queued
-			if queue {
-				q = newQueued(t, a, 1, env, nil)
-				fn = q.router
-			} else {
-				e := fastEnv(a)
-				for k, v := range env {
-					e[k] = v
-				}
-				fn = startFunction(t, e)
-			}
-			drain := func(t *testing.T) {
-				t.Helper()
-				if q == nil {
-					return
-				}
-				m, _ := q.mapping(nil)
-				if _, err := m.Run(context.Background()); err != nil {
-					t.Fatal(err)
-				}
-				if d := q.depth(t, workQueue) + q.depth(t, workDLQ); d != 0 {
-					t.Errorf("%d messages left in the queues", d)
-				}
-			}
+			fn, drain := onPath(t, a, queue, env)
 			ctx := context.Background()
 			lc, ag := lambda.NewFromConfig(a.aws(t)), apigatewayv2.NewFromConfig(a.aws(t))
 			anyOrigin := func() {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -117,31 +116,7 @@ func TestEventVariantsOnBothPaths(t *testing.T) {
 			a.seedBucket(t, "logs-access", drifted, nil)
 			a.seedBucket(t, "media-partner", drifted, map[string]string{"corsguard:exempt": "true"})
 			env := map[string]string{"CORSGUARD_TARGETS": "mediastore,s3", "CORSGUARD_S3_EXCLUDE": "logs-*"}
-			var fn *function
-			var q *queued
-			if queue {
-				q = newQueued(t, a, 1, env, nil)
-				fn = q.router
-			} else {
-				e := fastEnv(a)
-				for k, v := range env {
-					e[k] = v
-				}
-				fn = startFunction(t, e)
-			}
-			drain := func(t *testing.T) {
-				t.Helper()
-				if q == nil {
-					return
-				}
-				m, _ := q.mapping(nil)
-				if _, err := m.Run(context.Background()); err != nil {
-					t.Fatal(err)
-				}
-				if d := q.depth(t, workQueue) + q.depth(t, workDLQ); d != 0 {
-					t.Errorf("%d messages left in the queues", d)
-				}
-			}
+			fn, drain := onPath(t, a, queue, env)
 
 			for _, v := range ignored {
 				before := a.TotalCalls()

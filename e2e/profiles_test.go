@@ -61,29 +61,7 @@ func TestAProfileChangeAndATagCallThroughTheRealBootstrap(t *testing.T) {
 				profiles[b.name] = b.profile
 			}
 			env := map[string]string{"CORSGUARD_TARGETS": "s3", "CORSGUARD_PROFILE_PATTERNS": "players=player-*;uploads=upload-*;partners=partner-*"}
-			var fn *function
-			var q *queued
-			if queue {
-				q = newQueued(t, a, 1, env, nil)
-				fn = q.router
-			} else {
-				e := fastEnv(a)
-				maps.Copy(e, env)
-				fn = startFunction(t, e)
-			}
-			drain := func(t *testing.T) {
-				t.Helper()
-				if q == nil {
-					return
-				}
-				m, _ := q.mapping(nil)
-				if _, err := m.Run(context.Background()); err != nil {
-					t.Fatal(err)
-				}
-				if d := q.depth(t, workQueue) + q.depth(t, workDLQ); d != 0 {
-					t.Errorf("%d messages left in the queues", d)
-				}
-			}
+			fn, drain := onPath(t, a, queue, env)
 
 			a.ResetCalls()
 			inv := fn.invoke(t, sample(t, "ssm-profile-update.json"))

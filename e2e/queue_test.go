@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,30 @@ type queued struct {
 // newQueued makes the queues as the template does (FIFO; the dead-letter queue after 150
 // receives) and starts the router and workers cold, with env added to fastEnv and, for the
 // router only, routerEnv on top.
+// onPath starts the function with env added to the fast environment: in-process, or (queue) as
+// the work queue's router with one worker. drain then plays the worker until the queue is empty
+// and checks that nothing is left in the queue or its dead-letter queue; in-process it does
+// nothing. The event tests run every case on both paths through it.
+func onPath(t *testing.T, a *account, queue bool, env map[string]string) (fn *function, drain func(*testing.T)) {
+	t.Helper()
+	if !queue {
+		e := fastEnv(a)
+		maps.Copy(e, env)
+		return startFunction(t, e), func(*testing.T) {}
+	}
+	q := newQueued(t, a, 1, env, nil)
+	return q.router, func(t *testing.T) {
+		t.Helper()
+		m, _ := q.mapping(nil)
+		if _, err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if d := q.depth(t, workQueue) + q.depth(t, workDLQ); d != 0 {
+			t.Errorf("%d messages left in the queues", d)
+		}
+	}
+}
+
 func newQueued(t *testing.T, a *account, workers int, env, routerEnv map[string]string) *queued {
 	t.Helper()
 	if err := a.SeedQueue(workDLQ, map[string]string{"FifoQueue": "true"}); err != nil {
