@@ -66,6 +66,29 @@ type answer struct {
 
 func ssmCall(t *testing.T, url, op, body string) answer {
 	t.Helper()
+	status, raw := ssmRaw(t, url, op, body)
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s %s: answer is not JSON: %s", url, op, raw)
+	}
+	a := answer{Status: status}
+	if m, ok := doc.(map[string]any); ok && status >= 300 {
+		typ, _ := m["__type"].(string)
+		if i := strings.LastIndex(typ, "#"); i >= 0 {
+			typ = typ[i+1:]
+		}
+		a.Error = typ
+		return a
+	}
+	a.Shape = shape("", doc)
+	sort.Strings(a.Shape)
+	return a
+}
+
+// ssmRaw sends one SSM request (awsJson1_1, signed for us-east-1; neither server checks the
+// signature) and returns the status and the body.
+func ssmRaw(t *testing.T, url, op, body string) (int, []byte) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "AmazonSSM."+op)
@@ -77,22 +100,7 @@ func ssmCall(t *testing.T, url, op, body string) answer {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatalf("%s %s: answer is not JSON: %s", url, op, raw)
-	}
-	a := answer{Status: resp.StatusCode}
-	if m, ok := doc.(map[string]any); ok && resp.StatusCode >= 300 {
-		typ, _ := m["__type"].(string)
-		if i := strings.LastIndex(typ, "#"); i >= 0 {
-			typ = typ[i+1:]
-		}
-		a.Error = typ
-		return a
-	}
-	a.Shape = shape("", doc)
-	sort.Strings(a.Shape)
-	return a
+	return resp.StatusCode, raw
 }
 
 // shape lists the paths of v with their JSON types; list items collapse to "[]".

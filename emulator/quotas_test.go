@@ -47,8 +47,7 @@ func TestSSMQuotaIs40PerSecondSharedByTheGetParameterCalls(t *testing.T) {
 	if err := f.emu.SeedParameter("/p", "String", "v", ""); err != nil {
 		t.Fatal(err)
 	}
-	// 40 tokens at once, taken by two operations in turn: the quota is one bucket (the
-	// emulator does not serve GetParametersByPath, the third that shares it).
+	// 40 tokens at once, taken by the three operations in turn: the quota is one bucket.
 	calls := []func() error{
 		func() error {
 			_, err := f.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/p")})
@@ -58,8 +57,12 @@ func TestSSMQuotaIs40PerSecondSharedByTheGetParameterCalls(t *testing.T) {
 			_, err := f.ssm.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/p"}})
 			return err
 		},
+		func() error {
+			_, err := f.ssm.GetParametersByPath(ctx, &ssm.GetParametersByPathInput{Path: aws.String("/")})
+			return err
+		},
 	}
-	n, err := throttledAt(t, 100, func() error { return calls[f.emu.TotalCalls()%2]() })
+	n, err := throttledAt(t, 100, func() error { return calls[f.emu.TotalCalls()%3]() })
 	if n != 40 {
 		t.Fatalf("%d calls passed before a throttle (%v), want 40", n, err)
 	}

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -59,6 +60,7 @@ func (e *Emulator) ssmOps() jsonService {
 		"PutParameter":          {"Name", e.putParameter},
 		"GetParameter":          {"Name", e.getParameter},
 		"GetParameters":         {"", e.getParameters},
+		"GetParametersByPath":   {"Path", e.getParametersByPath},
 		"DeleteParameter":       {"Name", e.deleteParameter},
 		"GetParameterHistory":   {"Name", e.getParameterHistory},
 		"LabelParameterVersion": {"Name", e.labelParameterVersion},
@@ -584,4 +586,100 @@ func (e *Emulator) SeedParameter(name, typ, value, description string) error {
 	}
 	e.params[name] = &parameter{name: name, versions: []*paramVersion{v}}
 	return nil
+}
+
+// maxByPathResults is GetParametersByPath's MaxResults limit (shape
+// GetParametersByPathMaxResults: 1-10), and its page size when the request gives none.
+const maxByPathResults = 10
+
+// byPathInput is GetParametersByPath's request.
+type byPathInput struct {
+	Path             *string           `json:"Path"`
+	Recursive        *bool             `json:"Recursive"`
+	ParameterFilters []json.RawMessage `json:"ParameterFilters"`
+	WithDecryption   *bool             `json:"WithDecryption"`
+	MaxResults       *int              `json:"MaxResults"`
+	NextToken        *string           `json:"NextToken"`
+}
+
+// checkPath validates GetParametersByPath's Path as Parameter Store does (the message is the
+// one AWS answers, aws/aws-sdk-js-v3#5928): a hierarchy beginning with "/", of parameter
+// name characters, at most 15 levels. A trailing "/" is accepted; reading under the
+// reserved /aws/ and /ssm prefixes is allowed (the public parameters live under /aws/service/).
+func checkPath(p *string) (string, error) {
+	if p == nil || *p == "" {
+		return "", errf("ValidationException", "1 validation error detected: Value null at 'path' failed to satisfy constraint: Member must not be null")
+	}
+	path := *p
+	if utf8.RuneCountInString(path) > maxParamNameChars {
+		return "", errf("ValidationException", "1 validation error detected: Value '%s' at 'path' failed to satisfy constraint: Member must have length less than or equal to %d", path, maxParamNameChars)
+	}
+	if !strings.HasPrefix(path, "/") || !paramName.MatchString(path) || strings.Contains(path, "//") {
+		return "", errf("ValidationException", `The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash "/". It can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.`)
+	}
+	if strings.Count(strings.TrimSuffix(path, "/"), "/") > maxHierarchyLevels {
+		return "", errf("HierarchyLevelLimitExceededException", "A hierarchy can have a maximum of %d levels.", maxHierarchyLevels)
+	}
+	return strings.TrimSuffix(path, "/") + "/", nil
+}
+
+// getParametersByPath returns the latest version of each parameter under a path, in name
+// order, MaxResults (1-10, default 10) to a page: those one level below it, or every level
+// with Recursive. The NextToken is opaque (the last name returned): a page never repeats or
+// skips a parameter that exists throughout the listing. ParameterFilters are not served.
+func (e *Emulator) getParametersByPath(c *call, body []byte) (any, error) {
+	var in byPathInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	prefix, err := checkPath(in.Path)
+	if err != nil {
+		return nil, err
+	}
+	limit := maxByPathResults
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > maxByPathResults {
+			return nil, errf("ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to %d, Member must have value greater than or equal to 1", *in.MaxResults, maxByPathResults)
+		}
+		limit = *in.MaxResults
+	}
+	if len(in.ParameterFilters) > 0 {
+		return nil, errf("ValidationException", "ParameterFilters: the emulator does not serve GetParametersByPath's filters (corsguard does not send them)")
+	}
+	after := ""
+	if in.NextToken != nil {
+		raw, derr := base64.StdEncoding.DecodeString(*in.NextToken)
+		n, ok := strings.CutPrefix(string(raw), "after:")
+		if derr != nil || !ok || n == "" {
+			return nil, errf("InvalidNextToken", "The specified token isn't valid.")
+		}
+		after = n
+	}
+	recursive := in.Recursive != nil && *in.Recursive
+	decrypt := in.WithDecryption != nil && *in.WithDecryption
+	return e.locked(c, func() (any, error) {
+		var names []string
+		for name := range e.params {
+			rest, ok := strings.CutPrefix(name, prefix)
+			if ok && rest != "" && (recursive || !strings.Contains(rest, "/")) && name > after {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names)
+		out := struct {
+			Parameters []wireParameter `json:"Parameters"`
+			NextToken  string          `json:"NextToken,omitempty"`
+		}{Parameters: []wireParameter{}}
+		for _, name := range names[:min(limit, len(names))] {
+			p, err := e.resolveLocked(name, decrypt)
+			if err != nil {
+				return nil, err
+			}
+			out.Parameters = append(out.Parameters, p)
+		}
+		if len(names) > limit {
+			out.NextToken = base64.StdEncoding.EncodeToString([]byte("after:" + names[limit-1]))
+		}
+		return out, nil
+	})
 }
