@@ -142,7 +142,7 @@ func callItems() map[string]string {
 		"SendMessage": SQSFIFO, "SendMessageBatch": SQSFIFO, "ReceiveMessage": SQSFIFO, "DeleteMessage": SQSFIFO,
 		"DeleteMessageBatch": SQSFIFO, "ChangeMessageVisibility": SQSFIFO, "ChangeMessageVisibilityBatch": SQSFIFO,
 		"GetQueueAttributes": SQSFIFO,
-		"GetParameter":       SSMStandard, "GetParameters": SSMStandard,
+		"GetParameter":       SSMStandard, "GetParameters": SSMStandard, "GetParametersByPath": SSMStandard,
 		"GetFindings": SecurityHubAPI, "BatchImportFindings": SecurityHubAPI,
 	}
 }
@@ -266,7 +266,7 @@ func sweepCalls(per SweepCounts, n, driftedPerSweep, workers, sweeps float64) (U
 	// is made per resource.
 	perDrifted := []string{"GetBucketTagging", "PutBucketCors"}
 	perPage := []string{"ListBuckets"}
-	perInvocation := []string{"GetParameter", "GetParameters", "GetQueueAttributes"}
+	perInvocation := []string{"GetParameter", "GetParameters", "GetParametersByPath", "GetQueueAttributes"}
 	u := Usage{}
 	for _, op := range slices.Sorted(maps.Keys(per.Calls)) {
 		count := float64(per.Calls[op])

@@ -201,9 +201,10 @@ func (r QueueSweepResult) SSMReads() int { return answered(r.Calls, r.ThrottledO
 // Answered is op's calls that were answered, not throttled.
 func (r QueueSweepResult) Answered(op string) int { return answered(r.Calls, r.ThrottledOps, op) }
 
-// SSMMinimum is the least number of baseline reads a sweep needs (issue 23): one by the router,
-// and one per worker instance that ran, for the one baseline version.
-func (r QueueSweepResult) SSMMinimum() int { return 1 + r.WorkerInstances }
+// SSMMinimum is the least number of SSM reads a sweep needs (issues 23 and 24): two by the
+// router (the baseline, and one listing of the buckets' profile parameters, GetParametersByPath
+// on an empty path here), and one per worker instance that ran, for the one baseline version.
+func (r QueueSweepResult) SSMMinimum() int { return 2 + r.WorkerInstances }
 
 // MinimumImports is ⌈findings ÷ 100⌉: BatchImportFindings takes up to 100 findings a call.
 func (r QueueSweepResult) MinimumImports() int {

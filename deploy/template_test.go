@@ -600,6 +600,12 @@ func wantGrants(t *testing.T, tt policyCase) map[string][]string {
 			}
 			want[a] = append(strings.Fields(tt.parameter), "arn:"+tt.partition+":ssm:us-east-1:111122223333:parameter"+path+"*")
 			slices.Sort(want[a])
+		case a == "ssm:GetParametersByPath": // the router's listing of <ProfilesPath><kind>: the profiles path only
+			path := tt.params["ProfilesPath"]
+			if path == "" {
+				path = "/corsguard/profiles/" // the template's default
+			}
+			want[a] = []string{"arn:" + tt.partition + ":ssm:us-east-1:111122223333:parameter" + path + "*"}
 		case a == "tag:GetResources" && !strings.Contains(targets, "s3"):
 		case a == "tag:GetResources": // the buckets' tags in bulk: no resource-level permission exists
 			want[a] = []string{"*"}

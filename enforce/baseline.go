@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -20,8 +21,41 @@ type SSMAPI interface {
 
 var _ SSMAPI = (*ssm.Client)(nil)
 
-// opGetParameter is the IAM action of the SSM call, also its key in Report.APICalls.
-const opGetParameter = "ssm:GetParameter"
+// ssmPathLister is the SSM call that lists the parameters under a path: the router's one read
+// of every profile parameter of a kind. *ssm.Client has it; an engine whose SSM client does not
+// (the CLI's baseline file) reads the patterns' profiles one by one.
+type ssmPathLister interface {
+	GetParametersByPath(ctx context.Context, in *ssm.GetParametersByPathInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersByPathOutput, error)
+}
+
+var _ ssmPathLister = (*ssm.Client)(nil)
+
+// The IAM actions of the SSM calls, also their keys in Report.APICalls.
+const (
+	opGetParameter        = "ssm:GetParameter"
+	opGetParametersByPath = "ssm:GetParametersByPath"
+)
+
+// parametersByPath lists one page of the parameters one level under path (decrypted), taking
+// a token of the SSM share at once or answering errNoBudget, as the router's reads do.
+func (e *Engine) parametersByPath(ctx context.Context, m *meter, lister ssmPathLister, path, token string) (*ssm.GetParametersByPathOutput, error) {
+	if !m.limits.get(opGetParametersByPath).Allow() {
+		return nil, errNoBudget
+	}
+	paid := &atomic.Bool{}
+	paid.Store(true)
+	stackFn := m.apiOption(opGetParametersByPath)
+	in := &ssm.GetParametersByPathInput{Path: aws.String(path), Recursive: aws.Bool(false), WithDecryption: aws.Bool(true)}
+	if token != "" {
+		in.NextToken = aws.String(token)
+	}
+	out, err := lister.GetParametersByPath(context.WithValue(ctx, prepaid{}, paid), in,
+		func(o *ssm.Options) { o.APIOptions = append(o.APIOptions, stackFn) })
+	if err != nil {
+		return nil, fmt.Errorf("get parameters by path %s: %w", path, err)
+	}
+	return out, nil
+}
 
 // getParameter reads a baseline parameter, decrypted when it is a SecureString.
 func (e *Engine) getParameter(ctx context.Context, m *meter, name string) (*types.Parameter, error) {

@@ -85,18 +85,27 @@ func New(cfg Config, params SSMAPI, stores ...Store) (*Engine, error) {
 	return e, nil
 }
 
-// routerReads is the most parameters one router invocation reads: every kind's baseline and
-// every pattern's profile of every kind. It is the burst of the SSM share, so that a sweep's
-// router can stamp them all at once; over time the share's rate holds.
+// routerReads is the most SSM reads one router invocation makes: every kind's baseline, and
+// per kind either one listing of its profile parameters (GetParametersByPath, one call per 10
+// profiles: as many calls as the patterns' profiles need, at least one) when its tags may
+// name a profile, or every pattern's profile. It is the burst of the SSM share, so that a
+// sweep's router can stamp them all at once; over time the share's rate holds.
 func (e *Engine) routerReads() int {
 	seen := map[string]bool{}
+	pages := 0
+	_, lists := e.params.(ssmPathLister)
 	for _, k := range e.kinds {
 		seen[k.parameter] = true
-		for _, p := range e.rules.Parameters(k.store.Kind()) {
+		profiles := e.rules.Parameters(k.store.Kind())
+		if lists && e.rules.TagKey != "" && hasTags(k.store) {
+			pages += max(1, (len(profiles)+9)/10)
+			continue
+		}
+		for _, p := range profiles {
 			seen[p] = true
 		}
 	}
-	return len(seen)
+	return len(seen) + pages
 }
 
 // limitOf is r as a token bucket's rate: math.Inf(1) is no limit.

@@ -623,22 +623,24 @@ func TestActionsAreTheCallsTheEngineMakes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := e.engineOf(enforce.Config{Clock: clock, Rand: half,
+	eng := e.engineOf(enforce.Config{Clock: clock, Rand: half, SSMRate: inf, // the router's reads below find their tokens
 		Kinds: map[policy.Kind]enforce.KindConfig{policy.CloudFront: {Parameter: cfParam}, policy.LambdaURL: {Parameter: apiParam}, policy.HTTPAPI: {Parameter: apiParam}}},
 		policy.MediaStore, policy.S3, policy.CloudFront, policy.LambdaURL, policy.HTTPAPI)
 
 	rep := e.run(context.Background(), eng, enforce.Work{})
 	rep2 := e.run(context.Background(), eng, enforce.Work{Containers: []string{"drifted"}, Buckets: []string{"drifted-bucket"}, Policies: []string{"drifted-policy"},
 		FunctionURLs: []string{"open"}, APIs: []string{apiID}, Mode: enforce.ModeAudit})
-	if !rep.Succeeded || !rep2.Succeeded {
-		t.Fatalf("runs failed: %+v %+v", rep, rep2)
+	// The work queue's router in a sweep: the baselines, and a listing of each kind's profiles.
+	rep3 := eng.Baselines(context.Background(), nil, enforce.Work{Mode: enforce.ModeAudit})
+	if !rep.Succeeded || !rep2.Succeeded || !rep3.Succeeded {
+		t.Fatalf("runs failed: %+v %+v %+v", rep, rep2, rep3)
 	}
 	made := keys(e.engineActions())
 	if diff := cmp.Diff(slices.Sorted(slices.Values(enforce.Actions())), made); diff != "" {
 		t.Errorf("enforce.Actions against the calls the emulator received (-listed +made):\n%s", diff)
 	}
 	counted := map[string]int{}
-	for _, r := range []*enforce.Report{rep, rep2} {
+	for _, r := range []*enforce.Report{rep, rep2, rep3} {
 		for op, n := range r.APICalls {
 			counted[op] += n
 		}

@@ -3,8 +3,12 @@ package enforce
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/profile"
@@ -203,11 +207,15 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, w Work) (re
 		if b := kindBaseline(rep, k); b.Valid && !b.Unread {
 			s[k.parameter] = b.Version
 		}
-		for _, p := range e.knownProfiles(k, w) {
-			// A profile that cannot be read now is not stamped: its resources read it, and
-			// fail there if it is missing or invalid.
-			if v, err := e.resolve(ctx, m, p, 0, true); err == nil {
-				s[p] = v.version
+		// Listed: every profile parameter of the kind, whatever selects it (a tag or a
+		// pattern), is stamped. Else the patterns' profiles are read one by one; a profile
+		// that cannot be read now is not stamped: its resources read it, and fail there if
+		// it is missing or invalid.
+		if listed := e.listsProfiles(k, w) && e.stampListedProfiles(ctx, m, k, s, rep); !listed {
+			for _, p := range e.knownProfiles(k, w) {
+				if v, err := e.resolve(ctx, m, p, 0, true); err == nil {
+					s[p] = v.version
+				}
 			}
 		}
 		if len(s) > 0 {
@@ -218,6 +226,50 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, w Work) (re
 		}
 	}
 	return rep
+}
+
+// listsProfiles reports whether the router lists the profile parameters of kind k for w
+// rather than reading the patterns' one by one: in a sweep (its resources' messages fill many
+// batches, each of which would otherwise read a tagged profile at its latest version) of a
+// kind whose tags may name a profile, when the SSM client can list a path. An event names
+// one resource, whose one message reads its profile once either way: no listing then.
+func (e *Engine) listsProfiles(k *binding, w Work) bool {
+	_, ok := e.params.(ssmPathLister)
+	return ok && w.Sweep() && w.Profile == nil && e.rules.TagKey != "" && hasTags(k.store)
+}
+
+// stampListedProfiles stamps into s the version of every profile parameter of k's kind: it
+// lists <profiles path><kind> (GetParametersByPath, one level, 10 to a call) and caches each
+// version read, as a read of its latest version. Each call takes a token of the SSM share at
+// once, or the listing stops there (what it found is stamped; the rest is read by the workers
+// at its latest version). It returns false when the first call found no token or failed: the
+// caller then stamps the patterns' profiles one by one, as without the listing.
+func (e *Engine) stampListedProfiles(ctx context.Context, m *meter, k *binding, s Stamps, rep *Report) bool {
+	lister := e.params.(ssmPathLister)
+	kind := k.store.Kind()
+	path := e.rules.KindPath(kind)
+	for token, page := "", 0; ; page++ {
+		out, err := e.parametersByPath(ctx, m, lister, path, token)
+		if err != nil {
+			if !errors.Is(err, errNoBudget) {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("profiles of %s not stamped: %v", kind, judge(err)))
+			}
+			return page > 0
+		}
+		for i := range out.Parameters {
+			p := &out.Parameters[i]
+			name := aws.ToString(p.Name)
+			if _, of, ok := e.rules.Of(name); !ok || of != kind {
+				continue // not a profile's name (a deeper level cannot be listed, one level is)
+			}
+			v := e.versions.put(name, p, true)
+			m.setFresh(name, freshRead{v: v})
+			s[name] = v.version
+		}
+		if token = aws.ToString(out.NextToken); token == "" {
+			return true
+		}
+	}
 }
 
 // knownProfiles returns the profile parameters of kind k that w may need, as far as names tell:
@@ -256,6 +308,13 @@ func (e *Engine) Restamp(ctx context.Context, kind policy.Kind, prof string, sta
 	params := append([]string{k.parameter}, e.rules.Parameters(kind)...)
 	if prof != "" {
 		params = []string{profile.Parameter(e.rules.Path, kind, prof)}
+	} else {
+		// The profiles the router listed (those a tag alone may select) carry on stamped.
+		for _, p := range slices.Sorted(maps.Keys(stamps)) {
+			if _, of, ok := e.rules.Of(p); ok && of == kind && !slices.Contains(params, p) {
+				params = append(params, p)
+			}
+		}
 	}
 	out := Stamps{}
 	for j, p := range params {

@@ -358,6 +358,7 @@ func Actions() []string {
 		"s3:ListAllMyBuckets",
 		"s3:PutBucketCORS",
 		"ssm:GetParameter",
+		"ssm:GetParametersByPath",
 		"tag:GetResources",
 	}
 }

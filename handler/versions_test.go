@@ -263,8 +263,9 @@ func TestAStampedVersionThatNoLongerExistsReadsTheLatest(t *testing.T) {
 
 // A storm of 1,000 events on one instance is not 1,000 reads: the router reads only with a
 // token of its Parameter Store share at once, and otherwise stamps nothing. With a share of
-// one read per 100 s, the storm makes one read, and the unstamped messages are still
-// reconciled with the latest baseline by a worker.
+// one read per 100 s, the storm makes as many reads as the share's burst (2: what a sweep's
+// router reads, the baseline and one listing of the buckets' profiles), and the unstamped
+// messages are still reconciled with the latest baseline by a worker.
 func TestAStormOfEventsReadsTheBaselineWithinTheRoutersShare(t *testing.T) {
 	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Targets: "s3", config.Rate: "1000", config.SSMRate: "0.01"})
 	if err := f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""); err != nil {
@@ -282,8 +283,9 @@ func TestAStormOfEventsReadsTheBaselineWithinTheRoutersShare(t *testing.T) {
 			t.Fatalf("event %d: queue %+v, report %+v", i, res.Queue, res.Report)
 		}
 	}
-	if got := f.reads(); got != 1 {
-		t.Errorf("1,000 events read the baseline %d times; the share allows 1", got)
+	const burst = 2
+	if got := f.reads(); got != burst {
+		t.Errorf("1,000 events read the baseline %d times; the share allows %d", got, burst)
 	}
 	msgs := f.enqueued(t)
 	stamped := 0
@@ -292,8 +294,8 @@ func TestAStormOfEventsReadsTheBaselineWithinTheRoutersShare(t *testing.T) {
 			stamped++
 		}
 	}
-	if len(msgs) != 1000 || stamped != 1 {
-		t.Errorf("%d messages, %d stamped; want 1,000, 1 stamped", len(msgs), stamped)
+	if len(msgs) != 1000 || stamped != burst {
+		t.Errorf("%d messages, %d stamped; want 1,000, %d stamped", len(msgs), stamped, burst)
 	}
 	// A worker with its own share (another instance in a real account) repairs them all.
 	f.conf.Engine.SSMRate = math.Inf(1)
@@ -506,5 +508,79 @@ func TestABaselineCreatedAgainReplacesTheCachedVersionOfTheSameNumber(t *testing
 	f.deliverTo(t, w, f.receive(t))
 	if got := f.bucketCors(t, "media-000"); !policy.Equal(got, second) {
 		t.Errorf("a message stamped 1 applied %v, want the new parameter's version 1 (cached)", got)
+	}
+}
+
+// Profiles given by a tag alone: a sweep's router lists the profile parameters of the kind
+// (GetParametersByPath on /corsguard/profiles/s3, one call for up to 10) and stamps every one,
+// so that buckets tagged corsguard:profile=players, which no pattern gives, read their profile
+// at most once per worker instance and version, as the kind's baseline is read (one read per
+// batch of 10 before: 10 for 100 buckets).
+func TestTaggedProfilesAreStampedAndReadOncePerInstance(t *testing.T) {
+	const players = "/corsguard/profiles/s3/players"
+	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Targets: "s3", config.Rate: "1000"})
+	for name, p := range map[string]policy.Policy{baseline: want, players: loose} {
+		if err := f.emu.SeedParameter(name, "String", string(p.JSON()), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	for i := range 100 {
+		name := fmt.Sprintf("media-%03d", i)
+		if err := f.emu.SeedBucket(name, "", want, map[string]string{"corsguard:profile": "players"}); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	workers := []*Handler{f.instance(t), f.instance(t)}
+	// Every SSM read of the profile: by name or version selector, and the router's listing.
+	reads := func() int {
+		return f.emu.ResourceCalls("GetParameter", players) + f.emu.ResourceCalls("GetParametersByPath", "/corsguard/profiles/s3")
+	}
+
+	res := f.sweepOn(t, f.h, "sweep-1")
+	if got := res.Report.Stamps[policy.S3][players]; got != 1 {
+		t.Errorf("the router stamped %s version %d, want 1 (stamps %v)", players, got, res.Report.Stamps)
+	}
+	if got := f.emu.ResourceCalls("GetParametersByPath", "/corsguard/profiles/s3"); got != 1 {
+		t.Errorf("the router listed the profiles %d times, want once", got)
+	}
+	if batches := f.drainOn(t, workers...); batches < 10 {
+		t.Fatalf("%d batches, want at least 10", batches)
+	}
+	if got := reads(); got > 1+len(workers) {
+		t.Errorf("%d reads of %s for 10 batches on %d instances, want at most %d", got, players, len(workers), 1+len(workers))
+	}
+	for _, name := range names {
+		if got := f.bucketCors(t, name); !policy.Equal(got, loose) {
+			t.Fatalf("bucket %s has %v, want the players profile", name, got)
+		}
+	}
+
+	// The profile changes: its own event on another router instance, the same two workers.
+	before := reads()
+	out, err := ssm.NewFromConfig(f.cfg).PutParameter(context.Background(), &ssm.PutParameterInput{
+		Name: aws.String(players), Value: aws.String(string(second.JSON())), Type: "String", Overwrite: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := f.h
+	f.h = f.instance(t)
+	change := event("change-players", "aws.ssm", "Parameter Store Change", fmt.Sprintf(`{"operation":"Update","name":%q}`, players))
+	if err := f.invoke(t, invocation(), change, &res); err != nil {
+		t.Fatal(err)
+	}
+	f.h = saved
+	if got := res.Report.Stamps[policy.S3][players]; got != out.Version {
+		t.Fatalf("the change's router stamped version %d, want %d (stamps %v)", got, out.Version, res.Report.Stamps)
+	}
+	f.drainOn(t, workers...)
+	if got := reads() - before; got > 1+len(workers) {
+		t.Errorf("%d reads of %s after its change, want at most %d", got, players, 1+len(workers))
+	}
+	for _, name := range names {
+		if got := f.bucketCors(t, name); !policy.Equal(got, second) {
+			t.Fatalf("bucket %s has %v, want the players profile's version %d", name, got, out.Version)
+		}
 	}
 }

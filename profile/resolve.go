@@ -94,6 +94,11 @@ func (r Rules) Parameters(kind policy.Kind) []string {
 	return out
 }
 
+// KindPath returns the SSM path that holds the profiles' parameters of kind, without the
+// trailing "/": <path><kind>, such as /corsguard/profiles/s3, as GetParametersByPath lists it
+// (one level: each profile's parameter) and as IAM authorizes that call (the path's ARN).
+func (r Rules) KindPath(kind policy.Kind) string { return r.path() + string(kind) }
+
 // Of returns the profile name and kind of parameter when it is a profile's parameter under
 // the rules' path (<path><kind>/<NAME>, NAME a valid profile name), for routing a Parameter
 // Store change event to exactly that profile's resources.
