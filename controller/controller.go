@@ -75,7 +75,13 @@ type Publisher interface {
 	Publish(ctx context.Context, scope findings.Scope, rep *enforce.Report, cover findings.Coverage) (findings.Result, error)
 	ArchiveStale(ctx context.Context, scope findings.Scope, kinds []policy.Kind, before time.Time) (findings.Result, error)
 	ArchiveGone(ctx context.Context, scope findings.Scope, g findings.Gone, selects func(policy.Kind, string) bool) (findings.Result, error)
-	PublishFindings(ctx context.Context, scope findings.Scope, fs []findings.Finding) (findings.Result, error)
+	PublishFindings(ctx context.Context, scope findings.Scope, fs []findings.Finding, checked map[string]bool) (findings.Result, error)
+	// PriorPage reads one page of a kind's previous findings in name order, for a listing.
+	PriorPage(ctx context.Context, scope findings.Scope, kind policy.Kind, token string) ([]findings.NamedPrior, string, error)
+	// Compares reports whether findings are imported only when they change (a refresh period).
+	Compares() bool
+	// Unchanged decides whether a finding need not be imported over the previous one.
+	Unchanged(f findings.Finding, prior findings.Prior, now time.Time) bool
 }
 
 var _ Publisher = (*findings.Publisher)(nil)
@@ -83,7 +89,7 @@ var _ Publisher = (*findings.Publisher)(nil)
 // Handoff puts a worker batch's findings on the findings queue for the publisher and returns
 // the number of messages sent; *findings.Outbox satisfies it.
 type Handoff interface {
-	Hand(ctx context.Context, scope findings.Scope, fs []findings.Finding) (int, error)
+	Hand(ctx context.Context, scope findings.Scope, fs []findings.Finding, checked map[string]bool) (int, error)
 }
 
 var _ Handoff = (*findings.Outbox)(nil)
@@ -297,7 +303,7 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 			if ofProfile {
 				first.Profile = w.Profile.Name
 			}
-			err = c.list(b, first, q, r)
+			err = c.list(b, req.Scope, first, q, r)
 		} else {
 			var msgs []workqueue.Message
 			for _, name := range w.Named(k) {
@@ -415,9 +421,15 @@ func valid(r *enforce.Report, k policy.Kind) bool {
 // before the next page is read, for as long as the work budget allows (at least one page).
 // What is left goes back on the queue as one OpList message from the next token (sent in the
 // settle budget), so that a listing of any size survives every deadline and never starts
-// again from the top.
-func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *enforce.Report) error {
+// again from the top. With Security Hub's findings queue, a listing in name order reads the
+// previous findings of scope beside it and stamps them into its messages (stampPrevious); the
+// OpList message carries that read's cursor on.
+func (c *Controller) list(b budgets, scope findings.Scope, msg workqueue.Message, q *QueueResult, r *enforce.Report) error {
 	token := msg.Token
+	cur := msg.Findings
+	if token == "" && cur == nil && c.readsPrevious(msg.Kind, msg.Profile) && scope.Account != "" {
+		cur = &workqueue.FindingsCursor{} // the first page: read from the first finding
+	}
 	var slowest time.Duration
 	for {
 		start := c.cfg.Clock.Now()
@@ -429,10 +441,15 @@ func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *e
 		if err != nil {
 			return err
 		}
+		var prevs map[string]*workqueue.Previous
+		if cur != nil {
+			prevs, cur = c.stampPrevious(b.work, scope, msg.Kind, page, cur, r)
+		}
 		msgs := make([]workqueue.Message, 0, len(page.Names))
 		for _, name := range page.Names {
 			m := workqueue.Reconcile(msg.Kind, name, msg.Mode, msg.Why, msg.Request)
 			m.Baselines = msg.Baselines
+			m.Prev = prevs[name]
 			msgs = append(msgs, m)
 		}
 		if err := c.cfg.Queue.Send(b.work, msgs); err != nil {
@@ -449,6 +466,7 @@ func (c *Controller) list(b budgets, msg workqueue.Message, q *QueueResult, r *e
 			next := workqueue.List(msg.Kind, token, msg.Mode, msg.Why, msg.Request)
 			next.Profile = msg.Profile
 			next.Baselines = msg.Baselines
+			next.Findings = cur
 			if err := c.cfg.Queue.Send(b.settle, []workqueue.Message{next}); err != nil {
 				return err
 			}

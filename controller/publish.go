@@ -7,30 +7,48 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
+	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/workqueue"
 )
 
 // handOff is the worker's findings step on the findings queue's path: it builds the findings
 // of what the batch decided and hands them to the findings queue (Handoff), calling Security
-// Hub not at all. It returns what it did, the messages sent and the error: a retryable one
-// makes the worker give the decided messages back; a terminal one is reported and alarmed.
-func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided *enforce.Report) (*findings.Result, int, error) {
+// Hub not at all. prevs holds, by "kind/name", what a sweep's listing read of the previous
+// findings: a finding with one is handed only when it changed (findings.Publisher.Unchanged),
+// keeping the previous CreatedAt, and marked checked, so that the publisher does not read it
+// back; one without one (an event's, an older message's) is handed for the publisher to
+// decide. It returns what it did, the messages sent and the error: a retryable one makes the
+// worker give the decided messages back; a terminal one is reported and alarmed.
+func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided *enforce.Report, prevs map[string]*workqueue.Previous) (*findings.Result, int, error) {
 	if scope.Account == "" || scope.Region == "" {
 		err := errors.New("no invoked function ARN in the invocation context: the findings' account is unknown")
 		c.cfg.Log.ErrorContext(ctx, "security hub findings not handed over", slog.String("error", err.Error()))
 		return &findings.Result{Error: err.Error()}, 0, enforce.Terminal(err)
 	}
-	fs := findings.Build(scope, decided, c.cfg.Clock.Now(), nil)
+	now := c.cfg.Clock.Now()
+	created := map[string]string{}
+	for _, e := range decided.Entries {
+		if p := prevs[string(e.Kind)+"/"+e.Name]; p != nil && p.CreatedAt != "" {
+			created[findings.ID(scope, e.Kind, e.Name)] = p.CreatedAt
+		}
+	}
+	fs, checked, unchanged := c.changed(scope, findings.Build(scope, decided, now, created), prevs, now)
 	if len(fs) == 0 {
+		if unchanged > 0 {
+			return &findings.Result{Unchanged: unchanged}, 0, nil
+		}
 		return nil, 0, nil
 	}
-	n, err := c.cfg.Handoff.Hand(ctx, scope, fs)
+	n, err := c.cfg.Handoff.Hand(ctx, scope, fs, checked)
 	switch {
 	case err == nil:
-		c.cfg.Log.InfoContext(ctx, "security hub findings handed to the findings queue", slog.Int("findings", len(fs)), slog.Int("messages", n))
-		return &findings.Result{Handed: len(fs)}, n, nil
+		c.cfg.Log.InfoContext(ctx, "security hub findings handed to the findings queue", slog.Int("findings", len(fs)),
+			slog.Int("unchanged", unchanged), slog.Int("messages", n))
+		return &findings.Result{Handed: len(fs), Unchanged: unchanged}, n, nil
 	case enforce.Retryable(err):
 		c.cfg.Log.WarnContext(ctx, "security hub findings not handed over: the decided messages go back", slog.String("error", err.Error()))
 		decided.Notes = appendNew(decided.Notes, fmt.Sprintf("Security Hub: %d findings not handed to the findings queue (%v); their messages go back", len(fs), err))
@@ -39,6 +57,33 @@ func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided 
 	c.cfg.Log.ErrorContext(ctx, "security hub findings not handed over", slog.String("error", err.Error()), slog.Bool("retryable", false))
 	decided.Notes = appendNew(decided.Notes, fmt.Sprintf("Security Hub: %d findings not handed to the findings queue: %v", len(fs), err))
 	return &findings.Result{Error: err.Error()}, n, err
+}
+
+// changed returns the findings of fs to hand over: those without a previous finding stamped,
+// and those that changed from it (checked); it counts the unchanged ones it leaves out.
+func (c *Controller) changed(scope findings.Scope, fs []findings.Finding, prevs map[string]*workqueue.Previous, now time.Time) (
+	out []findings.Finding, checked map[string]bool, unchanged int) {
+	byID := map[string]*workqueue.Previous{}
+	for key, p := range prevs {
+		kind, name, _ := strings.Cut(key, "/")
+		byID[findings.ID(scope, policy.Kind(kind), name)] = p
+	}
+	checked = map[string]bool{}
+	for _, f := range fs {
+		p := byID[f.ID]
+		if p == nil {
+			out = append(out, f)
+			continue
+		}
+		prior := findings.Prior{State: p.State, UpdatedAt: p.UpdatedAt, CreatedAt: p.CreatedAt, Archived: p.Archived}
+		if !p.None() && c.cfg.Findings.Unchanged(f, prior, now) {
+			unchanged++
+			continue
+		}
+		out = append(out, f)
+		checked[f.ID] = true
+	}
+	return out, checked, unchanged
 }
 
 // Publish is the publisher: the consumer of the findings queue. Per message: a record of
@@ -60,11 +105,12 @@ func (c *Controller) Publish(ctx context.Context, home Home, batch Batch) (failu
 	q := &QueueResult{}
 	var fs []findings.Finding
 	var ids []string
+	checked := map[string]bool{}
 	for _, d := range batch.Deliveries {
 		if c.foreign(ctx, home, d, q) {
 			continue
 		}
-		scope, got, err := findings.DecodeMessage(d.Body)
+		scope, got, ch, err := findings.DecodeMessage(d.Body)
 		if err == nil && (scope.Account != batch.Scope.Account || scope.Region != batch.Scope.Region) {
 			err = enforce.Terminal(fmt.Errorf("findings message: findings of account %s, Region %s; this function imports those of account %s, Region %s",
 				scope.Account, scope.Region, batch.Scope.Account, batch.Scope.Region))
@@ -75,13 +121,16 @@ func (c *Controller) Publish(ctx context.Context, home Home, batch Batch) (failu
 		}
 		fs = append(fs, got...)
 		ids = append(ids, d.ID)
+		for id := range ch {
+			checked[id] = true
+		}
 	}
 	res = &Result{Report: rep, Queue: q}
 	if len(fs) > 0 && c.cfg.Findings != nil {
 		var err error
 		res.SecurityHub = c.publish(b.work, batch.Scope, rep, func(ctx context.Context) (findings.Result, error) {
 			var r findings.Result
-			r, err = c.cfg.Findings.PublishFindings(ctx, batch.Scope, fs)
+			r, err = c.cfg.Findings.PublishFindings(ctx, batch.Scope, fs, checked)
 			return r, err
 		})
 		if enforce.Retryable(err) {

@@ -175,7 +175,7 @@ func (c *Controller) accept(ctx context.Context, home Home, batch Batch, rep *en
 // rounds reconciles pending: in each round the first pending item of every group not given
 // back, together; a group's next item waits for the next round (usually there is one). An item
 // behind one of its group given back is given back too, which keeps the group's order.
-func (c *Controller) rounds(ctx context.Context, b budgets, pending []item, reason string, rep *enforce.Report, q *QueueResult,
+func (c *Controller) rounds(ctx context.Context, b budgets, scope findings.Scope, pending []item, reason string, rep *enforce.Report, q *QueueResult,
 	given map[string]bool, settle func(item, Decision)) {
 	for len(pending) > 0 {
 		var round, later, lists []item
@@ -198,7 +198,7 @@ func (c *Controller) rounds(ctx context.Context, b budgets, pending []item, reas
 			c.reconcileRound(ctx, round, reason, rep, settle)
 		}
 		for _, it := range lists {
-			err := c.continueListing(b, it.msg, q, rep)
+			err := c.continueListing(b, scope, it.msg, q, rep)
 			if err != nil {
 				rep.KindErrors = append(rep.KindErrors, enforce.NewKindError(it.msg.Kind, err))
 				rep.Notes = append(rep.Notes, fmt.Sprintf("listing %s from %q: %v", it.msg.Kind, it.msg.Token, err))
@@ -241,7 +241,7 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 
 	pending := c.accept(ctx, home, batch, rep, q)
 	all := slices.Clone(pending)
-	c.rounds(ctx, b, pending, reason, rep, q, given, settle)
+	c.rounds(ctx, b, batch.Scope, pending, reason, rep, q, given, settle)
 
 	q.Failures = len(failures)
 	res = &Result{Report: rep, Queue: q}
@@ -254,7 +254,13 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 	})
 	if c.cfg.Handoff != nil && c.cfg.Findings != nil {
 		var err error
-		res.SecurityHub, q.FindingsMessages, err = c.handOff(b.settle, batch.Scope, &decided)
+		prevs := map[string]*workqueue.Previous{}
+		for _, it := range all {
+			if it.msg.Op == workqueue.OpReconcile && it.msg.Prev != nil {
+				prevs[string(it.msg.Kind)+"/"+it.msg.Name] = it.msg.Prev
+			}
+		}
+		res.SecurityHub, q.FindingsMessages, err = c.handOff(b.settle, batch.Scope, &decided, prevs)
 		if enforce.Retryable(err) {
 			// Not handed over: the decided messages go back, so that their resources are
 			// decided again and their findings handed then (a reconcile is idempotent).
@@ -280,7 +286,7 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 }
 
 // continueListing carries a listing message on, unless its kind is no longer a target (terminal).
-func (c *Controller) continueListing(b budgets, msg workqueue.Message, q *QueueResult, rep *enforce.Report) error {
+func (c *Controller) continueListing(b budgets, scope findings.Scope, msg workqueue.Message, q *QueueResult, rep *enforce.Report) error {
 	if !slices.Contains(c.cfg.Worker.Kinds(), msg.Kind) {
 		return enforce.Terminal(fmt.Errorf("list %s: %s is not among the targets %v", msg.Kind, msg.Kind, c.cfg.Worker.Kinds()))
 	}
@@ -298,7 +304,7 @@ func (c *Controller) continueListing(b budgets, msg workqueue.Message, q *QueueR
 		return enforce.Terminal(err)
 	}
 	msg.Baselines = r.Stamps[msg.Kind]
-	return c.list(b, msg, q, rep)
+	return c.list(b, scope, msg, q, rep)
 }
 
 // reconcileRound reconciles one item per resource with the engine and decides each message.

@@ -44,7 +44,9 @@ import (
 //   - GetFindings filters on the string attributes corsguard and its tests use (see
 //     findingFields), with the documented comparisons and their combination rules, up to 10
 //     attributes and 20 values each; it pages with MaxResults (1-100, default 100) and
-//     NextToken, in import order. SortCriteria is not served;
+//     NextToken, in import order, or sorted by SortCriteria (Field one of sortFields, SortOrder
+//     asc or desc, several criteria in turn): a sorted NextToken resumes after the last finding
+//     returned, so a finding imported between two pages neither shifts nor repeats the others;
 //   - an account where Security Hub is not enabled answers both operations with
 //     InvalidAccessException (HTTP 401), "Account N is not subscribed to AWS Security Hub", as
 //     the service answers its other calls (DescribeHub, GetFindings). The user guide also says
@@ -659,8 +661,9 @@ func (e *Emulator) getFindings(c *call, body []byte) (any, error) {
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, errf("InvalidInputException", "cannot read request: %v", err)
 	}
-	if len(in.SortCriteria) > 0 && string(in.SortCriteria) != "null" && string(in.SortCriteria) != "[]" {
-		return nil, errf("InvalidInputException", "the emulator does not serve SortCriteria")
+	order, err := compileSort(in.SortCriteria)
+	if err != nil {
+		return nil, err
 	}
 	limit := maxGetFindings
 	if in.MaxResults != nil {
@@ -673,38 +676,181 @@ func (e *Emulator) getFindings(c *call, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	start := 0
-	if in.NextToken != nil && *in.NextToken != "" {
-		raw, derr := base64.StdEncoding.DecodeString(*in.NextToken)
-		n, perr := strconv.Atoi(strings.TrimPrefix(string(raw), "findings:"))
-		if derr != nil || perr != nil || !strings.HasPrefix(string(raw), "findings:") || n < 0 {
-			return nil, errf("InvalidInputException", "invalid NextToken")
-		}
-		start = n
+	from, err := order.decodeToken(deref(in.NextToken))
+	if err != nil {
+		return nil, err
 	}
 	return e.locked(c, func() (any, error) {
 		if e.hubOff {
 			return nil, e.notSubscribed()
 		}
-		out := []map[string]any{}
-		next := ""
-		for i := start; i < len(e.findingOrder); i++ {
-			d := e.findings[e.findingOrder[i]]
-			if !matches(d, filters) {
-				continue
-			}
-			if len(out) == limit {
-				next = base64.StdEncoding.EncodeToString([]byte("findings:" + strconv.Itoa(i)))
-				break
-			}
-			out = append(out, cloneDoc(d))
-		}
-		answer := map[string]any{"Findings": out}
-		if next != "" {
-			answer["NextToken"] = next
-		}
-		return answer, nil
+		return e.findingsPage(filters, order, from, limit), nil
 	})
+}
+
+// findingsPage is one GetFindings answer: the findings that match, in order, from the cursor.
+func (e *Emulator) findingsPage(filters []attributeFilter, order findingSort, from *findingsCursor, limit int) map[string]any {
+	var keys []string
+	var at []int // each key's index in import order
+	for i, k := range e.findingOrder {
+		if matches(e.findings[k], filters) {
+			keys, at = append(keys, k), append(at, i)
+		}
+	}
+	first := 0
+	if len(order) > 0 {
+		slices.SortFunc(keys, func(a, b string) int { return order.compare(e.findings[a], e.findings[b], a, b) })
+		first = order.after(keys, e.findings, from)
+	} else if from != nil {
+		// In import order a token is an index among all of the account's findings.
+		first, _ = slices.BinarySearch(at, from.Index)
+	}
+	out := []map[string]any{}
+	answer := map[string]any{}
+	for i := first; i < len(keys); i++ {
+		if len(out) == limit {
+			answer["NextToken"] = order.token(e.findings, keys[i-1], at[i])
+			break
+		}
+		out = append(out, cloneDoc(e.findings[keys[i]]))
+	}
+	answer["Findings"] = out
+	return answer
+}
+
+// deref returns *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// sortFields are the finding attributes GetFindings sorts on in the emulator (SortCriterion's
+// Field): its identifiers and timestamps, compared as strings and as times.
+var sortFields = map[string]bool{"Id": false, "GeneratorId": false, "Title": false, "RecordState": false,
+	"CreatedAt": true, "UpdatedAt": true, "FirstObservedAt": true, "LastObservedAt": true}
+
+// findingSort is a compiled SortCriteria: no criterion keeps import order.
+type findingSort []sortCriterion
+
+type sortCriterion struct {
+	Field     string
+	SortOrder string
+}
+
+// compileSort reads SortCriteria as botocore's model defines it (a list of SortCriterion: Field,
+// a finding attribute; SortOrder, "asc" or "desc"). What the emulator cannot sort on, and a
+// criterion without a Field or a SortOrder (the API reference gives no default order), is
+// refused with InvalidInputException, never ignored.
+func compileSort(raw json.RawMessage) (findingSort, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var cs []sortCriterion
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cs); err != nil {
+		return nil, errf("InvalidInputException", "SortCriteria: %v", err)
+	}
+	for i, sc := range cs {
+		if _, ok := sortFields[sc.Field]; !ok {
+			return nil, errf("InvalidInputException", "SortCriteria[%d].Field %q: the emulator sorts on %v", i, sc.Field, slices.Sorted(maps.Keys(sortFields)))
+		}
+		if sc.SortOrder != "asc" && sc.SortOrder != "desc" {
+			return nil, errf("InvalidInputException", "SortCriteria[%d].SortOrder %q: want asc or desc", i, sc.SortOrder)
+		}
+	}
+	return cs, nil
+}
+
+// compare orders findings a and b (keys ka, kb: the last tie-break, so that the order is total
+// and a token's position is one place).
+func (o findingSort) compare(a, b map[string]any, ka, kb string) int {
+	for _, sc := range o {
+		va, _ := a[sc.Field].(string)
+		vb, _ := b[sc.Field].(string)
+		c := strings.Compare(va, vb)
+		if sortFields[sc.Field] {
+			ta, _ := time.Parse(time.RFC3339Nano, va)
+			tb, _ := time.Parse(time.RFC3339Nano, vb)
+			c = ta.Compare(tb)
+		}
+		if sc.SortOrder == "desc" {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(ka, kb)
+}
+
+// findingsCursor is where a NextToken resumes: in import order, the index into the account's
+// findings; sorted, just after the finding last returned (its sort values and key), so that a
+// page boundary stays in place when findings are imported or updated between the calls.
+type findingsCursor struct {
+	Index  int               `json:"i,omitempty"`
+	Sort   findingSort       `json:"s,omitempty"`
+	Values map[string]string `json:"v,omitempty"`
+	Key    string            `json:"k,omitempty"`
+}
+
+// token is the NextToken of a page whose last finding is the one at key: in import order the
+// index (next) of the finding that follows it; sorted, its sort values and key.
+func (o findingSort) token(docs map[string]map[string]any, key string, next int) string {
+	if len(o) == 0 {
+		return base64.StdEncoding.EncodeToString([]byte("findings:" + strconv.Itoa(next)))
+	}
+	cur := findingsCursor{Sort: o, Values: map[string]string{}, Key: key}
+	for _, sc := range o {
+		v, _ := docs[key][sc.Field].(string)
+		cur.Values[sc.Field] = v
+	}
+	b, _ := json.Marshal(cur)
+	return base64.StdEncoding.EncodeToString(append([]byte("sorted:"), b...))
+}
+
+// decodeToken reads a NextToken of this sort; a token of another sort, or not the emulator's,
+// is refused as Security Hub refuses a token it did not give.
+func (o findingSort) decodeToken(tok string) (*findingsCursor, error) {
+	if tok == "" {
+		return nil, nil
+	}
+	invalid := errf("InvalidInputException", "invalid NextToken")
+	raw, err := base64.StdEncoding.DecodeString(tok)
+	if err != nil {
+		return nil, invalid
+	}
+	if rest, ok := strings.CutPrefix(string(raw), "findings:"); ok && len(o) == 0 {
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 0 {
+			return nil, invalid
+		}
+		return &findingsCursor{Index: n}, nil
+	}
+	rest, ok := strings.CutPrefix(string(raw), "sorted:")
+	var cur findingsCursor
+	if !ok || len(o) == 0 || json.Unmarshal([]byte(rest), &cur) != nil || !slices.Equal(cur.Sort, o) {
+		return nil, invalid
+	}
+	return &cur, nil
+}
+
+// after is the index of the first of the sorted keys that comes after cur (0 without one).
+func (o findingSort) after(keys []string, docs map[string]map[string]any, cur *findingsCursor) int {
+	if cur == nil {
+		return 0
+	}
+	last := map[string]any{}
+	for f, v := range cur.Values {
+		last[f] = v
+	}
+	i, found := slices.BinarySearchFunc(keys, cur.Key, func(k, key string) int { return o.compare(docs[k], last, k, key) })
+	if found {
+		i++
+	}
+	return i
 }
 
 // compileFilters reads GetFindings' Filters: the string filters of the attributes in

@@ -76,6 +76,7 @@ type Publisher struct {
 	api     API
 	imports *rate.Limiter
 	reads   *rate.Limiter
+	listing *rate.Limiter
 	clock   clock.Clock
 	rand    func() float64
 	refresh time.Duration
@@ -97,6 +98,14 @@ func WithImportRate(perSecond float64) Option {
 // divide the share among them.
 func WithReadRate(perSecond float64) Option {
 	return func(p *Publisher) { p.reads = rate.NewLimiter(rate.Limit(perSecond), 1) }
+}
+
+// WithListingReadRate sets this process's GetFindings calls per second for a sweep's bulk read
+// of the previous findings (PriorPage), apart from the other reads (default DefaultReadRate):
+// the Lambda gives it config.Config.ListingReadRate, the part of corsguard's share that a
+// listing takes.
+func WithListingReadRate(perSecond float64) Option {
+	return func(p *Publisher) { p.listing = rate.NewLimiter(rate.Limit(perSecond), 1) }
 }
 
 // WithRefresh imports a finding only when its state changed (StateField differs from the
@@ -125,6 +134,7 @@ func NewPublisher(api API, opts ...Option) *Publisher {
 		api:     api,
 		imports: rate.NewLimiter(rate.Limit(DefaultImportRate), 1),
 		reads:   rate.NewLimiter(DefaultReadRate, 1),
+		listing: rate.NewLimiter(DefaultReadRate, 1),
 		clock:   clock.Real{},
 		rand:    rand.Float64,
 	}
@@ -220,10 +230,7 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 	for _, f := range built {
 		keep[f.ID] = true
 		f.ProductFields[StateField] = State(f)
-		// A repair is always imported: it is news even where the finding passed before (a
-		// drift between two sweeps, repaired by the second). What passes after it is not.
-		repaired := f.ProductFields["corsguard/Outcome"] == string(enforce.Remediated)
-		if prev, ok := previous[f.ID]; ok && !repaired && p.fresh(prev, f, now) {
+		if prev, ok := previous[f.ID]; ok && p.Unchanged(f, PriorOf(prev), now) {
 			unchanged++
 			continue
 		}
@@ -240,12 +247,15 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 // PublishFindings is the publisher's step (the findings queue's consumer): it imports the
 // findings that workers decided and handed over, in any order and possibly twice, for scope.
 // Of several findings with one Id, the latest UpdatedAt (when the worker observed the
-// resource) wins. With WithRefresh it reads the previous findings back by Id (MaxIDFilter to a
-// GetFindings call, active and archived alike) and leaves out a finding that Security Hub
-// already holds in a newer observation (an archive on delete, a later sweep) or in the same
-// state within the refresh period; the others are imported MaxBatch to a call, keeping their
-// CreatedAt. The error is terminal as Publish's is, retryable otherwise.
-func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Finding) (Result, error) {
+// resource) wins. checked names the Ids a worker already compared with the previous finding
+// its sweep's listing read (changed ones: imported as they are, CreatedAt kept by the
+// worker). With WithRefresh it reads the others back by Id (MaxIDFilter to a GetFindings
+// call, active and archived alike) and leaves out a finding that Security Hub already holds
+// in a newer observation (an archive on delete, a later sweep) or in the same state within
+// the refresh period; the rest are imported MaxBatch to a call, keeping their CreatedAt.
+// Security Hub itself ignores an update whose UpdatedAt is not later than the finding's. The
+// error is terminal as Publish's is, retryable otherwise.
+func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Finding, checked map[string]bool) (Result, error) {
 	latest := map[string]Finding{}
 	var order []string
 	superseded := 0
@@ -263,7 +273,8 @@ func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Findi
 	}
 	previous := map[string]types.AwsSecurityFinding{}
 	if p.refresh > 0 {
-		prevs, err := p.byID(ctx, scope, order)
+		unchecked := slices.DeleteFunc(slices.Clone(order), func(id string) bool { return checked[id] })
+		prevs, err := p.byID(ctx, scope, unchecked)
 		if err != nil {
 			return Result{Superseded: superseded}, err
 		}
@@ -289,8 +300,7 @@ func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Findi
 				superseded++
 				continue
 			}
-			// A repair is always imported, as Publish imports it.
-			if f.ProductFields["corsguard/Outcome"] != string(enforce.Remediated) && p.fresh(prev, f, now) {
+			if p.Unchanged(f, PriorOf(prev), now) {
 				unchanged++
 				continue
 			}
@@ -348,14 +358,76 @@ func State(f Finding) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// fresh reports whether the active finding prev already says what f says and was imported
-// within the refresh period.
-func (p *Publisher) fresh(prev types.AwsSecurityFinding, f Finding, now time.Time) bool {
-	if prev.RecordState == types.RecordStateArchived || prev.ProductFields[StateField] != f.ProductFields[StateField] {
+// Prior is what Security Hub holds of one finding, all that deciding "changed" needs: its
+// state (StateField), when it was last imported and created, and whether it is archived.
+type Prior struct {
+	State, UpdatedAt, CreatedAt string
+	Archived                    bool
+}
+
+// PriorOf returns the Prior of a finding as GetFindings returned it.
+func PriorOf(f types.AwsSecurityFinding) Prior {
+	return Prior{State: f.ProductFields[StateField], UpdatedAt: aws.ToString(f.UpdatedAt), CreatedAt: aws.ToString(f.CreatedAt),
+		Archived: f.RecordState == types.RecordStateArchived}
+}
+
+// Unchanged reports whether f, observed at now, need not be imported over what Security Hub
+// holds (prior): with a refresh period (WithRefresh), an active finding of the same state
+// imported within it. A repair is always imported: it is news even where the finding passed
+// before (a drift between two sweeps, repaired by the second); what passes after it is not. An
+// archived finding is imported (reactivated). Every path decides with it: Publish, the
+// publisher (PublishFindings) and the work queue's worker, from the previous state its
+// listing read.
+func (p *Publisher) Unchanged(f Finding, prior Prior, now time.Time) bool {
+	if p.refresh <= 0 || prior.Archived || f.ProductFields["corsguard/Outcome"] == string(enforce.Remediated) || prior.State != State(f) {
 		return false
 	}
-	at, err := time.Parse(time.RFC3339Nano, aws.ToString(prev.UpdatedAt))
+	at, err := time.Parse(time.RFC3339Nano, prior.UpdatedAt)
 	return err == nil && now.Sub(at) < p.refresh
+}
+
+// Compares reports whether the Publisher imports only what changed (WithRefresh): only then is
+// reading the previous findings worth its calls.
+func (p *Publisher) Compares() bool { return p.refresh > 0 }
+
+// NamedPrior is the Prior of one resource's finding, by the resource's name.
+type NamedPrior struct {
+	Name string
+	Prior
+}
+
+// PriorPage reads one page of corsguard's findings of kind in scope, active and archived
+// alike, sorted by Id ascending (GetFindings' SortCriteria), MaxBatch to a call, at the
+// listing's read rate (WithListingReadRate). A kind's finding Ids share one prefix
+// (corsguard/ACCOUNT/REGION/KIND/), so the page comes in the order of the resources' names:
+// a listing in name order (S3's ListBuckets) merges with it page by page. token is the
+// previous page's NextToken ("" for the first); next is "" after the last page. An error is
+// classified as Publish's are; a token Security Hub refuses is an InvalidInputException.
+func (p *Publisher) PriorPage(ctx context.Context, scope Scope, kind policy.Kind, token string) (page []NamedPrior, next string, err error) {
+	f := Filters(scope, []policy.Kind{kind})
+	f.RecordState = nil
+	prefix := ID(scope, kind, "")
+	f.Id = []types.StringFilter{{Value: aws.String(prefix), Comparison: types.StringFilterComparisonPrefix}}
+	in := &securityhub.GetFindingsInput{Filters: f, MaxResults: aws.Int32(MaxBatch),
+		SortCriteria: []types.SortCriterion{{Field: aws.String("Id"), SortOrder: types.SortOrderAscending}}}
+	if token != "" {
+		in.NextToken = aws.String(token)
+	}
+	if err := p.listing.Wait(ctx); err != nil {
+		return nil, "", err
+	}
+	out, err := p.api.GetFindings(ctx, in)
+	if err != nil {
+		return nil, "", classify("get findings", scope, err)
+	}
+	for _, x := range out.Findings {
+		name, ok := strings.CutPrefix(aws.ToString(x.Id), prefix)
+		if !ok || name == "" {
+			return nil, "", fmt.Errorf("get findings: finding %q is not of the prefix %q asked for", aws.ToString(x.Id), prefix)
+		}
+		page = append(page, NamedPrior{Name: name, Prior: PriorOf(x)})
+	}
+	return page, aws.ToString(out.NextToken), nil
 }
 
 // byID returns corsguard's findings with these ids, active or archived (an archived one says

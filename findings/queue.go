@@ -49,12 +49,17 @@ type message struct {
 	Region    string    `json:"region"`
 	Partition string    `json:"partition,omitempty"`
 	Findings  []Finding `json:"findings"`
+	// Checked names the findings (by Id) that the worker compared with the previous finding
+	// its sweep's listing read and found changed: the publisher imports them without reading
+	// them back. A message without it (an event's findings, an older corsguard's) is read
+	// back whole.
+	Checked []string `json:"checked,omitempty"`
 }
 
-// Pack encodes fs for scope into as few message bodies as fit MaxMessageBytes each, in order.
-// A finding that alone does not fit (ASFF's own limits keep corsguard's findings far below it)
-// is an error.
-func Pack(scope Scope, fs []Finding) ([]string, error) {
+// Pack encodes fs for scope into as few message bodies as fit MaxMessageBytes each, in order;
+// each body names which of its findings checked holds (Checked). A finding that alone does not
+// fit (ASFF's own limits keep corsguard's findings far below it) is an error.
+func Pack(scope Scope, fs []Finding, checked map[string]bool) ([]string, error) {
 	head, err := json.Marshal(message{Version: messageVersion, Account: scope.Account, Region: scope.Region, Partition: scope.Partition, Findings: []Finding{}})
 	if err != nil {
 		return nil, err
@@ -62,24 +67,37 @@ func Pack(scope Scope, fs []Finding) ([]string, error) {
 	prefix := head[:len(head)-2] // without "]}"
 	var bodies []string
 	var cur bytes.Buffer
-	n := 0
+	var ids []string
+	n, idBytes := 0, 0
 	flush := func() {
 		if n > 0 {
-			cur.WriteString("]}")
+			cur.WriteString("]")
+			if len(ids) > 0 {
+				b, _ := json.Marshal(ids) // strings: cannot fail
+				cur.WriteString(`,"checked":`)
+				cur.Write(b)
+			}
+			cur.WriteString("}")
 			bodies = append(bodies, cur.String())
 		}
 		cur.Reset()
-		n = 0
+		n, idBytes, ids = 0, 0, nil
 	}
+	const checkedKey = len(`,"checked":[]`)
 	for _, f := range fs {
 		b, err := json.Marshal(f)
 		if err != nil {
 			return nil, err
 		}
-		if len(prefix)+len(b)+2 > MaxMessageBytes {
+		idb := 0
+		if checked[f.ID] {
+			q, _ := json.Marshal(f.ID) // a string: cannot fail
+			idb = len(q) + 1           // and a comma
+		}
+		if len(prefix)+len(b)+2+checkedKey+idb > MaxMessageBytes {
 			return nil, fmt.Errorf("finding %s: %d bytes do not fit one findings message", f.ID, len(b))
 		}
-		if n > 0 && cur.Len()+1+len(b)+2 > MaxMessageBytes {
+		if n > 0 && cur.Len()+1+len(b)+2+checkedKey+idBytes+idb > MaxMessageBytes {
 			flush()
 		}
 		if n == 0 {
@@ -88,6 +106,9 @@ func Pack(scope Scope, fs []Finding) ([]string, error) {
 			cur.WriteByte(',')
 		}
 		cur.Write(b)
+		if idb > 0 {
+			ids, idBytes = append(ids, f.ID), idBytes+idb
+		}
 		n++
 	}
 	flush()
@@ -99,50 +120,67 @@ var accountID = regexp.MustCompile(`^\d{12}$`)
 // DecodeMessage reads one findings message as strictly as a work queue message: unknown or
 // duplicate fields, trailing data, another version, an account that is not 12 digits, and a
 // finding of another account, product or generator than corsguard's, or without a timestamp,
-// are refused with a terminal error (no retry reads it better) that names the problem.
-func DecodeMessage(body string) (Scope, []Finding, error) {
-	s, fs, err := decodeMessage(body)
+// are refused with a terminal error (no retry reads it better) that names the problem. checked
+// holds the Ids of the message's Checked list, each one of its findings'.
+func DecodeMessage(body string) (Scope, []Finding, map[string]bool, error) {
+	s, fs, m, err := decodeMessage(body)
 	if err != nil {
-		return Scope{}, nil, enforce.Terminal(fmt.Errorf("findings message: %w", err))
+		return Scope{}, nil, nil, enforce.Terminal(fmt.Errorf("findings message: %w", err))
 	}
-	return s, fs, nil
+	var checked map[string]bool
+	for _, id := range m.Checked {
+		if checked == nil {
+			checked = map[string]bool{}
+		}
+		checked[id] = true
+	}
+	return s, fs, checked, nil
 }
 
-func decodeMessage(body string) (Scope, []Finding, error) {
+func decodeMessage(body string) (Scope, []Finding, message, error) {
 	if len(body) > MaxMessageBytes {
-		return Scope{}, nil, fmt.Errorf("%d bytes, more than %d", len(body), MaxMessageBytes)
+		return Scope{}, nil, message{}, fmt.Errorf("%d bytes, more than %d", len(body), MaxMessageBytes)
 	}
 	if err := noDuplicateKeys(body); err != nil {
-		return Scope{}, nil, err
+		return Scope{}, nil, message{}, err
 	}
 	dec := json.NewDecoder(strings.NewReader(body))
 	dec.DisallowUnknownFields()
 	var m message
 	if err := dec.Decode(&m); err != nil {
-		return Scope{}, nil, err
+		return Scope{}, nil, message{}, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return Scope{}, nil, errors.New("data after the message")
+		return Scope{}, nil, message{}, errors.New("data after the message")
 	}
 	switch {
 	case m.Version != messageVersion:
-		return Scope{}, nil, fmt.Errorf("corsguard_findings: version %d, want %d", m.Version, messageVersion)
+		return Scope{}, nil, message{}, fmt.Errorf("corsguard_findings: version %d, want %d", m.Version, messageVersion)
 	case !accountID.MatchString(m.Account):
-		return Scope{}, nil, fmt.Errorf("account: %q is not 12 digits", m.Account)
+		return Scope{}, nil, message{}, fmt.Errorf("account: %q is not 12 digits", m.Account)
 	case m.Region == "" || len(m.Region) > 64:
-		return Scope{}, nil, fmt.Errorf("region: %q", m.Region)
+		return Scope{}, nil, message{}, fmt.Errorf("region: %q", m.Region)
 	case m.Partition != "" && m.Partition != "aws" && m.Partition != "aws-cn" && m.Partition != "aws-us-gov":
-		return Scope{}, nil, fmt.Errorf("partition: %q", m.Partition)
+		return Scope{}, nil, message{}, fmt.Errorf("partition: %q", m.Partition)
 	case len(m.Findings) == 0:
-		return Scope{}, nil, errors.New("findings: none")
+		return Scope{}, nil, message{}, errors.New("findings: none")
 	}
 	s := Scope{Account: m.Account, Region: m.Region, Partition: m.Partition}
 	for i, f := range m.Findings {
 		if err := checkFinding(s, f); err != nil {
-			return Scope{}, nil, fmt.Errorf("findings[%d]: %w", i, err)
+			return Scope{}, nil, message{}, fmt.Errorf("findings[%d]: %w", i, err)
 		}
 	}
-	return s, m.Findings, nil
+	ids := map[string]bool{}
+	for _, f := range m.Findings {
+		ids[f.ID] = true
+	}
+	for i, id := range m.Checked {
+		if !ids[id] {
+			return Scope{}, nil, message{}, fmt.Errorf("checked[%d]: %q is not one of the message's findings", i, id)
+		}
+	}
+	return s, m.Findings, m, nil
 }
 
 // checkFinding refuses a finding that corsguard's workers would not have built for s.
@@ -261,15 +299,16 @@ func NewOutbox(api OutboxAPI, url string) *Outbox { return &Outbox{api: api, url
 // the publisher acts on.
 func (o *Outbox) URL() string { return o.url }
 
-// Hand puts fs on the findings queue for scope: packed into as few messages as fit (Pack), up
+// Hand puts fs on the findings queue for scope (checked: the Ids the worker found changed
+// against its listing's previous findings, which the publisher need not read back): packed into as few messages as fit (Pack), up
 // to ten messages and 1 MiB to a SendMessageBatch call, and returns the number of messages
 // sent. Entries SQS refuses are sent again twice. A denied call, or a queue that does not
 // exist, is terminal (no retry of the batch can fix it); other errors are retryable.
-func (o *Outbox) Hand(ctx context.Context, scope Scope, fs []Finding) (int, error) {
+func (o *Outbox) Hand(ctx context.Context, scope Scope, fs []Finding, checked map[string]bool) (int, error) {
 	if len(fs) == 0 {
 		return 0, nil
 	}
-	bodies, err := Pack(scope, fs)
+	bodies, err := Pack(scope, fs, checked)
 	if err != nil {
 		return 0, enforce.Terminal(err)
 	}

@@ -34,7 +34,11 @@ func built(n int, at time.Time, drifted bool) []findings.Finding {
 
 func TestPackFillsMessagesAndDecodeReadsThemBack(t *testing.T) {
 	fs := built(400, t0, true)
-	bodies, err := findings.Pack(scope, fs)
+	checked := map[string]bool{}
+	for i := 0; i < len(fs); i += 3 {
+		checked[fs[i].ID] = true
+	}
+	bodies, err := findings.Pack(scope, fs, checked)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,13 +52,17 @@ func TestPackFillsMessagesAndDecodeReadsThemBack(t *testing.T) {
 		t.Errorf("%d messages for %d bytes, want %d (or one more for the cut)", len(bodies), total, want)
 	}
 	var back []findings.Finding
+	backChecked := map[string]bool{}
 	for i, b := range bodies {
 		if len(b) > findings.MaxMessageBytes {
 			t.Errorf("message %d: %d bytes, more than %d", i, len(b), findings.MaxMessageBytes)
 		}
-		s, got, err := findings.DecodeMessage(b)
+		s, got, ch, err := findings.DecodeMessage(b)
 		if err != nil {
 			t.Fatalf("message %d: %v", i, err)
+		}
+		for id := range ch {
+			backChecked[id] = true
 		}
 		if s.Account != scope.Account || s.Region != scope.Region {
 			t.Errorf("message %d: scope %+v", i, s)
@@ -64,19 +72,22 @@ func TestPackFillsMessagesAndDecodeReadsThemBack(t *testing.T) {
 	if diff := cmp.Diff(fs, back); diff != "" {
 		t.Errorf("findings through the messages (-packed +decoded):\n%s", diff)
 	}
-	if bodies, _ := findings.Pack(scope, built(10, t0, true)); len(bodies) != 1 {
+	if diff := cmp.Diff(checked, backChecked); diff != "" {
+		t.Errorf("checked Ids through the messages (-packed +decoded):\n%s", diff)
+	}
+	if bodies, _ := findings.Pack(scope, built(10, t0, true), nil); len(bodies) != 1 {
 		t.Errorf("a worker batch's 10 findings take %d messages, want 1", len(bodies))
 	}
 }
 
 func TestDecodeMessageRefusesWhatAWorkerWouldNotSend(t *testing.T) {
-	good, err := findings.Pack(scope, built(1, t0, false))
+	good, err := findings.Pack(scope, built(1, t0, false), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body := good[0]
 	other := findings.Scope{Account: "210987654321", Region: "us-east-1"}
-	foreign, _ := findings.Pack(other, built(1, t0, false)) // Ids of 123456789012 under 210987654321
+	foreign, _ := findings.Pack(other, built(1, t0, false), nil) // Ids of 123456789012 under 210987654321
 	for _, tc := range []struct{ name, body, want string }{
 		{"not JSON", "hello", "invalid character"},
 		{"an unknown field", strings.Replace(body, `{"corsguard_findings":1,`, `{"corsguard_findings":1,"extra":true,`, 1), "unknown field"},
@@ -89,10 +100,11 @@ func TestDecodeMessageRefusesWhatAWorkerWouldNotSend(t *testing.T) {
 		{"another product", strings.Replace(body, "product/123456789012/default", "product/123456789012/other", 1), "ProductArn"},
 		{"another generator", strings.Replace(body, "corsguard/cors-baseline/", "someone/else/", 1), "GeneratorId"},
 		{"a bad timestamp", strings.Replace(body, `"UpdatedAt":"2026-03-01T12:00:00.000Z"`, `"UpdatedAt":"yesterday"`, 1), "timestamp"},
+		{"a checked Id not among its findings", body[:len(body)-1] + `,"checked":["corsguard/123456789012/us-east-1/s3/other"]}`, "not one of the message's findings"},
 		{"too large", body[:len(body)-2] + strings.Repeat(" ", findings.MaxMessageBytes) + "]}", "more than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := findings.DecodeMessage(tc.body)
+			_, _, _, err := findings.DecodeMessage(tc.body)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("DecodeMessage: %v, want an error saying %q", err, tc.want)
 			}
@@ -104,15 +116,17 @@ func TestDecodeMessageRefusesWhatAWorkerWouldNotSend(t *testing.T) {
 }
 
 func FuzzDecodeMessage(f *testing.F) {
-	bodies, err := findings.Pack(scope, built(3, t0, true))
+	fs := built(3, t0, true)
+	bodies, err := findings.Pack(scope, fs, map[string]bool{fs[1].ID: true})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(bodies[0])
+	f.Add(strings.Replace(bodies[0], `"checked":["`, `"checked":["x`, 1))
 	f.Add(`{"corsguard_findings":1,"account":"123456789012","region":"us-east-1","findings":[{}]}`)
 	f.Add(`{"a":{"b":1,"b":2}}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		s, fs, err := findings.DecodeMessage(body)
+		s, fs, checked, err := findings.DecodeMessage(body)
 		if err != nil {
 			if enforce.Retryable(err) {
 				t.Fatalf("a refusal that is retryable: %v", err)
@@ -120,13 +134,13 @@ func FuzzDecodeMessage(f *testing.F) {
 			return
 		}
 		// What decodes is corsguard's own, and packs back into a message that decodes the same.
-		again, err := findings.Pack(s, fs)
+		again, err := findings.Pack(s, fs, checked)
 		if err != nil || len(again) != 1 {
 			t.Fatalf("Pack of a decoded message: %d bodies, %v", len(again), err)
 		}
-		s2, fs2, err := findings.DecodeMessage(again[0])
-		if err != nil || s2 != s || len(fs2) != len(fs) {
-			t.Fatalf("round trip: %+v %d %v", s2, len(fs2), err)
+		s2, fs2, checked2, err := findings.DecodeMessage(again[0])
+		if err != nil || s2 != s || len(fs2) != len(fs) || len(checked2) != len(checked) {
+			t.Fatalf("round trip: %+v %d %v %v", s2, len(fs2), checked2, err)
 		}
 	})
 }
@@ -145,11 +159,11 @@ func TestOutboxHandsFindingsInAsFewMessagesAsFit(t *testing.T) {
 		})})
 	o := findings.NewOutbox(c, emu.QueueURL(srv.URL, "findings"))
 	fs := built(400, t0, true)
-	n, err := o.Hand(context.Background(), scope, fs)
+	n, err := o.Hand(context.Background(), scope, fs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bodies, _ := findings.Pack(scope, fs)
+	bodies, _ := findings.Pack(scope, fs, nil)
 	if n != len(bodies) || n < 2 {
 		t.Errorf("%d messages sent, want %d (Pack's)", n, len(bodies))
 	}
@@ -161,7 +175,7 @@ func TestOutboxHandsFindingsInAsFewMessagesAsFit(t *testing.T) {
 	}
 
 	missing := findings.NewOutbox(c, emu.QueueURL(srv.URL, "no-such-queue"))
-	if _, err := missing.Hand(context.Background(), scope, fs[:1]); err == nil || enforce.Retryable(err) {
+	if _, err := missing.Hand(context.Background(), scope, fs[:1], nil); err == nil || enforce.Retryable(err) {
 		t.Errorf("a queue that does not exist: %v, want a terminal error", err)
 	}
 }
@@ -173,7 +187,7 @@ func TestPublishFindingsImportsTheChangedOnes100ToACall(t *testing.T) {
 		findings.WithClock(at{&now}))
 	ctx := context.Background()
 
-	res, err := p.PublishFindings(ctx, scope, built(250, t0, false))
+	res, err := p.PublishFindings(ctx, scope, built(250, t0, false), nil)
 	if err != nil || res.Imported != 250 {
 		t.Fatalf("first: %+v, %v", res, err)
 	}
@@ -187,11 +201,11 @@ func TestPublishFindingsImportsTheChangedOnes100ToACall(t *testing.T) {
 	// The same states an hour later: nothing to import. Half of them drifted: 125 imports, 2 calls.
 	h.emu.ResetCalls()
 	now = now.Add(time.Hour)
-	res, err = p.PublishFindings(ctx, scope, built(250, t0.Add(time.Hour), false))
+	res, err = p.PublishFindings(ctx, scope, built(250, t0.Add(time.Hour), false), nil)
 	if err != nil || res.Imported != 0 || res.Unchanged != 250 || h.emu.CallCount("BatchImportFindings") != 0 {
 		t.Fatalf("unchanged: %+v, %v, %d imports", res, err, h.emu.CallCount("BatchImportFindings"))
 	}
-	res, err = p.PublishFindings(ctx, scope, built(250, t0.Add(2*time.Hour), true))
+	res, err = p.PublishFindings(ctx, scope, built(250, t0.Add(2*time.Hour), true), nil)
 	if err != nil || res.Imported != 125 || res.Unchanged != 125 || h.emu.CallCount("BatchImportFindings") != 2 {
 		t.Fatalf("half drifted: %+v, %v, %d imports", res, err, h.emu.CallCount("BatchImportFindings"))
 	}
@@ -211,12 +225,12 @@ func TestPublishFindingsKeepsTheNewerObservation(t *testing.T) {
 	newer := built(2, t0.Add(2*time.Hour), true) // c000 drifted
 	older := built(2, t0, false)                 // c000 compliant, earlier
 	// In one batch, older after newer: the newer wins.
-	res, err := p.PublishFindings(ctx, scope, append(append([]findings.Finding{}, newer...), older...))
+	res, err := p.PublishFindings(ctx, scope, append(append([]findings.Finding{}, newer...), older...), nil)
 	if err != nil || res.Imported != 2 || res.Superseded != 2 {
 		t.Fatalf("one batch: %+v, %v", res, err)
 	}
 	// Alone, later: Security Hub holds a newer observation already.
-	res, err = p.PublishFindings(ctx, scope, older)
+	res, err = p.PublishFindings(ctx, scope, older, nil)
 	if err != nil || res.Imported != 0 || res.Superseded != 2 {
 		t.Fatalf("older alone: %+v, %v", res, err)
 	}
@@ -231,12 +245,12 @@ func TestPublishFindingsFailsRetryablyWhenThrottledPastTheRetries(t *testing.T) 
 	p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithRefresh(time.Hour),
 		findings.WithClock(at{&now}))
 	h.emu.Script("GetFindings", "", 1, "ThrottlingException")
-	_, err := p.PublishFindings(context.Background(), scope, built(3, t0, false))
+	_, err := p.PublishFindings(context.Background(), scope, built(3, t0, false), nil)
 	if err == nil || !enforce.Retryable(err) {
 		t.Fatalf("throttled: %v, want a retryable error", err)
 	}
 	h.emu.SetSecurityHubEnabled(false)
-	_, err = p.PublishFindings(context.Background(), scope, built(3, t0, false))
+	_, err = p.PublishFindings(context.Background(), scope, built(3, t0, false), nil)
 	if !errors.Is(err, findings.ErrNotEnabled) || enforce.Retryable(err) {
 		t.Fatalf("not enabled: %v, want terminal ErrNotEnabled", err)
 	}
@@ -259,7 +273,7 @@ func TestPublishFindingsImportsARepairOfAPassingFinding(t *testing.T) {
 		imports int
 	}{{enforce.Compliant, 1}, {enforce.Remediated, 1}, {enforce.Compliant, 0}} {
 		now = now.Add(time.Hour)
-		res, err := p.PublishFindings(ctx, scope, at(step.outcome, now.Sub(t0)))
+		res, err := p.PublishFindings(ctx, scope, at(step.outcome, now.Sub(t0)), nil)
 		if err != nil || res.Imported != step.imports {
 			t.Errorf("%s: %+v, %v; want %d imported", step.outcome, res, err, step.imports)
 		}

@@ -139,7 +139,7 @@ func (f *fixture) instance(t *testing.T, more ...Option) *Handler {
 		opts = append(opts, withRand(func() float64 { return 0.5 }))
 	}
 	if f.conf.SecurityHub {
-		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithRefresh(f.conf.SecurityHubRefresh))))
+		opts = append(opts, WithFindings(findings.NewPublisher(f.hub, findings.WithImportRate(1000), findings.WithReadRate(1000), findings.WithListingReadRate(1000), findings.WithRefresh(f.conf.SecurityHubRefresh))))
 	}
 	h, err := Wire(f.conf, f.cfg, append(opts, more...)...)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -133,8 +135,10 @@ func TestWorkersHandFindingsToTheQueueAndThePublisherImportsThemByTheHundred(t *
 	if got, want := f.emu.CallCount("BatchImportFindings"), (n+99)/100; got != want {
 		t.Errorf("%d BatchImportFindings calls for %d findings, want %d", got, n, want)
 	}
-	if got, want := f.emu.CallCount("GetFindings"), (n+19)/20; got != want {
-		t.Errorf("%d GetFindings calls for %d findings, want %d (20 Ids to a filter)", got, n, want)
+	// The sweep's listing read the previous findings (none) and stamped every message: the
+	// publisher reads nothing back.
+	if got := f.emu.CallCount("GetFindings"); got != 0 {
+		t.Errorf("%d GetFindings calls for %d findings the listing stamped, want 0", got, n)
 	}
 	states := map[string]int{}
 	for _, d := range f.emu.Findings() {
@@ -147,15 +151,61 @@ func TestWorkersHandFindingsToTheQueueAndThePublisherImportsThemByTheHundred(t *
 		t.Errorf("the publisher's summary: event %v, succeeded %v", s["event"], s["succeeded"])
 	}
 
-	// A second sweep of the unchanged estate hands the findings over again and imports none.
+	// A second sweep of the unchanged estate: the listing reads the findings 100 to a call,
+	// the workers hand over nothing, and nothing is imported.
 	f.emu.ResetCalls()
 	must(t, f.invoke(t, invocation(), sweep("sweep-2"), &res))
 	f.drain(t)
+	if v, _, _, _ := f.emu.QueueDepth(findingsQueue); v != 0 {
+		t.Errorf("the second sweep of an unchanged estate handed %d findings messages, want 0", v)
+	}
 	for ev := f.findingsBatch(t, 100); len(ev.Records) > 0; ev = f.findingsBatch(t, 100) {
 		f.publish(t, ev)
 	}
 	if got := f.emu.CallCount("BatchImportFindings"); got != 0 {
 		t.Errorf("the second sweep of an unchanged estate made %d BatchImportFindings calls, want 0", got)
+	}
+	// The listing's pages of 100, and the router's archive step's one read.
+	if got, want := f.emu.CallCount("GetFindings"), (n+99)/100+1; got != want {
+		t.Errorf("the second sweep made %d GetFindings calls for %d findings, want %d (100 to a page, and the archive step's)", got, n, want)
+	}
+}
+
+// Messages without the previous finding (an event's, or an older corsguard's): the publisher
+// reads their findings back by Id, 20 to a GetFindings call, and imports the changed ones.
+func TestThePublisherReadsBackByIdWhatNoListingStamped(t *testing.T) {
+	const n = 50
+	f := newPublisherFixture(t, n)
+	var msgs []workqueue.Message
+	for i := range n {
+		msgs = append(msgs, workqueue.Reconcile(policy.S3, fmt.Sprintf("media-%04d", i), enforce.ModeAudit, "test", "event-1"))
+	}
+	must(t, workqueue.New(f.sqs, f.queueURL).Send(context.Background(), msgs))
+	f.emu.ResetCalls()
+	f.drain(t)
+	for ev := f.findingsBatch(t, 100); len(ev.Records) > 0; ev = f.findingsBatch(t, 100) {
+		f.publish(t, ev)
+	}
+	if got, want := f.emu.CallCount("GetFindings"), (n+19)/20; got != want {
+		t.Errorf("%d GetFindings calls for %d unstamped findings, want %d (20 Ids to a filter)", got, n, want)
+	}
+	if got := len(f.emu.Findings()); got != n {
+		t.Errorf("%d findings imported, want %d", got, n)
+	}
+	// Again, unchanged: read back, and none imported.
+	must(t, workqueue.New(f.sqs, f.queueURL).Send(context.Background(), func() []workqueue.Message {
+		for i := range msgs {
+			msgs[i].Request = "event-2"
+		}
+		return msgs
+	}()))
+	f.emu.ResetCalls()
+	f.drain(t)
+	for ev := f.findingsBatch(t, 100); len(ev.Records) > 0; ev = f.findingsBatch(t, 100) {
+		f.publish(t, ev)
+	}
+	if got := f.emu.CallCount("BatchImportFindings"); got != 0 {
+		t.Errorf("unchanged unstamped findings: %d BatchImportFindings calls, want 0", got)
 	}
 }
 
@@ -166,7 +216,7 @@ func TestAPublisherBatchThatFailsRetryablyIsGivenBack(t *testing.T) {
 	f.drain(t)
 	ev := f.findingsBatch(t, 100)
 	// Throttled past the SDK's retries.
-	f.emu.Script("GetFindings", "", sdkAttempts, "ThrottlingException")
+	f.emu.Script("BatchImportFindings", "", sdkAttempts, "ThrottlingException")
 	failed := f.publish(t, ev)
 	if len(failed) != len(ev.Records) || len(ev.Records) == 0 {
 		t.Fatalf("given back %d of %d records, want all", len(failed), len(ev.Records))
@@ -302,7 +352,7 @@ func TestTwoPublishersStayWithinTheImportShareWhateverTheWorkersConcurrency(t *t
 		for i := range 10 {
 			rep.Entries = append(rep.Entries, enforce.Entry{Kind: policy.S3, Name: fmt.Sprintf("media-%04d", b*10+i), Outcome: enforce.Compliant})
 		}
-		if _, err := outbox.Hand(context.Background(), scope, findings.Build(scope, rep, stamp, nil)); err != nil {
+		if _, err := outbox.Hand(context.Background(), scope, findings.Build(scope, rep, stamp, nil), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -341,4 +391,114 @@ func TestTwoPublishersStayWithinTheImportShareWhateverTheWorkersConcurrency(t *t
 func invocationOf(ctx context.Context) context.Context {
 	return lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
 		AwsRequestID: "test-request", InvokedFunctionArn: "arn:aws:lambda:us-east-1:012345678912:function:corsguard"})
+}
+
+// Issue 29 through the work queue: a sweep of 1,050 buckets (two ListBuckets pages) with
+// Security Hub on reads the previous findings 100 to a GetFindings call beside its listing, not
+// 20 Ids to a call in the publishers; the first sweep imports every finding once, the second
+// (an unchanged estate) hands over and imports nothing.
+func TestAQueueSweepReadsThePreviousFindingsAHundredToACall(t *testing.T) {
+	const n = 1050
+	f := newPublisherFixture(t, n)
+	sweepAndPublish := func(id string) (getFindings, imports int) {
+		f.emu.ResetCalls()
+		var res Result
+		must(t, f.invoke(t, invocation(), sweep(id), &res))
+		f.drain(t)
+		for ev := f.findingsBatch(t, 100); len(ev.Records) > 0; ev = f.findingsBatch(t, 100) {
+			if failed := f.publish(t, ev); len(failed) != 0 {
+				t.Fatalf("the publisher gave back %v", failed)
+			}
+		}
+		return f.emu.CallCount("GetFindings"), f.emu.CallCount("BatchImportFindings")
+	}
+	reads, imports := sweepAndPublish("sweep-1")
+	// The listing's one read (no findings yet) and the router's archive step's.
+	if reads != 2 {
+		t.Errorf("first sweep: %d GetFindings calls, want 2 (the listing finds none; the archive step)", reads)
+	}
+	if want := (n + 99) / 100; imports != want {
+		t.Errorf("first sweep: %d BatchImportFindings calls, want %d", imports, want)
+	}
+	if got := len(f.emu.Findings()); got != n {
+		t.Fatalf("first sweep: %d findings, want %d", got, n)
+	}
+	reads, imports = sweepAndPublish("sweep-2")
+	if want := (n+99)/100 + 1; reads < want || reads > want+1 {
+		t.Errorf("second sweep: %d GetFindings calls, want %d (⌈%d ÷ 100⌉ and the archive step's; ⌈%d ÷ 20⌉ = %d by Id)", reads, want, n, n, (n+19)/20)
+	}
+	if imports != 0 {
+		t.Errorf("second sweep of an unchanged estate: %d BatchImportFindings calls, want 0", imports)
+	}
+}
+
+// findingOf returns the stored finding of one bucket.
+func (f *fixture) findingOf(t *testing.T, bucket string) shtypes.AwsSecurityFinding {
+	t.Helper()
+	id := findings.ID(findings.Scope{Account: "012345678912", Region: "us-east-1"}, policy.S3, bucket)
+	out, err := f.hub.GetFindings(context.Background(), &securityhub.GetFindingsInput{Filters: &shtypes.AwsSecurityFindingFilters{
+		Id: []shtypes.StringFilter{{Value: aws.String(id), Comparison: shtypes.StringFilterComparisonEquals}}}})
+	if err != nil || len(out.Findings) != 1 {
+		t.Fatalf("the finding of %s: %v, %d found", bucket, err, len(out.Findings))
+	}
+	return out.Findings[0]
+}
+
+// reimport imports x again, changed by change, with UpdatedAt now: what another run (an
+// event's publisher, a delete event's archive) would have imported.
+func (f *fixture) reimport(t *testing.T, x shtypes.AwsSecurityFinding, change func(*shtypes.AwsSecurityFinding)) {
+	t.Helper()
+	change(&x)
+	x.UpdatedAt = aws.String(findings.Timestamp(time.Now()))
+	out, err := f.hub.BatchImportFindings(context.Background(), &securityhub.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{x}})
+	if err != nil || aws.ToInt32(out.SuccessCount) != 1 {
+		t.Fatalf("import: %v %+v", err, out)
+	}
+}
+
+// What the stamp cannot see: the listing reads the previous findings before the workers decide.
+// An archived finding is reactivated, keeping its CreatedAt. A finding that another run imports
+// between the listing's read and the worker's decision, in a state the resource no longer has,
+// stays until the next sweep, whose listing reads it and whose worker imports the resource's
+// state over it (docs/RELIABILITY.md, "Security Hub").
+func TestWhatAnotherRunImportsBetweenTheListingAndTheWorkerLastsOneSweep(t *testing.T) {
+	f := newPublisherFixture(t, 20) // odd buckets hold the baseline: PASSED
+	sweepAndPublish := func(id string, between func()) int {
+		f.emu.ResetCalls()
+		var res Result
+		must(t, f.invoke(t, invocation(), sweep(id), &res))
+		if between != nil {
+			between()
+		}
+		f.drain(t)
+		for ev := f.findingsBatch(t, 100); len(ev.Records) > 0; ev = f.findingsBatch(t, 100) {
+			f.publish(t, ev)
+		}
+		return f.emu.CallCount("BatchImportFindings")
+	}
+	sweepAndPublish("sweep-1", nil)
+	archived := f.findingOf(t, "media-0001")
+	f.reimport(t, archived, func(x *shtypes.AwsSecurityFinding) { x.RecordState = shtypes.RecordStateArchived })
+	imports := sweepAndPublish("sweep-2", func() {
+		// After the listing's read, before the worker decides: another run says media-0003
+		// failed, in a state media-0003 does not have.
+		f.reimport(t, f.findingOf(t, "media-0003"), func(x *shtypes.AwsSecurityFinding) {
+			x.Compliance = &shtypes.Compliance{Status: shtypes.ComplianceStatusFailed}
+			x.ProductFields = maps.Clone(x.ProductFields)
+			x.ProductFields[findings.StateField] = "0123456789abcdef01234567"
+		})
+	})
+	if got := f.findingOf(t, "media-0001"); got.RecordState != shtypes.RecordStateActive || aws.ToString(got.CreatedAt) != aws.ToString(archived.CreatedAt) {
+		t.Errorf("the archived finding after the sweep: %s, CreatedAt %s; want ACTIVE, CreatedAt %s kept", got.RecordState, aws.ToString(got.CreatedAt), aws.ToString(archived.CreatedAt))
+	}
+	if imports != 2 {
+		t.Errorf("second sweep: %d BatchImportFindings calls, want 2 (the other run's, and the reactivated finding)", imports)
+	}
+	if got := f.findingOf(t, "media-0003"); got.Compliance.Status != shtypes.ComplianceStatusFailed {
+		t.Errorf("media-0003 after the second sweep: %s; the worker compared it with the listing's stamp (PASSED) and left it", got.Compliance.Status)
+	}
+	sweepAndPublish("sweep-3", nil)
+	if got := f.findingOf(t, "media-0003"); got.Compliance.Status != shtypes.ComplianceStatusPassed {
+		t.Errorf("media-0003 after the third sweep: %s, want PASSED: the next sweep's listing reads FAILED and its worker imports PASSED", got.Compliance.Status)
+	}
 }

@@ -48,7 +48,8 @@ func Wire(cfg config.Config, awsCfg aws.Config, opts ...Option) (*Handler, error
 	}
 	if cfg.SecurityHub {
 		pub := findings.NewPublisher(securityhub.NewFromConfig(awsCfg), findings.WithImportRate(cfg.FindingsRate()),
-			findings.WithReadRate(cfg.FindingsReadRate()), findings.WithRefresh(cfg.SecurityHubRefresh))
+			findings.WithReadRate(cfg.FindingsReadRate()), findings.WithListingReadRate(cfg.ListingReadRate()),
+			findings.WithRefresh(cfg.SecurityHubRefresh))
 		wired = append(wired, WithFindings(pub), WithStaleFindings(cfg.StaleFindings()))
 		if cfg.FindingsQueueURL != "" {
 			// The workers hand their findings to the findings queue; its batches are published.

@@ -78,6 +78,45 @@ type Message struct {
 	// reconcile messages of its pages. None (a message of an older corsguard, or a router
 	// without a token of its SSM share): the worker reads the latest versions.
 	Baselines enforce.Stamps `json:"baselines,omitempty"`
+	// Prev is, on an OpReconcile message of a sweep with Security Hub on, what Security Hub
+	// held of the resource's finding when the listing read it ({}: no finding): the worker
+	// decides from it whether the finding changed, and hands only a changed one to the findings
+	// queue. None (an event's message, a message of an older corsguard, a listing that could
+	// not read the findings): the publisher reads the previous finding back by Id.
+	Prev *Previous `json:"prev,omitempty"`
+	// Findings is, on an OpList message, where the listing's read of the previous findings
+	// goes on from (Security Hub on, a kind listed in name order). None: the rest of the
+	// listing stamps no Prev.
+	Findings *FindingsCursor `json:"findings,omitempty"`
+}
+
+// Previous is what Security Hub held of one resource's finding: its state digest
+// (findings.StateField), when it was last imported and created, and whether it is archived.
+// The zero Previous says there was no finding.
+type Previous struct {
+	State     string `json:"state,omitempty"`
+	UpdatedAt string `json:"updated,omitempty"`
+	CreatedAt string `json:"created,omitempty"`
+	Archived  bool   `json:"archived,omitempty"`
+}
+
+// None reports whether p says the resource had no finding.
+func (p Previous) None() bool { return p == Previous{} }
+
+// FindingsCursor is where a listing's read of the previous findings stands between two of its
+// pages: the GetFindings NextToken of the next page (Done: none left), the last name listed so
+// far, and the findings already read past that name, in name order, for the next pages.
+type FindingsCursor struct {
+	Token string  `json:"token,omitempty"`
+	Done  bool    `json:"done,omitempty"`
+	After string  `json:"after,omitempty"`
+	Ahead []Ahead `json:"ahead,omitempty"`
+}
+
+// Ahead is one finding read past the names listed so far: its resource's name and what it held.
+type Ahead struct {
+	Name string `json:"name"`
+	Previous
 }
 
 // Reconcile returns the message that asks for the resource kind/name to be reconciled.
@@ -181,37 +220,17 @@ func decode(body string) (Message, error) {
 	if !slices.Contains(policy.Kinds(), m.Kind) {
 		return Message{}, fmt.Errorf("message kind %q: want one of %v", m.Kind, policy.Kinds())
 	}
+	var err error
 	switch m.Op {
 	case OpReconcile:
-		if m.Name == "" {
-			return Message{}, errors.New("reconcile message without a name")
-		}
-		if err := policy.ValidName(m.Kind, m.Name); err != nil {
-			return Message{}, fmt.Errorf("reconcile message: %w", err)
-		}
-		if m.Token != "" {
-			return Message{}, errors.New("reconcile message with a listing token")
-		}
-		if m.Profile != "" {
-			return Message{}, errors.New("reconcile message with a profile")
-		}
+		err = m.checkReconcile()
 	case OpList:
-		if m.Name != "" {
-			return Message{}, errors.New("list message with a name")
-		}
-		if len(m.Token) > maxToken {
-			return Message{}, fmt.Errorf("list message token of %d characters: at most %d", len(m.Token), maxToken)
-		}
-		if m.FreshTags {
-			return Message{}, errors.New("list message with fresh tags")
-		}
-		if m.Profile != "" {
-			if err := profile.ValidName(m.Profile); err != nil {
-				return Message{}, fmt.Errorf("list message: %w", err)
-			}
-		}
+		err = m.checkList()
 	default:
-		return Message{}, fmt.Errorf("message op %q: want %q or %q", m.Op, OpReconcile, OpList)
+		err = fmt.Errorf("message op %q: want %q or %q", m.Op, OpReconcile, OpList)
+	}
+	if err != nil {
+		return Message{}, err
 	}
 	if err := checkStamps(m.Baselines); err != nil {
 		return Message{}, err
@@ -219,7 +238,129 @@ func decode(body string) (Message, error) {
 	if len(m.Baselines) == 0 {
 		m.Baselines = nil // "baselines":{} stamps nothing, as no key does
 	}
+	if m.Findings != nil && len(m.Findings.Ahead) == 0 {
+		m.Findings.Ahead = nil // "ahead":[] carries nothing, as no key does
+	}
 	return m, nil
+}
+
+// MaxFindingsToken bounds the GetFindings NextToken a listing message carries; a listing whose
+// token is longer stops reading the previous findings.
+const MaxFindingsToken = 16 << 10
+
+// maxAhead bounds the findings a listing carries ahead: fewer than a GetFindings page (100)
+// past the last name listed.
+const maxAhead = 100
+
+// maxStateDigest bounds a state digest: findings.State writes 24 hexadecimal digits.
+const maxStateDigest = 64
+
+// check refuses a Previous that no listing of ours writes: a digest that is not hexadecimal, a
+// timestamp that is not RFC 3339, a finding without a time of its last import.
+func (p Previous) check() error {
+	switch {
+	case p.None():
+		return nil
+	case len(p.State) > maxStateDigest || strings.ContainsFunc(p.State, func(r rune) bool { return !strings.ContainsRune("0123456789abcdef", r) }):
+		return fmt.Errorf("state %q: not a digest", clip(p.State))
+	case !timestamp(p.UpdatedAt):
+		return fmt.Errorf("updated %q: not an RFC 3339 time", clip(p.UpdatedAt))
+	case p.CreatedAt != "" && !timestamp(p.CreatedAt):
+		return fmt.Errorf("created %q: not an RFC 3339 time", clip(p.CreatedAt))
+	}
+	return nil
+}
+
+func timestamp(s string) bool {
+	_, err := time.Parse(time.RFC3339Nano, s)
+	return err == nil && len(s) <= 64
+}
+
+// check refuses a cursor that no listing of ours writes: a token past maxToken, a token beside
+// Done, a name not valid for kind, findings ahead out of name order or not after After.
+func (c FindingsCursor) check(kind policy.Kind) error {
+	switch {
+	case len(c.Token) > MaxFindingsToken:
+		return fmt.Errorf("token of %d characters: at most %d", len(c.Token), MaxFindingsToken)
+	case c.Done && c.Token != "":
+		return errors.New("a token beside done")
+	case len(c.Ahead) > maxAhead:
+		return fmt.Errorf("%d findings ahead: at most %d", len(c.Ahead), maxAhead)
+	}
+	if c.After != "" {
+		if err := policy.ValidName(kind, c.After); err != nil {
+			return fmt.Errorf("after: %w", err)
+		}
+	}
+	last := c.After
+	for i, a := range c.Ahead {
+		if err := policy.ValidName(kind, a.Name); err != nil {
+			return fmt.Errorf("ahead[%d]: %w", i, err)
+		}
+		if a.Name <= last && (i > 0 || c.After != "") {
+			return fmt.Errorf("ahead[%d] %q: not after %q", i, clip(a.Name), clip(last))
+		}
+		if a.None() {
+			return fmt.Errorf("ahead[%d] %q: no finding", i, clip(a.Name))
+		}
+		if err := a.check(); err != nil {
+			return fmt.Errorf("ahead[%d]: %w", i, err)
+		}
+		last = a.Name
+	}
+	return nil
+}
+
+// checkReconcile checks what only an OpReconcile message holds.
+func (m Message) checkReconcile() error {
+	if m.Name == "" {
+		return errors.New("reconcile message without a name")
+	}
+	if err := policy.ValidName(m.Kind, m.Name); err != nil {
+		return fmt.Errorf("reconcile message: %w", err)
+	}
+	if m.Token != "" {
+		return errors.New("reconcile message with a listing token")
+	}
+	if m.Profile != "" {
+		return errors.New("reconcile message with a profile")
+	}
+	if m.Findings != nil {
+		return errors.New("reconcile message with a findings cursor")
+	}
+	if m.Prev != nil {
+		if err := m.Prev.check(); err != nil {
+			return fmt.Errorf("reconcile message prev: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkList checks what only an OpList message holds.
+func (m Message) checkList() error {
+	if m.Name != "" {
+		return errors.New("list message with a name")
+	}
+	if len(m.Token) > maxToken {
+		return fmt.Errorf("list message token of %d characters: at most %d", len(m.Token), maxToken)
+	}
+	if m.FreshTags {
+		return errors.New("list message with fresh tags")
+	}
+	if m.Profile != "" {
+		if err := profile.ValidName(m.Profile); err != nil {
+			return fmt.Errorf("list message: %w", err)
+		}
+	}
+	if m.Prev != nil {
+		return errors.New("list message with a previous finding")
+	}
+	if m.Findings != nil {
+		if err := m.Findings.check(m.Kind); err != nil {
+			return fmt.Errorf("list message findings: %w", err)
+		}
+	}
+	return nil
 }
 
 // maxStamps bounds the stamps of one message: a kind's baseline and its profiles' parameters.

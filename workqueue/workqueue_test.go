@@ -131,6 +131,19 @@ func TestDecodeRefusesWhatIsNotOurs(t *testing.T) {
 		"a version given twice": `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{"/p":1,"/p":9}}`,
 		"baselines not a map":   `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":[1]}`,
 		"101 versions":          `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{` + manyStamps(101) + `}}`,
+		// The previous finding a listing stamps, and the cursor it carries on.
+		"a prev that is not a digest":    `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","prev":{"state":"ZZ","updated":"2026-01-01T00:00:00Z"}}`,
+		"a prev without its update time": `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","prev":{"state":"ab"}}`,
+		"a prev with a bad created time": `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","prev":{"state":"ab","updated":"2026-01-01T00:00:00Z","created":"yesterday"}}`,
+		"a prev with an unknown key":     `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","prev":{"state":"ab","updated":"2026-01-01T00:00:00Z","x":1}}`,
+		"a prev on a listing":            `{"op":"list","kind":"s3","mode":"enforce","prev":{}}`,
+		"a cursor on a reconcile":        `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","findings":{}}`,
+		"a cursor with a token and done": `{"op":"list","kind":"s3","token":"t","mode":"enforce","findings":{"token":"x","done":true}}`,
+		"a cursor after a bucket ARN":    `{"op":"list","kind":"s3","token":"t","mode":"enforce","findings":{"after":"arn:aws:s3:::b"}}`,
+		"findings ahead out of order":    `{"op":"list","kind":"s3","token":"t","mode":"enforce","findings":{"after":"a1","ahead":[` + ahead("c3") + `,` + ahead("b2") + `]}}`,
+		"a finding ahead not after":      `{"op":"list","kind":"s3","token":"t","mode":"enforce","findings":{"after":"c3","ahead":[` + ahead("b2") + `]}}`,
+		"a finding ahead that is none":   `{"op":"list","kind":"s3","token":"t","mode":"enforce","findings":{"after":"a1","ahead":[{"name":"b2"}]}}`,
+		"101 findings ahead":             `{"op":"list","kind":"s3","token":"t","mode":"enforce","findings":{"ahead":[` + manyAhead(101) + `]}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := workqueue.Decode(body); err == nil {
@@ -138,6 +151,18 @@ func TestDecodeRefusesWhatIsNotOurs(t *testing.T) {
 			}
 		})
 	}
+}
+
+func ahead(name string) string {
+	return `{"name":"` + name + `","state":"0a1b","updated":"2026-12-01T10:00:00.000Z","created":"2026-11-01T10:00:00.000Z"}`
+}
+
+func manyAhead(n int) string {
+	var parts []string
+	for i := range n {
+		parts = append(parts, ahead(fmt.Sprintf("bucket-%04d", i)))
+	}
+	return strings.Join(parts, ",")
 }
 
 func manyStamps(n int) string {
@@ -223,5 +248,42 @@ func TestCloudFrontPolicyMessages(t *testing.T) {
 	got, err := workqueue.Decode(m.Body())
 	if err != nil || !cmp.Equal(got, m) {
 		t.Errorf("Decode(Body()) = %+v, %v", got, err)
+	}
+}
+
+// A sweep's reconcile message carries the previous finding its listing read ({} for none), its
+// listing message the findings cursor; a body without either (an older corsguard's, an event's)
+// still decodes, and neither changes the deduplication id.
+func TestMessagesCarryThePreviousFindingAndTheCursor(t *testing.T) {
+	m := workqueue.Reconcile(policy.S3, "media-eu", enforce.ModeEnforce, "why", "req")
+	m.Prev = &workqueue.Previous{State: "0a1b2c", UpdatedAt: "2026-12-01T10:00:00.000Z", CreatedAt: "2026-11-01T10:00:00.000Z", Archived: true}
+	none := workqueue.Reconcile(policy.S3, "media-us", enforce.ModeEnforce, "why", "req")
+	none.Prev = &workqueue.Previous{}
+	if !strings.Contains(none.Body(), `"prev":{}`) {
+		t.Errorf("no previous finding: body %s, want \"prev\":{}", none.Body())
+	}
+	list := workqueue.List(policy.S3, "tok", enforce.ModeEnforce, "why", "req")
+	list.Findings = &workqueue.FindingsCursor{Token: "next", After: "media-eu",
+		Ahead: []workqueue.Ahead{{Name: "media-fr", Previous: workqueue.Previous{State: "ff", UpdatedAt: "2026-12-01T10:00:00Z"}}}}
+	done := workqueue.List(policy.S3, "tok", enforce.ModeEnforce, "why", "req")
+	done.Findings = &workqueue.FindingsCursor{Done: true, After: "media-eu"}
+	for _, msg := range []workqueue.Message{m, none, list, done} {
+		got, err := workqueue.Decode(msg.Body())
+		if err != nil || !cmp.Equal(got, msg) {
+			t.Errorf("Decode(%s) = %+v, %v", msg.Body(), got, err)
+		}
+	}
+	if got, _ := workqueue.Decode(none.Body()); got.Prev == nil || !got.Prev.None() {
+		t.Errorf("\"prev\":{} decodes to %+v, want a Previous that says none", got.Prev)
+	}
+	old, err := workqueue.Decode(`{"op":"reconcile","kind":"s3","name":"media-eu","mode":"enforce","why":"w","request":"r"}`)
+	if err != nil || old.Prev != nil {
+		t.Errorf("an older body: %+v, %v", old, err)
+	}
+	if m.DeduplicationID() != workqueue.Reconcile(policy.S3, "media-eu", enforce.ModeEnforce, "why", "req").DeduplicationID() {
+		t.Error("the previous finding changed the deduplication id")
+	}
+	if list.DeduplicationID() != workqueue.List(policy.S3, "tok", enforce.ModeEnforce, "why", "req").DeduplicationID() {
+		t.Error("the cursor changed the listing's deduplication id")
 	}
 }

@@ -170,9 +170,29 @@ func (c Config) FindingsRate() float64 {
 	return c.SecurityHubRate / float64(c.importers())
 }
 
-// FindingsReadRate is one invocation's GetFindings calls per second: corsguard's share of
-// that quota (findings.DefaultReadRate of 3) divided as FindingsRate divides its own.
+// ListingReadShare is the part of corsguard's GetFindings share (findings.DefaultReadRate) that
+// a sweep's listing takes for its bulk read of the previous findings (with the findings
+// queue): during a sweep the listing reads nearly every GetFindings page corsguard needs (100
+// findings a call), while the publishers read back only what events hand them, 20 Ids a call.
+// One listing carrier reads at a time per sweep: S3's, the one kind listed in name order.
+const ListingReadShare = 0.9
+
+// ListingReadRate is the GetFindings calls per second of a sweep's listing (its bulk read of
+// the previous findings): ListingReadShare of findings.DefaultReadRate.
+func (c Config) ListingReadRate() float64 {
+	return findings.DefaultReadRate * ListingReadShare
+}
+
+// FindingsReadRate is one invocation's GetFindings calls per second for its other reads (the
+// publishers' reads by Id, a sweep's archive step, a delete event's): with the findings queue,
+// what ListingReadShare leaves of corsguard's share (findings.DefaultReadRate of the account's
+// 3), divided among the PublisherConcurrency publishers and the router, so that every reader
+// that can run at once, the listing included, stays within the share; without it, the share
+// divided as FindingsRate divides its own.
 func (c Config) FindingsReadRate() float64 {
+	if c.QueueURL != "" && c.FindingsQueueURL != "" {
+		return findings.DefaultReadRate * (1 - ListingReadShare) / float64(c.importers())
+	}
 	return findings.DefaultReadRate / float64(c.importers())
 }
 

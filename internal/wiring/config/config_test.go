@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -386,8 +387,17 @@ func TestThePublishersShareOfSecurityHubDoesNotDependOnTheWorkers(t *testing.T) 
 		if got := c.FindingsRate(); got != 6.0/(config.PublisherConcurrency+1) {
 			t.Errorf("MaximumConcurrency %s: FindingsRate %v, want 6 / 3", conc, got)
 		}
-		if got := c.FindingsReadRate(); got != findings.DefaultReadRate/(config.PublisherConcurrency+1) {
-			t.Errorf("MaximumConcurrency %s: FindingsReadRate %v, want %v / 3", conc, got, findings.DefaultReadRate)
+		// The listing's bulk read takes ListingReadShare of the read share; the publishers and
+		// the router divide the rest.
+		if got, want := c.FindingsReadRate(), findings.DefaultReadRate*(1-config.ListingReadShare)/(config.PublisherConcurrency+1); math.Abs(got-want) > 1e-12 {
+			t.Errorf("MaximumConcurrency %s: FindingsReadRate %v, want %v", conc, got, want)
+		}
+		if got := c.ListingReadRate(); got != findings.DefaultReadRate*config.ListingReadShare {
+			t.Errorf("MaximumConcurrency %s: ListingReadRate %v, want %v × %v", conc, got, findings.DefaultReadRate, config.ListingReadShare)
+		}
+		// Every reader that can run at once: the listing, the publishers and the router.
+		if total := c.ListingReadRate() + c.FindingsReadRate()*(config.PublisherConcurrency+1); total > findings.DefaultReadRate+1e-9 || total > findings.AccountReadRate {
+			t.Errorf("reads together %v/s, above the share %v/s", total, findings.DefaultReadRate)
 		}
 		// Together they never exceed the share, nor the quotas.
 		if total := c.FindingsRate() * (config.PublisherConcurrency + 1); total > c.SecurityHubRate+1e-9 || total > findings.AccountImportRate {
