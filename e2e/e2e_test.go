@@ -57,7 +57,10 @@ func TestACreatingContainerIsWaitedForAndGetsTheBaseline(t *testing.T) {
 	} {
 		t.Run(tc.sample, func(t *testing.T) {
 			t.Parallel()
-			a := newAccount(t, string(baseline.JSON()))
+			// CREATING for longer than the harness's default: the function's first
+			// DescribeContainer must find it CREATING however slowly a loaded machine starts
+			// the bootstrap (at 400 ms it was ACTIVE before the first call under load).
+			a := newAccount(t, string(baseline.JSON()), emulator.WithCreatingDuration(5*creating))
 			fn := startFunction(t, fastEnv(a))
 			if _, err := a.mediastore(t).CreateContainer(context.Background(), &mediastore.CreateContainerInput{
 				ContainerName: aws.String(tc.container)}); err != nil {
