@@ -117,6 +117,10 @@ bench-queue: ## measure only the work queue's rows at AWS's quotas and the Cloud
 bench-profiles: ## measure only the profiles' sweep of 1,000 buckets and the change of one profile (issue 24; seconds) and rewrite section 1d of docs/BENCHMARKS.md
 	$(GO) run ./bench/cmd/report -profiles -out docs/BENCHMARKS.md
 
+.PHONY: bench-cost
+bench-cost: ## measure only the Cost section's counted sweeps (issue 29: 1,000 buckets swept four times with Security Hub on, three with it off; minutes) and rewrite that section of docs/BENCHMARKS.md
+	$(GO) run ./bench/cmd/report -cost 1000 -out docs/BENCHMARKS.md
+
 .PHONY: bench-hub
 bench-hub: ## measure only the sweep of 100,000 buckets with Security Hub on (issue 23; about an hour: the publishers read findings back 20 to a GetFindings at 2/s) and rewrite section 1c of docs/BENCHMARKS.md
 	$(GO) run ./bench/cmd/report -queue-hub 100000 -queue-hub-save bench-hub.json -out docs/BENCHMARKS.md

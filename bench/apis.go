@@ -142,7 +142,7 @@ func RunAPISweep(ctx context.Context, spec APISweepSpec) (APISweepResult, error)
 		config.Targets: "lambda-url,http-api", config.BaselineParameter: BaselineParam,
 		config.LambdaRate: strconv.FormatFloat(spec.LambdaRate, 'f', -1, 64), config.APIGatewayRate: strconv.FormatFloat(spec.APIGatewayRate, 'f', -1, 64),
 	}
-	d, err := drainSweep(ctx, a, env, spec.Concurrency, 0, sweepOnce(a))
+	d, err := drainSweep(ctx, a, env, spec.Concurrency, 0, sweepOnce(a, "bench-sweep"))
 	if err != nil {
 		return APISweepResult{}, err
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 )
 
@@ -134,8 +133,10 @@ func Priced(u Usage) (Bill, error) {
 	return b, nil
 }
 
-// callItems maps the emulator's operation names to the billed item of one call. Security
-// Hub's BatchImportFindings is billed per finding it carries, not per call: see Month.
+// callItems maps the emulator's operation names to the billed item of one call. SQS calls
+// about the FIFO work queue are FIFO requests; those about the standard findings queue are
+// counted apart (SweepCounts.Standard). Security Hub bills the findings a BatchImportFindings
+// carries (SweepCounts.Ingested), not the call.
 func callItems() map[string]string {
 	return map[string]string{
 		"ListBuckets": S3Put, "GetBucketCors": S3Get, "GetBucketTagging": S3Get, "PutBucketCors": S3Put, "GetResources": TaggingAPI,
@@ -150,6 +151,16 @@ func callItems() map[string]string {
 // CallsUsage is the usage of counted calls (the emulator's count per operation), scaled by
 // times. An operation the model cannot price is an error.
 func CallsUsage(calls map[string]int, times float64) (Usage, error) {
+	fs := map[string]float64{}
+	for op, n := range calls {
+		fs[op] = float64(n)
+	}
+	return callsUsage(fs, nil, times)
+}
+
+// callsUsage is CallsUsage of fractional counts, with standard the SQS calls about a standard
+// queue (priced as standard requests).
+func callsUsage(calls, standard map[string]float64, times float64) (Usage, error) {
 	items := callItems()
 	u := Usage{}
 	for _, op := range slices.Sorted(maps.Keys(calls)) {
@@ -157,36 +168,71 @@ func CallsUsage(calls map[string]int, times float64) (Usage, error) {
 		if !ok {
 			return nil, fmt.Errorf("cost: no billed item for the operation %s", op)
 		}
-		u[item] += float64(calls[op]) * times
+		u[item] += calls[op] * times
+	}
+	for _, op := range slices.Sorted(maps.Keys(standard)) {
+		if items[op] != SQSFIFO {
+			return nil, fmt.Errorf("cost: %s is not an SQS operation", op)
+		}
+		u[SQSStandard] += standard[op] * times
 	}
 	return u, nil
 }
 
 // SweepCounts is what one counted sweep through the work queue measured (QueueSweepResult).
 type SweepCounts struct {
-	N, Drifted      int
-	Calls           map[string]int
-	Invocations     int     // router and workers
-	FunctionSeconds float64 // all invocations together
-	LogBytes        int64   // written by the function (JSON lines, EMF)
+	N, Drifted int
+	// Calls are the calls per operation; the SQS ones are those about the FIFO work queue.
+	Calls map[string]int
+	// Standard are the SQS calls about the standard findings queue (Security Hub on).
+	Standard    map[string]int
+	Invocations int // router, workers and publishers
+	// Ingested is the finding ingestion events: the findings Security Hub accepted.
+	Ingested int
+	// FunctionSeconds is all invocations together; RouterSeconds and PublisherSeconds are the
+	// router's and the publishers' parts (the rest is the workers').
+	FunctionSeconds, RouterSeconds, PublisherSeconds float64
+	LogBytes                                         int64 // written by the function (JSON lines, EMF)
 }
 
 // CountsOf takes the counts of a measured queue sweep.
 func CountsOf(r QueueSweepResult) SweepCounts {
-	return SweepCounts{N: r.Spec.N, Drifted: r.Drifted, Calls: r.Calls, Invocations: r.Invocations,
-		FunctionSeconds: r.FunctionTime.Seconds(), LogBytes: r.LogBytes}
+	c := SweepCounts{N: r.Spec.N, Drifted: r.Drifted, Calls: maps.Clone(r.Calls), Standard: map[string]int{},
+		Invocations: r.Invocations, Ingested: r.Ingested, FunctionSeconds: r.FunctionTime.Seconds(),
+		RouterSeconds: r.RouterTime.Seconds(), PublisherSeconds: r.PublisherTime.Seconds(), LogBytes: r.LogBytes}
+	if c.Calls == nil {
+		c.Calls = map[string]int{}
+	}
+	if r.WorkQueueCalls != nil {
+		for _, op := range sqsOps {
+			if n := c.Calls[op] - r.WorkQueueCalls[op]; n > 0 {
+				c.Standard[op] = n
+				c.Calls[op] = r.WorkQueueCalls[op]
+			}
+			if c.Calls[op] == 0 {
+				delete(c.Calls, op)
+			}
+		}
+	}
+	return c
+}
+
+// WorkerSeconds is the workers' part of the function time.
+func (s SweepCounts) WorkerSeconds() float64 {
+	return s.FunctionSeconds - s.RouterSeconds - s.PublisherSeconds
 }
 
 // Design is how findings are imported.
 type Design string
 
 const (
-	// ImportEverySweep is the design before issue 29: each sweep imports one finding per
-	// resource, unchanged ones included.
-	ImportEverySweep Design = "every sweep"
-	// ImportOnChange imports a finding when its state changes and refreshes unchanged ones
-	// older than the refresh period, reading the previous states back with GetFindings.
+	// ImportOnChange is the design the bench counts: a finding is imported when its state
+	// changes, and an unchanged one again once its last import is older than the refresh period.
 	ImportOnChange Design = "on change"
+	// ImportEverySweep is the design before issue 29, modelled from the same counts: every
+	// sweep adds what the counted refresh sweep added to an unchanged one (one finding
+	// imported per resource).
+	ImportEverySweep Design = "every sweep"
 )
 
 // Case is one row of a cost table.
@@ -197,27 +243,24 @@ type Case struct {
 	Design      Design
 }
 
+// Counted is the two counted runs a month is priced from: with Security Hub on and off.
+type Counted struct {
+	On, Off CostRun
+}
+
 // Assumptions are what the model takes beyond the counted calls.
 type Assumptions struct {
 	DriftPerDay float64 // share of resources drifting each day
-	// DriftImports is the finding ingestion events one drift costs: 1 in enforce mode (the
-	// template's default: the repair is imported, the compliant finding after it has the same
-	// state and is not), 2 in audit mode (found, then compliant again once someone fixes it).
-	DriftImports float64
-	RefreshDays  float64 // the refresh period of unchanged findings
-	// FindingsQueue: the workers hand their findings to the standard findings queue and the
-	// publishers import them (the template with Security Hub on); false: each worker batch
-	// reads and imports its own.
-	FindingsQueue bool
-	// BatchingWindow is the findings queue's mapping's MaximumBatchingWindowInSeconds.
-	BatchingWindow time.Duration
-	Concurrency    int           // MaximumConcurrency
-	Rate           float64       // requests per second per operation, account-wide (RequestRate)
-	MemoryGB       float64       // the function's memory
-	IdlePolls      float64       // ReceiveMessage calls a month of Lambda's pollers on an idle queue
-	Metrics        int           // EMF metrics, each one time series (one Mode dimension value)
-	PlatformLog    int64         // bytes of Lambda's own START, END and REPORT lines per invocation
-	Month          time.Duration // the month the bill covers
+	RefreshDays float64 // the refresh period of unchanged findings (SecurityHubRefresh)
+	Concurrency int     // MaximumConcurrency
+	Rate        float64 // requests per second per operation, account-wide (RequestRate)
+	MemoryGB    float64 // the function's memory
+	// IdlePolls is the ReceiveMessage calls a month of Lambda's pollers on each idle queue:
+	// Lambda's behaviour, which the bench's event source mapping player does not reproduce.
+	IdlePolls   float64
+	Metrics     int   // EMF metrics, each one time series (one Mode dimension value)
+	PlatformLog int64 // bytes of Lambda's own START, END and REPORT lines per invocation
+	Month       time.Duration
 }
 
 // TemplateMemoryMB is the template's MemorySize (TestTheModelUsesTheTemplatesMemorySize holds
@@ -227,18 +270,14 @@ type Assumptions struct {
 const TemplateMemoryMB = 128
 
 // DefaultAssumptions are the template's defaults (MaximumConcurrency 2, RequestRate 10,
-// MemorySize 128, the findings queue with Security Hub on, enforce mode) and the issue's 1 %
-// drift a day.
+// MemorySize 128, SecurityHubRefresh 720h) and the issue's 1 % drift a day.
 func DefaultAssumptions() Assumptions {
 	return Assumptions{
-		DriftPerDay:    0.01,
-		DriftImports:   1,
-		RefreshDays:    30,
-		FindingsQueue:  true,
-		BatchingWindow: 5 * time.Second,
-		Concurrency:    2,
-		Rate:           enforce.DefaultRate,
-		MemoryGB:       TemplateMemoryMB / 1024.0,
+		DriftPerDay: 0.01,
+		RefreshDays: config.DefaultSecurityHubRefresh.Hours() / 24,
+		Concurrency: 2,
+		Rate:        enforce.DefaultRate,
+		MemoryGB:    TemplateMemoryMB / 1024.0,
 		// Lambda's SQS pollers long-poll (20 s) even when the queue is empty; five of them, as
 		// Lambda starts with, make 5 × 3 a minute: 648,000 receives in 30 days.
 		IdlePolls: 5 * 3 * 60 * 24 * 30,
@@ -249,6 +288,14 @@ func DefaultAssumptions() Assumptions {
 	}
 }
 
+// OldDesign are the assumptions of the design before issue 29 (today's design in the issue's
+// words): the function at 256 MB.
+func OldDesign() Assumptions {
+	a := DefaultAssumptions()
+	a.MemoryGB = 0.25
+	return a
+}
+
 // SweepRate is the request rate a sweep of n resources runs at: the configured rate, raised
 // so that the sweep ends within half the period (an hourly sweep of 100,000 buckets at 10/s
 // would take 2.8 hours and overlap the next ones).
@@ -256,116 +303,148 @@ func (a Assumptions) SweepRate(n int, period time.Duration) float64 {
 	return max(a.Rate, float64(n)/(period/2).Seconds())
 }
 
-// sweepCalls is the month's usage of the calls a counted sweep made, scaled to n resources
-// and sweeps sweeps: the operations made once per drifted resource (driftedPerSweep a
-// sweep), once per listing page, once per function instance (workers a sweep), and the others
-// per resource.
-func sweepCalls(per SweepCounts, n, driftedPerSweep, workers, sweeps float64) (Usage, error) {
-	// The operations made once per drifted resource (the exemption's tag read and the write),
-	// once per listing page, once per function instance and baseline version; every other one
-	// is made per resource.
-	perDrifted := []string{"GetBucketTagging", "PutBucketCors"}
-	perPage := []string{"ListBuckets"}
-	perInvocation := []string{"GetParameter", "GetParameters", "GetParametersByPath", "GetQueueAttributes"}
-	u := Usage{}
-	for _, op := range slices.Sorted(maps.Keys(per.Calls)) {
-		count := float64(per.Calls[op])
-		var perSweep float64
-		switch {
-		case slices.Contains(perDrifted, op):
-			perSweep = count / float64(per.Drifted) * driftedPerSweep
-		case slices.Contains(perPage, op):
-			perSweep = math.Ceil(n / S3PageSize)
-		case slices.Contains(perInvocation, op):
-			perSweep = count / float64(per.Invocations) * workers
-		default:
-			perSweep = count / float64(per.N) * n
-		}
-		cu, err := CallsUsage(map[string]int{op: 1}, perSweep*sweeps)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range cu {
-			u[k] += v
-		}
-	}
-	return u, nil
+// perPage are the operations made once per listing page of S3PageSize buckets; perSweep those
+// made a fixed number of times a sweep (a baseline read per function instance and version, the
+// queue's attributes): both are taken as counted, scaled by pages for the first.
+var (
+	perPage  = []string{"ListBuckets"}
+	perSweep = []string{"GetParameter", "GetParameters", "GetParametersByPath", "GetQueueAttributes"}
+)
+
+// scaled is a sweep's quantities at another size: one counted sweep, or a mix of two.
+type scaled struct {
+	calls, standard                    map[string]float64
+	ingested, invocations, logBytes    float64
+	routerSec, workerSec, publisherSec float64
 }
 
-// Month is the usage of a month of c's sweeps, each scaled from one counted sweep: calls per
-// resource, per drifted resource, per listing page and per invocation as counted; function time
-// the larger of the counted time per resource and the rate's pacing (each of the Concurrency
-// workers keeps to Rate / Concurrency, so Concurrency × n / Rate seconds a sweep); Security
-// Hub's events by c's design.
-func Month(c Case, per SweepCounts, a Assumptions) (Usage, error) {
-	if per.N <= 0 || per.Drifted <= 0 || per.Invocations <= 0 {
-		return nil, fmt.Errorf("cost: the counted sweep needs resources, drifted ones and invocations: %+v", per)
+// scale takes base's counts, per resource, to n resources, and adds (with.X − base.X) for each
+// of d drifted resources beyond base's (with = nil: none): the counted cost of a drift. The
+// operations of perPage and perSweep are taken per page and per sweep.
+func scale(base, with *SweepCounts, n, d float64) (scaled, error) {
+	if base.N <= 0 || (with != nil && with.Drifted <= base.Drifted) {
+		return scaled{}, fmt.Errorf("cost: cannot scale from %d resources, %v drifted", base.N, with)
+	}
+	per := n / float64(base.N)
+	mix := func(b, w float64) float64 {
+		v := b * per
+		if with != nil {
+			v += (w - b) / float64(with.Drifted-base.Drifted) * d
+		}
+		return max(v, 0)
+	}
+	pages := math.Ceil(n/S3PageSize) / math.Ceil(float64(base.N)/S3PageSize)
+	s := scaled{calls: map[string]float64{}, standard: map[string]float64{}}
+	ops := func(b, w map[string]int, into map[string]float64) {
+		all := maps.Clone(b)
+		if with != nil {
+			for op := range w {
+				all[op] += 0
+			}
+		}
+		for op := range all {
+			switch {
+			case slices.Contains(perPage, op):
+				into[op] = float64(b[op]) * pages
+			case slices.Contains(perSweep, op):
+				into[op] = float64(b[op])
+			default:
+				into[op] = mix(float64(b[op]), float64(w[op]))
+			}
+		}
+	}
+	var w SweepCounts
+	if with != nil {
+		w = *with
+	}
+	ops(base.Calls, w.Calls, s.calls)
+	ops(base.Standard, w.Standard, s.standard)
+	s.ingested = mix(float64(base.Ingested), float64(w.Ingested))
+	s.invocations = mix(float64(base.Invocations), float64(w.Invocations))
+	s.logBytes = mix(float64(base.LogBytes), float64(w.LogBytes))
+	s.routerSec = mix(base.RouterSeconds, w.RouterSeconds)
+	s.workerSec = mix(base.WorkerSeconds(), w.WorkerSeconds())
+	s.publisherSec = mix(base.PublisherSeconds, w.PublisherSeconds)
+	return s, nil
+}
+
+// add puts times × s into u, the workers' time paced: each of the Concurrency workers keeps to
+// rate ÷ Concurrency, so a sweep of n resources takes them at least Concurrency × n ÷ rate
+// seconds together (the bench counts at a higher rate to finish in minutes).
+func (s scaled) add(u Usage, a Assumptions, n, rate, times float64) error {
+	cu, err := callsUsage(s.calls, s.standard, times)
+	if err != nil {
+		return err
+	}
+	for k, v := range cu {
+		u[k] += v
+	}
+	u[FindingIngestion] += s.ingested * times
+	u[LambdaRequests] += s.invocations * times
+	seconds := s.routerSec + max(s.workerSec, float64(a.Concurrency)*n/rate) + s.publisherSec
+	u[LambdaARMGBSeconds] += seconds * a.MemoryGB * times
+	u[LogGB] += (s.logBytes + float64(a.PlatformLog)*s.invocations) * times / 1e9
+	return nil
+}
+
+// Month is the usage of a month of c's sweeps, priced from the counted sweeps of counted.On
+// (Security Hub on) or counted.Off: each sweep is the unchanged sweep scaled to c.N, plus, for
+// each resource drifted since the last sweep, what a drifted one added in the counted drifted
+// sweep. With findings imported on change, one sweep per refresh period costs what the counted
+// refresh sweep added to an unchanged one; with findings imported every sweep (the old
+// design), every sweep does (a drift's import then counts on top of the resource's refresh:
+// 1 % high at most). Nothing about Security Hub is a
+// formula: its calls and events are those counted. Added by assumption: Lambda's pollers' idle
+// receives and the EMF metrics.
+func Month(c Case, counted Counted, a Assumptions) (Usage, error) {
+	run := counted.Off
+	if c.SecurityHub {
+		run = counted.On
+	}
+	if run.Unchanged.N <= 0 || run.Drifted.Drifted <= 0 || (c.SecurityHub && run.Refresh.N <= 0) {
+		return nil, fmt.Errorf("cost: the counted run (Security Hub %v) lacks its unchanged, drifted or refresh sweep", c.SecurityHub)
 	}
 	sweeps := float64(a.Month / c.Period)
 	n := float64(c.N)
-	days := a.Month.Hours() / 24
-	driftedPerSweep := n * a.DriftPerDay * c.Period.Hours() / 24
-	workers := float64(per.Invocations) / float64(per.N) * n // scaled with the batches
-	u, err := sweepCalls(per, n, driftedPerSweep, workers, sweeps)
+	drifted := n * a.DriftPerDay * c.Period.Hours() / 24
+	rate := a.SweepRate(c.N, c.Period)
+	refreshes := 0.0 // sweeps a month that import every finding again
+	switch {
+	case !c.SecurityHub:
+	case c.Design == ImportOnChange:
+		refreshes = a.Month.Hours() / 24 / a.RefreshDays
+	case c.Design == ImportEverySweep:
+		refreshes = sweeps
+	default:
+		return nil, fmt.Errorf("cost: unknown design %q", c.Design)
+	}
+	steady, err := scale(&run.Unchanged, &run.Drifted, n, drifted)
 	if err != nil {
 		return nil, err
 	}
-	u[SQSFIFO] += a.IdlePolls
-	rate := a.SweepRate(c.N, c.Period)
-	seconds := max(per.FunctionSeconds/float64(per.N), float64(a.Concurrency)/rate) * n
-	publishers := 0.0 // publisher invocations a sweep
-	if c.SecurityHub {
-		pages := math.Ceil(n / findings.MaxBatch) // per BatchImportFindings, per GetFindings page
-		switch c.Design {
-		case ImportEverySweep:
-			u[FindingIngestion] += n * sweeps
-			u[SecurityHubAPI] += pages * sweeps
-		case ImportOnChange:
-			// A drift costs DriftImports events; each unchanged finding is imported once per
-			// refresh period.
-			events := a.DriftImports*n*a.DriftPerDay*days + n*days/a.RefreshDays
-			u[FindingIngestion] += events
-			imports := math.Ceil(events / sweeps / findings.MaxBatch)
-			if a.FindingsQueue {
-				// Each worker batch hands its findings to the findings queue in one message (one
-				// SendMessageBatch). The messages come as the workers go, over the whole sweep
-				// (N ÷ rate seconds), so the mapping's long polls find about one at a time (a
-				// ReceiveMessage per message) and it invokes a publisher once per batching
-				// window (5 s) rather than once per 100 messages; it deletes each batch 10 to a
-				// call. Lambda's pollers long-poll this queue when it is idle too. Each
-				// publisher invocation reads the previous findings of its batch by Id, 20 to a
-				// GetFindings (the filter's limit), and imports its changed ones (100 to a
-				// call), each call at its part of the read and import shares, waited for. The
-				// router's archive step reads the stale findings: one page in a steady month.
-				messages := workers
-				duration := n / rate
-				publishers = min(messages, max(math.Ceil(messages/100), math.Ceil(duration/a.BatchingWindow.Seconds())))
-				perInvocation := n / publishers
-				reads := publishers * math.Ceil(perInvocation/idsPerRead)
-				changed := events / sweeps
-				imports = min(math.Ceil(changed), publishers*math.Ceil(changed/publishers/findings.MaxBatch))
-				u[SQSStandard] += (2*messages+max(publishers, math.Ceil(messages/10)))*sweeps + a.IdlePolls
-				u[SecurityHubAPI] += (reads + imports + 1) * sweeps
-				parts := float64(PublisherConcurrency + 1)
-				seconds += reads/(readShare/parts) + imports/(findings.DefaultImportRate/parts)
-			} else {
-				// Each worker's batch of 10 reads its previous states by Id (one GetFindings)
-				// and imports its changed ones; the router's archive step reads a page.
-				reads := math.Ceil(n / 10)
-				u[SecurityHubAPI] += (reads + imports + 1) * sweeps
-				seconds += reads / accountReadRate // waited for
-			}
-			// The first sweep after deployment imports every finding once: a one-time n
-			// events, not in a steady month.
-		default:
-			return nil, fmt.Errorf("cost: unknown design %q", c.Design)
+	u := Usage{}
+	if err := steady.add(u, a, n, rate, sweeps); err != nil {
+		return nil, err
+	}
+	if refreshes > 0 {
+		// What a refresh sweep adds to an unchanged one, its workers' pacing left out (both
+		// sweeps are paced alike).
+		fresh, err := scale(&run.Unchanged, nil, n, 0)
+		if err != nil {
+			return nil, err
+		}
+		due, err := scale(&run.Refresh, nil, n, 0)
+		if err != nil {
+			return nil, err
+		}
+		if err := difference(due, fresh).add(u, Assumptions{MemoryGB: a.MemoryGB, PlatformLog: a.PlatformLog}, 0, 1, refreshes); err != nil {
+			return nil, err
 		}
 	}
-	invocations := (workers + 1 + publishers) * sweeps
-	u[LambdaRequests] += invocations
-	u[LambdaARMGBSeconds] += seconds * a.MemoryGB * sweeps
-	logPerInvocation := float64(per.LogBytes)/float64(per.Invocations) + float64(a.PlatformLog)
-	u[LogGB] += logPerInvocation * invocations / 1e9
+	u[SQSFIFO] += a.IdlePolls
+	if c.SecurityHub {
+		u[SQSStandard] += a.IdlePolls // the findings queue's pollers
+	}
 	// Metrics are metered in the hours they are sent: every hour for hourly sweeps, the
 	// sweep's hours (and the next one, where it crosses) for daily ones.
 	hours := min(sweeps*(math.Ceil(n/rate/3600)+1), a.Month.Hours())
@@ -376,20 +455,36 @@ func Month(c Case, per SweepCounts, a Assumptions) (Usage, error) {
 	return u, nil
 }
 
-// idsPerRead is how many finding Ids one GetFindings filter takes (Security Hub's "up to 20
-// filter values" per attribute): the publishers read the previous findings 20 to a call.
-const idsPerRead = findings.MaxIDFilter
+// difference is a − b, item by item (a refresh sweep's extra over an unchanged one); what a
+// could not add is not taken back.
+func difference(a, b scaled) scaled {
+	d := scaled{calls: map[string]float64{}, standard: map[string]float64{},
+		ingested: max(a.ingested-b.ingested, 0), invocations: max(a.invocations-b.invocations, 0),
+		logBytes: max(a.logBytes-b.logBytes, 0), routerSec: max(a.routerSec-b.routerSec, 0),
+		workerSec: max(a.workerSec-b.workerSec, 0), publisherSec: max(a.publisherSec-b.publisherSec, 0)}
+	for op, v := range a.calls {
+		d.calls[op] = max(v-b.calls[op], 0)
+	}
+	for op, v := range a.standard {
+		d.standard[op] = max(v-b.standard[op], 0)
+	}
+	return d
+}
 
-// GetFindings' quota is 3 calls a second per account and Region (findings.AccountReadRate);
-// corsguard's share of it, publishers and router together, is findings.DefaultReadRate. The
-// findings queue's mapping runs config.PublisherConcurrency publishers (fixed at Lambda's
-// least, so that their share does not depend on the workers'); each reads at the share ÷
-// (PublisherConcurrency + 1), the router taking the last part (config.FindingsReadRate).
-const (
-	accountReadRate      = findings.AccountReadRate
-	readShare            = findings.DefaultReadRate
-	PublisherConcurrency = config.PublisherConcurrency
-)
+// FirstSweep is the usage of the first sweep after deployment at n resources, scaled from the
+// counted one (its share of drifted resources as counted: 3 in 10): a one-off, not in a month.
+func FirstSweep(n int, securityHub bool, counted Counted, a Assumptions) (Usage, error) {
+	run := counted.Off
+	if securityHub {
+		run = counted.On
+	}
+	s, err := scale(&run.First, nil, float64(n), 0)
+	if err != nil {
+		return nil, err
+	}
+	u := Usage{}
+	return u, s.add(u, a, float64(n), a.Rate, 1)
+}
 
 // CostRow is one case and its bill.
 type CostRow struct {
@@ -411,11 +506,11 @@ func CostCases(d Design) []Case {
 	return cs
 }
 
-// CostTable prices cases from one counted sweep.
-func CostTable(cases []Case, per SweepCounts, a Assumptions) ([]CostRow, error) {
+// CostTable prices cases from the counted runs.
+func CostTable(cases []Case, counted Counted, a Assumptions) ([]CostRow, error) {
 	var rows []CostRow
 	for _, c := range cases {
-		u, err := Month(c, per, a)
+		u, err := Month(c, counted, a)
 		if err != nil {
 			return nil, err
 		}
@@ -437,21 +532,27 @@ func Markdown(rows []CostRow) string {
 	}
 	b.WriteString("\n|---|---|---|---|" + strings.Repeat("---|", len(Services())) + "\n")
 	for _, r := range rows {
-		sched := "daily"
-		if r.Case.Period <= time.Hour {
-			sched = "hourly"
-		}
-		sh := "Security Hub off"
-		if r.Case.SecurityHub {
-			sh = "Security Hub on"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s per month |", thousands(r.Case.N), sched, sh, dollars(r.Bill.Total()))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s per month |", thousands(r.Case.N), schedule(r.Case.Period), hubLabel(r.Case.SecurityHub), dollars(r.Bill.Total()))
 		for _, s := range Services() {
 			fmt.Fprintf(&b, " %.0f %% (%s) |", 100*r.Bill.Share(s), dollars(r.Bill[s]))
 		}
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+func schedule(p time.Duration) string {
+	if p <= time.Hour {
+		return "hourly"
+	}
+	return "daily"
+}
+
+func hubLabel(on bool) string {
+	if on {
+		return "Security Hub on"
+	}
+	return "Security Hub off"
 }
 
 // PriceList renders the prices with their sources.
@@ -485,50 +586,23 @@ func thousands(n int) string {
 	return s
 }
 
-// BeforeIssue29 are the assumptions of the design before issue 29 (today's design in the
-// issue's words): the function at 256 MB, every worker batch importing its own findings.
-func BeforeIssue29() Assumptions {
-	a := DefaultAssumptions()
-	a.MemoryGB, a.FindingsQueue, a.DriftImports = 0.25, false, 2
-	return a
-}
-
-// Knob is one change of the design or its settings, and what it does to a month.
+// Knob is one setting a user can turn, and what it does to a month.
 type Knob struct {
 	Name string
 	Case func(Case) Case
 	With func(Assumptions) Assumptions
 }
 
-// Steps are the changes that brought 100,000 buckets swept daily with Security Hub on under
-// $10, applied one after another from findings imported on change as first built (a drift
-// imported twice, workers importing their own findings, 256 MB).
-func Steps() []Knob {
-	return []Knob{
-		{Name: "findings imported on change (issue 29 as first built: a drift imported twice, each worker batch reads and imports its own, 256 MB)",
-			With: func(a Assumptions) Assumptions {
-				a.DriftImports, a.FindingsQueue, a.MemoryGB = 2, false, 0.25
-				return a
-			}},
-		{Name: "a repair is imported, the compliant finding after it is not (one event per repaired drift)",
-			With: func(a Assumptions) Assumptions { a.DriftImports = 1; return a }},
-		{Name: "the findings queue and its publishers (reads 20 Ids to a GetFindings instead of one per worker batch of 10; standard SQS requests added)",
-			With: func(a Assumptions) Assumptions { a.FindingsQueue = true; return a }},
-		{Name: "MemorySize 128 MB instead of 256 (the worker's peak RSS is about 20 MB)",
-			With: func(a Assumptions) Assumptions { a.MemoryGB = TemplateMemoryMB / 1024.0; return a }},
-	}
-}
-
-// Knobs are the settings a user can turn, each applied alone to the defaults.
+// Knobs are the settings a user can turn, each applied alone to the defaults, in the order
+// docs/cost.md explains them.
 func Knobs() []Knob {
 	return []Knob{
 		{Name: "`SweepSchedule` rate(1 hour) instead of rate(1 day)", Case: func(c Case) Case { c.Period = time.Hour; return c }},
 		{Name: "`SecurityHubFindings` false", Case: func(c Case) Case { c.SecurityHub = false; return c }},
-		{Name: "`SecurityHubRefresh` 1440h (60 days) instead of 720h", With: func(a Assumptions) Assumptions { a.RefreshDays = 60; return a }},
-		{Name: "`SecurityHubRefresh` 240h (10 days)", With: func(a Assumptions) Assumptions { a.RefreshDays = 10; return a }},
+		{Name: "`SecurityHubRefresh` 240h (10 days) instead of 720h", With: func(a Assumptions) Assumptions { a.RefreshDays = 10; return a }},
+		{Name: "`SecurityHubRefresh` 1440h (60 days)", With: func(a Assumptions) Assumptions { a.RefreshDays = 60; return a }},
 		{Name: "`MaximumConcurrency` 8 instead of 2 (same `RequestRate`)", With: func(a Assumptions) Assumptions { a.Concurrency = 8; return a }},
 		{Name: "`RequestRate` 20 instead of 10", With: func(a Assumptions) Assumptions { a.Rate = 20; return a }},
-		{Name: "`Mode` audit (a drift costs two events: found, then fixed by someone)", With: func(a Assumptions) Assumptions { a.DriftImports = 2; return a }},
 		{Name: "5 % of resources drifting a day instead of 1 %", With: func(a Assumptions) Assumptions { a.DriftPerDay = 0.05; return a }},
 	}
 }
@@ -536,91 +610,129 @@ func Knobs() []Knob {
 // GoalCase is the issue's goal: 100,000 resources swept daily with Security Hub on.
 var GoalCase = Case{N: 100_000, Period: 24 * time.Hour, SecurityHub: true, Design: ImportOnChange}
 
-// knobTable renders each knob's month at GoalCase, applied to base (cumulative: each step
-// applied on top of the last; otherwise each alone).
-func knobTable(knobs []Knob, per SweepCounts, base Assumptions, cumulative bool) (string, error) {
+// knobTable renders each knob's month at GoalCase, each applied alone to the defaults.
+func knobTable(counted Counted) (string, error) {
 	var b strings.Builder
-	b.WriteString("| change | 100,000 daily, Security Hub on | Security Hub | Lambda | SQS |\n|---|---|---|---|---|\n")
-	a := base
-	for _, k := range knobs {
-		c := GoalCase
-		if !cumulative {
-			a = base
-		}
+	b.WriteString("| change | 100,000 daily, Security Hub on | difference | Security Hub | Lambda | S3 |\n|---|---|---|---|---|---|\n")
+	base, err := CostTable([]Case{GoalCase}, counted, DefaultAssumptions())
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "| the template's defaults | %s per month | | %s | %s | %s |\n", dollars(base[0].Bill.Total()),
+		dollars(base[0].Bill[ServiceSecurityHub]), dollars(base[0].Bill[ServiceLambda]), dollars(base[0].Bill[ServiceS3]))
+	for _, k := range Knobs() {
+		c, a := GoalCase, DefaultAssumptions()
 		if k.With != nil {
 			a = k.With(a)
 		}
 		if k.Case != nil {
 			c = k.Case(c)
 		}
-		rows, err := CostTable([]Case{c}, per, a)
+		rows, err := CostTable([]Case{c}, counted, a)
 		if err != nil {
 			return "", err
 		}
 		bill := rows[0].Bill
-		fmt.Fprintf(&b, "| %s | %s per month | %s | %s | %s |\n", k.Name, dollars(bill.Total()),
-			dollars(bill[ServiceSecurityHub]), dollars(bill[ServiceLambda]), dollars(bill[ServiceSQS]))
+		fmt.Fprintf(&b, "| %s | %s per month | %+.2f | %s | %s | %s |\n", k.Name, dollars(bill.Total()), bill.Total()-base[0].Bill.Total(),
+			dollars(bill[ServiceSecurityHub]), dollars(bill[ServiceLambda]), dollars(bill[ServiceS3]))
 	}
 	return b.String(), nil
 }
 
-// CostSection is the "Cost" section of docs/BENCHMARKS.md: the counted sweep it scales, the
-// month of each case with this design and with the design before issue 29, the steps that
-// brought the goal case under $10, the knobs, and the prices with their sources. from says
-// which sweep was counted.
-func CostSection(per SweepCounts, from string) (string, error) {
+// countedTable renders the counted sweeps: per sweep, the calls of every operation, the
+// findings ingested, the invocations and the GB-seconds at the template's memory.
+func countedTable(counted Counted) string {
+	var b strings.Builder
+	b.WriteString("| Security Hub | sweep | buckets drifted | findings ingested | BatchImportFindings | GetFindings | S3 | SQS work queue (FIFO) | SQS findings queue (standard) | SSM | invocations | GB-seconds | every call |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, run := range []CostRun{counted.On, counted.Off} {
+		for _, s := range run.Sweeps() {
+			sum := func(m map[string]int, ops ...string) int {
+				n := 0
+				for op, v := range m {
+					if len(ops) == 0 || slices.Contains(ops, op) {
+						n += v
+					}
+				}
+				return n
+			}
+			fmt.Fprintf(&b, "| %s | %s | %d of %s | %d | %d | %d | %d | %d | %d | %d | %d | %.2f | %s |\n",
+				hubLabel(run.Spec.SecurityHub), s.Name, s.Drifted, thousands(s.N), s.Ingested, s.Calls["BatchImportFindings"], s.Calls["GetFindings"],
+				sum(s.Calls, s3Ops...), sum(s.Calls, sqsOps...), sum(s.Standard), sum(s.Calls, ssmReadOps...), s.Invocations,
+				s.FunctionSeconds*TemplateMemoryMB/1024, callList(s.Calls, s.Standard))
+		}
+	}
+	return b.String()
+}
+
+// CostSection is the "Cost" section of docs/BENCHMARKS.md: the counted sweeps, the month of
+// each case priced from them, the old design by the same model, the first sweep as a
+// one-off, the knobs, and the prices with their sources. from says how the sweeps were counted.
+func CostSection(counted Counted, from string) (string, error) {
 	a := DefaultAssumptions()
 	var b strings.Builder
 	b.WriteString("## Cost\n\n")
-	fmt.Fprintf(&b, "A month (30 days) in us-east-1 with no free tier, computed by `bench.Month` from the calls counted in %s: "+
-		"%s buckets (%d drifted), %d invocations, %.2f function-seconds, %s log bytes, calls %s. "+
-		"Calls per resource, per drifted resource (tag read, write), per listing page and per invocation scale to N; "+
-		"1 %% of resources drift a day; function time is the larger of the counted time and the rate's pacing "+
-		"(MaximumConcurrency %d workers at RequestRate %g/s shared: %d × N / %g seconds a sweep, the rate raised where a sweep would not end "+
-		"within half its period), billed at the template's %d MB; Lambda's pollers add %s idle receives a month to each queue; %d EMF metrics are billed in the hours they are sent. "+
-		"Security Hub: a repaired drift is imported once (enforce mode: the repair; the compliant finding after it has the same state) and each "+
-		"unchanged finding once per %g-day refresh. The workers hand their findings to the standard findings queue, one message per batch of 10 "+
-		"(a SendMessageBatch), as they go over the sweep, so the mapping receives about one message per ReceiveMessage and invokes a publisher once per "+
-		"%g s batching window (each deleting its batch in one call); each publisher invocation (MaximumConcurrency %d) reads its findings' previous states by Id, "+
-		"%d to a GetFindings, at %g ÷ %d reads a second, and imports its changed ones at %g ÷ %d calls a second, both waits billed as function time; "+
-		"GetFindings and BatchImportFindings cost nothing, ingestion events $0.00003 each. "+
-		"The first sweep after deployment imports each finding once more (one-time, not in these months); a delete event costs one GetFindings and one event. "+
+	fmt.Fprintf(&b, "A month (30 days) in us-east-1 with no free tier, priced by `bench.Month` from the calls counted in %s. "+
+		"Each run sweeps one estate of %s buckets through the work queue four times, each sweep by function instances started for it (nothing "+
+		"of the last sweep in memory): the first after deployment (3 in 10 buckets drifted, no finding yet), the unchanged estate, "+
+		"the estate after %g %% of its buckets drifted, and (Security Hub on) the unchanged estate once every finding is older than the "+
+		"refresh period (the emulator ages the findings by %s). The emulator applies AWS's default quotas and counts every call and every finding "+
+		"Security Hub accepted (a finding ingestion event, new or updated).\n\n",
+		from, thousands(counted.On.Spec.N), 100*counted.On.Spec.Drift, config.DefaultSecurityHubRefresh+time.Hour)
+	b.WriteString("**The counted sweeps**\n\n" + countedTable(counted) + "\n")
+	fmt.Fprintf(&b, "A sweep at N resources is the unchanged sweep scaled to N, plus, for each resource drifted since the last sweep "+
+		"(%g %% of N a day), what one drifted resource added in the drifted sweep. Listing pages scale with N ÷ %d; baseline reads "+
+		"and queue attributes are per sweep as counted. With findings imported on change one sweep per refresh period (%g days) costs what the "+
+		"counted refresh sweep added to an unchanged one. No Security Hub call or event count is a formula: they are the counted ones. "+
+		"The workers' time is the larger of the counted time and the rate's pacing (MaximumConcurrency %d workers at RequestRate %g/s shared: "+
+		"%d × N ÷ %g seconds a sweep, the rate raised where a sweep would not end within half its period), billed at the template's %d MB. "+
+		"Added by assumption, not counted: Lambda's pollers' %s idle receives a month on each queue and %d EMF metrics billed in the hours they are sent. "+
 		"docs/cost.md explains the bill.\n\n",
-		from, thousands(per.N), per.Drifted, per.Invocations, per.FunctionSeconds, thousands(int(per.LogBytes)), callList(per.Calls),
-		a.Concurrency, a.Rate, a.Concurrency, a.Rate, TemplateMemoryMB, thousands(int(a.IdlePolls)), a.Metrics, a.RefreshDays,
-		a.BatchingWindow.Seconds(), PublisherConcurrency, idsPerRead, readShare, PublisherConcurrency+1, findings.DefaultImportRate, PublisherConcurrency+1)
+		100*a.DriftPerDay, S3PageSize, a.RefreshDays, a.Concurrency, a.Rate, a.Concurrency, a.Rate, TemplateMemoryMB,
+		thousands(int(a.IdlePolls)), a.Metrics)
 	for _, d := range []struct {
 		design Design
 		a      Assumptions
 		title  string
 	}{
-		{ImportOnChange, a, "Findings imported when their state changes, refreshed every 30 days, through the findings queue (issue 29's design, the template's defaults)"},
-		{ImportEverySweep, BeforeIssue29(), "Today's design: one finding imported per resource every sweep, 256 MB (same model)"},
+		{ImportOnChange, a, "Findings imported when their state changes, refreshed every 30 days (the template's defaults), priced from the counted sweeps"},
+		{ImportEverySweep, OldDesign(), "Today's design (before issue 29), a model of the old design by the same counts: every sweep imports every finding, as the counted refresh sweep does; 256 MB"},
 	} {
-		rows, err := CostTable(CostCases(d.design), per, d.a)
+		rows, err := CostTable(CostCases(d.design), counted, d.a)
 		if err != nil {
 			return "", err
 		}
 		fmt.Fprintf(&b, "**%s**\n\n%s\n", d.title, Markdown(rows))
 	}
-	steps, err := knobTable(Steps(), per, a, true)
+	var first []string
+	for _, n := range []int{10_000, 100_000} {
+		u, err := FirstSweep(n, true, counted, a)
+		if err != nil {
+			return "", err
+		}
+		bill, err := Priced(u)
+		if err != nil {
+			return "", err
+		}
+		first = append(first, fmt.Sprintf("%s at %s buckets (%s of it Security Hub)", dollars(bill.Total()), thousands(n), dollars(bill[ServiceSecurityHub])))
+	}
+	fmt.Fprintf(&b, "**The first sweep after deployment**, once, Security Hub on, priced from the counted first sweep: %s.\n\n", strings.Join(first, "; "))
+	knobs, err := knobTable(counted)
 	if err != nil {
 		return "", err
 	}
-	knobs, err := knobTable(Knobs(), per, a, false)
-	if err != nil {
-		return "", err
-	}
-	fmt.Fprintf(&b, "**How 100,000 daily with Security Hub on came under $10** (each step on top of the one before)\n\n%s\n"+
-		"**The knobs**, each alone on the defaults\n\n%s\n", steps, knobs)
+	fmt.Fprintf(&b, "**The knobs**, each alone on the defaults\n\n%s\n", knobs)
 	b.WriteString("**Prices**\n\n" + PriceList())
 	return b.String(), nil
 }
 
-func callList(calls map[string]int) string {
+func callList(calls, standard map[string]int) string {
 	var parts []string
 	for _, op := range slices.Sorted(maps.Keys(calls)) {
 		parts = append(parts, fmt.Sprintf("%s %d", op, calls[op]))
+	}
+	for _, op := range slices.Sorted(maps.Keys(standard)) {
+		parts = append(parts, fmt.Sprintf("%s %d (findings queue)", op, standard[op]))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -53,69 +53,91 @@ func TestCountedCallsArePricedPerService(t *testing.T) {
 	}
 }
 
-// TestAMonthIsScaledFromOneCountedSweep checks Month against a hand computation from a
-// counted sweep of 100 resources (10 drifted, 11 invocations).
-func TestAMonthIsScaledFromOneCountedSweep(t *testing.T) {
-	per := SweepCounts{N: 100, Drifted: 10, Invocations: 11, FunctionSeconds: 0.5, LogBytes: 11 * 650,
-		Calls: map[string]int{"ListBuckets": 1, "GetBucketCors": 100, "GetBucketTagging": 10, "PutBucketCors": 10,
-			"SendMessageBatch": 10, "ReceiveMessage": 12, "DeleteMessageBatch": 10, "GetParameter": 11}}
+// handCounted are counted sweeps of 100 resources made up for a hand calculation: with
+// Security Hub on, the unchanged sweep, the one after a drift (one more write, one import,
+// one event) and the refresh sweep (every finding ingested again); with it off, the unchanged
+// and drifted sweeps.
+func handCounted() Counted {
+	calls := func(extra map[string]int) map[string]int {
+		m := map[string]int{"ListBuckets": 1, "GetBucketCors": 100, "GetResources": 10, "SendMessageBatch": 10,
+			"ReceiveMessage": 12, "DeleteMessageBatch": 10, "GetParameter": 3}
+		for k, v := range extra {
+			m[k] += v
+		}
+		return m
+	}
+	std := map[string]int{"SendMessageBatch": 10, "ReceiveMessage": 2, "DeleteMessageBatch": 1}
+	on := CostRun{Spec: CostRunSpec{N: 100, SecurityHub: true, Drift: 0.01},
+		Unchanged: SweepCounts{N: 100, Calls: calls(map[string]int{"GetFindings": 5}), Standard: std, Invocations: 12,
+			FunctionSeconds: 3, RouterSeconds: 0.5, PublisherSeconds: 2, LogBytes: 12_000},
+		Drifted: SweepCounts{N: 100, Drifted: 1, Calls: calls(map[string]int{"GetFindings": 5, "PutBucketCors": 1, "BatchImportFindings": 1}),
+			Standard: std, Invocations: 12, Ingested: 1, FunctionSeconds: 3.1, RouterSeconds: 0.5, PublisherSeconds: 2.05, LogBytes: 12_100},
+		Refresh: SweepCounts{N: 100, Calls: calls(map[string]int{"GetFindings": 5, "BatchImportFindings": 1}), Standard: std, Invocations: 12,
+			Ingested: 100, FunctionSeconds: 3.5, RouterSeconds: 0.5, PublisherSeconds: 2.5, LogBytes: 12_500},
+	}
+	on.First = on.Refresh
+	off := CostRun{Spec: CostRunSpec{N: 100, Drift: 0.01},
+		Unchanged: SweepCounts{N: 100, Calls: calls(nil), Invocations: 11, FunctionSeconds: 1, RouterSeconds: 0.5, LogBytes: 11_000},
+		Drifted: SweepCounts{N: 100, Drifted: 1, Calls: calls(map[string]int{"PutBucketCors": 1}), Invocations: 11,
+			FunctionSeconds: 1.05, RouterSeconds: 0.5, LogBytes: 11_100},
+	}
+	off.First = off.Drifted
+	return Counted{On: on, Off: off}
+}
+
+// TestAMonthIsPricedFromTheCountedSweeps checks Month against a hand calculation from
+// handCounted's sweeps of 100 resources.
+func TestAMonthIsPricedFromTheCountedSweeps(t *testing.T) {
 	a := DefaultAssumptions()
+	// 100,000 daily: 30 sweeps, each the unchanged sweep × 1,000 plus 1,000 drifted resources
+	// × what the one drifted added; the listing's 100 pages; the 3 baseline reads as counted.
+	// Workers paced: 2 × 100,000 / 10 = 20,000 s a sweep (above the counted 550); router 500 s,
+	// publishers 2,050 s. One refresh sweep a month adds 1,000 imports, 100,000 events, 500
+	// publisher seconds and 500,000 log bytes.
+	steadyLog := 12_000.0*1000 + 100*1000 + 350*12_000
 	cases := []struct {
 		name string
 		c    Case
 		a    Assumptions
 		want Usage
 	}{
-		{"100,000 daily, findings on change through the findings queue", Case{N: 100_000, Period: 24 * time.Hour, SecurityHub: true, Design: ImportOnChange}, a, Usage{
-			S3Get: 30 * (100_000 + 1000), S3Put: 30 * (100 + 1000), // 1 % of 100,000 drift a day
-			SQSFIFO:     30*32*1000 + a.IdlePolls,
-			SSMStandard: 30 * 11 * 1000,
-			// one message per worker batch (11,000) over the 10,000 s sweep: sent and received one
-			// by one, a publisher invocation per 5 s window (2,000 of 50 findings), each
-			// deleting its batch in one call; idle polls
-			SQSStandard: 30*(2*11_000+2_000) + a.IdlePolls,
-			// 1 import per repaired drift, 100,000 / 30 refreshed a day; 3 reads by Id (20 to
-			// a call) and one import per publisher invocation, the router's one read
-			FindingIngestion: 1000*30 + 100_000, SecurityHubAPI: 30 * (2000*3 + 2000 + 1),
-			// router, workers, publishers
-			LambdaRequests: 30 * (11001 + 2000),
-			// pacing: 2 workers at 10/s share = 0.2 s per bucket; each read at 2/3 a second,
-			// each import at 5/3
-			LambdaARMGBSeconds: 30 * 0.125 * (0.2*100_000 + 6000*1.5 + 2000*0.6),
-			LogGB:              30 * 13001 * 1000 / 1e9,
-			MetricHours:        12 * 30 * 4, // 10,000 s: 3 hours, and the next
+		{"100,000 daily, Security Hub on, findings on change", GoalCase, a, Usage{
+			S3Get: 30 * 100_000, S3Put: 30 * (100 + 1000), TaggingAPI: 30 * 10_000,
+			SQSFIFO: 30*(10_000+12_000+10_000) + a.IdlePolls, SQSStandard: 30*(10_000+2_000+1_000) + a.IdlePolls,
+			SSMStandard:        30 * 3,
+			SecurityHubAPI:     30*(5000+1000) + 1000,
+			FindingIngestion:   30*1000 + 100_000,
+			LambdaRequests:     30 * 12_000,
+			LambdaARMGBSeconds: 0.125 * (30*(500+20_000+2_050) + 500),
+			LogGB:              (30*steadyLog + 500_000) / 1e9,
+			MetricHours:        float64(a.Metrics) * 30 * 4, // 10,000 s: 3 hours, and the next
 		}},
-		{"100,000 daily, audit, each worker batch importing its own at 256 MB", Case{N: 100_000, Period: 24 * time.Hour, SecurityHub: true, Design: ImportOnChange}, BeforeIssue29(), Usage{
-			S3Get: 30 * (100_000 + 1000), S3Put: 30 * (100 + 1000),
-			SQSFIFO:     30*32*1000 + a.IdlePolls,
-			SSMStandard: 30 * 11 * 1000,
-			// 2 imports per drift; 10,000 reads (one per batch of 10), 54 imports, one router read
-			FindingIngestion: 2*1000*30 + 100_000, SecurityHubAPI: 30 * (10_000 + 54 + 1),
-			LambdaRequests:     30 * 11001,
-			LambdaARMGBSeconds: 30 * 0.25 * (0.2*100_000 + 10_000.0/3), // GetFindings at 3/s, waited for
-			LogGB:              30 * 11001 * 1000 / 1e9,
-			MetricHours:        12 * 30 * 4,
-		}},
-		{"10,000 hourly, findings every sweep", Case{N: 10_000, Period: time.Hour, SecurityHub: true, Design: ImportEverySweep}, a, Usage{
-			S3Get: 720 * (10_000 + 100.0/24), S3Put: 720 * (100.0/24 + 10),
-			SQSFIFO:          720*3200 + a.IdlePolls,
-			SSMStandard:      720 * 1100,
-			FindingIngestion: 720 * 10_000, SecurityHubAPI: 720 * 100,
-			LambdaRequests: 720 * 1101,
-			// 10,000 in half an hour needs 5.6 a second: the 10 configured stay
-			LambdaARMGBSeconds: 720 * 0.125 * 0.2 * 10_000,
-			LogGB:              720 * 1101 * 1000 / 1e9,
-			MetricHours:        12 * 720,
-		}},
-		{"Security Hub off: no events, no API calls, no findings queue", Case{N: 10_000, Period: 24 * time.Hour, Design: ImportOnChange}, a, Usage{
-			S3Get: 30 * (10_000 + 100), S3Put: 30 * (100 + 10),
-			SQSFIFO: 30*3200 + a.IdlePolls, SSMStandard: 30 * 1100, LambdaRequests: 30 * 1101,
-			LambdaARMGBSeconds: 30 * 0.125 * 0.2 * 10_000, LogGB: 30 * 1101 * 1000 / 1e9, MetricHours: 12 * 30 * 2,
+		{"100,000 daily, Security Hub on, the old design (every sweep a refresh) at 256 MB",
+			Case{N: 100_000, Period: 24 * time.Hour, SecurityHub: true, Design: ImportEverySweep}, OldDesign(), Usage{
+				S3Get: 30 * 100_000, S3Put: 30 * (100 + 1000), TaggingAPI: 30 * 10_000,
+				SQSFIFO: 30*(10_000+12_000+10_000) + a.IdlePolls, SQSStandard: 30*(10_000+2_000+1_000) + a.IdlePolls,
+				SSMStandard:        30 * 3,
+				SecurityHubAPI:     30 * (5000 + 1000 + 1000),
+				FindingIngestion:   30 * (1000 + 100_000),
+				LambdaRequests:     30 * 12_000,
+				LambdaARMGBSeconds: 0.25 * 30 * (500 + 20_000 + 2_050 + 500),
+				LogGB:              30 * (steadyLog + 500_000) / 1e9,
+				MetricHours:        float64(a.Metrics) * 30 * 4,
+			}},
+		{"10,000 hourly, Security Hub off", Case{N: 10_000, Period: time.Hour, Design: ImportOnChange}, a, Usage{
+			// 720 sweeps of 100 × the unchanged one, 100 ÷ 24 drifted each; 10 listing pages;
+			// 10,000 in half an hour needs 5.6 a second: the 10 configured stay.
+			S3Get: 720 * 10_000, S3Put: 720 * (10 + 100.0/24), TaggingAPI: 720 * 1000,
+			SQSFIFO: 720*3200 + a.IdlePolls, SSMStandard: 720 * 3,
+			LambdaRequests:     720 * 1100,
+			LambdaARMGBSeconds: 0.125 * 720 * (50 + 2000),
+			LogGB:              720 * (11_000*100 + 100*100.0/24 + 350*1100) / 1e9,
+			MetricHours:        float64(a.Metrics) * 720,
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Month(tc.c, per, tc.a)
+			got, err := Month(tc.c, handCounted(), tc.a)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,65 +148,80 @@ func TestAMonthIsScaledFromOneCountedSweep(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Month(Case{N: 1, Period: time.Hour}, SweepCounts{}, a); err == nil {
-		t.Error("a month from an empty count was priced")
+	if _, err := Month(GoalCase, Counted{}, a); err == nil {
+		t.Error("a month from no counted sweeps was priced")
+	}
+	noRefresh := handCounted()
+	noRefresh.On.Refresh = SweepCounts{}
+	if _, err := Month(GoalCase, noRefresh, a); err == nil {
+		t.Error("Security Hub on was priced without a counted refresh sweep")
 	}
 }
 
-// TestTheCostGoalHoldsOnTheCountedCalls counts a small sweep through the work queue (the
-// emulator, the real handler, router and workers) and prices the issue's cases from it: with
-// findings imported on change, 100,000 buckets swept daily with Security Hub on cost at most
-// $10 a month, and hourly Security Hub's share is no larger than S3's; importing every sweep
-// costs about $90 and $2,000.
-func TestTheCostGoalHoldsOnTheCountedCalls(t *testing.T) {
-	res, err := RunQueueSweep(context.Background(), QueueSweepSpec{N: 200, Rate: 1000, Concurrency: 2})
+// TestTheSecondSweepImportsOnlyWhatDrifted counts consecutive sweeps of 100 buckets through the
+// work queue (the emulator at AWS's quotas, the real handler as router, workers and findings
+// publishers, new function instances for each sweep): the first imports every finding, the
+// next imports none when nothing drifted and the drifted bucket's when 1 % drifted, and one
+// after the refresh period imports every finding again. The issue's cases priced from these
+// counts: 100,000 buckets swept daily with Security Hub on cost at most $10 a month; hourly,
+// Security Hub's share is no larger than S3's; the old design costs about $90 a month in
+// events daily.
+func TestTheSecondSweepImportsOnlyWhatDrifted(t *testing.T) {
+	counted, err := CountCost(context.Background(), CostRunSpec{N: 100, Rate: 1000, Concurrency: 2, Drift: 0.01})
 	if err != nil {
 		t.Fatal(err)
 	}
-	per := CountsOf(res)
-	if per.LogBytes == 0 || per.Calls["GetBucketCors"] != 200 {
-		t.Fatalf("counted %+v", per)
+	on := counted.On
+	for _, s := range []struct {
+		name       string
+		got, want  int
+		drifted    int
+		wantDrifts int
+	}{
+		{"first", on.First.Ingested, 100, on.First.Drifted, 30},
+		{"unchanged", on.Unchanged.Ingested, 0, on.Unchanged.Drifted, 0},
+		{"1 % drifted", on.Drifted.Ingested, 1, on.Drifted.Drifted, 1},
+		{"refresh period passed", on.Refresh.Ingested, 100, on.Refresh.Drifted, 0},
+	} {
+		if s.got != s.want || s.drifted != s.wantDrifts {
+			t.Errorf("%s sweep: %d findings ingested, %d drifted; want %d and %d", s.name, s.got, s.drifted, s.want, s.wantDrifts)
+		}
 	}
-	bill := func(c Case) Bill {
+	if n := on.Unchanged.Calls["BatchImportFindings"]; n != 0 {
+		t.Errorf("the unchanged sweep made %d BatchImportFindings calls, want 0", n)
+	}
+	if on.Unchanged.Calls["GetBucketCors"] != 100 || counted.Off.Unchanged.Ingested != 0 || len(counted.Off.Unchanged.Standard) != 0 {
+		t.Errorf("counted %+v (off: %+v)", on.Unchanged, counted.Off.Unchanged)
+	}
+	bill := func(c Case, a Assumptions) Bill {
 		t.Helper()
-		rows, err := CostTable([]Case{c}, per, DefaultAssumptions())
+		rows, err := CostTable([]Case{c}, counted, a)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return rows[0].Bill
 	}
-	daily := bill(Case{N: 100_000, Period: 24 * time.Hour, SecurityHub: true, Design: ImportOnChange})
-	// The goal is $10 (the counted queue calls move the cents: ReceiveMessage's count depends
-	// on how the pollers met the router's batches; the model says $9.21).
-	if daily.Total() > 10 {
+	if daily := bill(GoalCase, DefaultAssumptions()); daily.Total() > 10 {
 		t.Errorf("100,000 daily with Security Hub: $%.2f a month, want $10 at most (%v)", daily.Total(), daily)
 	}
-	hourly := bill(Case{N: 100_000, Period: time.Hour, SecurityHub: true, Design: ImportOnChange})
+	hourly := bill(Case{N: 100_000, Period: time.Hour, SecurityHub: true, Design: ImportOnChange}, DefaultAssumptions())
 	if hourly[ServiceSecurityHub] > hourly[ServiceS3] {
 		t.Errorf("hourly: Security Hub $%.2f above S3 $%.2f", hourly[ServiceSecurityHub], hourly[ServiceS3])
 	}
-	today := bill(Case{N: 100_000, Period: 24 * time.Hour, SecurityHub: true, Design: ImportEverySweep})
-	if sh := today[ServiceSecurityHub]; !near(sh, 90) {
-		t.Errorf("today's design, daily: Security Hub $%.2f, want $90 (3 million events)", sh)
+	old := bill(Case{N: 100_000, Period: 24 * time.Hour, SecurityHub: true, Design: ImportEverySweep}, OldDesign())
+	if sh := old[ServiceSecurityHub]; sh < 90 || sh > 91 {
+		t.Errorf("the old design, daily: Security Hub $%.2f, want $90 to $91 (3 million events, and the drifts')", sh)
 	}
-	md := Markdown(allCases(t, per))
-	for _, cell := range []string{"| 100,000 | hourly | Security Hub on | $", "| 10,000 | daily | Security Hub off | $", " per month |"} {
-		if !strings.Contains(md, cell) {
-			t.Errorf("the table has no cell %q:\n%s", cell, md)
-		}
-	}
-}
-
-func allCases(t *testing.T, per SweepCounts) []CostRow {
-	t.Helper()
-	rows, err := CostTable(CostCases(ImportOnChange), per, DefaultAssumptions())
+	sec, err := CostSection(counted, "a test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 8 {
-		t.Fatalf("%d rows, want 8", len(rows))
+	for _, cell := range []string{"| 100,000 | hourly | Security Hub on | $", "| 10,000 | daily | Security Hub off | $", " per month |",
+		"| Security Hub on | unchanged | 0 of 100 | 0 | 0 |", "Today's design"} {
+		if !strings.Contains(sec, cell) {
+			t.Errorf("the section has no %q:\n%s", cell, sec)
+		}
 	}
-	return rows
 }
 
 // TestTheModelUsesTheTemplatesMemorySize holds TemplateMemoryMB, at which the model bills
@@ -197,5 +234,16 @@ func TestTheModelUsesTheTemplatesMemorySize(t *testing.T) {
 	m := regexp.MustCompile(`(?m)^\s+MemorySize: (\d+)\s*$`).FindAllSubmatch(tpl, -1)
 	if len(m) != 1 || string(m[0][1]) != strconv.Itoa(TemplateMemoryMB) {
 		t.Errorf("template.yaml's MemorySize %q, want one, %d (bench.TemplateMemoryMB)", m, TemplateMemoryMB)
+	}
+}
+
+// TestACostRunRefusesWhatItCannotCount refuses, before starting anything, a run too small for
+// its per-resource counts or with a drift the fleet cannot give.
+func TestACostRunRefusesWhatItCannotCount(t *testing.T) {
+	for _, spec := range []CostRunSpec{{N: 99, Rate: 1000, Concurrency: 2, Drift: 0.01}, {N: 100, Rate: 1000, Concurrency: 2},
+		{N: 100, Rate: 1000, Concurrency: 2, Drift: 0.5}} {
+		if _, err := RunCostSweeps(context.Background(), spec); err == nil {
+			t.Errorf("%+v: counted", spec)
+		}
 	}
 }

@@ -67,8 +67,12 @@ type QueueSweepResult struct {
 	// Findings is the findings Security Hub holds at the end; FindingsPresent the buckets
 	// with an active PASSED finding among them (every bucket ends compliant or remediated).
 	Findings, FindingsPresent int
-	// FunctionTime is the time the router's and the workers' invocations took, summed.
-	FunctionTime time.Duration
+	// FunctionTime is the time the router's, the workers' and the publishers' invocations
+	// took, summed; RouterTime and PublisherTime are the router's and the publishers' parts.
+	FunctionTime, RouterTime, PublisherTime time.Duration
+	// Ingested is the findings Security Hub accepted from BatchImportFindings (its billed
+	// finding ingestion events).
+	Ingested int
 	// LogBytes is what the function instances wrote to their logs (JSON lines and EMF
 	// documents), the bytes CloudWatch Logs would ingest besides Lambda's own lines.
 	LogBytes int64
@@ -131,7 +135,8 @@ func shares(spec QueueSweepSpec, qs []emulator.Quota) map[string]Share {
 	if spec.SecurityHub {
 		hub := cmp0(spec.SecurityHubRate, findings.DefaultImportRate)
 		capped("BatchImportFindings", hub, config.SecurityHubRate+" "+strconv.FormatFloat(hub, 'f', -1, 64)+"/s")
-		capped("GetFindings", findings.DefaultReadRate, fmt.Sprintf("findings.DefaultReadRate %g/s (not a setting)", findings.DefaultReadRate))
+		capped("GetFindings", findings.DefaultReadRate, fmt.Sprintf("findings.DefaultReadRate %g/s of the account's %g/s (not a setting)",
+			findings.DefaultReadRate, findings.AccountReadRate))
 	}
 	// What corsguard sets no account-wide rate for: AWS's quota.
 	for _, q := range qs {
@@ -251,32 +256,50 @@ const (
 // RunQueueSweep populates a fresh emulator with spec.N buckets and sweeps them through the work
 // queue, in this process.
 func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, error) {
-	a, err := startWithBaseline(ctx, emulator.WithCreatingDuration(0))
+	a, fleet, err := seedQueueFleet(ctx, spec.N)
 	if err != nil {
 		return QueueSweepResult{}, err
 	}
 	defer a.Close()
-	// Seeded straight into the emulator: creating 100,000 buckets through the API would take
-	// longer than the sweep.
-	var names []string
-	nDrifted := 0
-	for i := range spec.N {
-		name := fmt.Sprintf("bench-%06d", i)
-		isDrifted, p := drifted(i)
-		if isDrifted {
-			nDrifted++
-		}
-		if err := a.SeedBucket(name, "", p, nil); err != nil {
-			return QueueSweepResult{}, err
-		}
-		names = append(names, name)
-	}
 	a.SetLatency(emulator.AnyOp, spec.Latency)
 	if spec.Throttle > 0 {
 		for _, op := range Operations() {
 			a.SetThrottle(op, spec.Throttle)
 		}
 	}
+	return a.queueSweep(ctx, spec, fleet, len(fleet.Drifted), "bench-sweep")
+}
+
+// seedQueueFleet starts an account holding the baseline and n buckets, 3 in 10 drifted
+// (drifted), seeded straight into the emulator: creating 100,000 buckets through the API would
+// take longer than the sweep.
+func seedQueueFleet(ctx context.Context, n int) (*Account, Fleet, error) {
+	a, err := startWithBaseline(ctx, emulator.WithCreatingDuration(0))
+	if err != nil {
+		return nil, Fleet{}, err
+	}
+	var f Fleet
+	for i := range n {
+		name := fmt.Sprintf("bench-%06d", i)
+		isDrifted, p := drifted(i)
+		if isDrifted {
+			f.Drifted = append(f.Drifted, name)
+		} else {
+			f.Compliant = append(f.Compliant, name)
+		}
+		if err := a.SeedBucket(name, "", p, nil); err != nil {
+			_ = a.Close()
+			return nil, Fleet{}, err
+		}
+	}
+	return a, f, nil
+}
+
+// queueSweep counts one scheduled sweep (its EventBridge event's id eventID; each sweep needs
+// its own, as EventBridge gives) of the buckets of fleet through the work queue, by function
+// instances started for it (a cold start: nothing of an earlier sweep is in memory); nDrifted
+// is how many of them drifted since the last sweep. The calls are counted from zero.
+func (a *Account) queueSweep(ctx context.Context, spec QueueSweepSpec, fleet Fleet, nDrifted int, eventID string) (QueueSweepResult, error) {
 	a.ResetCalls()
 	env := map[string]string{
 		config.BaselineParameter: BaselineParam, config.Targets: "s3",
@@ -288,20 +311,22 @@ func RunQueueSweep(ctx context.Context, spec QueueSweepSpec) (QueueSweepResult, 
 			env[config.SecurityHubRate] = strconv.FormatFloat(spec.SecurityHubRate, 'f', -1, 64)
 		}
 	}
-	d, err := drainSweep(ctx, a, env, spec.Concurrency, spec.Limit, sweepOnce(a))
+	d, err := drainSweep(ctx, a, env, spec.Concurrency, spec.Limit, sweepOnce(a, eventID))
 	if err != nil {
 		return QueueSweepResult{}, err
 	}
 	res := QueueSweepResult{Spec: spec, TimedOut: d.timedOut, Drifted: nDrifted, Wall: d.wall, FunctionTime: d.functionTime,
 		Invocations: d.invocations, Records: d.records, LogBytes: d.logBytes, Reported: d.reported,
-		WorkerInstances: d.workerInstances, Quotas: a.Quotas()}
+		WorkerInstances: d.workerInstances, Quotas: a.Quotas(), RouterTime: d.routerTime, PublisherTime: d.publisherTime}
 	res.Calls, res.ThrottledOps, res.Throttled = a.Calls(), a.Emulator.Throttled(), a.Throttled()
+	res.Ingested = a.FindingsIngested()
 	res.WorkQueueCalls = map[string]int{}
 	for _, op := range sqsOps {
 		res.WorkQueueCalls[op] = a.ResourceCalls(op, benchQueue)
 	}
 	res.PublisherInvocations, res.FindingsMessages = d.publisherInvocations, d.findingsMessages
 	res.Shares = shares(spec, res.Quotas)
+	names := append(slices.Clone(fleet.Compliant), fleet.Drifted...)
 	res.Converged = converged(a, names)
 	if spec.SecurityHub {
 		res.Findings, res.FindingsPresent = passedFindings(a, names)
@@ -358,11 +383,12 @@ func passedFindings(a *Account, buckets []string) (total, passed int) {
 	return len(all), len(seen)
 }
 
-// sweepOnce routes one scheduled sweep: a single router invocation that lists and enqueues.
-func sweepOnce(a *Account) routeFunc {
+// sweepOnce routes one scheduled sweep, its event's id eventID: a single router invocation
+// that lists and enqueues.
+func sweepOnce(a *Account, eventID string) routeFunc {
 	return func(ctx context.Context, invoke invokeFunc) error {
-		event := fmt.Sprintf(`{"version":"0","id":"bench-sweep","source":"aws.events","detail-type":"Scheduled Event","account":%q,"region":%q,"detail":{}}`,
-			a.Account(), Region)
+		event := fmt.Sprintf(`{"version":"0","id":%q,"source":"aws.events","detail-type":"Scheduled Event","account":%q,"region":%q,"detail":{}}`,
+			eventID, a.Account(), Region)
 		out, err := invoke(ctx, []byte(event))
 		if err == nil && (out.Queue == nil || out.Queue.Enqueued == 0) {
 			err = fmt.Errorf("the router enqueued nothing: %s", out.Note)
@@ -373,9 +399,11 @@ func sweepOnce(a *Account) routeFunc {
 
 // drained is what drainSweep measured.
 type drained struct {
-	wall, functionTime   time.Duration
-	invocations, records int
-	logBytes             int64
+	// functionTime is every invocation's time; routerTime and publisherTime the router's and
+	// the publishers' parts of it.
+	wall, functionTime, routerTime, publisherTime time.Duration
+	invocations, records                          int
+	logBytes                                      int64
 	// reported counts the throttling error codes in what the function instances wrote (their
 	// reports' JSON lines and EMF): the throttles that reached a report.
 	reported int
@@ -579,10 +607,14 @@ func (d *drain) invoke(ctx context.Context, event []byte) (*handler.Result, erro
 	out, err := r.Invoke(rctx, event)
 	d.mu.Lock()
 	d.res.functionTime += time.Since(began)
+	d.res.routerTime += time.Since(began)
 	d.res.invocations++
 	d.mu.Unlock()
 	return out, err
 }
+
+// publisherID is the request id of the publishers' invocations.
+const publisherID = "bench-publisher"
 
 // work runs one SQS batch (of either queue) on the instance h as Lambda's mapping does, and
 // counts its time.
@@ -594,6 +626,9 @@ func (d *drain) work(ctx context.Context, h *handler.Handler, id string, ev even
 	resp, _ := h.Work(ctx, ev)
 	d.mu.Lock()
 	d.res.functionTime += time.Since(began)
+	if id == publisherID {
+		d.res.publisherTime += time.Since(began)
+	}
 	d.mu.Unlock()
 	return resp
 }
@@ -622,7 +657,7 @@ func (d *drain) publishers(ctx context.Context, a *Account, env map[string]strin
 		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			p := <-pubs
 			defer func() { pubs <- p }()
-			return d.work(ctx, p, "bench-publisher", ev), nil
+			return d.work(ctx, p, publisherID, ev), nil
 		},
 		Idle: func(ctx context.Context) bool {
 			select {

@@ -159,6 +159,9 @@ type counter struct {
 	mu    sync.Mutex
 	byOp  map[string]int
 	byRes map[[2]string]int
+	// ingested counts the findings BatchImportFindings accepted (its SuccessCount): Security
+	// Hub CSPM's billed finding ingestion events.
+	ingested int
 }
 
 func newCounter() *counter {
@@ -212,12 +215,14 @@ func (e *Emulator) TotalCalls() int {
 	return n
 }
 
-// ResetCalls sets every call counter, and the count of throttled calls, back to zero.
+// ResetCalls sets every call counter, the count of throttled calls and the count of findings
+// ingested (FindingsIngested) back to zero.
 func (e *Emulator) ResetCalls() {
 	e.calls.mu.Lock()
 	defer e.calls.mu.Unlock()
 	clear(e.calls.byOp)
 	clear(e.calls.byRes)
+	e.calls.ingested = 0
 	e.quotas.mu.Lock()
 	clear(e.quotas.throttled)
 	e.quotas.mu.Unlock()

@@ -267,6 +267,7 @@ func (e *Emulator) batchImportFindings(c *call, body []byte) (any, error) {
 			e.importLocked(d, c.Time)
 			ok++
 		}
+		e.calls.addIngested(ok)
 		return map[string]any{"FailedCount": len(failed), "SuccessCount": ok, "FailedFindings": failed}, nil
 	})
 }

@@ -87,8 +87,16 @@ func main() {
 	hubN := flag.Int("queue-hub", 0, "measure only the sweep of this many buckets with Security Hub on (section 1c; 100000 takes about an hour, GetFindings-bound) and rewrite only its parts of -out")
 	hubSave := flag.String("queue-hub-save", "", "with -queue-hub: also save what it measured, as JSON, to this file")
 	hubFrom := flag.String("queue-hub-from", "", "rewrite section 1c of -out from a sweep saved by -queue-hub-save, without measuring")
+	costN := flag.Int("cost", 0, "measure only the Cost section's counted sweeps of this many buckets (with Security Hub on and off; 1000 take about 4 minutes) and rewrite only that section of -out")
 	profilesOnly := flag.Bool("profiles", false, "measure only the profiles' sweep and change (issue 24; seconds), and rewrite only their parts of -out (section 1d and the summary's profiles rows), saying so at its top")
 	flag.Parse()
+	if *costN > 0 {
+		if err := costOnly(context.Background(), *out, *costN); err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *profilesOnly {
 		began := time.Now()
 		r, err := measureProfiles(context.Background())
@@ -138,6 +146,7 @@ type pass struct {
 	compliance [][]bench.ComplianceRow // per backoff
 	creating   []bench.CreatingCost    // function time while a container is CREATING, both designs
 	workerRSS  *bench.WorkerRSSResult  // pass A only: one worker process's peak RSS; nil if it failed
+	cost       *bench.Counted          // pass A only: the counted sweeps the Cost section prices
 	hello      []bench.Start
 	ignored    []bench.Start // corsguard, an event it ignores
 	creation   []bench.Start // corsguard, a creation event for a compliant container
@@ -260,6 +269,9 @@ func measure(ctx context.Context, p *pass, i int, bins binaries, rie string, sta
 		}
 		p.queue = q
 		if p.profiles, err = measureProfiles(ctx); err != nil {
+			return err
+		}
+		if p.cost, err = measureCost(ctx, costBuckets); err != nil {
 			return err
 		}
 		spec := bench.APISweepFullSpec
@@ -827,28 +839,4 @@ func spliceColdStart(path string, began time.Time, took time.Duration, armSize, 
 	// A previous note leaves an empty line behind it: keep one.
 	doc = strings.ReplaceAll(doc, "\n\n\n", "\n\n")
 	return os.WriteFile(path, []byte(doc), 0o644)
-}
-
-// renderCost prices a month from the calls of pass A's largest work-queue sweep without
-// Security Hub (bench.Month).
-func renderCost(b *w, a pass) {
-	// The largest sweep without Security Hub: the model prices findings from its own counts.
-	var r bench.QueueSweepResult
-	for _, q := range a.queue.sweeps {
-		if !q.Spec.SecurityHub && q.Spec.N >= r.Spec.N {
-			r = q
-		}
-	}
-	if r.Spec.N == 0 {
-		return
-	}
-	sec, err := bench.CostSection(bench.CountsOf(r), fmt.Sprintf("the work queue's sweep of %d buckets of section 1 (pass A)", r.Spec.N))
-	if err != nil {
-		b.pf("## Cost")
-		b.pf("")
-		b.pf("The cost model refused the counted sweep: %v", err)
-		b.pf("")
-		return
-	}
-	b.pf("%s", sec)
 }

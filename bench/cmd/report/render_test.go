@@ -165,3 +165,20 @@ func TestRenderProfilesAndSplice(t *testing.T) {
 		t.Errorf("the orphan's reason carries the SDK's request id, which differs run to run:\n%s", text)
 	}
 }
+
+// TestSpliceCostReplacesOnlyTheCostSection rewrites the Cost section of a document, in the
+// middle and at its end, and refuses a document without one.
+func TestSpliceCostReplacesOnlyTheCostSection(t *testing.T) {
+	sec := "## Cost\n\nnew figures\n"
+	got, err := spliceCost("# B\n\n## 4. Growth\n\nkept\n\n## Cost\n\nold figures\n\n## Go benchmarks\n\nkept too\n", sec)
+	if want := "# B\n\n## 4. Growth\n\nkept\n\n## Cost\n\nnew figures\n\n## Go benchmarks\n\nkept too\n"; err != nil || got != want {
+		t.Errorf("in the middle: %q, %v; want %q", got, err, want)
+	}
+	got, err = spliceCost("# B\n\n## Cost\n\nold\n", sec)
+	if want := "# B\n\n## Cost\n\nnew figures\n"; err != nil || got != want {
+		t.Errorf("at the end: %q, %v; want %q", got, err, want)
+	}
+	if _, err := spliceCost("# B\n\n## 4. Growth\n", sec); err == nil {
+		t.Error("a document without a Cost section was spliced")
+	}
+}
