@@ -47,28 +47,35 @@ func cliBinary(t *testing.T) string {
 // credentials and Region an operator's shell would hold, and returns its report and exit code.
 func (a *account) runCLI(t *testing.T, args ...string) (*enforce.Report, int) {
 	t.Helper()
+	stdout, stderr, code := a.cli(t, append(args, "--format", "json")...)
+	var rep enforce.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("corsguard %q: exit %d, no JSON report: %v\nstdout: %s\nstderr: %s", args, code, err, stdout, stderr)
+	}
+	return &rep, code
+}
+
+// cli runs the corsguard binary against the account as runCLI does, in the format args ask
+// for, and returns what it wrote and its exit code.
+func (a *account) cli(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	home := t.TempDir()
-	cmd := exec.Command(cliBinary(t), append(args, "--format", "json", "--endpoint-url", a.url)...)
+	cmd := exec.Command(cliBinary(t), append(args, "--endpoint-url", a.url)...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + home,
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_REGION=" + region, "AWS_ACCESS_KEY_ID=" + accessKey, "AWS_SECRET_ACCESS_KEY=" + secretKey,
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var out, errs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errs
 	err := cmd.Run()
-	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	var rep enforce.Report
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-		t.Fatalf("corsguard %q: exit %d, no JSON report: %v\nstdout: %s\nstderr: %s", args, code, err, stdout.String(), stderr.String())
-	}
-	return &rep, code
+	return out.String(), errs.String(), code
 }
 
 // outcomes maps KIND/NAME to the outcome of every resource of a report.

@@ -95,7 +95,8 @@ func registerBaselineFile(cmd *cobra.Command, file *string) {
 
 // baselineSource returns the client the engine reads the baseline through and the name the
 // report gives the baseline: the SSM client and parameter, or file ("-" for in) read once and
-// served as version 0.
+// served as version 0 in place of the default baseline; the profiles' parameters are still
+// read from SSM.
 func baselineSource(in io.Reader, client *ssm.Client, file, parameter string) (enforce.SSMAPI, string, error) {
 	if file == "" {
 		return client, parameter, nil
@@ -104,7 +105,7 @@ func baselineSource(in io.Reader, client *ssm.Client, file, parameter string) (e
 	if err != nil {
 		return nil, "", err
 	}
-	return fileBaseline{name: name, value: string(data)}, name, nil
+	return fileBaseline{name: name, value: string(data), ssm: client}, name, nil
 }
 
 // readBaseline reads a baseline file, or in for "-", and returns the name to show for it.
@@ -437,16 +438,23 @@ func verdict(rep *enforce.Report) error {
 }
 
 // fileBaseline serves a baseline read from a file as if it were the SSM parameter, version 0,
-// so that the engine validates and applies it exactly as one from SSM.
+// so that the engine validates and applies it exactly as one from SSM. It stands for the
+// default baseline only: every other parameter (a profile's) is read from ssm, so that a
+// resource whose profile is missing fails rather than taking the file's baseline.
 type fileBaseline struct {
 	name  string
 	value string
+	ssm   enforce.SSMAPI
 }
 
 var _ enforce.SSMAPI = fileBaseline{}
 
-// GetParameter returns the file's content as the parameter's value.
-func (b fileBaseline) GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+// GetParameter returns the file's content as the value of the parameter named as the file,
+// and asks SSM for any other.
+func (b fileBaseline) GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+	if aws.ToString(in.Name) != b.name {
+		return b.ssm.GetParameter(ctx, in, optFns...)
+	}
 	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: aws.String(b.name), Value: aws.String(b.value)}}, nil
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -126,5 +128,23 @@ func TestDiffComparesAgainstTheBucketsOwnProfile(t *testing.T) {
 	if missing := corsguard(t, "", "diff", "--endpoint-url", a.url, "--bucket", "archive-old"); missing.code != exitError ||
 		!strings.Contains(missing.stderr, "/corsguard/profiles/s3/archive") {
 		t.Errorf("diff archive-old (missing profile): exit %d\n%s", missing.code, missing.stderr)
+	}
+}
+
+// A baseline file replaces the default baseline only: a bucket's profile is still read from
+// its own parameter, and a missing one still fails, never taking the file's baseline.
+func TestABaselineFileReplacesOnlyTheDefaultBaseline(t *testing.T) {
+	a := newProfilesAccount(t)
+	file := filepath.Join(t.TempDir(), "baseline.json")
+	must(t, os.WriteFile(file, policy.Default().JSON(), 0o600))
+	res := corsguard(t, "", append([]string{"apply", "--endpoint-url", a.url, "-f", "json", "--baseline-file", file}, profileFlags...)...)
+	if res.code != exitError {
+		t.Errorf("apply --baseline-file: exit %d, want %d (a bucket names a missing profile)\n%s", res.code, exitError, res.stderr)
+	}
+	for name, holds := range map[string]policy.Policy{"player-assets": policy.Default(), "media-inbox": uploadsBaseline,
+		"upload-eu": uploadsBaseline, "partner-feed": partnersBaseline, "archive-old": drifted} {
+		if got := a.bucketCors(t, name); !policy.Equal(got, holds) {
+			t.Errorf("%s holds %s after apply --baseline-file; want %s", name, got.JSON(), holds.JSON())
+		}
 	}
 }
