@@ -75,11 +75,14 @@ var ErrDenied = errors.New("security hub denied the call")
 type Publisher struct {
 	api     API
 	imports *rate.Limiter
-	reads   *rate.Limiter
-	listing *rate.Limiter
-	clock   clock.Clock
-	rand    func() float64
-	refresh time.Duration
+	// archives is the token bucket of the archive steps' imports (ArchiveStale, ArchiveGone):
+	// imports' own unless WithArchiveImportRate gives it one.
+	archives *rate.Limiter
+	reads    *rate.Limiter
+	listing  *rate.Limiter
+	clock    clock.Clock
+	rand     func() float64
+	refresh  time.Duration
 }
 
 // Option changes how NewPublisher builds a Publisher.
@@ -91,6 +94,15 @@ type Option func(*Publisher)
 // (config.Config.FindingsRate); the CLI, alone, takes all of it.
 func WithImportRate(perSecond float64) Option {
 	return func(p *Publisher) { p.imports = rate.NewLimiter(rate.Limit(perSecond), 1) }
+}
+
+// WithArchiveImportRate sets this process's BatchImportFindings calls per second for the
+// archive steps (ArchiveStale, ArchiveGone), apart from the other imports (default: the
+// import rate's own token bucket). With the findings queue the router archives and the
+// publishers import everything else: the Lambda gives the archive steps a small part of
+// corsguard's share (config.Config.ArchiveImportRate) and the publishers the rest.
+func WithArchiveImportRate(perSecond float64) Option {
+	return func(p *Publisher) { p.archives = rate.NewLimiter(rate.Limit(perSecond), 1) }
 }
 
 // WithReadRate sets this process's GetFindings calls per second (default DefaultReadRate, all
@@ -140,6 +152,9 @@ func NewPublisher(api API, opts ...Option) *Publisher {
 	}
 	for _, o := range opts {
 		o(p)
+	}
+	if p.archives == nil {
+		p.archives = p.imports
 	}
 	return p
 }
@@ -239,7 +254,7 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 	if len(cover) == 0 {
 		existing = nil // read by Id: nothing of them is to be archived
 	}
-	res, err := p.importArchiving(ctx, batch, existing, keep, now)
+	res, err := p.importArchiving(ctx, p.imports, batch, existing, keep, now)
 	res.Unchanged = unchanged
 	return res, err
 }
@@ -307,7 +322,7 @@ func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Findi
 		}
 		batch = append(batch, f.SDK())
 	}
-	res, err := p.importArchiving(ctx, batch, nil, nil, now)
+	res, err := p.importArchiving(ctx, p.imports, batch, nil, nil, now)
 	res.Unchanged, res.Superseded = unchanged, superseded
 	return res, err
 }
@@ -467,7 +482,7 @@ func (p *Publisher) ArchiveStale(ctx context.Context, scope Scope, kinds []polic
 	if err != nil {
 		return Result{}, err
 	}
-	return p.importArchiving(ctx, nil, stale, nil, p.clock.Now())
+	return p.importArchiving(ctx, p.archives, nil, stale, nil, p.clock.Now())
 }
 
 // Gone is one resource a delete event names (CloudTrail's DeleteBucket, DeleteContainer or
@@ -524,12 +539,12 @@ func (p *Publisher) ArchiveGone(ctx context.Context, scope Scope, g Gone, select
 	if len(gone) == 0 {
 		return Result{}, nil
 	}
-	return p.importArchiving(ctx, nil, gone, nil, p.clock.Now())
+	return p.importArchiving(ctx, p.archives, nil, gone, nil, p.clock.Now())
 }
 
 // importArchiving imports batch and, archived, the findings of existing that keep does not
-// name.
-func (p *Publisher) importArchiving(ctx context.Context, batch, existing []types.AwsSecurityFinding, keep map[string]bool, now time.Time) (Result, error) {
+// name, each call waiting for a token of lim.
+func (p *Publisher) importArchiving(ctx context.Context, lim *rate.Limiter, batch, existing []types.AwsSecurityFinding, keep map[string]bool, now time.Time) (Result, error) {
 	for _, f := range existing {
 		if keep[aws.ToString(f.Id)] {
 			continue
@@ -538,7 +553,7 @@ func (p *Publisher) importArchiving(ctx context.Context, batch, existing []types
 		f.UpdatedAt = aws.String(Timestamp(now))
 		batch = append(batch, f)
 	}
-	imported, failed, err := p.Import(ctx, batch)
+	imported, failed, err := p.importAt(ctx, lim, batch)
 	res := Result{Imported: imported, Failed: failed}
 	// The archive count counts only what Security Hub took.
 	refused := map[string]bool{}
@@ -623,11 +638,16 @@ func (p *Publisher) find(ctx context.Context, scope Scope, filters *types.AwsSec
 // import rate. Findings refused for a reason a retry can fix (an internal error, throttling)
 // are sent again up to three times with full-jitter backoff; the others are returned.
 func (p *Publisher) Import(ctx context.Context, fs []types.AwsSecurityFinding) (imported int, failed []Failure, err error) {
+	return p.importAt(ctx, p.imports, fs)
+}
+
+// importAt is Import with the token bucket lim.
+func (p *Publisher) importAt(ctx context.Context, lim *rate.Limiter, fs []types.AwsSecurityFinding) (imported int, failed []Failure, err error) {
 	pending := fs
 	for attempt := 0; len(pending) > 0; attempt++ {
 		var again []types.AwsSecurityFinding
 		for batch := range slices.Chunk(pending, MaxBatch) {
-			if err := p.imports.Wait(ctx); err != nil {
+			if err := lim.Wait(ctx); err != nil {
 				return imported, failed, err
 			}
 			out, err := p.api.BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: batch})

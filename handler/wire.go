@@ -48,6 +48,7 @@ func Wire(cfg config.Config, awsCfg aws.Config, opts ...Option) (*Handler, error
 	}
 	if cfg.SecurityHub {
 		pub := findings.NewPublisher(securityhub.NewFromConfig(awsCfg), findings.WithImportRate(cfg.FindingsRate()),
+			findings.WithArchiveImportRate(cfg.ArchiveImportRate()),
 			findings.WithReadRate(cfg.FindingsReadRate()), findings.WithListingReadRate(cfg.ListingReadRate()),
 			findings.WithRefresh(cfg.SecurityHubRefresh))
 		wired = append(wired, WithFindings(pub), WithStaleFindings(cfg.StaleFindings()))

@@ -164,11 +164,34 @@ const (
 // FindingsRate is one invocation's BatchImportFindings calls per second: SecurityHubRate
 // divided among the invocations that may import at once, so that together they stay under
 // corsguard's share of the account's quota. With the findings queue those are the
-// PublisherConcurrency publishers and a sweep's router (its archive step), whatever
-// MaxConcurrency is; without it, the MaxConcurrency workers and the router.
+// PublisherConcurrency publishers, whatever MaxConcurrency is, beside the router's archive
+// steps at ArchiveImportRate; without it, the MaxConcurrency workers and the router.
 func (c Config) FindingsRate() float64 {
+	if c.findingsQueue() {
+		return c.SecurityHubRate * (1 - ArchiveImportShare) / PublisherConcurrency
+	}
 	return c.SecurityHubRate / float64(c.importers())
 }
+
+// ArchiveImportShare is the part of corsguard's BatchImportFindings share that, with the
+// findings queue, the router's archive steps take (a sweep's archive of what no run updated, a
+// delete event's archive): they import one call now and then, while the publishers import
+// every other finding and so take the rest, SecurityHubRate × (1 − ArchiveImportShare) ÷
+// PublisherConcurrency each (FindingsRate).
+const ArchiveImportShare = 0.04
+
+// ArchiveImportRate is one invocation's BatchImportFindings calls per second for its archive
+// steps: with the findings queue, ArchiveImportShare of SecurityHubRate; without it, the same
+// as FindingsRate.
+func (c Config) ArchiveImportRate() float64 {
+	if c.findingsQueue() {
+		return c.SecurityHubRate * ArchiveImportShare
+	}
+	return c.FindingsRate()
+}
+
+// findingsQueue reports whether the workers hand their findings to the findings queue.
+func (c Config) findingsQueue() bool { return c.QueueURL != "" && c.FindingsQueueURL != "" }
 
 // ListingReadShare is the part of corsguard's GetFindings share (findings.DefaultReadRate) that
 // a sweep's listing takes for its bulk read of the previous findings (with the findings
@@ -190,7 +213,7 @@ func (c Config) ListingReadRate() float64 {
 // that can run at once, the listing included, stays within the share; without it, the share
 // divided as FindingsRate divides its own.
 func (c Config) FindingsReadRate() float64 {
-	if c.QueueURL != "" && c.FindingsQueueURL != "" {
+	if c.findingsQueue() {
 		return findings.DefaultReadRate * (1 - ListingReadShare) / float64(c.importers())
 	}
 	return findings.DefaultReadRate / float64(c.importers())
@@ -198,7 +221,7 @@ func (c Config) FindingsReadRate() float64 {
 
 // importers is how many invocations may call Security Hub at once.
 func (c Config) importers() int {
-	if c.QueueURL != "" && c.FindingsQueueURL != "" {
+	if c.findingsQueue() {
 		return PublisherConcurrency + 1
 	}
 	return max(c.MaxConcurrency, 1) + 1

@@ -373,8 +373,10 @@ func TestInvocationDividesTheServiceSharesAmongTheInvocations(t *testing.T) {
 }
 
 // With the findings queue, Security Hub's callers are the PublisherConcurrency publishers and a
-// sweep's router, whatever the workers' MaximumConcurrency: each keeps to the share divided by
-// three. Without it, every worker imports and the share is divided among them all.
+// sweep's router, whatever the workers' MaximumConcurrency: the publishers import at the share
+// less ArchiveImportShare, divided between them, the router's archive steps at that part; the
+// listing reads at ListingReadShare of the read share, and the publishers and the router divide
+// the rest. Without it, every worker imports and the share is divided among them all.
 func TestThePublishersShareOfSecurityHubDoesNotDependOnTheWorkers(t *testing.T) {
 	for _, conc := range []string{"2", "50", "1000"} {
 		env := map[string]string{config.BaselineParameter: "/corsguard/baseline", config.QueueURL: "https://sqs.us-east-1.amazonaws.com/123456789012/work.fifo",
@@ -384,8 +386,12 @@ func TestThePublishersShareOfSecurityHubDoesNotDependOnTheWorkers(t *testing.T) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := c.FindingsRate(); got != 6.0/(config.PublisherConcurrency+1) {
-			t.Errorf("MaximumConcurrency %s: FindingsRate %v, want 6 / 3", conc, got)
+		// The publishers import at the share less the router's archive steps' part.
+		if got, want := c.FindingsRate(), 6*(1-config.ArchiveImportShare)/config.PublisherConcurrency; math.Abs(got-want) > 1e-12 {
+			t.Errorf("MaximumConcurrency %s: FindingsRate %v, want %v", conc, got, want)
+		}
+		if got, want := c.ArchiveImportRate(), 6*config.ArchiveImportShare; math.Abs(got-want) > 1e-12 {
+			t.Errorf("MaximumConcurrency %s: ArchiveImportRate %v, want %v", conc, got, want)
 		}
 		// The listing's bulk read takes ListingReadShare of the read share; the publishers and
 		// the router divide the rest.
@@ -400,7 +406,7 @@ func TestThePublishersShareOfSecurityHubDoesNotDependOnTheWorkers(t *testing.T) 
 			t.Errorf("reads together %v/s, above the share %v/s", total, findings.DefaultReadRate)
 		}
 		// Together they never exceed the share, nor the quotas.
-		if total := c.FindingsRate() * (config.PublisherConcurrency + 1); total > c.SecurityHubRate+1e-9 || total > findings.AccountImportRate {
+		if total := c.FindingsRate()*config.PublisherConcurrency + c.ArchiveImportRate(); total > c.SecurityHubRate+1e-9 || total > findings.AccountImportRate {
 			t.Errorf("imports together %v/s", total)
 		}
 		if total := c.FindingsReadRate() * (config.PublisherConcurrency + 1); total > findings.AccountReadRate {
