@@ -201,8 +201,10 @@ type demo struct {
 	steps    []demoStepResult
 	// baseline is the policy in the parameter after the last step.
 	baseline policy.Policy
-	// queue is what the work queue part did (demo_queue.go).
-	queue demoQueueResult
+	// queue is what the work queue part did (demo_queue.go); quietBatches stops it printing
+	// each worker batch (its second sweep).
+	queue        demoQueueResult
+	quietBatches bool
 	// apis is what the function URL and HTTP API part did (demo_apis.go).
 	apis demoAPIsResult
 }

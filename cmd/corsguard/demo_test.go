@@ -143,19 +143,32 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s after the queue: %s %v", name, info.Status, info.CorsPolicy)
 		}
 	}
-	for _, line := range []string{"-> sweep (router)", fmt.Sprintf("%d messages on corsguard-work.fifo", matching), "worker    batch 1:", "back on the queue after a delay"} {
+	// Through the findings queue and its publishers, as the template wires them: the first
+	// sweep imports the findings that changed (live-sports repaired, live-events new), the
+	// second, by new instances of an unchanged account, none.
+	first, second := d.queue.sweeps[0], d.queue.sweeps[1]
+	if first.imported != 2 || first.publish.Invocations == 0 || first.publish.Records == 0 {
+		t.Errorf("first queue sweep: %d findings imported by %d publisher invocations (%d records); want 2 through the findings queue",
+			first.imported, first.publish.Invocations, first.publish.Records)
+	}
+	if second.imported != 0 || second.enqueued != matching || second.work.FunctionErrors != 0 {
+		t.Errorf("second queue sweep: %d findings imported, %d enqueued; want 0 and %d", second.imported, second.enqueued, matching)
+	}
+	for _, line := range []string{"-> sweep (router)", fmt.Sprintf("%d messages on corsguard-work.fifo", matching), "worker    batch 1:", "back on the queue after a delay",
+		"findings  2 imported by the first sweep (what changed), 0 by the second"} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("the demo's output does not show %q", line)
 		}
 	}
 
 	// One Security Hub finding per matching container, bucket and response headers policy, none
-	// for the excluded ones, shown at the end of part 1.
+	// for the excluded ones, shown at the end of part 1; and live-events', which part 2's
+	// publisher imported.
 	status := map[string]int{}
 	for _, f := range d.emu.Findings() {
 		status[f["Compliance"].(map[string]any)["Status"].(string)+" "+f["RecordState"].(string)]++
 	}
-	if diff := cmp.Diff(map[string]int{"PASSED ACTIVE": 10, "NOT_AVAILABLE ACTIVE": 2}, status); diff != "" {
+	if diff := cmp.Diff(map[string]int{"PASSED ACTIVE": 11, "NOT_AVAILABLE ACTIVE": 2}, status); diff != "" {
 		t.Errorf("findings at the end (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(out.String(), "Security Hub (aws securityhub get-findings") {
