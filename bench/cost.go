@@ -203,15 +203,24 @@ func CountsOf(r QueueSweepResult) SweepCounts {
 	if c.Calls == nil {
 		c.Calls = map[string]int{}
 	}
+	// The mappings' empty receives are how emulator/esm polls (every few milliseconds while
+	// the router still lists), not how Lambda's pollers do (20 s long polls, IdlePolls): the
+	// receives that brought messages are counted, the empty ones assumed.
+	c.Calls[pollOp] -= r.EmptyReceives
+	c.Calls[pollOp] -= r.FindingsEmptyReceives
 	if r.WorkQueueCalls != nil {
+		r.WorkQueueCalls = maps.Clone(r.WorkQueueCalls)
+		r.WorkQueueCalls[pollOp] -= r.EmptyReceives
 		for _, op := range sqsOps {
 			if n := c.Calls[op] - r.WorkQueueCalls[op]; n > 0 {
 				c.Standard[op] = n
 				c.Calls[op] = r.WorkQueueCalls[op]
 			}
-			if c.Calls[op] == 0 {
-				delete(c.Calls, op)
-			}
+		}
+	}
+	for op, n := range c.Calls {
+		if n <= 0 {
+			delete(c.Calls, op)
 		}
 	}
 	return c

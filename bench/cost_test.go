@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(1, math.Abs(b)) }
@@ -245,5 +247,21 @@ func TestACostRunRefusesWhatItCannotCount(t *testing.T) {
 		if _, err := RunCostSweeps(context.Background(), spec); err == nil {
 			t.Errorf("%+v: counted", spec)
 		}
+	}
+}
+
+// TestCountsSplitTheQueuesAndLeaveOutThePlayersEmptyPolls takes a measured sweep's counts:
+// SQS calls about the findings queue apart from the work queue's, and the mappings' empty
+// receives (emulator/esm's polling, not Lambda's long polls) left out.
+func TestCountsSplitTheQueuesAndLeaveOutThePlayersEmptyPolls(t *testing.T) {
+	r := QueueSweepResult{Spec: QueueSweepSpec{N: 100},
+		Calls:          map[string]int{"GetBucketCors": 100, "ReceiveMessage": 500, "SendMessageBatch": 20, "DeleteMessageBatch": 11},
+		WorkQueueCalls: map[string]int{"ReceiveMessage": 300, "SendMessageBatch": 10, "DeleteMessageBatch": 10},
+		EmptyReceives:  290, FindingsEmptyReceives: 199}
+	c := CountsOf(r)
+	want := SweepCounts{N: 100, Calls: map[string]int{"GetBucketCors": 100, "ReceiveMessage": 10, "SendMessageBatch": 10, "DeleteMessageBatch": 10},
+		Standard: map[string]int{"ReceiveMessage": 1, "SendMessageBatch": 10, "DeleteMessageBatch": 1}}
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
 	}
 }

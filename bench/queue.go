@@ -88,6 +88,10 @@ type QueueSweepResult struct {
 	// PublisherInvocations and FindingsMessages are the findings queue's mapping's
 	// invocations and records (Security Hub on).
 	PublisherInvocations, FindingsMessages int
+	// EmptyReceives and FindingsEmptyReceives are the ReceiveMessage calls of the work
+	// queue's and the findings queue's mappings that came back empty: the player's polling
+	// (pollOp), not Lambda's long polls.
+	EmptyReceives, FindingsEmptyReceives int
 }
 
 // GBSeconds is the function time at the template's MemorySize (TemplateMemoryMB).
@@ -325,6 +329,7 @@ func (a *Account) queueSweep(ctx context.Context, spec QueueSweepSpec, fleet Fle
 		res.WorkQueueCalls[op] = a.ResourceCalls(op, benchQueue)
 	}
 	res.PublisherInvocations, res.FindingsMessages = d.publisherInvocations, d.findingsMessages
+	res.EmptyReceives, res.FindingsEmptyReceives = d.emptyReceives, d.findingsEmptyReceives
 	res.Shares = shares(spec, res.Quotas)
 	names := append(slices.Clone(fleet.Compliant), fleet.Drifted...)
 	res.Converged = converged(a, names)
@@ -415,6 +420,8 @@ type drained struct {
 	// publisherInvocations and findingsMessages are the findings queue's mapping's
 	// invocations and records (Security Hub on).
 	publisherInvocations, findingsMessages int
+	// emptyReceives and findingsEmptyReceives are the mappings' empty ReceiveMessage calls.
+	emptyReceives, findingsEmptyReceives int
 }
 
 // FindingsBatch and FindingsWindow are the findings queue's event source mapping's BatchSize
@@ -509,6 +516,7 @@ func drainSweep(ctx context.Context, a *Account, env map[string]string, concurre
 	res.invocations += stats.Invocations + pubStats.Invocations
 	res.records = stats.Records
 	res.publisherInvocations, res.findingsMessages = pubStats.Invocations, pubStats.Records
+	res.emptyReceives, res.findingsEmptyReceives = stats.EmptyReceives, pubStats.EmptyReceives
 	res.logBytes, res.reported = logs.n.Load(), int(logs.throttles.Load())
 	for range concurrency {
 		if w := <-free; w.used {
