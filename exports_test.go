@@ -21,21 +21,13 @@ var productDirs = []string{"clock", "policy", "profile", "enforce", "workqueue",
 // testOnlyExports are the exports that only tests use, each with why it stays exported.
 // TestNoExportOnlyTestsUse fails on any other, and on an entry production code uses again.
 var testOnlyExports = map[string]string{
-	"enforce.Actions":              "the IAM contract: deploy's tests hold template.yaml's statements to the calls the engine makes, enforce's to the calls the emulator received",
-	"workqueue.Actions":            "the IAM contract of the work queue's calls (deploy's tests)",
-	"workqueue.MappingActions":     "the IAM contract of the event source mapping's calls (deploy's tests)",
-	"findings.Actions":             "the IAM contract of the findings calls (deploy's tests)",
-	"findings.WithClock":           "the publisher's clock (a clock.Clock): tests of other packages date findings in the past",
-	"findings.WithRand":            "the jitter of the publisher's retry waits: with the clock, the only test seams the house allows",
-	"findings.OutboxActions":       "the IAM contract of the workers' sends to the findings queue (deploy's tests)",
-	"findings.QueueMappingActions": "the IAM contract of the findings queue's event source mapping (deploy's tests)",
-	"workqueue.MaxBusyWait":        "the longest busy wait, which deploy's tests hold the template's maxReceiveCount to",
-	"workqueue.MinReceiveCount":    "the least maxReceiveCount for MaxBusyWait, which deploy's tests hold the template to",
-	"config.Vars":                  "the variables the template sets, which deploy's tests hold template.yaml's Environment to",
-	"awsconfig.WithCredentials":    "points the CLI's credential chain at the emulator's static keys in tests of other packages",
-	"awsconfig.WithHTTPClient":     "the emulator's loopback client, in tests of other packages",
-	"awsconfig.WithRetry":          "fast SDK retries in tests of other packages",
-	"findings.AccountImportRate":   "BatchImportFindings' account quota, which tests hold the default rate under",
+	"findings.WithClock":        "the publisher's clock (a clock.Clock): tests of other packages date findings in the past",
+	"findings.WithRand":         "the jitter of the publisher's retry waits: with the clock, the only test seams the house allows",
+	"workqueue.MaxBusyWait":     "the longest busy wait, which deploy's tests hold the template's maxReceiveCount to",
+	"workqueue.MinReceiveCount": "the least maxReceiveCount for MaxBusyWait, which deploy's tests hold the template to",
+	"awsconfig.WithCredentials": "points the CLI's credential chain at the emulator's static keys in tests of other packages",
+	"awsconfig.WithHTTPClient":  "the emulator's loopback client, in tests of other packages",
+	"awsconfig.WithRetry":       "fast SDK retries in tests of other packages",
 }
 
 // exportsOnlyTestsUse returns pkg.Name for every top-level function, variable, constant and type

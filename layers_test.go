@@ -42,6 +42,7 @@ var layers = []struct {
 	{"handler", 5, product},
 	{"internal/wiring/", 4, product},          // the runtime wiring the Lambda and the CLI share: SDK clients, the one table of settings (handler.Wire uses both)
 	{"internal/wiring/awsconfig", 6, product}, // the CLI's credential chain
+	{"internal/wiring/iampolicy", 6, product}, // the function's least-privilege IAM policy, from the settings table and the action lists
 	{"cmd/corsguard/report", 5, product},      // the CLI's report formats
 	{"internal/testrig/", 5, rig},             // test support: the runtime emulator driver, reference tools, CORS cases
 	{"internal/testrig/cdnchain", 6, rig},     // delivery chains built in the emulator (S3 + CloudFront) with their browser outcomes

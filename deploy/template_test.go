@@ -21,6 +21,7 @@ import (
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/wiring/config"
+	"github.com/corsguard/corsguard/internal/wiring/iampolicy"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/profile"
 	"github.com/corsguard/corsguard/workqueue"
@@ -234,12 +235,14 @@ func environment(t *testing.T, tpl *cfn.Template, params map[string]string) map[
 func TestTheEnvironmentIsExactlyWhatConfigReads(t *testing.T) {
 	tpl := readTemplate(t)
 	var want []string
-	for _, v := range config.Vars() {
-		want = append(want, v.Name)
+	for _, s := range config.Settings() {
+		if !s.Runtime { // AWS_REGION: Lambda sets it
+			want = append(want, s.Env)
+		}
 	}
 	env := environment(t, tpl, nil)
 	if diff := cmp.Diff(slices.Sorted(slices.Values(want)), slices.Sorted(maps.Keys(env))); diff != "" {
-		t.Errorf("environment variables (-config.Vars +template):\n%s", diff)
+		t.Errorf("environment variables (-config.Settings +template):\n%s", diff)
 	}
 
 	// Each variable comes from the Parameter that documents it; the queue's URL from the queue.
@@ -650,6 +653,79 @@ func TestThePolicyGrantsExactlyTheCallsTheEngineMakes(t *testing.T) {
 			got := grants(t, tpl, evaluator(t, tpl, tt.partition, tt.params))
 			if diff := cmp.Diff(wantGrants(t, tt), got); diff != "" {
 				t.Errorf("granted actions and resources (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// policyDoc returns the function's inline policy document evaluated under ev.
+func policyDoc(t *testing.T, tpl *cfn.Template, ev *cfn.Evaluator) any {
+	t.Helper()
+	policies, _ := props(t, tpl, function)["Policies"].([]any)
+	if len(policies) != 1 {
+		t.Fatalf("Policies = %v, want one inline policy document", policies)
+	}
+	return eval(t, ev, policies[0])
+}
+
+// The template's policy is, statement for statement, what `corsguard iam-policy` prints for
+// the function the template configures: its environment read by config.Load, in the stack's
+// partition, Region and account, with its queues and key. So a deployment without SAM
+// (Terraform, plain CloudFormation) gets the same least privilege as the template.
+func TestTheTemplatesPolicyIsWhatIAMPolicyPrints(t *testing.T) {
+	tpl := readTemplate(t)
+	type stack struct {
+		policyCase
+		region string // empty: us-east-1
+	}
+	var cases []stack
+	for _, c := range policyCases() {
+		cases = append(cases, stack{policyCase: c})
+	}
+	for _, r := range []string{"eu-west-1", "us-west-2"} { // the cloudfront target is refused outside us-east-1
+		cases = append(cases, stack{policyCase{name: "every target and findings in " + r, partition: "aws",
+			params: map[string]string{"Targets": "mediastore,s3,cloudfront,lambda-url,http-api", "SecurityHubFindings": "true",
+				"CloudFrontBaselineParameterName": "/corsguard/cloudfront"}}, r})
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			region := region
+			if tt.region != "" {
+				region = tt.region
+			}
+			ev := evaluatorIn(t, tpl, tt.partition, region, tt.params)
+			env := environment(t, tpl, tt.params)
+			c, err := config.Load(func(k string) string {
+				if k == config.Region {
+					return region
+				}
+				return env[k]
+			})
+			if err != nil {
+				t.Fatalf("config.Load rejects the template's environment: %v", err)
+			}
+			scope := iampolicy.Scope{Partition: tt.partition, Region: region, Account: account, SecurityHub: c.SecurityHub,
+				KMSKeyARN: tt.key}
+			if c.QueueURL != "" {
+				scope.WorkQueueARN = eval(t, ev, map[string]any{"Fn::GetAtt": []any{workQueue, "Arn"}}).(string)
+			}
+			if c.FindingsQueueURL != "" {
+				scope.FindingsQueueARN = eval(t, ev, map[string]any{"Fn::GetAtt": []any{"FindingsQueue", "Arn"}}).(string)
+			}
+			doc, err := iampolicy.New(c.Engine, scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var printed any
+			if err := json.Unmarshal(b, &printed); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(printed, policyDoc(t, tpl, ev)); diff != "" {
+				t.Errorf("template.yaml's policy (-corsguard iam-policy +template):\n%s", diff)
 			}
 		})
 	}

@@ -41,7 +41,7 @@ type cliOptions struct {
 // execute, which prints a command's error once and returns the exit code it chose (exit.go).
 func addCommands(root *cobra.Command, opts cliOptions) {
 	root.AddCommand(newAuditCmd(opts), newApplyCmd(opts), newValidateCmd(), newDiffCmd(opts), newDemoCmd(), newProbeCmd(opts))
-	root.AddCommand(newProfilesCmd(opts))
+	root.AddCommand(newProfilesCmd(opts), newIAMPolicyCmd())
 }
 
 // DefaultBaselineParameter is the SSM parameter the CLI reads when neither --baseline-parameter

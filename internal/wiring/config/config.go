@@ -1,7 +1,7 @@
 // Package config maps strings onto corsguard's one configuration, enforce.Config, in one
 // syntax: the Lambda's environment variables (Load) and the CLI's flags (cmd/corsguard, through
 // Settings and Parse) read the same setting with the same parser and give it the same
-// meaning. Vars lists every environment variable with its default and meaning; the SAM
+// meaning. Settings lists every environment variable with its default and meaning; the SAM
 // template test and the README are held to it.
 //
 // The log level is not one of these variables: the function honours Lambda's own
@@ -96,7 +96,7 @@ const (
 	MinConcurrency      = 2
 	MaxConcurrencyLimit = 1000
 	// MaxSecurityHubRate is BatchImportFindings' quota per account and Region.
-	MaxSecurityHubRate = 10
+	MaxSecurityHubRate = int(findings.AccountImportRate)
 )
 
 // Config is the function's whole configuration: the engine's, and what only the Lambda has.
@@ -114,8 +114,8 @@ type Config struct {
 	MaxConcurrency int
 	// Notes are start-up warnings the function logs: a target refused in this Region.
 	Notes []string
-	// Region is the function's Region, from Lambda's own AWS_REGION (a setting, not one of
-	// Vars: the template does not set it): the handler acts only on events of this Region.
+	// Region is the function's Region, from Lambda's own AWS_REGION (a Runtime setting: the
+	// template does not set it): the handler acts only on events of this Region.
 	Region string
 	// SecurityHub turns on one Security Hub finding per checked resource (package findings).
 	// The CLI's --security-hub is its own flag: the CLI imports at the rate of a single process.
@@ -262,7 +262,7 @@ type Setting struct {
 	Kind policy.Kind
 	// Function says only the Lambda function reads the setting (the CLI has no flag for it and
 	// Parse leaves it out); Runtime, that Lambda itself sets the variable (AWS_REGION), so the
-	// template does not and Vars does not list it.
+	// template does not.
 	Function, Runtime bool
 	// Doc says in one line what the setting sets; FlagDoc, when set, is the CLI flag's help
 	// where the CLI words it differently (its defaults are flags, not variables).
@@ -575,29 +575,6 @@ func setting(env string) Setting {
 	return Settings()[i]
 }
 
-// Var describes one environment variable.
-type Var struct {
-	Name string
-	// Default is the value used when the variable is unset or empty; "" with Required set means
-	// there is none.
-	Default  string
-	Required bool
-	// Doc says in one line what the variable sets.
-	Doc string
-}
-
-// Vars lists every variable Load reads that the function's template sets (not AWS_REGION,
-// which Lambda sets), in a stable order.
-func Vars() []Var {
-	var out []Var
-	for _, s := range Settings() {
-		if !s.Runtime {
-			out = append(out, Var{Name: s.Env, Default: s.Default, Required: s.Required, Doc: s.Doc})
-		}
-	}
-	return out
-}
-
 // functionSettings are the settings only the Lambda function reads: the CLI has no flag for
 // them (its --security-hub is its own: the CLI imports at the rate of a single process).
 func functionSettings() []Setting {
@@ -647,7 +624,7 @@ func functionSettings() []Setting {
 		{Env: SecurityHubRate, Function: true, Default: "5",
 			Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); each invocation takes it divided by %d + 1 with the findings queue (its publishers and the router), by %s + 1 without it", MaxSecurityHubRate, PublisherConcurrency, MaxConcurrency),
 			set: func(c *Config, v string) (err error) {
-				c.SecurityHubRate, err = positive(v, MaxSecurityHubRate)
+				c.SecurityHubRate, err = positive(v, float64(MaxSecurityHubRate))
 				return err
 			}},
 		{Env: FindingsQueueURL, Function: true,
