@@ -70,7 +70,7 @@ func TestIAMPolicyGrantsEachConfiguredTargetOnItsOwnResources(t *testing.T) {
 		"--work-queue-arn", queue, "--s3-baseline-parameter", "s3-baseline", "--profiles-path", "/org/profiles/")
 	validIAM(t, doc)
 	st, sids := statements(t, doc)
-	if diff := cmp.Diff([]string{"S3Buckets", "S3List", "S3TagsInBulk", "WorkQueue", "BaselineParameter"}, sids); diff != "" {
+	if diff := cmp.Diff([]string{"S3Buckets", "S3List", "S3TagsInBulk", "WorkQueue", "BaselineParameter", "ProfileParametersByPath"}, sids); diff != "" {
 		t.Errorf("statements (-want +got):\n%s", diff)
 	}
 	want := map[string]any{"Sid": "S3Buckets", "Effect": "Allow",
@@ -96,7 +96,7 @@ func TestIAMPolicyPrintsPlaceholdersForWhatIsNotGiven(t *testing.T) {
 	doc, _ := printedPolicy(t)
 	validIAM(t, doc)
 	st, sids := statements(t, doc)
-	if diff := cmp.Diff([]string{"MediaStoreContainers", "MediaStoreList", "WorkQueue", "BaselineParameter"}, sids); diff != "" {
+	if diff := cmp.Diff([]string{"MediaStoreContainers", "MediaStoreList", "WorkQueue", "BaselineParameter", "ProfileParametersByPath"}, sids); diff != "" {
 		t.Errorf("statements of the default target (-want +got):\n%s", diff)
 	}
 	if got, want := st["MediaStoreContainers"]["Resource"], "arn:${AWS::Partition}:mediastore:${AWS::Region}:${AWS::AccountId}:container/*"; got != want {
@@ -140,11 +140,11 @@ func TestIAMPolicyFollowsTheQueueSecurityHubAndKey(t *testing.T) {
 				"--findings-queue-arn", "arn:aws:sqs:us-east-1:111122223333:f"},
 			[]string{"MediaStoreContainers", "MediaStoreList", "S3Buckets", "S3List", "S3TagsInBulk", "WorkQueue",
 				"CloudFrontResponseHeadersPolicies", "CloudFrontList", "LambdaFunctionURLs", "LambdaList", "HttpApisRead",
-				"HttpApisUpdate", "HttpApisDeleteCors", "BaselineParameter", "FindingsQueue", "SecurityHubImport", "SecurityHubRead", "BaselineKey"}},
+				"HttpApisUpdate", "HttpApisDeleteCors", "BaselineParameter", "ProfileParametersByPath", "FindingsQueue", "SecurityHubImport", "SecurityHubRead", "BaselineKey"}},
 		{"findings without a findings queue", []string{"--security-hub", "--findings-queue-arn", "", "--target", "s3"},
-			[]string{"S3Buckets", "S3List", "S3TagsInBulk", "WorkQueue", "BaselineParameter", "SecurityHubImport", "SecurityHubRead"}},
+			[]string{"S3Buckets", "S3List", "S3TagsInBulk", "WorkQueue", "BaselineParameter", "ProfileParametersByPath", "SecurityHubImport", "SecurityHubRead"}},
 		{"no work queue", []string{"--queue=false", "--security-hub", "--target", "http-api"},
-			[]string{"HttpApisRead", "HttpApisUpdate", "HttpApisDeleteCors", "BaselineParameter", "SecurityHubImport", "SecurityHubRead"}},
+			[]string{"HttpApisRead", "HttpApisUpdate", "HttpApisDeleteCors", "BaselineParameter", "ProfileParametersByPath", "SecurityHubImport", "SecurityHubRead"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, _ := printedPolicy(t, append(slices.Clone(every), tc.args...)...)

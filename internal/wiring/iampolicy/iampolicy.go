@@ -162,9 +162,13 @@ func grants(e enforce.Config, s Scope) []grant {
 			[]string{arn("apigateway", s.Region, "", "/apis"), arn("apigateway", s.Region, "", "/apis/*")}, nil},
 		{"HttpApisUpdate", "enforce.Actions", is("apigateway:PATCH"), on[policy.HTTPAPI], []string{arn("apigateway", s.Region, "", "/apis/*")}, nil},
 		{"HttpApisDeleteCors", "enforce.Actions", is("apigateway:DELETE"), on[policy.HTTPAPI], []string{arn("apigateway", s.Region, "", "/apis/*/cors")}, nil},
-		{"BaselineParameter", "enforce.Actions", prefix("ssm:"), true, parameters(e, on, func(name string) string {
+		{"BaselineParameter", "enforce.Actions", is("ssm:GetParameter"), true, parameters(e, on, func(name string) string {
 			return arn("ssm", s.Region, s.Account, "parameter"+name)
 		}), nil},
+		// A sweep's router lists each kind's profiles (<ProfilesPath><kind>, one level),
+		// authorized on the path's own ARN: only paths under the profiles path.
+		{"ProfileParametersByPath", "enforce.Actions", is("ssm:GetParametersByPath"), true,
+			[]string{arn("ssm", s.Region, s.Account, "parameter"+e.ProfilesPath+"*")}, nil},
 		{"FindingsQueue", "findings.OutboxActions", prefix("sqs:"), s.SecurityHub && s.FindingsQueueARN != "", []string{s.FindingsQueueARN}, nil},
 		{"SecurityHubImport", "findings.Actions", is("securityhub:BatchImportFindings"), s.SecurityHub,
 			[]string{arn("securityhub", s.Region, s.Account, "product/"+s.Account+"/default")}, nil},
