@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corsguard/corsguard/emulator"
@@ -369,6 +373,89 @@ func TestAnEstateOfPlayersUploadsAndPartnersThroughTheFunction(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("direct audit after the sweep (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// cfProfile is a CorsConfig baseline allowing origin to GET and HEAD.
+func cfProfile(origin string) string {
+	return fmt.Sprintf(`{"CorsConfig": {
+  "AccessControlAllowOrigins": {"Quantity": 1, "Items": [%q]},
+  "AccessControlAllowHeaders": {"Quantity": 1, "Items": ["Range"]},
+  "AccessControlAllowMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]},
+  "AccessControlAllowCredentials": false,
+  "OriginOverride": true}}`, origin)
+}
+
+// CloudFront response headers policies carry no tags: the patterns alone give their profile,
+// through the function (in-process and the work queue) and the CLI alike. A pattern naming a
+// profile with no parameter for cloudfront fails that policy, which is left as it was.
+func TestResponseHeadersPoliciesGetTheProfileTheirNameGives(t *testing.T) {
+	t.Parallel()
+	origins := map[string]string{"player-cors": "https://player.example.com", "partner-cors": "https://partner.example.net", "media-cors": "https://media.example.com"}
+	for _, path := range []string{"in-process", "work queue", "cli"} {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			a := newAccount(t, string(baseline.JSON()))
+			for param, value := range map[string]string{cfParam: cfProfile(origins["media-cors"]),
+				"/corsguard/profiles/cloudfront/players": cfProfile(origins["player-cors"]), "/corsguard/profiles/cloudfront/partners": cfProfile(origins["partner-cors"])} {
+				if err := a.SeedParameter(param, "String", value, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cf := cloudfront.NewFromConfig(a.aws(t))
+			ids := map[string]*string{}
+			for _, name := range []string{"player-cors", "partner-cors", "media-cors", "upload-cors"} {
+				out, err := cf.CreateResponseHeadersPolicy(context.Background(), &cloudfront.CreateResponseHeadersPolicyInput{
+					ResponseHeadersPolicyConfig: &cftypes.ResponseHeadersPolicyConfig{Name: aws.String(name), CorsConfig: anyOrigin()}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids[name] = out.ResponseHeadersPolicy.Id
+			}
+			const patterns = "players=player-*;uploads=upload-*;partners=partner-*"
+			var rep *enforce.Report
+			if path == "cli" {
+				var code int
+				rep, code = a.runCLI(t, "apply", "--target", "cloudfront", "--cloudfront-baseline-parameter", cfParam,
+					"--profile-pattern", "players=player-*", "--profile-pattern", "uploads=upload-*", "--profile-pattern", "partners=partner-*")
+				if code != 1 {
+					t.Errorf("apply: exit %d, want 1 (upload-cors names a profile with no cloudfront parameter)", code)
+				}
+			} else {
+				env := cfEnv(a, "cloudfront")
+				env["CORSGUARD_PROFILE_PATTERNS"] = patterns
+				fn, drain := onPath(t, a, path == "work queue", env)
+				inv := fn.invoke(t, sample(t, "scheduled-sweep.json"))
+				wantSuccess(t, inv, handler.Sweep)
+				drain(t)
+				rep = inv.Result.Report
+			}
+			if path != "work queue" {
+				got := map[string]string{}
+				for _, e := range rep.Entries {
+					got[e.Name] = fmt.Sprintf("%s %s %s", e.Outcome, e.Profile.Name, e.Profile.Source)
+				}
+				want := map[string]string{"player-cors": "remediated players pattern", "partner-cors": "remediated partners pattern",
+					"media-cors": "remediated default default", "upload-cors": "failed uploads pattern"}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("entries (-want +got):\n%s", diff)
+				}
+			}
+			for name, id := range ids {
+				out, err := cf.GetResponseHeadersPolicy(context.Background(), &cloudfront.GetResponseHeadersPolicyInput{Id: id})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := out.ResponseHeadersPolicy.ResponseHeadersPolicyConfig.CorsConfig.AccessControlAllowOrigins.Items
+				want := []string{origins[name]}
+				if name == "upload-cors" {
+					want = []string{"*"} // untouched
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s allows %v, want %v", name, got, want)
+				}
 			}
 		})
 	}
