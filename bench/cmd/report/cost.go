@@ -80,3 +80,29 @@ func spliceCost(doc, sec string) (string, error) {
 	}
 	return doc[:start] + strings.TrimRight(sec, "\n") + "\n" + doc[start+len(costHeading)+end:], nil
 }
+
+// costSummaryRows are the summary's rows of issue 29's goals, from pass A's counted sweeps:
+// 100,000 buckets swept daily with Security Hub on cost at most $10 a month; hourly, Security
+// Hub's share is no larger than S3's; the second sweep of an unchanged estate imports nothing.
+func costSummaryRows(a pass) []string {
+	if a.cost == nil {
+		return nil
+	}
+	c := *a.cost
+	hourly := bench.GoalCase
+	hourly.Period = time.Hour
+	rows, err := bench.CostTable([]bench.Case{bench.GoalCase, hourly}, c, bench.DefaultAssumptions())
+	if err != nil {
+		return []string{fmt.Sprintf("| cost a month, 100,000 buckets daily, Security Hub on | ≤ $10 | refused: %v | | **missed** |", err)}
+	}
+	daily, hour := rows[0].Bill, rows[1].Bill
+	shareRatio := hour[bench.ServiceSecurityHub] / hour[bench.ServiceS3]
+	n := c.On.Spec.N
+	return []string{
+		fmt.Sprintf("| cost a month, 100,000 buckets, daily sweeps, Security Hub on (priced from counted sweeps of %d, section Cost) | ≤ $10 | $%.2f | | %s |",
+			n, daily.Total(), verdict(daily.Total() <= 10)),
+		fmt.Sprintf("| the same hourly: Security Hub's share ÷ S3's | ≤ 1 | %.2f | | %s: $%.2f a month in all |", shareRatio, verdict(shareRatio <= 1), hour.Total()),
+		fmt.Sprintf("| findings ingested by the second sweep of an unchanged estate of %d buckets (new instances), through the work queue | 0 | %d | | %s |",
+			n, c.On.Unchanged.Ingested, verdict(c.On.Unchanged.Ingested == 0)),
+	}
+}

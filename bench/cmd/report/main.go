@@ -719,6 +719,9 @@ func renderSummary(b *w, a, bb pass, armSize int64, hub carried) {
 		b.pf("| function time ÷ T while a container is CREATING, T = %v, work queue | ≤ 1%% | %s | %s | %s: %d invocations; in-process (today, the CLI, direct invocations) %s and %s |",
 			t, pct(q.Ratio()), pct(qB.Ratio()), verdict(q.Converged && qB.Converged && q.Ratio() <= 0.01 && qB.Ratio() <= 0.01), q.Invocations, pct(in.Ratio()), pct(inB.Ratio()))
 	}
+	for _, row := range costSummaryRows(a) {
+		b.pf("%s", row)
+	}
 	if r := a.workerRSS; r != nil {
 		b.pf("| peak RSS per worker: the bootstrap under aws-lambda-rie, %d buckets in batches of 10 | | %s | | %d of %d converged in %d invocations |",
 			r.N, mb(r.PeakRSS), r.Converged, r.N, r.Invocations)

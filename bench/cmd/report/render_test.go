@@ -182,3 +182,30 @@ func TestSpliceCostReplacesOnlyTheCostSection(t *testing.T) {
 		t.Error("a document without a Cost section was spliced")
 	}
 }
+
+// TestCostSummaryRowsJudgeTheGoals renders the summary's cost rows from made-up counted sweeps
+// of 100 buckets: the goal met, and a second sweep that imported findings is a miss.
+func TestCostSummaryRowsJudgeTheGoals(t *testing.T) {
+	sweep := func(drifted, ingested int) bench.SweepCounts {
+		return bench.SweepCounts{N: 100, Drifted: drifted, Ingested: ingested, Invocations: 11, FunctionSeconds: 1, LogBytes: 10_000,
+			Calls: map[string]int{"ListBuckets": 1, "GetBucketCors": 100, "PutBucketCors": drifted, "SendMessageBatch": 10, "ReceiveMessage": 10,
+				"DeleteMessageBatch": 10, "GetParameter": 3, "GetFindings": 1}}
+	}
+	run := func(unchanged int) bench.CostRun {
+		return bench.CostRun{Spec: bench.CostRunSpec{N: 100, Drift: 0.01}, First: sweep(30, 100), Unchanged: sweep(0, unchanged),
+			Drifted: sweep(1, unchanged+1), Refresh: sweep(0, 100)}
+	}
+	for _, tc := range []struct {
+		unchanged int
+		want      string
+	}{{0, "| 0 | 0 | | met |"}, {3, "| 0 | 3 | | **missed** |"}} {
+		c := bench.Counted{On: run(tc.unchanged), Off: run(0)}
+		rows := strings.Join(costSummaryRows(pass{cost: &c}), "\n")
+		if !strings.Contains(rows, tc.want) || !strings.Contains(rows, "| ≤ $10 | $") {
+			t.Errorf("unchanged sweep ingesting %d: no %q in\n%s", tc.unchanged, tc.want, rows)
+		}
+	}
+	if rows := costSummaryRows(pass{}); rows != nil {
+		t.Errorf("without counted sweeps: %q", rows)
+	}
+}
