@@ -122,7 +122,7 @@ bench-cost: ## measure only the Cost section's counted sweeps (issue 29: 1,000 b
 	$(GO) run ./bench/cmd/report -cost 1000 -out docs/BENCHMARKS.md
 
 .PHONY: bench-hub
-bench-hub: ## measure only the sweep of 100,000 buckets with Security Hub on (issue 23; about an hour: the publishers read findings back 20 to a GetFindings at 2/s) and rewrite section 1c of docs/BENCHMARKS.md
+bench-hub: ## measure only the sweep of 100,000 buckets with Security Hub on (issue 23; a first sweep, bound by its 1,000 imports at 5/s: 200 s) and rewrite section 1c of docs/BENCHMARKS.md
 	$(GO) run ./bench/cmd/report -queue-hub 100000 -queue-hub-save bench-hub.json -out docs/BENCHMARKS.md
 
 .PHONY: bench-coldstart

@@ -175,6 +175,10 @@ type Result struct {
 	// resource was imported already, or came in the same batch: the findings queue is a
 	// standard queue, which may deliver out of order and more than once.
 	Superseded int `json:"superseded,omitempty"`
+	// Unread counts the findings the publisher imported without reading their previous state
+	// back: its share of GetFindings could not read them in the first half of the time its
+	// invocation had left (a storm of events), so they were taken as changed.
+	Unread int `json:"unread,omitempty"`
 	// Handed counts the findings a worker handed to the findings queue for the publisher
 	// (the work queue's path imports nothing itself).
 	Handed int `json:"handed,omitempty"`
@@ -287,9 +291,12 @@ func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Findi
 		}
 	}
 	previous := map[string]types.AwsSecurityFinding{}
+	unread := 0
 	if p.refresh > 0 {
+		var prevs []types.AwsSecurityFinding
+		var err error
 		unchecked := slices.DeleteFunc(slices.Clone(order), func(id string) bool { return checked[id] })
-		prevs, err := p.byID(ctx, scope, unchecked)
+		prevs, unread, err = p.byIDWithin(ctx, scope, unchecked)
 		if err != nil {
 			return Result{Superseded: superseded}, err
 		}
@@ -323,8 +330,30 @@ func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Findi
 		batch = append(batch, f.SDK())
 	}
 	res, err := p.importArchiving(ctx, p.imports, batch, nil, nil, now)
-	res.Unchanged, res.Superseded = unchanged, superseded
+	res.Unchanged, res.Superseded, res.Unread = unchanged, superseded, unread
 	return res, err
+}
+
+// byIDWithin reads findings back by Id as byID does, 20 Ids a call, for as long as a token of
+// the read share comes within the first half of the time ctx leaves, and returns how many of
+// ids (the last ones) it left unread. A batch of many unstamped findings (a storm of events) so
+// never outlasts its invocation and comes back to fail the same way again: what is left unread
+// is imported as changed (Security Hub keeps a newer observation whatever comes: it ignores an
+// update whose UpdatedAt is not later), at the cost of an ingestion event for each that had not
+// changed.
+func (p *Publisher) byIDWithin(ctx context.Context, scope Scope, ids []string) ([]types.AwsSecurityFinding, int, error) {
+	var out []types.AwsSecurityFinding
+	for i := 0; i < len(ids); i += MaxIDFilter {
+		if deadline, ok := ctx.Deadline(); ok && p.reads.TokensAt(time.Now().Add(time.Until(deadline)/2)) < 1 {
+			return out, len(ids) - i, nil
+		}
+		got, err := p.byID(ctx, scope, ids[i:min(i+MaxIDFilter, len(ids))])
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, got...)
+	}
+	return out, 0, nil
 }
 
 // later reports whether ASFF timestamp a is after b; false when either does not parse.
