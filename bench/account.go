@@ -155,8 +155,8 @@ const DriftedFraction = 0.3
 // Populate stores the baseline and creates n ACTIVE containers (the emulator must be built with
 // WithCreatingDuration(0) and a quota of at least n), 30% of them drifted.
 func Populate(ctx context.Context, a *Account, n int) (Fleet, error) {
-	ms, params := a.Clients()
-	if err := putBaseline(ctx, params); err != nil {
+	ms, _ := a.Clients()
+	if err := putBaseline(a); err != nil {
 		return Fleet{}, err
 	}
 	return populate(n, func(name string, p policy.Policy) error {
@@ -176,8 +176,7 @@ func Populate(ctx context.Context, a *Account, n int) (Fleet, error) {
 // PopulateBuckets stores the baseline and creates n buckets in the account's Region through
 // the S3 API (CreateBucket, PutBucketCors), 30% of them drifted as in Populate.
 func PopulateBuckets(ctx context.Context, a *Account, n int) (Fleet, error) {
-	_, params := a.Clients()
-	if err := putBaseline(ctx, params); err != nil {
+	if err := putBaseline(a); err != nil {
 		return Fleet{}, err
 	}
 	c := a.S3Client()
@@ -238,8 +237,7 @@ func startWithBaseline(ctx context.Context, opts ...emulator.Option) (*Account, 
 	if err != nil {
 		return nil, err
 	}
-	_, params := a.Clients()
-	if err := putBaseline(ctx, params); err != nil {
+	if err := putBaseline(a); err != nil {
 		_ = a.Close()
 		return nil, err
 	}

@@ -64,6 +64,10 @@ type QueueSweepResult struct {
 	// WorkerInstances is how many worker instances (execution environments) ran at least
 	// one batch.
 	WorkerInstances int
+	// StampRereads is the reads of a baseline version an instance had read already, which the
+	// order of stamps asks for (controller.QueueResult.StampRereads, summed over every
+	// invocation): a listing's batches sent past the freshness bound, a listing carried on.
+	StampRereads int
 	// Findings is the findings Security Hub holds at the end; FindingsPresent the buckets
 	// with an active PASSED finding among them (every bucket ends compliant or remediated).
 	Findings, FindingsPresent int
@@ -212,8 +216,9 @@ func (r QueueSweepResult) Answered(op string) int { return answered(r.Calls, r.T
 
 // SSMMinimum is the least number of SSM reads a sweep needs (issues 23 and 24): two by the
 // router (the baseline, and one listing of the buckets' profile parameters, GetParametersByPath
-// on an empty path here), and one per worker instance that ran, for the one baseline version.
-func (r QueueSweepResult) SSMMinimum() int { return 2 + r.WorkerInstances }
+// on an empty path here), one per worker instance that ran, for the one baseline version, and
+// the reads again that keep the stamps fresh (StampRereads: enforce.StampFreshness).
+func (r QueueSweepResult) SSMMinimum() int { return 2 + r.WorkerInstances + r.StampRereads }
 
 // MinimumImports is ⌈findings ÷ 100⌉: BatchImportFindings takes up to 100 findings a call.
 func (r QueueSweepResult) MinimumImports() int {
@@ -321,7 +326,7 @@ func (a *Account) queueSweep(ctx context.Context, spec QueueSweepSpec, fleet Fle
 	}
 	res := QueueSweepResult{Spec: spec, TimedOut: d.timedOut, Drifted: nDrifted, Wall: d.wall, FunctionTime: d.functionTime,
 		Invocations: d.invocations, Records: d.records, LogBytes: d.logBytes, Reported: d.reported,
-		WorkerInstances: d.workerInstances, Quotas: a.Quotas(), RouterTime: d.routerTime, PublisherTime: d.publisherTime}
+		WorkerInstances: d.workerInstances, StampRereads: d.stampRereads, Quotas: a.Quotas(), RouterTime: d.routerTime, PublisherTime: d.publisherTime}
 	res.Calls, res.ThrottledOps, res.Throttled = a.Calls(), a.Emulator.Throttled(), a.Throttled()
 	res.Ingested = a.FindingsIngested()
 	res.WorkQueueCalls = map[string]int{}
@@ -415,6 +420,8 @@ type drained struct {
 	// workerInstances counts the worker instances that ran a batch; routerInstances the
 	// router instances the routing needed.
 	workerInstances, routerInstances int
+	// stampRereads sums the invocations' controller.QueueResult.StampRereads.
+	stampRereads int
 	// timedOut says that the run was stopped at its limit.
 	timedOut bool
 	// publisherInvocations and findingsMessages are the findings queue's mapping's
@@ -617,6 +624,9 @@ func (d *drain) invoke(ctx context.Context, event []byte) (*handler.Result, erro
 	d.res.functionTime += time.Since(began)
 	d.res.routerTime += time.Since(began)
 	d.res.invocations++
+	if out != nil && out.Queue != nil {
+		d.res.stampRereads += out.Queue.StampRereads
+	}
 	d.mu.Unlock()
 	return out, err
 }
@@ -631,11 +641,14 @@ func (d *drain) work(ctx context.Context, h *handler.Handler, id string, ev even
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: id, InvokedFunctionArn: d.arn})
 	began := time.Now()
-	resp, _ := h.Work(ctx, ev)
+	resp, res := h.Work(ctx, ev)
 	d.mu.Lock()
 	d.res.functionTime += time.Since(began)
 	if id == publisherID {
 		d.res.publisherTime += time.Since(began)
+	}
+	if res != nil && res.Queue != nil {
+		d.res.stampRereads += res.Queue.StampRereads
 	}
 	d.mu.Unlock()
 	return resp

@@ -74,7 +74,7 @@ func TestRunQueueSweepWithSecurityHubCountsFindingsAndShares(t *testing.T) {
 	if want := time.Duration(float64(calls)/s.Rate*float64(time.Second)) + time.Millisecond; res.Bound() != want {
 		t.Errorf("bound %v, want %v", res.Bound(), want)
 	}
-	if res.MinimumImports() != 1 || res.SSMMinimum() != 2+res.WorkerInstances || res.WorkerInstances < 1 || res.WorkerInstances > 2 {
+	if res.MinimumImports() != 1 || res.SSMMinimum() != 2+res.WorkerInstances+res.StampRereads || res.WorkerInstances < 1 || res.WorkerInstances > 2 {
 		t.Errorf("minimum imports %d (want 1), SSM minimum %d with %d worker instances", res.MinimumImports(), res.SSMMinimum(), res.WorkerInstances)
 	}
 	if res.Calls["BatchImportFindings"] == 0 {

@@ -51,6 +51,7 @@ type Engine interface {
 	Kinds() []policy.Kind
 	Baselines(ctx context.Context, kinds []policy.Kind, w enforce.Work) *enforce.Report
 	Restamp(ctx context.Context, kind policy.Kind, profile string, stamps enforce.Stamps) *enforce.Report
+	Reread(ctx context.Context, kind policy.Kind, stamps enforce.Stamps) *enforce.Report
 	// ListPage lists one page of kind's resources, of one profile's only when profile is not "".
 	ListPage(ctx context.Context, kind policy.Kind, token, profile string) (*enforce.Page, error)
 	// ProfileBaseline reads and checks one profile's baseline of one kind.
@@ -190,6 +191,14 @@ type QueueResult struct {
 	Calls map[string]int `json:"calls"`
 	// FindingsMessages counts the messages the worker put on the findings queue.
 	FindingsMessages int `json:"findings_messages,omitempty"`
+	// StampRereads counts the reads of a baseline version this instance had read already,
+	// made only to send stamps in order (enforce's Rule A and Rule B): a listing's stamps read
+	// again when a batch is sent past the freshness bound, a router's after it waited for a
+	// change to settle, a worker's that carries a listing on. A sweep's minimum of Parameter
+	// Store reads is 1 + 1 per worker instance per version + these. StampWait is how long the
+	// invocation waited for the versions it stamps to settle.
+	StampRereads int           `json:"stamp_rereads,omitempty"`
+	StampWait    time.Duration `json:"stamp_wait_ns,omitempty"`
 }
 
 // budgets are one invocation's deadlines: work ends at the deadline less the margin; settle
@@ -295,27 +304,26 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 			continue // reported in r.Baselines: nothing of this kind is enqueued
 		}
 		var err error
-		stamps := r.Stamps[k]
+		s := stampedOf(k, r, read)
 		if sweep || ofProfile {
 			// The listing carries the stamps on to every reconcile message it enqueues.
 			first := workqueue.List(k, "", w.Mode, w.Reason, req.ID)
-			first.Baselines = stamps
 			if ofProfile {
 				first.Profile = w.Profile.Name
 			}
-			err = c.list(b, req.Scope, first, q, r)
+			err = c.list(b, req.Scope, first, s, q, r)
 		} else {
 			var msgs []workqueue.Message
 			for _, name := range w.Named(k) {
 				msg := workqueue.Reconcile(k, name, w.Mode, w.Reason, req.ID)
 				msg.FreshTags = w.FreshTags
-				msg.Baselines = stamps
 				msgs = append(msgs, msg)
 			}
-			if err = c.sendFresh(b.work, msgs, read); err == nil {
+			if err = c.sendStamped(b.work, msgs, s, q, r); err == nil {
 				q.Enqueued += len(msgs)
 			}
 		}
+		s.record(r)
 		if err != nil {
 			// A retryable one makes Lambda retry the event; the messages already sent carry
 			// the same deduplication ids then, and are not doubled.
@@ -382,31 +390,6 @@ func (c *Controller) Archive(ctx context.Context, d Deletion) *Result {
 	return res
 }
 
-// MaxStampAge bounds the time from the router's read of the baselines to the SendMessageBatch
-// of the messages that carry their versions. Past it, the router stamps nothing and the worker
-// reads the latest version: a router slow between its read and its send (a long SDK retry, a
-// frozen execution environment) must not put an older stamp behind a newer one in a resource's
-// message group. A baseline change reaches the resources through its own event and sweep, later
-// than this after the change (see docs/RELIABILITY.md, "Baseline reads").
-const MaxStampAge = time.Second
-
-// sendFresh sends the router's messages, with their stamps only while the read they come from
-// (at read) is at most MaxStampAge old; each SendMessageBatch is checked apart.
-func (c *Controller) sendFresh(ctx context.Context, msgs []workqueue.Message, read time.Time) error {
-	for start := 0; start < len(msgs); start += workqueue.BatchSize {
-		batch := msgs[start:min(start+workqueue.BatchSize, len(msgs))]
-		if c.cfg.Clock.Now().Sub(read) > MaxStampAge {
-			for i := range batch {
-				batch[i].Baselines = nil
-			}
-		}
-		if err := c.cfg.Queue.Send(ctx, batch); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // valid reports whether r's baseline for kind k is valid.
 func valid(r *enforce.Report, k policy.Kind) bool {
 	for _, b := range r.Baselines {
@@ -424,7 +407,7 @@ func valid(r *enforce.Report, k policy.Kind) bool {
 // again from the top. With Security Hub's findings queue, a listing in name order reads the
 // previous findings of scope beside it and stamps them into its messages (stampPrevious); the
 // OpList message carries that read's cursor on.
-func (c *Controller) list(b budgets, scope findings.Scope, msg workqueue.Message, q *QueueResult, r *enforce.Report) error {
+func (c *Controller) list(b budgets, scope findings.Scope, msg workqueue.Message, s *stamped, q *QueueResult, r *enforce.Report) error {
 	token := msg.Token
 	cur := msg.Findings
 	if token == "" && cur == nil && c.readsPrevious(msg.Kind, msg.Profile) && scope.Account != "" {
@@ -448,11 +431,10 @@ func (c *Controller) list(b budgets, scope findings.Scope, msg workqueue.Message
 		msgs := make([]workqueue.Message, 0, len(page.Names))
 		for _, name := range page.Names {
 			m := workqueue.Reconcile(msg.Kind, name, msg.Mode, msg.Why, msg.Request)
-			m.Baselines = msg.Baselines
 			m.Prev = prevs[name]
 			msgs = append(msgs, m)
 		}
-		if err := c.cfg.Queue.Send(b.work, msgs); err != nil {
+		if err := c.sendStamped(b.work, msgs, s, q, r); err != nil {
 			return err
 		}
 		q.Enqueued += len(msgs)
@@ -463,9 +445,11 @@ func (c *Controller) list(b budgets, scope findings.Scope, msg workqueue.Message
 		token = page.Next
 		slowest = max(slowest, c.cfg.Clock.Now().Sub(start))
 		if deadline, ok := b.work.Deadline(); ok && deadline.Sub(c.cfg.Clock.Now()) < 2*slowest {
+			// Its stamps go on as they are: the worker that carries it on takes them as old
+			// (Restamp).
 			next := workqueue.List(msg.Kind, token, msg.Mode, msg.Why, msg.Request)
 			next.Profile = msg.Profile
-			next.Baselines = msg.Baselines
+			next.Baselines = s.stamps
 			next.Findings = cur
 			if err := c.cfg.Queue.Send(b.settle, []workqueue.Message{next}); err != nil {
 				return err

@@ -110,6 +110,9 @@ func (fakeEngine) ProfileBaseline(_ context.Context, ref enforce.ProfileRef, mod
 func (fakeEngine) Restamp(context.Context, policy.Kind, string, enforce.Stamps) *enforce.Report {
 	return &enforce.Report{Baseline: enforce.Baseline{Valid: true}}
 }
+func (fakeEngine) Reread(context.Context, policy.Kind, enforce.Stamps) *enforce.Report {
+	return &enforce.Report{}
+}
 func (fakeEngine) Reconcile(context.Context, []enforce.Item, string) *enforce.Report {
 	return &enforce.Report{}
 }

@@ -290,10 +290,13 @@ func (c *Controller) continueListing(b budgets, scope findings.Scope, msg workqu
 	if !slices.Contains(c.cfg.Worker.Kinds(), msg.Kind) {
 		return enforce.Terminal(fmt.Errorf("list %s: %s is not among the targets %v", msg.Kind, msg.Kind, c.cfg.Worker.Kinds()))
 	}
-	// The listing's stamps, raised to what this instance has cached, and a version read now
-	// for each baseline the router did not stamp; an invalid baseline enqueues nothing.
+	// When the listing's stamps were read is not known here: each baseline is stamped with
+	// the version this instance read as the latest within the freshness bound, or read now;
+	// an invalid baseline enqueues nothing.
+	before := c.cfg.Clock.Now()
 	r := c.cfg.Worker.Restamp(b.work, msg.Kind, msg.Profile, msg.Baselines)
 	rep.APICalls = addCounts(rep.APICalls, r.APICalls)
+	q.StampRereads += r.Rereads
 	if !r.Baseline.Valid {
 		rep.Baselines = append(rep.Baselines, r.Baselines...)
 		rep.Baseline = r.Baseline
@@ -303,8 +306,7 @@ func (c *Controller) continueListing(b budgets, scope findings.Scope, msg workqu
 		}
 		return enforce.Terminal(err)
 	}
-	msg.Baselines = r.Stamps[msg.Kind]
-	return c.list(b, scope, msg, q, rep)
+	return c.list(b, scope, msg, stampedOf(msg.Kind, r, before), q, rep)
 }
 
 // reconcileRound reconciles one item per resource with the engine and decides each message.

@@ -2,8 +2,10 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 )
 
@@ -19,6 +21,14 @@ import (
 // transport, so the SDK's close cannot race with the write.
 func HTTPClient() *http.Client {
 	return &http.Client{Transport: bufferedBody{http.DefaultTransport.(*http.Transport).Clone()}}
+}
+
+// HTTPClientVia is HTTPClient with its connections made by dial: an in-memory network
+// (internal/testrig/pipenet), where a testing/synctest bubble's clock times the SDK's calls.
+func HTTPClientVia(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = dial
+	return &http.Client{Transport: bufferedBody{t}}
 }
 
 // bufferedBody is a RoundTripper that sends a private in-memory copy of the request body.

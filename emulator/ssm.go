@@ -563,8 +563,14 @@ func (e *Emulator) labelParameterVersion(c *call, body []byte) (any, error) {
 	})
 }
 
+// seedAge is how long before the emulator's clock a seeded parameter version was modified: a
+// seed stands for a parameter made before the test or demo began, so that a router reading it
+// at once finds it settled and stamps it without waiting (enforce.StampSettle).
+const seedAge = time.Hour
+
 // SeedParameter creates or overwrites a parameter directly (typ "String" if empty), as the
-// next version. It emits no events and counts no calls.
+// next version, modified an hour before the emulator's clock (seedAge). It emits no events
+// and counts no calls.
 func (e *Emulator) SeedParameter(name, typ, value, description string) error {
 	if err := checkParamName(&name); err != nil {
 		return fmt.Errorf("seed parameter: %w", err)
@@ -575,7 +581,7 @@ func (e *Emulator) SeedParameter(name, typ, value, description string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	v := &paramVersion{Version: 1, Type: typ, Value: value, Description: description, Tier: "Standard",
-		DataType: "text", Modified: e.clock.Now(), User: "arn:aws:iam::" + e.account + ":user/emulator"}
+		DataType: "text", Modified: e.clock.Now().Add(-seedAge), User: "arn:aws:iam::" + e.account + ":user/emulator"}
 	if typ == "SecureString" {
 		v.KeyID = defaultSecureStringK
 	}

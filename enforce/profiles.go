@@ -354,8 +354,8 @@ func (e *Engine) ProfileBaseline(ctx context.Context, ref ProfileRef, mode Mode,
 	rep.Baseline = b
 	if !b.Unread {
 		rep.Profiles = append(rep.Profiles, b)
-		if b.Valid {
-			rep.Stamps = map[policy.Kind]Stamps{ref.Kind: {parameter: b.Version}}
+		if r, ok := m.fresh(parameter); ok && r.v != nil && b.Valid {
+			rep.stamp(ref.Kind, Stamps{parameter: r.v.version}, StampTimes{}.add(r.v))
 		}
 	}
 	return rep

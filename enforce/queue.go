@@ -203,27 +203,24 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, w Work) (re
 	}
 	e.loadBaselinesAt(ctx, m, active, rep, nil, true)
 	for _, k := range active {
-		s := Stamps{}
+		s, t := Stamps{}, StampTimes{}
 		if b := kindBaseline(rep, k); b.Valid && !b.Unread {
-			s[k.parameter] = b.Version
+			if r, ok := m.fresh(k.parameter); ok && r.v != nil {
+				s[k.parameter], t = r.v.version, t.add(r.v)
+			}
 		}
 		// Listed: every profile parameter of the kind, whatever selects it (a tag or a
 		// pattern), is stamped. Else the patterns' profiles are read one by one; a profile
 		// that cannot be read now is not stamped: its resources read it, and fail there if
 		// it is missing or invalid.
-		if listed := e.listsProfiles(k, w) && e.stampListedProfiles(ctx, m, k, s, rep); !listed {
+		if listed := e.listsProfiles(k, w) && e.stampListedProfiles(ctx, m, k, s, &t, rep); !listed {
 			for _, p := range e.knownProfiles(k, w) {
 				if v, err := e.resolve(ctx, m, p, 0, true); err == nil {
-					s[p] = v.version
+					s[p], t = v.version, t.add(v)
 				}
 			}
 		}
-		if len(s) > 0 {
-			if rep.Stamps == nil {
-				rep.Stamps = map[policy.Kind]Stamps{}
-			}
-			rep.Stamps[k.store.Kind()] = s
-		}
+		rep.stamp(k.store.Kind(), s, t)
 	}
 	return rep
 }
@@ -244,11 +241,12 @@ func (e *Engine) listsProfiles(k *binding, w Work) bool {
 // once, or the listing stops there (what it found is stamped; the rest is read by the workers
 // at its latest version). It returns false when the first call found no token or failed: the
 // caller then stamps the patterns' profiles one by one, as without the listing.
-func (e *Engine) stampListedProfiles(ctx context.Context, m *meter, k *binding, s Stamps, rep *Report) bool {
+func (e *Engine) stampListedProfiles(ctx context.Context, m *meter, k *binding, s Stamps, t *StampTimes, rep *Report) bool {
 	lister := e.params.(ssmPathLister)
 	kind := k.store.Kind()
 	path := e.rules.KindPath(kind)
 	for token, page := "", 0; ; page++ {
+		asked := e.cfg.Clock.Now()
 		out, err := e.parametersByPath(ctx, m, lister, path, token)
 		if err != nil {
 			if !errors.Is(err, errNoBudget) {
@@ -262,14 +260,25 @@ func (e *Engine) stampListedProfiles(ctx context.Context, m *meter, k *binding, 
 			if _, of, ok := e.rules.Of(name); !ok || of != kind {
 				continue // not a profile's name (a deeper level cannot be listed, one level is)
 			}
-			v := e.versions.put(name, p, true)
+			v := e.versions.put(name, p, true, asked)
 			m.setFresh(name, freshRead{v: v})
-			s[name] = v.version
+			s[name], *t = v.version, t.add(v)
 		}
 		if token = aws.ToString(out.NextToken); token == "" {
 			return true
 		}
 	}
+}
+
+// stamp records the stamps of kind's messages and when they were read and made.
+func (rep *Report) stamp(kind policy.Kind, s Stamps, t StampTimes) {
+	if len(s) == 0 {
+		return
+	}
+	if rep.Stamps == nil {
+		rep.Stamps, rep.StampTimes = map[policy.Kind]Stamps{}, map[policy.Kind]StampTimes{}
+	}
+	rep.Stamps[kind], rep.StampTimes[kind] = s, t
 }
 
 // knownProfiles returns the profile parameters of kind k that w may need, as far as names tell:
@@ -289,12 +298,15 @@ func (e *Engine) knownProfiles(k *binding, w Work) []string {
 }
 
 // Restamp is what a worker does before it carries a listing of kind on (of one profile's
-// resources when prof is not ""): the listing's stamps, each raised to the engine's cached
-// version when that is newer (no read), and a version read now for each baseline the listing
-// does not stamp (the router had no token for it): the kind's and every pattern's profile, or
-// the one profile's. The listing's own baseline (the kind's, or the profile's) is validated when
-// read: rep.Baseline says whether the listing may go on (an invalid one enqueues nothing).
-// rep.Stamps[kind] are the stamps of the reconcile messages the listing enqueues.
+// resources when prof is not ""): it does not know when the listing's stamps were read, so it
+// takes them as old (Rule A, StampFreshness). For each baseline the listing uses (the kind's and
+// every pattern's profile, or the one profile's) it stamps the version this instance read as
+// the latest within the freshness bound (StampsFresh), or else the latest version, read now.
+// The listing's own baseline (the kind's, or the profile's) is validated: rep.Baseline says
+// whether the listing may go on (an invalid one enqueues nothing); one that the listing
+// stamped and that cannot be read now goes on unstamped (the worker of each message reads it).
+// rep.Stamps[kind] are the stamps of the reconcile messages the listing enqueues, and
+// rep.StampTimes[kind] when they were read and made.
 func (e *Engine) Restamp(ctx context.Context, kind policy.Kind, prof string, stamps Stamps) (rep *Report) {
 	m := newMeter(e.limits)
 	rep = e.newReport("", "restamp listing")
@@ -316,34 +328,70 @@ func (e *Engine) Restamp(ctx context.Context, kind policy.Kind, prof string, sta
 			}
 		}
 	}
-	out := Stamps{}
+	out, t := Stamps{}, StampTimes{}
 	for j, p := range params {
-		if v, ok := stamps[p]; ok {
-			out[p] = v
-			if c := e.versions.get(p); c != nil && c.version > v {
-				out[p] = c.version
-			}
-			if j == 0 {
-				rep.Baseline = Baseline{Kind: kind, Parameter: p, Version: out[p], Valid: true, Unread: true, Profile: prof}
-			}
-			continue
-		}
+		v, err := e.recent(ctx, m, rep, p, false)
 		if j == 0 {
-			b, _ := e.baselineAt(ctx, m, kind, p, 0, false)
+			var b Baseline
+			switch _, carried := stamps[p]; {
+			case err == nil:
+				b, _ = v.baseline(kind)
+			case carried && !parameterNotFound(err):
+				// The router validated it: the listing goes on, its messages unstamped.
+				b = Baseline{Kind: kind, Parameter: p, Valid: true, Unread: true}
+			default:
+				err = judge(err)
+				b = Baseline{Kind: kind, Parameter: p, Error: err.Error(), Retryable: Retryable(err)}
+			}
 			b.Profile = prof
 			rep.Baseline = b
-			if b.Valid {
-				out[p] = b.Version
+			if !b.Valid || b.Unread {
+				continue
 			}
-			continue
 		}
-		if v, err := e.resolve(ctx, m, p, 0, false); err == nil {
-			out[p] = v.version
+		if err == nil {
+			out[p], t = v.version, t.add(v)
 		}
 	}
 	rep.Baselines = []Baseline{rep.Baseline}
 	rep.Stamps = map[policy.Kind]Stamps{kind: out}
+	rep.StampTimes = map[policy.Kind]StampTimes{kind: t}
 	return rep
+}
+
+// Reread reads again, for a listing whose stamps are older than the freshness bound allows,
+// the latest version of each parameter that stamps names (kind's messages): the version this
+// instance read as the latest within the bound, or a read made only with a token of the
+// Parameter Store share at once (as the router's). rep.Stamps[kind] holds those read (a
+// parameter without a token is left out: the messages go without its stamp, and each worker
+// reads it), rep.StampTimes[kind] when they were read and made.
+func (e *Engine) Reread(ctx context.Context, kind policy.Kind, stamps Stamps) (rep *Report) {
+	m := newMeter(e.limits)
+	rep = e.newReport("", "read stamps again")
+	defer e.finish(rep, m)
+	out, t := Stamps{}, StampTimes{}
+	for p := range stamps {
+		if v, err := e.recent(ctx, m, rep, p, true); err == nil {
+			out[p], t = v.version, t.add(v)
+		}
+	}
+	rep.stamp(kind, out, t)
+	return rep
+}
+
+// recent returns the version of the parameter this instance read as the latest within the
+// freshness bound (StampsFresh), or else the latest version, read (see resolve). It counts in
+// rep.Rereads a read that returned the version this instance held already.
+func (e *Engine) recent(ctx context.Context, m *meter, rep *Report, name string, budgeted bool) (*paramVersion, error) {
+	held := e.versions.get(name)
+	if held != nil && StampsFresh(held.latestRead(), e.cfg.Clock.Now()) {
+		return held, nil
+	}
+	v, err := e.resolve(ctx, m, name, 0, budgeted)
+	if err == nil && v == held {
+		rep.Rereads++
+	}
+	return v, err
 }
 
 // bulkTags reads the tags of the targets whose store reads them in bulk (S3 buckets through

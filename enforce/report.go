@@ -231,13 +231,18 @@ type Report struct {
 	Profiles []Baseline `json:"profiles,omitempty"`
 	// Stamps are, per kind, the baseline versions the work queue's router (or a worker
 	// carrying a listing on) stamped into the messages it enqueued.
-	Stamps   map[policy.Kind]Stamps `json:"stamps,omitempty"`
-	Mode     Mode                   `json:"mode"`
-	Reason   string                 `json:"reason"`
-	Started  time.Time              `json:"started"`
-	Duration time.Duration          `json:"duration_ns"`
-	Entries  []Entry                `json:"entries"`
-	Totals   map[Outcome]int        `json:"totals"`
+	Stamps map[policy.Kind]Stamps `json:"stamps,omitempty"`
+	// StampTimes say, per kind of Stamps, when the stamps were read and made.
+	StampTimes map[policy.Kind]StampTimes `json:"-"`
+	// Rereads counts the reads of Restamp and Reread that returned a version this instance
+	// had read already: the cost of the freshness rule (StampFreshness).
+	Rereads  int             `json:"-"`
+	Mode     Mode            `json:"mode"`
+	Reason   string          `json:"reason"`
+	Started  time.Time       `json:"started"`
+	Duration time.Duration   `json:"duration_ns"`
+	Entries  []Entry         `json:"entries"`
+	Totals   map[Outcome]int `json:"totals"`
 	// APICalls counts the calls the engine made per IAM action, such as
 	// "mediastore:GetCorsPolicy"; the SDK's retries within one call are not counted.
 	APICalls map[string]int `json:"api_calls"`

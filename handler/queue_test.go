@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/workqueue"
@@ -27,10 +28,10 @@ import (
 const workQueue = "work.fifo"
 
 // queueFixture is a handler with a work queue on S3 buckets (and containers).
-func queueFixture(t *testing.T) *fixture {
+func queueFixture(t *testing.T, emuOpts ...emulator.Option) *fixture {
 	t.Helper()
 	// The rate is high so that the tests do not wait for tokens (each worker gets half).
-	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Targets: "mediastore,s3", config.Rate: "1000"})
+	f := newFixtureOf(t, map[string]string{config.QueueURL: workQueue, config.Targets: "mediastore,s3", config.Rate: "1000"}, emuOpts...)
 	if err := f.emu.SeedParameter(baseline, "String", string(want.JSON()), ""); err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/clock"
-	"github.com/corsguard/corsguard/controller"
+	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
@@ -27,6 +27,19 @@ import (
 // Baseline versions through the work queue: the router stamps the version it read into each
 // message, each worker instance reads a version once and caches it, and applies the newer of
 // the stamp and its cache. Every test counts the GetParameter calls the emulator received.
+
+// behind is the wall clock less a fixed time.
+type behind time.Duration
+
+func (b behind) Now() time.Time                                 { return time.Now().Add(-time.Duration(b)) }
+func (behind) Sleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d) }
+
+// settledChanges makes the emulator's clock run enforce.StampSettle and a second behind the
+// wall clock: a parameter the test changes has settled (Rule B) by the time a router reads
+// it, which then stamps it without waiting. The controller's tests wait for young versions.
+func settledChanges() emulator.Option {
+	return emulator.WithClock(behind(enforce.StampSettle + time.Second))
+}
 
 // second is the baseline's next version in these tests.
 var second = policy.Policy{{AllowedOrigins: []string{"https://v2.example.com"}, AllowedMethods: []string{"GET", "HEAD"}, AllowedHeaders: []string{"*"}}}
@@ -156,7 +169,7 @@ func TestAQueueSweepReadsTheBaselineOncePerWorkerInstanceNotOncePerBatch(t *test
 // version 1, the change's sweep version 2, each instance caches what it read, and every bucket
 // ends at version 2, whichever instance worked its last message.
 func TestABaselineChangeInTheMiddleOfASweepLeavesNoBucketAtTheOlderVersion(t *testing.T) {
-	f := queueFixture(t)
+	f := queueFixture(t, settledChanges())
 	names := f.seedBuckets(t, 60, loose)
 	a, b := f.instance(t), f.instance(t)
 	f.sweepOn(t, f.h, "sweep-1")
@@ -325,13 +338,13 @@ func (c lookingClock) Now() time.Time {
 	return c.Manual.Now()
 }
 
-// A router slow between its read and its send (here: a clock that moves 1.5 s at each look)
-// stamps nothing: its messages could otherwise follow a newer stamp in their group. The same
-// event on a router that is not slow stamps the version it read.
+// A router slow between its read and its send (here: a clock that moves StampFreshness at each
+// look) stamps nothing: its messages could otherwise follow a newer stamp in their group. The
+// same event on a router that is not slow stamps the version it read.
 func TestARouterSlowBetweenItsReadAndItsSendStampsNothing(t *testing.T) {
 	f := queueFixture(t)
 	f.seedBuckets(t, 1, loose)
-	slow := f.instance(t, withControllerClock(lookingClock{clock.NewManual(time.Now()), controller.MaxStampAge + controller.MaxStampAge/2}))
+	slow := f.instance(t, withControllerClock(lookingClock{clock.NewManual(time.Now()), enforce.StampFreshness}))
 	for _, tc := range []struct {
 		name   string
 		router *Handler
@@ -399,8 +412,8 @@ const uploads = "/corsguard/profiles/s3/uploads"
 // parameter converges its buckets with a version the router stamped, read once more per
 // instance. Before stamps every batch read it.
 func TestProfileParametersAreStampedAndReadOncePerInstance(t *testing.T) {
-	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Targets: "s3", config.Rate: "1000",
-		config.ProfilePatterns: "uploads=upload-*"})
+	f := newFixtureOf(t, map[string]string{config.QueueURL: workQueue, config.Targets: "s3", config.Rate: "1000",
+		config.ProfilePatterns: "uploads=upload-*"}, settledChanges())
 	for name, p := range map[string]policy.Policy{baseline: want, uploads: loose} {
 		if err := f.emu.SeedParameter(name, "String", string(p.JSON()), ""); err != nil {
 			t.Fatal(err)
@@ -525,7 +538,7 @@ func TestABaselineCreatedAgainReplacesTheCachedVersionOfTheSameNumber(t *testing
 // batch of 10 before: 10 for 100 buckets).
 func TestTaggedProfilesAreStampedAndReadOncePerInstance(t *testing.T) {
 	const players = "/corsguard/profiles/s3/players"
-	f := newFixture(t, map[string]string{config.QueueURL: workQueue, config.Targets: "s3", config.Rate: "1000"})
+	f := newFixtureOf(t, map[string]string{config.QueueURL: workQueue, config.Targets: "s3", config.Rate: "1000"}, settledChanges())
 	for name, p := range map[string]policy.Policy{baseline: want, players: loose} {
 		if err := f.emu.SeedParameter(name, "String", string(p.JSON()), ""); err != nil {
 			t.Fatal(err)

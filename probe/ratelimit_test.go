@@ -3,7 +3,6 @@ package probe
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,55 +10,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/corsguard/corsguard/internal/testrig/pipenet"
 	"github.com/corsguard/corsguard/policy"
 )
-
-// pipeListener is an in-memory listener: each dial is a net.Pipe whose server end Accept
-// returns. Made inside a synctest bubble, its connections block durably (a real socket does
-// not), so the bubble's clock moves while the probe waits for its rate limiter.
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
-
-// dial connects to the listener, whatever the address: the probe's transport dials it.
-func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
-	client, server := net.Pipe()
-	select {
-	case l.conns <- server:
-		return client, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-type pipeAddr struct{}
-
-func (pipeAddr) Network() string { return "pipe" }
-func (pipeAddr) String() string  { return "pipe" }
 
 // TestTheRateLimitSpacesEveryRequestAcrossURLs runs a probe of two URLs at --rate 4 on the
 // fake clock of a synctest bubble, the server and the connections inside it: the server
@@ -67,7 +20,7 @@ func (pipeAddr) String() string  { return "pipe" }
 // URLs, and never more than the cap per URL. No real time passes.
 func TestTheRateLimitSpacesEveryRequestAcrossURLs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := newPipeListener()
+		l := pipenet.Listen()
 		var mu sync.Mutex
 		type arrival struct {
 			host string
@@ -84,7 +37,7 @@ func TestTheRateLimitSpacesEveryRequestAcrossURLs(t *testing.T) {
 
 		const rate, perURL = 4, 8
 		p := New(Options{Rate: rate, Timeout: time.Minute, MaxRequests: perURL})
-		p.transport.DialContext = l.dial
+		p.transport.DialContext = l.Dial
 		// More origins than the cap: the plan is cut to perURL requests for each URL.
 		var origins []string
 		for i := range 20 {
@@ -132,7 +85,7 @@ func TestTheRateLimitSpacesEveryRequestAcrossURLs(t *testing.T) {
 func slowInBubble(t *testing.T, handler http.HandlerFunc) {
 	t.Helper()
 	synctest.Test(t, func(t *testing.T) {
-		l := newPipeListener()
+		l := pipenet.Listen()
 		var mu sync.Mutex
 		received := 0
 		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -143,7 +96,7 @@ func slowInBubble(t *testing.T, handler http.HandlerFunc) {
 		})}
 		go func() { _ = srv.Serve(l) }()
 		p := New(Options{})
-		p.transport.DialContext = l.dial
+		p.transport.DialContext = l.Dial
 		one := IntentOf("one", policy.Policy{{AllowedOrigins: []string{player}, AllowedMethods: []string{"GET"}}})
 		start := time.Now()
 		rep := p.Run(context.Background(), []Target{{URL: "http://slow.example/canary", Intent: one}}, nil)

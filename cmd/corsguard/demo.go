@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/spf13/cobra"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/cmd/corsguard/report"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
@@ -41,6 +43,19 @@ import (
 // demoCreating is how long the demo's new container stays CREATING: long enough that the
 // function visibly waits for it, short enough for a demo.
 const demoCreating = 1500 * time.Millisecond
+
+// demoClock is the emulator's clock in the demo: the wall clock less a lag, which part 2 takes
+// away ("a minute later"). So the baseline's version 2, published in part 1, was made a minute
+// before part 2's router reads it, as it would have been by the next scheduled sweep: it has
+// settled (enforce.StampSettle), and the router stamps it without waiting.
+type demoClock struct{ lag atomic.Int64 }
+
+// demoLag is how far the emulator's clock runs behind the wall clock in part 1.
+const demoLag = time.Minute
+
+func (c *demoClock) Now() time.Time { return time.Now().Add(-time.Duration(c.lag.Load())) }
+
+func (*demoClock) Sleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d) }
 
 func newDemoCmd() *cobra.Command {
 	creating := demoCreating
@@ -207,6 +222,8 @@ type demo struct {
 	quietBatches bool
 	// apis is what the function URL and HTTP API part did (demo_apis.go).
 	apis demoAPIsResult
+	// clock is the emulator's.
+	clock *demoClock
 }
 
 func (d *demo) close() {
@@ -346,12 +363,14 @@ func (d *demo) printTotals(last *enforce.Report, started time.Time) {
 // emulator and step results) even on error; the caller closes it.
 func runDemo(ctx context.Context, out io.Writer, creating time.Duration) (*demo, error) {
 	started := time.Now()
-	emu := emulator.New(emulator.WithCreatingDuration(creating))
+	clk := &demoClock{}
+	clk.lag.Store(int64(demoLag))
+	emu := emulator.New(emulator.WithCreatingDuration(creating), emulator.WithClock(clk))
 	url, stop, err := emu.Start("127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("start emulator: %w", err)
 	}
-	d := &demo{out: out, emu: emu, stop: stop, baseline: policy.Default()}
+	d := &demo{out: out, emu: emu, stop: stop, baseline: policy.Default(), clock: clk}
 
 	awsCfg := demoAWS(emu.Region(), url)
 	d.ms, d.ssm = mediastore.NewFromConfig(awsCfg), ssm.NewFromConfig(awsCfg)

@@ -168,7 +168,8 @@ func (d *demo) runQueue(ctx context.Context, awsCfg aws.Config, env map[string]s
 		url, cfg.MaxConcurrency, cfg.Invocation().Rate)
 	fmt.Fprintf(out, "CORSGUARD_FINDINGS_QUEUE_URL=%s: the workers hand the findings that changed to this standard\n", env[config.FindingsQueueURL])
 	fmt.Fprintf(out, "queue; its mapping hands them to the publisher up to %d at a time (batching window %s).\n", demoFindingsBatch, demoFindingsWindow)
-	fmt.Fprintln(out, "Since the last sweep, someone opened live-sports to any origin and created the container "+demoNewContainer+",")
+	d.clock.lag.Store(0) // a minute later
+	fmt.Fprintln(out, "A minute later: since the last sweep, someone opened live-sports to any origin and created the container "+demoNewContainer+",")
 	fmt.Fprintln(out, "and neither event arrived. The next scheduled sweep finds both.")
 	if _, err := d.ms.PutCorsPolicy(ctx, &mediastore.PutCorsPolicyInput{ContainerName: aws.String("live-sports"),
 		CorsPolicy: corsconv.ToMediaStore(demoAnyOrigin)}); err != nil {
