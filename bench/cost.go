@@ -332,7 +332,7 @@ type scaled struct {
 // operations of perPage and perSweep are taken per page and per sweep.
 func scale(base, with *SweepCounts, n, d float64) (scaled, error) {
 	if base.N <= 0 || (with != nil && with.Drifted <= base.Drifted) {
-		return scaled{}, fmt.Errorf("cost: cannot scale from %d resources, %v drifted", base.N, with)
+		return scaled{}, fmt.Errorf("cost: cannot scale from a sweep of %d resources and a drifted sweep with no more drifted ones", base.N)
 	}
 	per := n / float64(base.N)
 	mix := func(b, w float64) float64 {
@@ -345,11 +345,12 @@ func scale(base, with *SweepCounts, n, d float64) (scaled, error) {
 	pages := math.Ceil(n/S3PageSize) / math.Ceil(float64(base.N)/S3PageSize)
 	s := scaled{calls: map[string]float64{}, standard: map[string]float64{}}
 	ops := func(b, w map[string]int, into map[string]float64) {
-		all := maps.Clone(b)
-		if with != nil {
-			for op := range w {
-				all[op] += 0
-			}
+		all := map[string]bool{}
+		for op := range b {
+			all[op] = true
+		}
+		for op := range w {
+			all[op] = true
 		}
 		for op := range all {
 			switch {
