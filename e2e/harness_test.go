@@ -27,7 +27,6 @@ import (
 	"github.com/corsguard/corsguard/handler"
 	"github.com/corsguard/corsguard/internal/testrig/corscases"
 	"github.com/corsguard/corsguard/internal/testrig/rie"
-	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -135,12 +134,8 @@ func (a *account) policyOf(t *testing.T, name string) policy.Policy {
 // aws returns an SDK config for the account, as an operator's tools would have it.
 func (a *account) aws(t *testing.T) aws.Config {
 	t.Helper()
-	cfg, err := awsconfig.Load(context.Background(), awsconfig.WithEndpoint(a.url), awsconfig.WithRegion(region),
-		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.HTTPClient = emulator.HTTPClient()
+	cfg := emulator.SDKConfig(a.url, region)
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")
 	return cfg
 }
 

@@ -7,7 +7,31 @@ import (
 	"io"
 	"net"
 	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
+
+// AccessKey and SecretKey are the dummy keys SDKConfig signs with: the emulator wants a signed
+// request, never a real key.
+const (
+	AccessKey = "AKIDCORSGUARDEMULATOR"
+	SecretKey = "emulator-secret"
+)
+
+// SDKConfig returns the aws.Config of SDK clients that talk to the emulator served at url, in
+// region: every service's requests to url, signed with the dummy keys, over HTTPClient, with
+// the SDK's standard retryer (set Retryer to change it). Nothing on the machine matters: no
+// shared config file, profile or environment variable is read. The demo's clients and the
+// tests' are built from it.
+func SDKConfig(url, region string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+		BaseEndpoint: aws.String(url),
+		HTTPClient:   HTTPClient(),
+	}
+}
 
 // HTTPClient returns an HTTP client for aws-sdk-go-v2 clients that talk to an emulator on
 // loopback (set it as the service client's Options.HTTPClient).

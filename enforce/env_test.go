@@ -2,6 +2,8 @@ package enforce_test
 
 import (
 	"context"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"maps"
 	"net/http/httptest"
 	"slices"
@@ -10,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -23,7 +24,6 @@ import (
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/internal/testrig/corscases"
-	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -84,15 +84,9 @@ func newEnv(t *testing.T, opt envOption) *env {
 	emu := emulator.New(append([]emulator.Option{emulator.WithoutQuotas()}, opt.emu...)...)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	cfg, err := awsconfig.Load(context.Background(),
-		awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithEndpoint(srv.URL),
-		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
-		awsconfig.WithHTTPClient(emulator.HTTPClient()),
-		awsconfig.WithRetry(max(opt.maxAttempts, 10), cmpOr(opt.maxBackoff, 20*time.Millisecond)),
-	)
-	if err != nil {
-		t.Fatal(err)
+	cfg := emulator.SDKConfig(srv.URL, "us-east-1")
+	cfg.Retryer = func() aws.Retryer {
+		return awsclient.NewRetryer(max(opt.maxAttempts, 10), cmpOr(opt.maxBackoff, 20*time.Millisecond))
 	}
 	e := &env{t: t, emu: emu, ms: mediastore.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), seen: map[string]bool{}, own: map[string]int{},
 		cf: cloudfront.NewFromConfig(cfg), lc: lambda.NewFromConfig(cfg), ag: apigatewayv2.NewFromConfig(cfg),

@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"net/http/httptest"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -26,12 +24,7 @@ func ExampleEngine_Run() {
 	_ = emu.SeedContainer("keep-out", "ACTIVE", nil, map[string]string{"corsguard:exempt": "true"})
 
 	ctx := context.Background()
-	cfg, err := awsconfig.Load(ctx, awsconfig.WithEndpoint(srv.URL), awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")),
-		awsconfig.WithHTTPClient(emulator.HTTPClient()))
-	if err != nil {
-		panic(err)
-	}
+	cfg := emulator.SDKConfig(srv.URL, "us-east-1")
 	engine, err := enforce.New(enforce.Config{Parameter: "/corsguard/baseline"},
 		ssm.NewFromConfig(cfg), enforce.MediaStore(mediastore.NewFromConfig(cfg)))
 	if err != nil {

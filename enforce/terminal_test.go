@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"net"
 	"net/http"
 	"slices"
@@ -15,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
 
 	"github.com/corsguard/corsguard/enforce"
-	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/policy"
 )
 
@@ -211,12 +212,9 @@ func TestMediaStoreThatIsGoneIsTerminalAndSaidOncePerRun(t *testing.T) {
 		client func(t *testing.T, e *env) enforce.MediaStoreAPI
 	}{
 		{"its endpoint does not resolve", func(t *testing.T, e *env) enforce.MediaStoreAPI {
-			cfg, err := awsconfig.Load(context.Background(), awsconfig.WithRegion("us-east-1"),
-				awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
-				awsconfig.WithHTTPClient(noSuchHost()), awsconfig.WithRetry(3, 1))
-			if err != nil {
-				t.Fatal(err)
-			}
+			// AWS's own endpoint (no BaseEndpoint), over a network where its name does not resolve.
+			cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+				HTTPClient: noSuchHost(), Retryer: func() aws.Retryer { return awsclient.NewRetryer(3, 1) }}
 			return mediastore.NewFromConfig(cfg)
 		}},
 		{"it does not know the account", func(t *testing.T, e *env) enforce.MediaStoreAPI {

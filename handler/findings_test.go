@@ -21,7 +21,6 @@ import (
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
-	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 )
@@ -49,16 +48,11 @@ func newHubFixture(t *testing.T, opts ...emulator.Option) *hubFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	aws, err := awsconfig.Load(context.Background(), awsconfig.WithEndpoint(srv.URL), awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")),
-		awsconfig.WithRetry(sdkAttempts, 10*time.Millisecond), awsconfig.WithHTTPClient(emulator.HTTPClient()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	aws := emulated(srv.URL)
 	// Security Hub's import quota is the emulator's to apply, not the test's to wait for.
 	pub := findings.NewPublisher(securityhub.NewFromConfig(aws), findings.WithImportRate(1000))
 	f.h, err = Wire(cfg, aws, WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))),
-		WithMetrics(&f.metrics), withClock(clock.NewManual(stamp)), WithFindings(pub))
+		WithMetrics(&f.metrics), WithFindings(pub))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,5 +260,39 @@ func TestASecondSweepOfAnUnchangedEstateImportsNoFinding(t *testing.T) {
 				t.Error("second sweep: no GetFindings; the previous states must be read back")
 			}
 		})
+	}
+}
+
+// The function has one clock (withClock): handed to Wire, it reaches the engine (its report's
+// start) and the findings publisher Wire builds (the UpdatedAt it imports), not only the
+// adapter's metrics.
+func TestWireGivesTheFunctionsOneClockToTheEngineAndThePublisher(t *testing.T) {
+	emu := emulator.New(emulator.WithAccount(hubAccount), emulator.WithoutQuotas())
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{config.BaselineParameter: baseline, config.Mode: "audit", config.SecurityHub: "true", config.Region: "us-east-1"}[k]
+	})
+	must(t, err)
+	must(t, emu.SeedParameter(baseline, "String", string(want.JSON()), ""))
+	must(t, emu.SeedContainer("live-news", "ACTIVE", loose, nil))
+	then := time.Now().Add(-50 * time.Hour).UTC().Truncate(time.Second)
+	var logs, metrics bytes.Buffer
+	h, err := Wire(cfg, emulated(srv.URL), WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))), WithMetrics(&metrics),
+		withClock(clock.NewManual(then)))
+	must(t, err)
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		InvokedFunctionArn: "arn:aws:lambda:us-east-1:" + hubAccount + ":function:corsguard"})
+	res, err := h.Invoke(ctx, json.RawMessage(`{"action":"audit"}`))
+	must(t, err)
+	if res.Report == nil {
+		t.Fatalf("no report: %+v", res)
+	}
+	if !res.Report.Started.Equal(then) {
+		t.Errorf("the engine's report started at %v, want the function's clock's %v", res.Report.Started, then)
+	}
+	fs := emu.Findings()
+	if len(fs) != 1 || fs[0]["UpdatedAt"] != findings.Timestamp(then) {
+		t.Errorf("%d imported findings, the first %v: want one, UpdatedAt %s (the publisher's clock is the function's)", len(fs), fs[0]["UpdatedAt"], findings.Timestamp(then))
 	}
 }

@@ -75,9 +75,8 @@ type Handler struct {
 	metrics   io.Writer
 	namespace string
 	region    string
-	clock     clock.Clock
-	ctlClock  clock.Clock // the controller's clock; nil: the wall clock
-	rand      func() float64
+	clock     clock.Clock    // the function's one clock (see withClock)
+	rand      func() float64 // the function's one source of jitter (see withRand)
 	queue     Queue
 	hub       controller.Publisher
 	stale     time.Duration
@@ -118,12 +117,11 @@ func (h *Handler) ours(ctx context.Context) context.Context {
 // it every EventBridge event is ignored.
 func WithRegion(region string) Option { return func(h *Handler) { h.region = region } }
 
-// withClock sets the clock that stamps the metrics (default the wall clock).
+// withClock sets the function's one clock (default the wall clock): it stamps the metrics and
+// times the controller (the work queue's listing, the router's stamps, deadlines), and Wire
+// gives it to the engine (backoff, deadlines, durations) and the findings publisher (UpdatedAt,
+// its rate waits) it builds. Only tests set another.
 func withClock(c clock.Clock) Option { return func(h *Handler) { h.clock = c } }
-
-// withControllerClock sets the controller's clock (default the wall clock), which times the work
-// queue's listing and the router's stamps.
-func withControllerClock(c clock.Clock) Option { return func(h *Handler) { h.ctlClock = c } }
 
 // WithFindings makes every run import its Security Hub findings through p (CORSGUARD_SECURITY_HUB).
 func WithFindings(p controller.Publisher) Option { return func(h *Handler) { h.hub = p } }
@@ -132,23 +130,22 @@ func WithFindings(p controller.Publisher) Option { return func(h *Handler) { h.h
 // for d (CORSGUARD_FINDINGS_STALE_AFTER); 0 never does.
 func WithStaleFindings(d time.Duration) Option { return func(h *Handler) { h.stale = d } }
 
-// withRand sets the source of the retry delays' jitter, uniform in [0, 1) (default
-// math/rand/v2's Float64).
+// withRand sets the function's one source of jitter, uniform in [0, 1) (default math/rand/v2's
+// Float64): the controller's retry delays, and the engine's and the findings publisher's that
+// Wire builds.
 func withRand(r func() float64) Option { return func(h *Handler) { h.rand = r } }
 
 // New returns a Handler that runs work with run, the engine built from cfg. Of cfg it uses
 // what routing and the controller need: the targets, the baseline parameters, the mode, the
 // margin and the backoff of messages given back.
 func New(cfg enforce.Config, run controller.Runner, opts ...Option) *Handler {
-	h := &Handler{cfg: cfg, run: run, metrics: os.Stdout, namespace: config.DefaultNamespace, clock: clock.Real{}, rand: rand.Float64}
-	for _, o := range opts {
-		o(h)
-	}
+	h := withOptions(opts)
+	h.cfg, h.run = cfg, run
 	if h.log == nil {
 		h.log = lambdacontext.NewLogger()
 	}
 	cc := controller.Config{Mode: cfg.Mode, Margin: cfg.Margin, BackoffBase: cfg.BackoffBase, BackoffCap: cfg.BackoffCap,
-		StaleFindings: h.stale, Log: h.log, Rand: h.rand, Clock: h.ctlClock}
+		StaleFindings: h.stale, Log: h.log, Rand: h.rand, Clock: h.clock}
 	if h.queue != nil {
 		cc.Queue, cc.Worker = h.queue, h.worker
 		h.home, h.homeErr = controller.QueueHome(h.queue.URL(), h.region)
@@ -174,6 +171,15 @@ func New(cfg enforce.Config, run controller.Runner, opts ...Option) *Handler {
 		h.findingsQueue = nil
 	}
 	h.ctl = controller.New(run, cc)
+	return h
+}
+
+// withOptions returns a Handler with its defaults and opts applied.
+func withOptions(opts []Option) *Handler {
+	h := &Handler{metrics: os.Stdout, namespace: config.DefaultNamespace, clock: clock.Real{}, rand: rand.Float64}
+	for _, o := range opts {
+		o(h)
+	}
 	return h
 }
 

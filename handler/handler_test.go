@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -25,7 +25,6 @@ import (
 	"github.com/corsguard/corsguard/events"
 	"github.com/corsguard/corsguard/findings"
 	"github.com/corsguard/corsguard/internal/testrig/corscases"
-	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/router"
@@ -61,6 +60,15 @@ type fixture struct {
 func invocation() context.Context {
 	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
 		AwsRequestID: "test-request", InvokedFunctionArn: "arn:aws:lambda:us-east-1:012345678912:function:corsguard"})
+}
+
+// emulated returns the SDK configuration of clients of the emulator at url, with the tests'
+// fast retries: three attempts with waits of at most 10 ms, so a fault scripted three times
+// outlasts the SDK's retries in no time.
+func emulated(url string) aws.Config {
+	cfg := emulator.SDKConfig(url, "us-east-1")
+	cfg.Retryer = func() aws.Retryer { return awsclient.NewRetryer(sdkAttempts, 10*time.Millisecond) }
+	return cfg
 }
 
 var stamp = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
@@ -107,13 +115,7 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 	}
 	// Three attempts with waits of at most 10 ms: a fault scripted three times outlasts the
 	// SDK's retries in no time.
-	aws, err := awsconfig.Load(context.Background(), awsconfig.WithEndpoint(srv.URL), awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKID", "secret", "")),
-		awsconfig.WithRetry(sdkAttempts, 10*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	aws.HTTPClient = emulator.HTTPClient()
+	aws := emulated(srv.URL)
 	f.cfg, f.conf = aws, cfg
 	f.cf = cloudfront.NewFromConfig(aws)
 	if cfg.QueueURL != "" {
@@ -129,12 +131,12 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 
 // instance returns another instance of the function (another Lambda execution environment):
 // its own engine and caches, the same configuration, clients of the same emulator, wired as
-// every caller wires it (Wire). The test adds its clock, its logs and its metrics, the queue's
-// jitter at its middle, and a publisher that leaves Security Hub's quota to the emulator.
+// every caller wires it (Wire), on the wall clock (findings compare their dates with Security
+// Hub's). The test adds its logs and its metrics, the queue's jitter at its middle, and a publisher that leaves Security Hub's quota to the emulator.
 // more come last, and so override the fixture's (its clock, for one).
 func (f *fixture) instance(t *testing.T, more ...Option) *Handler {
 	t.Helper()
-	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))), WithMetrics(&f.metrics), withClock(clock.NewManual(stamp))}
+	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))), WithMetrics(&f.metrics)}
 	if f.conf.QueueURL != "" {
 		opts = append(opts, withRand(func() float64 { return 0.5 }))
 	}
@@ -177,6 +179,7 @@ func TestInvokeAuditsWritesOneSummaryLineAndOneMetricsDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	f.h = f.instance(t, withClock(clock.NewManual(stamp))) // the metrics' timestamp is the function's clock's
 	res, err := f.h.Invoke(invocation(), json.RawMessage(`{"account":"012345678912","region":"us-east-1","source":"aws.events","detail-type":"Scheduled Event","detail":{}}`))
 
 	if err != nil {

@@ -344,7 +344,7 @@ func (c lookingClock) Now() time.Time {
 func TestARouterSlowBetweenItsReadAndItsSendStampsNothing(t *testing.T) {
 	f := queueFixture(t)
 	f.seedBuckets(t, 1, loose)
-	slow := f.instance(t, withControllerClock(lookingClock{clock.NewManual(time.Now()), enforce.StampFreshness}))
+	slow := f.instance(t, withClock(lookingClock{clock.NewManual(time.Now()), enforce.StampFreshness}))
 	for _, tc := range []struct {
 		name   string
 		router *Handler

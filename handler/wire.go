@@ -34,10 +34,16 @@ func FromEnvironment(getenv func(string) string, awsCfg aws.Config, opts ...Opti
 // target; the work queue when cfg.QueueURL is set; the findings publisher, at one invocation's
 // share of the import and read rates, when cfg.SecurityHub is set, and with it the findings
 // queue when cfg.FindingsQueueURL is set.
+//
+// The function has one clock and one source of jitter (the wall clock and math/rand/v2 unless
+// a test's options say otherwise): the engine and the publisher built here take those of opts.
 func Wire(cfg config.Config, awsCfg aws.Config, opts ...Option) (*Handler, error) {
+	seams := withOptions(opts)
 	stores := awsclient.Stores(awsCfg, cfg.Engine.Targets,
 		awsclient.WithCloudFrontOptions(enforce.CloudFrontOptions{AddMissingCors: cfg.Engine.CloudFrontAddMissingCors}))
-	engine, err := enforce.New(cfg.Invocation(), ssm.NewFromConfig(awsCfg), stores...)
+	inv := cfg.Invocation()
+	inv.Clock, inv.Rand = seams.clock, seams.rand
+	engine, err := enforce.New(inv, ssm.NewFromConfig(awsCfg), stores...)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -50,7 +56,7 @@ func Wire(cfg config.Config, awsCfg aws.Config, opts ...Option) (*Handler, error
 		pub := findings.NewPublisher(securityhub.NewFromConfig(awsCfg), findings.WithImportRate(cfg.FindingsRate()),
 			findings.WithArchiveImportRate(cfg.ArchiveImportRate()),
 			findings.WithReadRate(cfg.FindingsReadRate()), findings.WithListingReadRate(cfg.ListingReadRate()),
-			findings.WithRefresh(cfg.SecurityHubRefresh))
+			findings.WithRefresh(cfg.SecurityHubRefresh), findings.WithClock(seams.clock), findings.WithRand(seams.rand))
 		wired = append(wired, WithFindings(pub), WithStaleFindings(cfg.StaleFindings()))
 		if cfg.FindingsQueueURL != "" {
 			// The workers hand their findings to the findings queue; its batches are published.

@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/mediastore"
@@ -330,19 +329,14 @@ func demoSteps() []demoStep {
 	}
 }
 
-// demoAWS is the SDK configuration of the demo's clients: static dummy credentials (the
-// emulator wants a signed request, never a real key), built without the shared config files, so
-// nothing on this machine matters.
+// demoAWS is the SDK configuration of the demo's clients: the emulator's (dummy keys, nothing
+// on this machine read), with the retryer the function uses.
 func demoAWS(region, url string) aws.Config {
-	return aws.Config{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDCORSGUARDDEMO", "demo-secret", ""),
-		BaseEndpoint: aws.String(url),
-		HTTPClient:   emulator.HTTPClient(),
-		Retryer: func() aws.Retryer {
-			return awsclient.NewRetryer(awsclient.DefaultMaxAttempts, awsclient.DefaultMaxBackoff)
-		},
+	cfg := emulator.SDKConfig(url, region)
+	cfg.Retryer = func() aws.Retryer {
+		return awsclient.NewRetryer(awsclient.DefaultMaxAttempts, awsclient.DefaultMaxBackoff)
 	}
+	return cfg
 }
 
 // printTotals says what part 1 did: the steps' calls and writes, and the time since started.

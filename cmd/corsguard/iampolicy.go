@@ -13,6 +13,7 @@ import (
 	"github.com/corsguard/corsguard/internal/wiring/config"
 	"github.com/corsguard/corsguard/internal/wiring/iampolicy"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/workqueue"
 )
 
 // The placeholders iam-policy prints where no value is given: CloudFormation's pseudo
@@ -24,6 +25,17 @@ const (
 	workQueuePlaceholder     = "${WorkQueueArn}"
 	findingsQueuePlaceholder = "${FindingsQueueArn}"
 )
+
+// workQueueNeeds says what the work queue itself needs, beside its grants, for a deployment
+// that creates it without the template: the least maxReceiveCount with which a resource busy
+// for workqueue.MaxBusyWait never dead-letters, and its visibility timeout.
+func workQueueNeeds() string {
+	return fmt.Sprintf(`The work queue the policy names must be an SQS FIFO queue with a dead-letter queue (FIFO too)
+whose redrive policy's maxReceiveCount is at least %d: a resource busy for up to %v (a container
+CREATING) is retried no sooner than every %v, and must not dead-letter before it is ready. Its
+visibility timeout must be at least the function's timeout, or Lambda refuses the event source
+mapping.`, workqueue.MinReceiveCount(workqueue.MaxBusyWait), workqueue.MaxBusyWait, workqueue.MinDelay)
+}
 
 func newIAMPolicyCmd() *cobra.Command {
 	var settings settingFlags
@@ -45,7 +57,9 @@ The targets are those of the function (mediastore, s3, cloudfront, lambda-url, h
 all); cloudfront is granted only with --region us-east-1, the one Region whose function
 enforces it. Values not given are printed as placeholders in CloudFormation's Fn::Sub syntax:
 ${AWS::Partition}, ${AWS::Region}, ${AWS::AccountId}, ${WorkQueueArn}, ${FindingsQueueArn}.
-No AWS call is made.`,
+No AWS call is made.
+
+` + workQueueNeeds(),
 		Example: `  corsguard iam-policy --target s3 --account 111122223333 --region eu-west-1 \
     --work-queue-arn arn:aws:sqs:eu-west-1:111122223333:corsguard-work.fifo > policy.json
   corsguard iam-policy --target mediastore,s3,cloudfront --region us-east-1 --security-hub

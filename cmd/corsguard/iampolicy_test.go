@@ -192,3 +192,12 @@ func TestIAMPolicyRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A deployment without the template creates the work queue itself: the help says the least
+// maxReceiveCount the busy waits need (121: 10 minutes at one receive per 5 s, and the first).
+func TestIAMPolicyHelpSaysWhatTheWorkQueueNeeds(t *testing.T) {
+	r := corsguard(t, "", "iam-policy", "--help")
+	if !strings.Contains(strings.Join(strings.Fields(r.stdout), " "), "maxReceiveCount is at least 121") {
+		t.Errorf("iam-policy --help does not give the work queue's least maxReceiveCount:\n%s", r.stdout)
+	}
+}
