@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -20,7 +19,7 @@ import (
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/internal/testrig/pipenet"
-	"github.com/corsguard/corsguard/internal/wiring/awsconfig"
+	"github.com/corsguard/corsguard/internal/wiring/awsclient"
 	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/workqueue"
 )
@@ -57,12 +56,9 @@ func newWorld(t *testing.T, buckets int, opts ...emulator.Option) *world {
 	srv := &http.Server{Handler: emu}
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	cfg, err := awsconfig.Load(context.Background(), awsconfig.WithRegion("us-east-1"), awsconfig.WithEndpoint("http://emulator"),
-		awsconfig.WithCredentials(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
-		awsconfig.WithHTTPClient(emulator.HTTPClientVia(l.Dial)), awsconfig.WithRetry(3, 10*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := emulator.SDKConfig("http://emulator", "us-east-1")
+	cfg.HTTPClient = emulator.HTTPClientVia(l.Dial)
+	cfg.Retryer = func() aws.Retryer { return awsclient.NewRetryer(3, 10*time.Millisecond) }
 	if err := emu.SeedQueue(workQueue, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "330"}); err != nil {
 		t.Fatal(err)
 	}
