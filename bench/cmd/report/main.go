@@ -84,7 +84,7 @@ func main() {
 	coldOnly := flag.Bool("coldstart", false, "measure only the cold starts and the binary sizes, and rewrite only their parts of -out (section 3 and two summary rows), saying so at its top")
 	queueOnly := flag.Bool("queue", false, "measure only the work queue's rows and storm (issue 23; about 8 minutes), and rewrite only their parts of -out (section 1b and the summary's work-queue rows), saying so at its top")
 	queueN := flag.Int("queue-n", 0, "with -queue: cut every work-queue row to at most this many buckets (a check; the document says so)")
-	hubN := flag.Int("queue-hub", 0, "measure only the sweep of this many buckets with Security Hub on (section 1c; 100000 takes about an hour, GetFindings-bound) and rewrite only its parts of -out")
+	hubN := flag.Int("queue-hub", 0, "measure only the sweep of this many buckets with Security Hub on (section 1c; a first sweep of 100000, bound by its 1,000 imports at 5/s) and rewrite only its parts of -out")
 	hubSave := flag.String("queue-hub-save", "", "with -queue-hub: also save what it measured, as JSON, to this file")
 	hubFrom := flag.String("queue-hub-from", "", "rewrite section 1c of -out from a sweep saved by -queue-hub-save, without measuring")
 	costN := flag.Int("cost", 0, "measure only the Cost section's counted sweeps of this many buckets (with Security Hub on and off; 1000 take about 4 minutes) and rewrite only that section of -out")
