@@ -410,7 +410,10 @@ func valid(r *enforce.Report, k policy.Kind) bool {
 func (c *Controller) list(b budgets, scope findings.Scope, msg workqueue.Message, s *stamped, q *QueueResult, r *enforce.Report) error {
 	token := msg.Token
 	cur := msg.Findings
-	if token == "" && cur == nil && c.readsPrevious(msg.Kind, msg.Profile) && scope.Account != "" {
+	switch {
+	case !c.readsPrevious(msg.Kind, msg.Profile) || scope.Account == "":
+		cur = nil // findings off (or turned off since the listing began): nothing to read
+	case token == "" && cur == nil:
 		cur = &workqueue.FindingsCursor{} // the first page: read from the first finding
 	}
 	var slowest time.Duration

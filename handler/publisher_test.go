@@ -502,3 +502,22 @@ func TestWhatAnotherRunImportsBetweenTheListingAndTheWorkerLastsOneSweep(t *test
 		t.Errorf("media-0003 after the third sweep: %s, want PASSED: the next sweep's listing reads FAILED and its worker imports PASSED", got.Compliance.Status)
 	}
 }
+
+// A listing message that carries a findings cursor, delivered to a function that no longer has
+// Security Hub on (turned off while the sweep's listing went on): the listing goes on and reads
+// no findings; every bucket is reconciled.
+func TestAListingCursorReachingAFunctionWithoutFindingsIsIgnored(t *testing.T) {
+	f := queueFixture(t)
+	names := f.seedBuckets(t, 3, loose)
+	list := workqueue.List(policy.S3, "", enforce.ModeEnforce, "sweep", "sweep-1")
+	list.Findings = &workqueue.FindingsCursor{Token: "next-page"}
+	f.send(t, list)
+	f.emu.ResetCalls()
+	f.drain(t)
+	if got := f.emu.CallCount("GetFindings"); got != 0 {
+		t.Errorf("%d GetFindings calls with findings off, want 0", got)
+	}
+	if got := f.emu.CallCount("PutBucketCors"); got != len(names) {
+		t.Errorf("%d PutBucketCors calls, want %d: the listing must go on", got, len(names))
+	}
+}
