@@ -365,3 +365,43 @@ func TestAWorkerCarryingAListingOnStampsTheLatestVersion(t *testing.T) {
 		}
 	})
 }
+
+// Only a read of the latest version can stamp (Rule A's proof needs "v was the latest at the
+// read"): a version this instance read by its selector (NAME:1, for a message stamped 1) just
+// before does not count as fresh, so the worker that then carries a listing on reads the
+// latest (version 2, made a minute before) instead of stamping the 1 it holds.
+func TestAVersionReadByItsSelectorIsNotAFreshStamp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, 2)
+		worker := w.instance(t, 10)
+		w.change(t, v2)
+		time.Sleep(time.Minute)
+		home, err := controller.QueueHome(w.queueURL, "us-east-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver := func(m workqueue.Message, id string) *controller.Result {
+			failures, res := worker.Work(context.Background(), home, controller.Batch{Deliveries: []controller.Delivery{{
+				ID: id, Receipt: "r-" + id, Group: m.GroupID(), Source: w.emu.QueueARN(workQueue), Receives: 1, Body: m.Body()}}})
+			if len(failures) != 0 {
+				t.Fatalf("failures %v, report %+v", failures, res.Report)
+			}
+			return res
+		}
+		old := workqueue.Reconcile(policy.S3, "media-000", enforce.ModeEnforce, "an old event", "ev-0")
+		old.Baselines = enforce.Stamps{baselineParam: 1}
+		deliver(old, "m-0") // reads /corsguard/baseline:1 and caches it
+		listing := workqueue.List(policy.S3, "", enforce.ModeEnforce, "sweep", "sweep-1")
+		listing.Baselines = enforce.Stamps{baselineParam: 1}
+		deliver(listing, "m-1")
+		msgs := w.received(t)
+		if len(msgs) != 2 {
+			t.Fatalf("%d messages, want 2", len(msgs))
+		}
+		for _, m := range msgs {
+			if got := m.Baselines[baselineParam]; got != 2 {
+				t.Errorf("%s stamped %d, want 2: version 1 was read by its selector, not as the latest", m.Name, got)
+			}
+		}
+	})
+}
