@@ -296,38 +296,52 @@ func TestAStampedSendThatOutlivesItsDeadlineIsNotAcceptedStamped(t *testing.T) {
 // A listing planned before a change and carried on past the freshness bound reads its stamps
 // again: its first batches (sent within the bound) carry version 1, the batch sent later
 // carries version 2, made after the listing's read. Before, the whole listing carried version
-// 1 for as long as it ran, and could follow the change's own messages in a group.
+// 1 for as long as it ran, and could follow the change's own messages in a group. A router
+// whose Parameter Store share has no token for the read again sends that batch unstamped.
 func TestAListingCarriedPastTheFreshnessBoundReadsItsStampsAgain(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		w := newWorld(t, 30)
-		router := w.instance(t, 10)
-		w.emu.SetLatency("SendMessageBatch", 4*time.Second) // 3 batches: at 0 s, 4 s and 8 s
-		var wg sync.WaitGroup
-		var res *controller.Result
-		wg.Go(func() {
-			res = router.Serve(context.Background(), controller.Request{Work: enforce.Work{Mode: enforce.ModeEnforce, Reason: "sweep"}, ID: "sweep-1"})
+	for _, tc := range []struct {
+		name    string
+		ssmRate float64
+		// later is the third batch's stamp (0: none); reads the baseline's GetParameter calls.
+		later int64
+		reads int
+	}{
+		{"with a token", 10, 2, 2},
+		{"without a token", 0.001, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := newWorld(t, 30)
+				router := w.instance(t, tc.ssmRate)
+				w.emu.SetLatency("SendMessageBatch", 4*time.Second) // 3 batches: at 0 s, 4 s and 8 s
+				var wg sync.WaitGroup
+				var res *controller.Result
+				wg.Go(func() {
+					res = router.Serve(context.Background(), controller.Request{Work: enforce.Work{Mode: enforce.ModeEnforce, Reason: "sweep"}, ID: "sweep-1"})
+				})
+				time.Sleep(time.Second)
+				w.change(t, v2) // settled at 1 s + StampSettle
+				wg.Wait()
+				if res.Err != nil {
+					t.Fatal(res.Err)
+				}
+				msgs := w.received(t)
+				if len(msgs) != 30 {
+					t.Fatalf("%d messages, want 30", len(msgs))
+				}
+				count := map[int64]int{}
+				for _, m := range msgs {
+					count[m.Baselines[baselineParam]]++
+				}
+				if count[1] != 20 || count[tc.later] != 10 {
+					t.Errorf("stamps %v; want 20 messages stamped 1 (sent within the bound), 10 stamped %d", count, tc.later)
+				}
+				if n := w.emu.ResourceCalls("GetParameter", baselineParam); n != tc.reads || res.Queue.StampRereads != 0 {
+					t.Errorf("%d reads, %d of a version held already; want %d (version 2 is new)", n, res.Queue.StampRereads, tc.reads)
+				}
+			})
 		})
-		time.Sleep(time.Second)
-		w.change(t, v2) // settled at 1 s + StampSettle
-		wg.Wait()
-		if res.Err != nil {
-			t.Fatal(res.Err)
-		}
-		msgs := w.received(t)
-		if len(msgs) != 30 {
-			t.Fatalf("%d messages, want 30", len(msgs))
-		}
-		count := map[int64]int{}
-		for _, m := range msgs {
-			count[m.Baselines[baselineParam]]++
-		}
-		if count[1] != 20 || count[2] != 10 {
-			t.Errorf("stamps %v; want 20 messages stamped 1 (sent within the bound), 10 stamped 2", count)
-		}
-		if n := w.emu.ResourceCalls("GetParameter", baselineParam); n != 2 || res.Queue.StampRereads != 0 {
-			t.Errorf("%d reads, %d of a version held already; want 2: the sweep's, and once again (version 2, new)", n, res.Queue.StampRereads)
-		}
-	})
+	}
 }
 
 // A worker that carries a listing on does not know when the listing's stamps were read: it
