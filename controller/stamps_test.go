@@ -419,3 +419,44 @@ func TestAVersionReadByItsSelectorIsNotAFreshStamp(t *testing.T) {
 		}
 	})
 }
+
+// A worker carrying on a listing whose baseline it cannot read now (Parameter Store throttling
+// past the SDK's retries) goes on with the listing, its messages unstamped (each worker reads
+// the latest): the router validated the baseline, and a stamp it cannot renew would be stale.
+// A listing that came unstamped fails instead and is retried: nothing validated its baseline.
+func TestAListingCarriedOnWithoutAReadGoesOnUnstamped(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		stamps   enforce.Stamps
+		enqueued int
+		failures int
+	}{
+		{"stamped by its router", enforce.Stamps{baselineParam: 1}, 2, 0},
+		{"unstamped", nil, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := newWorld(t, 2)
+				worker := w.instance(t, 10)
+				w.emu.Script("GetParameter", baselineParam, 10, "ThrottlingException")
+				listing := workqueue.List(policy.S3, "", enforce.ModeEnforce, "sweep", "sweep-1")
+				listing.Baselines = tc.stamps
+				home, err := controller.QueueHome(w.queueURL, "us-east-1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				failures, res := worker.Work(context.Background(), home, controller.Batch{Deliveries: []controller.Delivery{{
+					ID: "m-1", Receipt: "r-1", Group: listing.GroupID(), Source: w.emu.QueueARN(workQueue), Receives: 1, Body: listing.Body()}}})
+				w.emu.ClearFaults()
+				if len(failures) != tc.failures || res.Queue.Enqueued != tc.enqueued {
+					t.Fatalf("failures %v, enqueued %d; want %d, %d", failures, res.Queue.Enqueued, tc.failures, tc.enqueued)
+				}
+				for _, m := range w.received(t) {
+					if m.Op == workqueue.OpReconcile && len(m.Baselines) != 0 {
+						t.Errorf("%s stamped %v, want unstamped", m.Name, m.Baselines)
+					}
+				}
+			})
+		})
+	}
+}
