@@ -118,7 +118,7 @@ bench-profiles: ## measure only the profiles' sweep of 1,000 buckets and the cha
 	$(GO) run ./bench/cmd/report -profiles -out docs/BENCHMARKS.md
 
 .PHONY: bench-cost
-bench-cost: ## measure only the Cost section's counted sweeps (issue 29: 1,000 buckets swept four times with Security Hub on, three with it off; minutes) and rewrite that section of docs/BENCHMARKS.md
+bench-cost: ## measure only the Cost section's counted sweeps (issue 29: 1,000 buckets swept four times with Security Hub on, three with it off; about a minute) and rewrite that section of docs/BENCHMARKS.md
 	$(GO) run ./bench/cmd/report -cost 1000 -out docs/BENCHMARKS.md
 
 .PHONY: bench-hub
