@@ -1,6 +1,9 @@
 // Package policy is corsguard's CORS model: it parses a baseline, validates it against the
-// service's own rules, compares policies canonically, explains the difference, and selects the
-// containers a baseline applies to. It is pure: no I/O and no AWS types.
+// rules of the service of each kind (MediaStore containers, S3 buckets, CloudFront response
+// headers policies' CorsConfig, Lambda function URLs' and HTTP APIs' Cors), compares policies
+// canonically, explains the difference, checks each kind's resource names, and selects the
+// resources a baseline applies to (include and exclude globs). It is pure: no I/O and no AWS
+// types.
 package policy
 
 import (

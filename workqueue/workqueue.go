@@ -1,8 +1,10 @@
 // Package workqueue is corsguard's SQS FIFO work queue: what one message says, its message group
 // and deduplication ids, sending messages in batches of ten, and giving a message back to the
-// queue with a delay. The router (handler) puts one message per resource on the queue; Lambda's
-// event source mapping hands them to the worker (handler again), which reconciles each resource
-// with the engine. This is client-go's workqueue on AWS's own engine: a message group is the
+// queue with a delay. The router (package controller, on package router's decision) puts one
+// message per resource on the queue, of any kind (container, bucket, response headers policy,
+// function URL, HTTP API), stamped with the baseline and profile versions it read, or one
+// listing message per kind for a sweep; Lambda's event source mapping hands them to the worker
+// (the same function), whose controller reconciles each resource with the engine. This is client-go's workqueue on AWS's own engine: a message group is the
 // per-key lock (one resource is never reconciled by two workers at once, and an older baseline
 // never overwrites a newer one), the message's visibility is AddRateLimited's delay, and the
 // dead-letter queue is where retries end.

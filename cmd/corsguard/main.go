@@ -1,7 +1,9 @@
-// Command corsguard is the CLI of corsguard: audit and repair the CORS policies of MediaStore
-// containers and S3 buckets against the baseline with the Lambda's own engine (audit, apply),
-// check a baseline offline (validate), compare one container or bucket (diff), and show the
-// whole story offline (demo).
+// Command corsguard is the CLI of corsguard: audit and repair the CORS configurations of
+// MediaStore containers, S3 buckets, CloudFront response headers policies, Lambda function URLs
+// and HTTP APIs against their baselines with the Lambda's own engine (audit, apply), check a
+// baseline offline (validate), compare one resource (diff), show each resource's profile
+// (profiles), ask as a browser does (probe), print the function's IAM policy (iam-policy), run
+// the local AWS emulator (emulator) and show the whole story offline (demo).
 // It only wires; `corsguard help` lists the commands.
 package main
 
@@ -20,14 +22,17 @@ func main() {
 func newRoot(opts cliOptions) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "corsguard",
-		Short: "Keep the CORS policy of every MediaStore container and S3 bucket equal to one baseline",
-		Long: `corsguard keeps the CORS policy of every matching AWS Elemental MediaStore container and
-Amazon S3 bucket equal to a baseline held in SSM Parameter Store. The CLI shares the Lambda's
+		Short: "Keep the CORS configuration of every matching AWS resource equal to its baseline",
+		Long: `corsguard keeps the CORS configuration of every matching AWS Elemental MediaStore container,
+Amazon S3 bucket, CloudFront response headers policy, Lambda function URL and HTTP API equal to a
+baseline held in SSM Parameter Store (one per kind, or per profile). The CLI shares the Lambda's
 engine, so an audit here and one by the function give the same answer. --target chooses
-containers (mediastore, the default), buckets (s3) or both (all).
+containers (mediastore, the default), buckets (s3), CloudFront response headers policies
+(cloudfront), Lambda function URLs (lambda-url), HTTP APIs (http-api), or several.
 
 probe asks a canary object as browsers do and judges the CORS answers against the baseline
-(docs/probe.md).
+(docs/probe.md). iam-policy prints the function's least-privilege IAM policy for deployments
+without SAM (docs/deploy.md).
 
 Exit status: 0 compliant or valid, 3 drifted (audit, apply --dry-run, diff), 2 invalid baseline
 (validate), 1 error (audit and apply also: --output not writable, interrupted, or the baseline

@@ -10,6 +10,7 @@ package iampolicy
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -90,16 +91,11 @@ func lists() map[string][]string {
 // config.CloudFrontRegion, where the function enforces it. An action of the lists that no
 // statement grants is an error: a new call must say on which resources it is allowed.
 func New(e enforce.Config, s Scope) (Document, error) {
-	grants := grants(e, s)
-	for name, actions := range lists() {
-		for _, a := range actions {
-			if !slices.ContainsFunc(grants, func(g grant) bool { return g.list == name && g.takes(a) }) {
-				return Document{}, fmt.Errorf("iam policy: %s has %s, which no statement grants: say on which resources", name, a)
-			}
-		}
+	grants, all := grants(e, s), lists()
+	if err := unplaced(grants, all); err != nil {
+		return Document{}, err
 	}
 	doc := Document{Version: "2012-10-17"}
-	all := lists()
 	for _, g := range grants {
 		if !g.on {
 			continue
@@ -118,6 +114,18 @@ func New(e enforce.Config, s Scope) (Document, error) {
 			Resource: g.resources, Condition: g.condition})
 	}
 	return doc, nil
+}
+
+// unplaced returns an error naming an action of lists that no grant takes (on or off).
+func unplaced(grants []grant, lists map[string][]string) error {
+	for _, name := range slices.Sorted(maps.Keys(lists)) {
+		for _, a := range lists[name] {
+			if !slices.ContainsFunc(grants, func(g grant) bool { return g.list == name && g.takes(a) }) {
+				return fmt.Errorf("iam policy: %s has %s, which no statement grants: say on which resources", name, a)
+			}
+		}
+	}
+	return nil
 }
 
 // targets reports which kinds the function enforces in s's Region.
