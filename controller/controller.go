@@ -161,6 +161,11 @@ type Request struct {
 	Direct bool
 	// Scope is where findings go; the zero Scope (unknown account) imports none.
 	Scope findings.Scope
+	// Changed, for a baseline's change event, is when it changed (the event's time, to the
+	// second; zero otherwise). The change's messages, stamped or not, are sent no earlier than
+	// StampSettle after it (enforce's Rule B), so that they follow every message stamped with
+	// an older version even when the router had no token to read the new one.
+	Changed time.Time
 }
 
 // Result is what one request or one batch came to.
@@ -305,6 +310,9 @@ func (c *Controller) enqueue(ctx context.Context, req Request) *Result {
 		}
 		var err error
 		s := stampedOf(k, r, read)
+		if !req.Changed.IsZero() {
+			s.notBefore = req.Changed.Add(time.Second + enforce.StampSettle) // the event's time is to the second
+		}
 		if sweep || ofProfile {
 			// The listing carries the stamps on to every reconcile message it enqueues.
 			first := workqueue.List(k, "", w.Mode, w.Reason, req.ID)

@@ -21,6 +21,8 @@ type stamped struct {
 	// LastModifiedDate, or after the read when Parameter Store's clock says it was made later
 	// (a clock ahead of ours by more than StampSkew: the version existed at the read).
 	settled time.Time
+	// notBefore is when the messages may be sent at all, stamped or not (a change's sweep).
+	notBefore time.Time
 }
 
 // stampedOf returns kind's stamps of r, read no later than read.
@@ -39,6 +41,7 @@ func stampedOf(kind policy.Kind, r *enforce.Report, read time.Time) *stamped {
 // again returns s read again as r says: versions no newer than s's settled when s's did.
 func (s *stamped) again(r *enforce.Report, read time.Time) *stamped {
 	next := stampedOf(s.kind, r, read)
+	next.notBefore = s.notBefore
 	for p, v := range next.stamps {
 		if v > s.stamps[p] {
 			return next
@@ -70,16 +73,18 @@ func (s *stamped) record(r *enforce.Report) {
 // reading the stamps again (at most once, with the Parameter Store share's tokens) when their
 // read is too old to start a SendMessageBatch. A version read again that is not settled yet
 // (another change since) is dropped, not waited for again: the wait is bounded by one
-// StampSettle per batch.
+// StampSettle per batch. A change's sweep waits until notBefore, stamped or not.
 func (c *Controller) ready(ctx context.Context, s *stamped, q *QueueResult, r *enforce.Report) {
 	waited, reread := false, false
-	for len(s.stamps) > 0 {
+	for {
 		now := c.cfg.Clock.Now()
-		if wait := s.settled.Sub(now); wait > 0 {
-			if waited || !fits(ctx, now, wait) {
-				s.drop()
-				return
-			}
+		until := s.notBefore
+		if len(s.stamps) > 0 && s.settled.After(until) {
+			until = s.settled
+		}
+		wait := until.Sub(now)
+		switch {
+		case wait > 0 && !waited && fits(ctx, now, wait):
 			waited = true
 			q.StampWait += wait
 			if c.cfg.Clock.Sleep(ctx, wait) != nil {
@@ -87,11 +92,12 @@ func (c *Controller) ready(ctx context.Context, s *stamped, q *QueueResult, r *e
 				return
 			}
 			continue
-		}
-		if enforce.StampsFresh(s.read, now) {
+		case wait > 0 && len(s.stamps) > 0:
+			s.drop() // not settled, and no more waiting: unstamped
+			continue
+		case len(s.stamps) == 0 || enforce.StampsFresh(s.read, now):
 			return
-		}
-		if reread {
+		case reread:
 			s.drop()
 			return
 		}

@@ -460,3 +460,51 @@ func TestAListingCarriedOnWithoutAReadGoesOnUnstamped(t *testing.T) {
 		})
 	}
 }
+
+// A change's sweep whose router has no token to read the new version sends unstamped, but no
+// earlier than the change's time (to the second, as EventBridge gives it) + 1 s + StampSettle:
+// router b's message stamped 1 (read before the change, its send slowed 3 s) comes first in
+// the bucket's group, and the sweep's unstamped message, which applies the latest version,
+// last. Before, the sweep sent at once and b's older stamp followed it.
+func TestAChangesSweepWithoutATokenFollowsEveryOlderStamp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, 2)
+		a, b := w.instance(t, 0.001), w.instance(t, 10)
+		// a's share is spent by a sweep before (0.001/s refills nothing in this test).
+		if res := a.Serve(context.Background(), controller.Request{Work: enforce.Work{Mode: enforce.ModeEnforce, Reason: "sweep"}, ID: "warm"}); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		w.received(t)
+		w.emu.SetLatency("SendMessageBatch", 3*time.Second)
+		var wg sync.WaitGroup
+		var slow *controller.Result
+		wg.Go(func() { slow = b.Serve(context.Background(), event("ev-b", "media-000")) })
+		synctest.Wait()
+		w.emu.SetLatency("SendMessageBatch", 0)
+		time.Sleep(100 * time.Millisecond)
+		changed := time.Now()
+		w.change(t, v2)
+		time.Sleep(100 * time.Millisecond)
+		sweep := a.Serve(context.Background(), controller.Request{Work: enforce.Work{Mode: enforce.ModeEnforce, Reason: "SSM Update " + baselineParam},
+			ID: "change-1", Changed: changed.Truncate(time.Second)})
+		wg.Wait()
+		if slow.Err != nil || sweep.Err != nil {
+			t.Fatalf("errors: %v, %v", slow.Err, sweep.Err)
+		}
+		if len(sweep.Report.Stamps) != 0 || sweep.Report.APICalls["ssm:GetParameter"] != 0 {
+			t.Errorf("the sweep stamped %v, read %v; its router had no token", sweep.Report.Stamps, sweep.Report.APICalls)
+		}
+		if sent := changed.Truncate(time.Second).Add(time.Second + enforce.StampSettle); time.Now().Before(sent) {
+			t.Errorf("the sweep was done at %v, before %v", time.Now(), sent)
+		}
+		var group []workqueue.Message
+		for _, m := range w.received(t) {
+			if m.Name == "media-000" {
+				group = append(group, m)
+			}
+		}
+		if len(group) != 2 || group[0].Request != "ev-b" || group[1].Request != "change-1" {
+			t.Errorf("the bucket's group holds %+v; want b's message (stamped 1), then the sweep's", group)
+		}
+	})
+}

@@ -234,7 +234,8 @@ func (h *Handler) Invoke(ctx context.Context, input json.RawMessage) (*Result, e
 			slog.String("parameter", d.Parameter), slog.String("note", d.Note))
 		return &Result{Event: d.Event, Note: d.Note}, nil
 	}
-	res := h.ctl.Serve(ctx, controller.Request{Work: d.Work, ID: requestID(ctx, input), Direct: d.Event == Manual, Scope: h.scope(ctx)})
+	res := h.ctl.Serve(ctx, controller.Request{Work: d.Work, ID: requestID(ctx, input), Direct: d.Event == Manual, Scope: h.scope(ctx),
+		Changed: d.Changed})
 	out := h.finish(ctx, d, res)
 	if res.Err != nil {
 		return out, res.Err

@@ -604,3 +604,27 @@ func TestTaggedProfilesAreStampedAndReadOncePerInstance(t *testing.T) {
 		}
 	}
 }
+
+// A baseline's change event reaches the controller with its time: the change's sweep sends
+// nothing before the event's time + 1 s + StampSettle, even when the version it reads was made
+// longer ago (here: the emulator's clock runs behind) or it reads none. The router's clock is
+// a manual one, so the wait is not real.
+func TestAChangeEventsSweepWaitsFromTheEventsTime(t *testing.T) {
+	f := queueFixture(t, settledChanges())
+	f.seedBuckets(t, 1, loose)
+	now := time.Now()
+	router := f.instance(t, withClock(clock.NewManual(now)))
+	change := fmt.Appendf(nil, `{"version":"0","id":"change-1","source":"aws.ssm","detail-type":"Parameter Store Change","account":"012345678912",`+
+		`"region":"us-east-1","time":%q,"resources":[],"detail":{"operation":"Update","name":%q}}`, now.UTC().Format(time.RFC3339), baseline)
+	saved := f.h
+	f.h = router
+	var res Result
+	err := f.invoke(t, invocation(), change, &res)
+	f.h = saved
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := now.Truncate(time.Second).Add(time.Second + enforce.StampSettle).Sub(now); res.Queue == nil || res.Queue.StampWait != want {
+		t.Errorf("queue %+v; want a wait of %v (until the event's time + 1 s + StampSettle)", res.Queue, want)
+	}
+}

@@ -76,6 +76,9 @@ type Decision struct {
 	Parameter string
 	// Gone is the resource a ResourceDeleted event deleted, and Work.Reason says which event.
 	Gone findings.Gone
+	// Changed is when a BaselineChanged event's parameter changed: the event's time (to the
+	// second). The change's sweep follows every message stamped before the change with it.
+	Changed time.Time
 }
 
 // reconciles reports whether the Decision runs the engine.
@@ -457,7 +460,7 @@ func (d cloudTrail) reason(call, name string) string {
 // parameterChanged routes Parameter Store's event: a change to a baseline, or its deletion. A
 // baseline name that ends in "/" is the profiles path: a profile's parameter under it
 // (<path><kind>/<NAME>) is a baseline too.
-func parameterChanged(_ envelope, r routing, d parameterChange) Decision {
+func parameterChanged(e envelope, r routing, d parameterChange) Decision {
 	var ref *enforce.ProfileRef
 	if !slices.Contains(r.baselines, d.Name) {
 		for _, b := range r.baselines {
@@ -474,7 +477,7 @@ func parameterChanged(_ envelope, r routing, d parameterChange) Decision {
 	switch d.Operation {
 	case "Create", "Update", "LabelParameterVersion":
 		// A profile's parameter converges exactly that profile's resources of its kind.
-		return Decision{Event: BaselineChanged, Work: enforce.Work{Mode: r.mode, Reason: reason, Profile: ref}}
+		return Decision{Event: BaselineChanged, Work: enforce.Work{Mode: r.mode, Reason: reason, Profile: ref}, Changed: e.Time}
 	case "Delete":
 		return Decision{Event: BaselineDeleted, Parameter: d.Name,
 			Note: reason + ": nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"}

@@ -46,14 +46,19 @@ func TestRouteSendsEverySampleEventWhereTheDesignSays(t *testing.T) {
 	bucket := func(kind Event, name, reason string) Decision {
 		return Decision{Event: kind, Work: enforce.Work{Buckets: []string{name}, Mode: enforce.ModeEnforce, Reason: reason}}
 	}
+	// A baseline's change carries its event's time (when the change's sweep may send).
+	changed := func(d Decision) Decision {
+		d.Changed = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
+		return d
+	}
 	want := map[string]Decision{
 		"mediastore-container-created.json":  one(ContainerCreated, "live-news", "MediaStore Container State Change CREATE live-news"),
 		"cloudtrail-create-container.json":   one(ContainerCreated, "vod-library", "CloudTrail CreateContainer vod-library"+user),
 		"cloudtrail-put-cors-policy.json":    one(CorsChanged, "live-news", "CloudTrail PutCorsPolicy live-news"+user),
 		"cloudtrail-delete-cors-policy.json": one(CorsChanged, "live-sports", "CloudTrail DeleteCorsPolicy live-sports"+user),
-		"ssm-baseline-create.json":           all(BaselineChanged, enforce.ModeEnforce, "SSM Create /corsguard/baseline"),
-		"ssm-baseline-update.json":           all(BaselineChanged, enforce.ModeEnforce, "SSM Update /corsguard/baseline"),
-		"ssm-baseline-label.json":            all(BaselineChanged, enforce.ModeEnforce, "SSM LabelParameterVersion /corsguard/baseline"),
+		"ssm-baseline-create.json":           changed(all(BaselineChanged, enforce.ModeEnforce, "SSM Create /corsguard/baseline")),
+		"ssm-baseline-update.json":           changed(all(BaselineChanged, enforce.ModeEnforce, "SSM Update /corsguard/baseline")),
+		"ssm-baseline-label.json":            changed(all(BaselineChanged, enforce.ModeEnforce, "SSM LabelParameterVersion /corsguard/baseline")),
 		"ssm-baseline-delete.json": {Event: BaselineDeleted,
 			Parameter: baseline, Note: "SSM Delete /corsguard/baseline: nothing changed; every container and bucket keeps its CORS configuration until a new baseline exists"},
 		"scheduled-sweep.json": all(Sweep, enforce.ModeEnforce, "Scheduled Event arn:aws:events:us-east-1:012345678912:rule/corsguard-sweep"),
