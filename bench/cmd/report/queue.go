@@ -97,7 +97,7 @@ type section struct {
 }
 
 // The work queue's sections: 1b, measured by make bench and -queue; 1c, the 100,000-bucket
-// sweep with Security Hub on, measured apart by -queue-hub (it takes about an hour).
+// sweep with Security Hub on, measured apart by -queue-hub (about four minutes).
 var (
 	queueSection = section{heading: "## 1b. The work queue at AWS's quotas", prefix: "| work queue, ",
 		note:   "The work queue (section 1b and the summary's work-queue rows) measured apart:",

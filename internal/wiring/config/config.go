@@ -197,7 +197,10 @@ func (c Config) findingsQueue() bool { return c.QueueURL != "" && c.FindingsQueu
 // a sweep's listing takes for its bulk read of the previous findings (with the findings
 // queue): during a sweep the listing reads nearly every GetFindings page corsguard needs (100
 // findings a call), while the publishers read back only what events hand them, 20 Ids a call.
-// One listing carrier reads at a time per sweep: S3's, the one kind listed in name order.
+// One listing carrier reads at a time per sweep: S3's, the one kind listed in name order. Two
+// sweeps that overlap (a baseline change during the scheduled sweep) read 3.6 per second
+// together, over the account's 3: the SDK's standard retryer absorbs the excess
+// (docs/security-hub.md).
 const ListingReadShare = 0.9
 
 // ListingReadRate is the GetFindings calls per second of a sweep's listing (its bulk read of
@@ -622,7 +625,7 @@ func functionSettings() []Setting {
 				return err
 			}},
 		{Env: SecurityHubRate, Function: true, Default: "5",
-			Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); each invocation takes it divided by %d + 1 with the findings queue (its publishers and the router), by %s + 1 without it", MaxSecurityHubRate, PublisherConcurrency, MaxConcurrency),
+			Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); with the findings queue each of its %d publishers takes %g of it divided by %d and a sweep's router %g of it, whatever %s is; without it each invocation takes it divided by %s + 1", MaxSecurityHubRate, PublisherConcurrency, 1-ArchiveImportShare, PublisherConcurrency, ArchiveImportShare, MaxConcurrency, MaxConcurrency),
 			set: func(c *Config, v string) (err error) {
 				c.SecurityHubRate, err = positive(v, float64(MaxSecurityHubRate))
 				return err
