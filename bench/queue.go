@@ -214,11 +214,12 @@ func (r QueueSweepResult) SSMReads() int { return answered(r.Calls, r.ThrottledO
 // Answered is op's calls that were answered, not throttled.
 func (r QueueSweepResult) Answered(op string) int { return answered(r.Calls, r.ThrottledOps, op) }
 
-// SSMMinimum is the least number of SSM reads a sweep needs (issues 23 and 24): two by the
-// router (the baseline, and one listing of the buckets' profile parameters, GetParametersByPath
-// on an empty path here), one per worker instance that ran, for the one baseline version, and
-// the reads again that keep the stamps fresh (StampRereads: enforce.StampFreshness).
-func (r QueueSweepResult) SSMMinimum() int { return 2 + r.WorkerInstances + r.StampRereads }
+// SSMMinimum is the least number of SSM reads a sweep needs (issues 23 and 24): one by the
+// router (the baseline; no pattern names a profile and no bucket carries the profile tag, so
+// nothing is read under the profiles path), one per worker instance that ran, for the one
+// baseline version, and the reads again that keep the stamps fresh (StampRereads:
+// enforce.StampFreshness).
+func (r QueueSweepResult) SSMMinimum() int { return 1 + r.WorkerInstances + r.StampRereads }
 
 // MinimumImports is ⌈findings ÷ 100⌉: BatchImportFindings takes up to 100 findings a call.
 func (r QueueSweepResult) MinimumImports() int {
@@ -248,11 +249,12 @@ func (r QueueSweepResult) TargetCalls() int {
 }
 
 // MinimumWithTags is the least number of S3 calls: the listings, a policy read per bucket, a
-// write per drifted one, and the tags of each worker batch's buckets in one GetResources by
-// ARN list (docs/profiles.md): a FIFO event source mapping hands at most 10 records to a
-// batch, so one call per 10 buckets.
+// write per drifted one, the router's one GetResources filtered by the profile tag's key
+// (whether any bucket carries it: none does, so it lists no profile), and the tags of each
+// worker batch's buckets in one GetResources by ARN list (docs/profiles.md): a FIFO event
+// source mapping hands at most 10 records to a batch, so one call per 10 buckets.
 func (r QueueSweepResult) MinimumWithTags() int {
-	return (r.Spec.N+S3PageSize-1)/S3PageSize + r.Spec.N + r.Drifted + (r.Spec.N+9)/10
+	return (r.Spec.N+S3PageSize-1)/S3PageSize + r.Spec.N + r.Drifted + 1 + (r.Spec.N+9)/10
 }
 
 // The queues' names: the FIFO work queue, and the standard findings queue the workers hand

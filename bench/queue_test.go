@@ -28,6 +28,11 @@ func TestRunQueueSweepCountsASmallFleet(t *testing.T) {
 	if res.TargetCalls() != res.MinimumWithTags() {
 		t.Errorf("S3 calls %d, want the minimum with tags %d (%v)", res.TargetCalls(), res.MinimumWithTags(), res.Calls)
 	}
+	// No pattern names a profile and no bucket carries the profile tag: nothing is read under
+	// the profiles path (issue 24).
+	if res.SSMReads() != res.SSMMinimum() || res.Calls["GetParametersByPath"] != 0 {
+		t.Errorf("SSM reads %d, want the minimum %d and no GetParametersByPath (%v)", res.SSMReads(), res.SSMMinimum(), res.Calls)
+	}
 	if res.Calls["SendMessageBatch"] != 3 || res.Calls["GetBucketCors"] != 25 {
 		t.Errorf("calls %v: want 3 SendMessageBatch (10 + 10 + 5) and 25 GetBucketCors", res.Calls)
 	}
@@ -74,7 +79,7 @@ func TestRunQueueSweepWithSecurityHubCountsFindingsAndShares(t *testing.T) {
 	if want := time.Duration(float64(calls)/s.Rate*float64(time.Second)) + time.Millisecond; res.Bound() != want {
 		t.Errorf("bound %v, want %v", res.Bound(), want)
 	}
-	if res.MinimumImports() != 1 || res.SSMMinimum() != 2+res.WorkerInstances+res.StampRereads || res.WorkerInstances < 1 || res.WorkerInstances > 2 {
+	if res.MinimumImports() != 1 || res.SSMMinimum() != 1+res.WorkerInstances+res.StampRereads || res.WorkerInstances < 1 || res.WorkerInstances > 2 {
 		t.Errorf("minimum imports %d (want 1), SSM minimum %d with %d worker instances", res.MinimumImports(), res.SSMMinimum(), res.WorkerInstances)
 	}
 	if res.Calls["BatchImportFindings"] == 0 {

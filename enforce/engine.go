@@ -87,17 +87,16 @@ func New(cfg Config, params SSMAPI, stores ...Store) (*Engine, error) {
 
 // routerReads is the most SSM reads one router invocation makes: every kind's baseline, and
 // per kind either one listing of its profile parameters (GetParametersByPath, one call per 10
-// profiles: as many calls as the patterns' profiles need, at least one) when its tags may
-// name a profile, or every pattern's profile. It is the burst of the SSM share, so that a
-// sweep's router can stamp them all at once; over time the share's rate holds.
+// profiles: as many calls as the patterns' profiles need, at least one) when a sweep may list
+// them (mayListProfiles), or every pattern's profile. It is the burst of the SSM share, so that
+// a sweep's router can stamp them all at once; over time the share's rate holds.
 func (e *Engine) routerReads() int {
 	seen := map[string]bool{}
 	pages := 0
-	_, lists := e.params.(ssmPathLister)
 	for _, k := range e.kinds {
 		seen[k.parameter] = true
 		profiles := e.rules.Parameters(k.store.Kind())
-		if lists && e.rules.TagKey != "" && hasTags(k.store) {
+		if e.mayListProfiles(k) {
 			pages += max(1, (len(profiles)+9)/10)
 			continue
 		}

@@ -608,7 +608,8 @@ func TestActionsAreTheCallsTheEngineMakes(t *testing.T) {
 	e.seed("fresh", "CREATING", nil, nil)
 	e.seedBucket("drifted-bucket", drift, nil)
 	e.seedBucket("compliant-bucket", baseline, nil)
-	e.seedBucket("exempt-bucket", drift, map[string]string{"corsguard:exempt": "true"})
+	// Its profile tag makes the router list the buckets' profiles; the exemption wins in a run.
+	e.seedBucket("exempt-bucket", drift, map[string]string{"corsguard:exempt": "true", "corsguard:profile": "players"})
 	e.createPolicy(withEverything("drifted-policy", driftedCors()))
 	if err := e.emu.SeedParameter(cfParam, "String", cfBaseline, ""); err != nil {
 		t.Fatal(err)
@@ -630,7 +631,8 @@ func TestActionsAreTheCallsTheEngineMakes(t *testing.T) {
 	rep := e.run(context.Background(), eng, enforce.Work{})
 	rep2 := e.run(context.Background(), eng, enforce.Work{Containers: []string{"drifted"}, Buckets: []string{"drifted-bucket"}, Policies: []string{"drifted-policy"},
 		FunctionURLs: []string{"open"}, APIs: []string{apiID}, Mode: enforce.ModeAudit})
-	// The work queue's router in a sweep: the baselines, and a listing of each kind's profiles.
+	// The work queue's router in a sweep: the baselines, whether a bucket carries the profile
+	// tag (one does), and a listing of the profiles of each kind whose tags may name one.
 	rep3 := eng.Baselines(context.Background(), nil, enforce.Work{Mode: enforce.ModeAudit})
 	if !rep.Succeeded || !rep2.Succeeded || !rep3.Succeeded {
 		t.Fatalf("runs failed: %+v %+v %+v", rep, rep2, rep3)

@@ -213,7 +213,7 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, w Work) (re
 		// pattern), is stamped. Else the patterns' profiles are read one by one; a profile
 		// that cannot be read now is not stamped: its resources read it, and fail there if
 		// it is missing or invalid.
-		if listed := e.listsProfiles(k, w) && e.stampListedProfiles(ctx, m, k, s, &t, rep); !listed {
+		if listed := e.listsProfiles(ctx, m, k, w) && e.stampListedProfiles(ctx, m, k, s, &t, rep); !listed {
 			for _, p := range e.knownProfiles(k, w) {
 				if v, err := e.resolve(ctx, m, p, 0, true); err == nil {
 					s[p], t = v.version, t.add(v)
@@ -228,11 +228,45 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, w Work) (re
 // listsProfiles reports whether the router lists the profile parameters of kind k for w
 // rather than reading the patterns' one by one: in a sweep (its resources' messages fill many
 // batches, each of which would otherwise read a tagged profile at its latest version) of a
-// kind whose tags may name a profile, when the SSM client can list a path. An event names
-// one resource, whose one message reads its profile once either way: no listing then.
-func (e *Engine) listsProfiles(k *binding, w Work) bool {
-	_, ok := e.params.(ssmPathLister)
-	return ok && w.Sweep() && w.Profile == nil && e.rules.TagKey != "" && hasTags(k.store)
+// kind whose profiles it may list (mayListProfiles), unless no pattern names a profile and no
+// resource of the kind carries the profile tag (profileTagged): then nothing is read under
+// the profiles path. An event names one resource, whose one message reads its profile once
+// either way: no listing then.
+func (e *Engine) listsProfiles(ctx context.Context, m *meter, k *binding, w Work) bool {
+	if !w.Sweep() || w.Profile != nil || !e.mayListProfiles(k) {
+		return false
+	}
+	return len(e.rules.Patterns) > 0 || e.profileTagged(ctx, m, k)
+}
+
+// mayListProfiles reports whether a sweep's router may list the profile parameters of kind k:
+// when the SSM client can list a path, the kind's tags may name a profile, and a profile may
+// apply that the router can know of: a pattern names one (patterns hold for every kind), or
+// the store can tell in one call whether any resource carries the profile tag (S3 with the
+// Tagging API: profileTagged). A store that reads each resource's tags (MediaStore's
+// ListTagsForResource, one call per container, made by the workers) cannot tell without a call
+// per resource: without a pattern its profiles are not listed, and a worker reads a tagged
+// resource's profile at its latest version (unstamped, once per batch: at most 10 batches of
+// MediaStore's 100 containers).
+func (e *Engine) mayListProfiles(k *binding) bool {
+	if _, ok := e.params.(ssmPathLister); !ok || e.rules.TagKey == "" || !hasTags(k.store) {
+		return false
+	}
+	bt, bulk := k.store.(bulkTagger)
+	return len(e.rules.Patterns) > 0 || (bulk && bt.readsInBulk())
+}
+
+// profileTagged reports whether a resource of k may carry the profile tag: the router asks
+// the store for one page of the resources tagged with the key (S3: GetResources filtered by
+// it, one call); none, and no page after it, means none. A failed call cannot tell: true, the
+// listing as without the question.
+func (e *Engine) profileTagged(ctx context.Context, m *meter, k *binding) bool {
+	bt, ok := k.store.(bulkTagger)
+	if !ok {
+		return false
+	}
+	tagged, next, ok, err := bt.taggedPage(ctx, m, e.rules.TagKey, "", "")
+	return err != nil || !ok || len(tagged) > 0 || next != ""
 }
 
 // stampListedProfiles stamps into s the version of every profile parameter of k's kind: it

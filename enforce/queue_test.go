@@ -13,6 +13,7 @@ import (
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/policy"
+	"github.com/corsguard/corsguard/profile"
 )
 
 func TestReconcileDoesNotWaitForABusyResource(t *testing.T) {
@@ -167,17 +168,19 @@ func TestBaselinesReportsTheKindsAsked(t *testing.T) {
 
 // The router's reads are budgeted: a second read right after the first, with a share of one read
 // per 100 s, is not made; the baseline is reported unread (valid as far as the router knows) and
-// stamped nowhere.
+// stamped nowhere. The first spends the share's burst: the baseline and the one listing of the
+// buckets' profiles (a pattern names one).
 func TestARouterWithoutATokenReadsNothingAndStampsNothing(t *testing.T) {
 	e := newEnv(t, envOption{})
 	e.setBaseline(`[{"AllowedOrigins":["*"],"AllowedMethods":["GET"],"AllowedHeaders":[]}]`)
-	eng := e.engineOf(enforce.Config{SSMRate: 0.01}, policy.S3)
+	eng := e.engineOf(enforce.Config{SSMRate: 0.01, ProfilePatterns: []profile.Pattern{{Name: "uploads", Globs: []string{"upload-*"}}}}, policy.S3)
 	first := eng.Baselines(context.Background(), nil, enforce.Work{Reason: "first"})
-	if first.Stamps[policy.S3]["/corsguard/baseline"] != 1 || first.APICalls["ssm:GetParameter"] != 1 {
-		t.Fatalf("first: stamps %v, calls %v; want version 1 read once", first.Stamps, first.APICalls)
+	if first.Stamps[policy.S3]["/corsguard/baseline"] != 1 || first.APICalls["ssm:GetParameter"] != 1 || first.APICalls["ssm:GetParametersByPath"] != 1 {
+		t.Fatalf("first: stamps %v, calls %v; want version 1 read once and the profiles listed once", first.Stamps, first.APICalls)
 	}
 	second := eng.Baselines(context.Background(), nil, enforce.Work{Reason: "second"})
-	if b := second.Baselines[0]; !b.Unread || !b.Valid || b.Version != 0 || second.Stamps != nil || second.APICalls["ssm:GetParameter"] != 0 {
+	if b := second.Baselines[0]; !b.Unread || !b.Valid || b.Version != 0 || second.Stamps != nil || second.APICalls["ssm:GetParameter"] != 0 ||
+		second.APICalls["ssm:GetParametersByPath"] != 0 {
 		t.Errorf("second: baseline %+v, stamps %v, calls %v; want unread, nothing stamped, no call", b, second.Stamps, second.APICalls)
 	}
 }

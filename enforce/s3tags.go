@@ -45,8 +45,9 @@ type bulkTagger interface {
 	// tagsOf returns every tag of each named resource (an empty map: none), in bulk.
 	tagsOf(ctx context.Context, m *meter, names []string) (tags map[string]map[string]string, ok bool, err error)
 	// taggedPage returns one page (one call) of the resources whose tag key has the value
-	// value, by name with every tag each carries, from token ("" first) and the next page's
-	// token ("" after the last). ok is false when the store cannot tell in bulk.
+	// value (any value when value is ""), by name with every tag each carries, from token (""
+	// first) and the next page's token ("" after the last). ok is false when the store cannot
+	// tell in bulk.
 	taggedPage(ctx context.Context, m *meter, key, value, token string) (tags map[string]map[string]string, next string, ok bool, err error)
 }
 
@@ -96,13 +97,19 @@ func (s s3Store) readsInBulk() bool { return s.tagging != nil }
 
 // taggedPage reads one GetResources page of the Region's buckets whose tag key has the value
 // value: a profile's tagged buckets, 100 to a call, however many buckets the account holds.
+// With value "", the buckets that carry key with any value: the router's question whether any
+// bucket carries the profile tag.
 func (s s3Store) taggedPage(ctx context.Context, m *meter, key, value, token string) (map[string]map[string]string, string, bool, error) {
 	if s.tagging == nil {
 		return nil, "", false, nil
 	}
+	filter := rgttypes.TagFilter{Key: aws.String(key)}
+	if value != "" {
+		filter.Values = []string{value}
+	}
 	in := &rgt.GetResourcesInput{
 		ResourceTypeFilters: []string{"s3:bucket"},
-		TagFilters:          []rgttypes.TagFilter{{Key: aws.String(key), Values: []string{value}}},
+		TagFilters:          []rgttypes.TagFilter{filter},
 		ResourcesPerPage:    aws.Int32(taggingPageSize),
 	}
 	if token != "" {

@@ -236,3 +236,66 @@ func TestAProfileChangeOfAnotherKindIsIgnored(t *testing.T) {
 		t.Errorf("%d AWS calls", n)
 	}
 }
+
+// Nothing is read under the profiles path when no profile is configured or tagged (issue 24):
+// a queue sweep of buckets and a container that carry other tags but not the profile tag's
+// key, with no pattern, makes no GetParametersByPath and no GetParameter but the baseline's.
+// The router learns that no bucket carries the key from one GetResources filtered by it; it
+// cannot learn it of containers (MediaStore's tags are read per container), so it lists none
+// of their profiles. Once a bucket and a container are tagged with a profile, the next sweep's
+// router lists the buckets' profiles and stamps the bucket's, and the container's worker reads
+// the container's at its latest version: each gets its profile.
+func TestAQueueSweepWithoutProfilesReadsNothingUnderTheProfilesPath(t *testing.T) {
+	f := queueFixture(t, settledChanges())
+	for i := range 30 {
+		must(t, f.emu.SeedBucket(fmt.Sprintf("media-%03d", i), "", loose, map[string]string{"team": "media"}))
+	}
+	must(t, f.emu.SeedContainer("live-news", "ACTIVE", loose, map[string]string{"team": "live"}))
+	workers := []*Handler{f.instance(t), f.instance(t)}
+
+	f.sweepOn(t, f.h, "sweep-1")
+	if n := f.emu.CallCount("GetResources"); n != 1 {
+		t.Errorf("the router made %d GetResources calls, want 1 (is any bucket tagged %s?)", n, profile.DefaultTagKey)
+	}
+	f.drainOn(t, workers...)
+	if calls := f.emu.Calls(); calls["GetParametersByPath"] != 0 || calls["GetParameter"] != f.reads() {
+		t.Errorf("SSM calls %v: want no listing under %s and GetParameter of the baseline only (%d)", calls, profile.DefaultPath, f.reads())
+	}
+	for i := range 30 {
+		if name := fmt.Sprintf("media-%03d", i); !policy.Equal(f.bucketCors(t, name), want) {
+			t.Fatalf("bucket %s has %v, want the baseline", name, f.bucketCors(t, name))
+		}
+	}
+	if got := f.containerCors(t, "live-news"); !policy.Equal(got, want) {
+		t.Errorf("container live-news has %v, want the baseline", got)
+	}
+
+	// A bucket tagged with a profile (through S3's own call) and a container seeded with one.
+	players, livePlayers := profile.DefaultPath+"s3/players", profile.DefaultPath+"mediastore/players"
+	must(t, f.emu.SeedParameter(players, "String", string(playersCors.JSON()), ""))
+	must(t, f.emu.SeedParameter(livePlayers, "String", string(playersCors.JSON()), ""))
+	if _, err := s3.NewFromConfig(f.cfg).PutBucketTagging(context.Background(), &s3.PutBucketTaggingInput{Bucket: aws.String("media-007"),
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String(profile.DefaultTagKey), Value: aws.String("players")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, f.emu.SeedContainer("live-players", "ACTIVE", loose, map[string]string{profile.DefaultTagKey: "players"}))
+	f.emu.ResetCalls()
+	res := f.sweepOn(t, f.instance(t), "sweep-2") // a rested router: the first one's SSM tokens are spent
+	if got := res.Report.Stamps[policy.S3][players]; got != 1 {
+		t.Errorf("the router stamped %s version %d, want 1 (stamps %v)", players, got, res.Report.Stamps)
+	}
+	if s3List, msList := f.emu.ResourceCalls("GetParametersByPath", profile.DefaultPath+"s3"),
+		f.emu.ResourceCalls("GetParametersByPath", profile.DefaultPath+"mediastore"); s3List != 1 || msList != 0 {
+		t.Errorf("the router listed the buckets' profiles %d times and the containers' %d, want 1 and 0", s3List, msList)
+	}
+	f.drainOn(t, workers...)
+	if got := f.bucketCors(t, "media-007"); !policy.Equal(got, playersCors) {
+		t.Errorf("bucket media-007 has %v, want the players profile", got)
+	}
+	if got := f.containerCors(t, "live-players"); !policy.Equal(got, playersCors) {
+		t.Errorf("container live-players has %v, want the players profile", got)
+	}
+	if n := f.emu.ResourceCalls("GetParameter", livePlayers); n != 1 {
+		t.Errorf("%d reads of %s by the container's worker, want 1 (its latest version)", n, livePlayers)
+	}
+}
