@@ -200,9 +200,10 @@ type QueueResult struct {
 	// made only to send stamps in order (enforce's Rule A and Rule B): a listing's stamps read
 	// again when a batch is sent past the freshness bound, a router's after it waited for a
 	// change to settle, a worker's that carries a listing on. A sweep's minimum of Parameter
-	// Store reads is the router's (the baseline, and one listing of the profiles when tags may
-	// name one) + 1 per worker instance per version + these. StampWait is how long the
-	// invocation waited for the versions it stamps to settle.
+	// Store reads is the router's (the baseline, and one listing of a kind's profiles when a
+	// pattern names one or a resource carries the profile tag) + 1 per worker instance per
+	// version + these. StampWait is how long the invocation waited for the versions it stamps
+	// to settle.
 	StampRereads int           `json:"stamp_rereads,omitempty"`
 	StampWait    time.Duration `json:"stamp_wait_ns,omitempty"`
 }
