@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -377,6 +378,49 @@ func TestArchiveStaleArchivesWhatNoRunUpdated(t *testing.T) {
 	want := map[string]string{"mediastore/movies": "PASSED ACTIVE", "mediastore/live": "FAILED ARCHIVED", "s3/logs": "PASSED ACTIVE"}
 	if diff := cmp.Diff(want, h.states(t)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// A router archives in its settle budget at a small share of GetFindings: here one read per
+// invocation fits (the next token is 1,000 s away, past the deadline). 250 stale findings are
+// 3 pages: each invocation archives the page it read before its budget ends, and the third
+// archives the last. Before, ArchiveStale read every page before it archived any, so each
+// invocation ran out of budget on the second read and archived nothing, sweep after sweep.
+func TestArchiveStaleArchivesPageByPageWithinItsBudget(t *testing.T) {
+	h := newHub(t)
+	now := t0
+	ctx := context.Background()
+	var entries []enforce.Entry
+	for i := range 250 {
+		entries = append(entries, entry(fmt.Sprintf("gone-%03d", i), enforce.Compliant))
+	}
+	if _, err := h.publisher(&now).Publish(ctx, scope, report(entries...), nil); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(3 * time.Hour)
+	var archived []int
+	for call := range 3 {
+		// A new invocation of the router: its own share, one read a deadline can hold.
+		p := findings.NewPublisher(h.sh, findings.WithReadRate(0.001), findings.WithArchiveImportRate(1000), findings.WithClock(at{&now}))
+		budget, cancel := context.WithTimeout(ctx, time.Minute)
+		res, err := p.ArchiveStale(budget, scope, []policy.Kind{policy.MediaStore}, now.Add(-2*time.Hour))
+		cancel()
+		if last := call == 2; (err == nil) != last {
+			t.Errorf("invocation %d: error %v; want one only while pages remain", call+1, err)
+		}
+		archived = append(archived, res.Archived)
+	}
+	if want := []int{100, 100, 50}; !slices.Equal(archived, want) {
+		t.Errorf("archived %v per invocation, want %v", archived, want)
+	}
+	active := 0
+	for _, s := range h.states(t) {
+		if s != "PASSED ARCHIVED" {
+			active++
+		}
+	}
+	if active != 0 {
+		t.Errorf("%d of 250 stale findings still active after 3 invocations", active)
 	}
 }
 

@@ -499,7 +499,11 @@ func (p *Publisher) byID(ctx context.Context, scope Scope, ids []string) ([]type
 // moves on), so a finding that stayed behind for several sweeps is a resource gone or no longer
 // selected. It is level-triggered: it does not depend on one invocation seeing the whole
 // listing, which the work queue spreads over many. It reads them with GetFindings and an
-// UpdatedAt filter (3 calls per second, burst 6: at the reads' rate).
+// UpdatedAt filter (3 calls per second, burst 6: at the reads' rate), and archives each page
+// before it reads the next: the router gives it a small share of GetFindings in its settle
+// budget, so what a call read is archived even when its budget ends before the last page, and
+// the next sweep starts where this one stopped (an archived finding no longer matches the
+// filter). The result counts what was archived, error or not.
 func (p *Publisher) ArchiveStale(ctx context.Context, scope Scope, kinds []policy.Kind, before time.Time) (Result, error) {
 	if len(kinds) == 0 {
 		return Result{}, nil
@@ -507,11 +511,15 @@ func (p *Publisher) ArchiveStale(ctx context.Context, scope Scope, kinds []polic
 	f := Filters(scope, kinds)
 	// Security Hub's DateFilter takes Start and End together (or DateRange).
 	f.UpdatedAt = []types.DateFilter{{Start: aws.String(Timestamp(time.Unix(0, 0).UTC())), End: aws.String(Timestamp(before))}}
-	stale, err := p.find(ctx, scope, f)
-	if err != nil {
-		return Result{}, err
-	}
-	return p.importArchiving(ctx, p.archives, nil, stale, nil, p.clock.Now())
+	var res Result
+	err := p.eachPage(ctx, scope, f, func(stale []types.AwsSecurityFinding) error {
+		r, err := p.importArchiving(ctx, p.archives, nil, stale, nil, p.clock.Now())
+		res.Imported += r.Imported
+		res.Archived += r.Archived
+		res.Failed = append(res.Failed, r.Failed...)
+		return err
+	})
+	return res, err
 }
 
 // Gone is one resource a delete event names (CloudTrail's DeleteBucket, DeleteContainer or
@@ -646,18 +654,34 @@ func (p *Publisher) active(ctx context.Context, scope Scope, kinds []policy.Kind
 // find returns the findings that match filters, page by page at the reads' rate.
 func (p *Publisher) find(ctx context.Context, scope Scope, filters *types.AwsSecurityFindingFilters) ([]types.AwsSecurityFinding, error) {
 	var out []types.AwsSecurityFinding
-	in := &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(100)}
+	err := p.eachPage(ctx, scope, filters, func(page []types.AwsSecurityFinding) error {
+		out = append(out, page...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachPage reads the findings that match filters a page at a time (MaxBatch to a GetFindings
+// call, at the reads' rate) and calls fn with each page before it reads the next, until the
+// last page or the first error (of a read or of fn).
+func (p *Publisher) eachPage(ctx context.Context, scope Scope, filters *types.AwsSecurityFindingFilters, fn func([]types.AwsSecurityFinding) error) error {
+	in := &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(MaxBatch)}
 	for {
 		if err := p.reads.Wait(ctx); err != nil {
-			return nil, err
+			return err
 		}
 		page, err := p.api.GetFindings(ctx, in)
 		if err != nil {
-			return nil, classify("get findings", scope, err)
+			return classify("get findings", scope, err)
 		}
-		out = append(out, page.Findings...)
+		if err := fn(page.Findings); err != nil {
+			return err
+		}
 		if aws.ToString(page.NextToken) == "" {
-			return out, nil
+			return nil
 		}
 		in.NextToken = page.NextToken
 	}
