@@ -76,7 +76,8 @@ type Publisher interface {
 	Publish(ctx context.Context, scope findings.Scope, rep *enforce.Report, cover findings.Coverage) (findings.Result, error)
 	ArchiveStale(ctx context.Context, scope findings.Scope, kinds []policy.Kind, before time.Time) (findings.Result, error)
 	ArchiveGone(ctx context.Context, scope findings.Scope, g findings.Gone, selects func(policy.Kind, string) bool) (findings.Result, error)
-	PublishFindings(ctx context.Context, scope findings.Scope, fs []findings.Finding, checked map[string]bool) (findings.Result, error)
+	// PublishFindings imports fs; checked[i] says fs[i]'s worker compared it already.
+	PublishFindings(ctx context.Context, scope findings.Scope, fs []findings.Finding, checked []bool) (findings.Result, error)
 	// PriorPage reads one page of a kind's previous findings in name order, for a listing.
 	PriorPage(ctx context.Context, scope findings.Scope, kind policy.Kind, token string) ([]findings.NamedPrior, string, error)
 	// Compares reports whether findings are imported only when they change (a refresh period).

@@ -263,3 +263,41 @@ func TestTheWorkerHandsOverOnlyWhatChangedFromTheStamp(t *testing.T) {
 		t.Errorf("handed %v (%d unchanged), want %v (1 unchanged)", handed, unchanged, want)
 	}
 }
+
+// A finding's "checked" goes with that finding, not with its Id. One publisher batch holds a
+// sweep's message with bucket a's finding, checked by its worker, and an event's message with a
+// later finding of a, unchecked: the event's wins, and it is read back (Security Hub holds the
+// same state, imported ten minutes ago: unchanged, not imported). Before, the sweep's message
+// marked the Id checked for the whole batch, and the event's finding was imported unread.
+func TestACheckedFindingDoesNotMarkAnotherMessagesFindingOfTheSameIdChecked(t *testing.T) {
+	f := newHubFixture(t)
+	now := time.Now()
+	rep := &enforce.Report{Mode: enforce.ModeEnforce, Baseline: enforce.Baseline{Parameter: "/corsguard/baseline", Version: 3, Valid: true},
+		Entries: []enforce.Entry{{Kind: policy.S3, Name: "a", Outcome: enforce.Compliant}}}
+	sweeps, events := findings.Build(hubScope, rep, now.Add(-2*time.Minute), nil), findings.Build(hubScope, rep, now.Add(-time.Minute), nil)
+	held := findings.Build(hubScope, rep, now.Add(-10*time.Minute), nil)[0]
+	held.ProductFields[findings.StateField] = findings.State(held)
+	f.importBatch(t, []types.AwsSecurityFinding{held.SDK()})
+	var deliveries []Delivery
+	for i, m := range []struct {
+		fs      []findings.Finding
+		checked bool
+	}{{sweeps, true}, {events, false}} {
+		bodies, err := findings.Pack(hubScope, m.fs, map[string]bool{m.fs[0].ID: m.checked})
+		if err != nil || len(bodies) != 1 {
+			t.Fatalf("pack: %v, %d bodies", err, len(bodies))
+		}
+		deliveries = append(deliveries, Delivery{ID: fmt.Sprint("m-", i), Receipt: fmt.Sprint("r-", i),
+			Source: "arn:aws:sqs:us-east-1:123456789012:findings", Receives: 1, Body: bodies[0]})
+	}
+	f.emu.ResetCalls()
+	home := Home{Account: hubScope.Account, Region: hubScope.Region, Queue: "findings"}
+	failures, res := f.c.Publish(context.Background(), home, Batch{Deliveries: deliveries, Scope: hubScope})
+	if len(failures) != 0 || res.SecurityHub == nil {
+		t.Fatalf("failures %v, result %+v", failures, res.SecurityHub)
+	}
+	if got := *res.SecurityHub; got.Imported != 0 || got.Unchanged != 1 || got.Superseded != 1 || f.emu.CallCount("GetFindings") != 1 {
+		t.Errorf("imported %d, unchanged %d, superseded %d, %d GetFindings; want the event's finding read back (1 call) and found unchanged",
+			got.Imported, got.Unchanged, got.Superseded, f.emu.CallCount("GetFindings"))
+	}
+}

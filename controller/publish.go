@@ -105,7 +105,7 @@ func (c *Controller) Publish(ctx context.Context, home Home, batch Batch) (failu
 	q := &QueueResult{}
 	var fs []findings.Finding
 	var ids []string
-	checked := map[string]bool{}
+	var checked []bool // checked[i]: fs[i] was checked by its worker (its message says so)
 	for _, d := range batch.Deliveries {
 		if c.foreign(ctx, home, d, q) {
 			continue
@@ -121,8 +121,8 @@ func (c *Controller) Publish(ctx context.Context, home Home, batch Batch) (failu
 		}
 		fs = append(fs, got...)
 		ids = append(ids, d.ID)
-		for id := range ch {
-			checked[id] = true
+		for _, f := range got {
+			checked = append(checked, ch[f.ID])
 		}
 	}
 	res = &Result{Report: rep, Queue: q}

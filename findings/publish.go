@@ -266,28 +266,30 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 // PublishFindings is the publisher's step (the findings queue's consumer): it imports the
 // findings that workers decided and handed over, in any order and possibly twice, for scope.
 // Of several findings with one Id, the latest UpdatedAt (when the worker observed the
-// resource) wins. checked names the Ids a worker already compared with the previous finding
-// its sweep's listing read (changed ones: imported as they are, CreatedAt kept by the
-// worker). With WithRefresh it reads the others back by Id (MaxIDFilter to a GetFindings
+// resource) wins. checked[i] says that fs[i]'s worker already compared it with the previous
+// finding its sweep's listing read (a changed one: imported as it is, CreatedAt kept by the
+// worker); it goes with that finding only, not with its Id: when the finding that wins is one
+// no worker checked (an event's, beside a sweep's checked one in another message), it is read
+// back. With WithRefresh it reads the others back by Id (MaxIDFilter to a GetFindings
 // call, active and archived alike) and leaves out a finding that Security Hub already holds
 // in a newer observation (an archive on delete, a later sweep) or in the same state within
 // the refresh period; the rest are imported MaxBatch to a call, keeping their CreatedAt.
 // Security Hub itself ignores an update whose UpdatedAt is not later than the finding's. The
 // error is terminal as Publish's is, retryable otherwise.
-func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Finding, checked map[string]bool) (Result, error) {
+func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Finding, checked []bool) (Result, error) {
 	latest := map[string]Finding{}
+	skip := map[string]bool{} // by Id: whether the finding that wins was checked by its worker
 	var order []string
 	superseded := 0
-	for _, f := range fs {
+	for i, f := range fs {
 		prev, ok := latest[f.ID]
 		if !ok {
 			order = append(order, f.ID)
-			latest[f.ID] = f
-			continue
+		} else {
+			superseded++
 		}
-		superseded++
-		if later(f.UpdatedAt, prev.UpdatedAt) {
-			latest[f.ID] = f
+		if !ok || later(f.UpdatedAt, prev.UpdatedAt) {
+			latest[f.ID], skip[f.ID] = f, i < len(checked) && checked[i]
 		}
 	}
 	previous := map[string]types.AwsSecurityFinding{}
@@ -295,7 +297,7 @@ func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Findi
 	if p.refresh > 0 {
 		var prevs []types.AwsSecurityFinding
 		var err error
-		unchecked := slices.DeleteFunc(slices.Clone(order), func(id string) bool { return checked[id] })
+		unchecked := slices.DeleteFunc(slices.Clone(order), func(id string) bool { return skip[id] })
 		prevs, unread, err = p.byIDWithin(ctx, scope, unchecked)
 		if err != nil {
 			return Result{Superseded: superseded}, err
