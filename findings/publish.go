@@ -346,6 +346,9 @@ func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Findi
 func (p *Publisher) byIDWithin(ctx context.Context, scope Scope, ids []string) ([]types.AwsSecurityFinding, int, error) {
 	var out []types.AwsSecurityFinding
 	for i := 0; i < len(ids); i += MaxIDFilter {
+		// Wall time, not p.clock: the token bucket (rate.Limiter) and ctx's deadline both run on
+		// the wall clock; p.clock is the findings' timestamps' and the retries' sleeps' (a
+		// test's clock need not be near the wall clock at all).
 		if deadline, ok := ctx.Deadline(); ok && p.reads.TokensAt(time.Now().Add(time.Until(deadline)/2)) < 1 {
 			return out, len(ids) - i, nil
 		}

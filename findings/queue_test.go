@@ -283,23 +283,35 @@ func TestPublishFindingsImportsARepairOfAPassingFinding(t *testing.T) {
 // A storm of events: 100 unstamped findings and a read share that cannot read them back in the
 // first half of the time the invocation has left. The publisher reads what it can (the first 20,
 // its one token), imports the other 80 as changed, and ends in time instead of failing the batch
-// to see it come back and fail the same way.
+// to see it come back and fail the same way. The read share's token bucket and the deadline are
+// on the wall clock whatever the publisher's clock (its findings' timestamps) says: behind it
+// or a year ahead, the same.
 func TestPublishFindingsImportsWhatItHadNoTimeToReadBack(t *testing.T) {
-	h := newHub(t)
-	now := t0.Add(time.Minute)
-	p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithReadRate(0.001), findings.WithRefresh(time.Hour),
-		findings.WithClock(at{&now}))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	h.emu.ResetCalls()
-	res, err := p.PublishFindings(ctx, scope, built(100, t0, false), nil)
-	if err != nil {
-		t.Fatalf("PublishFindings: %v; want the unread imported in time", err)
-	}
-	if got := h.emu.CallCount("GetFindings"); got != 1 {
-		t.Errorf("%d GetFindings calls, want 1 (the one token of the read share)", got)
-	}
-	if res.Imported != 100 || res.Unread != 80 {
-		t.Errorf("imported %d, unread %d; want 100 and 80", res.Imported, res.Unread)
+	for _, tc := range []struct {
+		name string
+		now  time.Time
+	}{
+		{"the publisher's clock behind the wall clock", t0.Add(time.Minute)},
+		{"the publisher's clock a year ahead of it", time.Now().AddDate(1, 0, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHub(t)
+			now := tc.now
+			p := findings.NewPublisher(h.sh, findings.WithImportRate(1000), findings.WithReadRate(0.001), findings.WithRefresh(time.Hour),
+				findings.WithClock(at{&now}))
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			h.emu.ResetCalls()
+			res, err := p.PublishFindings(ctx, scope, built(100, t0, false), nil)
+			if err != nil {
+				t.Fatalf("PublishFindings: %v; want the unread imported in time", err)
+			}
+			if got := h.emu.CallCount("GetFindings"); got != 1 {
+				t.Errorf("%d GetFindings calls, want 1 (the one token of the read share)", got)
+			}
+			if res.Imported != 100 || res.Unread != 80 {
+				t.Errorf("imported %d, unread %d; want 100 and 80", res.Imported, res.Unread)
+			}
+		})
 	}
 }
