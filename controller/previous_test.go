@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
@@ -299,5 +300,37 @@ func TestACheckedFindingDoesNotMarkAnotherMessagesFindingOfTheSameIdChecked(t *t
 	if got := *res.SecurityHub; got.Imported != 0 || got.Unchanged != 1 || got.Superseded != 1 || f.emu.CallCount("GetFindings") != 1 {
 		t.Errorf("imported %d, unchanged %d, superseded %d, %d GetFindings; want the event's finding read back (1 call) and found unchanged",
 			got.Imported, got.Unchanged, got.Superseded, f.emu.CallCount("GetFindings"))
+	}
+}
+
+// A GetFindings page of previous findings out of Id order (which GetFindings sorted by Id does
+// not give, but a merge must not trust blindly) stamps nothing from it, as a listing out of
+// name order does: here the service's answer is reversed on its way to the SDK client, so the
+// page holds a-3, a-2, a-1. Without the guard the merge would stop at the first name past the
+// listing's and stamp a-1 and a-2 "no finding": a wrong "changed".
+func TestAFindingsPageOutOfIdOrderStampsNothing(t *testing.T) {
+	f := newHubFixture(t)
+	names := []string{"a-1", "a-2", "a-3"}
+	f.seed(t, names, func(string) bool { return false })
+	reverse := middleware.InitializeMiddlewareFunc("reverseFindings", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
+		middleware.InitializeOutput, middleware.Metadata, error) {
+		out, md, err := next.HandleInitialize(ctx, in)
+		if o, ok := out.Result.(*securityhub.GetFindingsOutput); ok {
+			slices.Reverse(o.Findings)
+		}
+		return out, md, err
+	})
+	hub := securityhub.New(f.hub.Options(), func(o *securityhub.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error { return s.Initialize.Add(reverse, middleware.After) })
+	})
+	pub := findings.NewPublisher(hub, findings.WithRefresh(time.Hour), findings.WithListingReadRate(1e6), findings.WithReadRate(1e6))
+	c := New(nil, Config{Findings: pub, Handoff: findings.NewOutbox(nil, ""), Log: slog.New(slog.NewJSONHandler(&f.logs, nil))})
+	rep := &enforce.Report{}
+	got, next := c.stampPrevious(context.Background(), hubScope, policy.S3, &enforce.Page{Names: names[:2]}, &workqueue.FindingsCursor{}, rep)
+	if got != nil || next != nil || len(rep.Notes) == 0 {
+		t.Errorf("a findings page out of Id order: stamps %v, cursor %+v, notes %v; want none, none and a note", got, next, rep.Notes)
+	}
+	if !strings.Contains(f.logs.String(), "not in name order") {
+		t.Errorf("the log does not say why the reading stopped:\n%s", f.logs.String())
 	}
 }
