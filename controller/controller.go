@@ -165,7 +165,9 @@ type Request struct {
 	// Changed, for a baseline's change event, is when it changed (the event's time, to the
 	// second; zero otherwise). The change's messages, stamped or not, are sent no earlier than
 	// StampSettle after it (enforce's Rule B), so that they follow every message stamped with
-	// an older version even when the router had no token to read the new one.
+	// an older version even when the router had no token to read the new one. A router whose
+	// work budget cannot hold that wait sends nothing and fails retryably (Lambda retries the
+	// event); a listing handed on carries the bound (workqueue.Message.NotBefore).
 	Changed time.Time
 }
 
@@ -417,8 +419,12 @@ func valid(r *enforce.Report, k policy.Kind) bool {
 // settle budget), so that a listing of any size survives every deadline and never starts
 // again from the top. With Security Hub's findings queue, a listing in name order reads the
 // previous findings of scope beside it and stamps them into its messages (stampPrevious); the
-// OpList message carries that read's cursor on.
+// OpList message carries that read's cursor on, and a change's notBefore. A change's listing
+// whose notBefore the work budget cannot wait for lists nothing and returns a *notYetError.
 func (c *Controller) list(b budgets, scope findings.Scope, msg workqueue.Message, s *stamped, q *QueueResult, r *enforce.Report) error {
+	if err := notYet(b.work, s, c.cfg.Clock.Now(), false); err != nil {
+		return err // nothing read that would be thrown away
+	}
 	token := msg.Token
 	cur := msg.Findings
 	switch {
@@ -465,6 +471,7 @@ func (c *Controller) list(b budgets, scope findings.Scope, msg workqueue.Message
 			next.Profile = msg.Profile
 			next.Baselines = s.stamps
 			next.Findings = cur
+			next.NotBefore = s.notBefore // not passed yet when no page so far had a name to send
 			if err := c.cfg.Queue.Send(b.settle, []workqueue.Message{next}); err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/corsguard/corsguard/enforce"
@@ -141,4 +142,45 @@ func TestAListingDeniedOnPageTwoIsTerminalForItsKindOnly(t *testing.T) {
 	if k := res.Report.KindErrors; len(k) != 1 || k[0].Kind != policy.S3 || k[0].Retryable || res.Report.TerminalFailures() != 1 {
 		t.Errorf("kind errors %+v, terminal %d; want s3's, terminal, counted once", k, res.Report.TerminalFailures())
 	}
+}
+
+// slowPages lists s3 in pages of 9 s each: the first names no bucket (a profile's listing
+// whose first page holds none of the profile's buckets), the second one.
+type slowPages struct{ fakeEngine }
+
+func (slowPages) Kinds() []policy.Kind { return []policy.Kind{policy.S3} }
+func (slowPages) ListPage(_ context.Context, _ policy.Kind, token, _ string) (*enforce.Page, error) {
+	time.Sleep(9 * time.Second)
+	if token == "" {
+		return &enforce.Page{Next: "page-2"}, nil
+	}
+	return &enforce.Page{Names: []string{"media-0"}}, nil
+}
+
+// A change's listing that its router hands on (the deadline nears) before it sent anything
+// carries the change's not_before in its OpList message, so the worker that carries it on
+// sends nothing before it either. Before, the message dropped it, and the worker sent at once.
+func TestAChangesListingHandedOnCarriesItsNotBefore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := &fakeQueue{}
+		c := New(slowPages{}, Config{Queue: q, Worker: slowPages{}})
+		changed := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second+enforce.DefaultMargin)
+		defer cancel()
+		res := c.Serve(ctx, Request{Work: enforce.Work{Mode: enforce.ModeEnforce, Reason: "SSM Update"}, ID: "change-1", Changed: changed})
+		if res.Err != nil || len(res.Queue.Continued) != 1 {
+			t.Fatalf("error %v, continued %v; want the listing handed on", res.Err, res.Queue.Continued)
+		}
+		want := changed.Add(time.Second + enforce.StampSettle)
+		if len(q.sent) != 1 || q.sent[0].Op != workqueue.OpList || !q.sent[0].NotBefore.Equal(want) {
+			t.Fatalf("sent %+v; want one listing message with not_before %v", q.sent, want)
+		}
+		if time.Now().After(want) {
+			t.Fatalf("handed on at %v, after %v: the test no longer hands on before the not_before", time.Now(), want)
+		}
+		m, err := workqueue.Decode(q.sent[0].Body())
+		if err != nil || !m.NotBefore.Equal(want) {
+			t.Errorf("the listing message decodes to not_before %v (%v), want %v", m.NotBefore, err, want)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/corsguard/corsguard/enforce"
@@ -68,16 +69,44 @@ func (s *stamped) record(r *enforce.Report) {
 	r.Stamps[s.kind] = s.stamps
 }
 
+// notYetError says that a change's sweep may send nothing before until (Request.Changed: the
+// event's time + 1 s + StampSettle), stamped or not, and that the work budget cannot hold the
+// wait: nothing was sent. The router's invocation fails retryably (Lambda retries the event);
+// a worker gives its listing message back for wait (Decide).
+type notYetError struct {
+	until time.Time
+	wait  time.Duration
+}
+
+func (e *notYetError) Error() string {
+	return fmt.Sprintf("a change's sweep sends nothing before %s (%v from now), longer than the invocation's budget holds: nothing sent, retried then",
+		e.until.UTC().Format(time.RFC3339), e.wait)
+}
+
+// notYet returns a *notYetError when s may not be sent yet (notBefore) and the work budget
+// cannot hold the wait, or when waited already (a wait cut short); nil otherwise.
+func notYet(ctx context.Context, s *stamped, now time.Time, waited bool) error {
+	wait := s.notBefore.Sub(now)
+	if wait > 0 && (waited || !fits(ctx, now, wait)) {
+		return &notYetError{until: s.notBefore, wait: wait}
+	}
+	return nil
+}
+
 // ready makes s's stamps fit to send now, or drops them: Rule B first, waiting (at most once)
 // until the newest stamped version has settled, if the work budget allows; then Rule A,
 // reading the stamps again (at most once, with the Parameter Store share's tokens) when their
 // read is too old to start a SendMessageBatch. A version read again that is not settled yet
 // (another change since) is dropped, not waited for again: the wait is bounded by one
-// StampSettle per batch. A change's sweep waits until notBefore, stamped or not.
-func (c *Controller) ready(ctx context.Context, s *stamped, q *QueueResult, r *enforce.Report) {
+// StampSettle per batch. A change's sweep waits until notBefore, stamped or not; when the
+// work budget cannot hold that wait, ready returns a *notYetError and nothing may be sent.
+func (c *Controller) ready(ctx context.Context, s *stamped, q *QueueResult, r *enforce.Report) error {
 	waited, reread := false, false
 	for {
 		now := c.cfg.Clock.Now()
+		if err := notYet(ctx, s, now, waited); err != nil {
+			return err
+		}
 		until := s.notBefore
 		if len(s.stamps) > 0 && s.settled.After(until) {
 			until = s.settled
@@ -89,17 +118,17 @@ func (c *Controller) ready(ctx context.Context, s *stamped, q *QueueResult, r *e
 			q.StampWait += wait
 			if c.cfg.Clock.Sleep(ctx, wait) != nil {
 				s.drop()
-				return
+				return notYet(ctx, s, c.cfg.Clock.Now(), true)
 			}
 			continue
 		case wait > 0 && len(s.stamps) > 0:
 			s.drop() // not settled, and no more waiting: unstamped
 			continue
 		case len(s.stamps) == 0 || enforce.StampsFresh(s.read, now):
-			return
+			return nil
 		case reread:
 			s.drop()
-			return
+			return nil
 		}
 		reread = true
 		rep := c.cfg.Worker.Reread(ctx, s.kind, s.stamps)
@@ -120,7 +149,9 @@ func fits(ctx context.Context, now time.Time, d time.Duration) bool {
 func (c *Controller) sendStamped(ctx context.Context, msgs []workqueue.Message, s *stamped, q *QueueResult, r *enforce.Report) error {
 	for start := 0; start < len(msgs); start += workqueue.BatchSize {
 		batch := msgs[start:min(start+workqueue.BatchSize, len(msgs))]
-		c.ready(ctx, s, q, r)
+		if err := c.ready(ctx, s, q, r); err != nil {
+			return err
+		}
 		if err := c.sendBatch(ctx, batch, s); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -507,4 +508,111 @@ func TestAChangesSweepWithoutATokenFollowsEveryOlderStamp(t *testing.T) {
 			t.Errorf("the bucket's group holds %+v; want b's message (stamped 1), then the sweep's", group)
 		}
 	})
+}
+
+// A change's sweep whose work budget cannot hold the wait until the event's time + 1 s +
+// StampSettle sends nothing, stamped or not: the invocation fails retryably (Lambda retries the
+// event), and the retry, a minute later, sends. Before, a router without stamps (no token of
+// its share), or whose stamps it dropped as unsettled, went past the wait and sent at once.
+func TestAChangesSweepThatCannotWaitSendsNothingAndIsRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		ssmRate float64
+	}{
+		{"stamped", 10},
+		{"without a token of the share", 0.001},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := newWorld(t, 2)
+				router := w.instance(t, tc.ssmRate)
+				if tc.ssmRate < 1 { // the share's one token spent by a sweep before
+					if res := router.Serve(context.Background(), controller.Request{Work: enforce.Work{Mode: enforce.ModeEnforce, Reason: "sweep"}, ID: "warm"}); res.Err != nil {
+						t.Fatal(res.Err)
+					}
+					w.received(t)
+				}
+				changed := time.Now().Truncate(time.Second)
+				w.change(t, v2)
+				w.emu.ResetCalls()
+				req := controller.Request{Work: enforce.Work{Mode: enforce.ModeEnforce, Reason: "SSM Update " + baselineParam}, ID: "change-1", Changed: changed}
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second+enforce.DefaultMargin)
+				res := router.Serve(ctx, req)
+				cancel()
+				var run *controller.RunError
+				if !errors.As(res.Err, &run) || res.Queue.Enqueued != 0 || w.emu.CallCount("SendMessageBatch") != 0 {
+					t.Fatalf("error %v, enqueued %d, %d SendMessageBatch; want a retryable error and nothing sent", res.Err, res.Queue.Enqueued, w.emu.CallCount("SendMessageBatch"))
+				}
+				time.Sleep(time.Minute) // Lambda's first retry of the event
+				ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second+enforce.DefaultMargin)
+				defer cancel()
+				if res := router.Serve(ctx, req); res.Err != nil || res.Queue.Enqueued != 2 {
+					t.Fatalf("the retry: error %v, enqueued %d; want both buckets", res.Err, res.Queue.Enqueued)
+				}
+			})
+		})
+	}
+}
+
+// A worker that carries on a change's listing (its OpList message carries the change's
+// not_before) sends nothing before it: it waits when its budget holds the wait; otherwise it
+// reads nothing, gives the message back until then (the queue hides it that long) and the
+// listing goes on when it comes back.
+func TestAWorkerCarryingAChangesListingOnSendsNothingBeforeItsNotBefore(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		budget   time.Duration
+		failures int
+	}{
+		{"a budget that holds the wait", time.Minute, 0},
+		{"a budget that does not", 5 * time.Second, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := newWorld(t, 2)
+				worker := w.instance(t, 10)
+				notBefore := time.Now().Add(12 * time.Second)
+				listing := workqueue.List(policy.S3, "", enforce.ModeEnforce, "SSM Update", "change-1")
+				listing.Baselines = enforce.Stamps{baselineParam: 1}
+				listing.NotBefore = notBefore
+				if err := workqueue.New(w.sqs, w.queueURL).Send(context.Background(), []workqueue.Message{listing}); err != nil {
+					t.Fatal(err)
+				}
+				got, err := w.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(w.queueURL)})
+				if err != nil || len(got.Messages) != 1 {
+					t.Fatalf("receive: %v, %d messages", err, len(got.Messages))
+				}
+				m := got.Messages[0]
+				home, err := controller.QueueHome(w.queueURL, "us-east-1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), tc.budget+enforce.DefaultMargin)
+				defer cancel()
+				failures, res := worker.Work(ctx, home, controller.Batch{Deliveries: []controller.Delivery{{ID: aws.ToString(m.MessageId),
+					Receipt: aws.ToString(m.ReceiptHandle), Group: listing.GroupID(), Source: w.emu.QueueARN(workQueue), Receives: 1, Body: aws.ToString(m.Body)}}})
+				if len(failures) != tc.failures {
+					t.Fatalf("failures %v, want %d; report %+v", failures, tc.failures, res.Report)
+				}
+				if tc.failures == 0 {
+					if res.Queue.Enqueued != 2 || time.Now().Before(notBefore) {
+						t.Errorf("enqueued %d, done at %v; want 2, no earlier than %v", res.Queue.Enqueued, time.Now(), notBefore)
+					}
+					return
+				}
+				if res.Queue.Enqueued != 0 || w.emu.CallCount("GetParameter") != 0 || len(res.Report.KindErrors) != 0 {
+					t.Errorf("enqueued %d, %d GetParameter, kind errors %v; want nothing sent, nothing read, no failure", res.Queue.Enqueued,
+						w.emu.CallCount("GetParameter"), res.Report.KindErrors)
+				}
+				time.Sleep(time.Until(notBefore) - time.Second)
+				if msgs := w.received(t); len(msgs) != 0 {
+					t.Errorf("before its not_before the queue hands out %+v; want nothing", msgs)
+				}
+				time.Sleep(time.Minute)
+				if msgs := w.received(t); len(msgs) != 1 || msgs[0].Op != workqueue.OpList || !msgs[0].NotBefore.Equal(notBefore) {
+					t.Errorf("after its not_before the queue hands out %+v; want the listing back, its not_before kept", msgs)
+				}
+			})
+		})
+	}
 }

@@ -65,6 +65,10 @@ func (c *Controller) Decide(err error, receives int) Decision {
 	if errors.As(err, &busy) {
 		delay = max(delay, busy.RetryAfter)
 	}
+	var early *notYetError
+	if errors.As(err, &early) {
+		delay = max(delay, early.wait) // a change's listing: back no sooner than it may send
+	}
 	return Decision{Action: Retry, Delay: delay, Err: err}
 }
 
@@ -199,7 +203,12 @@ func (c *Controller) rounds(ctx context.Context, b budgets, scope findings.Scope
 		}
 		for _, it := range lists {
 			err := c.continueListing(b, scope, it.msg, q, rep)
-			if err != nil {
+			var early *notYetError
+			switch {
+			case errors.As(err, &early):
+				// Not a failure: given back until it may send.
+				rep.Notes = append(rep.Notes, fmt.Sprintf("listing %s from %q: %v", it.msg.Kind, it.msg.Token, err))
+			case err != nil:
 				rep.KindErrors = append(rep.KindErrors, enforce.NewKindError(it.msg.Kind, err))
 				rep.Notes = append(rep.Notes, fmt.Sprintf("listing %s from %q: %v", it.msg.Kind, it.msg.Token, err))
 			}
@@ -290,6 +299,9 @@ func (c *Controller) continueListing(b budgets, scope findings.Scope, msg workqu
 	if !slices.Contains(c.cfg.Worker.Kinds(), msg.Kind) {
 		return enforce.Terminal(fmt.Errorf("list %s: %s is not among the targets %v", msg.Kind, msg.Kind, c.cfg.Worker.Kinds()))
 	}
+	if err := notYet(b.work, &stamped{notBefore: msg.NotBefore}, c.cfg.Clock.Now(), false); err != nil {
+		return err // given back until it may send: no read of the baseline for nothing
+	}
 	// When the listing's stamps were read is not known here: each baseline is stamped with
 	// the version this instance read as the latest within the freshness bound, or read now;
 	// an invalid baseline enqueues nothing.
@@ -306,7 +318,9 @@ func (c *Controller) continueListing(b budgets, scope findings.Scope, msg workqu
 		}
 		return enforce.Terminal(err)
 	}
-	return c.list(b, scope, msg, stampedOf(msg.Kind, r, before), q, rep)
+	s := stampedOf(msg.Kind, r, before)
+	s.notBefore = msg.NotBefore // a change's listing sends nothing before it, as its router
+	return c.list(b, scope, msg, s, q, rep)
 }
 
 // reconcileRound reconciles one item per resource with the engine and decides each message.

@@ -20,6 +20,7 @@ func FuzzDecode(f *testing.F) {
 		`{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","prev":{}}`,
 		`{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","prev":{"state":"0a","updated":"2026-12-01T10:00:00.000Z","archived":true}}`,
 		`{"op":"list","kind":"s3","token":"t","mode":"enforce","findings":{"token":"n","after":"a","ahead":[{"name":"b","state":"0a","updated":"2026-12-01T10:00:00Z"}]}}`,
+		`{"op":"list","kind":"s3","mode":"enforce","not_before":"2026-12-08T03:00:12+01:00"}`,
 		`{"op":"list","kind":"s3","mode":"enforce","findings":{"done":true,"ahead":[{"name":"b","state":"","updated":"2026-12-01T10:00:00Z","created":"x"}]}}`,
 	} {
 		f.Add(s)

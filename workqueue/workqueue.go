@@ -90,6 +90,12 @@ type Message struct {
 	// goes on from (Security Hub on, a kind listed in name order). None: the rest of the
 	// listing stamps no Prev.
 	Findings *FindingsCursor `json:"findings,omitempty"`
+	// NotBefore is, on an OpList message of a baseline's (or profile's) change, when the
+	// listing may send its reconcile messages at all, stamped or not: the change event's time
+	// + 1 s + enforce.StampSettle (controller.Request.Changed). The worker that carries the
+	// listing on keeps it: it waits until then, or gives the message back until then when its
+	// budget cannot hold the wait. Zero: no such bound.
+	NotBefore time.Time `json:"not_before,omitzero"`
 }
 
 // Previous is what Security Hub held of one resource's finding: its state digest
@@ -329,6 +335,9 @@ func (m Message) checkReconcile() error {
 	}
 	if m.Findings != nil {
 		return errors.New("reconcile message with a findings cursor")
+	}
+	if !m.NotBefore.IsZero() {
+		return errors.New("reconcile message with a not_before")
 	}
 	if m.Prev != nil {
 		if err := m.Prev.check(); err != nil {

@@ -102,26 +102,28 @@ func TestAMessageDecodesToItself(t *testing.T) {
 
 func TestDecodeRefusesWhatIsNotOurs(t *testing.T) {
 	for name, body := range map[string]string{
-		"not JSON":                  "hello",
-		"no op":                     `{"kind":"s3","name":"b","mode":"enforce"}`,
-		"no name":                   `{"op":"reconcile","kind":"s3","mode":"enforce"}`,
-		"an unknown kind":           `{"op":"reconcile","kind":"ec2","name":"b","mode":"enforce"}`,
-		"an unknown mode":           `{"op":"reconcile","kind":"s3","name":"b","mode":"fix"}`,
-		"an unknown op":             `{"op":"delete","kind":"s3","name":"b","mode":"enforce"}`,
-		"null":                      `null`,
-		"an unknown key":            `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce","extra":1}`,
-		"name and Name":             `{"op":"reconcile","kind":"s3","name":"home-bucket","Name":"west-bucket","mode":"enforce"}`,
-		"trailing data":             `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce"} {}`,
-		"a bucket /..":              `{"op":"reconcile","kind":"s3","name":"home-bucket/../west-bucket","mode":"enforce"}`,
-		"a bucket ARN":              `{"op":"reconcile","kind":"s3","name":"arn:aws:s3:::west-bucket","mode":"enforce"}`,
-		"a long name":               `{"op":"reconcile","kind":"mediastore","name":"` + strings.Repeat("a", 1200) + `","mode":"enforce"}`,
-		"a function ARN":            `{"op":"reconcile","kind":"lambda-url","name":"arn:aws:lambda:us-east-1:1:function:f","mode":"enforce"}`,
-		"an API path":               `{"op":"reconcile","kind":"http-api","name":"abc/../def","mode":"enforce"}`,
-		"a list name":               `{"op":"list","kind":"s3","name":"bucket","mode":"enforce"}`,
-		"a profile ../x":            `{"op":"list","kind":"s3","mode":"enforce","profile":"../x"}`,
-		"a profile ..":              `{"op":"list","kind":"s3","mode":"enforce","profile":".."}`,
-		"a reconcile of a profile":  `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce","profile":"uploads"}`,
-		"a listing with fresh tags": `{"op":"list","kind":"s3","mode":"enforce","fresh_tags":true}`,
+		"not JSON":                      "hello",
+		"no op":                         `{"kind":"s3","name":"b","mode":"enforce"}`,
+		"no name":                       `{"op":"reconcile","kind":"s3","mode":"enforce"}`,
+		"an unknown kind":               `{"op":"reconcile","kind":"ec2","name":"b","mode":"enforce"}`,
+		"an unknown mode":               `{"op":"reconcile","kind":"s3","name":"b","mode":"fix"}`,
+		"an unknown op":                 `{"op":"delete","kind":"s3","name":"b","mode":"enforce"}`,
+		"null":                          `null`,
+		"an unknown key":                `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce","extra":1}`,
+		"name and Name":                 `{"op":"reconcile","kind":"s3","name":"home-bucket","Name":"west-bucket","mode":"enforce"}`,
+		"trailing data":                 `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce"} {}`,
+		"a bucket /..":                  `{"op":"reconcile","kind":"s3","name":"home-bucket/../west-bucket","mode":"enforce"}`,
+		"a bucket ARN":                  `{"op":"reconcile","kind":"s3","name":"arn:aws:s3:::west-bucket","mode":"enforce"}`,
+		"a long name":                   `{"op":"reconcile","kind":"mediastore","name":"` + strings.Repeat("a", 1200) + `","mode":"enforce"}`,
+		"a function ARN":                `{"op":"reconcile","kind":"lambda-url","name":"arn:aws:lambda:us-east-1:1:function:f","mode":"enforce"}`,
+		"an API path":                   `{"op":"reconcile","kind":"http-api","name":"abc/../def","mode":"enforce"}`,
+		"a list name":                   `{"op":"list","kind":"s3","name":"bucket","mode":"enforce"}`,
+		"a profile ../x":                `{"op":"list","kind":"s3","mode":"enforce","profile":"../x"}`,
+		"a profile ..":                  `{"op":"list","kind":"s3","mode":"enforce","profile":".."}`,
+		"a reconcile of a profile":      `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce","profile":"uploads"}`,
+		"a listing with fresh tags":     `{"op":"list","kind":"s3","mode":"enforce","fresh_tags":true}`,
+		"a reconcile with a not_before": `{"op":"reconcile","kind":"s3","name":"bucket","mode":"enforce","not_before":"2026-12-08T03:00:12Z"}`,
+		"a not_before that is no time":  `{"op":"list","kind":"s3","mode":"enforce","not_before":"soon"}`,
 		// Baseline versions: names of SSM parameters, versions from 1.
 		"a version 0":           `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{"/corsguard/baseline":0}}`,
 		"a negative version":    `{"op":"reconcile","kind":"s3","name":"b","mode":"enforce","baselines":{"/corsguard/baseline":-3}}`,
@@ -267,7 +269,12 @@ func TestMessagesCarryThePreviousFindingAndTheCursor(t *testing.T) {
 		Ahead: []workqueue.Ahead{{Name: "media-fr", Previous: workqueue.Previous{State: "ff", UpdatedAt: "2026-12-01T10:00:00Z"}}}}
 	done := workqueue.List(policy.S3, "tok", enforce.ModeEnforce, "why", "req")
 	done.Findings = &workqueue.FindingsCursor{Done: true, After: "media-eu"}
-	for _, msg := range []workqueue.Message{m, none, list, done} {
+	change := workqueue.List(policy.S3, "tok", enforce.ModeEnforce, "SSM Update", "change-1")
+	change.NotBefore = time.Date(2026, 12, 8, 3, 0, 12, 0, time.UTC)
+	if body := list.Body(); strings.Contains(body, "not_before") {
+		t.Errorf("a listing without a not_before writes one: %s", body)
+	}
+	for _, msg := range []workqueue.Message{m, none, list, done, change} {
 		got, err := workqueue.Decode(msg.Body())
 		if err != nil || !cmp.Equal(got, msg) {
 			t.Errorf("Decode(%s) = %+v, %v", msg.Body(), got, err)
