@@ -166,15 +166,8 @@ func (h *hub) publisher(now *time.Time) *findings.Publisher {
 func (h *hub) states(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	p := securityhub.NewGetFindingsPaginator(h.sh, &securityhub.GetFindingsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range page.Findings {
-			out[strings.TrimPrefix(aws.ToString(f.Id), "corsguard/123456789012/us-east-1/")] = string(f.Compliance.Status) + " " + string(f.RecordState)
-		}
+	for _, f := range getAll(t, h) {
+		out[strings.TrimPrefix(aws.ToString(f.Id), "corsguard/123456789012/us-east-1/")] = string(f.Compliance.Status) + " " + string(f.RecordState)
 	}
 	return out
 }

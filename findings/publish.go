@@ -177,7 +177,8 @@ type Result struct {
 	Superseded int `json:"superseded,omitempty"`
 	// Unread counts the findings the publisher imported without reading their previous state
 	// back: its share of GetFindings could not read them in the first half of the time its
-	// invocation had left (a storm of events), so they were taken as changed.
+	// invocation had left (a storm of events), so they were taken as changed. Their CreatedAt
+	// is the worker's observation time (see PublishFindings).
 	Unread int `json:"unread,omitempty"`
 	// Handed counts the findings a worker handed to the findings queue for the publisher
 	// (the work queue's path imports nothing itself).
@@ -274,8 +275,16 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 // call, active and archived alike) and leaves out a finding that Security Hub already holds
 // in a newer observation (an archive on delete, a later sweep) or in the same state within
 // the refresh period; the rest are imported MaxBatch to a call, keeping their CreatedAt.
-// Security Hub itself ignores an update whose UpdatedAt is not later than the finding's. The
-// error is terminal as Publish's is, retryable otherwise.
+// Security Hub itself ignores an update whose UpdatedAt is not later than the finding's.
+//
+// A finding it had no time to read back (Result.Unread) goes with the CreatedAt its worker
+// gave it, the time it observed the resource, and an existing finding's CreatedAt moves to
+// that time: the API reference keeps only Note, UserDefinedFields, VerificationState and
+// Workflow of a finding against a provider's update, not CreatedAt (the emulator replaces it
+// too). That is accepted, not fixed: CreatedAt is required and no other value is known
+// without the read; it happens only in a storm of unstamped events beyond the read share; the
+// finding's Id, state, workflow and notes are kept. The error is terminal as Publish's is,
+// retryable otherwise.
 func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Finding, checked []bool) (Result, error) {
 	latest := map[string]Finding{}
 	skip := map[string]bool{} // by Id: whether the finding that wins was checked by its worker

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/go-cmp/cmp"
 
@@ -283,7 +286,9 @@ func TestPublishFindingsImportsARepairOfAPassingFinding(t *testing.T) {
 // A storm of events: 100 unstamped findings and a read share that cannot read them back in the
 // first half of the time the invocation has left. The publisher reads what it can (the first 20,
 // its one token), imports the other 80 as changed, and ends in time instead of failing the batch
-// to see it come back and fail the same way. The read share's token bucket and the deadline are
+// to see it come back and fail the same way. The 20 it read back keep the CreatedAt Security Hub
+// held; the 80 unread take the worker's (its observation's time): BatchImportFindings replaces
+// a finding's CreatedAt with the update's. The read share's token bucket and the deadline are
 // on the wall clock whatever the publisher's clock (its findings' timestamps) says: behind it
 // or a year ahead, the same.
 func TestPublishFindingsImportsWhatItHadNoTimeToReadBack(t *testing.T) {
@@ -301,17 +306,50 @@ func TestPublishFindingsImportsWhatItHadNoTimeToReadBack(t *testing.T) {
 				findings.WithClock(at{&now}))
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
+			created := t0.AddDate(0, -1, 0)
+			var held []types.AwsSecurityFinding
+			for _, f := range built(100, created, false) {
+				held = append(held, f.SDK())
+			}
+			if _, failed, err := h.publisher(&now).Import(ctx, held); err != nil || len(failed) != 0 {
+				t.Fatalf("seed: %v %v", failed, err)
+			}
 			h.emu.ResetCalls()
 			res, err := p.PublishFindings(ctx, scope, built(100, t0, false), nil)
 			if err != nil {
 				t.Fatalf("PublishFindings: %v; want the unread imported in time", err)
 			}
-			if got := h.emu.CallCount("GetFindings"); got != 1 {
-				t.Errorf("%d GetFindings calls, want 1 (the one token of the read share)", got)
+			calls := h.emu.CallCount("GetFindings")
+			for i, f := range getAll(t, h) {
+				want := findings.Timestamp(created) // read back: kept
+				if n, _ := strconv.Atoi(strings.TrimPrefix(f.ProductFields["corsguard/Name"], "c")); n >= 20 {
+					want = findings.Timestamp(t0) // unread: the worker's
+				}
+				if got := aws.ToString(f.CreatedAt); got != want {
+					t.Errorf("finding %d (%s): CreatedAt %s, want %s", i, aws.ToString(f.Id), got, want)
+				}
+			}
+			if calls != 1 {
+				t.Errorf("%d GetFindings calls, want 1 (the one token of the read share)", calls)
 			}
 			if res.Imported != 100 || res.Unread != 80 {
 				t.Errorf("imported %d, unread %d; want 100 and 80", res.Imported, res.Unread)
 			}
 		})
 	}
+}
+
+// getAll returns every finding the emulator's Security Hub holds.
+func getAll(t *testing.T, h *hub) []types.AwsSecurityFinding {
+	t.Helper()
+	var out []types.AwsSecurityFinding
+	p := securityhub.NewGetFindingsPaginator(h.sh, &securityhub.GetFindingsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page.Findings...)
+	}
+	return out
 }
