@@ -504,6 +504,9 @@ func (c *Controller) publish(ctx context.Context, scope findings.Scope, r *enfor
 			append(attrs, slog.String("error", err.Error()), slog.Bool("retryable", enforce.Retryable(err)))...)
 	case len(res.Failed) > 0:
 		c.cfg.Log.LogAttrs(ctx, slog.LevelError, "security hub refused findings", attrs...)
+	case res.Left:
+		c.cfg.Log.LogAttrs(ctx, slog.LevelInfo, "security hub stale findings archived, more left for the next sweep", attrs...)
+		r.Notes = appendNew(r.Notes, fmt.Sprintf("Security Hub: %d stale findings archived; more are left for the next sweep (this invocation's share of GetFindings ended)", res.Archived))
 	default:
 		c.cfg.Log.LogAttrs(ctx, slog.LevelInfo, "security hub findings imported", attrs...)
 	}

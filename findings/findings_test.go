@@ -398,8 +398,9 @@ func TestArchiveStaleArchivesPageByPageWithinItsBudget(t *testing.T) {
 		budget, cancel := context.WithTimeout(ctx, time.Minute)
 		res, err := p.ArchiveStale(budget, scope, []policy.Kind{policy.MediaStore}, now.Add(-2*time.Hour))
 		cancel()
-		if last := call == 2; (err == nil) != last {
-			t.Errorf("invocation %d: error %v; want one only while pages remain", call+1, err)
+		// Its budget ends while pages remain: progress, not an error; Left says so.
+		if left := call < 2; err != nil || res.Left != left {
+			t.Errorf("invocation %d: error %v, left %v; want no error, left %v", call+1, err, res.Left, left)
 		}
 		archived = append(archived, res.Archived)
 	}
@@ -414,6 +415,16 @@ func TestArchiveStaleArchivesPageByPageWithinItsBudget(t *testing.T) {
 	}
 	if active != 0 {
 		t.Errorf("%d of 250 stale findings still active after 3 invocations", active)
+	}
+	// A budget that holds no read at all is an error: nothing would ever be archived.
+	p := findings.NewPublisher(h.sh, findings.WithReadRate(0.001), findings.WithClock(at{&now}))
+	budget, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := p.ArchiveStale(budget, scope, []policy.Kind{policy.MediaStore}, now); err != nil {
+		t.Fatal(err) // the burst's one read: nothing is stale
+	}
+	if res, err := p.ArchiveStale(budget, scope, []policy.Kind{policy.MediaStore}, now); err == nil || res.Left {
+		t.Errorf("a budget that holds no read: error %v, left %v; want an error", err, res.Left)
 	}
 }
 

@@ -177,7 +177,8 @@ type Result struct {
 	Superseded int `json:"superseded,omitempty"`
 	// Unread counts the findings the publisher imported without reading their previous state
 	// back: its share of GetFindings could not read them in the first half of the time its
-	// invocation had left (a storm of events), so they were taken as changed. Their CreatedAt
+	// invocation had left (a storm of events, or a large sweep whose listing did not read the
+	// previous findings: every kind but S3, and a profile's change), so they were taken as changed. Their CreatedAt
 	// is the worker's observation time (see PublishFindings).
 	Unread int `json:"unread,omitempty"`
 	// Handed counts the findings a worker handed to the findings queue for the publisher
@@ -186,6 +187,9 @@ type Result struct {
 	// Archived counts the findings archived: gone resources, and in a sweep the findings of
 	// resources the sweep no longer covers.
 	Archived int `json:"archived"`
+	// Left says that ArchiveStale archived some stale findings and its budget ended before it
+	// could read the rest: progress, not a failure; the next sweep archives on.
+	Left bool `json:"left,omitempty"`
 	// Failed lists the findings Security Hub did not take, after the retries that could help.
 	Failed []Failure `json:"failed,omitempty"`
 	// Error says why the calls did not finish (Security Hub not enabled, denied, throttled
@@ -282,7 +286,8 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 // that time: the API reference keeps only Note, UserDefinedFields, VerificationState and
 // Workflow of a finding against a provider's update, not CreatedAt (the emulator replaces it
 // too). That is accepted, not fixed: CreatedAt is required and no other value is known
-// without the read; it happens only in a storm of unstamped events beyond the read share; the
+// without the read; it happens only beyond the read share (a storm of events, or a large sweep
+// whose listing does not read the previous findings: every kind but S3, a profile's change); the
 // finding's Id, state, workflow and notes are kept. The error is terminal as Publish's is,
 // retryable otherwise.
 func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Finding, checked []bool) (Result, error) {
@@ -517,7 +522,10 @@ func (p *Publisher) byID(ctx context.Context, scope Scope, ids []string) ([]type
 // before it reads the next: the router gives it a small share of GetFindings in its settle
 // budget, so what a call read is archived even when its budget ends before the last page, and
 // the next sweep starts where this one stopped (an archived finding no longer matches the
-// filter). The result counts what was archived, error or not.
+// filter). The result counts what was archived, error or not. A budget that ends after at least
+// one page was archived is no error (Result.Left): a large backlog is archived a page or more
+// per sweep, and alarming every sweep until it is gone would cry wolf; a budget that holds no
+// read at all is one (nothing would ever be archived).
 func (p *Publisher) ArchiveStale(ctx context.Context, scope Scope, kinds []policy.Kind, before time.Time) (Result, error) {
 	if len(kinds) == 0 {
 		return Result{}, nil
@@ -533,8 +541,17 @@ func (p *Publisher) ArchiveStale(ctx context.Context, scope Scope, kinds []polic
 		res.Failed = append(res.Failed, r.Failed...)
 		return err
 	})
+	var stop outOfReads
+	if errors.As(err, &stop) && res.Archived > 0 {
+		res.Left, err = true, nil
+	}
 	return res, err
 }
+
+// outOfReads is eachPage's stop when its budget cannot hold the next read at the reads' rate.
+type outOfReads struct{ error }
+
+func (e outOfReads) Unwrap() error { return e.error }
 
 // Gone is one resource a delete event names (CloudTrail's DeleteBucket, DeleteContainer or
 // DeleteResponseHeadersPolicy, MediaStore's REMOVE): by Name, or by ARN where the event names
@@ -685,7 +702,7 @@ func (p *Publisher) eachPage(ctx context.Context, scope Scope, filters *types.Aw
 	in := &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(MaxBatch)}
 	for {
 		if err := p.reads.Wait(ctx); err != nil {
-			return err
+			return outOfReads{err}
 		}
 		page, err := p.api.GetFindings(ctx, in)
 		if err != nil {
