@@ -213,7 +213,7 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, w Work) (re
 		// pattern), is stamped. Else the patterns' profiles are read one by one; a profile
 		// that cannot be read now is not stamped: its resources read it, and fail there if
 		// it is missing or invalid.
-		if listed := e.listsProfiles(ctx, m, k, w) && e.stampListedProfiles(ctx, m, k, s, &t, rep); !listed {
+		if listed := e.listsProfiles(ctx, m, k, w, rep) && e.stampListedProfiles(ctx, m, k, s, &t, rep); !listed {
 			for _, p := range e.knownProfiles(k, w) {
 				if v, err := e.resolve(ctx, m, p, 0, true); err == nil {
 					s[p], t = v.version, t.add(v)
@@ -232,11 +232,11 @@ func (e *Engine) Baselines(ctx context.Context, kinds []policy.Kind, w Work) (re
 // resource of the kind carries the profile tag (profileTagged): then nothing is read under
 // the profiles path. An event names one resource, whose one message reads its profile once
 // either way: no listing then.
-func (e *Engine) listsProfiles(ctx context.Context, m *meter, k *binding, w Work) bool {
+func (e *Engine) listsProfiles(ctx context.Context, m *meter, k *binding, w Work, rep *Report) bool {
 	if !w.Sweep() || w.Profile != nil || !e.mayListProfiles(k) {
 		return false
 	}
-	return len(e.rules.Patterns) > 0 || e.profileTagged(ctx, m, k)
+	return len(e.rules.Patterns) > 0 || e.profileTagged(ctx, m, k, rep)
 }
 
 // mayListProfiles reports whether a sweep's router may list the profile parameters of kind k:
@@ -259,13 +259,17 @@ func (e *Engine) mayListProfiles(k *binding) bool {
 // profileTagged reports whether a resource of k may carry the profile tag: the router asks
 // the store for one page of the resources tagged with the key (S3: GetResources filtered by
 // it, one call); none, and no page after it, means none. A failed call cannot tell: true, the
-// listing as without the question.
-func (e *Engine) profileTagged(ctx context.Context, m *meter, k *binding) bool {
+// listing as without the question, and a note in rep says why (a denied tag:GetResources would
+// otherwise cost a listing every sweep unseen).
+func (e *Engine) profileTagged(ctx context.Context, m *meter, k *binding, rep *Report) bool {
 	bt, ok := k.store.(bulkTagger)
 	if !ok {
 		return false
 	}
 	tagged, next, ok, err := bt.taggedPage(ctx, m, e.rules.TagKey, "", "")
+	if err != nil {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s: profiles listed, whether any resource carries the tag %s unknown: %v", k.store.Kind(), e.rules.TagKey, judge(err)))
+	}
 	return err != nil || !ok || len(tagged) > 0 || next != ""
 }
 

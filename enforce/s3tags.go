@@ -118,7 +118,11 @@ func (s s3Store) taggedPage(ctx context.Context, m *meter, key, value, token str
 	stackFn := m.apiOption(opGetResources)
 	page, err := s.tagging.GetResources(ctx, in, func(o *rgt.Options) { o.APIOptions = append(o.APIOptions, stackFn) })
 	if err != nil {
-		return nil, "", false, fmt.Errorf("get resources tagged %s=%s: %w", key, value, err)
+		what := key
+		if value != "" {
+			what += "=" + value
+		}
+		return nil, "", false, fmt.Errorf("get resources tagged %s: %w", what, err)
 	}
 	out := make(map[string]map[string]string, len(page.ResourceTagMappingList))
 	addBucketTags(out, page.ResourceTagMappingList)

@@ -298,4 +298,19 @@ func TestAQueueSweepWithoutProfilesReadsNothingUnderTheProfilesPath(t *testing.T
 	if n := f.emu.ResourceCalls("GetParameter", livePlayers); n != 1 {
 		t.Errorf("%d reads of %s by the container's worker, want 1 (its latest version)", n, livePlayers)
 	}
+
+	// The router's question denied (an SCP on tag:GetResources): it cannot tell, so it lists
+	// the profiles as without the question, and says why.
+	f.emu.Script("GetResources", "", 1, "AccessDeniedException")
+	f.emu.ResetCalls()
+	res = f.sweepOn(t, f.instance(t), "sweep-3")
+	if n := f.emu.ResourceCalls("GetParametersByPath", profile.DefaultPath+"s3"); n != 1 {
+		t.Errorf("after a denied GetResources the router listed the buckets' profiles %d times, want 1", n)
+	}
+	if !slices.ContainsFunc(res.Report.Notes, func(n string) bool {
+		return strings.Contains(n, "AccessDenied") && strings.Contains(n, profile.DefaultTagKey)
+	}) {
+		t.Errorf("notes %q: want one saying the tag question was denied", res.Report.Notes)
+	}
+	f.drainOn(t, workers...)
 }

@@ -625,7 +625,7 @@ func functionSettings() []Setting {
 				return err
 			}},
 		{Env: SecurityHubRate, Function: true, Default: "5",
-			Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); with the findings queue each of its %d publishers takes %g of it divided by %d and a sweep's router %g of it, whatever %s is; without it each invocation takes it divided by %s + 1", MaxSecurityHubRate, PublisherConcurrency, 1-ArchiveImportShare, PublisherConcurrency, ArchiveImportShare, MaxConcurrency, MaxConcurrency),
+			Doc: fmt.Sprintf("corsguard's BatchImportFindings calls per second, every instance together (above 0, at most %d, the account's quota, which other finding providers share); with the findings queue each of its %d publishers takes %g of it divided by %d and each router invocation that archives (a sweep's, a delete event's) %g of it, whatever %s is; without it each invocation takes it divided by %s + 1", MaxSecurityHubRate, PublisherConcurrency, 1-ArchiveImportShare, PublisherConcurrency, ArchiveImportShare, MaxConcurrency, MaxConcurrency),
 			set: func(c *Config, v string) (err error) {
 				c.SecurityHubRate, err = positive(v, float64(MaxSecurityHubRate))
 				return err

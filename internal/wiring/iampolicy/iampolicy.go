@@ -173,8 +173,9 @@ func grants(e enforce.Config, s Scope) []grant {
 		{"BaselineParameter", "enforce.Actions", is("ssm:GetParameter"), true, parameters(e, on, func(name string) string {
 			return arn("ssm", s.Region, s.Account, "parameter"+name)
 		}), nil},
-		// A sweep's router lists each kind's profiles (<ProfilesPath><kind>, one level),
-		// authorized on the path's own ARN: only paths under the profiles path.
+		// A sweep's router lists a kind's profiles (<ProfilesPath><kind>, one level) when a
+		// pattern names one or a resource may carry the profile tag, authorized on the path's
+		// own ARN: only paths under the profiles path.
 		{"ProfileParametersByPath", "enforce.Actions", is("ssm:GetParametersByPath"), true,
 			[]string{arn("ssm", s.Region, s.Account, "parameter"+e.ProfilesPath+"*")}, nil},
 		{"FindingsQueue", "findings.OutboxActions", prefix("sqs:"), s.SecurityHub && s.FindingsQueueARN != "", []string{s.FindingsQueueARN}, nil},
