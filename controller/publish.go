@@ -21,7 +21,10 @@ import (
 // findings: a finding with one is handed only when it changed (findings.Publisher.Unchanged),
 // keeping the previous CreatedAt, and marked checked, so that the publisher does not read it
 // back; one without one (an event's, an older message's) is handed for the publisher to
-// decide. It returns what it did, the messages sent and the error: a retryable one makes the
+// decide, unless the worker repaired its resource: a repair is a change of state whatever the
+// previous finding says (issue 29), so it is marked checked too and never waits for the
+// publishers' small read share (a storm of drifts would otherwise keep them reading for
+// minutes); its CreatedAt is the observation's, as an unread finding's. It returns what it did, the messages sent and the error: a retryable one makes the
 // worker give the decided messages back; a terminal one is reported and alarmed.
 func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided *enforce.Report, prevs map[string]*workqueue.Previous) (*findings.Result, int, error) {
 	if scope.Account == "" || scope.Region == "" {
@@ -36,7 +39,7 @@ func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided 
 			created[findings.ID(scope, e.Kind, e.Name)] = p.CreatedAt
 		}
 	}
-	fs, checked, unchanged := c.changed(scope, findings.Build(scope, decided, now, created), prevs, now)
+	fs, checked, unchanged := c.changed(scope, findings.Build(scope, decided, now, created), prevs, repairedIDs(scope, decided), now)
 	if len(fs) == 0 {
 		if unchanged > 0 {
 			return &findings.Result{Unchanged: unchanged}, 0, nil
@@ -59,9 +62,21 @@ func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided 
 	return &findings.Result{Error: err.Error()}, n, err
 }
 
-// changed returns the findings of fs to hand over: those without a previous finding stamped,
-// and those that changed from it (checked); it counts the unchanged ones it leaves out.
-func (c *Controller) changed(scope findings.Scope, fs []findings.Finding, prevs map[string]*workqueue.Previous, now time.Time) (
+// repairedIDs returns the Ids of the findings of the resources decided repaired.
+func repairedIDs(scope findings.Scope, decided *enforce.Report) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range decided.Entries {
+		if e.Outcome == enforce.Remediated {
+			out[findings.ID(scope, e.Kind, e.Name)] = true
+		}
+	}
+	return out
+}
+
+// changed returns the findings of fs to hand over: those without a previous finding stamped
+// (checked when repaired holds their Id: a repair is a change), and those that changed from it
+// (checked); it counts the unchanged ones it leaves out.
+func (c *Controller) changed(scope findings.Scope, fs []findings.Finding, prevs map[string]*workqueue.Previous, repaired map[string]bool, now time.Time) (
 	out []findings.Finding, checked map[string]bool, unchanged int) {
 	byID := map[string]*workqueue.Previous{}
 	for key, p := range prevs {
@@ -73,6 +88,9 @@ func (c *Controller) changed(scope findings.Scope, fs []findings.Finding, prevs 
 		p := byID[f.ID]
 		if p == nil {
 			out = append(out, f)
+			if repaired[f.ID] {
+				checked[f.ID] = true
+			}
 			continue
 		}
 		prior := findings.Prior{State: p.State, UpdatedAt: p.UpdatedAt, CreatedAt: p.CreatedAt, Archived: p.Archived}
