@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/corsguard/corsguard/clock"
 	"github.com/corsguard/corsguard/controller"
 	"github.com/corsguard/corsguard/emulator"
 	"github.com/corsguard/corsguard/enforce"
@@ -226,17 +227,8 @@ func TestARouterRightAfterAChangeWaitsUntilTheVersionHasSettled(t *testing.T) {
 // function's.
 type ahead time.Duration
 
-func (a ahead) Now() time.Time { return time.Now().Add(time.Duration(a)) }
-func (ahead) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (a ahead) Now() time.Time                                 { return time.Now().Add(time.Duration(a)) }
+func (ahead) Sleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d) }
 
 // A LastModifiedDate an hour ahead of the router's clock (a clock gone wrong) does not make
 // the router wait an hour: the version existed when the router read it, so StampSettle after
