@@ -254,7 +254,7 @@ func TestTheWorkerHandsOverOnlyWhatChangedFromTheStamp(t *testing.T) {
 		"s3/repaired": {State: state("same"), UpdatedAt: recent, CreatedAt: created},
 		"s3/drifted":  {State: state("same"), UpdatedAt: recent, CreatedAt: created},
 	}
-	fs, checked, unchanged := f.c.changed(hubScope, built, prevs, repairedIDs(hubScope, rep), now)
+	fs, checked, unchanged := f.c.changed(hubScope, rep, built, prevs, now)
 	var handed []string
 	for _, x := range fs {
 		name := x.ProductFields["corsguard/Name"]

@@ -39,7 +39,7 @@ func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided 
 			created[findings.ID(scope, e.Kind, e.Name)] = p.CreatedAt
 		}
 	}
-	fs, checked, unchanged := c.changed(scope, findings.Build(scope, decided, now, created), prevs, repairedIDs(scope, decided), now)
+	fs, checked, unchanged := c.changed(scope, decided, findings.Build(scope, decided, now, created), prevs, now)
 	if len(fs) == 0 {
 		if unchanged > 0 {
 			return &findings.Result{Unchanged: unchanged}, 0, nil
@@ -73,11 +73,12 @@ func repairedIDs(scope findings.Scope, decided *enforce.Report) map[string]bool 
 	return out
 }
 
-// changed returns the findings of fs to hand over: those without a previous finding stamped
-// (checked when repaired holds their Id: a repair is a change), and those that changed from it
-// (checked); it counts the unchanged ones it leaves out.
-func (c *Controller) changed(scope findings.Scope, fs []findings.Finding, prevs map[string]*workqueue.Previous, repaired map[string]bool, now time.Time) (
+// changed returns the findings of fs (built from decided) to hand over: those without a
+// previous finding stamped (checked when decided repaired their resource: a repair is a
+// change), and those that changed from it (checked); it counts the unchanged ones it leaves out.
+func (c *Controller) changed(scope findings.Scope, decided *enforce.Report, fs []findings.Finding, prevs map[string]*workqueue.Previous, now time.Time) (
 	out []findings.Finding, checked map[string]bool, unchanged int) {
+	repaired := repairedIDs(scope, decided)
 	byID := map[string]*workqueue.Previous{}
 	for key, p := range prevs {
 		kind, name, _ := strings.Cut(key, "/")

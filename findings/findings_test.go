@@ -428,6 +428,30 @@ func TestArchiveStaleArchivesPageByPageWithinItsBudget(t *testing.T) {
 	}
 }
 
+// The same progress when the archive imports' share is the tighter one (a low
+// CORSGUARD_SECURITY_HUB_RATE): the budget ends waiting for an import's token after the first
+// page; that is no failure either.
+func TestArchiveStaleOutOfImportTokensIsProgressNotFailure(t *testing.T) {
+	h := newHub(t)
+	now := t0
+	ctx := context.Background()
+	var entries []enforce.Entry
+	for i := range 150 {
+		entries = append(entries, entry(fmt.Sprintf("gone-%03d", i), enforce.Compliant))
+	}
+	if _, err := h.publisher(&now).Publish(ctx, scope, report(entries...), nil); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(3 * time.Hour)
+	p := findings.NewPublisher(h.sh, findings.WithReadRate(1000), findings.WithArchiveImportRate(0.001), findings.WithClock(at{&now}))
+	budget, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	res, err := p.ArchiveStale(budget, scope, []policy.Kind{policy.MediaStore}, now.Add(-2*time.Hour))
+	if err != nil || !res.Left || res.Archived != 100 {
+		t.Errorf("archived %d, left %v, error %v; want 100 archived, left, no error", res.Archived, res.Left, err)
+	}
+}
+
 // A function URL's finding is an AwsLambdaFunction with the function's ARN (qualified by the
 // alias for an alias's URL); an HTTP API's an AwsApiGatewayV2Api with the API's ARN, by ApiId.
 func TestBuildNamesFunctionURLsAndHTTPAPIsByTheirARNs(t *testing.T) {

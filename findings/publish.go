@@ -286,9 +286,10 @@ func (p *Publisher) Publish(ctx context.Context, scope Scope, rep *enforce.Repor
 // that time: the API reference keeps only Note, UserDefinedFields, VerificationState and
 // Workflow of a finding against a provider's update, not CreatedAt (the emulator replaces it
 // too). That is accepted, not fixed: CreatedAt is required and no other value is known
-// without the read; it happens only beyond the read share (a storm of events, or a large sweep
-// whose listing does not read the previous findings: every kind but S3, a profile's change); the
-// finding's Id, state, workflow and notes are kept. The error is terminal as Publish's is,
+// without the read; it happens beyond the read share (a storm of events, or a large sweep whose
+// listing does not read the previous findings: every kind but S3, a profile's change), and to
+// every finding of a repair its worker checked without a previous finding (an event's: a repair
+// is a new issue, observed then); the finding's Id, state, workflow and notes are kept. The error is terminal as Publish's is,
 // retryable otherwise.
 func (p *Publisher) PublishFindings(ctx context.Context, scope Scope, fs []Finding, checked []bool) (Result, error) {
 	latest := map[string]Finding{}
@@ -523,7 +524,7 @@ func (p *Publisher) byID(ctx context.Context, scope Scope, ids []string) ([]type
 // budget, so what a call read is archived even when its budget ends before the last page, and
 // the next sweep starts where this one stopped (an archived finding no longer matches the
 // filter). The result counts what was archived, error or not. A budget that ends after at least
-// one page was archived is no error (Result.Left): a large backlog is archived a page or more
+// one page was archived, waiting for a read's token or an import's, is no error (Result.Left): a large backlog is archived a page or more
 // per sweep, and alarming every sweep until it is gone would cry wolf; a budget that holds no
 // read at all is one (nothing would ever be archived).
 func (p *Publisher) ArchiveStale(ctx context.Context, scope Scope, kinds []policy.Kind, before time.Time) (Result, error) {
@@ -541,17 +542,18 @@ func (p *Publisher) ArchiveStale(ctx context.Context, scope Scope, kinds []polic
 		res.Failed = append(res.Failed, r.Failed...)
 		return err
 	})
-	var stop outOfReads
+	var stop outOfBudget
 	if errors.As(err, &stop) && res.Archived > 0 {
 		res.Left, err = true, nil
 	}
 	return res, err
 }
 
-// outOfReads is eachPage's stop when its budget cannot hold the next read at the reads' rate.
-type outOfReads struct{ error }
+// outOfBudget is the stop of a read (eachPage) or an import (importAt) whose budget cannot
+// hold its next call at its token bucket's rate.
+type outOfBudget struct{ error }
 
-func (e outOfReads) Unwrap() error { return e.error }
+func (e outOfBudget) Unwrap() error { return e.error }
 
 // Gone is one resource a delete event names (CloudTrail's DeleteBucket, DeleteContainer or
 // DeleteResponseHeadersPolicy, MediaStore's REMOVE): by Name, or by ARN where the event names
@@ -633,6 +635,11 @@ func (p *Publisher) importArchiving(ctx context.Context, lim *rate.Limiter, batc
 			res.Archived++
 		}
 	}
+	if err != nil {
+		// Stopped part-way: what was not sent was not archived. The archives' batches (every
+		// one of them archiving) count exactly; a mixed batch at most what was imported.
+		res.Archived = min(res.Archived, imported)
+	}
 	return res, err
 }
 
@@ -702,7 +709,7 @@ func (p *Publisher) eachPage(ctx context.Context, scope Scope, filters *types.Aw
 	in := &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(MaxBatch)}
 	for {
 		if err := p.reads.Wait(ctx); err != nil {
-			return outOfReads{err}
+			return outOfBudget{err}
 		}
 		page, err := p.api.GetFindings(ctx, in)
 		if err != nil {
@@ -732,7 +739,7 @@ func (p *Publisher) importAt(ctx context.Context, lim *rate.Limiter, fs []types.
 		var again []types.AwsSecurityFinding
 		for batch := range slices.Chunk(pending, MaxBatch) {
 			if err := lim.Wait(ctx); err != nil {
-				return imported, failed, err
+				return imported, failed, outOfBudget{err}
 			}
 			out, err := p.api.BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: batch})
 			if err != nil {
