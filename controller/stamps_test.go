@@ -99,6 +99,17 @@ func (w *world) change(t *testing.T, p policy.Policy) {
 
 // received takes every message off the queue, in the order SQS hands them out (a group's in
 // its enqueue order).
+// work hands worker a batch of the one message m, delivered once as id, from the work queue.
+func (w *world) work(t *testing.T, worker *controller.Controller, m workqueue.Message, id string) ([]string, *controller.Result) {
+	t.Helper()
+	home, err := controller.QueueHome(w.queueURL, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return worker.Work(context.Background(), home, controller.Batch{Deliveries: []controller.Delivery{{
+		ID: id, Receipt: "r-" + id, Group: m.GroupID(), Source: w.emu.QueueARN(workQueue), Receives: 1, Body: m.Body()}}})
+}
+
 func (w *world) received(t *testing.T) []workqueue.Message {
 	t.Helper()
 	var out []workqueue.Message
@@ -349,12 +360,7 @@ func TestAWorkerCarryingAListingOnStampsTheLatestVersion(t *testing.T) {
 		time.Sleep(time.Minute)
 		listing := workqueue.List(policy.S3, "", enforce.ModeEnforce, "sweep", "sweep-1")
 		listing.Baselines = enforce.Stamps{baselineParam: 1}
-		home, err := controller.QueueHome(w.queueURL, "us-east-1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		failures, res := worker.Work(context.Background(), home, controller.Batch{Deliveries: []controller.Delivery{{
-			ID: "m-1", Receipt: "r-1", Group: listing.GroupID(), Source: w.emu.QueueARN(workQueue), Receives: 1, Body: listing.Body()}}})
+		failures, res := w.work(t, worker, listing, "m-1")
 		if len(failures) != 0 {
 			t.Fatalf("failures %v, report %+v", failures, res.Report)
 		}
@@ -383,13 +389,8 @@ func TestAVersionReadByItsSelectorIsNotAFreshStamp(t *testing.T) {
 		worker := w.instance(t, 10)
 		w.change(t, v2)
 		time.Sleep(time.Minute)
-		home, err := controller.QueueHome(w.queueURL, "us-east-1")
-		if err != nil {
-			t.Fatal(err)
-		}
 		deliver := func(m workqueue.Message, id string) *controller.Result {
-			failures, res := worker.Work(context.Background(), home, controller.Batch{Deliveries: []controller.Delivery{{
-				ID: id, Receipt: "r-" + id, Group: m.GroupID(), Source: w.emu.QueueARN(workQueue), Receives: 1, Body: m.Body()}}})
+			failures, res := w.work(t, worker, m, id)
 			if len(failures) != 0 {
 				t.Fatalf("failures %v, report %+v", failures, res.Report)
 			}
@@ -434,12 +435,7 @@ func TestAListingCarriedOnWithoutAReadGoesOnUnstamped(t *testing.T) {
 				w.emu.Script("GetParameter", baselineParam, 10, "ThrottlingException")
 				listing := workqueue.List(policy.S3, "", enforce.ModeEnforce, "sweep", "sweep-1")
 				listing.Baselines = tc.stamps
-				home, err := controller.QueueHome(w.queueURL, "us-east-1")
-				if err != nil {
-					t.Fatal(err)
-				}
-				failures, res := worker.Work(context.Background(), home, controller.Batch{Deliveries: []controller.Delivery{{
-					ID: "m-1", Receipt: "r-1", Group: listing.GroupID(), Source: w.emu.QueueARN(workQueue), Receives: 1, Body: listing.Body()}}})
+				failures, res := w.work(t, worker, listing, "m-1")
 				w.emu.ClearFaults()
 				if len(failures) != tc.failures || res.Queue.Enqueued != tc.enqueued {
 					t.Fatalf("failures %v, enqueued %d; want %d, %d", failures, res.Queue.Enqueued, tc.failures, tc.enqueued)

@@ -62,12 +62,7 @@ func TestAuditAndApplyHoldEachBucketToItsProfile(t *testing.T) {
 	if apply.code != exitError {
 		t.Errorf("apply: exit %d, want %d (a bucket names a missing profile)\n%s", apply.code, exitError, apply.stderr)
 	}
-	for name, holds := range map[string]policy.Policy{"player-assets": policy.Default(), "media-inbox": uploadsBaseline,
-		"upload-eu": uploadsBaseline, "partner-feed": partnersBaseline, "archive-old": drifted} {
-		if got := a.bucketCors(t, name); !policy.Equal(got, holds) {
-			t.Errorf("%s holds %s after apply; want %s", name, got.JSON(), holds.JSON())
-		}
-	}
+	a.holdTheirProfiles(t, "apply")
 
 	table := corsguard(t, "", append([]string{"audit", "--endpoint-url", a.url, "-f", "table"}, profileFlags...)...)
 	for _, want := range []string{"PROFILE", "profile   s3 uploads: /corsguard/profiles/s3/uploads version 1", "archive"} {
@@ -141,10 +136,17 @@ func TestABaselineFileReplacesOnlyTheDefaultBaseline(t *testing.T) {
 	if res.code != exitError {
 		t.Errorf("apply --baseline-file: exit %d, want %d (a bucket names a missing profile)\n%s", res.code, exitError, res.stderr)
 	}
+	a.holdTheirProfiles(t, "apply --baseline-file")
+}
+
+// holdTheirProfiles checks that newProfilesAccount's buckets hold their profiles' baselines
+// after what (archive-old, whose profile is missing, untouched).
+func (a *account) holdTheirProfiles(t *testing.T, what string) {
+	t.Helper()
 	for name, holds := range map[string]policy.Policy{"player-assets": policy.Default(), "media-inbox": uploadsBaseline,
 		"upload-eu": uploadsBaseline, "partner-feed": partnersBaseline, "archive-old": drifted} {
 		if got := a.bucketCors(t, name); !policy.Equal(got, holds) {
-			t.Errorf("%s holds %s after apply --baseline-file; want %s", name, got.JSON(), holds.JSON())
+			t.Errorf("%s holds %s after %s; want %s", name, got.JSON(), what, holds.JSON())
 		}
 	}
 }
