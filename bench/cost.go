@@ -148,18 +148,9 @@ func callItems() map[string]string {
 	}
 }
 
-// CallsUsage is the usage of counted calls (the emulator's count per operation), scaled by
-// times. An operation the model cannot price is an error.
-func CallsUsage(calls map[string]int, times float64) (Usage, error) {
-	fs := map[string]float64{}
-	for op, n := range calls {
-		fs[op] = float64(n)
-	}
-	return callsUsage(fs, nil, times)
-}
-
-// callsUsage is CallsUsage of fractional counts, with standard the SQS calls about a standard
-// queue (priced as standard requests).
+// callsUsage is the usage of counted calls (per operation, fractional once scaled), scaled by
+// times, with standard the SQS calls about a standard queue (priced as standard requests). An
+// operation the model cannot price is an error.
 func callsUsage(calls, standard map[string]float64, times float64) (Usage, error) {
 	items := callItems()
 	u := Usage{}

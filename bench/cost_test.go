@@ -20,19 +20,19 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(1, math.Abs(b)) 
 func TestCountedCallsArePricedPerService(t *testing.T) {
 	cases := []struct {
 		name  string
-		calls map[string]int
+		calls map[string]float64
 		want  Bill
 	}{
-		{"a thousand bucket reads are one GET thousand", map[string]int{"GetBucketCors": 1000}, Bill{ServiceS3: 0.0004}},
-		{"writes and listings are PUT/LIST", map[string]int{"PutBucketCors": 500, "ListBuckets": 500}, Bill{ServiceS3: 0.005}},
-		{"tag reads are GETs", map[string]int{"GetBucketTagging": 2000}, Bill{ServiceS3: 0.0008}},
-		{"every queue call is a FIFO request", map[string]int{"SendMessageBatch": 400_000, "ReceiveMessage": 300_000, "DeleteMessageBatch": 300_000}, Bill{ServiceSQS: 0.50}},
-		{"baseline reads at standard throughput are free", map[string]int{"GetParameter": 1_000_000}, Bill{}},
-		{"Security Hub API calls are free (ingestion is billed per finding)", map[string]int{"GetFindings": 1000, "BatchImportFindings": 1000}, Bill{}},
+		{"a thousand bucket reads are one GET thousand", map[string]float64{"GetBucketCors": 1000}, Bill{ServiceS3: 0.0004}},
+		{"writes and listings are PUT/LIST", map[string]float64{"PutBucketCors": 500, "ListBuckets": 500}, Bill{ServiceS3: 0.005}},
+		{"tag reads are GETs", map[string]float64{"GetBucketTagging": 2000}, Bill{ServiceS3: 0.0008}},
+		{"every queue call is a FIFO request", map[string]float64{"SendMessageBatch": 400_000, "ReceiveMessage": 300_000, "DeleteMessageBatch": 300_000}, Bill{ServiceSQS: 0.50}},
+		{"baseline reads at standard throughput are free", map[string]float64{"GetParameter": 1_000_000}, Bill{}},
+		{"Security Hub API calls are free (ingestion is billed per finding)", map[string]float64{"GetFindings": 1000, "BatchImportFindings": 1000}, Bill{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			u, err := CallsUsage(tc.calls, 1)
+			u, err := callsUsage(tc.calls, nil, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +47,7 @@ func TestCountedCallsArePricedPerService(t *testing.T) {
 			}
 		})
 	}
-	if _, err := CallsUsage(map[string]int{"DescribeContainer": 1}, 1); err == nil || !strings.Contains(err.Error(), "DescribeContainer") {
+	if _, err := callsUsage(map[string]float64{"DescribeContainer": 1}, nil, 1); err == nil || !strings.Contains(err.Error(), "DescribeContainer") {
 		t.Errorf("an operation without a price: %v, want an error naming it", err)
 	}
 	if _, err := Priced(Usage{"DynamoDB writes": 1}); err == nil {

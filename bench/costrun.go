@@ -91,8 +91,8 @@ func RunCostSweeps(ctx context.Context, spec CostRunSpec) (CostRun, error) {
 	if run.Unchanged, err = sweep(2, 0); err != nil {
 		return CostRun{}, err
 	}
-	drifted, err := a.drift(ctx, fleet.Compliant, int(math.Round(spec.Drift*float64(spec.N))))
-	if err != nil {
+	drifted := int(math.Round(spec.Drift * float64(spec.N)))
+	if err := a.drift(ctx, fleet.Compliant, drifted); err != nil {
 		return CostRun{}, err
 	}
 	if run.Drifted, err = sweep(3, drifted); err != nil {
@@ -108,18 +108,18 @@ func RunCostSweeps(ctx context.Context, spec CostRunSpec) (CostRun, error) {
 }
 
 // drift writes another CORS configuration on n of the buckets, spread evenly, through the S3
-// API as a user would (before the sweep's calls are counted), and returns n.
-func (a *Account) drift(ctx context.Context, buckets []string, n int) (int, error) {
+// API as a user would (before the sweep's calls are counted).
+func (a *Account) drift(ctx context.Context, buckets []string, n int) error {
 	c := a.S3Client()
 	step := len(buckets) / max(n, 1)
 	for i := range n {
 		name := buckets[i*step]
 		if _, err := c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(name),
 			CORSConfiguration: &s3types.CORSConfiguration{CORSRules: corsconv.ToS3(other())}}); err != nil {
-			return 0, fmt.Errorf("drift %s: %w", name, err)
+			return fmt.Errorf("drift %s: %w", name, err)
 		}
 	}
-	return n, nil
+	return nil
 }
 
 // CountCost counts the runs a month is priced from (Counted): spec with Security Hub on, then

@@ -433,13 +433,6 @@ type drained struct {
 	emptyReceives, findingsEmptyReceives int
 }
 
-// FindingsBatch and FindingsWindow are the findings queue's event source mapping's BatchSize
-// and MaximumBatchingWindow, as template.yaml's FindingsQueueMapping sets them.
-const (
-	FindingsBatch  = 100
-	FindingsWindow = 5 * time.Second
-)
-
 // invokeFunc invokes a router instance with one EventBridge event, as Lambda does: a free
 // instance if there is one, a new one (a cold start) if all are busy.
 type invokeFunc func(ctx context.Context, event []byte) (*handler.Result, error)
@@ -675,7 +668,7 @@ func (d *drain) publishers(ctx context.Context, a *Account, env map[string]strin
 	}
 	fm := &esm.Mapping{
 		Client: sqs.NewFromConfig(a.config()), QueueURL: env[config.FindingsQueueURL], QueueARN: a.QueueARN(findingsQueue),
-		BatchSize: FindingsBatch, MaximumBatchingWindow: FindingsWindow, MaximumConcurrency: config.PublisherConcurrency,
+		BatchSize: config.FindingsBatch, MaximumBatchingWindow: config.FindingsWindow, MaximumConcurrency: config.PublisherConcurrency,
 		ReportBatchItemFailures: true,
 		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			p := <-pubs

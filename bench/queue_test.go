@@ -153,7 +153,7 @@ func TestTheFindingsMappingIsTheTemplates(t *testing.T) {
 	}
 	props := at(&doc, "Resources", "FindingsQueueMapping", "Properties")
 	got := fmt.Sprint(at(props, "BatchSize").Value, " ", at(props, "MaximumBatchingWindowInSeconds").Value, " ", at(props, "ScalingConfig", "MaximumConcurrency").Value)
-	want := fmt.Sprint(FindingsBatch, " ", int(FindingsWindow/time.Second), " ", config.PublisherConcurrency)
+	want := fmt.Sprint(config.FindingsBatch, " ", int(config.FindingsWindow/time.Second), " ", config.PublisherConcurrency)
 	if got != want {
 		t.Errorf("template's FindingsQueueMapping: BatchSize, window, concurrency %q; the bench plays %q", got, want)
 	}

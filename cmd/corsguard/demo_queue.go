@@ -40,10 +40,6 @@ const (
 	demoQueue         = "corsguard-work.fifo"
 	demoFindingsQueue = "corsguard-findings"
 	demoNewContainer  = "live-events"
-	// demoFindingsBatch and demoFindingsWindow are the findings queue's mapping's BatchSize
-	// and MaximumBatchingWindowInSeconds in template.yaml (FindingsQueueMapping).
-	demoFindingsBatch  = 100
-	demoFindingsWindow = 5 * time.Second
 )
 
 // demoQueueResult is what the queue part did, for the test.
@@ -117,8 +113,8 @@ func (d *demo) invocation(ctx context.Context, requestID string) context.Context
 // and the findings queue is empty.
 func (d *demo) findingsMapping(client *sqs.Client, url string, pubs chan *handler.Handler, workDone <-chan struct{}) *esm.Mapping {
 	return &esm.Mapping{
-		Client: client, QueueURL: url, QueueARN: d.emu.QueueARN(demoFindingsQueue), BatchSize: demoFindingsBatch,
-		MaximumBatchingWindow: demoFindingsWindow, MaximumConcurrency: config.PublisherConcurrency, ReportBatchItemFailures: true,
+		Client: client, QueueURL: url, QueueARN: d.emu.QueueARN(demoFindingsQueue), BatchSize: config.FindingsBatch,
+		MaximumBatchingWindow: config.FindingsWindow, MaximumConcurrency: config.PublisherConcurrency, ReportBatchItemFailures: true,
 		Function: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			p := <-pubs
 			defer func() { pubs <- p }()
@@ -167,7 +163,7 @@ func (d *demo) runQueue(ctx context.Context, awsCfg aws.Config, env map[string]s
 	fmt.Fprintf(out, "CORSGUARD_QUEUE_URL=%s, MaximumConcurrency %d: each worker keeps to %g requests/s per API.\n",
 		url, cfg.MaxConcurrency, cfg.Invocation().Rate)
 	fmt.Fprintf(out, "CORSGUARD_FINDINGS_QUEUE_URL=%s: the workers hand the findings that changed to this standard\n", env[config.FindingsQueueURL])
-	fmt.Fprintf(out, "queue; its mapping hands them to the publisher up to %d at a time (batching window %s).\n", demoFindingsBatch, demoFindingsWindow)
+	fmt.Fprintf(out, "queue; its mapping hands them to the publisher up to %d at a time (batching window %s).\n", config.FindingsBatch, config.FindingsWindow)
 	d.clock.lag.Store(0) // a minute later
 	fmt.Fprintln(out, "A minute later: since the last sweep, someone opened live-sports to any origin and created the container "+demoNewContainer+",")
 	fmt.Fprintln(out, "and neither event arrived. The next scheduled sweep finds both.")

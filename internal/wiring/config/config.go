@@ -142,6 +142,14 @@ type Config struct {
 // account-wide quotas does not depend on the workers' MaximumConcurrency.
 const PublisherConcurrency = 2
 
+// FindingsBatch and FindingsWindow are the findings queue's event source mapping's BatchSize
+// and MaximumBatchingWindow, as template.yaml's FindingsQueueMapping sets them (the bench's
+// TestTheFindingsMappingIsTheTemplates holds them to it): the demo and the bench play it so.
+const (
+	FindingsBatch  = 100
+	FindingsWindow = 5 * time.Second
+)
+
 // StaleSweeps is how many sweep intervals a finding may go without an update before a sweep
 // archives it: its resource is gone, or no longer selected.
 const StaleSweeps = 2
