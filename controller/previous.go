@@ -89,8 +89,7 @@ func (c *Controller) mergePrevious(ctx context.Context, scope findings.Scope, ki
 			if prev := cmpLast(cur.After, have); prev != "" && p.Name <= prev {
 				return nil, out, fmt.Errorf("finding of %q after %q: %w", p.Name, prev, errOutOfOrder)
 			}
-			have = append(have, workqueue.Ahead{Name: p.Name, Previous: workqueue.Previous{State: p.State,
-				UpdatedAt: p.UpdatedAt, CreatedAt: p.CreatedAt, Archived: p.Archived}})
+			have = append(have, workqueue.Ahead{Name: p.Name, Previous: workqueue.Previous(p.Prior)})
 		}
 		out.Token, out.Done = next, next == ""
 	}

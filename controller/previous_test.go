@@ -247,12 +247,12 @@ func TestTheWorkerHandsOverOnlyWhatChangedFromTheStamp(t *testing.T) {
 	recent, old := findings.Timestamp(now.Add(-time.Minute)), findings.Timestamp(now.Add(-2*time.Hour)) // refresh: 1 hour
 	created := "2026-01-01T00:00:00.000Z"
 	prevs := map[string]*workqueue.Previous{
-		"s3/same":     {State: state("same"), UpdatedAt: recent, CreatedAt: created},
-		"s3/stale":    {State: state("stale"), UpdatedAt: old, CreatedAt: created},
-		"s3/archived": {State: state("archived"), UpdatedAt: recent, CreatedAt: created, Archived: true},
-		"s3/new":      {},
-		"s3/repaired": {State: state("same"), UpdatedAt: recent, CreatedAt: created},
-		"s3/drifted":  {State: state("same"), UpdatedAt: recent, CreatedAt: created},
+		findings.ID(hubScope, policy.S3, "same"):     {State: state("same"), UpdatedAt: recent, CreatedAt: created},
+		findings.ID(hubScope, policy.S3, "stale"):    {State: state("stale"), UpdatedAt: old, CreatedAt: created},
+		findings.ID(hubScope, policy.S3, "archived"): {State: state("archived"), UpdatedAt: recent, CreatedAt: created, Archived: true},
+		findings.ID(hubScope, policy.S3, "new"):      {},
+		findings.ID(hubScope, policy.S3, "repaired"): {State: state("same"), UpdatedAt: recent, CreatedAt: created},
+		findings.ID(hubScope, policy.S3, "drifted"):  {State: state("same"), UpdatedAt: recent, CreatedAt: created},
 	}
 	fs, checked, unchanged := f.c.changed(hubScope, rep, built, prevs, now)
 	var handed []string

@@ -11,7 +11,6 @@ import (
 
 	"github.com/corsguard/corsguard/enforce"
 	"github.com/corsguard/corsguard/findings"
-	"github.com/corsguard/corsguard/policy"
 	"github.com/corsguard/corsguard/workqueue"
 )
 
@@ -34,9 +33,9 @@ func (c *Controller) handOff(ctx context.Context, scope findings.Scope, decided 
 	}
 	now := c.cfg.Clock.Now()
 	created := map[string]string{}
-	for _, e := range decided.Entries {
-		if p := prevs[string(e.Kind)+"/"+e.Name]; p != nil && p.CreatedAt != "" {
-			created[findings.ID(scope, e.Kind, e.Name)] = p.CreatedAt
+	for id, p := range prevs {
+		if p.CreatedAt != "" {
+			created[id] = p.CreatedAt
 		}
 	}
 	fs, checked, unchanged := c.changed(scope, decided, findings.Build(scope, decided, now, created), prevs, now)
@@ -79,14 +78,9 @@ func repairedIDs(scope findings.Scope, decided *enforce.Report) map[string]bool 
 func (c *Controller) changed(scope findings.Scope, decided *enforce.Report, fs []findings.Finding, prevs map[string]*workqueue.Previous, now time.Time) (
 	out []findings.Finding, checked map[string]bool, unchanged int) {
 	repaired := repairedIDs(scope, decided)
-	byID := map[string]*workqueue.Previous{}
-	for key, p := range prevs {
-		kind, name, _ := strings.Cut(key, "/")
-		byID[findings.ID(scope, policy.Kind(kind), name)] = p
-	}
 	checked = map[string]bool{}
 	for _, f := range fs {
-		p := byID[f.ID]
+		p := prevs[f.ID]
 		if p == nil {
 			out = append(out, f)
 			if repaired[f.ID] {
@@ -94,8 +88,7 @@ func (c *Controller) changed(scope findings.Scope, decided *enforce.Report, fs [
 			}
 			continue
 		}
-		prior := findings.Prior{State: p.State, UpdatedAt: p.UpdatedAt, CreatedAt: p.CreatedAt, Archived: p.Archived}
-		if !p.None() && c.cfg.Findings.Unchanged(f, prior, now) {
+		if !p.None() && c.cfg.Findings.Unchanged(f, findings.Prior(*p), now) {
 			unchanged++
 			continue
 		}

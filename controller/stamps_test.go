@@ -97,8 +97,6 @@ func (w *world) change(t *testing.T, p policy.Policy) {
 	}
 }
 
-// received takes every message off the queue, in the order SQS hands them out (a group's in
-// its enqueue order).
 // work hands worker a batch of the one message m, delivered once as id, from the work queue.
 func (w *world) work(t *testing.T, worker *controller.Controller, m workqueue.Message, id string) ([]string, *controller.Result) {
 	t.Helper()
@@ -110,6 +108,8 @@ func (w *world) work(t *testing.T, worker *controller.Controller, m workqueue.Me
 		ID: id, Receipt: "r-" + id, Group: m.GroupID(), Source: w.emu.QueueARN(workQueue), Receives: 1, Body: m.Body()}}})
 }
 
+// received takes every message off the queue, in the order SQS hands them out (a group's in
+// its enqueue order).
 func (w *world) received(t *testing.T) []workqueue.Message {
 	t.Helper()
 	var out []workqueue.Message

@@ -266,7 +266,7 @@ func (c *Controller) Work(ctx context.Context, home Home, batch Batch) (failures
 		prevs := map[string]*workqueue.Previous{}
 		for _, it := range all {
 			if it.msg.Op == workqueue.OpReconcile && it.msg.Prev != nil {
-				prevs[string(it.msg.Kind)+"/"+it.msg.Name] = it.msg.Prev
+				prevs[findings.ID(batch.Scope, it.msg.Kind, it.msg.Name)] = it.msg.Prev
 			}
 		}
 		res.SecurityHub, q.FindingsMessages, err = c.handOff(b.settle, batch.Scope, &decided, prevs)

@@ -519,7 +519,7 @@ func (p *Publisher) byID(ctx context.Context, scope Scope, ids []string) ([]type
 // moves on), so a finding that stayed behind for several sweeps is a resource gone or no longer
 // selected. It is level-triggered: it does not depend on one invocation seeing the whole
 // listing, which the work queue spreads over many. It reads them with GetFindings and an
-// UpdatedAt filter (3 calls per second, burst 6: at the reads' rate), and archives each page
+// UpdatedAt filter, at the reads' rate (WithReadRate; the Lambda's FindingsReadRate), and archives each page
 // before it reads the next: the router gives it a small share of GetFindings in its settle
 // budget, so what a call read is archived even when its budget ends before the last page, and
 // the next sweep starts where this one stopped (an archived finding no longer matches the
@@ -725,14 +725,9 @@ func (p *Publisher) eachPage(ctx context.Context, scope Scope, filters *types.Aw
 	}
 }
 
-// Import sends findings in batches of at most MaxBatch, each call waiting for a token of the
-// import rate. Findings refused for a reason a retry can fix (an internal error, throttling)
+// importAt sends findings in batches of at most MaxBatch, each call waiting for a token of
+// lim (the import rate, or the archives'). Findings refused for a reason a retry can fix (an internal error, throttling)
 // are sent again up to three times with full-jitter backoff; the others are returned.
-func (p *Publisher) Import(ctx context.Context, fs []types.AwsSecurityFinding) (imported int, failed []Failure, err error) {
-	return p.importAt(ctx, p.imports, fs)
-}
-
-// importAt is Import with the token bucket lim.
 func (p *Publisher) importAt(ctx context.Context, lim *rate.Limiter, fs []types.AwsSecurityFinding) (imported int, failed []Failure, err error) {
 	pending := fs
 	for attempt := 0; len(pending) > 0; attempt++ {

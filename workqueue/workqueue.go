@@ -256,8 +256,8 @@ func decode(body string) (Message, error) {
 // token is longer stops reading the previous findings.
 const MaxFindingsToken = 16 << 10
 
-// maxAhead bounds the findings a listing carries ahead: fewer than a GetFindings page (100)
-// past the last name listed.
+// maxAhead bounds the findings a listing carries ahead: at most a GetFindings page (100) past
+// the last name listed.
 const maxAhead = 100
 
 // maxStateDigest bounds a state digest: findings.State writes 24 hexadecimal digits.
@@ -284,7 +284,7 @@ func timestamp(s string) bool {
 	return err == nil && len(s) <= 64
 }
 
-// check refuses a cursor that no listing of ours writes: a token past maxToken, a token beside
+// check refuses a cursor that no listing of ours writes: a token past MaxFindingsToken, a token beside
 // Done, a name not valid for kind, findings ahead out of name order or not after After.
 func (c FindingsCursor) check(kind policy.Kind) error {
 	switch {
