@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -38,18 +37,17 @@ const (
 
 // parametersByPath lists one page of the parameters one level under path (decrypted), taking
 // a token of the SSM share at once or answering errNoBudget, as the router's reads do.
-func (e *Engine) parametersByPath(ctx context.Context, m *meter, lister ssmPathLister, path, token string) (*ssm.GetParametersByPathOutput, error) {
-	if !m.limits.get(opGetParametersByPath).Allow() {
-		return nil, errNoBudget
+func parametersByPath(ctx context.Context, m *meter, lister ssmPathLister, path, token string) (*ssm.GetParametersByPathOutput, error) {
+	ctx, err := m.prepay(ctx, opGetParametersByPath)
+	if err != nil {
+		return nil, err
 	}
-	paid := &atomic.Bool{}
-	paid.Store(true)
 	stackFn := m.apiOption(opGetParametersByPath)
 	in := &ssm.GetParametersByPathInput{Path: aws.String(path), Recursive: aws.Bool(false), WithDecryption: aws.Bool(true)}
 	if token != "" {
 		in.NextToken = aws.String(token)
 	}
-	out, err := lister.GetParametersByPath(context.WithValue(ctx, prepaid{}, paid), in,
+	out, err := lister.GetParametersByPath(ctx, in,
 		func(o *ssm.Options) { o.APIOptions = append(o.APIOptions, stackFn) })
 	if err != nil {
 		return nil, fmt.Errorf("get parameters by path %s: %w", path, err)

@@ -264,7 +264,7 @@ func (e *Engine) mayListProfiles(k *binding) bool {
 func (e *Engine) profileTagged(ctx context.Context, m *meter, k *binding, rep *Report) bool {
 	bt, ok := k.store.(bulkTagger)
 	if !ok {
-		return false
+		return true // cannot tell (mayListProfiles admits only a store that can): list
 	}
 	tagged, next, ok, err := bt.taggedPage(ctx, m, e.rules.TagKey, "", "")
 	if err != nil {
@@ -285,7 +285,7 @@ func (e *Engine) stampListedProfiles(ctx context.Context, m *meter, k *binding, 
 	path := e.rules.KindPath(kind)
 	for token, page := "", 0; ; page++ {
 		asked := e.cfg.Clock.Now()
-		out, err := e.parametersByPath(ctx, m, lister, path, token)
+		out, err := parametersByPath(ctx, m, lister, path, token)
 		if err != nil {
 			if !errors.Is(err, errNoBudget) {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("profiles of %s not stamped: %v", kind, judge(err)))

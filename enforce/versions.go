@@ -295,14 +295,23 @@ func (e *Engine) resolve(ctx context.Context, m *meter, name string, stamp int64
 // SSM share is there at once.
 func (e *Engine) readParameter(ctx context.Context, m *meter, ref string, budgeted bool) (*types.Parameter, error) {
 	if budgeted {
-		if !m.limits.get(opGetParameter).Allow() {
-			return nil, errNoBudget
+		var err error
+		if ctx, err = m.prepay(ctx, opGetParameter); err != nil {
+			return nil, err
 		}
-		paid := &atomic.Bool{}
-		paid.Store(true)
-		ctx = context.WithValue(ctx, prepaid{}, paid)
 	}
 	return e.getParameter(ctx, m, ref)
+}
+
+// prepay takes a token of op's share at once, or answers errNoBudget, and returns ctx marked
+// prepaid, so that the call's meter (apiOption) does not wait for another.
+func (m *meter) prepay(ctx context.Context, op string) (context.Context, error) {
+	if !m.limits.get(op).Allow() {
+		return ctx, errNoBudget
+	}
+	paid := &atomic.Bool{}
+	paid.Store(true)
+	return context.WithValue(ctx, prepaid{}, paid), nil
 }
 
 // versionNotFound reports whether err says the version a selector names does not exist.

@@ -292,7 +292,10 @@ func TestWireGivesTheFunctionsOneClockToTheEngineAndThePublisher(t *testing.T) {
 		t.Errorf("the engine's report started at %v, want the function's clock's %v", res.Report.Started, then)
 	}
 	fs := emu.Findings()
-	if len(fs) != 1 || fs[0]["UpdatedAt"] != findings.Timestamp(then) {
-		t.Errorf("%d imported findings, the first %v: want one, UpdatedAt %s (the publisher's clock is the function's)", len(fs), fs[0]["UpdatedAt"], findings.Timestamp(then))
+	if len(fs) != 1 {
+		t.Fatalf("%d imported findings, want one", len(fs))
+	}
+	if fs[0]["UpdatedAt"] != findings.Timestamp(then) {
+		t.Errorf("the finding's UpdatedAt %v, want %s (the publisher's clock is the function's)", fs[0]["UpdatedAt"], findings.Timestamp(then))
 	}
 }

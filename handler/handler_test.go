@@ -113,8 +113,6 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Three attempts with waits of at most 10 ms: a fault scripted three times outlasts the
-	// SDK's retries in no time.
 	aws := emulated(srv.URL)
 	f.cfg, f.conf = aws, cfg
 	f.cf = cloudfront.NewFromConfig(aws)
@@ -132,8 +130,9 @@ func newFixtureOf(t *testing.T, vars map[string]string, emuOpts ...emulator.Opti
 // instance returns another instance of the function (another Lambda execution environment):
 // its own engine and caches, the same configuration, clients of the same emulator, wired as
 // every caller wires it (Wire), on the wall clock (findings compare their dates with Security
-// Hub's). The test adds its logs and its metrics, the queue's jitter at its middle, and a publisher that leaves Security Hub's quota to the emulator.
-// more come last, and so override the fixture's (its clock, for one).
+// Hub's). The test adds its logs and its metrics, the queue's jitter at its middle, and a
+// publisher that leaves Security Hub's quota to the emulator; more come last, and so override
+// the fixture's options.
 func (f *fixture) instance(t *testing.T, more ...Option) *Handler {
 	t.Helper()
 	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(&f.logs, nil))), WithMetrics(&f.metrics)}
