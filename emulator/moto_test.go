@@ -67,9 +67,15 @@ type answer struct {
 func ssmCall(t *testing.T, url, op, body string) answer {
 	t.Helper()
 	status, raw := ssmRaw(t, url, op, body)
+	return answerOf(t, url+" "+op, status, raw)
+}
+
+// answerOf is the answer of one SSM response, its status and body (what names the call).
+func answerOf(t *testing.T, what string, status int, raw []byte) answer {
+	t.Helper()
 	var doc any
 	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatalf("%s %s: answer is not JSON: %s", url, op, raw)
+		t.Fatalf("%s: answer is not JSON: %s", what, raw)
 	}
 	a := answer{Status: status}
 	if m, ok := doc.(map[string]any); ok && status >= 300 {

@@ -104,11 +104,11 @@ func TestGetParametersByPathParityWithMoto(t *testing.T) {
 		More   bool
 	}
 	call := func(url, body string) (view, string) {
-		a := ssmCall(t, url, "GetParametersByPath", body)
+		status, raw := ssmRaw(t, url, "GetParametersByPath", body)
+		a := answerOf(t, url+" GetParametersByPath", status, raw)
 		if a.Error != "" {
 			return view{Status: a.Status, Error: a.Error}, ""
 		}
-		_, raw := ssmRaw(t, url, "GetParametersByPath", body)
 		var doc struct {
 			Parameters []struct {
 				Name, Type, Value string
